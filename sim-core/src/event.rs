@@ -1,0 +1,249 @@
+//! The event queue and the packet slab.
+//!
+//! [`EventQueue`] is a binary min-heap keyed by `(time, insertion sequence)`: events at the
+//! same instant pop in the order they were pushed, which makes every run a pure function of
+//! its inputs. The heap's storage grows once and is reused (no allocation per event in steady
+//! state). Model: nexosim `util/priority_queue.rs`.
+//!
+//! [`Slab`] stores values in reusable slots with a free list; every slot carries a generation
+//! number bumped on removal, so a [`SlotRef`] held by a stale event can be recognised and
+//! ignored after the slot is freed (and possibly reused).
+
+use crate::time::Instant;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+struct Entry<E> {
+    time: Instant,
+    seq: u64,
+    event: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the smallest `(time, seq)` first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+/// A priority queue of events ordered by `(time, insertion sequence)`.
+pub struct EventQueue<E> {
+    heap: BinaryHeap<Entry<E>>,
+    next_seq: u64,
+}
+
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> EventQueue<E> {
+    /// An empty queue.
+    pub fn new() -> Self {
+        EventQueue {
+            heap: BinaryHeap::new(),
+            next_seq: 0,
+        }
+    }
+
+    /// Schedules `event` at `time`; it pops after every event already queued for the same
+    /// instant.
+    pub fn push(&mut self, time: Instant, event: E) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry { time, seq, event });
+    }
+
+    /// Removes and returns the earliest event (ties: first pushed).
+    pub fn pop(&mut self) -> Option<(Instant, E)> {
+        self.heap.pop().map(|e| (e.time, e.event))
+    }
+
+    /// The time of the earliest event, if any.
+    pub fn peek_time(&self) -> Option<Instant> {
+        self.heap.peek().map(|e| e.time)
+    }
+
+    /// Number of queued events.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// True when no event is queued.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+/// A handle to a slab slot: index plus the generation it was issued for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlotRef {
+    /// Slot index.
+    pub index: u32,
+    /// Generation of the slot when the value was inserted.
+    pub generation: u32,
+}
+
+struct Slot<T> {
+    generation: u32,
+    value: Option<T>,
+}
+
+/// Values in reusable slots with a free list and per-slot generations.
+pub struct Slab<T> {
+    slots: Vec<Slot<T>>,
+    free: Vec<u32>,
+    len: usize,
+}
+
+impl<T> Default for Slab<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Slab<T> {
+    /// An empty slab.
+    pub fn new() -> Self {
+        Slab {
+            slots: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// Stores `value`, reusing a free slot when there is one.
+    pub fn insert(&mut self, value: T) -> SlotRef {
+        self.len += 1;
+        if let Some(index) = self.free.pop() {
+            let slot = &mut self.slots[index as usize];
+            debug_assert!(slot.value.is_none());
+            slot.value = Some(value);
+            return SlotRef {
+                index,
+                generation: slot.generation,
+            };
+        }
+        let index = crate::ids::next_id(self.slots.len());
+        self.slots.push(Slot {
+            generation: 0,
+            value: Some(value),
+        });
+        SlotRef {
+            index,
+            generation: 0,
+        }
+    }
+
+    /// The value behind `r`, or `None` if it was removed since `r` was issued.
+    pub fn get(&self, r: SlotRef) -> Option<&T> {
+        let slot = self.slots.get(r.index as usize)?;
+        if slot.generation == r.generation {
+            slot.value.as_ref()
+        } else {
+            None
+        }
+    }
+
+    /// Mutable access to the value behind `r`, or `None` if stale.
+    pub fn get_mut(&mut self, r: SlotRef) -> Option<&mut T> {
+        let slot = self.slots.get_mut(r.index as usize)?;
+        if slot.generation == r.generation {
+            slot.value.as_mut()
+        } else {
+            None
+        }
+    }
+
+    /// Removes and returns the value behind `r` (bumping the slot's generation), or `None`
+    /// if `r` is stale.
+    pub fn remove(&mut self, r: SlotRef) -> Option<T> {
+        let slot = self.slots.get_mut(r.index as usize)?;
+        if slot.generation != r.generation {
+            return None;
+        }
+        let value = slot.value.take()?;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(r.index);
+        self.len -= 1;
+        Some(value)
+    }
+
+    /// Number of stored values.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_time_events_pop_in_insertion_order() {
+        let mut q = EventQueue::new();
+        let t = Instant::from_millis(3);
+        q.push(t, "a");
+        q.push(Instant::from_millis(1), "first");
+        q.push(t, "b");
+        q.push(t, "c");
+        q.push(Instant::from_millis(5), "last");
+        q.push(t, "d");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, ["first", "a", "b", "c", "d", "last"]);
+    }
+
+    #[test]
+    fn pops_in_time_order() {
+        let mut q = EventQueue::new();
+        let mut x: u64 = 12345;
+        for i in 0..1000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            q.push(Instant::from_nanos(x >> 40), i);
+        }
+        let mut last = (Instant::ZERO, 0);
+        let mut seen = 0;
+        while let Some((t, _)) = q.pop() {
+            assert!(t >= last.0);
+            last.0 = t;
+            seen += 1;
+        }
+        assert_eq!(seen, 1000);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn slab_generations_invalidate_stale_refs() {
+        let mut s = Slab::new();
+        let a = s.insert(1);
+        let b = s.insert(2);
+        assert_eq!(s.remove(a), Some(1));
+        assert_eq!(s.get(a), None);
+        let c = s.insert(3);
+        assert_eq!(c.index, a.index);
+        assert_ne!(c.generation, a.generation);
+        assert_eq!(s.remove(a), None);
+        assert_eq!(s.get(c), Some(&3));
+        assert_eq!(s.get(b), Some(&2));
+        assert_eq!(s.len(), 2);
+    }
+}

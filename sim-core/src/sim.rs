@@ -1,0 +1,333 @@
+//! The simulator: event loop, packet forwarding, link changes and host calls.
+//!
+//! Events are a closed enum in an [`EventQueue`] ordered by `(time, insertion sequence)`:
+//! a packet arriving at the end of a link (a slab reference with its generation), a host
+//! wake-up, or a scheduled link change. A packet sent by a host is routed once, by
+//! `(src, dst)`, when it is sent; its slab slot keeps the route and hop index. Each hop costs
+//! one event: the link knows the departure when it accepts the packet, so the arrival at the
+//! next hop is scheduled immediately. Routers only forward; at the end of the route the packet
+//! goes to [`Host::on_packet`] of the host owning `dst`.
+//!
+//! When a link goes down the packets on it are freed and their slots' generations bumped, so
+//! their pending arrival events are recognised as stale and ignored.
+//!
+//! Hosts are called only through the [`Host`] trait; after every call the engine sends the
+//! packets the host pushed (in order, at `now`) and re-arms its wake-up from
+//! [`Host::poll_timeout`]. At most one wake-up per host is kept armed for its current
+//! deadline; a deadline that moves later is picked up when the earlier wake-up fires (a
+//! harmless extra [`Host::on_timeout`], as the host contract allows).
+
+use crate::event::{EventQueue, Slab, SlotRef};
+use crate::host::Host;
+use crate::ids::{next_id, HostId, LinkId, RouteId};
+use crate::link::{Attach, LinkChange, LinkRate, LinkState, LinkStats, Offer, QueueOccupancy};
+use crate::packet::Packet;
+use crate::rng::stream;
+use crate::time::Instant;
+use crate::topology::{Network, TopologyError};
+
+/// What the event queue holds.
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// A packet reaches the end of its current link.
+    Arrival(SlotRef),
+    /// Call the host's `on_timeout`.
+    Wake(HostId),
+    /// Apply scheduled link change number `.0`.
+    Change(u32),
+}
+
+/// A packet travelling through the network.
+struct InFlight<H> {
+    pkt: Packet<H>,
+    route: RouteId,
+    hop: u32,
+    to: HostId,
+}
+
+/// A deterministic discrete-event simulation of a [`Network`] with one `N` per host.
+pub struct Simulator<H, N: Host<H>> {
+    net: Network,
+    hosts: Vec<N>,
+    /// Earliest wake-up pushed for each host and not yet fired.
+    armed: Vec<Option<Instant>>,
+    links: Vec<LinkState>,
+    slab: Slab<InFlight<H>>,
+    queue: EventQueue<Event>,
+    changes: Vec<(LinkId, Option<LinkChange>)>,
+    now: Instant,
+    /// The one transmit buffer lent to hosts (drained after each call, capacity reused).
+    tx: Vec<Packet<H>>,
+    unroutable: u64,
+    events: u64,
+}
+
+impl<H, N: Host<H>> Simulator<H, N> {
+    /// A simulator at time zero. `hosts[i]` lives on `HostId(i)`; each link's loss process
+    /// draws from `rng::stream(seed, "link/{name}")`. Hosts that already report a deadline
+    /// are armed for it.
+    pub fn new(network: Network, hosts: Vec<N>, seed: u64) -> Result<Self, TopologyError> {
+        if hosts.len() != network.host_count() {
+            return Err(TopologyError::HostCount {
+                expected: network.host_count(),
+                got: hosts.len(),
+            });
+        }
+        let g = &network.g;
+        let links = g
+            .links
+            .iter()
+            .map(|cfg| {
+                let mut l = LinkState::new(cfg, stream(seed, &format!("link/{}", cfg.name)));
+                for end in [cfg.from, cfg.to] {
+                    if let Attach::Iface(i) = end {
+                        l.watchers
+                            .push((g.iface_host[i.index()], g.iface_addr[i.index()]));
+                    }
+                }
+                l
+            })
+            .collect();
+        let mut sim = Simulator {
+            armed: vec![None; hosts.len()],
+            hosts,
+            net: network,
+            links,
+            slab: Slab::new(),
+            queue: EventQueue::new(),
+            changes: Vec::new(),
+            now: Instant::ZERO,
+            tx: Vec::new(),
+            unroutable: 0,
+            events: 0,
+        };
+        for h in 0..sim.hosts.len() {
+            sim.arm(HostId(next_id(h)));
+        }
+        Ok(sim)
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// Schedules `change` on `link` at `at` (or now, if `at` is in the past). Changes at the
+    /// same instant apply in the order they were scheduled, after earlier-scheduled events
+    /// at that instant.
+    ///
+    /// # Panics
+    /// On `SetRate(LinkRate::Fixed(0))` (use `Down`), or an unknown link.
+    pub fn schedule_link_change(&mut self, at: Instant, link: LinkId, change: LinkChange) {
+        assert!(link.index() < self.links.len(), "unknown link {link}");
+        if let LinkChange::SetRate(LinkRate::Fixed(b)) = &change {
+            assert!(
+                !b.is_zero(),
+                "link {link}: zero rate (use LinkChange::Down)"
+            );
+        }
+        let idx = next_id(self.changes.len());
+        self.changes.push((link, Some(change)));
+        self.queue.push(at.max(self.now), Event::Change(idx));
+    }
+
+    /// Ensures `host`'s `on_timeout` is called at `at` (or now, if `at` is in the past).
+    pub fn wake_host(&mut self, host: HostId, at: Instant) {
+        let at = at.max(self.now);
+        self.queue.push(at, Event::Wake(host));
+        let a = &mut self.armed[host.index()];
+        *a = Some(a.map_or(at, |x| x.min(at)));
+    }
+
+    /// Processes every event with time `<= t` in order, then sets the clock to `t` (if later).
+    pub fn run_until(&mut self, t: Instant) {
+        while self.queue.peek_time().is_some_and(|x| x <= t) {
+            self.step();
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Processes one event and returns its time, or `None` if no event is queued.
+    pub fn step(&mut self) -> Option<Instant> {
+        let (t, ev) = self.queue.pop()?;
+        debug_assert!(t >= self.now, "time went backwards");
+        self.now = t;
+        self.events += 1;
+        match ev {
+            Event::Arrival(r) => self.on_arrival(r),
+            Event::Wake(h) => self.on_wake(h),
+            Event::Change(i) => self.on_change(i),
+        }
+        Some(t)
+    }
+
+    /// The time of the next queued event, if any.
+    pub fn next_event_time(&self) -> Option<Instant> {
+        self.queue.peek_time()
+    }
+
+    /// The endpoint state of host `h`.
+    pub fn host(&self, h: HostId) -> &N {
+        &self.hosts[h.index()]
+    }
+
+    /// Mutable endpoint state of host `h`. The engine does not notice changes: call
+    /// [`Simulator::wake_host`] if the host has something to do.
+    pub fn host_mut(&mut self, h: HostId) -> &mut N {
+        &mut self.hosts[h.index()]
+    }
+
+    /// All hosts, indexed by `HostId`.
+    pub fn hosts(&self) -> &[N] {
+        &self.hosts
+    }
+
+    /// The topology.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+
+    /// Counters of link `l`.
+    pub fn link_stats(&self, l: LinkId) -> &LinkStats {
+        &self.links[l.index()].stats
+    }
+
+    /// What is queued on link `l` at [`Simulator::now`].
+    pub fn link_queue(&self, l: LinkId) -> QueueOccupancy {
+        self.links[l.index()].occupancy(self.now)
+    }
+
+    /// Whether link `l` is up.
+    pub fn link_is_up(&self, l: LinkId) -> bool {
+        self.links[l.index()].is_up()
+    }
+
+    /// Packets dropped because no route matched their `(src, dst)` (or `src` was not an
+    /// address of the sending host).
+    pub fn unroutable_packets(&self) -> u64 {
+        self.unroutable
+    }
+
+    /// Events popped so far (including stale ones).
+    pub fn events_processed(&self) -> u64 {
+        self.events
+    }
+
+    /// Packets currently on links (queued, serializing or propagating).
+    pub fn packets_in_flight(&self) -> usize {
+        self.slab.len()
+    }
+
+    fn on_arrival(&mut self, r: SlotRef) {
+        let now = self.now;
+        let Some(f) = self.slab.get_mut(r) else {
+            return; // stale: dropped when its link went down
+        };
+        let route = self.net.route_links(f.route);
+        let size = f.pkt.size;
+        self.links[route[f.hop as usize].index()].arrived(r, size);
+        let next = f.hop as usize + 1;
+        if let Some(&l) = route.get(next) {
+            f.hop += 1;
+            let link = &mut self.links[l.index()];
+            if let Offer::Accepted { arrival } = link.offer(now, size) {
+                link.push_wire(r);
+                self.queue.push(arrival, Event::Arrival(r));
+            } else {
+                self.slab.remove(r);
+            }
+        } else if let Some(f) = self.slab.remove(r) {
+            let mut tx = std::mem::take(&mut self.tx);
+            self.hosts[f.to.index()].on_packet(now, f.pkt, &mut tx);
+            self.after_host_call(f.to, tx);
+        }
+    }
+
+    fn on_wake(&mut self, h: HostId) {
+        if self.armed[h.index()] == Some(self.now) {
+            self.armed[h.index()] = None;
+        }
+        let mut tx = std::mem::take(&mut self.tx);
+        self.hosts[h.index()].on_timeout(self.now, &mut tx);
+        self.after_host_call(h, tx);
+    }
+
+    fn on_change(&mut self, i: u32) {
+        let (l, change) = &mut self.changes[i as usize];
+        let (l, Some(change)) = (*l, change.take()) else {
+            return;
+        };
+        let link = &mut self.links[l.index()];
+        match change {
+            LinkChange::Down if link.is_up() => {
+                for r in link.go_down() {
+                    self.slab.remove(r);
+                }
+                self.notify(l, false);
+            }
+            LinkChange::Up if !link.is_up() => {
+                link.go_up(self.now);
+                self.notify(l, true);
+            }
+            LinkChange::Down | LinkChange::Up => {}
+            other => link.apply(self.now, other),
+        }
+    }
+
+    fn notify(&mut self, l: LinkId, up: bool) {
+        for k in 0..self.links[l.index()].watchers.len() {
+            let (h, addr) = self.links[l.index()].watchers[k];
+            let mut tx = std::mem::take(&mut self.tx);
+            self.hosts[h.index()].on_interface_change(self.now, addr, up, &mut tx);
+            self.after_host_call(h, tx);
+        }
+    }
+
+    /// Sends what host `h` pushed to `tx`, returns the buffer, and re-arms `h`.
+    fn after_host_call(&mut self, h: HostId, mut tx: Vec<Packet<H>>) {
+        for pkt in tx.drain(..) {
+            self.send(h, pkt);
+        }
+        self.tx = tx;
+        self.arm(h);
+    }
+
+    fn arm(&mut self, h: HostId) {
+        if let Some(t) = self.hosts[h.index()].poll_timeout() {
+            let t = t.max(self.now);
+            let a = &mut self.armed[h.index()];
+            if a.is_none_or(|x| x > t) {
+                *a = Some(t);
+                self.queue.push(t, Event::Wake(h));
+            }
+        }
+    }
+
+    fn send(&mut self, from: HostId, pkt: Packet<H>) {
+        let g = &self.net.g;
+        let found = (|| {
+            let s = self.net.iface_id(pkt.src)?;
+            if g.iface_host[s.index()] != from {
+                return None;
+            }
+            let d = self.net.iface_id(pkt.dst)?;
+            Some((self.net.route_between(s, d)?, g.iface_host[d.index()]))
+        })();
+        let Some((route, to)) = found else {
+            self.unroutable += 1;
+            return;
+        };
+        let first = self.net.route_links(route)[0];
+        let link = &mut self.links[first.index()];
+        if let Offer::Accepted { arrival } = link.offer(self.now, pkt.size) {
+            let r = self.slab.insert(InFlight {
+                pkt,
+                route,
+                hop: 0,
+                to,
+            });
+            link.push_wire(r);
+            self.queue.push(arrival, Event::Arrival(r));
+        }
+    }
+}

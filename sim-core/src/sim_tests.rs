@@ -1,0 +1,397 @@
+//! Whole-engine tests: a tiny scripted host driven through small topologies.
+
+use crate::*;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// A host that sends scripted packets at given times and records what it receives.
+#[derive(Default)]
+struct TestHost {
+    script: VecDeque<(Instant, Packet<u64>)>,
+    received: Vec<(Instant, Packet<u64>)>,
+    iface_events: Vec<(Instant, Addr, bool)>,
+    echo: bool,
+}
+
+impl TestHost {
+    fn sending(sends: impl IntoIterator<Item = (Instant, Packet<u64>)>) -> Self {
+        TestHost {
+            script: sends.into_iter().collect(),
+            ..Default::default()
+        }
+    }
+    fn seqs(&self) -> Vec<u64> {
+        self.received.iter().map(|(_, p)| p.header).collect()
+    }
+    fn times(&self) -> Vec<Instant> {
+        self.received.iter().map(|(t, _)| *t).collect()
+    }
+}
+
+impl Host<u64> for TestHost {
+    fn on_packet(&mut self, now: Instant, pkt: Packet<u64>, tx: &mut Vec<Packet<u64>>) {
+        self.received.push((now, pkt));
+        if self.echo {
+            tx.push(Packet {
+                src: pkt.dst,
+                dst: pkt.src,
+                ..pkt
+            });
+        }
+    }
+    fn on_timeout(&mut self, now: Instant, tx: &mut Vec<Packet<u64>>) {
+        while self.script.front().is_some_and(|(t, _)| *t <= now) {
+            tx.extend(self.script.pop_front().map(|(_, p)| p));
+        }
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.script.front().map(|(t, _)| *t)
+    }
+    fn on_interface_change(
+        &mut self,
+        now: Instant,
+        iface: Addr,
+        up: bool,
+        _: &mut Vec<Packet<u64>>,
+    ) {
+        self.iface_events.push((now, iface, up));
+    }
+}
+
+const A: Addr = Addr::new(10, 0, 0, 1);
+const B: Addr = Addr::new(10, 0, 1, 1);
+
+fn us(n: u64) -> Instant {
+    Instant::from_micros(n)
+}
+fn pkt(src: Addr, dst: Addr, seq: u64) -> Packet<u64> {
+    Packet {
+        src,
+        dst,
+        size: 1500,
+        header: seq,
+    }
+}
+fn link(name: &str, from: Attach, to: Attach, mbps: u64, delay_ms: u64) -> LinkConfig {
+    LinkConfig {
+        name: name.into(),
+        from,
+        to,
+        rate: LinkRate::Fixed(Bandwidth::from_mbps(mbps)),
+        delay: Duration::from_millis(delay_ms),
+        queue: QueueLimit::Packets(1_000_000),
+        loss: LossModel::None,
+    }
+}
+
+/// Two hosts A (10.0.0.1) and B (10.0.1.1) joined by interface-bound links both ways;
+/// `fwd` is A -> B.
+fn pair(fwd: LinkConfig) -> (NetworkBuilder, LinkId, HostId, HostId) {
+    let mut nb = NetworkBuilder::new();
+    let (ha, hb) = (nb.add_host("a"), nb.add_host("b"));
+    let ia = nb.add_interface(ha, A).unwrap();
+    let ib = nb.add_interface(hb, B).unwrap();
+    let l = nb.add_link(LinkConfig {
+        from: Attach::Iface(ia),
+        to: Attach::Iface(ib),
+        ..fwd
+    });
+    nb.add_link(link("ba", Attach::Iface(ib), Attach::Iface(ia), 10, 5));
+    (nb, l, ha, hb)
+}
+
+fn run_pair(
+    fwd: LinkConfig,
+    sends: Vec<(Instant, Packet<u64>)>,
+    seed: u64,
+) -> (Simulator<u64, TestHost>, LinkId) {
+    let (nb, l, _, _) = pair(fwd);
+    let hosts = vec![TestHost::sending(sends), TestHost::default()];
+    let mut sim = Simulator::new(nb.build().unwrap(), hosts, seed).unwrap();
+    sim.run_until(Instant::from_secs(100));
+    (sim, l)
+}
+
+#[test]
+fn packet_arrives_after_transmit_plus_delay_exactly() {
+    let sends = (0..3).map(|i| (Instant::ZERO, pkt(A, B, i))).collect();
+    let (sim, l) = run_pair(
+        link(
+            "ab",
+            Attach::Node(NodeId(0)),
+            Attach::Node(NodeId(0)),
+            10,
+            5,
+        ),
+        sends,
+        1,
+    );
+    let b = sim.host(HostId(1));
+    assert_eq!(
+        b.times(),
+        [Instant::from_nanos(6_200_000), us(7_400), us(8_600)]
+    );
+    assert_eq!(b.seqs(), [0, 1, 2]);
+    let s = sim.link_stats(l);
+    assert_eq!(
+        (s.tx_packets, s.delivered_packets, s.delivered_bytes),
+        (3, 3, 4500)
+    );
+    assert_eq!(sim.packets_in_flight(), 0);
+}
+
+#[test]
+fn queue_occupancy_at_instants() {
+    let (nb, l, _, _) = pair(link(
+        "ab",
+        Attach::Node(NodeId(0)),
+        Attach::Node(NodeId(0)),
+        10,
+        5,
+    ));
+    let sends: Vec<_> = (0..4).map(|i| (Instant::ZERO, pkt(A, B, i))).collect();
+    let hosts = vec![TestHost::sending(sends), TestHost::default()];
+    let mut sim = Simulator::new(nb.build().unwrap(), hosts, 1).unwrap();
+    let mut occ = |t| {
+        sim.run_until(us(t));
+        let q = sim.link_queue(l);
+        (q.packets, q.bytes)
+    };
+    assert_eq!(occ(0), (4, 6000));
+    assert_eq!(occ(1_199), (4, 6000));
+    assert_eq!(occ(1_200), (3, 4500));
+    assert_eq!(occ(3_000), (2, 3000));
+    assert_eq!(occ(4_799), (1, 1500));
+    assert_eq!(occ(4_800), (0, 0));
+    assert_eq!(sim.now(), us(4_800));
+}
+
+#[test]
+fn drop_tail_in_packets_and_bytes() {
+    let sends: Vec<_> = (0..6).map(|i| (Instant::ZERO, pkt(A, B, i))).collect();
+    let mut cfg = link(
+        "ab",
+        Attach::Node(NodeId(0)),
+        Attach::Node(NodeId(0)),
+        10,
+        5,
+    );
+    cfg.queue = QueueLimit::Packets(2);
+    let (sim, l) = run_pair(cfg.clone(), sends.clone(), 1);
+    assert_eq!(sim.host(HostId(1)).seqs(), [0, 1]);
+    assert_eq!(sim.link_stats(l).dropped_queue, 4);
+    cfg.queue = QueueLimit::Bytes(4499);
+    let (sim, l) = run_pair(cfg, sends, 1);
+    assert_eq!(sim.host(HostId(1)).seqs(), [0, 1]);
+    assert_eq!(sim.link_stats(l).dropped_queue, 4);
+}
+
+fn lossy(p: f64, name: &str) -> LinkConfig {
+    LinkConfig {
+        loss: LossModel::Bernoulli { p },
+        ..link(
+            name,
+            Attach::Node(NodeId(0)),
+            Attach::Node(NodeId(0)),
+            100_000,
+            1,
+        )
+    }
+}
+
+#[test]
+fn bernoulli_loss_count_is_binomial() {
+    let n = 100_000u64;
+    let sends = (0..n).map(|i| (Instant::ZERO, pkt(A, B, i))).collect();
+    let (sim, l) = run_pair(lossy(0.01, "ab"), sends, 42);
+    let s = sim.link_stats(l);
+    // Binomial(100000, 0.01): mean 1000, sd 31.46; 99.9% interval ±3.29 sd.
+    assert!(
+        (896..=1104).contains(&s.dropped_loss),
+        "lost {}",
+        s.dropped_loss
+    );
+    assert_eq!(s.tx_packets, n);
+    assert_eq!(s.delivered_packets + s.dropped_loss, n);
+    assert_eq!(
+        sim.host(HostId(1)).received.len() as u64,
+        s.delivered_packets
+    );
+}
+
+fn lost_seqs(sim: &Simulator<u64, TestHost>, h: HostId, n: u64) -> Vec<u64> {
+    let got = sim.host(h).seqs();
+    (0..n).filter(|s| !got.contains(s)).collect()
+}
+
+#[test]
+fn loss_draws_depend_on_seed_and_link_name_only() {
+    let sends: Vec<_> = (0..2000).map(|i| (Instant::ZERO, pkt(A, B, i))).collect();
+    let (s1, _) = run_pair(lossy(0.05, "ab"), sends.clone(), 7);
+    let (s2, _) = run_pair(lossy(0.05, "ab"), sends.clone(), 7);
+    let (s3, _) = run_pair(lossy(0.05, "ab"), sends.clone(), 8);
+    let base = lost_seqs(&s1, HostId(1), 2000);
+    assert!(!base.is_empty());
+    assert_eq!(base, lost_seqs(&s2, HostId(1), 2000));
+    assert_ne!(base, lost_seqs(&s3, HostId(1), 2000));
+
+    // Same network plus a second lossy link carrying another flow, created first.
+    let (c, d) = (Addr::new(10, 0, 2, 1), Addr::new(10, 0, 3, 1));
+    let mut nb = NetworkBuilder::new();
+    let (hc, hd) = (nb.add_host("c"), nb.add_host("d"));
+    let (ha, hb) = (nb.add_host("a"), nb.add_host("b"));
+    let (ic, id) = (
+        nb.add_interface(hc, c).unwrap(),
+        nb.add_interface(hd, d).unwrap(),
+    );
+    let (ia, ib) = (
+        nb.add_interface(ha, A).unwrap(),
+        nb.add_interface(hb, B).unwrap(),
+    );
+    nb.add_link(LinkConfig {
+        from: Attach::Iface(ic),
+        to: Attach::Iface(id),
+        ..lossy(0.05, "cd")
+    });
+    nb.add_link(LinkConfig {
+        from: Attach::Iface(ia),
+        to: Attach::Iface(ib),
+        ..lossy(0.05, "ab")
+    });
+    let other: Vec<_> = (0..500).map(|i| (Instant::ZERO, pkt(c, d, i))).collect();
+    let hosts = vec![
+        TestHost::sending(other),
+        TestHost::default(),
+        TestHost::sending(sends),
+        TestHost::default(),
+    ];
+    let mut sim = Simulator::new(nb.build().unwrap(), hosts, 7).unwrap();
+    sim.run_until(Instant::from_secs(10));
+    assert_eq!(base, lost_seqs(&sim, hb, 2000));
+    assert!(sim.link_stats(LinkId(0)).dropped_loss > 0);
+}
+
+#[test]
+fn down_drops_queue_and_wire_and_up_restores() {
+    let mut sends: Vec<_> = (0..10).map(|i| (Instant::ZERO, pkt(A, B, i))).collect();
+    sends.push((us(4_000), pkt(A, B, 10))); // refused: link down
+    sends.push((us(6_000), pkt(A, B, 11))); // after up
+    let (nb, l, ha, hb) = pair(link(
+        "ab",
+        Attach::Node(NodeId(0)),
+        Attach::Node(NodeId(0)),
+        10,
+        5,
+    ));
+    let hosts = vec![TestHost::sending(sends), TestHost::default()];
+    let mut sim = Simulator::new(nb.build().unwrap(), hosts, 1).unwrap();
+    sim.schedule_link_change(us(3_000), l, LinkChange::Down);
+    sim.schedule_link_change(us(5_000), l, LinkChange::Up);
+    sim.run_until(us(3_000));
+    // Two packets have left (on the wire), eight are queued: all dropped.
+    assert!(!sim.link_is_up(l));
+    assert_eq!(sim.link_stats(l).dropped_down, 10);
+    assert_eq!(sim.link_queue(l), QueueOccupancy::default());
+    assert_eq!(sim.packets_in_flight(), 0);
+    sim.run_until(Instant::from_secs(1));
+    assert!(sim.link_is_up(l));
+    let s = sim.link_stats(l);
+    assert_eq!(
+        (s.dropped_down, s.tx_packets, s.delivered_packets),
+        (11, 11, 1)
+    );
+    // The packet sent after Up starts at once: 6 + 1.2 + 5 ms.
+    assert_eq!(sim.host(hb).received, [(us(12_200), pkt(A, B, 11))]);
+    let want = |a| vec![(us(3_000), a, false), (us(5_000), a, true)];
+    assert_eq!(sim.host(ha).iface_events, want(A));
+    assert_eq!(sim.host(hb).iface_events, want(B));
+}
+
+#[test]
+fn rate_and_delay_changes_apply_to_later_packets() {
+    let sends: Vec<_> = (0..3)
+        .map(|i| (Instant::ZERO, pkt(A, B, i)))
+        .chain([(us(3_000), pkt(A, B, 3))])
+        .collect();
+    let (nb, l, _, hb) = pair(link(
+        "ab",
+        Attach::Node(NodeId(0)),
+        Attach::Node(NodeId(0)),
+        10,
+        5,
+    ));
+    let hosts = vec![TestHost::sending(sends), TestHost::default()];
+    let mut sim = Simulator::new(nb.build().unwrap(), hosts, 1).unwrap();
+    sim.schedule_link_change(
+        us(1_000),
+        l,
+        LinkChange::SetRate(LinkRate::Fixed(Bandwidth::from_mbps(100))),
+    );
+    sim.schedule_link_change(us(1_000), l, LinkChange::SetDelay(Duration::from_millis(1)));
+    sim.run_until(Instant::from_secs(1));
+    // Packets 0-2 keep their 10 Mbit/s, 5 ms schedule; packet 3 starts after the last
+    // departure (3.6 ms), takes 120 us and 1 ms: 4.72 ms, held behind 8.6 ms (FIFO).
+    assert_eq!(
+        sim.host(hb).times(),
+        [us(6_200), us(7_400), us(8_600), us(8_600)]
+    );
+}
+
+#[test]
+fn trace_driven_link_in_simulator() {
+    let t = Arc::new(MahimahiTrace::parse("1\n1\n3\n").unwrap());
+    let cfg = LinkConfig {
+        rate: LinkRate::Trace(t),
+        ..link("ab", Attach::Node(NodeId(0)), Attach::Node(NodeId(0)), 1, 5)
+    };
+    let sends = (0..4).map(|i| (Instant::ZERO, pkt(A, B, i))).collect();
+    let (sim, _) = run_pair(cfg, sends, 1);
+    // Opportunities at 1, 1, 3, then 4, 4, 6, ... ms; +5 ms delay.
+    let ms = Instant::from_millis;
+    assert_eq!(sim.host(HostId(1)).times(), [ms(6), ms(6), ms(8), ms(9)]);
+}
+
+#[test]
+fn wrong_host_count_is_an_error() {
+    let (nb, ..) = pair(link(
+        "ab",
+        Attach::Node(NodeId(0)),
+        Attach::Node(NodeId(0)),
+        10,
+        5,
+    ));
+    let r = Simulator::<u64, TestHost>::new(nb.build().unwrap(), vec![], 1);
+    assert!(matches!(
+        r,
+        Err(TopologyError::HostCount {
+            expected: 2,
+            got: 0
+        })
+    ));
+}
+
+#[test]
+fn echo_round_trip_and_wake_host() {
+    let (nb, ..) = pair(link(
+        "ab",
+        Attach::Node(NodeId(0)),
+        Attach::Node(NodeId(0)),
+        10,
+        5,
+    ));
+    let hosts = vec![
+        TestHost::sending([(us(1_000), pkt(A, B, 9))]),
+        TestHost {
+            echo: true,
+            ..Default::default()
+        },
+    ];
+    let mut sim = Simulator::new(nb.build().unwrap(), hosts, 1).unwrap();
+    sim.wake_host(HostId(1), Instant::ZERO);
+    assert_eq!(sim.step(), Some(Instant::ZERO));
+    sim.run_until(Instant::from_secs(1));
+    // 1 ms + 2 * (1.2 + 5) ms.
+    assert_eq!(sim.host(HostId(0)).times(), [us(13_400)]);
+    assert_eq!(sim.now(), Instant::from_secs(1));
+    assert_eq!(sim.step(), None);
+}

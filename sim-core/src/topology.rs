@@ -1,0 +1,483 @@
+//! Building a network: hosts, routers, interfaces, links and routes.
+//!
+//! [`NetworkBuilder`] collects the topology; [`NetworkBuilder::build`] validates it and
+//! computes a route for every pair of interfaces on different hosts that has no explicit
+//! route (see [`crate::routing`] for the path rule). The resulting [`Network`] is immutable;
+//! the [`crate::Simulator`] owns the links' runtime state.
+
+use crate::ids::{next_id, HostId, IfaceId, LinkId, NodeId, RouteId};
+use crate::link::{Attach, LinkConfig, LinkRate};
+use crate::packet::Addr;
+use crate::routing;
+use std::collections::BTreeMap;
+
+/// An invalid topology. Messages name the links and addresses involved.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TopologyError {
+    /// Two interfaces share an address.
+    #[error("address {addr} is already used by host {host:?}")]
+    DuplicateAddress {
+        /// The address.
+        addr: Addr,
+        /// The host that already has it.
+        host: String,
+    },
+    /// A host id that was never created.
+    #[error("unknown host {0}")]
+    UnknownHost(HostId),
+    /// An address that belongs to no interface.
+    #[error("address {0} belongs to no interface")]
+    UnknownAddress(Addr),
+    /// A link id that was never created.
+    #[error("unknown link {0}")]
+    UnknownLink(LinkId),
+    /// A link end refers to a node or interface that does not exist.
+    #[error("link {link:?}: endpoint {end:?} does not exist")]
+    UnknownEndpoint {
+        /// Link name.
+        link: String,
+        /// The bad end.
+        end: Attach,
+    },
+    /// Two links, or two nodes, share a name.
+    #[error("duplicate name {0:?}")]
+    DuplicateName(String),
+    /// A link has a zero rate.
+    #[error("link {link:?}: rate must be nonzero (use a Down change to stop a link)")]
+    ZeroRate {
+        /// Link name.
+        link: String,
+    },
+    /// A link's loss model has an invalid probability.
+    #[error("link {link:?}: loss model: {what}")]
+    InvalidLoss {
+        /// Link name.
+        link: String,
+        /// What is wrong.
+        what: String,
+    },
+    /// An explicit route has no links.
+    #[error("route {src} -> {dst}: no links")]
+    EmptyRoute {
+        /// Source address.
+        src: Addr,
+        /// Destination address.
+        dst: Addr,
+    },
+    /// An explicit route does not start at its source.
+    #[error("route {src} -> {dst}: first link {link:?} does not leave {src} or its host")]
+    RouteStart {
+        /// Source address.
+        src: Addr,
+        /// Destination address.
+        dst: Addr,
+        /// First link name.
+        link: String,
+    },
+    /// Two consecutive links of an explicit route do not join.
+    #[error("route {src} -> {dst}: link {from:?} does not end where link {next:?} starts")]
+    RouteGap {
+        /// Source address.
+        src: Addr,
+        /// Destination address.
+        dst: Addr,
+        /// The earlier link.
+        from: String,
+        /// The link after it.
+        next: String,
+    },
+    /// An explicit route does not end at its destination.
+    #[error("route {src} -> {dst}: last link {link:?} does not arrive at {dst} or its host")]
+    RouteEnd {
+        /// Source address.
+        src: Addr,
+        /// Destination address.
+        dst: Addr,
+        /// Last link name.
+        link: String,
+    },
+    /// An explicit route uses a link bound to another interface.
+    #[error("route {src} -> {dst}: link {link:?} is bound to another interface")]
+    RouteInterfaceBound {
+        /// Source address.
+        src: Addr,
+        /// Destination address.
+        dst: Addr,
+        /// Link name.
+        link: String,
+    },
+    /// Two explicit routes for the same pair.
+    #[error("route {src} -> {dst} is defined twice")]
+    DuplicateRoute {
+        /// Source address.
+        src: Addr,
+        /// Destination address.
+        dst: Addr,
+    },
+    /// The simulator was given the wrong number of hosts.
+    #[error("network has {expected} hosts but {got} were given")]
+    HostCount {
+        /// Hosts in the network.
+        expected: usize,
+        /// Hosts given.
+        got: usize,
+    },
+}
+
+/// The parts of a topology shared by the builder and the built network.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Graph {
+    pub(crate) node_names: Vec<String>,
+    /// For each node, the host living on it (routers: `None`).
+    pub(crate) node_host: Vec<Option<HostId>>,
+    pub(crate) host_node: Vec<NodeId>,
+    pub(crate) host_ifaces: Vec<Vec<IfaceId>>,
+    pub(crate) host_addrs: Vec<Vec<Addr>>,
+    pub(crate) iface_host: Vec<HostId>,
+    pub(crate) iface_addr: Vec<Addr>,
+    pub(crate) iface_by_addr: BTreeMap<Addr, IfaceId>,
+    pub(crate) links: Vec<LinkConfig>,
+}
+
+impl Graph {
+    /// The node an attachment point lies on, if it exists.
+    pub(crate) fn node_of(&self, a: Attach) -> Option<NodeId> {
+        match a {
+            Attach::Node(n) => (n.index() < self.node_names.len()).then_some(n),
+            Attach::Iface(i) => self
+                .iface_host
+                .get(i.index())
+                .map(|h| self.host_node[h.index()]),
+        }
+    }
+
+    pub(crate) fn is_router(&self, n: NodeId) -> bool {
+        self.node_host[n.index()].is_none()
+    }
+
+    fn link_name(&self, l: LinkId) -> String {
+        self.links[l.index()].name.clone()
+    }
+}
+
+/// Collects a topology, then [`NetworkBuilder::build`]s a [`Network`].
+#[derive(Debug, Default)]
+pub struct NetworkBuilder {
+    g: Graph,
+    explicit: BTreeMap<(IfaceId, IfaceId), RouteId>,
+    routes: Vec<Vec<LinkId>>,
+}
+
+impl NetworkBuilder {
+    /// An empty topology.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn add_node(&mut self, name: &str, host: Option<HostId>) -> NodeId {
+        let id = NodeId(next_id(self.g.node_names.len()));
+        self.g.node_names.push(name.to_string());
+        self.g.node_host.push(host);
+        id
+    }
+
+    /// Adds a host (with its node); hosts are numbered 0.. in call order.
+    pub fn add_host(&mut self, name: &str) -> HostId {
+        let h = HostId(next_id(self.g.host_node.len()));
+        let n = self.add_node(name, Some(h));
+        self.g.host_node.push(n);
+        self.g.host_ifaces.push(Vec::new());
+        self.g.host_addrs.push(Vec::new());
+        h
+    }
+
+    /// Adds a router node.
+    pub fn add_router(&mut self, name: &str) -> NodeId {
+        self.add_node(name, None)
+    }
+
+    /// The node of host `h`.
+    ///
+    /// # Panics
+    /// If `h` was not created by this builder.
+    pub fn host_node(&self, h: HostId) -> NodeId {
+        self.g.host_node[h.index()]
+    }
+
+    /// Gives host `host` an interface with address `addr` (unique in the network).
+    pub fn add_interface(&mut self, host: HostId, addr: Addr) -> Result<IfaceId, TopologyError> {
+        if host.index() >= self.g.host_node.len() {
+            return Err(TopologyError::UnknownHost(host));
+        }
+        if let Some(&other) = self.g.iface_by_addr.get(&addr) {
+            let h = self.g.iface_host[other.index()];
+            return Err(TopologyError::DuplicateAddress {
+                addr,
+                host: self.g.node_names[self.g.host_node[h.index()].index()].clone(),
+            });
+        }
+        let id = IfaceId(next_id(self.g.iface_addr.len()));
+        self.g.iface_host.push(host);
+        self.g.iface_addr.push(addr);
+        self.g.iface_by_addr.insert(addr, id);
+        self.g.host_ifaces[host.index()].push(id);
+        self.g.host_addrs[host.index()].push(addr);
+        Ok(id)
+    }
+
+    /// Adds a one-directional link (validated in [`NetworkBuilder::build`]).
+    pub fn add_link(&mut self, cfg: LinkConfig) -> LinkId {
+        let id = LinkId(next_id(self.g.links.len()));
+        self.g.links.push(cfg);
+        id
+    }
+
+    /// Adds an explicit route for packets from `src` to `dst`, checked now: the first link
+    /// leaves `src`'s interface or host node, consecutive links join at a node, the last
+    /// arrives at `dst`'s interface or host node, and interface-bound links are used only by
+    /// their own interface (as first or last link).
+    pub fn add_route(
+        &mut self,
+        src: Addr,
+        dst: Addr,
+        links: Vec<LinkId>,
+    ) -> Result<RouteId, TopologyError> {
+        let s = *self
+            .g
+            .iface_by_addr
+            .get(&src)
+            .ok_or(TopologyError::UnknownAddress(src))?;
+        let d = *self
+            .g
+            .iface_by_addr
+            .get(&dst)
+            .ok_or(TopologyError::UnknownAddress(dst))?;
+        if self.explicit.contains_key(&(s, d)) {
+            return Err(TopologyError::DuplicateRoute { src, dst });
+        }
+        self.validate_route(s, d, &links)?;
+        let id = RouteId(next_id(self.routes.len()));
+        self.routes.push(links);
+        self.explicit.insert((s, d), id);
+        Ok(id)
+    }
+
+    fn validate_route(
+        &self,
+        s: IfaceId,
+        d: IfaceId,
+        links: &[LinkId],
+    ) -> Result<(), TopologyError> {
+        let g = &self.g;
+        let (src, dst) = (g.iface_addr[s.index()], g.iface_addr[d.index()]);
+        let (Some(&first), Some(&last)) = (links.first(), links.last()) else {
+            return Err(TopologyError::EmptyRoute { src, dst });
+        };
+        for &l in links {
+            let cfg = g
+                .links
+                .get(l.index())
+                .ok_or(TopologyError::UnknownLink(l))?;
+            for end in [cfg.from, cfg.to] {
+                if g.node_of(end).is_none() {
+                    return Err(TopologyError::UnknownEndpoint {
+                        link: cfg.name.clone(),
+                        end,
+                    });
+                }
+            }
+        }
+        let cfg = |l: LinkId| &g.links[l.index()];
+        let src_node = g.host_node[g.iface_host[s.index()].index()];
+        let dst_node = g.host_node[g.iface_host[d.index()].index()];
+        let starts = |a: Attach| a == Attach::Iface(s) || a == Attach::Node(src_node);
+        let ends = |a: Attach| a == Attach::Iface(d) || a == Attach::Node(dst_node);
+        if !starts(cfg(first).from) {
+            let link = g.link_name(first);
+            return Err(TopologyError::RouteStart { src, dst, link });
+        }
+        if !ends(cfg(last).to) {
+            let link = g.link_name(last);
+            return Err(TopologyError::RouteEnd { src, dst, link });
+        }
+        for (i, &l) in links.iter().enumerate() {
+            let c = cfg(l);
+            let bad_from = matches!(c.from, Attach::Iface(x) if i != 0 || x != s);
+            let bad_to = matches!(c.to, Attach::Iface(x) if i + 1 != links.len() || x != d);
+            if bad_from || bad_to {
+                let link = g.link_name(l);
+                return Err(TopologyError::RouteInterfaceBound { src, dst, link });
+            }
+        }
+        for w in links.windows(2) {
+            if g.node_of(cfg(w[0]).to) != g.node_of(cfg(w[1]).from) {
+                return Err(TopologyError::RouteGap {
+                    src,
+                    dst,
+                    from: g.link_name(w[0]),
+                    next: g.link_name(w[1]),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), TopologyError> {
+        let mut names = std::collections::BTreeSet::new();
+        for n in &self.g.node_names {
+            if !names.insert(n.as_str()) {
+                return Err(TopologyError::DuplicateName(n.clone()));
+            }
+        }
+        let mut link_names = std::collections::BTreeSet::new();
+        for c in &self.g.links {
+            if !link_names.insert(c.name.as_str()) {
+                return Err(TopologyError::DuplicateName(c.name.clone()));
+            }
+            for end in [c.from, c.to] {
+                if self.g.node_of(end).is_none() {
+                    let link = c.name.clone();
+                    return Err(TopologyError::UnknownEndpoint { link, end });
+                }
+            }
+            if matches!(c.rate, LinkRate::Fixed(b) if b.is_zero()) {
+                return Err(TopologyError::ZeroRate {
+                    link: c.name.clone(),
+                });
+            }
+            c.loss
+                .validate()
+                .map_err(|what| TopologyError::InvalidLoss {
+                    link: c.name.clone(),
+                    what,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Validates the topology and fills in shortest-path routes for every pair of
+    /// interfaces on different hosts without an explicit route (pairs with no path stay
+    /// unroutable).
+    pub fn build(self) -> Result<Network, TopologyError> {
+        self.validate()?;
+        let NetworkBuilder {
+            g,
+            explicit,
+            mut routes,
+        } = self;
+        let n_if = g.iface_addr.len();
+        let mut table = vec![NO_ROUTE; n_if * n_if];
+        for (&(s, d), r) in &explicit {
+            table[s.index() * n_if + d.index()] = r.0;
+        }
+        for s in 0..n_if {
+            let found = routing::shortest_from(&g, IfaceId(next_id(s)));
+            for (d, path) in found.into_iter().enumerate() {
+                let slot = &mut table[s * n_if + d];
+                if let (NO_ROUTE, Some(path)) = (*slot, path) {
+                    *slot = next_id(routes.len());
+                    routes.push(path);
+                }
+            }
+        }
+        let link_by_name = g
+            .links
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), LinkId(next_id(i))))
+            .collect();
+        Ok(Network {
+            g,
+            routes,
+            table,
+            link_by_name,
+        })
+    }
+}
+
+const NO_ROUTE: u32 = u32::MAX;
+
+/// A validated, routed topology (immutable; runtime link state lives in the simulator).
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub(crate) g: Graph,
+    routes: Vec<Vec<LinkId>>,
+    /// `table[src_iface * n_if + dst_iface]` = route id or `NO_ROUTE`.
+    table: Vec<u32>,
+    link_by_name: BTreeMap<String, LinkId>,
+}
+
+impl Network {
+    /// The link called `name`.
+    pub fn link_id(&self, name: &str) -> Option<LinkId> {
+        self.link_by_name.get(name).copied()
+    }
+    /// The name of link `l`.
+    pub fn link_name(&self, l: LinkId) -> &str {
+        &self.g.links[l.index()].name
+    }
+    /// Number of links (ids are `0..link_count`).
+    pub fn link_count(&self) -> usize {
+        self.g.links.len()
+    }
+    /// The initial configuration of link `l`.
+    pub fn link_config(&self, l: LinkId) -> &LinkConfig {
+        &self.g.links[l.index()]
+    }
+    /// The route id for packets from `src` to `dst`, if routable.
+    pub fn route_id(&self, src: Addr, dst: Addr) -> Option<RouteId> {
+        let s = self.iface_id(src)?;
+        let d = self.iface_id(dst)?;
+        self.route_between(s, d)
+    }
+    pub(crate) fn route_between(&self, s: IfaceId, d: IfaceId) -> Option<RouteId> {
+        let n = self.g.iface_addr.len();
+        let r = self.table[s.index() * n + d.index()];
+        (r != NO_ROUTE).then_some(RouteId(r))
+    }
+    /// The links of route `r`.
+    pub fn route_links(&self, r: RouteId) -> &[LinkId] {
+        &self.routes[r.index()]
+    }
+    /// The links packets from `src` to `dst` take, if routable.
+    pub fn route(&self, src: Addr, dst: Addr) -> Option<&[LinkId]> {
+        self.route_id(src, dst).map(|r| self.route_links(r))
+    }
+    /// The host owning address `addr`.
+    pub fn host_of(&self, addr: Addr) -> Option<HostId> {
+        self.iface_id(addr).map(|i| self.g.iface_host[i.index()])
+    }
+    /// Number of hosts (ids are `0..host_count`).
+    pub fn host_count(&self) -> usize {
+        self.g.host_node.len()
+    }
+    /// The node of host `h`.
+    pub fn host_node(&self, h: HostId) -> NodeId {
+        self.g.host_node[h.index()]
+    }
+    /// The name of node `n` (host or router).
+    pub fn node_name(&self, n: NodeId) -> &str {
+        &self.g.node_names[n.index()]
+    }
+    /// The addresses of host `h`'s interfaces, in creation order.
+    pub fn interfaces_of(&self, h: HostId) -> &[Addr] {
+        &self.g.host_addrs[h.index()]
+    }
+    /// The interface ids of host `h`, in creation order (parallel to
+    /// [`Network::interfaces_of`]).
+    pub fn interface_ids_of(&self, h: HostId) -> &[IfaceId] {
+        &self.g.host_ifaces[h.index()]
+    }
+    /// The interface with address `addr`.
+    pub fn iface_id(&self, addr: Addr) -> Option<IfaceId> {
+        self.g.iface_by_addr.get(&addr).copied()
+    }
+    /// The address of interface `i`.
+    pub fn iface_addr(&self, i: IfaceId) -> Addr {
+        self.g.iface_addr[i.index()]
+    }
+    /// The host of interface `i`.
+    pub fn iface_host(&self, i: IfaceId) -> HostId {
+        self.g.iface_host[i.index()]
+    }
+}
