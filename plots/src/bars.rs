@@ -93,6 +93,7 @@ impl Figure for BarsFigure<'_> {
             .label_style((FONT, 16).into_font().color(&BLACK))
             .light_line_style(RGBColor(240, 240, 240))
             .bold_line_style(RGBColor(215, 215, 215))
+            .max_light_lines(4)
             .x_labels(0)
             .y_labels(8)
             .y_label_formatter(&fy)

@@ -92,8 +92,15 @@ impl Figure for CdfFigure<'_> {
             self.x_label,
             "fraction of samples ≤ x",
         )?;
+        let xr = chart.x_range();
         for (i, (_, v)) in self.sets.iter().enumerate() {
-            draw_line(&mut chart, cdf_steps(v), color(i).stroke_width(2), canvas)?;
+            // Run each curve from 0 at the left edge to 1 at the right edge of the axis.
+            let mut steps = cdf_steps(v);
+            if !steps.is_empty() {
+                steps.insert(0, (xr.start, 0.0));
+                steps.push((xr.end, 1.0));
+            }
+            draw_line(&mut chart, steps, color(i).stroke_width(2), canvas)?;
         }
         if xb.is_empty() {
             crate::frame::draw_note(&chart, "no data")?;

@@ -173,7 +173,9 @@ pub(crate) fn frame<DB: DrawingBackend>(
     legend: &[LegendEntry],
 ) -> Result<DrawingArea<DB, Shift>, DrawFail> {
     root.fill(&WHITE)?;
-    let body = root.titled(title, (FONT, 28).into_font().color(&BLACK))?;
+    let body = root
+        .margin(10, 0, 0, 0)
+        .titled(title, (FONT, 28).into_font().color(&BLACK))?;
     if legend.is_empty() {
         return Ok(body);
     }
@@ -201,7 +203,7 @@ fn draw_legend<DB: DrawingBackend>(
     const TOP: i32 = 30;
     let (_, h) = panel.dim_in_pixel();
     let rows = ((h as i32 - TOP - ROW) / ROW).max(1) as usize;
-    let style = (FONT, 16).into_font().color(&BLACK);
+    let style = (FONT, 17).into_font().color(&BLACK);
     let shown = if entries.len() > rows {
         rows - 1
     } else {
@@ -228,7 +230,8 @@ fn draw_legend<DB: DrawingBackend>(
             }
         }
         let text = style.pos(Pos::new(HPos::Left, VPos::Center));
-        panel.draw_text(&shorten(&entry.label), &text, (48, y))?;
+        // DejaVu's visual centre sits a few pixels above plotters' layout centre.
+        panel.draw_text(&shorten(&entry.label), &text, (48, y + 3))?;
     }
     if shown < entries.len() {
         let y = TOP + ROW * shown as i32;
@@ -239,7 +242,7 @@ fn draw_legend<DB: DrawingBackend>(
         panel.draw_text(
             &format!("… and {} more", entries.len() - shown),
             &text,
-            (48, y),
+            (48, y + 3),
         )?;
     }
     Ok(())
@@ -292,6 +295,7 @@ pub(crate) fn xy_chart<'a, DB: DrawingBackend>(
         .label_style((FONT, 16).into_font().color(&BLACK))
         .light_line_style(RGBColor(240, 240, 240))
         .bold_line_style(RGBColor(215, 215, 215))
+        .max_light_lines(4)
         .x_labels(10)
         .y_labels(8)
         .x_label_formatter(&fx)
@@ -329,7 +333,7 @@ pub(crate) fn draw_markers<DB: DrawingBackend>(
         let x0 = if right_side { 5 } else { -5 - w - 6 };
         let label = EmptyElement::at((m.x, yr.end))
             + Rectangle::new(
-                [(x0, dy - 2), (x0 + w + 6, dy + h + 3)],
+                [(x0, dy - 4), (x0 + w + 6, dy + h + 1)],
                 WHITE.mix(0.85).filled(),
             )
             + Text::new(m.label.clone(), (x0 + 3, dy), style.clone());
