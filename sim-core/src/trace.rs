@@ -151,6 +151,12 @@ impl MahimahiTrace {
         Bandwidth::from_bytes_over(bytes, self.period())
     }
 
+    /// The opportunity timestamps of one period, in milliseconds (non-decreasing; the last
+    /// one is the period).
+    pub fn timestamps_ms(&self) -> &[u64] {
+        &self.ms
+    }
+
     fn period_ms(&self) -> u64 {
         // Non-empty with a nonzero last element by construction.
         self.ms.last().copied().unwrap_or(1)
@@ -215,10 +221,12 @@ impl TraceCursor {
             _ => (trace.first_at_or_after(now - self.base), full),
         };
         if size > left {
-            let rest = size - left;
-            let extra = rest.div_ceil(full);
-            k = k.saturating_add(u64::from(extra));
-            left = extra * full - rest;
+            // Whole further opportunities needed for the rest (u64: no overflow).
+            let rest = u64::from(size - left);
+            let extra = rest.div_ceil(u64::from(full));
+            k = k.saturating_add(extra);
+            // < 1500 by construction.
+            left = u32::try_from(extra * u64::from(full) - rest).unwrap_or(0);
         } else {
             left -= size;
         }
@@ -337,6 +345,11 @@ mod tests {
         assert_eq!(c.schedule(&t, ms(31), 1500), ms(32));
         // An opportunity exactly at `now` is usable.
         assert_eq!(c.schedule(&t, ms(35), 1500), ms(35));
+        // A huge packet spans many periods without overflow. 35 ms is opportunity 14, used
+        // up, so it starts at 15 (40 ms) and needs ceil(u32::MAX / 1500) = 2,863,312 of them.
+        let k = 15 + 2_863_312 - 1;
+        let want = Instant::ZERO + t.offset_of(k);
+        assert_eq!(c.schedule(&t, ms(35), u32::MAX), want);
     }
 
     #[test]
