@@ -1,0 +1,66 @@
+//! Per-socket configuration.
+
+use crate::cc::CcKind;
+use sim_core::Duration;
+
+/// Configuration of one TCP endpoint. `Default` gives a Linux-like modern stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpConfig {
+    /// MSS announced in the SYN (MTU 1500 − 40). Payload per segment is
+    /// `min(mss, peer's mss)` minus the option octets the segment carries (RFC 6691).
+    pub mss: u16,
+    /// Offer / accept SACK (RFC 2018).
+    pub sack: bool,
+    /// Offer / accept timestamps (RFC 7323).
+    pub timestamps: bool,
+    /// Delay ACKs (RFC 1122 §4.2.3.2, RFC 5681 §4.2).
+    pub delayed_ack: bool,
+    /// Delayed-ACK timeout.
+    pub delack_timeout: Duration,
+    /// ACK at least every `ack_every` full-sized segments' worth of in-order data.
+    pub ack_every: u32,
+    /// Receive buffer in bytes: the window is `rcv_buf` minus delivered-but-unread bytes.
+    pub rcv_buf: u32,
+    /// Send buffer in bytes: unacknowledged plus unsent application data.
+    pub snd_buf: u32,
+    /// Initial window in segments (RFC 6928).
+    pub init_cwnd_segments: u32,
+    /// Lower bound of the RTO (Linux: 200 ms).
+    pub min_rto: Duration,
+    /// Upper bound of the RTO (Linux: 120 s).
+    pub max_rto: Duration,
+    /// RTO before any RTT sample (RFC 6298 §2.1).
+    pub initial_rto: Duration,
+    /// Congestion control algorithm.
+    pub cc: CcKind,
+    /// Offer / accept window scaling (RFC 7323 §2).
+    pub window_scale: bool,
+    /// TIME-WAIT duration (shortened from Linux's 60 s: the simulation has no stray
+    /// duplicates older than a few RTTs).
+    pub time_wait: Duration,
+    /// SYN / SYN-ACK retransmissions before giving up (Linux `tcp_syn_retries`).
+    pub syn_retries: u32,
+}
+
+impl Default for TcpConfig {
+    fn default() -> Self {
+        TcpConfig {
+            mss: 1460,
+            sack: true,
+            timestamps: true,
+            delayed_ack: true,
+            delack_timeout: Duration::from_millis(40),
+            ack_every: 2,
+            rcv_buf: 6 * 1024 * 1024,
+            snd_buf: 4 * 1024 * 1024,
+            init_cwnd_segments: 10,
+            min_rto: Duration::from_millis(200),
+            max_rto: Duration::from_secs(120),
+            initial_rto: Duration::from_secs(1),
+            cc: CcKind::Cubic,
+            window_scale: true,
+            time_wait: Duration::from_secs(1),
+            syn_retries: 6,
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! A set of disjoint half-open `u64` ranges kept sorted, used for the SACK scoreboard and
+//! the reassembly queue. Operations cost O(log n) plus the number of ranges they touch
+//! (n = number of holes, not the window size).
+
+use std::collections::VecDeque;
+
+/// Sorted, disjoint, non-adjacent ranges `[start, end)`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RangeSet {
+    ranges: VecDeque<(u64, u64)>,
+    total: u64,
+}
+
+impl RangeSet {
+    /// An empty set.
+    pub(crate) fn new() -> Self {
+        RangeSet::default()
+    }
+
+    /// Total octets covered.
+    pub(crate) fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// True when empty.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Number of ranges.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    /// The lowest range.
+    pub(crate) fn first(&self) -> Option<(u64, u64)> {
+        self.ranges.front().copied()
+    }
+
+    /// The highest range.
+    pub(crate) fn last(&self) -> Option<(u64, u64)> {
+        self.ranges.back().copied()
+    }
+
+    /// Ranges from the highest down.
+    pub(crate) fn iter_rev(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.ranges.iter().rev().copied()
+    }
+
+    /// Ranges from the lowest up.
+    #[cfg(test)]
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.ranges.iter().copied()
+    }
+
+    /// The range containing `x`, if any.
+    pub(crate) fn containing(&self, x: u64) -> Option<(u64, u64)> {
+        let i = self.ranges.partition_point(|r| r.1 <= x);
+        self.ranges.get(i).copied().filter(|r| r.0 <= x)
+    }
+
+    /// The first range starting after `x`.
+    pub(crate) fn next_after(&self, x: u64) -> Option<(u64, u64)> {
+        let i = self.ranges.partition_point(|r| r.0 <= x);
+        self.ranges.get(i).copied()
+    }
+
+    /// Adds `[s, e)`; `newly(a, b)` is called for each sub-range that was not covered before.
+    /// Returns the number of octets newly covered.
+    pub(crate) fn insert_with(&mut self, s: u64, e: u64, mut newly: impl FnMut(u64, u64)) -> u64 {
+        if s >= e {
+            return 0;
+        }
+        let i = self.ranges.partition_point(|r| r.1 < s);
+        let mut j = i;
+        let (mut lo, mut hi) = (s, e);
+        let mut cur = s;
+        let mut added = 0;
+        while let Some(&(a, b)) = self.ranges.get(j) {
+            if a > e {
+                break;
+            }
+            if a > cur {
+                newly(cur, a);
+                added += a - cur;
+            }
+            cur = cur.max(b);
+            lo = lo.min(a);
+            hi = hi.max(b);
+            j += 1;
+        }
+        if cur < e {
+            newly(cur, e);
+            added += e - cur;
+        }
+        self.ranges.drain(i..j);
+        self.ranges.insert(i, (lo, hi));
+        self.total += added;
+        added
+    }
+
+    /// Adds `[s, e)`; returns the number of octets newly covered.
+    pub(crate) fn insert(&mut self, s: u64, e: u64) -> u64 {
+        self.insert_with(s, e, |_, _| {})
+    }
+
+    /// Removes everything below `x`; `removed(a, b)` is called for each removed sub-range.
+    pub(crate) fn remove_below(&mut self, x: u64, mut removed: impl FnMut(u64, u64)) {
+        while let Some(front) = self.ranges.front_mut() {
+            if front.0 >= x {
+                break;
+            }
+            if front.1 <= x {
+                removed(front.0, front.1);
+                self.total -= front.1 - front.0;
+                self.ranges.pop_front();
+            } else {
+                removed(front.0, x);
+                self.total -= x - front.0;
+                front.0 = x;
+                break;
+            }
+        }
+    }
+
+    /// Octets covered at or above `x`, walking down from the top (cost: ranges above `x`).
+    pub(crate) fn total_above(&self, x: u64) -> u64 {
+        let mut sum = 0;
+        for (s, e) in self.iter_rev() {
+            if e <= x {
+                break;
+            }
+            sum += e - s.max(x);
+        }
+        sum
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_merges_and_reports_new_parts() {
+        let mut r = RangeSet::new();
+        assert_eq!(r.insert(10, 20), 10);
+        assert_eq!(r.insert(30, 40), 10);
+        assert_eq!(r.insert(50, 60), 10);
+        let mut new = Vec::new();
+        assert_eq!(r.insert_with(15, 55, |a, b| new.push((a, b))), 20);
+        assert_eq!(new, vec![(20, 30), (40, 50)]);
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![(10, 60)]);
+        // Adjacent ranges merge.
+        r.insert(60, 70);
+        r.insert(5, 10);
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![(5, 70)]);
+        assert_eq!(r.total(), 65);
+        assert_eq!(r.insert(20, 30), 0);
+    }
+
+    #[test]
+    fn queries_and_removal() {
+        let mut r = RangeSet::new();
+        r.insert(10, 20);
+        r.insert(30, 40);
+        r.insert(50, 60);
+        assert_eq!(r.containing(10), Some((10, 20)));
+        assert_eq!(r.containing(20), None);
+        assert_eq!(r.containing(39), Some((30, 40)));
+        assert_eq!(r.next_after(10), Some((30, 40)));
+        assert_eq!(r.next_after(5), Some((10, 20)));
+        assert_eq!(r.next_after(50), None);
+        assert_eq!(r.total_above(35), 15);
+        assert_eq!(r.total_above(0), 30);
+        let mut gone = Vec::new();
+        r.remove_below(35, |a, b| gone.push((a, b)));
+        assert_eq!(gone, vec![(10, 20), (30, 35)]);
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![(35, 40), (50, 60)]);
+        assert_eq!(r.total(), 15);
+        assert_eq!(r.len(), 2);
+        assert_eq!((r.first(), r.last()), (Some((35, 40)), Some((50, 60))));
+    }
+}

@@ -1,0 +1,283 @@
+//! Send side: sequence-space bookkeeping, the peer's window, loss recovery state
+//! (RFC 6675 SACK-based with the [`Scoreboard`], RFC 6582 NewReno without SACK) and the
+//! choice of the next segment to send.
+//!
+//! Positions are `u64` offsets from our ISN: the SYN is offset 0, application byte `k` is
+//! offset `1 + k`, and the FIN (once queued) is offset `app_end`. The owner provides the bytes
+//! available to send (`app_end`); this module decides which range goes next.
+
+use super::sack::Scoreboard;
+use crate::wire::{SackBlocks, SeqNum};
+use sim_core::Instant;
+
+/// Loss-recovery phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Recovery {
+    /// No recovery in progress.
+    Open,
+    /// Fast recovery (RFC 6675 / RFC 6582) until `point` (RecoveryPoint / `recover`) is
+    /// cumulatively acknowledged.
+    Fast {
+        /// RecoveryPoint.
+        point: u64,
+    },
+    /// Recovery after a retransmission timeout until `point` is acknowledged.
+    Loss {
+        /// Highest sequence sent when the timeout fired.
+        point: u64,
+    },
+}
+
+/// A range of sequence space chosen for transmission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Seg {
+    /// First offset.
+    pub(crate) start: u64,
+    /// Payload octets.
+    pub(crate) payload: u64,
+    /// The segment carries the FIN.
+    pub(crate) fin: bool,
+    /// Some of it was sent before.
+    pub(crate) retransmit: bool,
+}
+
+impl Seg {
+    /// One past the last offset (including the FIN).
+    pub(crate) fn end(&self) -> u64 {
+        self.start + self.payload + u64::from(self.fin)
+    }
+
+    /// Congestion window the segment needs (a lone FIN counts as one octet).
+    pub(crate) fn cost(&self) -> u64 {
+        self.payload.max(1)
+    }
+}
+
+/// Send-side state.
+#[derive(Clone, Debug)]
+pub(crate) struct SendState {
+    pub(crate) iss: SeqNum,
+    /// SND.UNA.
+    pub(crate) una: u64,
+    /// SND.MAX: everything below has been sent at least once.
+    pub(crate) nxt: u64,
+    /// One past the last application byte written.
+    pub(crate) app_end: u64,
+    /// The application closed: a FIN follows the data.
+    pub(crate) fin_queued: bool,
+    /// Peer's receive window in bytes (SND.WND), and the segment that set it (SND.WL1/2).
+    pub(crate) wnd: u64,
+    wl1: u64,
+    wl2: u64,
+    /// Largest window the peer ever offered.
+    pub(crate) max_wnd: u64,
+    /// Peer's window-scale shift.
+    pub(crate) wscale: u8,
+    pub(crate) board: Scoreboard,
+    pub(crate) recovery: Recovery,
+    pub(crate) dupacks: u32,
+    /// Retransmit the segment at SND.UNA next, regardless of the window (fast retransmit,
+    /// RFC 6675 (4.3); RFC 6582 partial ACK).
+    pub(crate) rexmit_una: bool,
+    /// RFC 6582 inflated window during NewReno fast recovery.
+    pub(crate) newreno_cwnd: Option<u64>,
+    /// Karn-timed segment: `(end offset, send time)` (used without timestamps).
+    pub(crate) timed: Option<(u64, Instant)>,
+    /// Send new data even if smaller than a segment (persist timer expired, RFC 1122).
+    pub(crate) force: bool,
+}
+
+impl SendState {
+    /// Send state with initial sequence number `iss`.
+    pub(crate) fn new(iss: SeqNum) -> Self {
+        SendState {
+            iss,
+            una: 0,
+            nxt: 1,
+            app_end: 1,
+            fin_queued: false,
+            wnd: 0,
+            wl1: 0,
+            wl2: 0,
+            max_wnd: 0,
+            wscale: 0,
+            board: Scoreboard::new(1),
+            recovery: Recovery::Open,
+            dupacks: 0,
+            rexmit_una: false,
+            newreno_cwnd: None,
+            timed: None,
+            force: false,
+        }
+    }
+
+    /// SND.MAX − SND.UNA (RFC 5681 FlightSize).
+    pub(crate) fn flight(&self) -> u64 {
+        self.nxt - self.una
+    }
+
+    /// End of the sequence space the application has made available (data and FIN).
+    fn data_end(&self) -> u64 {
+        self.app_end + u64::from(self.fin_queued)
+    }
+
+    /// The FIN has been sent and acknowledged.
+    pub(crate) fn fin_acked(&self) -> bool {
+        self.fin_queued && self.una > self.app_end
+    }
+
+    /// Data or FIN not yet sent.
+    pub(crate) fn has_unsent(&self) -> bool {
+        self.nxt < self.data_end()
+    }
+
+    /// Payload octets within `[a, b)` (excluding SYN and FIN positions).
+    pub(crate) fn payload_in(&self, a: u64, b: u64) -> u64 {
+        b.min(self.app_end).saturating_sub(a.max(1))
+    }
+
+    /// The window advertised by the peer in a segment with sequence offset `seq` and
+    /// acknowledgment offset `ack` (RFC 9293 §3.10.7.4 SND.WL1/WL2 rule). Returns true
+    /// when the window changed.
+    pub(crate) fn update_window(&mut self, seq: u64, ack: u64, field: u16) -> bool {
+        if seq > self.wl1 || (seq == self.wl1 && ack >= self.wl2) {
+            let wnd = u64::from(field) << self.wscale;
+            let changed = wnd != self.wnd;
+            self.wnd = wnd;
+            self.wl1 = seq;
+            self.wl2 = ack;
+            self.max_wnd = self.max_wnd.max(wnd);
+            return changed;
+        }
+        false
+    }
+
+    /// Sets the window from an (unscaled) SYN or SYN-ACK.
+    pub(crate) fn set_syn_window(&mut self, field: u16, ack: u64) {
+        self.wnd = u64::from(field);
+        self.max_wnd = self.wnd;
+        self.wl1 = 0;
+        self.wl2 = ack;
+    }
+
+    /// Applies the SACK blocks of an ACK; returns the octets newly SACKed. Blocks outside
+    /// `(SND.UNA, SND.MAX]` (e.g. D-SACK or stale) are ignored (RFC 2883 §4).
+    pub(crate) fn apply_sacks(&mut self, blocks: &SackBlocks, ack: u64) -> u64 {
+        let mut added = 0;
+        for &(l, r) in blocks.as_slice() {
+            let l = l.to_offset(self.iss, ack);
+            let r = r.to_offset(self.iss, ack);
+            if l < r && l >= ack.max(self.una) && r <= self.nxt {
+                added += self.board.on_sack(l, r);
+            }
+        }
+        added
+    }
+
+    /// The cumulative ACK advanced to `ack`.
+    pub(crate) fn advance(&mut self, ack: u64) {
+        self.board.advance(self.una, ack);
+        self.una = ack;
+        self.dupacks = 0;
+    }
+
+    /// Octets the congestion window (or RFC 6582's inflated window) still allows:
+    /// `cwnd − pipe` (RFC 6675), or `inflated cwnd − FlightSize` (RFC 6582).
+    pub(crate) fn cwnd_room(&self, cwnd: u64) -> u64 {
+        match self.newreno_cwnd {
+            Some(w) => w.saturating_sub(self.flight()),
+            None => cwnd.saturating_sub(self.board.pipe(self.una, self.nxt)),
+        }
+    }
+
+    /// A segment starting at `s`, at most `max_payload` payload, ending by `bound`; the FIN
+    /// rides along when the data ends right before it.
+    fn fit(&self, s: u64, bound: u64, max_payload: u64, retransmit: bool) -> Seg {
+        let data_to = bound.min(self.app_end).min(s + max_payload);
+        let payload = data_to.saturating_sub(s);
+        let fin = self.fin_queued && data_to == self.app_end && bound > self.app_end;
+        Seg {
+            start: s,
+            payload,
+            fin,
+            retransmit,
+        }
+    }
+
+    /// RFC 6675 §5 `NextSeg` (rules 1–3), or the forced first retransmission, within
+    /// `room` octets of congestion window; `max_payload` is the payload of a full segment.
+    pub(crate) fn next_segment(&self, room: u64, max_payload: u64) -> Option<Seg> {
+        if self.rexmit_una && self.una < self.nxt {
+            let bound = self.board.hole_end(self.una, self.nxt);
+            return Some(self.fit(self.una, bound, max_payload, true));
+        }
+        // Rule 1: lost data.
+        if let Some((s, e)) = self.board.next_lost(self.una, self.nxt) {
+            let seg = self.fit(s, e, max_payload, true);
+            return (seg.cost() <= room).then_some(seg);
+        }
+        // Rule 2: new data.
+        if let Some(seg) = self.new_data(room, max_payload) {
+            return Some(seg);
+        }
+        // Rule 3: un-SACKed data below the highest SACK, during fast recovery.
+        if matches!(self.recovery, Recovery::Fast { .. }) {
+            if let Some((s, e)) = self.board.next_unsacked(self.una, self.nxt) {
+                let seg = self.fit(s, e, max_payload, true);
+                return (seg.cost() <= room).then_some(seg);
+            }
+        }
+        None
+    }
+
+    /// New data within the peer's window and `room`, with sender-side silly window
+    /// avoidance (RFC 1122 §4.2.3.4): send a full segment, or all that is queued, or at
+    /// least half the largest window ever offered; `force` overrides after a persist
+    /// timeout. A lone FIN needs congestion window but no receive window.
+    fn new_data(&self, room: u64, max_payload: u64) -> Option<Seg> {
+        if !self.has_unsent() || room == 0 {
+            return None;
+        }
+        let queued = self.app_end.saturating_sub(self.nxt);
+        if queued == 0 {
+            return Some(self.fit(self.nxt, self.nxt + 1, max_payload, false));
+        }
+        let usable = queued.min(self.rwnd_room()).min(room).min(max_payload);
+        if usable == 0 {
+            return None;
+        }
+        let ok = usable == max_payload
+            || usable == queued
+            || (self.max_wnd > 0 && usable >= self.max_wnd / 2)
+            || self.force;
+        ok.then(|| self.fit(self.nxt, self.nxt + usable + 1, usable, false))
+    }
+
+    /// Octets of new data the peer's window still admits.
+    pub(crate) fn rwnd_room(&self) -> u64 {
+        (self.una + self.wnd).saturating_sub(self.nxt)
+    }
+
+    /// True when unsent data waits for the peer's window with nothing in flight: the
+    /// persist timer must run (RFC 9293 §3.8.6.1), lest a lost window update deadlock.
+    pub(crate) fn window_blocked(&self, max_payload: u64) -> bool {
+        let queued = self.app_end.saturating_sub(self.nxt);
+        self.flight() == 0 && queued > 0 && self.rwnd_room() < queued.min(max_payload)
+    }
+
+    /// Records that `seg` was sent at `now`.
+    pub(crate) fn on_sent(&mut self, seg: &Seg, now: Instant) {
+        let end = seg.end();
+        if seg.retransmit {
+            self.board.on_retransmit(seg.start, end);
+            self.timed = None;
+            if seg.start == self.una {
+                self.rexmit_una = false;
+            }
+        } else if self.timed.is_none() {
+            self.timed = Some((end, now));
+        }
+        self.nxt = self.nxt.max(end);
+        self.force = false;
+    }
+}

@@ -1,0 +1,655 @@
+//! [`TcpSocket`]: construction, the application API, the handshake, timers and output.
+//! Processing of segments in synchronized states is in `input.rs`.
+
+use super::recv::RecvState;
+use super::rtt::RttEstimator;
+use super::send::{Recovery, SendState};
+use super::stats::TcpStats;
+use super::{AcceptError, ConnectionError, SocketAddr, TcpConfig, TcpState};
+use crate::cc::{Cc, CongestionController, Coupling};
+use crate::wire::{SeqNum, TcpFlags, TcpHeader, TcpOptions, Timestamps};
+use sim_core::{Duration, Instant, Packet};
+
+/// Smallest peer MSS accepted (Linux `TCP_MIN_MSS`), so a segment always has payload room.
+const MIN_PEER_MSS: u16 = 88;
+/// RFC 9293 §3.7.1: MSS assumed when the peer sends none.
+const DEFAULT_PEER_MSS: u16 = 536;
+/// Octets the timestamps option takes in a data segment (NOP, NOP, TS).
+const TS_OPTION_LEN: u32 = 12;
+
+/// The smallest shift that fits `buf` in the 16-bit window field (RFC 7323 §2.3, max 14).
+fn window_shift(buf: u32) -> u8 {
+    let mut s = 0;
+    while s < 14 && (buf >> s) > 0xffff {
+        s += 1;
+    }
+    s
+}
+
+/// A sans-IO TCP endpoint (one connection). See the [module docs](super).
+///
+/// ```
+/// use mptcp_model::tcp::{SocketAddr, TcpConfig, TcpSocket, TcpState};
+/// use mptcp_model::wire::SeqNum;
+/// use sim_core::{Addr, Instant};
+///
+/// let a = SocketAddr::new(Addr::new(10, 0, 0, 1), 40000);
+/// let b = SocketAddr::new(Addr::new(10, 0, 0, 2), 80);
+/// let now = Instant::ZERO;
+/// let mut client = TcpSocket::connect(now, a, b, SeqNum(1), TcpConfig::default());
+/// let syn = client.poll_transmit(now).unwrap();
+/// let mut server = TcpSocket::accept(now, b, &syn, SeqNum(7), TcpConfig::default()).unwrap();
+/// let syn_ack = server.poll_transmit(now).unwrap();
+/// client.handle_packet(now, &syn_ack);
+/// assert_eq!(client.state(), TcpState::Established);
+/// ```
+#[derive(Clone, Debug)]
+pub struct TcpSocket {
+    pub(super) cfg: TcpConfig,
+    local: SocketAddr,
+    remote: SocketAddr,
+    pub(super) state: TcpState,
+    pub(super) snd: SendState,
+    pub(super) rcv: RecvState,
+    pub(super) cc: Cc,
+    pub(super) rtt: RttEstimator,
+    pub(super) irs: SeqNum,
+    pub(super) ts_ok: bool,
+    pub(super) sack_ok: bool,
+    ws_ok: bool,
+    peer_mss: u16,
+    ts_offset: u32,
+    syn_pending: bool,
+    syn_sent_at: Option<Instant>,
+    syn_retransmits: u32,
+    pub(super) rto_at: Option<Instant>,
+    persist_at: Option<Instant>,
+    pub(super) persist_backoff: u32,
+    probe_pending: bool,
+    pub(super) time_wait_at: Option<Instant>,
+    error: Option<ConnectionError>,
+    pub(super) counters: TcpStats,
+}
+
+impl TcpSocket {
+    fn new(local: SocketAddr, remote: SocketAddr, iss: SeqNum, cfg: TcpConfig) -> Self {
+        let shift = if cfg.window_scale {
+            window_shift(cfg.rcv_buf)
+        } else {
+            0
+        };
+        let smss = u64::from(cfg.mss);
+        TcpSocket {
+            cfg,
+            local,
+            remote,
+            state: TcpState::Closed,
+            snd: SendState::new(iss),
+            rcv: RecvState::new(cfg.rcv_buf, shift),
+            cc: Cc::new(cfg.cc, smss, smss * u64::from(cfg.init_cwnd_segments)),
+            rtt: RttEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto),
+            irs: SeqNum(0),
+            ts_ok: false,
+            sack_ok: false,
+            ws_ok: false,
+            peer_mss: DEFAULT_PEER_MSS,
+            // A per-connection timestamp offset (RFC 7323 §5.4), here the ISN.
+            ts_offset: iss.0,
+            syn_pending: false,
+            syn_sent_at: None,
+            syn_retransmits: 0,
+            rto_at: None,
+            persist_at: None,
+            persist_backoff: 0,
+            probe_pending: false,
+            time_wait_at: None,
+            error: None,
+            counters: TcpStats::default(),
+        }
+    }
+
+    /// Active open: a socket in SYN-SENT whose SYN goes out at the next
+    /// [`TcpSocket::poll_transmit`].
+    pub fn connect(
+        _now: Instant,
+        local: SocketAddr,
+        remote: SocketAddr,
+        isn: SeqNum,
+        cfg: TcpConfig,
+    ) -> Self {
+        let mut s = TcpSocket::new(local, remote, isn, cfg);
+        s.state = TcpState::SynSent;
+        s.syn_pending = true;
+        s
+    }
+
+    /// Passive open from a received SYN addressed to `local`: a socket in SYN-RECEIVED
+    /// whose SYN-ACK goes out at the next [`TcpSocket::poll_transmit`].
+    pub fn accept(
+        _now: Instant,
+        local: SocketAddr,
+        syn: &Packet<TcpHeader>,
+        isn: SeqNum,
+        cfg: TcpConfig,
+    ) -> Result<Self, AcceptError> {
+        let h = &syn.header;
+        if !h.flags.syn() || h.flags.ack() || h.flags.rst() {
+            return Err(AcceptError::NotASyn);
+        }
+        let remote = SocketAddr::new(syn.src, h.src_port);
+        let mut s = TcpSocket::new(local, remote, isn, cfg);
+        s.negotiate(&h.options);
+        s.irs = h.seq;
+        s.rcv.on_syn(h.options.timestamps.map(|t| t.tsval));
+        s.snd.set_syn_window(h.window, 0);
+        s.state = TcpState::SynReceived;
+        s.syn_pending = true;
+        Ok(s)
+    }
+
+    /// Adopts the options of the peer's SYN or SYN-ACK.
+    fn negotiate(&mut self, o: &TcpOptions) {
+        self.peer_mss = o.mss.unwrap_or(DEFAULT_PEER_MSS).max(MIN_PEER_MSS);
+        self.ts_ok = self.cfg.timestamps && o.timestamps.is_some();
+        self.sack_ok = self.cfg.sack && o.sack_permitted;
+        match o.window_scale {
+            // RFC 7323 §2.3: shifts above 14 are treated as 14.
+            Some(ws) if self.cfg.window_scale => {
+                self.ws_ok = true;
+                self.snd.wscale = ws.min(14);
+            }
+            _ => {
+                self.ws_ok = false;
+                self.snd.wscale = 0;
+                self.rcv.wscale = 0;
+            }
+        }
+    }
+
+    // ---- application API ----------------------------------------------------------------
+
+    /// The application writes `bytes`; returns how many fit in the send buffer (unacked plus
+    /// unsent data is at most `snd_buf`). Nothing is accepted after [`TcpSocket::close`].
+    pub fn send(&mut self, bytes: u64) -> u64 {
+        let open = matches!(
+            self.state,
+            TcpState::SynSent | TcpState::SynReceived | TcpState::Established | TcpState::CloseWait
+        );
+        if !open || self.snd.fin_queued {
+            return 0;
+        }
+        let used = self.snd.app_end - self.snd.una.max(1);
+        let n = bytes.min(u64::from(self.cfg.snd_buf).saturating_sub(used));
+        self.snd.app_end += n;
+        self.counters.app_bytes_written += n;
+        n
+    }
+
+    /// Bytes the application has written so far.
+    pub fn app_bytes_written(&self) -> u64 {
+        self.counters.app_bytes_written
+    }
+
+    /// Free space in the send buffer.
+    pub fn send_space(&self) -> u64 {
+        let used = self.snd.app_end - self.snd.una.max(1);
+        u64::from(self.cfg.snd_buf).saturating_sub(used)
+    }
+
+    /// The application consumes every in-order byte delivered so far; returns how many.
+    /// Opening the window may schedule a window update.
+    pub fn recv(&mut self) -> u64 {
+        let mss = self.smss();
+        self.rcv.read(mss)
+    }
+
+    /// In-order bytes delivered but not yet read.
+    pub fn readable(&self) -> u64 {
+        self.rcv.unread
+    }
+
+    /// The application is done sending: a FIN follows the queued data.
+    pub fn close(&mut self) {
+        self.state = match self.state {
+            TcpState::Established => TcpState::FinWait1,
+            TcpState::CloseWait => TcpState::LastAck,
+            s @ (TcpState::SynSent | TcpState::SynReceived) => s,
+            _ => return,
+        };
+        self.snd.fin_queued = true;
+    }
+
+    /// True once [`TcpSocket::close`] was called.
+    pub fn is_closing(&self) -> bool {
+        self.snd.fin_queued
+    }
+
+    /// True once the peer's FIN arrived in order (no more data will be delivered).
+    pub fn peer_closed(&self) -> bool {
+        self.rcv.fin_received
+    }
+
+    /// Connection state.
+    pub fn state(&self) -> TcpState {
+        self.state
+    }
+
+    /// Why the connection was aborted, if it was.
+    pub fn error(&self) -> Option<ConnectionError> {
+        self.error
+    }
+
+    /// Local address.
+    pub fn local(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Remote address.
+    pub fn remote(&self) -> SocketAddr {
+        self.remote
+    }
+
+    /// Payload of a full-sized segment (SMSS): `min(mss, peer mss)` minus the timestamps
+    /// option when in use (1448 for the defaults).
+    pub fn smss(&self) -> u64 {
+        u64::from(self.eff_mss() - if self.ts_ok { TS_OPTION_LEN } else { 0 })
+    }
+
+    fn eff_mss(&self) -> u32 {
+        u32::from(self.cfg.mss.min(self.peer_mss).max(MIN_PEER_MSS))
+    }
+
+    /// A snapshot of the counters and current state.
+    pub fn stats(&self) -> TcpStats {
+        TcpStats {
+            cwnd: self.cc.window(),
+            ssthresh: self.cc.ssthresh(),
+            srtt: self.rtt.srtt(),
+            rttvar: self.rtt.rttvar(),
+            rto: self.rtt.rto(),
+            bytes_in_flight: self.snd.flight(),
+            bytes_received: self.rcv.delivered,
+            ..self.counters.clone()
+        }
+    }
+
+    /// The congestion controller (read-only).
+    pub fn congestion_controller(&self) -> &Cc {
+        &self.cc
+    }
+
+    // ---- timers ---------------------------------------------------------------------------
+
+    /// The earliest instant at which [`TcpSocket::handle_timeout`] must run.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.rto_at,
+            self.persist_at,
+            self.rcv.delack_at,
+            self.time_wait_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Runs the timers due at `now`; a wake-up with nothing due is a no-op.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
+        self.rcv.on_timeout(now);
+        if due(self.rto_at) {
+            self.rto_at = None;
+            self.on_rto(now);
+        }
+        if due(self.persist_at) {
+            self.persist_at = None;
+            self.persist_backoff = self.persist_backoff.saturating_add(1);
+            if self.snd.rwnd_room() > 0 {
+                // RFC 1122 §4.2.3.4: override silly-window avoidance after a timeout.
+                self.snd.force = true;
+            } else {
+                self.probe_pending = true;
+            }
+        }
+        if due(self.time_wait_at) {
+            self.time_wait_at = None;
+            self.state = TcpState::Closed;
+        }
+    }
+
+    fn on_rto(&mut self, now: Instant) {
+        match self.state {
+            TcpState::SynSent | TcpState::SynReceived => {
+                if self.syn_retransmits >= self.cfg.syn_retries {
+                    self.abort(ConnectionError::TimedOut);
+                    return;
+                }
+                self.syn_retransmits += 1;
+                self.counters.rto_timeouts += 1;
+                self.rtt.backoff();
+                self.syn_pending = true;
+            }
+            _ if self.snd.flight() > 0 => self.on_data_rto(now),
+            _ => {}
+        }
+    }
+
+    /// RFC 6298 §5.4–5.6 and RFC 5681 §3.1: the loss window, backoff, and retransmission
+    /// of everything not SACKed starting at SND.UNA (RFC 6675 §5.1).
+    fn on_data_rto(&mut self, now: Instant) {
+        self.counters.rto_timeouts += 1;
+        let first = self.rtt.backoff_count() == 0;
+        self.cc.on_rto(now, self.snd.flight(), first);
+        self.rtt.backoff();
+        let (una, nxt) = (self.snd.una, self.snd.nxt);
+        self.snd.board.mark_all_lost(una, nxt);
+        self.snd.recovery = Recovery::Loss { point: nxt };
+        self.snd.newreno_cwnd = None;
+        self.snd.dupacks = 0;
+        self.snd.rexmit_una = false;
+        self.snd.timed = None;
+    }
+
+    pub(super) fn abort(&mut self, e: ConnectionError) {
+        self.state = TcpState::Closed;
+        self.error = Some(e);
+        self.rto_at = None;
+        self.persist_at = None;
+        self.time_wait_at = None;
+        self.rcv.delack_at = None;
+        self.rcv.ack_now = false;
+        self.syn_pending = false;
+        self.probe_pending = false;
+    }
+
+    // ---- input ------------------------------------------------------------------------------
+
+    /// A packet for this connection arrived.
+    pub fn handle_packet(&mut self, now: Instant, pkt: &Packet<TcpHeader>) {
+        self.handle_packet_coupled(now, pkt, &Coupling::NONE);
+    }
+
+    /// As [`TcpSocket::handle_packet`], giving the congestion controller a view of the other
+    /// subflows of the same MPTCP connection.
+    pub fn handle_packet_coupled(
+        &mut self,
+        now: Instant,
+        pkt: &Packet<TcpHeader>,
+        coupling: &Coupling<'_>,
+    ) {
+        let h = &pkt.header;
+        if h.flags.rst() {
+            self.on_rst(h);
+            return;
+        }
+        match self.state {
+            TcpState::Closed | TcpState::Listen => {}
+            TcpState::SynSent => self.on_syn_ack(now, h),
+            TcpState::SynReceived => {
+                if h.flags.syn() && !h.flags.ack() {
+                    // The peer retransmitted its SYN: our SYN-ACK was lost.
+                    self.syn_pending = true;
+                } else if h.flags.ack() && h.ack == self.snd.iss + 1 {
+                    self.handshake_rtt(now, h);
+                    self.snd.advance(1);
+                    self.established(now);
+                    self.on_synchronized(now, h, coupling);
+                }
+            }
+            _ => self.on_synchronized(now, h, coupling),
+        }
+    }
+
+    fn on_syn_ack(&mut self, now: Instant, h: &TcpHeader) {
+        // Simultaneous open (a SYN without ACK) is not supported and ignored.
+        if !h.flags.syn() || !h.flags.ack() || h.ack != self.snd.iss + 1 {
+            return;
+        }
+        self.negotiate(&h.options);
+        self.irs = h.seq;
+        self.rcv.on_syn(h.options.timestamps.map(|t| t.tsval));
+        self.snd.set_syn_window(h.window, 1);
+        self.handshake_rtt(now, h);
+        self.snd.advance(1);
+        self.established(now);
+        self.rcv.ack_now = true;
+    }
+
+    /// RTT sample from the handshake: the echoed timestamp, or (Karn) the SYN's send time
+    /// when it was not retransmitted.
+    fn handshake_rtt(&mut self, now: Instant, h: &TcpHeader) {
+        let sample = match h.options.timestamps {
+            Some(ts) if self.ts_ok && ts.tsecr != 0 => Some(self.ts_rtt(now, ts.tsecr)),
+            _ if self.syn_retransmits == 0 => self.syn_sent_at.map(|t| now - t),
+            _ => None,
+        };
+        if let Some(r) = sample {
+            self.rtt.on_sample(r);
+        }
+    }
+
+    /// Entering ESTABLISHED (or FIN-WAIT-1 when the application already closed): the
+    /// congestion controller starts with IW = `init_cwnd_segments`·SMSS (RFC 6928), or one
+    /// segment if the SYN or SYN-ACK had to be retransmitted (RFC 5681 §3.1).
+    fn established(&mut self, now: Instant) {
+        self.state = if self.snd.fin_queued {
+            TcpState::FinWait1
+        } else {
+            TcpState::Established
+        };
+        self.counters.established_at = Some(now);
+        let smss = self.smss();
+        let segs = if self.syn_retransmits > 0 {
+            1
+        } else {
+            u64::from(self.cfg.init_cwnd_segments.max(1))
+        };
+        self.cc = Cc::new(self.cfg.cc, smss, segs * smss);
+        self.rto_at = None;
+        self.rtt.reset_backoff();
+    }
+
+    fn on_rst(&mut self, h: &TcpHeader) {
+        match self.state {
+            TcpState::Closed | TcpState::Listen => {}
+            TcpState::SynSent => {
+                if h.flags.ack() && h.ack == self.snd.iss + 1 {
+                    self.abort(ConnectionError::Refused);
+                }
+            }
+            _ => {
+                // RFC 9293 §3.10.7.4: a RST is acceptable when its sequence number is in
+                // the receive window.
+                let seq = h.seq.to_offset(self.irs, self.rcv.nxt);
+                if seq >= self.rcv.nxt && seq <= self.rcv.nxt + u64::from(self.cfg.rcv_buf) {
+                    self.abort(ConnectionError::Reset);
+                }
+            }
+        }
+    }
+
+    /// Timestamp clock: microseconds plus the per-connection offset.
+    pub(super) fn tsval(&self, now: Instant) -> u32 {
+        // Truncation is the point: the timestamp clock wraps (RFC 7323 §5.2).
+        ((now.as_nanos() / 1_000) as u32).wrapping_add(self.ts_offset)
+    }
+
+    /// RTT from an echoed timestamp.
+    pub(super) fn ts_rtt(&self, now: Instant, tsecr: u32) -> Duration {
+        Duration::from_micros(u64::from(self.tsval(now).wrapping_sub(tsecr)))
+    }
+
+    // ---- output -----------------------------------------------------------------------------
+
+    /// The next packet to send, if any. Call repeatedly until `None`.
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Packet<TcpHeader>> {
+        let pkt = match self.state {
+            TcpState::Closed | TcpState::Listen => None,
+            TcpState::SynSent | TcpState::SynReceived => self.poll_syn(now),
+            _ => self.poll_synchronized(now),
+        }?;
+        self.counters.segments_sent += 1;
+        Some(pkt)
+    }
+
+    fn poll_syn(&mut self, now: Instant) -> Option<Packet<TcpHeader>> {
+        if !self.syn_pending {
+            return None;
+        }
+        self.syn_pending = false;
+        if self.syn_sent_at.is_some() {
+            self.counters.segments_retransmitted += 1;
+        }
+        self.syn_sent_at = Some(now);
+        self.rto_at = Some(now + self.rtt.rto());
+        let synack = self.state == TcpState::SynReceived;
+        let mut o = TcpOptions::new();
+        o.mss = Some(self.cfg.mss);
+        let (sack, ts, ws) = if synack {
+            (self.sack_ok, self.ts_ok, self.ws_ok)
+        } else {
+            (self.cfg.sack, self.cfg.timestamps, self.cfg.window_scale)
+        };
+        o.sack_permitted = sack;
+        o.window_scale = ws.then_some(self.rcv.wscale);
+        o.timestamps = ts.then(|| Timestamps {
+            tsval: self.tsval(now),
+            tsecr: if synack { self.rcv.ts_recent } else { 0 },
+        });
+        let header = TcpHeader {
+            src_port: self.local.port,
+            dst_port: self.remote.port,
+            seq: self.snd.iss,
+            ack: if synack {
+                SeqNum::from_offset(self.irs, self.rcv.nxt)
+            } else {
+                SeqNum(0)
+            },
+            flags: if synack {
+                TcpFlags::SYN | TcpFlags::ACK
+            } else {
+                TcpFlags::SYN
+            },
+            window: self.rcv.syn_window_field(),
+            options: o,
+            payload_len: 0,
+        };
+        Some(self.packet(header))
+    }
+
+    fn poll_synchronized(&mut self, now: Instant) -> Option<Packet<TcpHeader>> {
+        if let Some(p) = self.poll_data(now) {
+            return Some(p);
+        }
+        if self.probe_pending {
+            // RFC 9293 §3.8.6.1 zero-window probe, Linux style: an old sequence number
+            // (SND.UNA − 1) with no payload, which the peer must answer with an ACK.
+            self.probe_pending = false;
+            let opts = self.ack_options(now);
+            return Some(self.segment(self.snd.una - 1, 0, TcpFlags::ACK, opts));
+        }
+        if self.rcv.ack_now {
+            let opts = self.ack_options(now);
+            return Some(self.segment(self.snd.nxt, 0, TcpFlags::ACK, opts));
+        }
+        self.arm_persist(now);
+        None
+    }
+
+    fn poll_data(&mut self, now: Instant) -> Option<Packet<TcpHeader>> {
+        let opts = self.ack_options(now);
+        let max_payload = u64::from(self.eff_mss()).saturating_sub(opts.buffer_len() as u64);
+        let room = self.snd.cwnd_room(self.cc.window());
+        let seg = self.snd.next_segment(room, max_payload.max(1))?;
+        self.snd.on_sent(&seg, now);
+        if seg.payload > 0 {
+            self.probe_pending = false;
+        }
+        self.persist_at = None;
+        if self.rto_at.is_none() {
+            // RFC 6298 §5.1.
+            self.rto_at = Some(now + self.rtt.rto());
+        }
+        self.counters.payload_bytes_sent += seg.payload;
+        if seg.retransmit {
+            self.counters.bytes_retransmitted += seg.payload;
+            self.counters.segments_retransmitted += 1;
+        }
+        self.cc.on_sent(now, seg.payload, self.snd.flight());
+        let mut flags = TcpFlags::ACK;
+        if seg.fin {
+            flags |= TcpFlags::FIN;
+        }
+        if seg.end() >= self.snd.app_end && seg.payload > 0 {
+            flags |= TcpFlags::PSH;
+        }
+        Some(self.segment(seg.start, seg.payload, flags, opts))
+    }
+
+    /// Starts the persist timer when data waits for a window with nothing in flight.
+    fn arm_persist(&mut self, now: Instant) {
+        if self.persist_at.is_some() || self.rto_at.is_some() {
+            return;
+        }
+        if self.snd.window_blocked(self.smss()) {
+            let mut d = self.rtt.rto();
+            for _ in 0..self.persist_backoff {
+                d = d.saturating_mul(2).min(self.cfg.max_rto);
+            }
+            self.persist_at = Some(now + d);
+        }
+    }
+
+    /// Options of a non-SYN segment: timestamps and SACK blocks (RFC 2018: at most 3
+    /// next to timestamps).
+    fn ack_options(&self, now: Instant) -> TcpOptions {
+        let mut o = TcpOptions::new();
+        if self.ts_ok {
+            o.timestamps = Some(Timestamps {
+                tsval: self.tsval(now),
+                tsecr: self.rcv.ts_recent,
+            });
+        }
+        if self.sack_ok && self.rcv.has_ooo() {
+            let max = if self.ts_ok { 3 } else { 4 };
+            let irs = self.irs;
+            self.rcv.sack_blocks(max, |l, r| {
+                o.sack
+                    .push(SeqNum::from_offset(irs, l), SeqNum::from_offset(irs, r));
+            });
+        }
+        o
+    }
+
+    /// A synchronized-state segment (always with ACK) starting at sequence offset `start`.
+    fn segment(
+        &mut self,
+        start: u64,
+        payload: u64,
+        flags: TcpFlags,
+        options: TcpOptions,
+    ) -> Packet<TcpHeader> {
+        let header = TcpHeader {
+            src_port: self.local.port,
+            dst_port: self.remote.port,
+            seq: SeqNum::from_offset(self.snd.iss, start),
+            ack: SeqNum::from_offset(self.irs, self.rcv.nxt),
+            flags: flags | TcpFlags::ACK,
+            window: self.rcv.window_field(),
+            options,
+            // Bounded by the MSS.
+            payload_len: payload as u32,
+        };
+        self.rcv.on_ack_sent();
+        self.packet(header)
+    }
+
+    fn packet(&self, header: TcpHeader) -> Packet<TcpHeader> {
+        Packet {
+            src: self.local.addr,
+            dst: self.remote.addr,
+            size: header.packet_size(),
+            header,
+        }
+    }
+}

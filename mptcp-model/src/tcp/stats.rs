@@ -1,0 +1,42 @@
+//! Counters a socket exposes through [`TcpSocket::stats`](super::TcpSocket::stats).
+
+use sim_core::{Duration, Instant};
+
+/// A snapshot of one socket's state and counters. Byte counts are payload octets.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TcpStats {
+    /// Congestion window in bytes.
+    pub cwnd: u64,
+    /// Slow-start threshold in bytes (`u64::MAX` before the first congestion event).
+    pub ssthresh: u64,
+    /// Smoothed RTT.
+    pub srtt: Option<Duration>,
+    /// RTT variation.
+    pub rttvar: Duration,
+    /// Current RTO including backoff.
+    pub rto: Duration,
+    /// Sequence space sent but not cumulatively acknowledged.
+    pub bytes_in_flight: u64,
+    /// Payload bytes sent, including retransmissions.
+    pub payload_bytes_sent: u64,
+    /// Payload bytes retransmitted.
+    pub bytes_retransmitted: u64,
+    /// Segments sent (every segment: SYNs, data, pure ACKs, probes).
+    pub segments_sent: u64,
+    /// Segments retransmitted (data/FIN retransmissions and SYN/SYN-ACK retransmissions).
+    pub segments_retransmitted: u64,
+    /// Payload bytes cumulatively acknowledged by the peer.
+    pub bytes_acked: u64,
+    /// Payload bytes delivered in order to the receive buffer.
+    pub bytes_received: u64,
+    /// Fast-recovery episodes entered.
+    pub fast_recoveries: u64,
+    /// Retransmission timeouts (data and handshake).
+    pub rto_timeouts: u64,
+    /// Bytes the application wrote with `send`.
+    pub app_bytes_written: u64,
+    /// When the connection became established.
+    pub established_at: Option<Instant>,
+    /// When all application data written, and the FIN, were acknowledged.
+    pub all_acked_at: Option<Instant>,
+}
