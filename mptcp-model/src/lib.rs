@@ -43,5 +43,6 @@
 
 pub mod app;
 pub mod cc;
+pub mod host;
 pub mod tcp;
 pub mod wire;

@@ -1,0 +1,415 @@
+//! [`HostStack`]: the [`sim_core::Host`] of a node running TCP endpoints and their apps.
+//!
+//! Contract: packets are demultiplexed by `(local addr, local port, remote addr, remote
+//! port)` in a `BTreeMap`; a SYN to a listening `(addr, port)` creates a socket with a
+//! [`Sink`]; anything else unknown is answered with a RST (RFC 9293 §3.10.7.1), except RSTs.
+//! Flows added with [`HostStack::add_sender`] connect at their start time. ISNs come from the
+//! host's own stream `sim_core::rng::stream(seed, "host/{name}")`, drawn in event order, so
+//! runs are reproducible. Wake-ups that find nothing due are no-ops. Packets are `Copy`
+//! values pushed into the engine's `tx` buffer: no allocation per packet.
+
+use crate::app::{BulkSender, Sink};
+use crate::tcp::{SocketAddr, TcpConfig, TcpSocket, TcpState, TcpStats};
+use crate::wire::{SeqNum, TcpFlags, TcpHeader, TcpOptions};
+use rand::Rng;
+use sim_core::{Addr, Host, Instant, Packet, RngStream};
+use std::collections::BTreeMap;
+
+/// Identifies a flow of the scenario (both its sender and its receiver side).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FlowId(pub u32);
+
+/// `(local addr, local port, remote addr, remote port)`.
+type ConnKey = (Addr, u16, Addr, u16);
+
+#[derive(Clone, Copy, Debug)]
+enum App {
+    Sender(BulkSender),
+    Receiver(Sink),
+}
+
+#[derive(Clone, Debug)]
+struct Conn {
+    flow: FlowId,
+    app: App,
+    sock: TcpSocket,
+    read: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PendingFlow {
+    flow: FlowId,
+    local: SocketAddr,
+    remote: SocketAddr,
+    start: Instant,
+    cfg: TcpConfig,
+    app: BulkSender,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Listener {
+    flow: FlowId,
+    cfg: TcpConfig,
+}
+
+/// TCP endpoints and applications of one host.
+#[derive(Debug)]
+pub struct HostStack {
+    name: String,
+    rng: RngStream,
+    conns: Vec<Conn>,
+    index: BTreeMap<ConnKey, usize>,
+    listeners: BTreeMap<(Addr, u16), Listener>,
+    pending: Vec<PendingFlow>,
+}
+
+impl HostStack {
+    /// A host named `name`; its ISNs come from `rng::stream(seed, "host/{name}")`.
+    pub fn new(name: &str, seed: u64) -> Self {
+        HostStack {
+            name: name.to_owned(),
+            rng: sim_core::rng::stream(seed, &format!("host/{name}")),
+            conns: Vec::new(),
+            index: BTreeMap::new(),
+            listeners: BTreeMap::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// The host's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A flow from `local` to `remote` that connects at `start` and runs `app`.
+    pub fn add_sender(
+        &mut self,
+        flow: FlowId,
+        local: SocketAddr,
+        remote: SocketAddr,
+        start: Instant,
+        cfg: TcpConfig,
+        app: BulkSender,
+    ) {
+        self.pending.push(PendingFlow {
+            flow,
+            local,
+            remote,
+            start,
+            cfg,
+            app,
+        });
+    }
+
+    /// Listens on `local`; each accepted connection gets a [`Sink`] and counts as `flow`.
+    pub fn add_listener(&mut self, flow: FlowId, local: SocketAddr, cfg: TcpConfig) {
+        self.listeners
+            .insert((local.addr, local.port), Listener { flow, cfg });
+    }
+
+    fn find(&self, flow: FlowId, sender: bool) -> impl Iterator<Item = &Conn> {
+        self.conns
+            .iter()
+            .filter(move |c| c.flow == flow && matches!(c.app, App::Sender(_)) == sender)
+    }
+
+    /// Statistics of the sending side of `flow` (once it has started).
+    pub fn sender_stats(&self, flow: FlowId) -> Option<TcpStats> {
+        self.find(flow, true).next().map(|c| c.sock.stats())
+    }
+
+    /// Statistics of the (first) receiving side of `flow`.
+    pub fn receiver_stats(&self, flow: FlowId) -> Option<TcpStats> {
+        self.find(flow, false).next().map(|c| c.sock.stats())
+    }
+
+    /// State of the sending side of `flow`.
+    pub fn sender_state(&self, flow: FlowId) -> Option<TcpState> {
+        self.find(flow, true).next().map(|c| c.sock.state())
+    }
+
+    /// Bytes the sending application of `flow` wrote.
+    pub fn app_bytes_written(&self, flow: FlowId) -> u64 {
+        self.find(flow, true)
+            .map(|c| c.sock.app_bytes_written())
+            .sum()
+    }
+
+    /// Bytes the receiving application(s) of `flow` read.
+    pub fn app_bytes_read(&self, flow: FlowId) -> u64 {
+        self.find(flow, false).map(|c| c.read).sum()
+    }
+
+    /// Runs the app of connection `i` and sends what its socket has to send.
+    fn service(&mut self, i: usize, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
+        let c = &mut self.conns[i];
+        match c.app {
+            App::Sender(app) => {
+                app.drive(&mut c.sock);
+            }
+            App::Receiver(sink) => c.read += sink.drive(&mut c.sock),
+        }
+        while let Some(p) = c.sock.poll_transmit(now) {
+            tx.push(p);
+        }
+    }
+
+    fn insert(&mut self, conn: Conn) -> usize {
+        let (l, r) = (conn.sock.local(), conn.sock.remote());
+        let i = self.conns.len();
+        self.conns.push(conn);
+        self.index.insert((l.addr, l.port, r.addr, r.port), i);
+        i
+    }
+
+    fn start_due(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
+        let mut k = 0;
+        while k < self.pending.len() {
+            if self.pending[k].start > now {
+                k += 1;
+                continue;
+            }
+            let f = self.pending.remove(k);
+            let isn = SeqNum(self.rng.random::<u32>());
+            let sock = TcpSocket::connect(now, f.local, f.remote, isn, f.cfg);
+            let i = self.insert(Conn {
+                flow: f.flow,
+                app: App::Sender(f.app),
+                sock,
+                read: 0,
+            });
+            self.service(i, now, tx);
+        }
+    }
+
+    /// Accepts a SYN for a listener, if there is one.
+    fn try_accept(&mut self, now: Instant, pkt: &Packet<TcpHeader>) -> Option<usize> {
+        let h = &pkt.header;
+        if !h.flags.syn() || h.flags.ack() || h.flags.rst() {
+            return None;
+        }
+        let l = *self.listeners.get(&(pkt.dst, h.dst_port))?;
+        let isn = SeqNum(self.rng.random::<u32>());
+        let local = SocketAddr::new(pkt.dst, h.dst_port);
+        let sock = TcpSocket::accept(now, local, pkt, isn, l.cfg).ok()?;
+        Some(self.insert(Conn {
+            flow: l.flow,
+            app: App::Receiver(Sink),
+            sock,
+            read: 0,
+        }))
+    }
+}
+
+/// RFC 9293 §3.10.7.1: the reset answering segment `pkt` sent to a closed port.
+fn reset_for(pkt: &Packet<TcpHeader>) -> Packet<TcpHeader> {
+    let h = &pkt.header;
+    let (seq, ack, flags) = if h.flags.ack() {
+        (h.ack, SeqNum(0), TcpFlags::RST)
+    } else {
+        // seq_len() is payload + SYN + FIN; a u32 wrap is the sequence arithmetic.
+        let end = h.seq + h.seq_len() as u32;
+        (SeqNum(0), end, TcpFlags::RST | TcpFlags::ACK)
+    };
+    let header = TcpHeader {
+        src_port: h.dst_port,
+        dst_port: h.src_port,
+        seq,
+        ack,
+        flags,
+        window: 0,
+        options: TcpOptions::new(),
+        payload_len: 0,
+    };
+    Packet {
+        src: pkt.dst,
+        dst: pkt.src,
+        size: header.packet_size(),
+        header,
+    }
+}
+
+impl Host<TcpHeader> for HostStack {
+    fn on_packet(&mut self, now: Instant, pkt: Packet<TcpHeader>, tx: &mut Vec<Packet<TcpHeader>>) {
+        let h = &pkt.header;
+        let key = (pkt.dst, h.dst_port, pkt.src, h.src_port);
+        let existing = self
+            .index
+            .get(&key)
+            .copied()
+            .filter(|&i| !(self.conns[i].sock.state() == TcpState::Closed && h.flags.syn()));
+        let i = match existing {
+            Some(i) => {
+                self.conns[i].sock.handle_packet(now, &pkt);
+                i
+            }
+            None => match self.try_accept(now, &pkt) {
+                Some(i) => i,
+                None => {
+                    if !h.flags.rst() {
+                        tx.push(reset_for(&pkt));
+                    }
+                    return;
+                }
+            },
+        };
+        self.service(i, now, tx);
+    }
+
+    fn on_timeout(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
+        self.start_due(now, tx);
+        for i in 0..self.conns.len() {
+            if self.conns[i].sock.poll_timeout().is_some_and(|t| t <= now) {
+                self.conns[i].sock.handle_timeout(now);
+                self.service(i, now, tx);
+            }
+        }
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        let socks = self.conns.iter().filter_map(|c| c.sock.poll_timeout());
+        let starts = self.pending.iter().map(|f| f.start);
+        socks.chain(starts).min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tcp::ConnectionError;
+    use sim_core::Duration;
+
+    /// A minimal engine: two hosts, a fixed one-way delay, events in time order.
+    fn run(a: &mut HostStack, b: &mut HostStack, delay: Duration, until: Instant) {
+        // (arrival, sequence) -> (to b?, packet)
+        let mut flight: BTreeMap<(Instant, u64), (bool, Packet<TcpHeader>)> = BTreeMap::new();
+        let mut seq = 0u64;
+        let mut tx = Vec::new();
+        loop {
+            let next_pkt = flight.keys().next().copied();
+            let next_timer = [a.poll_timeout(), b.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min();
+            let Some(now) = [next_pkt.map(|k| k.0), next_timer]
+                .into_iter()
+                .flatten()
+                .min()
+            else {
+                break;
+            };
+            if now > until {
+                break;
+            }
+            if let Some(k) = next_pkt.filter(|k| k.0 == now) {
+                let (to_b, pkt) = flight.remove(&k).unwrap();
+                let host = if to_b { &mut *b } else { &mut *a };
+                host.on_packet(now, pkt, &mut tx);
+                for p in tx.drain(..) {
+                    seq += 1;
+                    flight.insert((now + delay, seq), (!to_b, p));
+                }
+                continue;
+            }
+            for (host, to_b) in [(&mut *a, true), (&mut *b, false)] {
+                if host.poll_timeout().is_some_and(|t| t <= now) {
+                    host.on_timeout(now, &mut tx);
+                    for p in tx.drain(..) {
+                        seq += 1;
+                        flight.insert((now + delay, seq), (to_b, p));
+                    }
+                }
+            }
+        }
+    }
+
+    fn addrs() -> (SocketAddr, SocketAddr) {
+        (
+            SocketAddr::new(Addr::new(10, 0, 0, 1), 40_000),
+            SocketAddr::new(Addr::new(10, 0, 0, 2), 5001),
+        )
+    }
+
+    #[test]
+    fn flow_starts_on_time_and_completes() {
+        let (ca, sa) = addrs();
+        let mut a = HostStack::new("a", 7);
+        let mut b = HostStack::new("b", 7);
+        let cfg = TcpConfig::default();
+        a.add_sender(
+            FlowId(1),
+            ca,
+            sa,
+            Instant::from_millis(100),
+            cfg,
+            BulkSender::bytes(200_000),
+        );
+        b.add_listener(FlowId(1), sa, cfg);
+        assert_eq!(a.poll_timeout(), Some(Instant::from_millis(100)));
+        assert!(a.sender_stats(FlowId(1)).is_none());
+        // A stale wake-up is harmless.
+        let mut tx = Vec::new();
+        a.on_timeout(Instant::from_millis(50), &mut tx);
+        assert!(tx.is_empty());
+        run(
+            &mut a,
+            &mut b,
+            Duration::from_millis(5),
+            Instant::from_secs(30),
+        );
+        let s = a.sender_stats(FlowId(1)).unwrap();
+        assert_eq!(s.established_at, Some(Instant::from_millis(110)));
+        assert_eq!(s.bytes_acked, 200_000);
+        assert_eq!(a.app_bytes_written(FlowId(1)), 200_000);
+        assert_eq!(b.app_bytes_read(FlowId(1)), 200_000);
+        assert_eq!(b.receiver_stats(FlowId(1)).unwrap().bytes_received, 200_000);
+        assert_eq!(a.sender_state(FlowId(1)), Some(TcpState::Closed));
+    }
+
+    #[test]
+    fn syn_to_closed_port_is_refused_by_rst() {
+        let (ca, sa) = addrs();
+        let mut a = HostStack::new("a", 1);
+        let mut b = HostStack::new("b", 1);
+        a.add_sender(
+            FlowId(2),
+            ca,
+            sa,
+            Instant::ZERO,
+            TcpConfig::default(),
+            BulkSender::bytes(1),
+        );
+        run(
+            &mut a,
+            &mut b,
+            Duration::from_millis(5),
+            Instant::from_secs(5),
+        );
+        let c = &a.conns[0].sock;
+        assert_eq!(c.state(), TcpState::Closed);
+        assert_eq!(c.error(), Some(ConnectionError::Refused));
+        assert!(b.receiver_stats(FlowId(2)).is_none());
+    }
+
+    #[test]
+    fn isns_are_reproducible_per_seed_and_name() {
+        let (ca, sa) = addrs();
+        let isn = |seed, name| {
+            let mut h = HostStack::new(name, seed);
+            h.add_sender(
+                FlowId(0),
+                ca,
+                sa,
+                Instant::ZERO,
+                TcpConfig::default(),
+                BulkSender::bytes(1),
+            );
+            let mut tx = Vec::new();
+            h.on_timeout(Instant::ZERO, &mut tx);
+            tx[0].header.seq
+        };
+        assert_eq!(isn(3, "a"), isn(3, "a"));
+        assert_ne!(isn(3, "a"), isn(4, "a"));
+        assert_ne!(isn(3, "a"), isn(3, "b"));
+    }
+}
