@@ -32,6 +32,8 @@ pub(crate) struct RecvState {
     pub(crate) wscale: u8,
     /// The highest right edge ever advertised (the window never shrinks, RFC 9293 §3.8.6).
     right_edge: u64,
+    /// The right edge still comes from the (unscaled, at most 64 KiB) SYN window.
+    syn_window: bool,
     pending_bytes: u64,
     /// Delayed-ACK deadline.
     pub(crate) delack_at: Option<Instant>,
@@ -67,6 +69,7 @@ impl RecvState {
             buf: u64::from(buf),
             wscale,
             right_edge: 0,
+            syn_window: true,
             pending_bytes: 0,
             delack_at: None,
             ack_now: false,
@@ -208,6 +211,7 @@ impl RecvState {
             field = ((self.right_edge - self.nxt) >> shift).min(0xffff);
         }
         self.right_edge = self.right_edge.max(self.nxt + (field << shift));
+        self.syn_window = false;
         field as u16
     }
 
@@ -228,14 +232,17 @@ impl RecvState {
 
     /// The application consumed all unread bytes; returns how many. Sends a window update
     /// when the window grows from at most half the buffer to at least double (as Linux's
-    /// `tcp_cleanup_rbuf`) by at least `min(buf/2, rcv_mss)` (RFC 1122 §4.2.3.3).
+    /// `tcp_cleanup_rbuf`) by at least `min(buf/2, rcv_mss)` (RFC 1122 §4.2.3.3) — except
+    /// while only the SYN's unscaled window was advertised and at least two segments of it
+    /// remain: the next ACK opens the full window anyway.
     pub(crate) fn read(&mut self, rcv_mss: u64) -> u64 {
         let n = self.unread;
         self.unread = 0;
         let cur = self.right_edge.saturating_sub(self.nxt);
         let new = self.free();
-        if n > 0 && cur <= self.buf / 2 && new >= 2 * cur && new - cur >= rcv_mss.min(self.buf / 2)
-        {
+        let grows = cur <= self.buf / 2 && new >= 2 * cur && new - cur >= rcv_mss.min(self.buf / 2);
+        let syn_only = self.syn_window && cur >= 2 * rcv_mss;
+        if n > 0 && grows && !syn_only {
             self.ack_now = true;
         }
         n

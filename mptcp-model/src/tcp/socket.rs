@@ -335,10 +335,13 @@ impl TcpSocket {
     }
 
     /// RFC 6298 §5.4–5.6 and RFC 5681 §3.1: the loss window, backoff, and retransmission
-    /// of everything not SACKed starting at SND.UNA (RFC 6675 §5.1).
+    /// of everything not SACKed starting at SND.UNA (RFC 6675 §5.1). `ssthresh` is reduced
+    /// only by the first timeout of a series and not when fast recovery already reduced it
+    /// for this window (as Linux's `tcp_enter_loss`).
     fn on_data_rto(&mut self, now: Instant) {
         self.counters.rto_timeouts += 1;
-        let first = self.rtt.backoff_count() == 0;
+        let in_fast = matches!(self.snd.recovery, Recovery::Fast { .. });
+        let first = self.rtt.backoff_count() == 0 && !in_fast;
         self.cc.on_rto(now, self.snd.flight(), first);
         self.rtt.backoff();
         let (una, nxt) = (self.snd.una, self.snd.nxt);

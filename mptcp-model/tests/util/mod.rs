@@ -9,7 +9,7 @@ use mptcp_model::app::{BulkSender, Sink};
 use mptcp_model::tcp::{SocketAddr, TcpConfig, TcpSocket};
 use mptcp_model::wire::{SeqNum, TcpHeader};
 use sim_core::{Addr, Bandwidth, Duration, Instant, Packet};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub(crate) const CLIENT_ISN: SeqNum = SeqNum(1_000_000);
 /// Close to the wrap so that every test crosses 2^32 on the server's side.
@@ -283,6 +283,21 @@ impl Pair {
         out
     }
 
+    /// Send times of client data segments starting at `offset`.
+    pub(crate) fn tx_times(&self, offset: u64) -> Vec<Instant> {
+        self.data_sent()
+            .filter(|r| r.data_off() == offset)
+            .map(|r| r.sent)
+            .collect()
+    }
+
+    /// Lets a stalled reader read again (and acts on it at once).
+    pub(crate) fn resume_reading(&mut self) {
+        self.reading = true;
+        self.drive_apps();
+        self.flush();
+    }
+
     /// Server → client packets (ACKs).
     pub(crate) fn acks(&self) -> impl Iterator<Item = &Record> {
         self.log.iter().filter(|r| r.dir == Dir::ToClient)
@@ -291,8 +306,24 @@ impl Pair {
 
 /// Drops the first transmission of each client data segment starting at one of `offsets`.
 pub(crate) fn drop_first_tx_of(offsets: &[u64]) -> DropFn {
-    let mut pending: BTreeSet<u64> = offsets.iter().copied().collect();
+    let plan: Vec<(u64, u32)> = offsets.iter().map(|&o| (o, 1)).collect();
+    drop_tx(&plan)
+}
+
+/// Drops the first `n` transmissions of the client data segment starting at `offset`, for
+/// each `(offset, n)`.
+pub(crate) fn drop_tx(plan: &[(u64, u32)]) -> DropFn {
+    let mut left: BTreeMap<u64, u32> = plan.iter().copied().collect();
     Box::new(move |dir, rec| {
-        dir == Dir::ToServer && rec.pkt.header.payload_len > 0 && pending.remove(&rec.data_off())
+        if dir != Dir::ToServer || rec.pkt.header.payload_len == 0 {
+            return false;
+        }
+        match left.get_mut(&rec.data_off()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
     })
 }

@@ -1,0 +1,200 @@
+//! Loss recovery: SACK-based (RFC 6675), NewReno (RFC 6582) and the retransmission timeout
+//! (RFC 6298), with exact retransmitted ranges, instants and windows.
+//!
+//! Common setup unless stated: 10 ms one-way delay (RTT 20 ms), no rate limit (a window
+//! leaves at once and arrives at once), timestamps on, so SMSS = 1448. The client's data
+//! stream offsets are used throughout; `S` is one segment.
+
+mod util;
+
+use mptcp_model::cc::CcKind;
+use mptcp_model::tcp::{TcpConfig, TcpState};
+use sim_core::{Duration, Instant};
+use util::*;
+
+const S: u64 = 1448;
+
+fn ms(v: u64) -> Instant {
+    Instant::from_millis(v)
+}
+
+fn reno(sack: bool) -> TcpConfig {
+    TcpConfig {
+        cc: CcKind::Reno,
+        sack,
+        ..TcpConfig::default()
+    }
+}
+
+/// The timeline shared by the SACK and NewReno tests (60 segments, segments 12 and 14 lost
+/// once):
+/// - t=20 ms: IW = 10 segments (0–9). t=30: the server ACKs 2, 4, 6, 8, 10 — t=40: slow
+///   start (+2 S per ACK) to cwnd 20 S, segments 10–29 leave.
+/// - t=50: the server ACKs 12, then sends one duplicate per out-of-order segment (13 and
+///   15–29). t=60: ACK 12 grows cwnd to 22 S and sends segments 30–33.
+fn lossy(sack: bool) -> Pair {
+    let mut p = Pair::bulk(reno(sack), 10, 60 * S);
+    p.drop = drop_first_tx_of(&[12 * S, 14 * S]);
+    p
+}
+
+#[test]
+fn sack_recovery_retransmits_exactly_the_holes() {
+    let mut p = lossy(true);
+    // t=60: with SACK, segments 34 and 35 also leave (pipe shrinks as SACKs arrive). The ACK
+    // SACKing 13, 15 and 16 makes 12 lost (3 segments > 2·SMSS SACKed above it, RFC 6675
+    // IsLost): fast recovery with FlightSize = 36 − 12 = 24 S, so ssthresh = cwnd = 12 S
+    // (Reno: FlightSize / 2), and 12 is retransmitted at once. Once SACKs for 15–18 arrive
+    // 14 is lost too and is retransmitted when pipe < cwnd, still at t=60.
+    p.run_until(ms(60));
+    let s = p.client.stats();
+    assert_eq!((s.ssthresh, s.cwnd), (12 * S, 12 * S));
+    assert_eq!(s.fast_recoveries, 1);
+    assert_eq!(p.tx_times(12 * S), vec![ms(40), ms(60)]);
+    assert_eq!(p.tx_times(14 * S), vec![ms(40), ms(60)]);
+    // t=80: the cumulative ACK passes RecoveryPoint (36): recovery ends with
+    // cwnd = ssthresh, and the next ACK is congestion avoidance (no growth yet).
+    p.run_until(ms(80));
+    let s = p.client.stats();
+    assert_eq!((s.ssthresh, s.cwnd), (12 * S, 12 * S));
+    p.run(ms(10_000));
+    let s = p.client.stats();
+    assert_eq!(
+        p.retransmitted_ranges(),
+        vec![(12 * S, 13 * S), (14 * S, 15 * S)]
+    );
+    assert_eq!(s.rto_timeouts, 0);
+    assert_eq!(s.fast_recoveries, 1);
+    assert_eq!(s.segments_retransmitted, 2);
+    assert_eq!(s.bytes_retransmitted, 2 * S);
+    assert_eq!(p.read, 60 * S);
+}
+
+#[test]
+fn sack_recovery_with_cubic_uses_beta_07() {
+    let cfg = TcpConfig::default();
+    let mut p = Pair::bulk(cfg, 10, 60 * S);
+    p.drop = drop_first_tx_of(&[12 * S, 14 * S]);
+    p.run_until(ms(60));
+    let s = p.client.stats();
+    // RFC 9438 §4.6: ssthresh = FlightSize · 0.7 = 24 S · 0.7 = 24_326 bytes.
+    assert_eq!((s.ssthresh, s.cwnd), (24 * S * 7 / 10, 24 * S * 7 / 10));
+    p.run(ms(10_000));
+    assert_eq!(
+        p.retransmitted_ranges(),
+        vec![(12 * S, 13 * S), (14 * S, 15 * S)]
+    );
+    assert_eq!(p.client.stats().rto_timeouts, 0);
+}
+
+#[test]
+fn newreno_recovers_two_losses_with_a_partial_ack() {
+    let mut p = lossy(false);
+    // t=60: no SACK, so nothing is sent on the first duplicates. The third duplicate
+    // starts fast recovery: FlightSize = 34 − 12 = 22 S, ssthresh = 11 S, recover = 34,
+    // cwnd = ssthresh + 3 S; 12 is retransmitted. The 13 further duplicates inflate the
+    // window to 27 S: segments 34–38 leave.
+    p.run_until(ms(60));
+    let s = p.client.stats();
+    assert_eq!(s.ssthresh, 11 * S);
+    assert_eq!(p.tx_times(12 * S), vec![ms(40), ms(60)]);
+    assert_eq!(p.tx_times(14 * S), vec![ms(40)]);
+    assert_eq!(p.tx_times(38 * S), vec![ms(60)]);
+    assert!(p.tx_times(39 * S).is_empty());
+    // t=80: four duplicates (for 30–33) inflate to 31 S and send 39–42; then the partial
+    // ACK for 14 (< recover) retransmits 14 (RFC 6582 §3.2 step 5) and deflates to
+    // 31 − 2 + 1 = 30 S, which admits 43; five more duplicates admit 44–48.
+    p.run_until(ms(80));
+    assert_eq!(p.tx_times(14 * S), vec![ms(40), ms(80)]);
+    assert_eq!(p.tx_times(43 * S), vec![ms(80)]);
+    assert_eq!(p.tx_times(48 * S), vec![ms(80)]);
+    assert!(p.tx_times(49 * S).is_empty());
+    // t=100: the full ACK (43 ≥ recover) ends recovery with cwnd = ssthresh = 11 S; the
+    // three ACKs after it count 6 S towards congestion avoidance (no increase yet).
+    p.run_until(ms(100));
+    let s = p.client.stats();
+    assert_eq!((s.ssthresh, s.cwnd), (11 * S, 11 * S));
+    p.run(ms(10_000));
+    let s = p.client.stats();
+    assert_eq!(
+        p.retransmitted_ranges(),
+        vec![(12 * S, 13 * S), (14 * S, 15 * S)]
+    );
+    assert_eq!((s.fast_recoveries, s.rto_timeouts), (1, 0));
+    assert_eq!(p.read, 60 * S);
+}
+
+#[test]
+fn rto_after_failed_fast_retransmit_keeps_sacked_data() {
+    // 10 segments, all in the initial window; segment 0 and its fast retransmission are
+    // lost. The RTO timer started with the first transmission at t=20 (RTO 200 ms: SRTT
+    // 20 ms, RTTVAR 10 ms, below min_rto) and duplicate ACKs do not restart it, so it fires
+    // at exactly t=220 and resends only segment 0: 1–9 (and the FIN) were SACKed.
+    let mut p = Pair::bulk(reno(true), 10, 10 * S);
+    p.drop = drop_tx(&[(0, 2)]);
+    p.run_until(ms(219));
+    let s = p.client.stats();
+    assert_eq!((s.fast_recoveries, s.rto_timeouts), (1, 0));
+    // FlightSize at detection = 10 S + FIN = 14_481 → ssthresh = 7_240.
+    assert_eq!(s.ssthresh, 7_240);
+    p.run_until(ms(220));
+    let s = p.client.stats();
+    assert_eq!(s.rto_timeouts, 1);
+    // Loss window; ssthresh is not reduced again for the same window.
+    assert_eq!((s.cwnd, s.ssthresh), (S, 7_240));
+    assert_eq!(s.rto, Duration::from_millis(400));
+    p.run(ms(10_000));
+    assert_eq!(p.tx_times(0), vec![ms(20), ms(40), ms(220)]);
+    assert_eq!(p.retransmitted_ranges(), vec![(0, S), (0, S)]);
+    let s = p.client.stats();
+    assert_eq!(s.all_acked_at, Some(ms(240)));
+    assert_eq!(p.client.state(), TcpState::Closed);
+}
+
+#[test]
+fn rto_follows_rfc6298_and_backs_off() {
+    // min_rto 1 ms so that RFC 6298 alone decides: 50 ms one-way delay, the handshake
+    // gives R = 100 ms: SRTT = 100, RTTVAR = 50, RTO = 100 + 4·50 = 300 ms.
+    let cfg = TcpConfig {
+        min_rto: Duration::from_millis(1),
+        ..TcpConfig::default()
+    };
+    let mut p = Pair::new(cfg, cfg, Duration::from_millis(50));
+    p.sender = Some(mptcp_model::app::BulkSender::bytes(1000));
+    p.drop = drop_tx(&[(0, 2)]);
+    p.run_until(ms(100));
+    assert_eq!(p.client.stats().rto, Duration::from_millis(300));
+    p.run(ms(10_000));
+    // Sent at 100; timeouts at 100 + 300 and 400 + 600 (doubled); delivered the third time.
+    assert_eq!(p.tx_times(0), vec![ms(100), ms(400), ms(1000)]);
+    assert_eq!(p.retransmitted_ranges(), vec![(0, 1000), (0, 1000)]);
+    let s = p.client.stats();
+    assert_eq!(s.rto_timeouts, 2);
+    assert_eq!(s.fast_recoveries, 0);
+    assert_eq!(s.all_acked_at, Some(ms(1100)));
+    // The ACK of the last transmission echoes its timestamp: R = 100 ms; backoff reset:
+    // RTTVAR = 3/4 · 50 = 37.5, RTO = 100 + 150 = 250 ms.
+    assert_eq!(s.rttvar, Duration::from_micros(37_500));
+    assert_eq!(s.rto, Duration::from_millis(250));
+}
+
+#[test]
+fn tail_loss_is_recovered_by_the_rto_200ms_after_the_last_ack() {
+    // 20 segments: 10–19 leave at t=40 (19 carries the FIN) and 19 is lost. The server
+    // ACKs 12, 14, 16, 18 at t=50 and, 40 ms later, the lone 18th segment's delayed ACK
+    // (t=90, arriving t=100). That last new ACK restarts the timer: RTO 200 ms → t=300.
+    let mut p = Pair::bulk(reno(true), 10, 20 * S);
+    p.drop = drop_first_tx_of(&[19 * S]);
+    p.run(ms(10_000));
+    assert_eq!(p.tx_times(19 * S), vec![ms(40), ms(300)]);
+    let last_ack = p
+        .acks()
+        .filter(|r| r.sent < ms(300) && r.ack_off() == 19 * S)
+        .map(|r| r.sent)
+        .min();
+    assert_eq!(last_ack, Some(ms(90)));
+    let s = p.client.stats();
+    assert_eq!((s.rto_timeouts, s.fast_recoveries), (1, 0));
+    assert_eq!(p.retransmitted_ranges(), vec![(19 * S, 20 * S)]);
+    assert_eq!(p.read, 20 * S);
+}
