@@ -9,8 +9,8 @@
 //! values pushed into the engine's `tx` buffer: no allocation per packet.
 
 use crate::app::{BulkSender, Sink};
-use crate::tcp::{SocketAddr, TcpConfig, TcpSocket, TcpState, TcpStats};
-use crate::wire::{SeqNum, TcpFlags, TcpHeader, TcpOptions};
+use crate::tcp::{reset_reply, SocketAddr, TcpConfig, TcpSocket, TcpState, TcpStats};
+use crate::wire::{SeqNum, TcpHeader};
 use rand::Rng;
 use sim_core::{Addr, Host, Instant, Packet, RngStream};
 use std::collections::BTreeMap;
@@ -201,43 +201,16 @@ impl HostStack {
     }
 }
 
-/// RFC 9293 §3.10.7.1: the reset answering segment `pkt` sent to a closed port.
-fn reset_for(pkt: &Packet<TcpHeader>) -> Packet<TcpHeader> {
-    let h = &pkt.header;
-    let (seq, ack, flags) = if h.flags.ack() {
-        (h.ack, SeqNum(0), TcpFlags::RST)
-    } else {
-        // seq_len() is payload + SYN + FIN; a u32 wrap is the sequence arithmetic.
-        let end = h.seq + h.seq_len() as u32;
-        (SeqNum(0), end, TcpFlags::RST | TcpFlags::ACK)
-    };
-    let header = TcpHeader {
-        src_port: h.dst_port,
-        dst_port: h.src_port,
-        seq,
-        ack,
-        flags,
-        window: 0,
-        options: TcpOptions::new(),
-        payload_len: 0,
-    };
-    Packet {
-        src: pkt.dst,
-        dst: pkt.src,
-        size: header.packet_size(),
-        header,
-    }
-}
-
 impl Host<TcpHeader> for HostStack {
     fn on_packet(&mut self, now: Instant, pkt: Packet<TcpHeader>, tx: &mut Vec<Packet<TcpHeader>>) {
         let h = &pkt.header;
         let key = (pkt.dst, h.dst_port, pkt.src, h.src_port);
+        // A closed socket is as good as none: its segments get a RST, a SYN may reopen.
         let existing = self
             .index
             .get(&key)
             .copied()
-            .filter(|&i| !(self.conns[i].sock.state() == TcpState::Closed && h.flags.syn()));
+            .filter(|&i| self.conns[i].sock.state() != TcpState::Closed);
         let i = match existing {
             Some(i) => {
                 self.conns[i].sock.handle_packet(now, &pkt);
@@ -246,9 +219,7 @@ impl Host<TcpHeader> for HostStack {
             None => match self.try_accept(now, &pkt) {
                 Some(i) => i,
                 None => {
-                    if !h.flags.rst() {
-                        tx.push(reset_for(&pkt));
-                    }
+                    tx.extend(reset_reply(&pkt));
                     return;
                 }
             },

@@ -27,8 +27,9 @@ pub use sack::DUP_THRESH;
 pub use socket::TcpSocket;
 pub use stats::TcpStats;
 
+use crate::wire::{SeqNum, TcpFlags, TcpHeader, TcpOptions};
 use core::fmt;
-use sim_core::Addr;
+use sim_core::{Addr, Packet};
 
 /// An endpoint address: network address and port.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -100,4 +101,36 @@ pub enum AcceptError {
     /// The packet is not a bare SYN (no ACK, no RST).
     #[error("not a SYN segment")]
     NotASyn,
+}
+
+/// RFC 9293 §3.10.7.1: the reset answering `pkt` when no connection exists for it, or
+/// `None` when `pkt` is itself a reset (never answer a RST).
+pub fn reset_reply(pkt: &Packet<TcpHeader>) -> Option<Packet<TcpHeader>> {
+    let h = &pkt.header;
+    if h.flags.rst() {
+        return None;
+    }
+    let (seq, ack, flags) = if h.flags.ack() {
+        (h.ack, SeqNum(0), TcpFlags::RST)
+    } else {
+        // seq_len() is payload + SYN + FIN (< 2^32); the u32 wrap is sequence arithmetic.
+        let end = h.seq + h.seq_len() as u32;
+        (SeqNum(0), end, TcpFlags::RST | TcpFlags::ACK)
+    };
+    let header = TcpHeader {
+        src_port: h.dst_port,
+        dst_port: h.src_port,
+        seq,
+        ack,
+        flags,
+        window: 0,
+        options: TcpOptions::new(),
+        payload_len: 0,
+    };
+    Some(Packet {
+        src: pkt.dst,
+        dst: pkt.src,
+        size: header.packet_size(),
+        header,
+    })
 }

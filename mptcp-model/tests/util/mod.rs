@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 use mptcp_model::app::{BulkSender, Sink};
-use mptcp_model::tcp::{SocketAddr, TcpConfig, TcpSocket};
+use mptcp_model::tcp::{reset_reply, SocketAddr, TcpConfig, TcpSocket, TcpState};
 use mptcp_model::wire::{SeqNum, TcpHeader};
 use sim_core::{Addr, Bandwidth, Duration, Instant, Packet};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -216,6 +216,12 @@ impl Pair {
             }
             self.to_server.queue.pop_front();
             match self.server.as_mut() {
+                // A closed endpoint answers with a RST, as a host without the connection.
+                Some(s) if s.state() == TcpState::Closed => {
+                    if let Some(rst) = reset_reply(&pkt) {
+                        self.transmit(Dir::ToClient, rst);
+                    }
+                }
                 Some(s) => s.handle_packet(self.now, &pkt),
                 None => {
                     let cfg = self.server_cfg;
@@ -231,7 +237,13 @@ impl Pair {
                 break;
             }
             self.to_client.queue.pop_front();
-            self.client.handle_packet(self.now, &pkt);
+            if self.client.state() == TcpState::Closed {
+                if let Some(rst) = reset_reply(&pkt) {
+                    self.transmit(Dir::ToServer, rst);
+                }
+            } else {
+                self.client.handle_packet(self.now, &pkt);
+            }
             self.drive_apps();
             self.flush();
         }
@@ -268,6 +280,13 @@ impl Pair {
         self.log
             .iter()
             .filter(|r| r.dir == Dir::ToServer && r.pkt.header.payload_len > 0)
+    }
+
+    /// Records of client → server packets after the handshake (data, FINs, ACKs, probes).
+    pub(crate) fn data_sent_or_probes(&self) -> impl Iterator<Item = &Record> {
+        self.log
+            .iter()
+            .filter(|r| r.dir == Dir::ToServer && !r.pkt.header.flags.syn())
     }
 
     /// Payload ranges the client sent more than once, in order of retransmission.
