@@ -157,3 +157,103 @@ fn lost_syn_is_retransmitted_after_initial_rto() {
     // RFC 5681 §3.1: after a lost SYN the initial window is one segment.
     assert_eq!(p.client.stats().cwnd, 1448);
 }
+
+#[test]
+fn close_walks_through_the_rfc9293_states() {
+    // A small send buffer makes the application write over time, so the client is
+    // ESTABLISHED before it closes.
+    let cfg = TcpConfig {
+        snd_buf: 16 * 1024,
+        ..TcpConfig::default()
+    };
+    let mut p = Pair::new(cfg, cfg, Duration::from_millis(10));
+    p.sender = Some(mptcp_model::app::BulkSender::bytes(100_000));
+    let (mut cs, mut ss) = (vec![p.client.state()], vec![]);
+    while p.step() {
+        if cs.last() != Some(&p.client.state()) {
+            cs.push(p.client.state());
+        }
+        if let Some(s) = p.server.as_ref() {
+            if ss.last() != Some(&s.state()) {
+                ss.push(s.state());
+            }
+        }
+    }
+    use TcpState::*;
+    // The server's sink closes as soon as it sees our FIN, so its FIN rides on the ACK of
+    // ours: FIN-WAIT-1 goes straight to TIME-WAIT.
+    assert_eq!(cs, vec![SynSent, Established, FinWait1, TimeWait, Closed]);
+    assert_eq!(
+        ss,
+        vec![SynReceived, Established, CloseWait, LastAck, Closed]
+    );
+    assert_eq!(p.read, 100_000);
+    // TIME-WAIT lasts `time_wait` after the peer's FIN was acknowledged.
+    let fin = p
+        .log
+        .iter()
+        .find(|r| r.dir == Dir::ToClient && r.pkt.header.flags.fin())
+        .unwrap();
+    assert_eq!(p.now, fin.sent + Duration::from_millis(10) + cfg.time_wait);
+}
+
+#[test]
+fn rst_aborts_an_established_connection() {
+    let cfg = TcpConfig::default();
+    let mut p = Pair::new(cfg, cfg, Duration::from_millis(10));
+    p.client.send(1_000_000);
+    p.run_until(ms(45));
+    assert_eq!(p.client.state(), TcpState::Established);
+    // The peer forgets the connection: its answer to our last segment is a RST.
+    let last = p
+        .log
+        .iter()
+        .rev()
+        .find(|r| r.dir == Dir::ToServer)
+        .unwrap()
+        .pkt;
+    let rst = mptcp_model::tcp::reset_reply(&last).unwrap();
+    assert!(rst.header.flags.rst());
+    p.client.handle_packet(p.now, &rst);
+    assert_eq!(p.client.state(), TcpState::Closed);
+    assert_eq!(
+        p.client.error(),
+        Some(mptcp_model::tcp::ConnectionError::Reset)
+    );
+    assert_eq!(p.client.poll_transmit(p.now), None);
+    assert_eq!(p.client.poll_timeout(), None);
+}
+
+#[test]
+fn window_scaling_needs_both_sides() {
+    let server = TcpConfig {
+        window_scale: false,
+        ..TcpConfig::default()
+    };
+    let mut p = Pair::new(TcpConfig::default(), server, Duration::from_millis(10));
+    p.run_until(ms(20));
+    let synack = p.log[1].pkt.header;
+    assert_eq!(synack.options.window_scale, None);
+    // The client's ACK now carries its window unscaled, clamped to 16 bits.
+    let ack = p.log[2].pkt.header;
+    assert_eq!(ack.window, 65535);
+}
+
+#[test]
+fn fin_wait_2_when_the_peer_closes_later() {
+    let cfg = TcpConfig::default();
+    let mut p = Pair::bulk(cfg, 10, 10_000);
+    // The server application neither reads nor closes until t=1 s.
+    p.reading = false;
+    p.run_until(ms(500));
+    assert_eq!(p.client.state(), TcpState::FinWait2);
+    assert_eq!(p.server().state(), TcpState::CloseWait);
+    assert!(p.server().peer_closed());
+    p.run_until(ms(1_000));
+    p.resume_reading();
+    assert_eq!(p.server().state(), TcpState::LastAck);
+    p.run(ms(10_000));
+    assert_eq!(p.client.state(), TcpState::Closed);
+    assert_eq!(p.server().state(), TcpState::Closed);
+    assert_eq!(p.read, 10_000);
+}

@@ -455,6 +455,11 @@ impl TcpSocket {
     fn on_rst(&mut self, h: &TcpHeader) {
         match self.state {
             TcpState::Closed | TcpState::Listen => {}
+            TcpState::TimeWait => {
+                // RFC 9293 §3.10.7.4 / RFC 1337: the connection is over anyway.
+                self.state = TcpState::Closed;
+                self.time_wait_at = None;
+            }
             TcpState::SynSent => {
                 if h.flags.ack() && h.ack == self.snd.iss + 1 {
                     self.abort(ConnectionError::Refused);
