@@ -1,1 +1,35 @@
-//! placeholder
+//! # scenarios — scenario files, the runner and the `mpsim` command line
+//!
+//! A scenario is a RON file ([`schema`]) with units in its values ([`units`]). [`load()`]
+//! parses and validates it into a [`Plan`] whose every name is resolved; errors name the file,
+//! line and column or the field ([`ScenarioError`]).
+//!
+//! ```
+//! use std::path::Path;
+//! let text = r#"Scenario(
+//!     duration: "1s",
+//!     hosts: [
+//!         Host(name: "a", interfaces: [Interface(name: "eth0", addr: "10.0.0.1")]),
+//!         Host(name: "b", interfaces: [Interface(name: "eth0", addr: "10.0.0.2")]),
+//!     ],
+//!     links: [Link(name: "l", a: "a", b: "b", rate: "10Mbps", delay: "5ms")],
+//!     flows: [Flow(name: "f", from: "a", to: "b")],
+//! )"#;
+//! let plan = scenarios::load_str(Path::new("doc.ron"), text, None).unwrap();
+//! assert_eq!(plan.flows[0].name, "f");
+//! ```
+#![deny(unsafe_code)]
+
+pub mod error;
+pub mod load;
+pub mod schema;
+pub mod units;
+pub mod validate;
+
+pub use error::ScenarioError;
+pub use load::{load, load_str};
+pub use validate::Plan;
+pub mod build;
+pub mod cli;
+pub mod output;
+pub mod run;

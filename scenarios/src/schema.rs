@@ -1,0 +1,366 @@
+//! The RON scenario schema: what a scenario file may say, with its defaults.
+//!
+//! Every struct denies unknown fields, so a misspelt field is an error with its line and
+//! column rather than a silently ignored setting. Quantities carry their units in the value
+//! (`"50Mbps"`, `"10ms"`, `"1%"`, `"64KB"`; see [`crate::units`]). Names given here are
+//! resolved and checked by [`crate::validate`]. The README's scenario reference documents
+//! each field; keep the two in step.
+
+use crate::units::{Bytes, Percent, Rate, Time};
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A short name used in outputs (defaults to the file stem).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Free text describing the experiment.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Simulated length of the run.
+    pub duration: Time,
+    /// Master seed of every random stream in the run (overridden by `mpsim run --seed`).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// End hosts and their interfaces.
+    pub hosts: Vec<HostSpec>,
+    /// Router names (routers only forward).
+    #[serde(default)]
+    pub routers: Vec<String>,
+    /// Duplex links between hosts' interfaces and routers.
+    pub links: Vec<LinkSpec>,
+    /// Explicit routes; address pairs without one follow the shortest path (least delay).
+    #[serde(default)]
+    pub routes: Vec<RouteSpec>,
+    /// Transport flows.
+    pub flows: Vec<FlowSpec>,
+    /// Timed changes to links.
+    #[serde(default)]
+    pub events: Vec<EventSpec>,
+    /// What the run writes.
+    #[serde(default)]
+    pub output: OutputSpec,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// An end host.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Host")]
+pub struct HostSpec {
+    /// Unique name among hosts and routers.
+    pub name: String,
+    /// The host's interfaces (at least one).
+    pub interfaces: Vec<InterfaceSpec>,
+}
+
+/// A host interface with one IPv4 address.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Interface")]
+pub struct InterfaceSpec {
+    /// Name, unique within the host (`"eth0"`, `"wifi"`, `"lte"`); referred to as `host.name`.
+    pub name: String,
+    /// Dotted-quad address, unique in the scenario.
+    pub addr: String,
+}
+
+/// A duplex link: two one-way links, `a -> b` (forward) and `b -> a` (reverse).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Link")]
+pub struct LinkSpec {
+    /// Unique link name; the directions appear in outputs as `name` and `name.rev`.
+    pub name: String,
+    /// One end: `"host.iface"`, `"host"` (its only interface) or a router name.
+    pub a: String,
+    /// The other end, same forms as `a`.
+    pub b: String,
+    /// Fixed capacity, e.g. `"50Mbps"`. Exactly one of `rate` and `trace` is given.
+    #[serde(default)]
+    pub rate: Option<Rate>,
+    /// Mahimahi trace file for trace-driven capacity, relative to the scenario file.
+    #[serde(default)]
+    pub trace: Option<String>,
+    /// One-way propagation delay.
+    pub delay: Time,
+    /// Drop-tail queue limit at the sending end of each direction.
+    #[serde(default)]
+    pub queue: QueueSpec,
+    /// Random loss on the link.
+    #[serde(default)]
+    pub loss: LossSpec,
+    /// Overrides for the reverse (`b -> a`) direction; unset fields copy the forward ones
+    /// (a trace file is not copied: set `trace` here too for a traced reverse direction).
+    #[serde(default)]
+    pub reverse: Option<DirectionSpec>,
+}
+
+/// Per-direction overrides of a link.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Direction")]
+pub struct DirectionSpec {
+    /// Fixed capacity of this direction.
+    #[serde(default)]
+    pub rate: Option<Rate>,
+    /// Trace file for this direction.
+    #[serde(default)]
+    pub trace: Option<String>,
+    /// One-way delay of this direction.
+    #[serde(default)]
+    pub delay: Option<Time>,
+    /// Queue of this direction.
+    #[serde(default)]
+    pub queue: Option<QueueSpec>,
+    /// Loss of this direction.
+    #[serde(default)]
+    pub loss: Option<LossSpec>,
+}
+
+/// A drop-tail queue limit.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+pub enum QueueSpec {
+    /// At most this many packets (including the one being transmitted).
+    Packets(u32),
+    /// At most this many bytes.
+    Bytes(Bytes),
+    /// One bandwidth-delay product of this direction's rate times the given round-trip time,
+    /// in bytes (at least one 1500-byte packet).
+    Bdp(Time),
+}
+
+impl Default for QueueSpec {
+    fn default() -> Self {
+        QueueSpec::Packets(100)
+    }
+}
+
+/// A random loss process.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub enum LossSpec {
+    /// No random loss.
+    #[default]
+    None,
+    /// Each packet lost independently with this probability.
+    Bernoulli(Percent),
+    /// Two-state Markov (Gilbert–Elliott) loss.
+    GilbertElliott {
+        /// Per-packet probability of moving from the good to the bad state.
+        p_good_to_bad: Percent,
+        /// Per-packet probability of moving from the bad to the good state.
+        p_bad_to_good: Percent,
+        /// Loss probability in the good state.
+        #[serde(default)]
+        loss_good: Percent,
+        /// Loss probability in the bad state.
+        loss_bad: Percent,
+    },
+}
+
+/// An explicit route between two interfaces.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Route")]
+pub struct RouteSpec {
+    /// Source interface, `"host.iface"` or `"host"`.
+    pub from: String,
+    /// Destination interface.
+    pub to: String,
+    /// Link names in order from `from` to `to`; each link's direction is inferred.
+    pub via: Vec<String>,
+    /// Also install the reversed route for `to -> from` (default true).
+    #[serde(default = "yes")]
+    pub symmetric: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A transport flow from a sender to a receiver.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Flow")]
+pub struct FlowSpec {
+    /// Unique flow name.
+    pub name: String,
+    /// Sending interface, `"host.iface"` or `"host"`.
+    pub from: String,
+    /// Receiving interface.
+    pub to: String,
+    /// When the sender opens the connection.
+    #[serde(default)]
+    pub start: Time,
+    /// Transport protocol and its settings.
+    #[serde(default)]
+    pub transport: TransportSpec,
+    /// What the sending application does.
+    #[serde(default)]
+    pub app: AppSpec,
+}
+
+/// Transport protocol of a flow.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub enum TransportSpec {
+    /// Single-path TCP.
+    Tcp(TcpSpec),
+}
+
+impl Default for TransportSpec {
+    fn default() -> Self {
+        TransportSpec::Tcp(TcpSpec::default())
+    }
+}
+
+/// Congestion controller of a single-path TCP flow.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum CcName {
+    /// RFC 5681 Reno.
+    Reno,
+    /// RFC 9438 CUBIC (Linux's default).
+    #[default]
+    Cubic,
+}
+
+/// TCP settings (defaults as Linux).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TcpSpec {
+    /// Congestion controller.
+    pub cc: CcName,
+    /// Maximum segment size announced (payload bytes per segment without options).
+    pub mss: u16,
+    /// Selective acknowledgements (RFC 2018 / RFC 6675); off = NewReno (RFC 6582).
+    pub sack: bool,
+    /// TCP timestamps (RFC 7323); they take 12 bytes of every segment.
+    pub timestamps: bool,
+    /// Delayed ACKs (every second segment or 40 ms).
+    pub delayed_ack: bool,
+    /// Receive buffer, which bounds the advertised window.
+    pub rcv_buf: Bytes,
+    /// Send buffer.
+    pub snd_buf: Bytes,
+    /// Initial congestion window in segments (RFC 6928).
+    pub init_cwnd: u32,
+    /// Minimum retransmission timeout (Linux: 200 ms).
+    pub min_rto: Time,
+}
+
+impl Default for TcpSpec {
+    fn default() -> Self {
+        TcpSpec {
+            cc: CcName::Cubic,
+            mss: 1460,
+            sack: true,
+            timestamps: true,
+            delayed_ack: true,
+            rcv_buf: Bytes(6 << 20),
+            snd_buf: Bytes(4 << 20),
+            init_cwnd: 10,
+            min_rto: Time(sim_core::Duration::from_millis(200)),
+        }
+    }
+}
+
+/// The sending application.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub enum AppSpec {
+    /// Sends as fast as the transport allows: `bytes` in all, or without end when unset.
+    Bulk {
+        /// Total bytes to send; unset = unlimited.
+        #[serde(default)]
+        bytes: Option<Bytes>,
+    },
+}
+
+impl Default for AppSpec {
+    fn default() -> Self {
+        AppSpec::Bulk { bytes: None }
+    }
+}
+
+/// A timed change to a link.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Event")]
+pub struct EventSpec {
+    /// When it happens (must be before the end of the run).
+    pub at: Time,
+    /// The link's name.
+    pub link: String,
+    /// Which direction(s) it applies to.
+    #[serde(default)]
+    pub direction: DirectionName,
+    /// What changes.
+    pub action: ActionSpec,
+}
+
+/// Link directions an event applies to.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum DirectionName {
+    /// Both directions.
+    #[default]
+    Both,
+    /// `a -> b` only.
+    Forward,
+    /// `b -> a` only.
+    Reverse,
+}
+
+/// What a link event does.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub enum ActionSpec {
+    /// The link fails: its queue and packets on the wire are lost.
+    Down,
+    /// The link comes back.
+    Up,
+    /// New capacity.
+    SetRate(Rate),
+    /// New one-way delay.
+    SetDelay(Time),
+    /// New loss process.
+    SetLoss(LossSpec),
+    /// New queue limit.
+    SetQueue(QueueSpec),
+}
+
+/// Image formats for plots.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum FormatName {
+    /// PNG raster images.
+    Png,
+    /// SVG vector images.
+    Svg,
+}
+
+/// Output options.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+#[serde(rename = "Output")]
+pub struct OutputSpec {
+    /// Interval between time-series samples.
+    pub sample_interval: Time,
+    /// Write `timeseries.csv`.
+    pub timeseries: bool,
+    /// Draw plots after the run.
+    pub plots: bool,
+    /// Plot formats.
+    pub formats: Vec<FormatName>,
+}
+
+impl Default for OutputSpec {
+    fn default() -> Self {
+        OutputSpec {
+            sample_interval: Time(sim_core::Duration::from_millis(100)),
+            timeseries: true,
+            plots: true,
+            formats: vec![FormatName::Png, FormatName::Svg],
+        }
+    }
+}

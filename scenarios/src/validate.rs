@@ -1,0 +1,771 @@
+//! Checks a parsed [`Scenario`] and resolves its names into a [`Plan`] the runner can build.
+//!
+//! Everything a user can get wrong is caught here, before anything runs, and reported with
+//! the file, the field path and, where the value can be found in the text, its line and
+//! column: unknown or duplicate names, links joining a node to itself, flows between
+//! interfaces of one host, routes that do not connect, events at or after the end of the run,
+//! missing or malformed trace files, zero sample intervals.
+
+use crate::error::{Reporter, ScenarioError};
+use crate::schema::{ActionSpec, DirectionName, LossSpec, QueueSpec, Scenario, TransportSpec};
+use sim_core::{
+    Addr, Bandwidth, Duration, Instant, LinkRate, LossModel, MahimahiTrace, QueueLimit,
+};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One end of a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// Interface `iface` of host `host` (indices into [`Plan::hosts`]).
+    Iface {
+        /// Host index.
+        host: usize,
+        /// Interface index within the host.
+        iface: usize,
+    },
+    /// A router (index into [`Plan::routers`]).
+    Router(usize),
+}
+
+/// A resolved host.
+#[derive(Clone, Debug)]
+pub struct PlanHost {
+    /// Host name.
+    pub name: String,
+    /// Interfaces: name and address.
+    pub ifaces: Vec<(String, Addr)>,
+}
+
+/// Resolved parameters of one direction of a link.
+#[derive(Clone, Debug)]
+pub struct DirParams {
+    /// Capacity.
+    pub rate: LinkRate,
+    /// Propagation delay.
+    pub delay: Duration,
+    /// Queue limit.
+    pub queue: QueueLimit,
+    /// Loss model.
+    pub loss: LossModel,
+}
+
+/// A resolved duplex link.
+#[derive(Clone, Debug)]
+pub struct PlanLink {
+    /// Link name (the forward direction's name; the reverse is `name.rev`).
+    pub name: String,
+    /// Forward source.
+    pub a: End,
+    /// Forward destination.
+    pub b: End,
+    /// `a -> b`.
+    pub fwd: DirParams,
+    /// `b -> a`.
+    pub rev: DirParams,
+}
+
+/// One hop of a route: a link and whether it is used forwards (`a -> b`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hop {
+    /// Index into [`Plan::links`].
+    pub link: usize,
+    /// True for `a -> b`.
+    pub forward: bool,
+}
+
+/// A resolved explicit route.
+#[derive(Clone, Debug)]
+pub struct PlanRoute {
+    /// Source address.
+    pub src: Addr,
+    /// Destination address.
+    pub dst: Addr,
+    /// Hops in order.
+    pub hops: Vec<Hop>,
+}
+
+/// A resolved flow endpoint.
+#[derive(Clone, Copy, Debug)]
+pub struct FlowEnd {
+    /// Host index.
+    pub host: usize,
+    /// Interface index.
+    pub iface: usize,
+    /// The interface's address.
+    pub addr: Addr,
+}
+
+/// A resolved flow.
+#[derive(Clone, Debug)]
+pub struct PlanFlow {
+    /// Flow name.
+    pub name: String,
+    /// Sender.
+    pub src: FlowEnd,
+    /// Receiver.
+    pub dst: FlowEnd,
+    /// Start time.
+    pub start: Instant,
+    /// Transport settings as written.
+    pub transport: TransportSpec,
+    /// Bytes to send (None = unlimited).
+    pub bytes: Option<u64>,
+}
+
+/// A resolved link event.
+#[derive(Clone, Debug)]
+pub struct PlanEvent {
+    /// When.
+    pub at: Instant,
+    /// Index into [`Plan::links`].
+    pub link: usize,
+    /// Applies to `a -> b`.
+    pub forward: bool,
+    /// Applies to `b -> a`.
+    pub reverse: bool,
+    /// What happens.
+    pub action: ActionSpec,
+    /// The action resolved for the forward direction (rates, queues and losses).
+    pub fwd_change: Option<sim_core::LinkChange>,
+    /// The action resolved for the reverse direction.
+    pub rev_change: Option<sim_core::LinkChange>,
+}
+
+/// A scenario whose names are resolved and whose values are checked.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// Name used in outputs.
+    pub name: String,
+    /// The scenario as parsed (with the seed actually used).
+    pub scenario: Scenario,
+    /// Simulated length.
+    pub duration: Duration,
+    /// Master seed.
+    pub seed: u64,
+    /// Hosts.
+    pub hosts: Vec<PlanHost>,
+    /// Router names.
+    pub routers: Vec<String>,
+    /// Links.
+    pub links: Vec<PlanLink>,
+    /// Explicit routes (both directions when symmetric).
+    pub routes: Vec<PlanRoute>,
+    /// Flows.
+    pub flows: Vec<PlanFlow>,
+    /// Events in time order (stable for equal times).
+    pub events: Vec<PlanEvent>,
+}
+
+/// Checks `sc` (read from `file`, whose text is `text`) and resolves it.
+pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioError> {
+    let r = Reporter::new(file, text);
+    let base = file.parent().unwrap_or(Path::new("."));
+    let duration = sc.duration.0;
+    if duration.is_zero() {
+        return Err(r.at(
+            "duration",
+            "duration".into(),
+            "",
+            "must be greater than zero".into(),
+        ));
+    }
+    if sc.output.sample_interval.0.is_zero() {
+        return Err(r.at(
+            "sample_interval",
+            "output.sample_interval".into(),
+            "",
+            "must be greater than zero".into(),
+        ));
+    }
+    let names = Names::collect(&r, &sc)?;
+    let links = resolve_links(&r, &sc, &names, base)?;
+    let routes = resolve_routes(&r, &sc, &names, &links)?;
+    let flows = resolve_flows(&r, &sc, &names)?;
+    let events = resolve_events(&r, &sc, &links, duration)?;
+    let name = sc.name.clone().unwrap_or_else(|| {
+        file.file_stem()
+            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
+    });
+    Ok(Plan {
+        file: file.to_path_buf(),
+        name,
+        duration,
+        seed: sc.seed,
+        hosts: names.hosts,
+        routers: sc.routers.clone(),
+        links,
+        routes,
+        flows,
+        events,
+        scenario: sc,
+    })
+}
+
+/// Name tables of hosts, interfaces and routers.
+struct Names {
+    hosts: Vec<PlanHost>,
+    host_idx: BTreeMap<String, usize>,
+    router_idx: BTreeMap<String, usize>,
+}
+
+impl Names {
+    fn collect(r: &Reporter<'_>, sc: &Scenario) -> Result<Names, ScenarioError> {
+        let mut hosts = Vec::new();
+        let mut host_idx = BTreeMap::new();
+        let mut addrs: BTreeMap<Addr, String> = BTreeMap::new();
+        if sc.hosts.is_empty() {
+            return Err(r.at(
+                "hosts",
+                "hosts".into(),
+                "",
+                "at least one host is needed".into(),
+            ));
+        }
+        for (i, h) in sc.hosts.iter().enumerate() {
+            let field = format!("hosts[{i}].name");
+            check_name(r, "hosts", &field, &h.name)?;
+            if host_idx.insert(h.name.clone(), i).is_some() {
+                return Err(r.at(
+                    "hosts",
+                    field,
+                    &h.name,
+                    format!("duplicate host name `{}`", h.name),
+                ));
+            }
+            if h.interfaces.is_empty() {
+                return Err(r.at(
+                    "hosts",
+                    format!("hosts[{i}].interfaces"),
+                    &h.name,
+                    "a host needs at least one interface".into(),
+                ));
+            }
+            let mut ifaces: Vec<(String, Addr)> = Vec::new();
+            for (j, itf) in h.interfaces.iter().enumerate() {
+                let f = format!("hosts[{i}].interfaces[{j}]");
+                check_name(r, "hosts", &format!("{f}.name"), &itf.name)?;
+                if ifaces.iter().any(|(n, _)| n == &itf.name) {
+                    return Err(r.at(
+                        "hosts",
+                        format!("{f}.name"),
+                        &itf.name,
+                        format!("duplicate interface `{}` on host `{}`", itf.name, h.name),
+                    ));
+                }
+                let addr: Addr = itf.addr.parse().map_err(|()| {
+                    r.at(
+                        "hosts",
+                        format!("{f}.addr"),
+                        &itf.addr,
+                        format!("`{}` is not an IPv4 address", itf.addr),
+                    )
+                })?;
+                if let Some(other) = addrs.insert(addr, format!("{}.{}", h.name, itf.name)) {
+                    return Err(r.at(
+                        "hosts",
+                        format!("{f}.addr"),
+                        &itf.addr,
+                        format!("address {addr} is already used by `{other}`"),
+                    ));
+                }
+                ifaces.push((itf.name.clone(), addr));
+            }
+            hosts.push(PlanHost {
+                name: h.name.clone(),
+                ifaces,
+            });
+        }
+        let mut router_idx = BTreeMap::new();
+        for (i, name) in sc.routers.iter().enumerate() {
+            let field = format!("routers[{i}]");
+            check_name(r, "routers", &field, name)?;
+            if host_idx.contains_key(name) || router_idx.insert(name.clone(), i).is_some() {
+                return Err(r.at(
+                    "routers",
+                    field,
+                    name,
+                    format!("duplicate node name `{name}`"),
+                ));
+            }
+        }
+        Ok(Names {
+            hosts,
+            host_idx,
+            router_idx,
+        })
+    }
+
+    /// Resolves `host.iface`, `host` (single interface) or a router name.
+    fn end(&self, spec: &str) -> Result<End, String> {
+        if let Some(&i) = self.router_idx.get(spec) {
+            return Ok(End::Router(i));
+        }
+        let (host, iface) = match spec.split_once('.') {
+            Some((h, i)) => (h, Some(i)),
+            None => (spec, None),
+        };
+        let Some(&h) = self.host_idx.get(host) else {
+            return Err(format!(
+                "unknown node `{spec}` (hosts: {}; routers: {})",
+                list(self.host_idx.keys()),
+                list(self.router_idx.keys())
+            ));
+        };
+        let ifaces = &self.hosts[h].ifaces;
+        match iface {
+            Some(name) => match ifaces.iter().position(|(n, _)| n == name) {
+                Some(j) => Ok(End::Iface { host: h, iface: j }),
+                None => Err(format!(
+                    "host `{host}` has no interface `{name}` (it has: {})",
+                    list(ifaces.iter().map(|(n, _)| n))
+                )),
+            },
+            None if ifaces.len() == 1 => Ok(End::Iface { host: h, iface: 0 }),
+            None => Err(format!(
+                "host `{host}` has several interfaces; name one as `{host}.<iface>` ({})",
+                list(ifaces.iter().map(|(n, _)| n))
+            )),
+        }
+    }
+
+    fn flow_end(&self, spec: &str) -> Result<FlowEnd, String> {
+        match self.end(spec)? {
+            End::Iface { host, iface } => Ok(FlowEnd {
+                host,
+                iface,
+                addr: self.hosts[host].ifaces[iface].1,
+            }),
+            End::Router(_) => Err(format!(
+                "`{spec}` is a router; flows run between host interfaces"
+            )),
+        }
+    }
+}
+
+fn list<'a>(it: impl Iterator<Item = &'a String>) -> String {
+    let v: Vec<&str> = it.map(String::as_str).collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn check_name(
+    r: &Reporter<'_>,
+    section: &str,
+    field: &str,
+    name: &str,
+) -> Result<(), ScenarioError> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(r.at(
+            section,
+            field.into(),
+            name,
+            format!("`{name}` is not a valid name (use letters, digits, `-` and `_`)"),
+        ))
+    }
+}
+
+fn resolve_links(
+    r: &Reporter<'_>,
+    sc: &Scenario,
+    names: &Names,
+    base: &Path,
+) -> Result<Vec<PlanLink>, ScenarioError> {
+    let mut out: Vec<PlanLink> = Vec::new();
+    for (i, l) in sc.links.iter().enumerate() {
+        let f = |s: &str| format!("links[{i}].{s}");
+        check_name(r, "links", &f("name"), &l.name)?;
+        if out.iter().any(|o| o.name == l.name) {
+            return Err(r.at(
+                "links",
+                f("name"),
+                &l.name,
+                format!("duplicate link name `{}`", l.name),
+            ));
+        }
+        let a = names
+            .end(&l.a)
+            .map_err(|m| r.at("links", f("a"), &l.a, m))?;
+        let b = names
+            .end(&l.b)
+            .map_err(|m| r.at("links", f("b"), &l.b, m))?;
+        let node = |e: End| match e {
+            End::Iface { host, .. } => (0, host),
+            End::Router(x) => (1, x),
+        };
+        if node(a) == node(b) {
+            return Err(r.at(
+                "links",
+                f("b"),
+                &l.b,
+                format!("link `{}` joins a node to itself", l.name),
+            ));
+        }
+        let fwd_rate = rate_of(r, &f(""), l.rate, l.trace.as_deref(), base, &l.name)?;
+        let rev = l.reverse.clone().unwrap_or_default();
+        let rev_rate = if rev.rate.is_some() || rev.trace.is_some() {
+            rate_of(
+                r,
+                &f("reverse."),
+                rev.rate,
+                rev.trace.as_deref(),
+                base,
+                &l.name,
+            )?
+        } else {
+            fwd_rate.clone()
+        };
+        let delay = l.delay.0;
+        let fwd = DirParams {
+            queue: queue_of(l.queue, &fwd_rate),
+            loss: loss_of(l.loss),
+            rate: fwd_rate,
+            delay,
+        };
+        let revp = DirParams {
+            queue: queue_of(rev.queue.unwrap_or(l.queue), &rev_rate),
+            loss: loss_of(rev.loss.unwrap_or(l.loss)),
+            rate: rev_rate,
+            delay: rev.delay.map_or(delay, |t| t.0),
+        };
+        out.push(PlanLink {
+            name: l.name.clone(),
+            a,
+            b,
+            fwd,
+            rev: revp,
+        });
+    }
+    Ok(out)
+}
+
+fn rate_of(
+    r: &Reporter<'_>,
+    prefix: &str,
+    rate: Option<crate::units::Rate>,
+    trace: Option<&str>,
+    base: &Path,
+    link: &str,
+) -> Result<LinkRate, ScenarioError> {
+    match (rate, trace) {
+        (Some(rate), None) => Ok(LinkRate::Fixed(rate.0)),
+        (None, Some(t)) => {
+            let path = base.join(t);
+            let trace = MahimahiTrace::from_file(&path)
+                .map_err(|e| r.at("links", format!("{prefix}trace"), t, e.to_string()))?;
+            Ok(LinkRate::Trace(Arc::new(trace)))
+        }
+        (Some(_), Some(t)) => Err(r.at(
+            "links",
+            format!("{prefix}trace"),
+            t,
+            format!("link `{link}` has both `rate` and `trace`; give one"),
+        )),
+        (None, None) => Err(r.at(
+            "links",
+            format!("{prefix}rate"),
+            link,
+            format!("link `{link}` needs a `rate` (e.g. \"50Mbps\") or a `trace` file"),
+        )),
+    }
+}
+
+/// Mean capacity of a link direction (its trace's mean for trace-driven links).
+pub fn mean_rate(rate: &LinkRate) -> Bandwidth {
+    match rate {
+        LinkRate::Fixed(b) => *b,
+        LinkRate::Trace(t) => t.mean_rate(),
+    }
+}
+
+fn queue_of(q: QueueSpec, rate: &LinkRate) -> QueueLimit {
+    match q {
+        QueueSpec::Packets(n) => QueueLimit::Packets(n),
+        QueueSpec::Bytes(b) => QueueLimit::Bytes(b.0),
+        QueueSpec::Bdp(rtt) => QueueLimit::Bytes(mean_rate(rate).bytes_in(rtt.0).max(1500)),
+    }
+}
+
+/// Converts a loss spec into the engine's model.
+pub fn loss_of(l: LossSpec) -> LossModel {
+    match l {
+        LossSpec::None => LossModel::None,
+        LossSpec::Bernoulli(p) => LossModel::Bernoulli { p: p.0 },
+        LossSpec::GilbertElliott {
+            p_good_to_bad,
+            p_bad_to_good,
+            loss_good,
+            loss_bad,
+        } => LossModel::GilbertElliott {
+            p_good_to_bad: p_good_to_bad.0,
+            p_bad_to_good: p_bad_to_good.0,
+            loss_good: loss_good.0,
+            loss_bad: loss_bad.0,
+        },
+    }
+}
+
+fn resolve_routes(
+    r: &Reporter<'_>,
+    sc: &Scenario,
+    names: &Names,
+    links: &[PlanLink],
+) -> Result<Vec<PlanRoute>, ScenarioError> {
+    let mut out = Vec::new();
+    for (i, rt) in sc.routes.iter().enumerate() {
+        let f = |s: &str| format!("routes[{i}].{s}");
+        let src = names
+            .flow_end(&rt.from)
+            .map_err(|m| r.at("routes", f("from"), &rt.from, m))?;
+        let dst = names
+            .flow_end(&rt.to)
+            .map_err(|m| r.at("routes", f("to"), &rt.to, m))?;
+        let mut at = End::Iface {
+            host: src.host,
+            iface: src.iface,
+        };
+        let mut hops = Vec::new();
+        for (k, name) in rt.via.iter().enumerate() {
+            let Some(li) = links.iter().position(|l| &l.name == name) else {
+                return Err(r.at(
+                    "routes",
+                    format!("routes[{i}].via[{k}]"),
+                    name,
+                    format!("unknown link `{name}`"),
+                ));
+            };
+            let l = &links[li];
+            let (forward, next) = if same_node(l.a, at) {
+                (true, l.b)
+            } else if same_node(l.b, at) {
+                (false, l.a)
+            } else {
+                return Err(r.at(
+                    "routes",
+                    format!("routes[{i}].via[{k}]"),
+                    name,
+                    format!(
+                        "link `{name}` does not continue the route (it joins {} and {})",
+                        end_name(names, l.a),
+                        end_name(names, l.b)
+                    ),
+                ));
+            };
+            hops.push(Hop { link: li, forward });
+            at = next;
+        }
+        if !same_node(
+            at,
+            End::Iface {
+                host: dst.host,
+                iface: dst.iface,
+            },
+        ) || hops.is_empty()
+        {
+            return Err(r.at(
+                "routes",
+                f("via"),
+                &rt.to,
+                format!("the route does not end at `{}`", rt.to),
+            ));
+        }
+        if rt.symmetric {
+            let back: Vec<Hop> = hops
+                .iter()
+                .rev()
+                .map(|h| Hop {
+                    link: h.link,
+                    forward: !h.forward,
+                })
+                .collect();
+            out.push(PlanRoute {
+                src: dst.addr,
+                dst: src.addr,
+                hops: back,
+            });
+        }
+        out.push(PlanRoute {
+            src: src.addr,
+            dst: dst.addr,
+            hops,
+        });
+    }
+    Ok(out)
+}
+
+/// Whether a link end `e` is at the position `at` (interfaces must match exactly; a route
+/// position on a host interface matches a link end on that interface).
+fn same_node(e: End, at: End) -> bool {
+    e == at
+}
+
+fn end_name(names: &Names, e: End) -> String {
+    match e {
+        End::Iface { host, iface } => format!(
+            "{}.{}",
+            names.hosts[host].name, names.hosts[host].ifaces[iface].0
+        ),
+        End::Router(i) => names
+            .router_idx
+            .iter()
+            .find(|(_, &v)| v == i)
+            .map_or_else(String::new, |(k, _)| k.clone()),
+    }
+}
+
+fn resolve_flows(
+    r: &Reporter<'_>,
+    sc: &Scenario,
+    names: &Names,
+) -> Result<Vec<PlanFlow>, ScenarioError> {
+    let mut out: Vec<PlanFlow> = Vec::new();
+    if sc.flows.is_empty() {
+        return Err(r.at(
+            "flows",
+            "flows".into(),
+            "",
+            "at least one flow is needed".into(),
+        ));
+    }
+    for (i, fl) in sc.flows.iter().enumerate() {
+        let f = |s: &str| format!("flows[{i}].{s}");
+        check_name(r, "flows", &f("name"), &fl.name)?;
+        if out.iter().any(|o| o.name == fl.name) {
+            return Err(r.at(
+                "flows",
+                f("name"),
+                &fl.name,
+                format!("duplicate flow name `{}`", fl.name),
+            ));
+        }
+        let src = names
+            .flow_end(&fl.from)
+            .map_err(|m| r.at("flows", f("from"), &fl.from, m))?;
+        let dst = names
+            .flow_end(&fl.to)
+            .map_err(|m| r.at("flows", f("to"), &fl.to, m))?;
+        if src.host == dst.host {
+            return Err(r.at(
+                "flows",
+                f("to"),
+                &fl.to,
+                "a flow must join two different hosts".into(),
+            ));
+        }
+        if fl.start.0 >= sc.duration.0 {
+            return Err(r.at(
+                "flows",
+                f("start"),
+                "",
+                format!("starts at {} but the run ends at {}", fl.start, sc.duration),
+            ));
+        }
+        let TransportSpec::Tcp(tcp) = &fl.transport;
+        if tcp.mss < 64 || tcp.mss > 9000 {
+            return Err(r.at(
+                "flows",
+                f("transport.mss"),
+                "",
+                format!("mss {} is outside 64..=9000", tcp.mss),
+            ));
+        }
+        if tcp.init_cwnd == 0 {
+            return Err(r.at(
+                "flows",
+                f("transport.init_cwnd"),
+                "",
+                "must be at least 1".into(),
+            ));
+        }
+        if tcp.rcv_buf.0 < u64::from(tcp.mss) * 2 || tcp.snd_buf.0 < u64::from(tcp.mss) * 2 {
+            return Err(r.at(
+                "flows",
+                f("transport"),
+                "",
+                "rcv_buf and snd_buf must hold at least two segments".into(),
+            ));
+        }
+        let crate::schema::AppSpec::Bulk { bytes } = &fl.app;
+        out.push(PlanFlow {
+            name: fl.name.clone(),
+            src,
+            dst,
+            start: Instant::ZERO + fl.start.0,
+            transport: fl.transport.clone(),
+            bytes: bytes.map(|b| b.0),
+        });
+    }
+    Ok(out)
+}
+
+fn resolve_events(
+    r: &Reporter<'_>,
+    sc: &Scenario,
+    links: &[PlanLink],
+    duration: Duration,
+) -> Result<Vec<PlanEvent>, ScenarioError> {
+    let mut out = Vec::new();
+    for (i, ev) in sc.events.iter().enumerate() {
+        let f = |s: &str| format!("events[{i}].{s}");
+        let Some(li) = links.iter().position(|l| l.name == ev.link) else {
+            return Err(r.at(
+                "events",
+                f("link"),
+                &ev.link,
+                format!(
+                    "unknown link `{}` (links: {})",
+                    ev.link,
+                    list(links.iter().map(|l| &l.name))
+                ),
+            ));
+        };
+        if ev.at.0 >= duration {
+            return Err(r.at(
+                "events",
+                f("at"),
+                "",
+                format!(
+                    "event at {} is not before the end of the run ({})",
+                    ev.at, sc.duration
+                ),
+            ));
+        }
+        let (forward, reverse) = match ev.direction {
+            DirectionName::Both => (true, true),
+            DirectionName::Forward => (true, false),
+            DirectionName::Reverse => (false, true),
+        };
+        let l = &links[li];
+        let change = |d: &DirParams| match &ev.action {
+            ActionSpec::Down => sim_core::LinkChange::Down,
+            ActionSpec::Up => sim_core::LinkChange::Up,
+            ActionSpec::SetRate(rate) => sim_core::LinkChange::SetRate(LinkRate::Fixed(rate.0)),
+            ActionSpec::SetDelay(t) => sim_core::LinkChange::SetDelay(t.0),
+            ActionSpec::SetLoss(loss) => sim_core::LinkChange::SetLoss(loss_of(*loss)),
+            ActionSpec::SetQueue(q) => sim_core::LinkChange::SetQueue(queue_of(*q, &d.rate)),
+        };
+        out.push(PlanEvent {
+            at: Instant::ZERO + ev.at.0,
+            link: li,
+            forward,
+            reverse,
+            action: ev.action.clone(),
+            fwd_change: forward.then(|| change(&l.fwd)),
+            rev_change: reverse.then(|| change(&l.rev)),
+        });
+    }
+    out.sort_by_key(|e| e.at);
+    Ok(out)
+}
