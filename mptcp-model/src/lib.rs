@@ -43,6 +43,7 @@
 
 pub mod app;
 pub mod cc;
+pub mod crypto;
 pub mod host;
 pub mod tcp;
 pub mod wire;
