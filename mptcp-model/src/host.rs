@@ -7,13 +7,36 @@
 //! host's own stream `sim_core::rng::stream(seed, "host/{name}")`, drawn in event order, so
 //! runs are reproducible. Wake-ups that find nothing due are no-ops. Packets are `Copy`
 //! values pushed into the engine's `tx` buffer: no allocation per packet.
+//!
+//! MPTCP (`mptcp_host.rs`): [`HostStack::add_mptcp_client`] / [`HostStack::add_mptcp_server`]
+//! run [`crate::mptcp::MptcpConnection`]s. Their subflows share the demultiplexing table (a key maps to a
+//! TCP socket or to a connection's subflow); a SYN with MP_JOIN finds its connection by
+//! token (unknown token: RST with MP_TCPRST); subflow ports are picked by the host from
+//! 49152 up, skipping any in use. Each connection draws its keys, nonces and ISNs from its
+//! own stream `host/{name}/mptcp/{flow}/{n}`. Interface changes reach every connection.
 
 use crate::app::{BulkSender, Sink};
 use crate::tcp::{reset_reply, SocketAddr, TcpConfig, TcpSocket, TcpState, TcpStats};
 use crate::wire::{SeqNum, TcpHeader};
 use rand::Rng;
 use sim_core::{Addr, Host, Instant, Packet, RngStream};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use crate::mptcp::LocalAddr;
+pub use mptcp_host::Role;
+use mptcp_host::{MpConn, MpListener, PendingMp};
+
+#[path = "mptcp_host.rs"]
+mod mptcp_host;
+
+/// What a demultiplexing key leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    /// A TCP connection (index into `conns`).
+    Tcp(usize),
+    /// Subflow `.1` of MPTCP connection `.0` (index into `mp_conns`).
+    Mptcp(usize, u32),
+}
 
 /// Identifies a flow of the scenario (both its sender and its receiver side).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,11 +79,18 @@ struct Listener {
 #[derive(Debug)]
 pub struct HostStack {
     name: String,
+    seed: u64,
     rng: RngStream,
     conns: Vec<Conn>,
-    index: BTreeMap<ConnKey, usize>,
+    index: BTreeMap<ConnKey, Slot>,
     listeners: BTreeMap<(Addr, u16), Listener>,
     pending: Vec<PendingFlow>,
+    mp_conns: Vec<MpConn>,
+    mp_listeners: BTreeMap<(Addr, u16), MpListener>,
+    mp_pending: Vec<PendingMp>,
+    tokens: BTreeMap<u32, usize>,
+    down: BTreeSet<Addr>,
+    next_port: u16,
 }
 
 impl HostStack {
@@ -68,11 +98,18 @@ impl HostStack {
     pub fn new(name: &str, seed: u64) -> Self {
         HostStack {
             name: name.to_owned(),
+            seed,
             rng: sim_core::rng::stream(seed, &format!("host/{name}")),
             conns: Vec::new(),
             index: BTreeMap::new(),
             listeners: BTreeMap::new(),
             pending: Vec::new(),
+            mp_conns: Vec::new(),
+            mp_listeners: BTreeMap::new(),
+            mp_pending: Vec::new(),
+            tokens: BTreeMap::new(),
+            down: BTreeSet::new(),
+            next_port: mptcp_host::FIRST_PORT,
         }
     }
 
@@ -128,16 +165,27 @@ impl HostStack {
         self.find(flow, true).next().map(|c| c.sock.state())
     }
 
-    /// Bytes the sending application of `flow` wrote.
+    /// Bytes the sending application of `flow` wrote (TCP, or MPTCP at the connection
+    /// level).
     pub fn app_bytes_written(&self, flow: FlowId) -> u64 {
-        self.find(flow, true)
+        let tcp: u64 = self
+            .find(flow, true)
             .map(|c| c.sock.app_bytes_written())
-            .sum()
+            .sum();
+        tcp + self
+            .mp_find(flow)
+            .map(|c| c.conn.app_bytes_written())
+            .sum::<u64>()
     }
 
-    /// Bytes the receiving application(s) of `flow` read.
+    /// Bytes the receiving application(s) of `flow` read (TCP, or MPTCP at the connection
+    /// level).
     pub fn app_bytes_read(&self, flow: FlowId) -> u64 {
-        self.find(flow, false).map(|c| c.read).sum()
+        let tcp: u64 = self.find(flow, false).map(|c| c.read).sum();
+        tcp + self
+            .mp_find(flow)
+            .map(|c| c.conn.app_bytes_read())
+            .sum::<u64>()
     }
 
     /// Runs the app of connection `i` and sends what its socket has to send.
@@ -158,7 +206,8 @@ impl HostStack {
         let (l, r) = (conn.sock.local(), conn.sock.remote());
         let i = self.conns.len();
         self.conns.push(conn);
-        self.index.insert((l.addr, l.port, r.addr, r.port), i);
+        self.index
+            .insert((l.addr, l.port, r.addr, r.port), Slot::Tcp(i));
         i
     }
 
@@ -201,16 +250,16 @@ impl HostStack {
     }
 }
 
-impl Host<TcpHeader> for HostStack {
-    fn on_packet(&mut self, now: Instant, pkt: Packet<TcpHeader>, tx: &mut Vec<Packet<TcpHeader>>) {
-        let h = &pkt.header;
-        let key = (pkt.dst, h.dst_port, pkt.src, h.src_port);
+impl HostStack {
+    fn on_tcp_packet(
+        &mut self,
+        now: Instant,
+        i: Option<usize>,
+        pkt: Packet<TcpHeader>,
+        tx: &mut Vec<Packet<TcpHeader>>,
+    ) {
         // A closed socket is as good as none: its segments get a RST, a SYN may reopen.
-        let existing = self
-            .index
-            .get(&key)
-            .copied()
-            .filter(|&i| self.conns[i].sock.state() != TcpState::Closed);
+        let existing = i.filter(|&i| self.conns[i].sock.state() != TcpState::Closed);
         let i = match existing {
             Some(i) => {
                 self.conns[i].sock.handle_packet(now, &pkt);
@@ -226,13 +275,43 @@ impl Host<TcpHeader> for HostStack {
         };
         self.service(i, now, tx);
     }
+}
+
+impl Host<TcpHeader> for HostStack {
+    fn on_packet(&mut self, now: Instant, pkt: Packet<TcpHeader>, tx: &mut Vec<Packet<TcpHeader>>) {
+        let h = &pkt.header;
+        let key = (pkt.dst, h.dst_port, pkt.src, h.src_port);
+        match self.index.get(&key).copied() {
+            Some(Slot::Tcp(i)) => self.on_tcp_packet(now, Some(i), pkt, tx),
+            Some(Slot::Mptcp(k, id)) => {
+                self.mp_conns[k].conn.handle_packet(now, id, &pkt);
+                self.service_mp(k, now, tx);
+            }
+            None => {
+                if !self.try_mptcp_syn(now, &pkt, tx) {
+                    self.on_tcp_packet(now, None, pkt, tx);
+                }
+            }
+        }
+    }
 
     fn on_timeout(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
         self.start_due(now, tx);
+        self.start_due_mp(now, tx);
         for i in 0..self.conns.len() {
             if self.conns[i].sock.poll_timeout().is_some_and(|t| t <= now) {
                 self.conns[i].sock.handle_timeout(now);
                 self.service(i, now, tx);
+            }
+        }
+        for k in 0..self.mp_conns.len() {
+            if self.mp_conns[k]
+                .conn
+                .poll_timeout()
+                .is_some_and(|t| t <= now)
+            {
+                self.mp_conns[k].conn.handle_timeout(now);
+                self.service_mp(k, now, tx);
             }
         }
     }
@@ -240,7 +319,27 @@ impl Host<TcpHeader> for HostStack {
     fn poll_timeout(&self) -> Option<Instant> {
         let socks = self.conns.iter().filter_map(|c| c.sock.poll_timeout());
         let starts = self.pending.iter().map(|f| f.start);
-        socks.chain(starts).min()
+        let mp = self.mp_conns.iter().filter_map(|c| c.conn.poll_timeout());
+        let mp_starts = self.mp_pending.iter().map(|f| f.start);
+        socks.chain(starts).chain(mp).chain(mp_starts).min()
+    }
+
+    fn on_interface_change(
+        &mut self,
+        now: Instant,
+        iface: Addr,
+        up: bool,
+        tx: &mut Vec<Packet<TcpHeader>>,
+    ) {
+        if up {
+            self.down.remove(&iface);
+        } else {
+            self.down.insert(iface);
+        }
+        for k in 0..self.mp_conns.len() {
+            self.mp_conns[k].conn.on_interface_change(now, iface, up);
+            self.service_mp(k, now, tx);
+        }
     }
 }
 

@@ -45,5 +45,6 @@ pub mod app;
 pub mod cc;
 pub mod crypto;
 pub mod host;
+pub mod mptcp;
 pub mod tcp;
 pub mod wire;

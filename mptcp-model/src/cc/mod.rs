@@ -1,5 +1,6 @@
-//! Congestion control: the [`CongestionController`] trait, one file per algorithm, and the
-//! closed enum [`Cc`] that dispatches statically.
+//! Congestion control: the [`CongestionController`] trait, one file per algorithm (Reno,
+//! CUBIC, and the coupled MPTCP controller LIA), and the closed enum [`Cc`] that dispatches
+//! statically. Room is left for OLIA / BALIA / wVegas as further variants.
 //!
 //! Contract: windows are integer **bytes**; SMSS is the payload of a full-sized segment as the
 //! socket sends it (e.g. 1448 with timestamps). The socket calls
@@ -15,9 +16,11 @@
 //! [`Coupling::NONE`].
 
 pub mod cubic;
+pub mod lia;
 pub mod reno;
 
 pub use cubic::Cubic;
+pub use lia::Lia;
 pub use reno::Reno;
 
 use sim_core::{Duration, Instant};
@@ -97,6 +100,9 @@ pub enum CcKind {
     /// RFC 9438 CUBIC.
     #[default]
     Cubic,
+    /// RFC 6356 LIA, coupled over the MPTCP subflows in the [`Coupling`] view (identical to
+    /// Reno when there is no coupling).
+    Lia,
 }
 
 /// A controller of one of the supported kinds, dispatched by `match` (no `dyn`).
@@ -106,6 +112,8 @@ pub enum Cc {
     Reno(Reno),
     /// CUBIC.
     Cubic(Cubic),
+    /// LIA.
+    Lia(Lia),
 }
 
 impl Cc {
@@ -115,6 +123,7 @@ impl Cc {
         match kind {
             CcKind::Reno => Cc::Reno(Reno::new(smss, initial_window)),
             CcKind::Cubic => Cc::Cubic(Cubic::new(smss, initial_window)),
+            CcKind::Lia => Cc::Lia(Lia::new(smss, initial_window)),
         }
     }
 }
@@ -124,6 +133,7 @@ macro_rules! dispatch {
         match $self {
             Cc::Reno($c) => $e,
             Cc::Cubic($c) => $e,
+            Cc::Lia($c) => $e,
         }
     };
 }

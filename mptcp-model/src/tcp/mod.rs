@@ -9,11 +9,14 @@
 //!
 //! Parts: [`config`] (TcpConfig), `send` (send side, segment choice), `recv` (reassembly,
 //! SACK generation, delayed ACK, window), [`rtt`] (RFC 6298), `sack` (RFC 6675 scoreboard),
-//! `ranges` (sorted range set), `input` (ACK processing and loss recovery), [`stats`].
+//! `ranges` (sorted range set), `input` (ACK processing and loss recovery), `output`
+//! (segment construction), [`hook`] (how MPTCP shapes a subflow's segments), [`stats`].
 
 pub mod config;
+pub mod hook;
 mod input;
-mod ranges;
+mod output;
+pub(crate) mod ranges;
 mod recv;
 pub mod rtt;
 mod sack;
@@ -22,6 +25,7 @@ mod socket;
 pub mod stats;
 
 pub use config::TcpConfig;
+pub use hook::{NoHook, SegmentHook, SegmentInfo, SegmentKind};
 pub use rtt::RttEstimator;
 pub use sack::DUP_THRESH;
 pub use socket::TcpSocket;

@@ -43,6 +43,9 @@ pub(crate) struct RecvState {
     pub(crate) last_ack_sent: u64,
     /// RFC 7323 `TS.Recent`.
     pub(crate) ts_recent: u32,
+    /// Accept data beyond the advertised right edge (an MPTCP subflow: the shared window
+    /// is enforced at the data level, RFC 8684 §3.3.5).
+    pub(crate) unbounded: bool,
 }
 
 /// What a received segment did.
@@ -75,6 +78,7 @@ impl RecvState {
             ack_now: false,
             last_ack_sent: 0,
             ts_recent: 0,
+            unbounded: false,
         }
     }
 
@@ -101,7 +105,11 @@ impl RecvState {
         rcv_mss: u64,
     ) -> RecvOutcome {
         let mut out = RecvOutcome::default();
-        let edge = self.right_edge.max(self.nxt);
+        let edge = if self.unbounded {
+            u64::MAX >> 2
+        } else {
+            self.right_edge.max(self.nxt)
+        };
         if len == 0 && !fin {
             // RFC 9293 §3.10.7.4: an unacceptable segment (a window probe) elicits an ACK.
             if s < self.nxt || s > edge {
@@ -203,9 +211,14 @@ impl RecvState {
     }
 
     /// The window field for a non-SYN segment (RFC 7323 §2.3: scaled down by `wscale`),
-    /// never moving the right edge left.
-    pub(crate) fn window_field(&mut self) -> u16 {
+    /// never moving the right edge left; `shared` replaces the socket's own free space with
+    /// a window the owner computes (MPTCP: relative to the data ACK, RFC 8684 §3.3.5).
+    pub(crate) fn window_field(&mut self, shared: Option<u64>) -> u16 {
         let shift = u32::from(self.wscale);
+        if let Some(w) = shared {
+            self.syn_window = false;
+            return (w >> shift).min(0xffff) as u16;
+        }
         let mut field = (self.free() >> shift).min(0xffff);
         if self.nxt + (field << shift) < self.right_edge {
             field = ((self.right_edge - self.nxt) >> shift).min(0xffff);
@@ -238,6 +251,9 @@ impl RecvState {
     pub(crate) fn read(&mut self, rcv_mss: u64) -> u64 {
         let n = self.unread;
         self.unread = 0;
+        if self.unbounded {
+            return n;
+        }
         let cur = self.right_edge.saturating_sub(self.nxt);
         let new = self.free();
         let grows = cur <= self.buf / 2 && new >= 2 * cur && new - cur >= rcv_mss.min(self.buf / 2);

@@ -85,6 +85,9 @@ pub(crate) struct SendState {
     pub(crate) timed: Option<(u64, Instant)>,
     /// Send new data even if smaller than a segment (persist timer expired, RFC 1122).
     pub(crate) force: bool,
+    /// Ignore the peer's window (an MPTCP subflow: the window is connection-level and
+    /// enforced by the connection before it hands data to the subflow, RFC 8684 §3.3.5).
+    pub(crate) ignore_wnd: bool,
 }
 
 impl SendState {
@@ -108,6 +111,7 @@ impl SendState {
             newreno_cwnd: None,
             timed: None,
             force: false,
+            ignore_wnd: false,
         }
     }
 
@@ -205,25 +209,27 @@ impl SendState {
     }
 
     /// RFC 6675 §5 `NextSeg` (rules 1–3), or the forced first retransmission, within
-    /// `room` octets of congestion window; `max_payload` is the payload of a full segment.
-    pub(crate) fn next_segment(&self, room: u64, max_payload: u64) -> Option<Seg> {
+    /// `room` octets of congestion window; `max_payload(s)` is the most payload a segment
+    /// starting at offset `s` may carry (a full segment, or less at a boundary the owner
+    /// keeps segments from crossing).
+    pub(crate) fn next_segment(&self, room: u64, max_payload: impl Fn(u64) -> u64) -> Option<Seg> {
         if self.rexmit_una && self.una < self.nxt {
             let bound = self.board.hole_end(self.una, self.nxt);
-            return Some(self.fit(self.una, bound, max_payload, true));
+            return Some(self.fit(self.una, bound, max_payload(self.una), true));
         }
         // Rule 1: lost data.
         if let Some((s, e)) = self.board.next_lost(self.una, self.nxt) {
-            let seg = self.fit(s, e, max_payload, true);
+            let seg = self.fit(s, e, max_payload(s), true);
             return (seg.cost() <= room).then_some(seg);
         }
         // Rule 2: new data.
-        if let Some(seg) = self.new_data(room, max_payload) {
+        if let Some(seg) = self.new_data(room, max_payload(self.nxt)) {
             return Some(seg);
         }
         // Rule 3: un-SACKed data below the highest SACK, during fast recovery.
         if matches!(self.recovery, Recovery::Fast { .. }) {
             if let Some((s, e)) = self.board.next_unsacked(self.una, self.nxt) {
-                let seg = self.fit(s, e, max_payload, true);
+                let seg = self.fit(s, e, max_payload(s), true);
                 return (seg.cost() <= room).then_some(seg);
             }
         }
@@ -248,13 +254,16 @@ impl SendState {
         }
         let ok = usable == max_payload
             || usable == queued
-            || (self.max_wnd > 0 && usable >= self.max_wnd / 2)
+            || (!self.ignore_wnd && self.max_wnd > 0 && usable >= self.max_wnd / 2)
             || self.force;
         ok.then(|| self.fit(self.nxt, self.nxt + usable + 1, usable, false))
     }
 
     /// Octets of new data the peer's window still admits.
     pub(crate) fn rwnd_room(&self) -> u64 {
+        if self.ignore_wnd {
+            return u64::MAX >> 2;
+        }
         (self.una + self.wnd).saturating_sub(self.nxt)
     }
 

@@ -1,5 +1,5 @@
 //! [`TcpSocket`]: construction, the application API, the handshake, timers and output.
-//! Processing of segments in synchronized states is in `input.rs`.
+//! Processing of segments in synchronized states is in `input.rs`, output in `output.rs`.
 
 use super::recv::RecvState;
 use super::rtt::RttEstimator;
@@ -7,7 +7,7 @@ use super::send::{Recovery, SendState};
 use super::stats::TcpStats;
 use super::{AcceptError, ConnectionError, SocketAddr, TcpConfig, TcpState};
 use crate::cc::{Cc, CongestionController, Coupling};
-use crate::wire::{SeqNum, TcpFlags, TcpHeader, TcpOptions, Timestamps};
+use crate::wire::{SeqNum, TcpHeader, TcpOptions};
 use sim_core::{Duration, Instant, Packet};
 
 /// Smallest peer MSS accepted (Linux `TCP_MIN_MSS`), so a segment always has payload room.
@@ -15,7 +15,7 @@ const MIN_PEER_MSS: u16 = 88;
 /// RFC 9293 §3.7.1: MSS assumed when the peer sends none.
 const DEFAULT_PEER_MSS: u16 = 536;
 /// Octets the timestamps option takes in a data segment (NOP, NOP, TS).
-const TS_OPTION_LEN: u32 = 12;
+pub(super) const TS_OPTION_LEN: u32 = 12;
 
 /// The smallest shift that fits `buf` in the 16-bit window field (RFC 7323 §2.3, max 14).
 fn window_shift(buf: u32) -> u8 {
@@ -46,8 +46,8 @@ fn window_shift(buf: u32) -> u8 {
 #[derive(Clone, Debug)]
 pub struct TcpSocket {
     pub(super) cfg: TcpConfig,
-    local: SocketAddr,
-    remote: SocketAddr,
+    pub(super) local: SocketAddr,
+    pub(super) remote: SocketAddr,
     pub(super) state: TcpState,
     pub(super) snd: SendState,
     pub(super) rcv: RecvState,
@@ -56,18 +56,18 @@ pub struct TcpSocket {
     pub(super) irs: SeqNum,
     pub(super) ts_ok: bool,
     pub(super) sack_ok: bool,
-    ws_ok: bool,
-    peer_mss: u16,
-    ts_offset: u32,
-    syn_pending: bool,
-    syn_sent_at: Option<Instant>,
-    syn_retransmits: u32,
+    pub(super) ws_ok: bool,
+    pub(super) peer_mss: u16,
+    pub(super) ts_offset: u32,
+    pub(super) syn_pending: bool,
+    pub(super) syn_sent_at: Option<Instant>,
+    pub(super) syn_retransmits: u32,
     pub(super) rto_at: Option<Instant>,
-    persist_at: Option<Instant>,
+    pub(super) persist_at: Option<Instant>,
     pub(super) persist_backoff: u32,
-    probe_pending: bool,
+    pub(super) probe_pending: bool,
     pub(super) time_wait_at: Option<Instant>,
-    error: Option<ConnectionError>,
+    pub(super) error: Option<ConnectionError>,
     pub(super) counters: TcpStats,
 }
 
@@ -255,7 +255,7 @@ impl TcpSocket {
         u64::from(self.eff_mss() - if self.ts_ok { TS_OPTION_LEN } else { 0 })
     }
 
-    fn eff_mss(&self) -> u32 {
+    pub(super) fn eff_mss(&self) -> u32 {
         u32::from(self.cfg.mss.min(self.peer_mss).max(MIN_PEER_MSS))
     }
 
@@ -276,6 +276,91 @@ impl TcpSocket {
     /// The congestion controller (read-only).
     pub fn congestion_controller(&self) -> &Cc {
         &self.cc
+    }
+
+    // ---- multipath support -------------------------------------------------------------
+
+    /// Makes this socket an MPTCP subflow: the peer's window field no longer limits what it
+    /// sends and data beyond its own advertised right edge is accepted, because the window
+    /// is connection-level and enforced by the connection (RFC 8684 §3.3.5).
+    pub fn set_multipath(&mut self) {
+        self.snd.ignore_wnd = true;
+        self.rcv.unbounded = true;
+    }
+
+    /// Sequence offset of the next byte the application will write (offset 1 is the first
+    /// data byte): where the next [`TcpSocket::send`] lands.
+    pub fn send_end(&self) -> u64 {
+        self.snd.app_end
+    }
+
+    /// SND.UNA as a sequence offset.
+    pub fn snd_una(&self) -> u64 {
+        self.snd.una
+    }
+
+    /// Bytes written by the application and never sent.
+    pub fn unsent(&self) -> u64 {
+        self.snd.app_end.saturating_sub(self.snd.nxt)
+    }
+
+    /// Octets the congestion window still allows: `cwnd − pipe` (RFC 6675).
+    pub fn cwnd_room(&self) -> u64 {
+        self.snd.cwnd_room(self.cc.window())
+    }
+
+    /// The congestion window in bytes.
+    pub fn cwnd(&self) -> u64 {
+        self.cc.window()
+    }
+
+    /// The smoothed RTT, once measured.
+    pub fn srtt(&self) -> Option<Duration> {
+        self.rtt.srtt()
+    }
+
+    /// The current retransmission timeout, backoff included.
+    pub fn rto(&self) -> Duration {
+        self.rtt.rto()
+    }
+
+    /// Sequence space sent and not cumulatively acknowledged.
+    pub fn bytes_in_flight(&self) -> u64 {
+        self.snd.flight()
+    }
+
+    /// Consecutive retransmission timeouts without an acknowledgment of new data.
+    pub fn consecutive_rtos(&self) -> u32 {
+        self.rtt.backoff_count()
+    }
+
+    /// The offset in the peer's sequence space (its first data octet is offset 1) of `seq`.
+    pub fn rcv_offset(&self, seq: SeqNum) -> u64 {
+        seq.to_offset(self.irs, self.rcv.nxt)
+    }
+
+    /// The window-scale shift the peer applies to the window fields it sends.
+    pub fn peer_window_shift(&self) -> u8 {
+        self.snd.wscale
+    }
+
+    /// Payload of a full data segment when every data segment carries `extra` octets of
+    /// options besides the timestamps (payload = MSS − options).
+    pub fn data_payload(&self, extra: usize) -> u64 {
+        let ts = if self.ts_ok { TS_OPTION_LEN } else { 0 };
+        u64::from(self.eff_mss().saturating_sub(ts)).saturating_sub(extra as u64)
+    }
+
+    /// Asks for an ACK at the next [`TcpSocket::poll_transmit`].
+    pub fn request_ack(&mut self) {
+        if self.state != TcpState::Closed {
+            self.rcv.ack_now = true;
+        }
+    }
+
+    /// Aborts the connection without sending anything (the owner sends a RST if it wants).
+    pub fn abort_with(&mut self, e: ConnectionError) {
+        self.abort(e);
     }
 
     // ---- timers ---------------------------------------------------------------------------
@@ -485,179 +570,5 @@ impl TcpSocket {
     /// RTT from an echoed timestamp.
     pub(super) fn ts_rtt(&self, now: Instant, tsecr: u32) -> Duration {
         Duration::from_micros(u64::from(self.tsval(now).wrapping_sub(tsecr)))
-    }
-
-    // ---- output -----------------------------------------------------------------------------
-
-    /// The next packet to send, if any. Call repeatedly until `None`.
-    pub fn poll_transmit(&mut self, now: Instant) -> Option<Packet<TcpHeader>> {
-        let pkt = match self.state {
-            TcpState::Closed | TcpState::Listen => None,
-            TcpState::SynSent | TcpState::SynReceived => self.poll_syn(now),
-            _ => self.poll_synchronized(now),
-        }?;
-        self.counters.segments_sent += 1;
-        Some(pkt)
-    }
-
-    fn poll_syn(&mut self, now: Instant) -> Option<Packet<TcpHeader>> {
-        if !self.syn_pending {
-            return None;
-        }
-        self.syn_pending = false;
-        if self.syn_sent_at.is_some() {
-            self.counters.segments_retransmitted += 1;
-        }
-        self.syn_sent_at = Some(now);
-        self.rto_at = Some(now + self.rtt.rto());
-        let synack = self.state == TcpState::SynReceived;
-        let mut o = TcpOptions::new();
-        o.mss = Some(self.cfg.mss);
-        let (sack, ts, ws) = if synack {
-            (self.sack_ok, self.ts_ok, self.ws_ok)
-        } else {
-            (self.cfg.sack, self.cfg.timestamps, self.cfg.window_scale)
-        };
-        o.sack_permitted = sack;
-        o.window_scale = ws.then_some(self.rcv.wscale);
-        o.timestamps = ts.then(|| Timestamps {
-            tsval: self.tsval(now),
-            tsecr: if synack { self.rcv.ts_recent } else { 0 },
-        });
-        let header = TcpHeader {
-            src_port: self.local.port,
-            dst_port: self.remote.port,
-            seq: self.snd.iss,
-            ack: if synack {
-                SeqNum::from_offset(self.irs, self.rcv.nxt)
-            } else {
-                SeqNum(0)
-            },
-            flags: if synack {
-                TcpFlags::SYN | TcpFlags::ACK
-            } else {
-                TcpFlags::SYN
-            },
-            window: self.rcv.syn_window_field(),
-            options: o,
-            payload_len: 0,
-        };
-        Some(self.packet(header))
-    }
-
-    fn poll_synchronized(&mut self, now: Instant) -> Option<Packet<TcpHeader>> {
-        if let Some(p) = self.poll_data(now) {
-            return Some(p);
-        }
-        if self.probe_pending {
-            // RFC 9293 §3.8.6.1 zero-window probe, Linux style: an old sequence number
-            // (SND.UNA − 1) with no payload, which the peer must answer with an ACK.
-            self.probe_pending = false;
-            let opts = self.ack_options(now);
-            return Some(self.segment(self.snd.una - 1, 0, TcpFlags::ACK, opts));
-        }
-        if self.rcv.ack_now {
-            let opts = self.ack_options(now);
-            return Some(self.segment(self.snd.nxt, 0, TcpFlags::ACK, opts));
-        }
-        self.arm_persist(now);
-        None
-    }
-
-    fn poll_data(&mut self, now: Instant) -> Option<Packet<TcpHeader>> {
-        let opts = self.ack_options(now);
-        let max_payload = u64::from(self.eff_mss()).saturating_sub(opts.buffer_len() as u64);
-        let room = self.snd.cwnd_room(self.cc.window());
-        let seg = self.snd.next_segment(room, max_payload.max(1))?;
-        self.snd.on_sent(&seg, now);
-        if seg.payload > 0 {
-            self.probe_pending = false;
-        }
-        self.persist_at = None;
-        if self.rto_at.is_none() {
-            // RFC 6298 §5.1.
-            self.rto_at = Some(now + self.rtt.rto());
-        }
-        self.counters.payload_bytes_sent += seg.payload;
-        if seg.retransmit {
-            self.counters.bytes_retransmitted += seg.payload;
-            self.counters.segments_retransmitted += 1;
-        }
-        self.cc.on_sent(now, seg.payload, self.snd.flight());
-        let mut flags = TcpFlags::ACK;
-        if seg.fin {
-            flags |= TcpFlags::FIN;
-        }
-        if seg.end() >= self.snd.app_end && seg.payload > 0 {
-            flags |= TcpFlags::PSH;
-        }
-        Some(self.segment(seg.start, seg.payload, flags, opts))
-    }
-
-    /// Starts the persist timer when data waits for a window with nothing in flight.
-    fn arm_persist(&mut self, now: Instant) {
-        if self.persist_at.is_some() || self.rto_at.is_some() {
-            return;
-        }
-        if self.snd.window_blocked(self.smss()) {
-            let mut d = self.rtt.rto();
-            for _ in 0..self.persist_backoff {
-                d = d.saturating_mul(2).min(self.cfg.max_rto);
-            }
-            self.persist_at = Some(now + d);
-        }
-    }
-
-    /// Options of a non-SYN segment: timestamps and SACK blocks (RFC 2018: at most 3
-    /// next to timestamps).
-    fn ack_options(&self, now: Instant) -> TcpOptions {
-        let mut o = TcpOptions::new();
-        if self.ts_ok {
-            o.timestamps = Some(Timestamps {
-                tsval: self.tsval(now),
-                tsecr: self.rcv.ts_recent,
-            });
-        }
-        if self.sack_ok && self.rcv.has_ooo() {
-            let max = if self.ts_ok { 3 } else { 4 };
-            let irs = self.irs;
-            self.rcv.sack_blocks(max, |l, r| {
-                o.sack
-                    .push(SeqNum::from_offset(irs, l), SeqNum::from_offset(irs, r));
-            });
-        }
-        o
-    }
-
-    /// A synchronized-state segment (always with ACK) starting at sequence offset `start`.
-    fn segment(
-        &mut self,
-        start: u64,
-        payload: u64,
-        flags: TcpFlags,
-        options: TcpOptions,
-    ) -> Packet<TcpHeader> {
-        let header = TcpHeader {
-            src_port: self.local.port,
-            dst_port: self.remote.port,
-            seq: SeqNum::from_offset(self.snd.iss, start),
-            ack: SeqNum::from_offset(self.irs, self.rcv.nxt),
-            flags: flags | TcpFlags::ACK,
-            window: self.rcv.window_field(),
-            options,
-            // Bounded by the MSS.
-            payload_len: payload as u32,
-        };
-        self.rcv.on_ack_sent();
-        self.packet(header)
-    }
-
-    fn packet(&self, header: TcpHeader) -> Packet<TcpHeader> {
-        Packet {
-            src: self.local.addr,
-            dst: self.remote.addr,
-            size: header.packet_size(),
-            header,
-        }
     }
 }

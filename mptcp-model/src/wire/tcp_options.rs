@@ -16,9 +16,14 @@
 //! window scale        1,3,3,shift                              4
 //! SACK blocks         1,1,5,2+8n,(left(4),right(4))*n          4+8n
 //! ```
-//! MPTCP options (kind 30, RFC 8684) get their own file and a field here when the MPTCP
-//! layer lands; until then [`KIND_MPTCP`] is recognised and skipped like an unknown kind.
+//! MPTCP options (kind 30, RFC 8684) follow, each in its own encoding (see
+//! [`super::mptcp`]) padded with trailing NOPs to a multiple of 4 octets, as Linux does
+//! (e.g. a DSS with an 8-octet data ACK and an 8-octet DSN mapping is 26 octets + 2 NOPs).
+//! They live in [`MptcpList`], an inline list of at most [`MAX_MPTCP_OPTIONS`] options; on
+//! parsing, further MPTCP options and malformed ones are ignored (as Linux's
+//! `mptcp_parse_option` ignores options it cannot use).
 
+use super::mptcp::MptcpOption;
 use super::seq::SeqNum;
 use super::Error;
 
@@ -97,9 +102,64 @@ impl SackBlocks {
         self.len == 0
     }
 
-    /// Keeps only the first `n` blocks.
+    /// Keeps only the first `n` blocks (the dropped slots are cleared, so equality only
+    /// looks at the blocks kept).
     pub fn truncate(&mut self, n: usize) {
         self.len = self.len.min(u8::try_from(n).unwrap_or(u8::MAX));
+        for b in &mut self.blocks[usize::from(self.len)..] {
+            *b = (SeqNum(0), SeqNum(0));
+        }
+    }
+}
+
+/// Most MPTCP options one segment carries (e.g. a DSS and an ADD_ADDR on a pure ACK).
+pub const MAX_MPTCP_OPTIONS: usize = 2;
+
+/// Up to [`MAX_MPTCP_OPTIONS`] MPTCP options, inline (no heap), in emission order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MptcpList {
+    opts: [Option<MptcpOption>; MAX_MPTCP_OPTIONS],
+}
+
+impl MptcpList {
+    /// No options.
+    pub const fn new() -> Self {
+        MptcpList {
+            opts: [None; MAX_MPTCP_OPTIONS],
+        }
+    }
+
+    /// Appends `opt`; returns false (and changes nothing) when full.
+    pub fn push(&mut self, opt: MptcpOption) -> bool {
+        match self.opts.iter_mut().find(|o| o.is_none()) {
+            Some(slot) => {
+                *slot = Some(opt);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The options, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &MptcpOption> + '_ {
+        self.opts.iter().map_while(Option::as_ref)
+    }
+
+    /// Number of options.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.opts[0].is_none()
+    }
+
+    /// Octets on the wire: each option padded with NOPs to a multiple of 4.
+    pub fn buffer_len(&self) -> usize {
+        self.iter()
+            .map(|o| o.buffer_len().next_multiple_of(4))
+            .sum()
     }
 }
 
@@ -116,6 +176,8 @@ pub struct TcpOptions {
     pub timestamps: Option<Timestamps>,
     /// SACK blocks.
     pub sack: SackBlocks,
+    /// MPTCP options (RFC 8684), emitted after the others.
+    pub mptcp: MptcpList,
 }
 
 fn sack_len(n: usize) -> usize {
@@ -135,6 +197,16 @@ impl TcpOptions {
             sack_permitted: false,
             timestamps: None,
             sack: SackBlocks::new(),
+            mptcp: MptcpList::new(),
+        }
+    }
+
+    /// Drops SACK blocks (the last first) until the options fit the 40 octets a header
+    /// allows: MPTCP options take precedence (Linux reduces the SACK blocks the same way).
+    pub fn fit_sack(&mut self) {
+        while self.buffer_len() > MAX_OPTIONS_LEN && !self.sack.is_empty() {
+            let n = self.sack.len() - 1;
+            self.sack.truncate(n);
         }
     }
 
@@ -152,7 +224,7 @@ impl TcpOptions {
         if self.window_scale.is_some() {
             len += 4;
         }
-        len + sack_len(self.sack.len())
+        len + sack_len(self.sack.len()) + self.mptcp.buffer_len()
     }
 
     /// Writes the canonical encoding into `buf[..buffer_len()]`.
@@ -196,13 +268,24 @@ impl TcpOptions {
                 w.put(&r.0.to_be_bytes());
             }
         }
+        for opt in self.mptcp.iter() {
+            let n = opt
+                .emit(&mut w.buf[w.pos..])
+                .map_err(|_| Error::BufferTooSmall)?;
+            w.pos += n;
+            while w.pos % 4 != 0 {
+                w.put(&[KIND_NOP]);
+            }
+        }
         debug_assert_eq!(w.pos, len);
         Ok(len)
     }
 
     /// Parses an option list (the octets between the fixed header and the payload).
     ///
-    /// Unknown kinds (including MPTCP, kind 30, for now) are skipped; an EOL ends the list.
+    /// Unknown kinds are skipped; an EOL ends the list. MPTCP options (kind 30) are parsed
+    /// into [`TcpOptions::mptcp`]; malformed ones and those beyond [`MAX_MPTCP_OPTIONS`] are
+    /// ignored.
     /// Errors: [`Error::Truncated`] when an option runs past the end of `buf`,
     /// [`Error::Malformed`] when a known option has the wrong length.
     pub fn parse(buf: &[u8]) -> Result<TcpOptions, Error> {
@@ -222,7 +305,13 @@ impl TcpOptions {
                 return Err(Error::Malformed(kind));
             }
             let body = rest.get(2..len).ok_or(Error::Truncated)?;
-            opts.parse_one(kind, body)?;
+            if kind == KIND_MPTCP {
+                if let Ok(o) = MptcpOption::parse(&rest[..len]) {
+                    opts.mptcp.push(o);
+                }
+            } else {
+                opts.parse_one(kind, body)?;
+            }
             rest = &rest[len..];
         }
         Ok(opts)
@@ -263,8 +352,6 @@ impl TcpOptions {
                     self.sack.push(SeqNum(l), SeqNum(r));
                 }
             }
-            // MPTCP options are parsed by the MPTCP layer (RFC 8684); skipped for now.
-            KIND_MPTCP => {}
             _ => {}
         }
         Ok(())
@@ -297,6 +384,7 @@ mod tests {
                 tsecr: 0,
             }),
             sack: SackBlocks::new(),
+            mptcp: MptcpList::new(),
         }
     }
 
@@ -426,5 +514,44 @@ mod tests {
         assert_eq!(o.window_scale, Some(2));
         assert!(o.sack_permitted);
         assert_eq!(o.mss, Some(1460));
+    }
+
+    #[test]
+    fn mptcp_options_are_emitted_padded_and_parsed() {
+        use crate::wire::mptcp::{DssMapping, DssRepr, SeqField, TcpRstFlags, TcpRstRepr};
+        let dss = MptcpOption::Dss(DssRepr {
+            data_ack: Some(SeqField::Long(0x0102_0304_0506_0708)),
+            mapping: Some(DssMapping {
+                dsn: SeqField::Long(0x1112_1314_1516_1718),
+                subflow_seq: 1,
+                data_len: 1420,
+                checksum: None,
+            }),
+            data_fin: false,
+        });
+        let mut o = TcpOptions {
+            timestamps: Some(Timestamps { tsval: 1, tsecr: 2 }),
+            ..TcpOptions::new()
+        };
+        o.sack.push(SeqNum(1), SeqNum(2));
+        assert!(o.mptcp.push(dss));
+        // 12 (TS) + 12 (one SACK block) + 26 + 2 NOPs: too long, SACK goes first.
+        assert_eq!(o.buffer_len(), 52);
+        o.fit_sack();
+        assert_eq!(o.buffer_len(), 40);
+        let bytes = emit_vec(&o);
+        assert_eq!(&bytes[12..16], &[30, 26, 0x20, 0x0f]);
+        assert_eq!(&bytes[38..], &[KIND_NOP, KIND_NOP]);
+        assert_eq!(TcpOptions::parse(&bytes).unwrap(), o);
+        // A second option, then the list is full.
+        let rst = MptcpOption::TcpRst(TcpRstRepr {
+            flags: TcpRstFlags(0),
+            reason: 1.into(),
+        });
+        let mut p = TcpOptions::new();
+        assert!(p.mptcp.push(rst) && p.mptcp.push(rst) && !p.mptcp.push(rst));
+        assert_eq!((p.mptcp.len(), p.buffer_len()), (2, 8));
+        assert_eq!(emit_vec(&p), [30, 4, 0x80, 1, 30, 4, 0x80, 1]);
+        assert_eq!(TcpOptions::parse(&emit_vec(&p)).unwrap(), p);
     }
 }

@@ -1,0 +1,748 @@
+//! [`MptcpConnection`]: one Multipath TCP connection (RFC 8684) over several subflows.
+//!
+//! Sans-IO like [`crate::tcp::TcpSocket`]: the owner (the host) feeds it packets of its
+//! subflows ([`MptcpConnection::handle_packet`], in `input.rs`), timer wake-ups and interface
+//! changes, drains [`MptcpConnection::poll_transmit`], asks
+//! [`MptcpConnection::poll_timeout`], and opens the subflows the path manager asks for
+//! ([`MptcpConnection::poll_subflow_request`] then [`MptcpConnection::open_subflow`]: the
+//! owner picks the local port, as it owns the port table). The application moves byte
+//! counts ([`MptcpConnection::send`], [`MptcpConnection::recv`], [`MptcpConnection::close`]).
+//!
+//! Data path: the application's bytes enter the data-level send buffer; the scheduler hands
+//! them to subflows a segment at a time with a DSS mapping (reinjections first); every
+//! segment carries the DATA_ACK and advertises the shared receive window. The connection
+//! completes when our DATA_FIN is acknowledged and the peer's received; the subflows then
+//! close with FIN.
+
+use super::pm::{AnyPathManager, PathManager, PmLocal, PmSubflow, PmView};
+use super::recv::DataRecv;
+use super::sched::{AnyScheduler, SchedView, Scheduler};
+use super::send::DataSend;
+use super::stats::{
+    FailReason, MptcpEvent, MptcpEventKind, MptcpStats, SubflowState, SubflowStats, MAX_EVENTS,
+};
+use super::subflow::{Mapping, Role, Subflow, SubflowHook, SubflowMp, TxCtx, DSS_DATA_LEN};
+use super::{LocalAddr, MptcpConfig};
+use crate::cc::SubflowView;
+use crate::crypto::{idsn, Key};
+use crate::tcp::{ConnectionError, SocketAddr, TcpConfig, TcpSocket, TcpState};
+use crate::wire::mptcp::{AddAddrKind, AddAddrRepr};
+use crate::wire::{SeqNum, TcpHeader};
+use rand::Rng;
+use sim_core::{Addr, Instant, Packet, RngStream};
+use std::collections::VecDeque;
+
+/// A local address of the connection and its interface state.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Local {
+    pub(crate) addr: Addr,
+    pub(crate) backup: bool,
+    pub(crate) up: bool,
+}
+
+/// An address the listener announces with ADD_ADDR.
+#[derive(Clone, Copy, Debug)]
+struct Announce {
+    id: u8,
+    addr: Addr,
+    echoed: bool,
+    next_at: Option<Instant>,
+}
+
+/// A subflow the path manager wants opened: the owner chooses a free local port and calls
+/// [`MptcpConnection::open_subflow`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubflowRequest {
+    /// Index of the local address (its address id).
+    pub local_index: usize,
+    /// Index of the remote address.
+    pub remote_index: usize,
+    /// The local address (bind the subflow to this interface).
+    pub local: Addr,
+    /// The remote endpoint.
+    pub remote: SocketAddr,
+    /// The initial (MP_CAPABLE) subflow rather than a join.
+    pub initial: bool,
+}
+
+/// One MPTCP connection. See the [module docs](self).
+#[derive(Clone, Debug)]
+pub struct MptcpConnection {
+    pub(crate) cfg: MptcpConfig,
+    pub(crate) initiator: bool,
+    rng: RngStream,
+    pub(crate) local_key: Key,
+    pub(crate) remote_key: Option<Key>,
+    pub(crate) locals: Vec<Local>,
+    pub(crate) remotes: Vec<SocketAddr>,
+    announce: Vec<Announce>,
+    pub(crate) subflows: Vec<Subflow>,
+    /// Per subflow: the path manager must not retry its pair (refused / timed out).
+    pub(crate) pm_block: Vec<bool>,
+    pub(crate) snd: DataSend,
+    pub(crate) rcv: DataRecv,
+    sched: AnyScheduler,
+    pm: AnyPathManager,
+    pub(crate) fully_established: bool,
+    pub(crate) established_at: Option<Instant>,
+    completed_at: Option<Instant>,
+    data_fin_rtx_at: Option<Instant>,
+    pub(crate) outbox: VecDeque<Packet<TcpHeader>>,
+    events: Vec<MptcpEvent>,
+    events_dropped: u64,
+    pub(crate) views: Vec<SubflowView>,
+    sched_views: Vec<SchedView>,
+    pm_locals: Vec<PmLocal>,
+    pm_subflows: Vec<PmSubflow>,
+    app_written: u64,
+    app_read: u64,
+}
+
+impl MptcpConnection {
+    fn new(cfg: MptcpConfig, initiator: bool, mut rng: RngStream, locals: Vec<Local>) -> Self {
+        let local_key = Key(rng.random());
+        MptcpConnection {
+            cfg,
+            initiator,
+            rng,
+            local_key,
+            remote_key: None,
+            locals,
+            remotes: Vec::new(),
+            announce: Vec::new(),
+            subflows: Vec::new(),
+            pm_block: Vec::new(),
+            // The peer's window is unknown until its first DATA_ACK: assume the 64 KiB an
+            // unscaled SYN window allows.
+            snd: DataSend::new(idsn(local_key), cfg.snd_buf, 65_535),
+            rcv: DataRecv::new(cfg.rcv_buf),
+            sched: AnyScheduler::new(cfg.scheduler),
+            pm: AnyPathManager::new(cfg.path_manager),
+            fully_established: false,
+            established_at: None,
+            completed_at: None,
+            data_fin_rtx_at: None,
+            outbox: VecDeque::new(),
+            events: Vec::new(),
+            events_dropped: 0,
+            views: Vec::new(),
+            sched_views: Vec::new(),
+            pm_locals: Vec::new(),
+            pm_subflows: Vec::new(),
+            app_written: 0,
+            app_read: 0,
+        }
+    }
+
+    /// The initiator's side: a connection to `remote` from `locals` (the initial subflow
+    /// from the first local address whose interface is up, `is_up`), keys, nonces and ISNs
+    /// from `rng`. Nothing is sent until the owner opens the requested initial subflow.
+    pub fn connect(
+        cfg: MptcpConfig,
+        locals: &[LocalAddr],
+        is_up: impl Fn(Addr) -> bool,
+        remote: SocketAddr,
+        rng: RngStream,
+    ) -> Self {
+        let locals = locals
+            .iter()
+            .map(|l| Local {
+                addr: l.addr,
+                backup: l.backup,
+                up: is_up(l.addr),
+            })
+            .collect();
+        let mut c = MptcpConnection::new(cfg, true, rng, locals);
+        c.remotes.push(remote);
+        c
+    }
+
+    /// The listener's side, from a SYN carrying MP_CAPABLE received on `local`; `announce`
+    /// are further local addresses advertised with ADD_ADDR (ids 1, 2, ...). `None` when the
+    /// SYN is not an MP_CAPABLE SYN.
+    pub fn accept(
+        now: Instant,
+        cfg: MptcpConfig,
+        local: SocketAddr,
+        syn: &Packet<TcpHeader>,
+        announce: &[Addr],
+        is_up: impl Fn(Addr) -> bool,
+        rng: RngStream,
+    ) -> Option<Self> {
+        let capable =
+            syn.header.options.mptcp.iter().any(
+                |o| matches!(o, crate::wire::mptcp::MptcpOption::Capable(c) if c.version == 1),
+            );
+        if !capable {
+            return None;
+        }
+        let locals = core::iter::once(local.addr)
+            .chain(announce.iter().copied())
+            .map(|addr| Local {
+                addr,
+                backup: false,
+                up: is_up(addr),
+            })
+            .collect();
+        let mut c = MptcpConnection::new(cfg, false, rng, locals);
+        c.remotes
+            .push(SocketAddr::new(syn.src, syn.header.src_port));
+        c.announce = announce
+            .iter()
+            .enumerate()
+            .map(|(k, &addr)| Announce {
+                id: (k + 1) as u8,
+                addr,
+                echoed: false,
+                next_at: None,
+            })
+            .collect();
+        let isn = SeqNum(c.rng.random());
+        let sock = TcpSocket::accept(now, local, syn, isn, c.subflow_cfg()).ok()?;
+        let mp = SubflowMp::new(0, Role::CapableServer, 0, 0, false);
+        c.push_subflow(sock, mp);
+        Some(c)
+    }
+
+    /// The token of our key (RFC 8684 §3.2), by which the peer's joins find us.
+    pub fn local_token(&self) -> u32 {
+        crate::crypto::token(self.local_key)
+    }
+
+    /// Draws a new local key (the owner does so when the token collides with another
+    /// connection's on the same host, RFC 8684 §3.2).
+    pub fn regenerate_key(&mut self) {
+        debug_assert!(self.subflows.is_empty() || self.remote_key.is_none());
+        self.local_key = Key(self.rng.random());
+        self.snd.idsn = idsn(self.local_key);
+    }
+
+    pub(crate) fn subflow_cfg(&self) -> TcpConfig {
+        TcpConfig {
+            cc: self.cfg.cc.subflow_cc(),
+            rcv_buf: self.cfg.rcv_buf,
+            // The data-level buffer bounds what is handed out; the subflow takes it all.
+            snd_buf: u32::MAX,
+            ..self.cfg.subflow
+        }
+    }
+
+    fn push_subflow(&mut self, mut sock: TcpSocket, mp: SubflowMp) -> u32 {
+        sock.set_multipath();
+        let id = mp.id;
+        self.subflows.push(Subflow { sock, mp });
+        self.pm_block.push(false);
+        id
+    }
+
+    pub(crate) fn event(&mut self, at: Instant, subflow: Option<u32>, kind: MptcpEventKind) {
+        if self.events.len() < MAX_EVENTS {
+            self.events.push(MptcpEvent { at, subflow, kind });
+        } else {
+            self.events_dropped += 1;
+        }
+    }
+
+    // ---- subflow management ---------------------------------------------------------------
+
+    /// The next subflow the owner should open, if any (call until `None`).
+    pub fn poll_subflow_request(&mut self) -> Option<SubflowRequest> {
+        if !self.initiator {
+            return None;
+        }
+        let remote_index;
+        let local_index;
+        let initial = self.remote_key.is_none();
+        if initial {
+            if self.subflows.iter().any(|s| s.mp.active()) || self.completed_at.is_some() {
+                return None;
+            }
+            local_index = self.locals.iter().position(|l| l.up)?;
+            remote_index = 0;
+        } else {
+            // Scratch vectors reused across calls: no allocation per packet.
+            self.pm_locals.clear();
+            self.pm_locals
+                .extend(self.locals.iter().map(|l| PmLocal { up: l.up }));
+            self.pm_subflows.clear();
+            self.pm_subflows
+                .extend(
+                    self.subflows
+                        .iter()
+                        .zip(&self.pm_block)
+                        .map(|(s, &b)| PmSubflow {
+                            local: s.mp.local,
+                            remote: s.mp.remote,
+                            active: s.mp.active(),
+                            refused: b,
+                        }),
+                );
+            let view = PmView {
+                initiator: true,
+                fully_established: self.fully_established && self.completed_at.is_none(),
+                locals: &self.pm_locals,
+                remotes: self.remotes.len(),
+                subflows: &self.pm_subflows,
+            };
+            (local_index, remote_index) = self.pm.next_subflow(&view)?;
+        }
+        Some(SubflowRequest {
+            local_index,
+            remote_index,
+            local: self.locals[local_index].addr,
+            remote: self.remotes[remote_index],
+            initial,
+        })
+    }
+
+    /// Opens the subflow `req` asked for from local port `port`; returns its id. Its SYN
+    /// goes out at the next [`MptcpConnection::poll_transmit`].
+    pub fn open_subflow(&mut self, now: Instant, req: SubflowRequest, port: u16) -> u32 {
+        let id = self.subflows.len() as u32;
+        let role = if req.initial {
+            Role::CapableClient
+        } else {
+            Role::JoinClient {
+                nonce: self.rng.random(),
+                peer_nonce: None,
+                acked: false,
+            }
+        };
+        let isn = SeqNum(self.rng.random());
+        let local = SocketAddr::new(req.local, port);
+        let sock = TcpSocket::connect(now, local, req.remote, isn, self.subflow_cfg());
+        let backup = self.locals[req.local_index].backup;
+        let mp = SubflowMp::new(id, role, req.local_index, req.remote_index, backup);
+        self.push_subflow(sock, mp)
+    }
+
+    /// A SYN with MP_JOIN for our token arrived on `local`: opens the listener's side of
+    /// the subflow (its SYN-ACK carries our HMAC). `None` if the SYN carries no MP_JOIN, the
+    /// connection is not established yet, or `local` is not one of our addresses.
+    pub fn accept_join(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        syn: &Packet<TcpHeader>,
+    ) -> Option<u32> {
+        use crate::wire::mptcp::{JoinRepr, MptcpOption};
+        let (backup, random) = syn.header.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::Join(JoinRepr::Syn { backup, random, .. }) => Some((*backup, *random)),
+            _ => None,
+        })?;
+        self.remote_key?;
+        let local_index = self.locals.iter().position(|l| l.addr == local.addr)?;
+        let remote = SocketAddr::new(syn.src, syn.header.src_port);
+        let remote_index = match self.remotes.iter().position(|r| r.addr == remote.addr) {
+            Some(i) => i,
+            None => {
+                self.remotes
+                    .push(SocketAddr::new(remote.addr, self.remotes[0].port));
+                self.remotes.len() - 1
+            }
+        };
+        let id = self.subflows.len() as u32;
+        let isn = SeqNum(self.rng.random());
+        let sock = TcpSocket::accept(now, local, syn, isn, self.subflow_cfg()).ok()?;
+        let role = Role::JoinServer {
+            nonce: self.rng.random(),
+            peer_nonce: random,
+        };
+        let mp = SubflowMp::new(id, role, local_index, remote_index, backup);
+        Some(self.push_subflow(sock, mp))
+    }
+
+    /// The link of local interface `addr` went down or came up. Down: its subflows fail for
+    /// good and their data is reinjected. Up: the path manager opens new subflows on it.
+    pub fn on_interface_change(&mut self, now: Instant, addr: Addr, up: bool) {
+        let Some(li) = self.locals.iter().position(|l| l.addr == addr) else {
+            return;
+        };
+        self.locals[li].up = up;
+        for i in 0..self.subflows.len() {
+            if self.subflows[i].mp.local != li {
+                continue;
+            }
+            if up {
+                self.pm_block[i] = false;
+            } else if !self.subflows[i].mp.dead {
+                self.kill(now, i, SubflowState::Failed);
+                let id = Some(i as u32);
+                self.event(
+                    now,
+                    id,
+                    MptcpEventKind::SubflowFailed(FailReason::InterfaceDown),
+                );
+            }
+        }
+    }
+
+    /// Abandons subflow `i` for good (state `state`) and reinjects its data.
+    pub(crate) fn kill(&mut self, _now: Instant, i: usize, state: SubflowState) {
+        let sf = &mut self.subflows[i];
+        sf.sock.abort_with(ConnectionError::Reset);
+        sf.mp.dead = true;
+        sf.mp.state = state;
+        sf.mp.third_ack_rtx_at = None;
+        self.reinject(i);
+    }
+
+    /// Queues the data subflow `i` holds and has not had acknowledged for another subflow.
+    pub(crate) fn reinject(&mut self, i: usize) {
+        let sf = &self.subflows[i];
+        let una = sf.sock.snd_una();
+        for m in sf.mp.map.iter() {
+            let skip = una.saturating_sub(m.ssn).min(m.len);
+            self.snd.queue_reinjection(m.dsn + skip, m.dsn + m.len);
+        }
+    }
+
+    // ---- application ------------------------------------------------------------------------
+
+    /// The application writes up to `bytes`; returns how many fit in the send buffer.
+    pub fn send(&mut self, bytes: u64) -> u64 {
+        let n = self.snd.write(bytes);
+        self.app_written += n;
+        n
+    }
+
+    /// Bytes the application wrote.
+    pub fn app_bytes_written(&self) -> u64 {
+        self.app_written
+    }
+
+    /// The application reads every byte delivered in order; returns how many.
+    pub fn recv(&mut self) -> u64 {
+        let n = self.rcv.read();
+        self.app_read += n;
+        n
+    }
+
+    /// Bytes the application read.
+    pub fn app_bytes_read(&self) -> u64 {
+        self.app_read
+    }
+
+    /// The application is done sending: a DATA_FIN follows the data.
+    pub fn close(&mut self) {
+        self.snd.fin_queued = true;
+    }
+
+    /// True once [`MptcpConnection::close`] was called.
+    pub fn is_closing(&self) -> bool {
+        self.snd.fin_queued
+    }
+
+    /// True once the peer's DATA_FIN arrived in order.
+    pub fn peer_closed(&self) -> bool {
+        self.rcv.fin_received
+    }
+
+    /// When the connection completed.
+    pub fn completed_at(&self) -> Option<Instant> {
+        self.completed_at
+    }
+
+    /// The events so far (at most [`MAX_EVENTS`]).
+    pub fn events(&self) -> &[MptcpEvent] {
+        &self.events
+    }
+
+    /// The local and remote endpoints of subflow `id`.
+    pub fn subflow_endpoints(&self, id: u32) -> Option<(SocketAddr, SocketAddr)> {
+        let s = self.subflows.get(id as usize)?;
+        Some((s.sock.local(), s.sock.remote()))
+    }
+
+    /// True when subflow `id` was abandoned (failed for good, refused): its segments should
+    /// be answered with a RST.
+    pub fn subflow_dead(&self, id: u32) -> bool {
+        self.subflows.get(id as usize).is_none_or(|s| s.mp.dead)
+    }
+
+    /// A snapshot of the connection and every subflow.
+    pub fn stats(&self) -> MptcpStats {
+        MptcpStats {
+            established_at: self.established_at,
+            data_bytes_sent: self.snd.sent,
+            data_bytes_acked: self.snd.acked(),
+            data_bytes_delivered: self.rcv.delivered,
+            reinjected_bytes: self.snd.reinjected,
+            ooo_bytes: self.rcv.ooo_bytes(),
+            peer_window: self.snd.peer_window,
+            subflows: self
+                .subflows
+                .iter()
+                .map(|s| {
+                    let tcp = s.sock.stats();
+                    SubflowStats {
+                        id: s.mp.id,
+                        local: s.sock.local(),
+                        remote: s.sock.remote(),
+                        backup: s.mp.backup,
+                        state: s.mp.state,
+                        data_bytes_sent: tcp.payload_bytes_sent,
+                        tcp,
+                    }
+                })
+                .collect(),
+            completed_at: self.completed_at,
+            events_dropped: self.events_dropped,
+        }
+    }
+
+    /// Data-level bytes handed to subflows and not yet data-acknowledged.
+    pub fn data_in_flight(&self) -> u64 {
+        self.snd.in_flight()
+    }
+
+    // ---- timers -----------------------------------------------------------------------------
+
+    /// The earliest instant at which [`MptcpConnection::handle_timeout`] must run.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let socks = self.subflows.iter().filter(|s| !s.mp.dead).flat_map(|s| {
+            [s.sock.poll_timeout(), s.mp.third_ack_rtx_at]
+                .into_iter()
+                .flatten()
+        });
+        let ann = self
+            .announce
+            .iter()
+            .filter(|a| !a.echoed)
+            .filter_map(|a| a.next_at);
+        socks.chain(ann).chain(self.data_fin_rtx_at).min()
+    }
+
+    /// Runs the timers due at `now` (a wake-up with nothing due is a no-op).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
+        for i in 0..self.subflows.len() {
+            if self.subflows[i].mp.dead {
+                continue;
+            }
+            if due(self.subflows[i].sock.poll_timeout()) {
+                self.subflows[i].sock.handle_timeout(now);
+                self.after_subflow_change(now, i);
+            }
+            let sf = &mut self.subflows[i];
+            if due(sf.mp.third_ack_rtx_at) {
+                sf.sock.request_ack();
+                sf.mp.third_ack_rtx_at = Some(now + sf.sock.rto());
+            }
+        }
+        if due(self.data_fin_rtx_at) {
+            self.data_fin_rtx_at = None;
+        }
+    }
+
+    /// Subflow state after its socket changed: join timeouts, potential failure after
+    /// `subflow_fail_rtos` consecutive RTOs (and recovery), closes.
+    pub(crate) fn after_subflow_change(&mut self, now: Instant, i: usize) {
+        let id = Some(i as u32);
+        let n = self.cfg.subflow_fail_rtos;
+        let sf = &mut self.subflows[i];
+        let tcp = sf.sock.state();
+        match sf.mp.state {
+            SubflowState::Joining if tcp == TcpState::Closed => {
+                self.pm_block[i] = true;
+                self.kill(now, i, SubflowState::Refused);
+                self.event(now, id, MptcpEventKind::SubflowRefused);
+            }
+            SubflowState::Established | SubflowState::Failed
+                if matches!(tcp, TcpState::Closed | TcpState::TimeWait) =>
+            {
+                let reset = sf.sock.error().is_some();
+                sf.mp.state = SubflowState::Closed;
+                if reset {
+                    self.kill(now, i, SubflowState::Closed);
+                }
+                self.event(now, id, MptcpEventKind::SubflowClosed);
+            }
+            SubflowState::Established if n > 0 && sf.sock.consecutive_rtos() >= n => {
+                sf.mp.state = SubflowState::Failed;
+                self.reinject(i);
+                let kind = MptcpEventKind::SubflowFailed(FailReason::RetransmissionTimeouts);
+                self.event(now, id, kind);
+            }
+            SubflowState::Failed if !sf.mp.dead && sf.sock.consecutive_rtos() == 0 => {
+                sf.mp.state = SubflowState::Established;
+                self.event(now, id, MptcpEventKind::SubflowRecovered);
+            }
+            _ => {}
+        }
+        let sf = &mut self.subflows[i];
+        if sf.sock.peer_closed() && !sf.sock.is_closing() {
+            // As the TCP sink: a subflow the peer closed is closed too.
+            sf.sock.close();
+        }
+    }
+
+    // ---- output -----------------------------------------------------------------------------
+
+    /// The next packet to send, if any. Call repeatedly until `None`.
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Packet<TcpHeader>> {
+        if self.outbox.is_empty() {
+            self.produce(now);
+        }
+        self.outbox.pop_front()
+    }
+
+    fn produce(&mut self, now: Instant) {
+        self.schedule(now);
+        self.signal(now);
+        self.maybe_complete(now);
+        for i in 0..self.subflows.len() {
+            self.poll_subflow(now, i);
+        }
+    }
+
+    pub(crate) fn tx_ctx(&self) -> TxCtx {
+        let base = TxCtx {
+            local_key: self.local_key,
+            remote_key: self.remote_key,
+            data_ack: self.rcv.idsn.map(|i| i.wrapping_add(self.rcv.ack)),
+            window: self.rcv.window(),
+            fully_established: self.fully_established,
+            data_fin: None,
+            idsn: self.snd.idsn,
+            checksum: self.cfg.checksum,
+        };
+        TxCtx::new(&self.snd, base)
+    }
+
+    fn poll_subflow(&mut self, now: Instant, i: usize) {
+        let ctx = self.tx_ctx();
+        let Subflow { sock, mp } = &mut self.subflows[i];
+        if mp.dead {
+            return;
+        }
+        let mut hook = SubflowHook { mp, ctx };
+        while let Some(p) = sock.poll_transmit_with(now, &mut hook) {
+            self.outbox.push_back(p);
+        }
+    }
+
+    fn usable(s: &Subflow) -> bool {
+        s.mp.state == SubflowState::Established
+            && !s.mp.dead
+            && s.sock.state() == TcpState::Established
+            && !matches!(s.mp.role, Role::JoinClient { acked: false, .. })
+    }
+
+    fn fill_sched_views(&mut self) {
+        self.sched_views.clear();
+        for s in &self.subflows {
+            self.sched_views.push(SchedView {
+                usable: Self::usable(s),
+                backup: s.mp.backup,
+                has_space: s.sock.unsent() == 0 && s.sock.cwnd_room() > 0,
+                srtt: s.sock.srtt(),
+            });
+        }
+    }
+
+    /// Hands data to subflows, a segment's worth per scheduler decision.
+    fn schedule(&mut self, now: Instant) {
+        if self.remote_key.is_none() {
+            return;
+        }
+        while let Some((start, avail, reinjection)) = self.snd.next_chunk() {
+            self.fill_sched_views();
+            let Some(i) = self.sched.pick(&self.sched_views) else {
+                break;
+            };
+            let sock = &mut self.subflows[i].sock;
+            let len = avail
+                .min(sock.data_payload(DSS_DATA_LEN))
+                .min(u64::from(u16::MAX));
+            if len == 0 {
+                break;
+            }
+            let ssn = sock.send_end();
+            let accepted = sock.send(len);
+            debug_assert_eq!(accepted, len);
+            self.subflows[i].mp.map.push(Mapping {
+                ssn,
+                dsn: start,
+                len: accepted,
+            });
+            self.snd.commit(start, accepted, reinjection);
+            self.poll_subflow(now, i);
+        }
+    }
+
+    /// The lowest-RTT usable subflow, for signals (DATA_FIN, ADD_ADDR).
+    fn signal_subflow(&self) -> Option<usize> {
+        self.subflows
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| Self::usable(s))
+            .min_by_key(|(i, s)| (s.sock.srtt().is_none(), s.sock.srtt(), *i))
+            .map(|(i, _)| i)
+    }
+
+    /// DATA_FIN and ADD_ADDR (re)transmissions.
+    fn signal(&mut self, now: Instant) {
+        if self.snd.fin_to_send().is_some() && self.data_fin_rtx_at.is_none() {
+            if let Some(i) = self.signal_subflow() {
+                let sf = &mut self.subflows[i];
+                sf.mp.send_data_fin = true;
+                sf.sock.request_ack();
+                self.data_fin_rtx_at = Some(now + sf.sock.rto());
+            }
+        }
+        if self.remote_key.is_none() || self.announce.is_empty() {
+            return;
+        }
+        let Some(i) = self.signal_subflow() else {
+            return;
+        };
+        let due = self
+            .announce
+            .iter()
+            .position(|a| !a.echoed && a.next_at.is_none_or(|t| t <= now));
+        let (Some(k), Some(rk)) = (due, self.remote_key) else {
+            return;
+        };
+        let sf = &mut self.subflows[i];
+        if sf.mp.add_addr.is_some() {
+            return;
+        }
+        let a = &mut self.announce[k];
+        let mut repr = AddAddrRepr {
+            addr_id: a.id,
+            addr: core::net::IpAddr::V4(a.addr.octets().into()),
+            port: None,
+            kind: AddAddrKind::V1Echo,
+        };
+        // RFC 8684 §3.4.1: HMAC with key Key-A ‖ Key-B, A the announcing host.
+        repr.kind = AddAddrKind::V1 {
+            hmac: repr.expected_hmac(self.local_key, rk),
+        };
+        sf.mp.add_addr = Some(repr);
+        sf.sock.request_ack();
+        a.next_at = Some(now + sf.sock.rto());
+    }
+
+    /// The ADD_ADDR echo for announced address `id` arrived.
+    pub(crate) fn on_add_addr_echo(&mut self, id: u8) {
+        if let Some(a) = self.announce.iter_mut().find(|a| a.id == id) {
+            a.echoed = true;
+        }
+    }
+
+    fn maybe_complete(&mut self, now: Instant) {
+        if self.completed_at.is_some() || !self.snd.fin_acked() || !self.rcv.fin_received {
+            return;
+        }
+        self.completed_at = Some(now);
+        self.data_fin_rtx_at = None;
+        self.event(now, None, MptcpEventKind::Completed);
+        for s in &mut self.subflows {
+            if !s.mp.dead {
+                s.mp.third_ack_rtx_at = None;
+                s.sock.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! Input of an [`MptcpConnection`]: a packet of one of its subflows.
+//!
+//! Order of work per packet: resets; the handshake gate (MP_CAPABLE keys, MP_JOIN HMACs
+//! verified on receipt — a wrong HMAC refuses the subflow with RST + MP_TCPRST and the
+//! connection goes on; segments a listener cannot attribute yet are not admitted); the
+//! subflow's TCP processing with the coupling view of the other subflows; then the MPTCP
+//! options: DATA_ACK and window, DSS mappings (data delivered at the data level, duplicates
+//! counted once), DATA_FIN, ADD_ADDR and its echo.
+
+use super::conn::MptcpConnection;
+use super::send::expand;
+use super::stats::{MptcpEventKind, SubflowState};
+use super::subflow::{Role, DSS_DATA_LEN};
+use crate::cc::{Coupling, SubflowView};
+use crate::crypto::{idsn, join_hmac, truncated_hmac160, truncated_hmac64, Key};
+use crate::tcp::{reset_reply, TcpState};
+use crate::wire::mptcp::{
+    AddAddrKind, AddAddrRepr, CapableForm, DssRepr, JoinRepr, MptcpOption, ResetReason,
+    TcpRstFlags, TcpRstRepr,
+};
+use crate::wire::{SeqNum, TcpHeader};
+use sim_core::{Addr, Instant, Packet};
+
+/// The RST (RFC 9293 §3.10.7.1) answering `pkt`, with an MP_TCPRST option (RFC 8684 §3.6,
+/// reason "MPTCP-specific error"), or `None` when `pkt` is itself a RST.
+pub fn mptcp_reset(pkt: &Packet<TcpHeader>) -> Option<Packet<TcpHeader>> {
+    let mut r = reset_reply(pkt)?;
+    r.header.options.mptcp.push(MptcpOption::TcpRst(TcpRstRepr {
+        flags: TcpRstFlags(0),
+        reason: ResetReason::MptcpSpecific,
+    }));
+    r.size = r.header.packet_size();
+    Some(r)
+}
+
+fn is_syn_ack(h: &TcpHeader) -> bool {
+    h.flags.syn() && h.flags.ack()
+}
+
+impl MptcpConnection {
+    /// A packet for subflow `id` arrived.
+    pub fn handle_packet(&mut self, now: Instant, id: u32, pkt: &Packet<TcpHeader>) {
+        let i = id as usize;
+        let Some(sf) = self.subflows.get(i) else {
+            return;
+        };
+        let h = &pkt.header;
+        if sf.mp.dead {
+            if !h.flags.rst() {
+                self.outbox.extend(mptcp_reset(pkt));
+            }
+            return;
+        }
+        if h.flags.rst() {
+            self.on_rst(now, i, pkt);
+            return;
+        }
+        if !self.admit(now, i, pkt) {
+            return;
+        }
+        let data_off = (h.payload_len > 0).then(|| self.subflows[i].sock.rcv_offset(h.seq));
+        let was = self.subflows[i].sock.state();
+        self.fill_views(i);
+        let coupling = Coupling {
+            others: &self.views,
+        };
+        self.subflows[i]
+            .sock
+            .handle_packet_coupled(now, pkt, &coupling);
+        self.after_handshake(now, i, was, h);
+        if self.remote_key.is_some() {
+            self.on_options(now, i, h, data_off);
+        }
+        let sf = &mut self.subflows[i];
+        sf.sock.recv();
+        let una = sf.sock.snd_una();
+        sf.mp.map.prune(una);
+        self.after_subflow_change(now, i);
+    }
+
+    /// The coupling view for subflow `i`: the other subflows that can send and have an RTT.
+    fn fill_views(&mut self, i: usize) {
+        self.views.clear();
+        for (j, s) in self.subflows.iter().enumerate() {
+            if j == i || s.mp.dead || s.mp.state != SubflowState::Established {
+                continue;
+            }
+            if let Some(srtt) = s.sock.srtt() {
+                self.views.push(SubflowView {
+                    cwnd: s.sock.cwnd(),
+                    srtt: Some(srtt),
+                    bytes_in_flight: s.sock.bytes_in_flight(),
+                    smss: s.sock.data_payload(DSS_DATA_LEN),
+                });
+            }
+        }
+    }
+
+    fn learn_remote_key(&mut self, k: Key) {
+        if self.remote_key.is_none() {
+            self.remote_key = Some(k);
+            self.rcv.idsn = Some(idsn(k));
+        }
+    }
+
+    fn refuse(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>) {
+        self.outbox.extend(mptcp_reset(pkt));
+        self.pm_block[i] = true;
+        self.kill(now, i, SubflowState::Refused);
+        self.event(now, Some(i as u32), MptcpEventKind::SubflowRefused);
+    }
+
+    /// The handshake gate: keys and HMACs. Returns false when the packet must not reach the
+    /// subflow's socket.
+    fn admit(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>) -> bool {
+        let h = &pkt.header;
+        let opts = &h.options.mptcp;
+        let (lk, rk) = (self.local_key, self.remote_key);
+        match (self.subflows[i].mp.role, self.subflows[i].sock.state()) {
+            (Role::CapableServer, TcpState::SynReceived) => {
+                if h.flags.syn() {
+                    return true;
+                }
+                let key = opts.iter().find_map(|o| match o {
+                    MptcpOption::Capable(c) => match c.form {
+                        CapableForm::BothKeys {
+                            sender_key,
+                            receiver_key,
+                        }
+                        | CapableForm::WithData {
+                            sender_key,
+                            receiver_key,
+                            ..
+                        } if receiver_key == lk => Some(sender_key),
+                        _ => None,
+                    },
+                    _ => None,
+                });
+                let Some(k) = key else {
+                    return false;
+                };
+                self.learn_remote_key(k);
+                self.fully_established = true;
+                true
+            }
+            (Role::CapableClient, TcpState::SynSent) if is_syn_ack(h) => {
+                let key = opts.iter().find_map(|o| match o {
+                    MptcpOption::Capable(c) => match c.form {
+                        CapableForm::SenderKey { sender_key } => Some(sender_key),
+                        _ => None,
+                    },
+                    _ => None,
+                });
+                match key {
+                    Some(k) => {
+                        self.learn_remote_key(k);
+                        true
+                    }
+                    None => {
+                        // No MP_CAPABLE: the peer does not speak MPTCP (fallback to TCP is
+                        // not modelled).
+                        self.refuse(now, i, pkt);
+                        false
+                    }
+                }
+            }
+            (Role::JoinClient { nonce, .. }, TcpState::SynSent) if is_syn_ack(h) => {
+                let got = opts.iter().find_map(|o| match o {
+                    MptcpOption::Join(JoinRepr::SynAck {
+                        truncated_hmac,
+                        random,
+                        ..
+                    }) => Some((*truncated_hmac, *random)),
+                    _ => None,
+                });
+                // RFC 8684 §3.2: B's HMAC = HMAC(Key-B ‖ Key-A, R-B ‖ R-A), leftmost 64 bits.
+                let ok = match (got, rk) {
+                    (Some((mac, r)), Some(rk)) => {
+                        mac == truncated_hmac64(&join_hmac(rk, lk, r, nonce))
+                    }
+                    _ => false,
+                };
+                if let (true, Some((_, r))) = (ok, got) {
+                    if let Role::JoinClient { peer_nonce, .. } = &mut self.subflows[i].mp.role {
+                        *peer_nonce = Some(r);
+                    }
+                    return true;
+                }
+                self.refuse(now, i, pkt);
+                false
+            }
+            (Role::JoinServer { nonce, peer_nonce }, TcpState::SynReceived) => {
+                if h.flags.syn() {
+                    return true;
+                }
+                let mac = opts.iter().find_map(|o| match o {
+                    MptcpOption::Join(JoinRepr::Ack { hmac }) => Some(*hmac),
+                    _ => None,
+                });
+                let Some(mac) = mac else {
+                    return false;
+                };
+                // RFC 8684 §3.2: A's HMAC = HMAC(Key-A ‖ Key-B, R-A ‖ R-B), 160 bits.
+                let ok = rk.is_some_and(|rk| {
+                    mac == truncated_hmac160(&join_hmac(rk, lk, peer_nonce, nonce))
+                });
+                if !ok {
+                    self.refuse(now, i, pkt);
+                }
+                ok
+            }
+            _ => true,
+        }
+    }
+
+    fn after_handshake(&mut self, now: Instant, i: usize, was: TcpState, h: &TcpHeader) {
+        let id = Some(i as u32);
+        let handshaking = |s: TcpState| matches!(s, TcpState::SynSent | TcpState::SynReceived);
+        let sf = &mut self.subflows[i];
+        let became = handshaking(was) && !handshaking(sf.sock.state());
+        match &mut sf.mp.role {
+            Role::CapableClient | Role::CapableServer if became => {
+                sf.mp.state = SubflowState::Established;
+                if self.established_at.is_none() {
+                    self.established_at = Some(now);
+                    self.event(now, None, MptcpEventKind::ConnectionEstablished);
+                }
+                self.event(now, id, MptcpEventKind::SubflowEstablished);
+            }
+            Role::JoinServer { .. } if became => {
+                sf.mp.state = SubflowState::Established;
+                // RFC 8684 §3.2: the listener acknowledges the third ACK.
+                sf.sock.request_ack();
+                self.event(now, id, MptcpEventKind::SubflowJoined);
+            }
+            Role::JoinClient {
+                acked,
+                peer_nonce: Some(_),
+                ..
+            } if !*acked => {
+                if became {
+                    sf.mp.third_ack_rtx_at = Some(now + sf.sock.rto());
+                } else if !handshaking(was) && !h.flags.syn() && h.flags.ack() {
+                    *acked = true;
+                    sf.mp.state = SubflowState::Established;
+                    sf.mp.third_ack_rtx_at = None;
+                    self.event(now, id, MptcpEventKind::SubflowJoined);
+                }
+            }
+            _ => {}
+        }
+        let has_dss = h
+            .options
+            .mptcp
+            .iter()
+            .any(|o| matches!(o, MptcpOption::Dss(_)));
+        if self.initiator && has_dss {
+            self.fully_established = true;
+        }
+    }
+
+    fn on_options(&mut self, now: Instant, i: usize, h: &TcpHeader, data_off: Option<u64>) {
+        for opt in h.options.mptcp.iter() {
+            match opt {
+                MptcpOption::Dss(d) => self.on_dss(i, h, d, data_off),
+                MptcpOption::Capable(c) if !self.initiator => {
+                    if let (CapableForm::WithData { data_len, .. }, Some(off)) = (c.form, data_off)
+                    {
+                        // RFC 8684 §3.1: the implicit mapping DSN = IDSN + 1, SSN = 1.
+                        let len = u64::from(data_len);
+                        self.on_mapped_data(1, 1, len, off, u64::from(h.payload_len));
+                    }
+                }
+                MptcpOption::AddAddr(a) => self.on_add_addr(now, i, a),
+                _ => {}
+            }
+        }
+    }
+
+    fn on_dss(&mut self, i: usize, h: &TcpHeader, d: &DssRepr, data_off: Option<u64>) {
+        if let Some(ack) = d.data_ack {
+            let off = self.snd.ack_offset(ack);
+            // RFC 8684 §3.3.5: the window field is relative to the DATA_ACK.
+            let wnd = u64::from(h.window) << self.subflows[i].sock.peer_window_shift();
+            self.snd.on_data_ack(off, wnd);
+        }
+        let (Some(m), Some(base)) = (d.mapping, self.rcv.idsn) else {
+            return;
+        };
+        let dsn = expand(m.dsn, base, self.rcv.ack);
+        let len = u64::from(m.data_len);
+        if d.data_fin && m.subflow_seq == 0 && len == 1 {
+            // RFC 8684 §3.3.3: a DATA_FIN not attached to subflow data.
+            self.rcv.on_data_fin(dsn);
+            self.subflows[i].sock.request_ack();
+            return;
+        }
+        if let Some(off) = data_off {
+            let ssn = SeqNum(m.subflow_seq).to_offset(SeqNum(0), off);
+            self.on_mapped_data(ssn, dsn, len, off, u64::from(h.payload_len));
+        }
+        if d.data_fin && len > 0 {
+            self.rcv.on_data_fin(dsn + len - 1);
+            self.subflows[i].sock.request_ack();
+        }
+    }
+
+    /// Payload `[off, off + payload)` of a segment under the mapping `len` octets from
+    /// subflow offset `ssn` to data offset `dsn`: the part inside the mapping goes to the
+    /// data level (anything outside it is ignored, never trusted).
+    fn on_mapped_data(&mut self, ssn: u64, dsn: u64, len: u64, off: u64, payload: u64) {
+        let (lo, hi) = (off.max(ssn), (off + payload).min(ssn + len));
+        if lo < hi {
+            self.rcv.on_data(dsn + (lo - ssn), hi - lo);
+        }
+    }
+
+    fn on_add_addr(&mut self, now: Instant, i: usize, a: &AddAddrRepr) {
+        match a.kind {
+            AddAddrKind::V1 { .. } if self.initiator => {
+                let Some(rk) = self.remote_key else {
+                    return;
+                };
+                // RFC 8684 §3.4.1: the announcing host's key first.
+                let core::net::IpAddr::V4(v4) = a.addr else {
+                    return;
+                };
+                if !a.verify_hmac(rk, self.local_key) {
+                    return;
+                }
+                let addr = Addr(u32::from(v4));
+                let port = a.port.unwrap_or(self.remotes[0].port);
+                let sa = crate::tcp::SocketAddr::new(addr, port);
+                if !self.remotes.contains(&sa) {
+                    self.remotes.push(sa);
+                    self.event(now, None, MptcpEventKind::AddressLearned(addr));
+                }
+                let sf = &mut self.subflows[i];
+                sf.mp.add_addr = Some(AddAddrRepr {
+                    kind: AddAddrKind::V1Echo,
+                    ..*a
+                });
+                sf.sock.request_ack();
+            }
+            AddAddrKind::V1Echo if !self.initiator => self.on_add_addr_echo(a.addr_id),
+            _ => {}
+        }
+    }
+
+    fn on_rst(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>) {
+        self.subflows[i].sock.handle_packet(now, pkt);
+        if self.subflows[i].sock.state() != TcpState::Closed {
+            return;
+        }
+        let id = Some(i as u32);
+        if self.subflows[i].mp.state == SubflowState::Joining {
+            self.pm_block[i] = true;
+            self.kill(now, i, SubflowState::Refused);
+            self.event(now, id, MptcpEventKind::SubflowRefused);
+        } else {
+            let closed = self.subflows[i].mp.state == SubflowState::Closed;
+            self.kill(now, i, SubflowState::Closed);
+            if !closed {
+                self.event(now, id, MptcpEventKind::SubflowClosed);
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Multipath TCP (RFC 8684): the connection, its subflows and its policies.
+//!
+//! - [`MptcpConnection`] (`conn.rs`, `input.rs`): keys and tokens, the MP_CAPABLE and
+//!   MP_JOIN handshakes (HMACs verified on receipt), the data sequence space with DSS
+//!   mappings, the DATA_ACK and shared receive window, DATA_FIN, reinjection, ADD_ADDR.
+//! - `subflow.rs`: per-subflow MPTCP state, the mapping table and the
+//!   [`crate::tcp::SegmentHook`] that puts MPTCP options on a subflow's segments.
+//! - `send.rs` / `recv.rs`: the data-level send buffer (mappings handed out, reinjection
+//!   queue, the peer's window) and receive side (reassembly by ranges, delivery once).
+//! - [`sched`]: packet schedulers (minRTT); [`pm`]: path managers (full mesh).
+//! - [`stats`]: snapshots and events.
+//!
+//! Coupled congestion control (LIA) lives with the other controllers in [`crate::cc`]; the
+//! connection passes each subflow's controller the read-only view of the others.
+//!
+//! Choices the RFC leaves open, made here:
+//! - **Mappings** are per segment (Linux maps per skb); subflow retransmissions reuse them.
+//! - **Failure**: a subflow whose interface goes down fails for good (its data is
+//!   reinjected, a new subflow joins when the interface is back). After
+//!   [`MptcpConfig::subflow_fail_rtos`] consecutive RTOs (default 1) it is "potentially
+//!   failed" as in the Linux out-of-tree kernel (`tp->pf`, set by the first RTO): the
+//!   scheduler skips it and its unacknowledged data is reinjected; an ACK of new data brings
+//!   it back. 0 disables RTO-based failure.
+//! - **Receive window**: every subflow advertises the connection-level window
+//!   `rcv_buf − unread`, relative to the DATA_ACK (RFC 8684 §3.3.5); the sender hands out no
+//!   DSN at or beyond `DATA_UNA + window` (the highest right edge seen), so data in flight at
+//!   the data level never exceeds the receiver's buffer.
+
+mod conn;
+mod input;
+pub mod pm;
+mod recv;
+pub mod sched;
+mod send;
+pub mod stats;
+mod subflow;
+
+pub use conn::{MptcpConnection, SubflowRequest};
+pub use input::mptcp_reset;
+pub use pm::PathManagerKind;
+pub use sched::SchedulerKind;
+pub use stats::{FailReason, MptcpEvent, MptcpEventKind, MptcpStats, SubflowState, SubflowStats};
+pub use subflow::DSS_DATA_LEN;
+
+use crate::cc::CcKind;
+use crate::tcp::TcpConfig;
+use sim_core::Addr;
+
+/// A local address an MPTCP initiator may use, with its backup flag (MP_JOIN `B` bit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LocalAddr {
+    /// The interface address.
+    pub addr: Addr,
+    /// Subflows from this address are backups (used only when no other subflow is usable).
+    pub backup: bool,
+}
+
+/// Congestion control of the subflows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum MptcpCcKind {
+    /// Each subflow runs its own, uncoupled controller.
+    Uncoupled(CcKind),
+    /// RFC 6356 LIA (coupled).
+    #[default]
+    Lia,
+}
+
+impl MptcpCcKind {
+    /// The controller each subflow socket runs.
+    pub fn subflow_cc(self) -> CcKind {
+        match self {
+            MptcpCcKind::Uncoupled(k) => k,
+            MptcpCcKind::Lia => CcKind::Lia,
+        }
+    }
+}
+
+/// Configuration of an MPTCP connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MptcpConfig {
+    /// Subflow TCP configuration (its `cc`, `rcv_buf` and `snd_buf` are overridden by the
+    /// fields below).
+    pub subflow: TcpConfig,
+    /// Congestion control.
+    pub cc: MptcpCcKind,
+    /// Packet scheduler.
+    pub scheduler: SchedulerKind,
+    /// Path manager.
+    pub path_manager: PathManagerKind,
+    /// Shared receive buffer (connection level), bytes.
+    pub rcv_buf: u32,
+    /// Send buffer (connection level), bytes.
+    pub snd_buf: u32,
+    /// Consecutive RTOs after which a subflow counts as (potentially) failed; 0 = never.
+    pub subflow_fail_rtos: u32,
+    /// Carry the DSS checksum field (RFC 8684 §3.3.1; length only, the value is 0).
+    pub checksum: bool,
+}
+
+impl Default for MptcpConfig {
+    fn default() -> Self {
+        let subflow = TcpConfig::default();
+        MptcpConfig {
+            subflow,
+            cc: MptcpCcKind::Lia,
+            scheduler: SchedulerKind::MinRtt,
+            path_manager: PathManagerKind::default(),
+            rcv_buf: subflow.rcv_buf,
+            snd_buf: subflow.snd_buf,
+            subflow_fail_rtos: 1,
+            checksum: false,
+        }
+    }
+}

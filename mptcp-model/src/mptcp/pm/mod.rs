@@ -1,0 +1,94 @@
+//! Path managers: which subflows a connection opens.
+//!
+//! Contract: after every event the connection asks [`PathManager::next_subflow`] with a
+//! read-only [`PmView`] of its local and remote addresses and its subflows; the path manager
+//! returns the `(local index, remote index)` pair to open a subflow on next, or `None`.
+//! One file per policy behind the closed enum [`AnyPathManager`].
+
+pub mod fullmesh;
+
+pub use fullmesh::FullMesh;
+
+/// What a path manager sees of one local address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PmLocal {
+    /// The interface is up.
+    pub up: bool,
+}
+
+/// What a path manager sees of one subflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PmSubflow {
+    /// Index of its local address.
+    pub local: usize,
+    /// Index of its remote address.
+    pub remote: usize,
+    /// Joining, established or potentially failed: it occupies its address pair.
+    pub active: bool,
+    /// Refused or timed out while joining: do not retry the pair (until the local
+    /// interface goes down and up again, which the connection reports by clearing it).
+    pub refused: bool,
+}
+
+/// The read-only input of a path manager.
+#[derive(Clone, Copy, Debug)]
+pub struct PmView<'a> {
+    /// This end opens subflows (the MPTCP initiator).
+    pub initiator: bool,
+    /// The connection is fully established (joins are possible).
+    pub fully_established: bool,
+    /// Local addresses (index = address id).
+    pub locals: &'a [PmLocal],
+    /// Number of known remote addresses (index 0 is the one the connection was opened to).
+    pub remotes: usize,
+    /// Every subflow so far.
+    pub subflows: &'a [PmSubflow],
+}
+
+/// A path-management policy.
+pub trait PathManager {
+    /// The next `(local, remote)` pair to open a subflow on, if any.
+    fn next_subflow(&mut self, view: &PmView<'_>) -> Option<(usize, usize)>;
+}
+
+/// Which path manager a connection uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PathManagerKind {
+    /// A subflow per (local address, remote address) pair, at most `max_subflows` active.
+    FullMesh {
+        /// Most active subflows (Linux `max_subflows`-like; default 8).
+        max_subflows: u8,
+    },
+}
+
+impl Default for PathManagerKind {
+    fn default() -> Self {
+        PathManagerKind::FullMesh { max_subflows: 8 }
+    }
+}
+
+/// A path manager of one of the supported kinds, dispatched by `match`.
+#[derive(Clone, Debug)]
+pub enum AnyPathManager {
+    /// Full mesh.
+    FullMesh(FullMesh),
+}
+
+impl AnyPathManager {
+    /// A path manager of `kind`.
+    pub fn new(kind: PathManagerKind) -> Self {
+        match kind {
+            PathManagerKind::FullMesh { max_subflows } => {
+                AnyPathManager::FullMesh(FullMesh { max_subflows })
+            }
+        }
+    }
+}
+
+impl PathManager for AnyPathManager {
+    fn next_subflow(&mut self, view: &PmView<'_>) -> Option<(usize, usize)> {
+        match self {
+            AnyPathManager::FullMesh(p) => p.next_subflow(view),
+        }
+    }
+}

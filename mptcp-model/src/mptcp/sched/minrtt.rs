@@ -1,0 +1,76 @@
+//! minRTT, the default scheduler of the Linux out-of-tree MPTCP kernel
+//! (`net/mptcp/mptcp_sched.c`, `get_subflow_from_selectors`; ALGORITHMS.md b5, first
+//! bullet, without opportunistic retransmission / penalisation).
+//!
+//! Among the usable subflows with congestion-window space, pick the lowest smoothed RTT;
+//! ties go to the lowest index (the older subflow). Backup subflows are considered only when
+//! no non-backup subflow is usable at all: a usable non-backup subflow that is merely
+//! cwnd-limited makes the scheduler wait rather than fall back to a backup (the kernel's
+//! "temporarily unavailable" vs "definitely unavailable" distinction). A subflow without an
+//! RTT estimate yet is ranked after every measured one (in practice every established
+//! subflow has one, from its handshake).
+
+use super::{SchedView, Scheduler};
+
+/// The minRTT scheduler (stateless).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MinRtt;
+
+impl Scheduler for MinRtt {
+    fn pick(&mut self, subflows: &[SchedView]) -> Option<usize> {
+        let any_active = subflows.iter().any(|s| s.usable && !s.backup);
+        let want_backup = !any_active;
+        subflows
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.usable && s.has_space && s.backup == want_backup)
+            .min_by_key(|(i, s)| (s.srtt.is_none(), s.srtt, *i))
+            .map(|(i, _)| i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_core::Duration;
+
+    fn sf(usable: bool, backup: bool, has_space: bool, rtt_ms: Option<u64>) -> SchedView {
+        SchedView {
+            usable,
+            backup,
+            has_space,
+            srtt: rtt_ms.map(Duration::from_millis),
+        }
+    }
+
+    #[test]
+    fn lowest_rtt_with_space_and_backup_rules() {
+        let mut s = MinRtt;
+        let a = sf(true, false, true, Some(40));
+        let b = sf(true, false, true, Some(10));
+        assert_eq!(s.pick(&[a, b]), Some(1));
+        // The faster one is cwnd-limited: the slower one with space.
+        let b_full = SchedView {
+            has_space: false,
+            ..b
+        };
+        assert_eq!(s.pick(&[a, b_full]), Some(0));
+        // Never a backup while a non-backup is usable, even if that one has no space.
+        let bk = sf(true, true, true, Some(1));
+        assert_eq!(s.pick(&[a, bk]), Some(0));
+        let a_full = SchedView {
+            has_space: false,
+            ..a
+        };
+        assert_eq!(s.pick(&[a_full, bk]), None);
+        // The non-backups failed: the backup.
+        let a_failed = sf(false, false, true, Some(40));
+        assert_eq!(s.pick(&[a_failed, bk]), Some(1));
+        // Unmeasured subflows come after measured ones; ties go to the lower index.
+        let fresh = sf(true, false, true, None);
+        assert_eq!(s.pick(&[fresh, a]), Some(1));
+        assert_eq!(s.pick(&[fresh]), Some(0));
+        assert_eq!(s.pick(&[a, a]), Some(0));
+        assert_eq!(s.pick(&[]), None);
+    }
+}

@@ -1,0 +1,117 @@
+//! What an MPTCP connection reports: [`MptcpStats`] snapshots (per connection and per
+//! subflow) and the bounded log of [`MptcpEvent`]s (subflows established, joined, failed,
+//! ...), with their times. The model never formats them; the runner does.
+
+use crate::tcp::{SocketAddr, TcpStats};
+use sim_core::{Addr, Instant};
+
+/// Most events a connection records; later ones are counted in
+/// [`MptcpStats::events_dropped`] but not kept (the log stays O(1) in memory per connection).
+pub const MAX_EVENTS: usize = 1024;
+
+/// Life cycle of one subflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SubflowState {
+    /// Handshake in progress (for a join: until the HMACs are verified and, at the
+    /// initiator, the listener acknowledged the third ACK).
+    Joining,
+    /// Usable for data.
+    Established,
+    /// Failed: its interface went down (permanent, the subflow is abandoned), or it hit
+    /// `subflow_fail_rtos` consecutive retransmission timeouts ("potentially failed", as the
+    /// Linux out-of-tree kernel's `pf`: skipped by the scheduler, its data reinjected; it
+    /// returns to `Established` when an ACK of new data arrives).
+    Failed,
+    /// Closed after the connection completed, or reset by the peer.
+    Closed,
+    /// The join was refused (unknown token, wrong HMAC, RST during the handshake) or timed
+    /// out.
+    Refused,
+}
+
+/// Why a subflow failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FailReason {
+    /// The local interface went down.
+    InterfaceDown,
+    /// `subflow_fail_rtos` consecutive retransmission timeouts.
+    RetransmissionTimeouts,
+}
+
+/// Something that happened to a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MptcpEventKind {
+    /// MP_CAPABLE handshake done (keys exchanged) on the initial subflow.
+    ConnectionEstablished,
+    /// The initial subflow is established.
+    SubflowEstablished,
+    /// A joined subflow (MP_JOIN) became usable.
+    SubflowJoined,
+    /// A subflow failed.
+    SubflowFailed(FailReason),
+    /// A potentially-failed subflow got an ACK of new data again.
+    SubflowRecovered,
+    /// A join was refused (by us or the peer) or timed out.
+    SubflowRefused,
+    /// A subflow closed (normally, or reset by the peer).
+    SubflowClosed,
+    /// A remote address was learnt from a verified ADD_ADDR.
+    AddressLearned(Addr),
+    /// Our DATA_FIN was acknowledged and the peer's received: the connection is complete.
+    Completed,
+}
+
+/// One event: when, which subflow (by id), what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MptcpEvent {
+    /// When it happened.
+    pub at: Instant,
+    /// The subflow concerned, if any.
+    pub subflow: Option<u32>,
+    /// What happened.
+    pub kind: MptcpEventKind,
+}
+
+/// A snapshot of one subflow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubflowStats {
+    /// Subflow id (creation order, from 0).
+    pub id: u32,
+    /// Local address and port.
+    pub local: SocketAddr,
+    /// Remote address and port.
+    pub remote: SocketAddr,
+    /// The subflow is a backup path (MP_JOIN `B` bit, or the local interface's flag).
+    pub backup: bool,
+    /// Its state.
+    pub state: SubflowState,
+    /// The TCP socket's counters.
+    pub tcp: TcpStats,
+    /// Payload this subflow carried, including its own retransmissions.
+    pub data_bytes_sent: u64,
+}
+
+/// A snapshot of an MPTCP connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MptcpStats {
+    /// When the MP_CAPABLE handshake completed.
+    pub established_at: Option<Instant>,
+    /// Data-level bytes handed to subflows (each mapping once), reinjections included.
+    pub data_bytes_sent: u64,
+    /// Data-level bytes cumulatively acknowledged (DATA_ACK).
+    pub data_bytes_acked: u64,
+    /// Bytes delivered in order to the application.
+    pub data_bytes_delivered: u64,
+    /// Bytes re-sent on another subflow after their subflow failed.
+    pub reinjected_bytes: u64,
+    /// Bytes now waiting in the connection-level out-of-order queue.
+    pub ooo_bytes: u64,
+    /// The peer's receive window (bytes, relative to the data ACK).
+    pub peer_window: u64,
+    /// Every subflow ever created, in creation order.
+    pub subflows: Vec<SubflowStats>,
+    /// When the connection completed (both DATA_FINs acknowledged / received).
+    pub completed_at: Option<Instant>,
+    /// Events not recorded because the log was full.
+    pub events_dropped: u64,
+}

@@ -1,0 +1,386 @@
+//! One subflow: a [`TcpSocket`] plus its MPTCP state — handshake role, DSS mapping table,
+//! pending signals — and the [`SegmentHook`] that puts the MPTCP options on its segments.
+//!
+//! **Mappings.** The connection hands a subflow data one segment's worth at a time and
+//! records a [`Mapping`] (subflow offset, data offset, length) in the subflow's
+//! [`MappingTable`], as Linux maps per skb. The hook's [`SegmentHook::payload_limit`] stops
+//! the socket at the end of the mapping a segment starts in, so a segment never spans two
+//! mappings, and [`SegmentHook::decorate`] finds the mapping again (binary search, O(log n))
+//! for retransmissions, which therefore carry the very same mapping. Mappings leave the table
+//! when the subflow's cumulative ACK passes them. No allocation per packet: the table is a
+//! `VecDeque` reused in place.
+
+use super::send::DataSend;
+use super::stats::SubflowState;
+use crate::crypto::{join_hmac, token, truncated_hmac160, truncated_hmac64, Key};
+use crate::tcp::{SegmentHook, SegmentInfo, SegmentKind, TcpSocket};
+use crate::wire::mptcp::{
+    AddAddrRepr, CapableFlags, CapableForm, CapableRepr, DssMapping, DssRepr, JoinRepr,
+    MptcpOption, SeqField,
+};
+use crate::wire::tcp_options::MAX_OPTIONS_LEN;
+use crate::wire::TcpOptions;
+use sim_core::Instant;
+use std::collections::VecDeque;
+
+/// Octets a data segment's DSS takes: 4 + 8 (data ACK) + 8 (DSN) + 4 (SSN) + 2 (length)
+/// = 26, padded to 28; with the 2-octet checksum exactly 28 (RFC 8684 §3.3).
+pub const DSS_DATA_LEN: usize = 28;
+
+/// `len` octets from subflow offset `ssn` carry data offsets `dsn..dsn + len`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Mapping {
+    /// Subflow sequence offset (from the subflow ISN; the first data byte is 1).
+    pub(crate) ssn: u64,
+    /// Data sequence offset (from our IDSN).
+    pub(crate) dsn: u64,
+    /// Length in bytes.
+    pub(crate) len: u64,
+}
+
+/// A subflow's live mappings, ordered by subflow offset.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MappingTable {
+    maps: VecDeque<Mapping>,
+}
+
+impl MappingTable {
+    /// Appends a mapping (subflow offsets only grow).
+    pub(crate) fn push(&mut self, m: Mapping) {
+        debug_assert!(self.maps.back().is_none_or(|b| b.ssn + b.len <= m.ssn));
+        self.maps.push_back(m);
+    }
+
+    /// The mapping containing subflow offset `off`.
+    pub(crate) fn find(&self, off: u64) -> Option<Mapping> {
+        let i = self.maps.partition_point(|m| m.ssn + m.len <= off);
+        self.maps.get(i).copied().filter(|m| m.ssn <= off)
+    }
+
+    /// Drops the mappings entirely below subflow offset `una`.
+    pub(crate) fn prune(&mut self, una: u64) {
+        while self.maps.front().is_some_and(|m| m.ssn + m.len <= una) {
+            self.maps.pop_front();
+        }
+    }
+
+    /// The live mappings.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Mapping> + '_ {
+        self.maps.iter()
+    }
+}
+
+/// The handshake role of a subflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// The initial subflow, at the initiator (MP_CAPABLE).
+    CapableClient,
+    /// The initial subflow, at the listener.
+    CapableServer,
+    /// A joined subflow, at its initiator; `peer_nonce` once the SYN-ACK verified;
+    /// `acked` once the listener acknowledged the third ACK (the "fourth ACK").
+    JoinClient {
+        nonce: u32,
+        peer_nonce: Option<u32>,
+        acked: bool,
+    },
+    /// A joined subflow, at the listener.
+    JoinServer { nonce: u32, peer_nonce: u32 },
+}
+
+/// The MPTCP state of one subflow (everything but its socket).
+#[derive(Clone, Debug)]
+pub(crate) struct SubflowMp {
+    pub(crate) id: u32,
+    pub(crate) role: Role,
+    pub(crate) state: SubflowState,
+    /// Failed for good (interface down, reset): the socket is abandoned.
+    pub(crate) dead: bool,
+    pub(crate) backup: bool,
+    /// Index of the local address (its address id).
+    pub(crate) local: usize,
+    /// Index of the remote address.
+    pub(crate) remote: usize,
+    pub(crate) map: MappingTable,
+    /// Put the DATA_FIN on the next pure ACK.
+    pub(crate) send_data_fin: bool,
+    /// ADD_ADDR (announcement or echo) for the next pure ACK.
+    pub(crate) add_addr: Option<AddAddrRepr>,
+    /// Retransmit the join's third ACK then (RFC 8684 §3.2: until it is acknowledged).
+    pub(crate) third_ack_rtx_at: Option<Instant>,
+}
+
+impl SubflowMp {
+    /// MPTCP state for subflow `id` of role `role` between local `local` and remote `remote`.
+    pub(crate) fn new(id: u32, role: Role, local: usize, remote: usize, backup: bool) -> Self {
+        SubflowMp {
+            id,
+            role,
+            state: SubflowState::Joining,
+            dead: false,
+            backup,
+            local,
+            remote,
+            map: MappingTable::default(),
+            send_data_fin: false,
+            add_addr: None,
+            third_ack_rtx_at: None,
+        }
+    }
+
+    /// Joining, established or potentially failed (not dead, closed or refused).
+    pub(crate) fn active(&self) -> bool {
+        !self.dead
+            && matches!(
+                self.state,
+                SubflowState::Joining | SubflowState::Established | SubflowState::Failed
+            )
+    }
+}
+
+/// One subflow.
+#[derive(Clone, Debug)]
+pub(crate) struct Subflow {
+    pub(crate) sock: TcpSocket,
+    pub(crate) mp: SubflowMp,
+}
+
+/// Connection-level values every segment's options need (copied before polling).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TxCtx {
+    pub(crate) local_key: Key,
+    pub(crate) remote_key: Option<Key>,
+    /// Wire DATA_ACK (peer IDSN + our ack offset), once the peer's key is known.
+    pub(crate) data_ack: Option<u64>,
+    /// Shared receive window to advertise (bytes).
+    pub(crate) window: u64,
+    /// The initiator has received a DSS: the listener surely has both keys.
+    pub(crate) fully_established: bool,
+    /// Wire DSN of our DATA_FIN, if it is to be sent.
+    pub(crate) data_fin: Option<u64>,
+    /// Our IDSN.
+    pub(crate) idsn: u64,
+    /// DSS checksums in use (the field is carried, RFC 8684 §3.3.1; its value is 0).
+    pub(crate) checksum: bool,
+}
+
+impl TxCtx {
+    /// Values from the connection's state.
+    pub(crate) fn new(snd: &DataSend, base: TxCtx) -> Self {
+        TxCtx {
+            data_fin: snd.fin_to_send().map(|o| snd.dsn(o)),
+            ..base
+        }
+    }
+
+    fn capable_flags(&self) -> CapableFlags {
+        let mut f = CapableFlags::HMAC_SHA256;
+        if self.checksum {
+            f |= CapableFlags::CHECKSUM_REQUIRED;
+        }
+        CapableFlags(f)
+    }
+}
+
+/// The [`SegmentHook`] of an MPTCP subflow.
+pub(crate) struct SubflowHook<'a> {
+    pub(crate) mp: &'a mut SubflowMp,
+    pub(crate) ctx: TxCtx,
+}
+
+fn push(opts: &mut TcpOptions, o: MptcpOption) -> bool {
+    let fits = opts.buffer_len() - sack_octets(opts) + o.buffer_len().next_multiple_of(4)
+        <= MAX_OPTIONS_LEN;
+    fits && opts.mptcp.push(o)
+}
+
+fn sack_octets(o: &TcpOptions) -> usize {
+    if o.sack.is_empty() {
+        0
+    } else {
+        4 + 8 * o.sack.len()
+    }
+}
+
+impl SubflowHook<'_> {
+    fn capable(&self, form: CapableForm) -> MptcpOption {
+        MptcpOption::Capable(CapableRepr {
+            version: CapableRepr::VERSION_1,
+            flags: self.ctx.capable_flags(),
+            form,
+        })
+    }
+
+    fn syn(&self, synack: bool) -> Option<MptcpOption> {
+        let ctx = &self.ctx;
+        Some(match (self.mp.role, synack) {
+            (Role::CapableClient, false) => self.capable(CapableForm::Syn),
+            (Role::CapableServer, true) => self.capable(CapableForm::SenderKey {
+                sender_key: ctx.local_key,
+            }),
+            (Role::JoinClient { nonce, .. }, false) => MptcpOption::Join(JoinRepr::Syn {
+                backup: self.mp.backup,
+                addr_id: self.mp.local as u8,
+                token: token(ctx.remote_key?),
+                random: nonce,
+            }),
+            (Role::JoinServer { nonce, peer_nonce }, true) => {
+                // RFC 8684 §3.2: B's HMAC = HMAC(Key-B ‖ Key-A, R-B ‖ R-A), leftmost 64 bits.
+                let h = join_hmac(ctx.local_key, ctx.remote_key?, nonce, peer_nonce);
+                MptcpOption::Join(JoinRepr::SynAck {
+                    backup: self.mp.backup,
+                    addr_id: self.mp.local as u8,
+                    truncated_hmac: truncated_hmac64(&h),
+                    random: nonce,
+                })
+            }
+            _ => return None,
+        })
+    }
+
+    fn data(&self, start: u64, len: u64) -> Option<MptcpOption> {
+        let ctx = &self.ctx;
+        let m = self.mp.map.find(start)?;
+        debug_assert!(start + len <= m.ssn + m.len, "segment crosses its mapping");
+        let checksum = ctx.checksum.then_some(0);
+        if self.mp.role == Role::CapableClient && !ctx.fully_established && m.dsn == 1 {
+            // RFC 8684 §3.1: the first data packet repeats both keys (the third ACK may
+            // have been lost); its mapping is implicit (DSN = IDSN + 1, SSN 1).
+            if let (Some(remote), true) = (ctx.remote_key, m.ssn == 1) {
+                return Some(self.capable(CapableForm::WithData {
+                    sender_key: ctx.local_key,
+                    receiver_key: remote,
+                    data_len: m.len as u16,
+                    checksum,
+                }));
+            }
+        }
+        Some(MptcpOption::Dss(DssRepr {
+            data_ack: ctx.data_ack.map(SeqField::Long),
+            mapping: Some(DssMapping {
+                dsn: SeqField::Long(ctx.idsn.wrapping_add(m.dsn)),
+                // The relative subflow sequence number is 32 bits on the wire.
+                subflow_seq: m.ssn as u32,
+                data_len: m.len as u16,
+                checksum,
+            }),
+            data_fin: false,
+        }))
+    }
+
+    fn pure_ack(&mut self, opts: &mut TcpOptions) {
+        let ctx = self.ctx;
+        match self.mp.role {
+            Role::JoinClient {
+                nonce,
+                peer_nonce: Some(peer),
+                acked: false,
+            } => {
+                if let Some(rk) = ctx.remote_key {
+                    // RFC 8684 §3.2: A's HMAC = HMAC(Key-A ‖ Key-B, R-A ‖ R-B), 160 bits.
+                    let h = join_hmac(ctx.local_key, rk, nonce, peer);
+                    push(
+                        opts,
+                        MptcpOption::Join(JoinRepr::Ack {
+                            hmac: truncated_hmac160(&h),
+                        }),
+                    );
+                }
+                return;
+            }
+            Role::CapableClient if !ctx.fully_established => {
+                if let Some(rk) = ctx.remote_key {
+                    push(
+                        opts,
+                        self.capable(CapableForm::BothKeys {
+                            sender_key: ctx.local_key,
+                            receiver_key: rk,
+                        }),
+                    );
+                }
+                return;
+            }
+            _ => {}
+        }
+        if ctx.data_ack.is_none() {
+            return;
+        }
+        let fin = ctx.data_fin.filter(|_| self.mp.send_data_fin);
+        let dss = DssRepr {
+            data_ack: ctx.data_ack.map(SeqField::Long),
+            // RFC 8684 §3.3.3: a DATA_FIN without data has a mapping of length 1 and
+            // subflow sequence number 0.
+            mapping: fin.map(|dsn| DssMapping {
+                dsn: SeqField::Long(dsn),
+                subflow_seq: 0,
+                data_len: 1,
+                checksum: ctx.checksum.then_some(0),
+            }),
+            data_fin: fin.is_some(),
+        };
+        if push(opts, MptcpOption::Dss(dss)) && fin.is_some() {
+            self.mp.send_data_fin = false;
+        }
+        if let Some(a) = self.mp.add_addr {
+            if push(opts, MptcpOption::AddAddr(a)) {
+                self.mp.add_addr = None;
+            }
+        }
+    }
+}
+
+impl SegmentHook for SubflowHook<'_> {
+    fn data_options_len(&self) -> usize {
+        DSS_DATA_LEN
+    }
+
+    fn payload_limit(&self, start: u64) -> u64 {
+        self.mp
+            .map
+            .find(start)
+            .map_or(u64::MAX, |m| m.ssn + m.len - start)
+    }
+
+    fn decorate(&mut self, seg: &SegmentInfo, opts: &mut TcpOptions) {
+        let opt = match seg.kind {
+            SegmentKind::Syn => self.syn(false),
+            SegmentKind::SynAck => self.syn(true),
+            SegmentKind::Data { start, len, .. } => self.data(start, len),
+            SegmentKind::Ack => {
+                self.pure_ack(opts);
+                None
+            }
+        };
+        if let Some(o) = opt {
+            push(opts, o);
+        }
+    }
+
+    fn receive_window(&self) -> Option<u64> {
+        Some(self.ctx.window)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_lookup_and_prune() {
+        let mut t = MappingTable::default();
+        for k in 0..4u64 {
+            t.push(Mapping {
+                ssn: 1 + k * 100,
+                dsn: 1000 + k * 100,
+                len: 100,
+            });
+        }
+        assert_eq!(t.find(0), None);
+        assert_eq!(t.find(1).map(|m| m.dsn), Some(1000));
+        assert_eq!(t.find(150).map(|m| m.dsn), Some(1100));
+        assert_eq!(t.find(401).map(|m| m.dsn), None);
+        t.prune(201);
+        assert_eq!(t.find(150), None);
+        assert_eq!(t.iter().count(), 2);
+    }
+}

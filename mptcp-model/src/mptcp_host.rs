@@ -1,0 +1,267 @@
+//! The MPTCP side of [`HostStack`]: flows, listeners, demultiplexing of joins by token,
+//! subflow port allocation, applications and statistics.
+
+use super::{FlowId, HostStack, Slot};
+use crate::app::BulkSender;
+use crate::mptcp::{mptcp_reset, LocalAddr, MptcpConfig, MptcpConnection, MptcpEvent, MptcpStats};
+use crate::tcp::SocketAddr;
+use crate::wire::mptcp::{JoinRepr, MptcpOption};
+use crate::wire::TcpHeader;
+use sim_core::{Addr, Instant, Packet};
+
+/// First local port the host gives subflows (IANA dynamic range).
+pub(super) const FIRST_PORT: u16 = 49152;
+
+/// What the local application of an MPTCP connection does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Sends (then closes) as the [`BulkSender`] says.
+    Send(BulkSender),
+    /// Reads everything, closes when the peer has closed.
+    Receive,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct MpConn {
+    pub(super) flow: FlowId,
+    role: Role,
+    pub(super) conn: MptcpConnection,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct MpListener {
+    flow: FlowId,
+    cfg: MptcpConfig,
+    role: Role,
+    announce: Vec<Addr>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct PendingMp {
+    flow: FlowId,
+    locals: Vec<LocalAddr>,
+    remote: SocketAddr,
+    pub(super) start: Instant,
+    cfg: MptcpConfig,
+    role: Role,
+}
+
+fn drive(role: Role, conn: &mut MptcpConnection) {
+    match role {
+        Role::Send(app) => {
+            let written = conn.app_bytes_written();
+            let want = app.total.map_or(u64::MAX, |t| t.saturating_sub(written));
+            let n = if want > 0 { conn.send(want) } else { 0 };
+            if app.total.is_some_and(|t| written + n >= t) && !conn.is_closing() {
+                conn.close();
+            }
+        }
+        Role::Receive => {
+            conn.recv();
+            if conn.peer_closed() && !conn.is_closing() {
+                conn.close();
+            }
+        }
+    }
+}
+
+impl HostStack {
+    /// An MPTCP flow opened at `start` from `locals` (the initial subflow from `locals[0]`,
+    /// or the first whose interface is up) to `remote`, then full-mesh joins; the local
+    /// application does `role`.
+    pub fn add_mptcp_client(
+        &mut self,
+        flow: FlowId,
+        locals: Vec<LocalAddr>,
+        remote: SocketAddr,
+        start: Instant,
+        cfg: MptcpConfig,
+        role: Role,
+    ) {
+        self.mp_pending.push(PendingMp {
+            flow,
+            locals,
+            remote,
+            start,
+            cfg,
+            role,
+        });
+    }
+
+    /// Listens for MPTCP connections of `flow` on `local`; `announce` are further local
+    /// addresses advertised with ADD_ADDR; the local application does `role`.
+    pub fn add_mptcp_server(
+        &mut self,
+        flow: FlowId,
+        local: SocketAddr,
+        announce: Vec<Addr>,
+        cfg: MptcpConfig,
+        role: Role,
+    ) {
+        self.mp_listeners.insert(
+            (local.addr, local.port),
+            MpListener {
+                flow,
+                cfg,
+                role,
+                announce,
+            },
+        );
+    }
+
+    pub(super) fn mp_find(&self, flow: FlowId) -> impl Iterator<Item = &MpConn> {
+        self.mp_conns.iter().filter(move |c| c.flow == flow)
+    }
+
+    /// Statistics of the MPTCP connection of `flow` on this host.
+    pub fn mptcp_stats(&self, flow: FlowId) -> Option<MptcpStats> {
+        self.mp_find(flow).next().map(|c| c.conn.stats())
+    }
+
+    /// The events of the MPTCP connection of `flow` on this host.
+    pub fn mptcp_events(&self, flow: FlowId) -> Option<&[MptcpEvent]> {
+        self.mp_find(flow).next().map(|c| c.conn.events())
+    }
+
+    /// The MPTCP connection of `flow` on this host (read-only).
+    pub fn mptcp_connection(&self, flow: FlowId) -> Option<&MptcpConnection> {
+        self.mp_find(flow).next().map(|c| &c.conn)
+    }
+
+    fn stream_for(&self, flow: FlowId) -> sim_core::RngStream {
+        let n = self.mp_conns.len();
+        sim_core::rng::stream(
+            self.seed,
+            &format!("host/{}/mptcp/{}/{n}", self.name, flow.0),
+        )
+    }
+
+    fn port_free(&self, local: Addr, port: u16, remote: SocketAddr) -> bool {
+        !self
+            .index
+            .contains_key(&(local, port, remote.addr, remote.port))
+            && !self
+                .pending
+                .iter()
+                .any(|f| f.local.addr == local && f.local.port == port)
+    }
+
+    fn pick_port(&mut self, local: Addr, remote: SocketAddr) -> u16 {
+        let span = u32::from(u16::MAX - FIRST_PORT) + 1;
+        for k in 0..span {
+            let off = (u32::from(self.next_port - FIRST_PORT) + k) % span;
+            let p = FIRST_PORT + off as u16;
+            if self.port_free(local, p, remote) {
+                self.next_port = if p == u16::MAX { FIRST_PORT } else { p + 1 };
+                return p;
+            }
+        }
+        self.next_port
+    }
+
+    fn register(&mut self, flow: FlowId, role: Role, mut conn: MptcpConnection) -> usize {
+        while self.tokens.contains_key(&conn.local_token()) {
+            conn.regenerate_key();
+        }
+        let k = self.mp_conns.len();
+        self.tokens.insert(conn.local_token(), k);
+        self.mp_conns.push(MpConn { flow, role, conn });
+        k
+    }
+
+    fn index_subflow(&mut self, k: usize, id: u32) {
+        if let Some((l, r)) = self.mp_conns[k].conn.subflow_endpoints(id) {
+            self.index
+                .insert((l.addr, l.port, r.addr, r.port), Slot::Mptcp(k, id));
+        }
+    }
+
+    pub(super) fn start_due_mp(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
+        let mut j = 0;
+        while j < self.mp_pending.len() {
+            if self.mp_pending[j].start > now {
+                j += 1;
+                continue;
+            }
+            let f = self.mp_pending.remove(j);
+            let rng = self.stream_for(f.flow);
+            let down = &self.down;
+            let conn =
+                MptcpConnection::connect(f.cfg, &f.locals, |a| !down.contains(&a), f.remote, rng);
+            let k = self.register(f.flow, f.role, conn);
+            self.service_mp(k, now, tx);
+        }
+    }
+
+    /// A SYN for no known connection: MP_JOIN (by token) or MP_CAPABLE to an MPTCP
+    /// listener. Returns false when it is neither (plain TCP handles it).
+    pub(super) fn try_mptcp_syn(
+        &mut self,
+        now: Instant,
+        pkt: &Packet<TcpHeader>,
+        tx: &mut Vec<Packet<TcpHeader>>,
+    ) -> bool {
+        let h = &pkt.header;
+        if !h.flags.syn() || h.flags.ack() || h.flags.rst() {
+            return false;
+        }
+        let local = SocketAddr::new(pkt.dst, h.dst_port);
+        let token = h.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::Join(JoinRepr::Syn { token, .. }) => Some(*token),
+            _ => None,
+        });
+        if let Some(token) = token {
+            let joined = self.tokens.get(&token).copied().and_then(|k| {
+                let id = self.mp_conns[k].conn.accept_join(now, local, pkt)?;
+                Some((k, id))
+            });
+            match joined {
+                Some((k, id)) => {
+                    self.index_subflow(k, id);
+                    self.service_mp(k, now, tx);
+                }
+                // RFC 8684 §3.2: an unknown token is answered with a RST.
+                None => tx.extend(mptcp_reset(pkt)),
+            }
+            return true;
+        }
+        let Some(l) = self.mp_listeners.get(&(pkt.dst, h.dst_port)) else {
+            return false;
+        };
+        let (flow, cfg, role) = (l.flow, l.cfg, l.role);
+        let announce = l.announce.clone();
+        let rng = self.stream_for(flow);
+        let down = &self.down;
+        let Some(conn) =
+            MptcpConnection::accept(now, cfg, local, pkt, &announce, |a| !down.contains(&a), rng)
+        else {
+            tx.extend(mptcp_reset(pkt));
+            return true;
+        };
+        let k = self.register(flow, role, conn);
+        self.index_subflow(k, 0);
+        self.service_mp(k, now, tx);
+        true
+    }
+
+    /// Opens requested subflows, runs the application and sends what connection `k` has.
+    pub(super) fn service_mp(&mut self, k: usize, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
+        loop {
+            let mut opened = false;
+            while let Some(req) = self.mp_conns[k].conn.poll_subflow_request() {
+                let port = self.pick_port(req.local, req.remote);
+                let id = self.mp_conns[k].conn.open_subflow(now, req, port);
+                self.index_subflow(k, id);
+                opened = true;
+            }
+            let c = &mut self.mp_conns[k];
+            drive(c.role, &mut c.conn);
+            while let Some(p) = c.conn.poll_transmit(now) {
+                tx.push(p);
+            }
+            if !opened {
+                break;
+            }
+        }
+    }
+}

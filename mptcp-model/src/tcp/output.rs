@@ -1,0 +1,245 @@
+//! Output of a [`TcpSocket`]: SYNs, data segments, window probes and ACKs, each shaped by a
+//! [`SegmentHook`] (options, payload limits, advertised window; [`NoHook`] for plain TCP).
+
+use super::hook::{NoHook, SegmentHook, SegmentInfo, SegmentKind};
+use super::socket::TcpSocket;
+use super::TcpState;
+use crate::cc::CongestionController;
+use crate::wire::{SackBlocks, SeqNum, TcpFlags, TcpHeader, TcpOptions, Timestamps};
+use sim_core::{Instant, Packet};
+
+impl TcpSocket {
+    /// The next packet to send, if any. Call repeatedly until `None`.
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Packet<TcpHeader>> {
+        self.poll_transmit_with(now, &mut NoHook)
+    }
+
+    /// As [`TcpSocket::poll_transmit`], with every segment shaped by `hook` (see
+    /// [`super::hook`]).
+    pub fn poll_transmit_with<H: SegmentHook>(
+        &mut self,
+        now: Instant,
+        hook: &mut H,
+    ) -> Option<Packet<TcpHeader>> {
+        let pkt = match self.state {
+            TcpState::Closed | TcpState::Listen => None,
+            TcpState::SynSent | TcpState::SynReceived => self.poll_syn(now, hook),
+            _ => self.poll_synchronized(now, hook),
+        }?;
+        self.counters.segments_sent += 1;
+        Some(pkt)
+    }
+
+    fn poll_syn<H: SegmentHook>(
+        &mut self,
+        now: Instant,
+        hook: &mut H,
+    ) -> Option<Packet<TcpHeader>> {
+        if !self.syn_pending {
+            return None;
+        }
+        self.syn_pending = false;
+        if self.syn_sent_at.is_some() {
+            self.counters.segments_retransmitted += 1;
+        }
+        self.syn_sent_at = Some(now);
+        self.rto_at = Some(now + self.rtt.rto());
+        let synack = self.state == TcpState::SynReceived;
+        let mut o = TcpOptions::new();
+        o.mss = Some(self.cfg.mss);
+        let (sack, ts, ws) = if synack {
+            (self.sack_ok, self.ts_ok, self.ws_ok)
+        } else {
+            (self.cfg.sack, self.cfg.timestamps, self.cfg.window_scale)
+        };
+        o.sack_permitted = sack;
+        o.window_scale = ws.then_some(self.rcv.wscale);
+        o.timestamps = ts.then(|| Timestamps {
+            tsval: self.tsval(now),
+            tsecr: if synack { self.rcv.ts_recent } else { 0 },
+        });
+        let kind = if synack {
+            SegmentKind::SynAck
+        } else {
+            SegmentKind::Syn
+        };
+        hook.decorate(&SegmentInfo { kind, fin: false }, &mut o);
+        let header = TcpHeader {
+            src_port: self.local.port,
+            dst_port: self.remote.port,
+            seq: self.snd.iss,
+            ack: if synack {
+                SeqNum::from_offset(self.irs, self.rcv.nxt)
+            } else {
+                SeqNum(0)
+            },
+            flags: if synack {
+                TcpFlags::SYN | TcpFlags::ACK
+            } else {
+                TcpFlags::SYN
+            },
+            window: self.rcv.syn_window_field(),
+            options: o,
+            payload_len: 0,
+        };
+        Some(self.packet(header))
+    }
+
+    fn poll_synchronized<H: SegmentHook>(
+        &mut self,
+        now: Instant,
+        hook: &mut H,
+    ) -> Option<Packet<TcpHeader>> {
+        if let Some(p) = self.poll_data(now, hook) {
+            return Some(p);
+        }
+        if self.probe_pending {
+            // RFC 9293 §3.8.6.1 zero-window probe, Linux style: an old sequence number
+            // (SND.UNA − 1) with no payload, which the peer must answer with an ACK.
+            self.probe_pending = false;
+            let opts = self.pure_ack_options(now, hook);
+            return Some(self.segment(self.snd.una - 1, 0, TcpFlags::ACK, opts, hook));
+        }
+        if self.rcv.ack_now {
+            let opts = self.pure_ack_options(now, hook);
+            return Some(self.segment(self.snd.nxt, 0, TcpFlags::ACK, opts, hook));
+        }
+        self.arm_persist(now);
+        None
+    }
+
+    fn pure_ack_options<H: SegmentHook>(&self, now: Instant, hook: &mut H) -> TcpOptions {
+        let mut opts = self.ack_options(now);
+        let info = SegmentInfo {
+            kind: SegmentKind::Ack,
+            fin: false,
+        };
+        hook.decorate(&info, &mut opts);
+        opts.fit_sack();
+        opts
+    }
+
+    fn poll_data<H: SegmentHook>(
+        &mut self,
+        now: Instant,
+        hook: &mut H,
+    ) -> Option<Packet<TcpHeader>> {
+        let mut opts = self.ack_options(now);
+        let extra = hook.data_options_len();
+        let max_payload = if extra == 0 {
+            u64::from(self.eff_mss()).saturating_sub(opts.buffer_len() as u64)
+        } else {
+            // The hook's options take precedence: a data segment then carries no SACK blocks,
+            // so every full segment has the same payload.
+            opts.sack = SackBlocks::new();
+            u64::from(self.eff_mss()).saturating_sub((opts.buffer_len() + extra) as u64)
+        };
+        let max_payload = max_payload.max(1);
+        let room = self.snd.cwnd_room(self.cc.window());
+        let seg = self
+            .snd
+            .next_segment(room, |s| max_payload.min(hook.payload_limit(s)).max(1))?;
+        self.snd.on_sent(&seg, now);
+        if seg.payload > 0 {
+            self.probe_pending = false;
+        }
+        self.persist_at = None;
+        if self.rto_at.is_none() {
+            // RFC 6298 §5.1.
+            self.rto_at = Some(now + self.rtt.rto());
+        }
+        self.counters.payload_bytes_sent += seg.payload;
+        if seg.retransmit {
+            self.counters.bytes_retransmitted += seg.payload;
+            self.counters.segments_retransmitted += 1;
+        }
+        self.cc.on_sent(now, seg.payload, self.snd.flight());
+        let mut flags = TcpFlags::ACK;
+        if seg.fin {
+            flags |= TcpFlags::FIN;
+        }
+        if seg.end() >= self.snd.app_end && seg.payload > 0 {
+            flags |= TcpFlags::PSH;
+        }
+        let kind = if seg.payload > 0 {
+            SegmentKind::Data {
+                start: seg.start,
+                len: seg.payload,
+                retransmit: seg.retransmit,
+            }
+        } else {
+            SegmentKind::Ack
+        };
+        hook.decorate(&SegmentInfo { kind, fin: seg.fin }, &mut opts);
+        opts.fit_sack();
+        Some(self.segment(seg.start, seg.payload, flags, opts, hook))
+    }
+
+    /// Starts the persist timer when data waits for a window with nothing in flight.
+    fn arm_persist(&mut self, now: Instant) {
+        if self.persist_at.is_some() || self.rto_at.is_some() {
+            return;
+        }
+        if self.snd.window_blocked(self.smss()) {
+            let mut d = self.rtt.rto();
+            for _ in 0..self.persist_backoff {
+                d = d.saturating_mul(2).min(self.cfg.max_rto);
+            }
+            self.persist_at = Some(now + d);
+        }
+    }
+
+    /// Options of a non-SYN segment: timestamps and SACK blocks (RFC 2018: at most 3
+    /// next to timestamps).
+    fn ack_options(&self, now: Instant) -> TcpOptions {
+        let mut o = TcpOptions::new();
+        if self.ts_ok {
+            o.timestamps = Some(Timestamps {
+                tsval: self.tsval(now),
+                tsecr: self.rcv.ts_recent,
+            });
+        }
+        if self.sack_ok && self.rcv.has_ooo() {
+            let max = if self.ts_ok { 3 } else { 4 };
+            let irs = self.irs;
+            self.rcv.sack_blocks(max, |l, r| {
+                o.sack
+                    .push(SeqNum::from_offset(irs, l), SeqNum::from_offset(irs, r));
+            });
+        }
+        o
+    }
+
+    /// A synchronized-state segment (always with ACK) starting at sequence offset `start`.
+    fn segment<H: SegmentHook>(
+        &mut self,
+        start: u64,
+        payload: u64,
+        flags: TcpFlags,
+        options: TcpOptions,
+        hook: &H,
+    ) -> Packet<TcpHeader> {
+        let header = TcpHeader {
+            src_port: self.local.port,
+            dst_port: self.remote.port,
+            seq: SeqNum::from_offset(self.snd.iss, start),
+            ack: SeqNum::from_offset(self.irs, self.rcv.nxt),
+            flags: flags | TcpFlags::ACK,
+            window: self.rcv.window_field(hook.receive_window()),
+            options,
+            // Bounded by the MSS.
+            payload_len: payload as u32,
+        };
+        self.rcv.on_ack_sent();
+        self.packet(header)
+    }
+
+    pub(super) fn packet(&self, header: TcpHeader) -> Packet<TcpHeader> {
+        Packet {
+            src: self.local.addr,
+            dst: self.remote.addr,
+            size: header.packet_size(),
+            header,
+        }
+    }
+}
