@@ -113,6 +113,7 @@ fn one_link_run(packets: u64) -> u64 {
         delay: Duration::from_millis(1),
         queue: QueueLimit::Packets(1000),
         loss: LossModel::None,
+        jitter: Duration::ZERO,
     });
     let burst = 64;
     let host = |src, dst, remaining| Trivial {

@@ -1,11 +1,14 @@
 //! Turns a validated [`Plan`] into a ready-to-run simulator: the network, the hosts' stacks,
 //! the flows' endpoints and the scheduled link events.
 
-use crate::schema::{CcName, TransportSpec};
-use crate::validate::{End, Plan};
+use crate::schema::{
+    CcName, MptcpCcName, MptcpSpec, Opener, PathManagerSpec, SchedulerName, TcpSpec, TransportSpec,
+};
+use crate::validate::{End, FlowEnd, Plan, PlanFlow};
 use mptcp_model::app::BulkSender;
 use mptcp_model::cc::CcKind;
-use mptcp_model::host::{FlowId, HostStack};
+use mptcp_model::host::{FlowId, HostStack, LocalAddr, Role};
+use mptcp_model::mptcp::{MptcpCcKind, MptcpConfig, PathManagerKind, SchedulerKind};
 use mptcp_model::tcp::{SocketAddr, TcpConfig};
 use mptcp_model::wire::tcp::TcpHeader;
 use sim_core::{Attach, HostId, LinkConfig, LinkId, NetworkBuilder, Simulator};
@@ -68,6 +71,7 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
                 delay: d.delay,
                 queue: d.queue,
                 loss: d.loss,
+                jitter: d.jitter,
             });
         }
     }
@@ -94,40 +98,10 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
         .map(|h| HostStack::new(&h.name, plan.seed))
         .collect();
     for (i, f) in plan.flows.iter().enumerate() {
-        let TransportSpec::Tcp(t) = &f.transport;
-        let mut cfg = TcpConfig {
-            mss: t.mss,
-            sack: t.sack,
-            timestamps: t.timestamps,
-            delayed_ack: t.delayed_ack,
-            rcv_buf: clamp_u32(t.rcv_buf.0),
-            snd_buf: clamp_u32(t.snd_buf.0),
-            init_cwnd_segments: t.init_cwnd,
-            min_rto: t.min_rto.0,
-            ..TcpConfig::default()
-        };
-        cfg.cc = match t.cc {
-            CcName::Reno => CcKind::Reno,
-            CcName::Cubic => CcKind::Cubic,
-        };
-        let local = SocketAddr {
-            addr: f.src.addr,
-            port: client_port(i),
-        };
-        let remote = SocketAddr {
-            addr: f.dst.addr,
-            port: server_port(i),
-        };
-        let id = FlowId(i as u32);
-        hosts[f.dst.host].add_listener(id, remote, cfg);
-        hosts[f.src.host].add_sender(
-            id,
-            local,
-            remote,
-            f.start,
-            cfg,
-            BulkSender { total: f.bytes },
-        );
+        match &f.transport {
+            TransportSpec::Tcp(t) => add_tcp_flow(&mut hosts, i, f, t),
+            TransportSpec::Mptcp(m) => add_mptcp_flow(&mut hosts, plan, i, f, m),
+        }
     }
     let mut sim = Simulator::new(network, hosts, plan.seed).map_err(|e| e.to_string())?;
     for ev in &plan.events {
@@ -141,10 +115,121 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
     }
     for f in &plan.flows {
         sim.wake_host(HostId(f.src.host as u32), f.start);
+        sim.wake_host(HostId(f.dst.host as u32), f.start);
     }
     Ok(sim)
 }
 
 fn clamp_u32(v: u64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+fn add_tcp_flow(hosts: &mut [HostStack], i: usize, f: &PlanFlow, t: &TcpSpec) {
+    let cfg = TcpConfig {
+        mss: t.mss,
+        sack: t.sack,
+        timestamps: t.timestamps,
+        delayed_ack: t.delayed_ack,
+        rcv_buf: clamp_u32(t.rcv_buf.0),
+        snd_buf: clamp_u32(t.snd_buf.0),
+        init_cwnd_segments: t.init_cwnd,
+        min_rto: t.min_rto.0,
+        cc: match t.cc {
+            CcName::Reno => CcKind::Reno,
+            CcName::Cubic => CcKind::Cubic,
+        },
+        ..TcpConfig::default()
+    };
+    let local = SocketAddr {
+        addr: f.src.addr,
+        port: client_port(i),
+    };
+    let remote = SocketAddr {
+        addr: f.dst.addr,
+        port: server_port(i),
+    };
+    let id = FlowId(i as u32);
+    hosts[f.dst.host].add_listener(id, remote, cfg);
+    hosts[f.src.host].add_sender(
+        id,
+        local,
+        remote,
+        f.start,
+        cfg,
+        BulkSender { total: f.bytes },
+    );
+}
+
+/// The MPTCP configuration a flow's settings describe.
+pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
+    let s = &m.subflow;
+    let subflow = TcpConfig {
+        mss: s.mss,
+        sack: s.sack,
+        timestamps: s.timestamps,
+        delayed_ack: s.delayed_ack,
+        init_cwnd_segments: s.init_cwnd,
+        min_rto: s.min_rto.0,
+        ..TcpConfig::default()
+    };
+    MptcpConfig {
+        subflow,
+        cc: match m.cc {
+            MptcpCcName::Lia => MptcpCcKind::Lia,
+            MptcpCcName::Uncoupled => MptcpCcKind::Uncoupled(CcKind::Reno),
+            MptcpCcName::UncoupledCubic => MptcpCcKind::Uncoupled(CcKind::Cubic),
+        },
+        scheduler: match m.scheduler {
+            SchedulerName::MinRtt => SchedulerKind::MinRtt,
+        },
+        path_manager: match m.path_manager {
+            PathManagerSpec::FullMesh { max_subflows } => {
+                PathManagerKind::FullMesh { max_subflows }
+            }
+        },
+        rcv_buf: clamp_u32(m.rcv_buf.0),
+        snd_buf: clamp_u32(m.snd_buf.0),
+        subflow_fail_rtos: m.fail_after_rtos,
+        checksum: m.checksum,
+    }
+}
+
+/// The ends of an MPTCP flow: (opening end, listening end).
+pub fn mptcp_ends(f: &PlanFlow) -> (FlowEnd, FlowEnd) {
+    match f.opener {
+        Opener::Sender => (f.src, f.dst),
+        Opener::Receiver => (f.dst, f.src),
+    }
+}
+
+fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, m: &MptcpSpec) {
+    let (open, listen) = mptcp_ends(f);
+    let ifaces = &plan.hosts[open.host].ifaces;
+    let order = std::iter::once(open.iface).chain((0..ifaces.len()).filter(|&k| k != open.iface));
+    let locals = order
+        .map(|k| LocalAddr {
+            addr: ifaces[k].1,
+            backup: f.backup.contains(&(open.host, k)),
+        })
+        .collect();
+    let remote = SocketAddr {
+        addr: listen.addr,
+        port: server_port(i),
+    };
+    let announce = plan.hosts[listen.host]
+        .ifaces
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| *k != listen.iface)
+        .map(|(_, (_, a))| *a)
+        .collect();
+    let cfg = mptcp_config(m);
+    let sender = || Role::Send(BulkSender { total: f.bytes });
+    let (open_role, listen_role) = match f.opener {
+        Opener::Sender => (sender(), Role::Receive),
+        Opener::Receiver => (Role::Receive, sender()),
+    };
+    let id = FlowId(i as u32);
+    hosts[listen.host].add_mptcp_server(id, remote, announce, cfg, listen_role);
+    hosts[open.host].add_mptcp_client(id, locals, remote, f.start, cfg, open_role);
 }

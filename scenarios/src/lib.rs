@@ -21,8 +21,12 @@
 #![deny(unsafe_code)]
 
 pub mod error;
+mod flows;
 pub mod load;
+pub mod metrics;
+pub mod probe;
 pub mod schema;
+pub mod summary;
 pub mod units;
 pub mod validate;
 

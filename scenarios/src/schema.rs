@@ -89,6 +89,10 @@ pub struct LinkSpec {
     pub trace: Option<String>,
     /// One-way propagation delay.
     pub delay: Time,
+    /// Delay variation: each packet's delay grows by a uniform random `0..=jitter`, without
+    /// reordering (breaks the phase effects of a perfectly regular drop-tail network).
+    #[serde(default)]
+    pub jitter: Time,
     /// Drop-tail queue limit at the sending end of each direction.
     #[serde(default)]
     pub queue: QueueSpec,
@@ -115,6 +119,9 @@ pub struct DirectionSpec {
     /// One-way delay of this direction.
     #[serde(default)]
     pub delay: Option<Time>,
+    /// Delay variation of this direction.
+    #[serde(default)]
+    pub jitter: Option<Time>,
     /// Queue of this direction.
     #[serde(default)]
     pub queue: Option<QueueSpec>,
@@ -190,13 +197,18 @@ fn yes() -> bool {
 pub struct FlowSpec {
     /// Unique flow name.
     pub name: String,
-    /// Sending interface, `"host.iface"` or `"host"`.
+    /// Data sender: `"host.iface"` or `"host"`. For MPTCP, a multi-homed host may be named
+    /// alone (every interface takes part; the first opens the connection) or as `host.iface`
+    /// (that interface opens it).
     pub from: String,
-    /// Receiving interface.
+    /// Data receiver, same forms as `from`.
     pub to: String,
-    /// When the sender opens the connection.
+    /// When the connection is opened.
     #[serde(default)]
     pub start: Time,
+    /// Which end opens the connection (`Receiver` for a download).
+    #[serde(default)]
+    pub opener: Opener,
     /// Transport protocol and its settings.
     #[serde(default)]
     pub transport: TransportSpec,
@@ -210,6 +222,134 @@ pub struct FlowSpec {
 pub enum TransportSpec {
     /// Single-path TCP.
     Tcp(TcpSpec),
+    /// Multipath TCP (RFC 8684).
+    Mptcp(MptcpSpec),
+}
+
+/// Which end of a flow opens the connection.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum Opener {
+    /// The data sender connects (an upload from the client's point of view).
+    #[default]
+    Sender,
+    /// The data receiver connects (a download: a phone fetching from a server).
+    Receiver,
+}
+
+/// Coupled congestion control of an MPTCP connection.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum MptcpCcName {
+    /// RFC 6356 Linked Increases (LIA).
+    #[default]
+    Lia,
+    /// Each subflow its own Reno (not fair to single-path TCP at a shared bottleneck).
+    Uncoupled,
+    /// Each subflow its own CUBIC.
+    UncoupledCubic,
+}
+
+/// Packet scheduler of an MPTCP connection.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum SchedulerName {
+    /// Lowest smoothed RTT with congestion-window space (Linux out-of-tree default).
+    #[default]
+    MinRtt,
+}
+
+/// Path manager of an MPTCP connection.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum PathManagerSpec {
+    /// A subflow per local x remote address pair, up to `max_subflows`.
+    FullMesh {
+        /// Most subflows at once.
+        #[serde(default = "default_max_subflows")]
+        max_subflows: u8,
+    },
+}
+
+fn default_max_subflows() -> u8 {
+    8
+}
+
+impl Default for PathManagerSpec {
+    fn default() -> Self {
+        PathManagerSpec::FullMesh {
+            max_subflows: default_max_subflows(),
+        }
+    }
+}
+
+/// Multipath TCP settings.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MptcpSpec {
+    /// Coupled congestion control.
+    pub cc: MptcpCcName,
+    /// Packet scheduler.
+    pub scheduler: SchedulerName,
+    /// Path manager.
+    pub path_manager: PathManagerSpec,
+    /// Interfaces (`"host.iface"`) whose subflows are backups (used only when no other works).
+    pub backup: Vec<String>,
+    /// Connection-level receive buffer shared by all subflows.
+    pub rcv_buf: Bytes,
+    /// Connection-level send buffer.
+    pub snd_buf: Bytes,
+    /// Consecutive retransmission timeouts after which a subflow is declared failed.
+    pub fail_after_rtos: u32,
+    /// Carry the DSS checksum field (RFC 8684 §3.3.1).
+    pub checksum: bool,
+    /// Settings of every subflow.
+    pub subflow: SubflowSpec,
+}
+
+impl Default for MptcpSpec {
+    fn default() -> Self {
+        MptcpSpec {
+            cc: MptcpCcName::Lia,
+            scheduler: SchedulerName::MinRtt,
+            path_manager: PathManagerSpec::default(),
+            backup: Vec::new(),
+            rcv_buf: Bytes(6 << 20),
+            snd_buf: Bytes(4 << 20),
+            fail_after_rtos: 2,
+            checksum: false,
+            subflow: SubflowSpec::default(),
+        }
+    }
+}
+
+/// TCP settings of each MPTCP subflow (defaults as Linux).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+#[serde(rename = "Subflow")]
+pub struct SubflowSpec {
+    /// Maximum segment size announced.
+    pub mss: u16,
+    /// Selective acknowledgements.
+    pub sack: bool,
+    /// TCP timestamps.
+    pub timestamps: bool,
+    /// Delayed ACKs.
+    pub delayed_ack: bool,
+    /// Initial congestion window in segments.
+    pub init_cwnd: u32,
+    /// Minimum retransmission timeout.
+    pub min_rto: Time,
+}
+
+impl Default for SubflowSpec {
+    fn default() -> Self {
+        let t = TcpSpec::default();
+        SubflowSpec {
+            mss: t.mss,
+            sack: t.sack,
+            timestamps: t.timestamps,
+            delayed_ack: t.delayed_ack,
+            init_cwnd: t.init_cwnd,
+            min_rto: t.min_rto,
+        }
+    }
 }
 
 impl Default for TransportSpec {

@@ -45,6 +45,8 @@ pub struct DirParams {
     pub rate: LinkRate,
     /// Propagation delay.
     pub delay: Duration,
+    /// Delay variation (uniform `0..=jitter` per packet, FIFO kept).
+    pub jitter: Duration,
     /// Queue limit.
     pub queue: QueueLimit,
     /// Loss model.
@@ -102,14 +104,18 @@ pub struct FlowEnd {
 pub struct PlanFlow {
     /// Flow name.
     pub name: String,
-    /// Sender.
+    /// Data sender.
     pub src: FlowEnd,
-    /// Receiver.
+    /// Data receiver.
     pub dst: FlowEnd,
     /// Start time.
     pub start: Instant,
+    /// Which end opens the connection.
+    pub opener: crate::schema::Opener,
     /// Transport settings as written.
     pub transport: TransportSpec,
+    /// MPTCP only: interfaces `(host, iface)` marked backup.
+    pub backup: Vec<(usize, usize)>,
     /// Bytes to send (None = unlimited).
     pub bytes: Option<u64>,
 }
@@ -184,7 +190,7 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
     let names = Names::collect(&r, &sc)?;
     let links = resolve_links(&r, &sc, &names, base)?;
     let routes = resolve_routes(&r, &sc, &names, &links)?;
-    let flows = resolve_flows(&r, &sc, &names)?;
+    let flows = crate::flows::resolve_flows(&r, &sc, &names)?;
     let events = resolve_events(&r, &sc, &links, duration)?;
     let name = sc.name.clone().unwrap_or_else(|| {
         file.file_stem()
@@ -206,8 +212,8 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
 }
 
 /// Name tables of hosts, interfaces and routers.
-struct Names {
-    hosts: Vec<PlanHost>,
+pub(crate) struct Names {
+    pub(crate) hosts: Vec<PlanHost>,
     host_idx: BTreeMap<String, usize>,
     router_idx: BTreeMap<String, usize>,
 }
@@ -300,7 +306,7 @@ impl Names {
     }
 
     /// Resolves `host.iface`, `host` (single interface) or a router name.
-    fn end(&self, spec: &str) -> Result<End, String> {
+    pub(crate) fn end(&self, spec: &str) -> Result<End, String> {
         if let Some(&i) = self.router_idx.get(spec) {
             return Ok(End::Router(i));
         }
@@ -332,8 +338,21 @@ impl Names {
         }
     }
 
-    fn flow_end(&self, spec: &str) -> Result<FlowEnd, String> {
-        match self.end(spec)? {
+    pub(crate) fn flow_end(&self, spec: &str) -> Result<FlowEnd, String> {
+        self.flow_end_of(spec, false)
+    }
+
+    /// Resolves a flow end; with `any_iface`, a multi-homed host named alone means its first
+    /// interface (MPTCP uses them all).
+    pub(crate) fn flow_end_of(&self, spec: &str, any_iface: bool) -> Result<FlowEnd, String> {
+        let end = match self.end(spec) {
+            Err(e) if any_iface && !spec.contains('.') => match self.host_idx.get(spec) {
+                Some(&h) => End::Iface { host: h, iface: 0 },
+                None => return Err(e),
+            },
+            other => other?,
+        };
+        match end {
             End::Iface { host, iface } => Ok(FlowEnd {
                 host,
                 iface,
@@ -355,7 +374,7 @@ fn list<'a>(it: impl Iterator<Item = &'a String>) -> String {
     }
 }
 
-fn check_name(
+pub(crate) fn check_name(
     r: &Reporter<'_>,
     section: &str,
     field: &str,
@@ -433,12 +452,14 @@ fn resolve_links(
             loss: loss_of(l.loss),
             rate: fwd_rate,
             delay,
+            jitter: l.jitter.0,
         };
         let revp = DirParams {
             queue: queue_of(rev.queue.unwrap_or(l.queue), &rev_rate),
             loss: loss_of(rev.loss.unwrap_or(l.loss)),
             rate: rev_rate,
             delay: rev.delay.map_or(delay, |t| t.0),
+            jitter: rev.jitter.map_or(l.jitter.0, |t| t.0),
         };
         out.push(PlanLink {
             name: l.name.clone(),
@@ -623,91 +644,6 @@ fn end_name(names: &Names, e: End) -> String {
             .find(|(_, &v)| v == i)
             .map_or_else(String::new, |(k, _)| k.clone()),
     }
-}
-
-fn resolve_flows(
-    r: &Reporter<'_>,
-    sc: &Scenario,
-    names: &Names,
-) -> Result<Vec<PlanFlow>, ScenarioError> {
-    let mut out: Vec<PlanFlow> = Vec::new();
-    if sc.flows.is_empty() {
-        return Err(r.at(
-            "flows",
-            "flows".into(),
-            "",
-            "at least one flow is needed".into(),
-        ));
-    }
-    for (i, fl) in sc.flows.iter().enumerate() {
-        let f = |s: &str| format!("flows[{i}].{s}");
-        check_name(r, "flows", &f("name"), &fl.name)?;
-        if out.iter().any(|o| o.name == fl.name) {
-            return Err(r.at(
-                "flows",
-                f("name"),
-                &fl.name,
-                format!("duplicate flow name `{}`", fl.name),
-            ));
-        }
-        let src = names
-            .flow_end(&fl.from)
-            .map_err(|m| r.at("flows", f("from"), &fl.from, m))?;
-        let dst = names
-            .flow_end(&fl.to)
-            .map_err(|m| r.at("flows", f("to"), &fl.to, m))?;
-        if src.host == dst.host {
-            return Err(r.at(
-                "flows",
-                f("to"),
-                &fl.to,
-                "a flow must join two different hosts".into(),
-            ));
-        }
-        if fl.start.0 >= sc.duration.0 {
-            return Err(r.at(
-                "flows",
-                f("start"),
-                "",
-                format!("starts at {} but the run ends at {}", fl.start, sc.duration),
-            ));
-        }
-        let TransportSpec::Tcp(tcp) = &fl.transport;
-        if tcp.mss < 64 || tcp.mss > 9000 {
-            return Err(r.at(
-                "flows",
-                f("transport.mss"),
-                "",
-                format!("mss {} is outside 64..=9000", tcp.mss),
-            ));
-        }
-        if tcp.init_cwnd == 0 {
-            return Err(r.at(
-                "flows",
-                f("transport.init_cwnd"),
-                "",
-                "must be at least 1".into(),
-            ));
-        }
-        if tcp.rcv_buf.0 < u64::from(tcp.mss) * 2 || tcp.snd_buf.0 < u64::from(tcp.mss) * 2 {
-            return Err(r.at(
-                "flows",
-                f("transport"),
-                "",
-                "rcv_buf and snd_buf must hold at least two segments".into(),
-            ));
-        }
-        let crate::schema::AppSpec::Bulk { bytes } = &fl.app;
-        out.push(PlanFlow {
-            name: fl.name.clone(),
-            src,
-            dst,
-            start: Instant::ZERO + fl.start.0,
-            transport: fl.transport.clone(),
-            bytes: bytes.map(|b| b.0),
-        });
-    }
-    Ok(out)
 }
 
 fn resolve_events(

@@ -36,6 +36,7 @@
 //!     delay: Duration::from_millis(5),
 //!     queue: QueueLimit::Packets(100),
 //!     loss: LossModel::None,
+//!     jitter: Duration::ZERO,
 //! });
 //! let pkt = Packet { src: a, dst: b, size: 1500, header: () };
 //! let hosts = vec![H(Some(pkt), vec![]), H(None, vec![])];

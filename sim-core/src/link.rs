@@ -150,6 +150,12 @@ pub struct LinkConfig {
     pub queue: QueueLimit,
     /// Random loss.
     pub loss: LossModel,
+    /// Delay variation: each accepted packet's propagation delay is increased by a uniform
+    /// random `0..=jitter` (whole nanoseconds, from the stream `link/{name}/jitter`), with
+    /// arrivals kept FIFO, so jitter never reorders packets on one link. It breaks the
+    /// phase effects a perfectly deterministic drop-tail network shows (Floyd & Jacobson,
+    /// "On Traffic Phase Effects in Packet-Switched Gateways", 1992). Zero draws nothing.
+    pub jitter: Duration,
 }
 
 /// A change to a link at a scheduled instant. Except `Down`, changes affect packets accepted
@@ -271,6 +277,8 @@ pub(crate) struct LinkState {
     rate: LinkRate,
     cursor: TraceCursor,
     delay: Duration,
+    jitter: Duration,
+    jitter_rng: RngStream,
     queue: QueueLimit,
     loss: LossProcess,
     up: bool,
@@ -286,11 +294,13 @@ pub(crate) struct LinkState {
 }
 
 impl LinkState {
-    pub(crate) fn new(cfg: &LinkConfig, rng: RngStream) -> Self {
+    pub(crate) fn new(cfg: &LinkConfig, rng: RngStream, jitter_rng: RngStream) -> Self {
         LinkState {
             rate: cfg.rate.clone(),
             cursor: TraceCursor::new(Instant::ZERO),
             delay: cfg.delay,
+            jitter: cfg.jitter,
+            jitter_rng,
             queue: cfg.queue,
             loss: LossProcess::new(cfg.loss, rng),
             up: true,
@@ -349,7 +359,12 @@ impl LinkState {
             LinkRate::Trace(t) => self.cursor.schedule(t, start, size),
         };
         self.last_departure = departure;
-        let arrival = (departure + self.delay).max(self.last_arrival);
+        let extra = if self.jitter.is_zero() {
+            Duration::ZERO
+        } else {
+            Duration::from_nanos(self.jitter_rng.random_range(0..=self.jitter.as_nanos()))
+        };
+        let arrival = (departure + self.delay + extra).max(self.last_arrival);
         self.last_arrival = arrival;
         self.pending.push_back(Pending {
             departure,
@@ -428,6 +443,7 @@ mod tests {
             delay: Duration::from_millis(5),
             queue,
             loss: LossModel::None,
+            jitter: Duration::ZERO,
         }
     }
 
@@ -448,7 +464,7 @@ mod tests {
             LinkRate::Fixed(Bandwidth::from_mbps(10)),
             QueueLimit::Packets(100),
         );
-        let mut l = LinkState::new(&c, stream(0, "x"));
+        let mut l = LinkState::new(&c, stream(0, "x"), stream(0, "x/jitter"));
         // Three back-to-back 1500-byte packets at t=0: departures 1.2, 2.4, 3.6 ms.
         assert_eq!(arrival(l.offer(us(0), 1500)), us(6_200));
         assert_eq!(arrival(l.offer(us(0), 1500)), us(7_400));
@@ -502,7 +518,7 @@ mod tests {
             LinkRate::Fixed(Bandwidth::from_mbps(10)),
             QueueLimit::Packets(2),
         );
-        let mut l = LinkState::new(&c, stream(0, "x"));
+        let mut l = LinkState::new(&c, stream(0, "x"), stream(0, "x/jitter"));
         let o: Vec<_> = (0..4).map(|_| l.offer(us(0), 1500)).collect();
         assert!(matches!(o[1], Offer::Accepted { .. }));
         assert_eq!((o[2], o[3]), (Offer::Refused, Offer::Refused));
@@ -515,7 +531,7 @@ mod tests {
             LinkRate::Fixed(Bandwidth::from_mbps(10)),
             QueueLimit::Bytes(3000),
         );
-        let mut l = LinkState::new(&c, stream(0, "x"));
+        let mut l = LinkState::new(&c, stream(0, "x"), stream(0, "x/jitter"));
         let sizes = [1000, 1500, 600, 500, 1];
         let ok: Vec<bool> = sizes
             .iter()
@@ -528,12 +544,42 @@ mod tests {
     }
 
     #[test]
+    fn jitter_adds_bounded_delay_keeps_fifo_and_is_reproducible() {
+        let mut c = cfg(
+            LinkRate::Fixed(Bandwidth::from_mbps(10)),
+            QueueLimit::Packets(1000),
+        );
+        c.jitter = Duration::from_millis(2);
+        let run = |seed: u64| -> Vec<Instant> {
+            let mut l = LinkState::new(&c, stream(seed, "x"), stream(seed, "x/jitter"));
+            (0..200).map(|_| arrival(l.offer(us(0), 1500))).collect()
+        };
+        let a = run(1);
+        for (k, t) in a.iter().enumerate() {
+            let base = us(1_200 * (k as u64 + 1) + 5_000);
+            assert!(
+                *t >= base && *t <= base + Duration::from_millis(2),
+                "packet {k}: {t}"
+            );
+            if k > 0 {
+                assert!(*t >= a[k - 1], "FIFO");
+            }
+        }
+        assert_eq!(a, run(1));
+        assert_ne!(a, run(2));
+        assert!(a
+            .iter()
+            .enumerate()
+            .any(|(k, t)| *t != us(1_200 * (k as u64 + 1) + 5_000)));
+    }
+
+    #[test]
     fn shrinking_delay_keeps_arrivals_fifo() {
         let c = cfg(
             LinkRate::Fixed(Bandwidth::from_mbps(10)),
             QueueLimit::Packets(10),
         );
-        let mut l = LinkState::new(&c, stream(0, "x"));
+        let mut l = LinkState::new(&c, stream(0, "x"), stream(0, "x/jitter"));
         assert_eq!(arrival(l.offer(us(0), 1500)), us(6_200));
         l.apply(us(0), LinkChange::SetDelay(Duration::ZERO));
         // Departs at 2.4 ms, would arrive before the first: held to 6.2 ms.
@@ -545,7 +591,7 @@ mod tests {
     fn trace_rate_uses_opportunities_and_queue_limits() {
         let t = Arc::new(MahimahiTrace::parse("1\n").unwrap());
         let c = cfg(LinkRate::Trace(t), QueueLimit::Packets(2));
-        let mut l = LinkState::new(&c, stream(0, "x"));
+        let mut l = LinkState::new(&c, stream(0, "x"), stream(0, "x/jitter"));
         assert_eq!(arrival(l.offer(us(0), 1500)), us(6_000));
         assert_eq!(arrival(l.offer(us(0), 1500)), us(7_000));
         assert_eq!(l.offer(us(0), 1500), Offer::Refused);

@@ -120,6 +120,7 @@ mod tests {
             delay: Duration::from_millis(delay_ms),
             queue: QueueLimit::Packets(100),
             loss: LossModel::None,
+            jitter: Duration::ZERO,
         }
     }
 

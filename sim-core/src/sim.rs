@@ -78,7 +78,11 @@ impl<H, N: Host<H>> Simulator<H, N> {
             .links
             .iter()
             .map(|cfg| {
-                let mut l = LinkState::new(cfg, stream(seed, &format!("link/{}", cfg.name)));
+                let mut l = LinkState::new(
+                    cfg,
+                    stream(seed, &format!("link/{}", cfg.name)),
+                    stream(seed, &format!("link/{}/jitter", cfg.name)),
+                );
                 for end in [cfg.from, cfg.to] {
                     if let Attach::Iface(i) = end {
                         l.watchers

@@ -81,6 +81,7 @@ fn link(name: &str, from: Attach, to: Attach, mbps: u64, delay_ms: u64) -> LinkC
         delay: Duration::from_millis(delay_ms),
         queue: QueueLimit::Packets(1_000_000),
         loss: LossModel::None,
+        jitter: Duration::ZERO,
     }
 }
 
@@ -189,6 +190,7 @@ fn drop_tail_in_packets_and_bytes() {
 fn lossy(p: f64, name: &str) -> LinkConfig {
     LinkConfig {
         loss: LossModel::Bernoulli { p },
+        jitter: Duration::ZERO,
         ..link(
             name,
             Attach::Node(NodeId(0)),

@@ -1,0 +1,124 @@
+//! Validation of the `flows` section: endpoints, transport settings, applications.
+
+use crate::error::{Reporter, ScenarioError};
+use crate::schema::{AppSpec, Opener, Scenario, TransportSpec};
+use crate::validate::{check_name, End, Names, PlanFlow};
+use sim_core::Instant;
+
+/// Checks every flow and resolves its endpoints.
+pub(crate) fn resolve_flows(
+    r: &Reporter<'_>,
+    sc: &Scenario,
+    names: &Names,
+) -> Result<Vec<PlanFlow>, ScenarioError> {
+    if sc.flows.is_empty() {
+        return Err(r.at(
+            "flows",
+            "flows".into(),
+            "",
+            "at least one flow is needed".into(),
+        ));
+    }
+    let mut out: Vec<PlanFlow> = Vec::new();
+    for (i, fl) in sc.flows.iter().enumerate() {
+        let f = |s: &str| format!("flows[{i}].{s}");
+        check_name(r, "flows", &f("name"), &fl.name)?;
+        if out.iter().any(|o| o.name == fl.name) {
+            let msg = format!("duplicate flow name `{}`", fl.name);
+            return Err(r.at("flows", f("name"), &fl.name, msg));
+        }
+        let mptcp = matches!(fl.transport, TransportSpec::Mptcp(_));
+        let src = names
+            .flow_end_of(&fl.from, mptcp)
+            .map_err(|m| r.at("flows", f("from"), &fl.from, m))?;
+        let dst = names
+            .flow_end_of(&fl.to, mptcp)
+            .map_err(|m| r.at("flows", f("to"), &fl.to, m))?;
+        if src.host == dst.host {
+            let msg = "a flow must join two different hosts".into();
+            return Err(r.at("flows", f("to"), &fl.to, msg));
+        }
+        if fl.start.0 >= sc.duration.0 {
+            let msg = format!("starts at {} but the run ends at {}", fl.start, sc.duration);
+            return Err(r.at("flows", f("start"), "", msg));
+        }
+        let (mss, init_cwnd, bufs) = match &fl.transport {
+            TransportSpec::Tcp(t) => (t.mss, t.init_cwnd, [t.rcv_buf.0, t.snd_buf.0]),
+            TransportSpec::Mptcp(m) => (
+                m.subflow.mss,
+                m.subflow.init_cwnd,
+                [m.rcv_buf.0, m.snd_buf.0],
+            ),
+        };
+        let sub = if mptcp {
+            "transport.subflow"
+        } else {
+            "transport"
+        };
+        if !(64..=9000).contains(&mss) {
+            let msg = format!("mss {mss} is outside 64..=9000");
+            return Err(r.at("flows", f(&format!("{sub}.mss")), "", msg));
+        }
+        if init_cwnd == 0 {
+            let msg = "must be at least 1".into();
+            return Err(r.at("flows", f(&format!("{sub}.init_cwnd")), "", msg));
+        }
+        if bufs
+            .iter()
+            .any(|&b| b < u64::from(mss) * 2 || b > u64::from(u32::MAX))
+        {
+            let msg =
+                "rcv_buf and snd_buf must hold at least two segments and at most 4 GiB".into();
+            return Err(r.at("flows", f("transport"), "", msg));
+        }
+        let opener_host = match fl.opener {
+            Opener::Sender => src.host,
+            Opener::Receiver => dst.host,
+        };
+        if !mptcp && fl.opener == Opener::Receiver {
+            let msg =
+                "single-path TCP flows are opened by their sender; `opener: Receiver` needs Mptcp"
+                    .into();
+            return Err(r.at("flows", f("opener"), "", msg));
+        }
+        let mut backup = Vec::new();
+        if let TransportSpec::Mptcp(m) = &fl.transport {
+            if let crate::schema::PathManagerSpec::FullMesh { max_subflows: 0 } = m.path_manager {
+                let msg = "max_subflows must be at least 1".into();
+                return Err(r.at("flows", f("transport.path_manager"), "", msg));
+            }
+            if m.fail_after_rtos == 0 {
+                let msg = "must be at least 1".into();
+                return Err(r.at("flows", f("transport.fail_after_rtos"), "", msg));
+            }
+            for (k, b) in m.backup.iter().enumerate() {
+                let field = f(&format!("transport.backup[{k}]"));
+                match names.end(b) {
+                    Ok(End::Iface { host, iface }) if host == opener_host => {
+                        backup.push((host, iface));
+                    }
+                    Ok(_) => {
+                        let msg = format!(
+                            "`{b}` is not an interface of `{}`, the host that opens the connection",
+                            names.hosts[opener_host].name
+                        );
+                        return Err(r.at("flows", field, b, msg));
+                    }
+                    Err(m) => return Err(r.at("flows", field, b, m)),
+                }
+            }
+        }
+        let AppSpec::Bulk { bytes } = &fl.app;
+        out.push(PlanFlow {
+            name: fl.name.clone(),
+            src,
+            dst,
+            start: Instant::ZERO + fl.start.0,
+            opener: fl.opener,
+            transport: fl.transport.clone(),
+            backup,
+            bytes: bytes.map(|b| b.0),
+        });
+    }
+    Ok(out)
+}

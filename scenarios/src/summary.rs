@@ -1,0 +1,157 @@
+//! The run summary written as `summary.json`.
+
+use serde::Serialize;
+
+/// Per-flow results.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FlowSummary {
+    /// Flow name.
+    pub name: String,
+    /// Data sender's (initial) interface address.
+    pub from: String,
+    /// Data receiver's (initial) interface address.
+    pub to: String,
+    /// `tcp` or `mptcp`.
+    pub transport: String,
+    /// Congestion controller.
+    pub cc: String,
+    /// Start time (s).
+    pub start_s: f64,
+    /// Bytes the sending application wrote.
+    pub bytes_written: u64,
+    /// Bytes delivered in order to the receiving application.
+    pub bytes_delivered: u64,
+    /// Mean goodput from start to completion (or the end of the run), bit/s.
+    pub goodput_bps: f64,
+    /// When the receiver got the last byte of a finite transfer (s), at sample resolution.
+    pub completed_at_s: Option<f64>,
+    /// Payload bytes sent, retransmissions (and MPTCP reinjections) included.
+    pub bytes_sent: u64,
+    /// Payload bytes retransmitted (all subflows).
+    pub bytes_retransmitted: u64,
+    /// Segments retransmitted (all subflows).
+    pub segments_retransmitted: u64,
+    /// Fast recoveries entered (all subflows).
+    pub fast_recoveries: u64,
+    /// Retransmission timeouts (all subflows).
+    pub rto_timeouts: u64,
+    /// Mean of the sampled smoothed RTT (ms; for MPTCP the mean over alive subflows).
+    pub mean_srtt_ms: Option<f64>,
+    /// MPTCP: data-level bytes re-sent on another subflow after a subflow failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reinjected_bytes: Option<u64>,
+    /// MPTCP: every subflow the connection had, in creation order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subflows: Vec<SubflowSummary>,
+    /// Goodput between consecutive link events (only when the scenario has events).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<PhaseSummary>,
+}
+
+/// One MPTCP subflow (as seen by the data sender).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SubflowSummary {
+    /// Label used in the time series (the opening host's interface name).
+    pub label: String,
+    /// Local address:port at the data sender.
+    pub local: String,
+    /// Remote address:port.
+    pub remote: String,
+    /// Backup subflow.
+    pub backup: bool,
+    /// Final state.
+    pub state: String,
+    /// When it was established (s).
+    pub established_s: Option<f64>,
+    /// Data payload bytes it carried (retransmissions included).
+    pub data_bytes_sent: u64,
+    /// Segments it retransmitted.
+    pub segments_retransmitted: u64,
+    /// Its retransmission timeouts.
+    pub rto_timeouts: u64,
+}
+
+/// Goodput of a flow during one phase between link events.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PhaseSummary {
+    /// Phase start (s).
+    pub from_s: f64,
+    /// Phase end (s).
+    pub to_s: f64,
+    /// Mean goodput in the phase (bit/s).
+    pub goodput_bps: f64,
+}
+
+/// Per-link (one direction) results.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LinkSummary {
+    /// `name` or `name.rev`.
+    pub name: String,
+    /// Packets accepted for transmission.
+    pub tx_packets: u64,
+    /// Bytes accepted for transmission.
+    pub tx_bytes: u64,
+    /// Packets that reached the far end.
+    pub delivered_packets: u64,
+    /// Bytes that reached the far end.
+    pub delivered_bytes: u64,
+    /// Packets refused by a full queue.
+    pub dropped_queue: u64,
+    /// Packets lost by the loss model.
+    pub dropped_loss: u64,
+    /// Packets lost because the link was down.
+    pub dropped_down: u64,
+    /// Delivered bits over the run's duration / capacity (fixed-rate links only).
+    pub utilization: Option<f64>,
+}
+
+/// What one link event did to each flow.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct EventSummary {
+    /// When (s).
+    pub time_s: f64,
+    /// The link.
+    pub link: String,
+    /// What happened (`down`, `up`, `rate 5Mbps`, ...).
+    pub action: String,
+    /// Per flow.
+    pub flows: Vec<EventFlowSummary>,
+}
+
+/// Stall and recovery of one flow after one event.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct EventFlowSummary {
+    /// Flow name.
+    pub flow: String,
+    /// Longest time without any in-order delivery to the application after the event, until
+    /// the next event (s, 1 ms resolution).
+    pub stall_s: f64,
+    /// Time from the event until the goodput over the last 100 ms first reaches 90% of
+    /// `capacity_bps` (s, 1 ms resolution); `None` when it does not before the next event.
+    pub recovery_s: Option<f64>,
+    /// Capacity of the flow's paths still up after the event: the sum of the distinct
+    /// bottleneck links' rates (bit/s).
+    pub capacity_bps: f64,
+}
+
+/// The whole run's summary (`summary.json`).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed used.
+    pub seed: u64,
+    /// Simulated duration (s).
+    pub duration_s: f64,
+    /// Flows.
+    pub flows: Vec<FlowSummary>,
+    /// Links, each direction.
+    pub links: Vec<LinkSummary>,
+    /// Link events with their effect on each flow.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventSummary>,
+    /// Events the engine processed.
+    pub engine_events: u64,
+    /// Packets dropped for lack of a route.
+    pub unroutable_packets: u64,
+}
