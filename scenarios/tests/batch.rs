@@ -130,21 +130,22 @@ fn cross_product_and_zip_give_the_expected_run_ids() {
             Axis(name: "cc", path: "flows[0].transport.cc", values: [Reno, Cubic]),
             Axis(name: "rtt", path: "links[1].delay", values: ["5ms", "50ms"]),
             Axis(name: "queue", path: "links.core.queue", values: [Packets(10), Bdp("20ms")]),
-        ], zip: [["rtt", "queue"]], seeds: Count(1)"#,
+        ], zip: [["rtt", "queue"]], seeds: Count(1),
+        set: {"links.access.reverse": Direction(delay: "3ms", loss: Bernoulli("1%"))}"#,
     );
     let sweep = Sweep::load(&zipped).unwrap();
     let ids: Vec<&str> = sweep.runs.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids.len(), 4);
     assert!(
-        ids[0].starts_with("cc=Reno,rtt=5ms,queue=Packets_10_~"),
+        ids[0].starts_with("cc=Reno,rtt=5ms,queue=Packets_10~"),
         "{ids:?}"
     );
     assert!(
-        ids[1].starts_with("cc=Reno,rtt=50ms,queue=Bdp_20ms_~"),
+        ids[1].starts_with("cc=Reno,rtt=50ms,queue=Bdp_20ms~"),
         "{ids:?}"
     );
     assert!(
-        ids[3].starts_with("cc=Cubic,rtt=50ms,queue=Bdp_20ms_~"),
+        ids[3].starts_with("cc=Cubic,rtt=50ms,queue=Bdp_20ms~"),
         "{ids:?}"
     );
     // The values really land in the scenario, typed.
@@ -155,6 +156,12 @@ fn cross_product_and_zip_give_the_expected_run_ids() {
         scenarios::schema::QueueSpec::Bdp("20ms".parse_time())
     );
     assert_eq!(sc.seed, 1);
+    let rev = sc.links[0].reverse.as_ref().unwrap();
+    assert_eq!(rev.delay.unwrap().to_string(), "3ms");
+    assert!(matches!(
+        rev.loss,
+        Some(scenarios::schema::LossSpec::Bernoulli(_))
+    ));
 }
 
 trait ParseTime {

@@ -15,8 +15,25 @@
 use serde_json::{Map, Number, Value};
 
 /// Parses `text`, a single RON value, guided by `guide` (the current value at the target).
+/// Without a guide (or with `None` there) `Name(..)` is read as an enum variant; see
+/// [`parse_struct`] for the other reading.
 pub(crate) fn parse(text: &str, guide: Option<&Value>) -> Result<Value, String> {
-    let mut r = Reader { s: text, pos: 0 };
+    read(text, guide, false)
+}
+
+/// As [`parse`], but an unguided `Name(..)` at the top is read as a struct (its name
+/// dropped), for a target that is `None` in the base and holds a struct when set:
+/// `reverse: Direction(delay: "50ms")`.
+pub(crate) fn parse_struct(text: &str, guide: Option<&Value>) -> Result<Value, String> {
+    read(text, guide, true)
+}
+
+fn read(text: &str, guide: Option<&Value>, top_struct: bool) -> Result<Value, String> {
+    let mut r = Reader {
+        s: text,
+        pos: 0,
+        top_struct,
+    };
     let v = r.value(guide)?;
     r.skip_ws()?;
     if r.pos < r.s.len() {
@@ -39,6 +56,8 @@ pub(crate) fn is_tagged(v: &Value) -> bool {
 struct Reader<'a> {
     s: &'a str,
     pos: usize,
+    /// Read the next unguided `Name(..)` as a struct (then cleared).
+    top_struct: bool,
 }
 
 /// The contents of `( .. )`: named fields or positional elements.
@@ -144,6 +163,7 @@ impl<'a> Reader<'a> {
             return Err(format!("unexpected `{}`", self.rest_preview()));
         };
         let has_parens = self.eat('(')?;
+        let top_struct = std::mem::take(&mut self.top_struct);
         match (name.as_str(), has_parens) {
             ("true", false) => Ok(Value::Bool(true)),
             ("false", false) => Ok(Value::Bool(false)),
@@ -159,8 +179,9 @@ impl<'a> Reader<'a> {
             }
             (_, false) => Ok(Value::String(name)),
             (_, true) => {
-                let is_struct =
-                    matches!(guide, Some(Value::Object(_))) && !guide.is_some_and(is_tagged);
+                let is_struct = (matches!(guide, Some(Value::Object(_)))
+                    && !guide.is_some_and(is_tagged))
+                    || (top_struct && guide.is_none_or(Value::is_null));
                 if is_struct {
                     return Ok(match self.parens(guide)? {
                         Parens::Fields(m) => Value::Object(m),
@@ -381,6 +402,19 @@ mod tests {
         assert_eq!(p("None", json!({"Bernoulli": "1%"})), json!("None"));
         assert_eq!(p("None", json!("Bernoulli")), json!("None"));
         assert_eq!(p("Some(\"10MB\")", json!(null)), json!("10MB"));
+    }
+
+    #[test]
+    fn unguided_names_are_variants_or_at_the_top_structs() {
+        let text = "Direction(loss: Bernoulli(\"1%\"))";
+        assert_eq!(
+            parse(text, Some(&json!(null))).unwrap(),
+            json!({"Direction": {"loss": {"Bernoulli": "1%"}}})
+        );
+        assert_eq!(
+            parse_struct(text, Some(&json!(null))).unwrap(),
+            json!({"loss": {"Bernoulli": "1%"}})
+        );
     }
 
     #[test]

@@ -220,9 +220,9 @@ impl Sweep {
             let field = format!("set[{p:?}]");
             let targets = path::resolve(&base, p).map_err(|m| err(file, &field, m))?;
             let text = raw.get_ron().trim();
-            let vals = parse_for(&base, &targets, text).map_err(|m| err(file, &field, m))?;
+            let vals = parse_for(&base, &targets, text)
+                .map_err(|m| err(file, &field, format!("value `{text}`: {m}")))?;
             patch(&mut base, &targets, &vals);
-            check(&base).map_err(|m| err(file, &field, format!("value `{text}`: {m}")))?;
         }
         let seeds = match &spec.seeds {
             None => vec![sc.seed],
@@ -298,12 +298,29 @@ impl Sweep {
     }
 }
 
-/// Parses `text` once per target, each guided by the base's node there.
+/// Parses `text` once per target, each guided by the base's node there, and checks that
+/// the base with it patched in is a scenario. Where the base holds `None`, `Name(..)` is
+/// tried as an enum variant first and then as a struct.
 fn parse_for(base: &Value, targets: &[Concrete], text: &str) -> Result<Vec<Value>, String> {
-    targets
-        .iter()
-        .map(|t| fragment::parse(text, path::get(base, t)))
-        .collect()
+    let attempt = |read: fn(&str, Option<&Value>) -> Result<Value, String>| {
+        let vals = targets
+            .iter()
+            .map(|t| read(text, path::get(base, t)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut tree = base.clone();
+        patch(&mut tree, targets, &vals);
+        check(&tree).map(|()| vals)
+    };
+    attempt(fragment::parse).or_else(|first| {
+        let unguided = targets
+            .iter()
+            .any(|t| path::get(base, t).is_none_or(Value::is_null));
+        if unguided {
+            attempt(fragment::parse_struct).map_err(|_| first)
+        } else {
+            Err(first)
+        }
+    })
 }
 
 fn patch(tree: &mut Value, targets: &[Concrete], vals: &[Value]) {
@@ -356,9 +373,6 @@ fn expand_axis(file: &Path, base: &Value, i: usize, a: &AxisSpec) -> Result<Axis
         let text = raw.get_ron().trim();
         let vals = parse_for(base, &targets, text)
             .map_err(|m| err(file, &field, format!("value `{text}`: {m}")))?;
-        let mut tree = base.clone();
-        patch(&mut tree, &targets, &vals);
-        check(&tree).map_err(|m| err(file, &field, format!("value `{text}`: {m}")))?;
         let label = match fragment::parse(text, None) {
             Ok(Value::String(s)) => s,
             _ => text.split_whitespace().collect::<Vec<_>>().join(" "),
@@ -536,7 +550,7 @@ pub fn slug(label: &str) -> String {
             break;
         }
     }
-    let s = s.trim_start_matches('.');
+    let s = s.trim_start_matches('.').trim_end_matches('_');
     format!("{s}~{:08x}", fnv1a(label.as_bytes()) as u32)
 }
 
@@ -556,7 +570,7 @@ mod tests {
         assert_eq!(slug("20ms"), "20ms");
         assert_eq!(slug("Reno"), "Reno");
         let s = slug("Tcp(cc: Reno)");
-        assert!(s.starts_with("Tcp_cc_Reno_~") && s.len() == 13 + 8, "{s}");
+        assert!(s.starts_with("Tcp_cc_Reno~") && s.len() == 12 + 8, "{s}");
         assert_ne!(slug("a b"), slug("a,b"));
         assert_eq!(slug("a b"), slug("a b"));
     }
