@@ -58,12 +58,11 @@ pub fn run_to_dir(
         stage.write("timeseries.csv", output.timeseries.as_bytes())?;
     }
     stage.write("events.csv", output.events.as_bytes())?;
-    let ron = ron::ser::to_string_pretty(&plan.scenario, ron::ser::PrettyConfig::default())
-        .map_err(|e| ScenarioError::Output {
-            path: out.join("scenario.ron"),
-            msg: e.to_string(),
-        })?;
-    stage.write("scenario.ron", format!("{ron}\n").as_bytes())?;
+    let ron = crate::load::to_ron(&plan.scenario).map_err(|e| ScenarioError::Output {
+        path: out.join("scenario.ron"),
+        msg: e.to_string(),
+    })?;
+    stage.write("scenario.ron", ron.as_bytes())?;
     if plots.unwrap_or(plan.scenario.output.plots) && plan.scenario.output.timeseries {
         plots::draw_run(stage.dir(), &formats(&plan.scenario.output.formats)).map_err(|e| {
             ScenarioError::Output {

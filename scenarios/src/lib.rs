@@ -33,6 +33,7 @@ pub mod validate;
 pub use error::ScenarioError;
 pub use load::{load, load_str};
 pub use validate::Plan;
+pub mod batch;
 pub mod build;
 pub mod cli;
 pub mod output;

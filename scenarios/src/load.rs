@@ -14,6 +14,14 @@ pub fn ron_options() -> ron::Options {
         .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
 }
 
+/// Writes `sc` as scenario text that [`parse_str`] reads back to the same scenario: pretty
+/// RON, with variants holding a struct written `Tcp(cc: Reno)` (the file starts with
+/// `#![enable(unwrap_variant_newtypes)]`, which says so). Ends with a newline.
+pub fn to_ron(sc: &Scenario) -> Result<String, ron::Error> {
+    let config = ron::ser::PrettyConfig::default().extensions(Extensions::UNWRAP_VARIANT_NEWTYPES);
+    ron::ser::to_string_pretty(sc, config).map(|s| format!("{s}\n"))
+}
+
 /// Parses scenario text; errors carry `file`, line and column.
 pub fn parse_str(file: &Path, text: &str) -> Result<Scenario, ScenarioError> {
     ron_options()
@@ -45,4 +53,19 @@ pub fn load_str(file: &Path, text: &str, seed: Option<u64>) -> Result<Plan, Scen
         sc.seed = s;
     }
     validate(file, text, sc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_scenarios_read_back_identically() {
+        let file = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/dumbbell.ron"));
+        let sc = parse_str(file, &std::fs::read_to_string(file).unwrap()).unwrap();
+        let text = to_ron(&sc).unwrap();
+        assert!(text.contains("Tcp(\n"), "{text}");
+        let again = parse_str(Path::new("scenario.ron"), &text).unwrap();
+        assert_eq!(to_ron(&again).unwrap(), text);
+    }
 }

@@ -6,6 +6,8 @@ use scenarios::ScenarioError;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod batch_cmd;
+
 /// mpsim — a deterministic discrete-event simulator of Multipath TCP.
 #[derive(Parser)]
 #[command(name = "mpsim", version, about, long_about = None)]
@@ -43,6 +45,49 @@ enum Cmd {
         #[arg(long, value_delimiter = ',', default_value = "png,svg")]
         formats: Vec<String>,
     },
+    /// Run every combination of a sweep file's axes and seeds, in parallel.
+    Batch {
+        /// The sweep file (RON).
+        sweep: PathBuf,
+        /// Batch directory (default: the sweep's `output`, else results/<sweep name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Run only the I-th of N disjoint slices, e.g. 0/4 (for job arrays).
+        #[arg(long)]
+        shard: Option<String>,
+        /// Skip runs whose results are complete.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Join the batch directories of several shards of one sweep and rebuild summary.csv.
+    Merge {
+        /// Batch directories; merged into the first unless --out is given.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Merge into this directory instead.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Aggregate a batch over seeds (mean, 95% CI) and plot a metric against an axis.
+    Report {
+        /// A batch directory written by `mpsim batch`.
+        dir: PathBuf,
+        /// The axis on the x axis (default: the first).
+        #[arg(long)]
+        x: Option<String>,
+        /// The summary.csv column to plot (default: goodput_bps_total).
+        #[arg(long)]
+        y: Option<String>,
+        /// Axes that make the lines or bar sets (default: all but x).
+        #[arg(long, value_delimiter = ',')]
+        group: Option<Vec<String>>,
+        /// Formats to draw.
+        #[arg(long, value_delimiter = ',', default_value = "png,svg")]
+        formats: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -74,6 +119,24 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        Cmd::Batch {
+            sweep,
+            out,
+            jobs,
+            shard,
+            resume,
+        } => batch_cmd::batch(&sweep, out, jobs, shard.as_deref(), resume),
+        Cmd::Merge { dirs, out } => batch_cmd::merge(&dirs, out.as_deref()),
+        Cmd::Report {
+            dir,
+            x,
+            y,
+            group,
+            formats,
+        } => match parse_formats(&formats) {
+            Ok(formats) => batch_cmd::report(&dir, x, y, group, formats),
+            Err(code) => code,
+        },
         Cmd::Validate { file } => match scenarios::load(&file, None) {
             Ok(plan) => {
                 println!(
@@ -90,17 +153,10 @@ fn main() -> ExitCode {
             Err(e) => fail(&e),
         },
         Cmd::Plot { dir, formats } => {
-            let mut fs = Vec::new();
-            for f in &formats {
-                match f.to_ascii_lowercase().as_str() {
-                    "png" => fs.push(plots::Format::Png),
-                    "svg" => fs.push(plots::Format::Svg),
-                    other => {
-                        eprintln!("error: --formats: unknown format `{other}` (png, svg)");
-                        return ExitCode::from(2);
-                    }
-                }
-            }
+            let fs = match parse_formats(&formats) {
+                Ok(fs) => fs,
+                Err(code) => return code,
+            };
             match plots::draw_run(&dir, &fs) {
                 Ok(paths) => {
                     for p in paths {
@@ -115,6 +171,22 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Parses `--formats`; an unknown one is reported and exits with 2.
+fn parse_formats(names: &[String]) -> Result<Vec<plots::Format>, ExitCode> {
+    let mut fs = Vec::new();
+    for f in names {
+        match f.to_ascii_lowercase().as_str() {
+            "png" => fs.push(plots::Format::Png),
+            "svg" => fs.push(plots::Format::Svg),
+            other => {
+                eprintln!("error: --formats: unknown format `{other}` (png, svg)");
+                return Err(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(fs)
 }
 
 /// Reports `e`; bad input exits with 2, failures to write results with 1.

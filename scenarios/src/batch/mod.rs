@@ -1,0 +1,23 @@
+//! Batch runs: sweep files expanded into many runs, run in parallel or in shards, joined,
+//! tabulated and plotted.
+//!
+//! - [`sweep`]: the sweep file and its expansion into runs with stable ids;
+//! - [`exec`]: running a sweep (threads, `--shard`, `--resume`) into a batch directory;
+//! - [`table`]: the batch directory's `summary.csv`;
+//! - [`merge`]: joining shards;
+//! - [`report`]: aggregating over seeds with confidence intervals and drawing the result.
+
+pub mod error;
+pub mod exec;
+mod fragment;
+pub mod merge;
+mod path;
+pub mod report;
+pub mod sweep;
+pub mod table;
+
+pub use error::BatchError;
+pub use exec::{run_batch, BatchOptions, BatchReport, Shard};
+pub use merge::{merge, MergeReport};
+pub use report::{report, ReportOptions};
+pub use sweep::Sweep;

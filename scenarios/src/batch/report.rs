@@ -1,0 +1,388 @@
+//! `mpsim report`: aggregates a batch's `summary.csv` over seeds and draws it.
+//!
+//! For each group (the values of the `--group` axes; default every axis but x) and each x
+//! value, the successful runs' y values give n, the mean, the standard deviation and a 95%
+//! confidence interval of the mean (Student t with n−1 degrees of freedom). Axes that are
+//! neither x nor group are pooled with the seeds. When every x label is a number or a
+//! quantity with a unit (`"40ms"`, `"20Mbps"`, `"64KB"`, `"1%"`), x is numeric: a line per
+//! group with its interval band; otherwise a grouped bar chart with whiskers. The table is
+//! written as `DIR/report/<y>-vs-<x>.csv` beside the figures.
+
+use super::error::{input_err, out_err, BatchError};
+use super::table::{csv_field, parse_csv, read_meta, write_atomic};
+use crate::units::{Bytes, Percent, Rate, Time};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// What to plot.
+#[derive(Clone, Debug, Default)]
+pub struct ReportOptions {
+    /// The x axis (default: the first axis).
+    pub x: Option<String>,
+    /// The metric column (default: `goodput_bps_total`).
+    pub y: Option<String>,
+    /// Axes whose values make the lines or bar sets (default: all but x).
+    pub group: Option<Vec<String>>,
+    /// Figure formats.
+    pub formats: Vec<plots::Format>,
+}
+
+/// One cell of the aggregate table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cell {
+    /// Number of values.
+    pub n: usize,
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation (NaN for n = 1).
+    pub sd: f64,
+    /// Half width of the 95% confidence interval (NaN for n = 1).
+    pub half: f64,
+}
+
+/// Two-sided 95% quantiles of Student's t, `t_{0.975, df}` for df = 1..=30.
+const T975: [f64; 30] = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+    2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+    2.052, 2.048, 2.045, 2.042,
+];
+
+/// `t_{0.975, df}`; between table rows the smaller df's (wider, conservative) value.
+pub fn t975(df: usize) -> f64 {
+    match df {
+        0 => f64::NAN,
+        1..=30 => T975[df - 1],
+        31..=39 => 2.042,
+        40..=59 => 2.021,
+        60..=119 => 2.000,
+        120..=999 => 1.980,
+        _ => 1.960,
+    }
+}
+
+/// Mean, standard deviation and 95% interval half width of `xs`.
+pub fn aggregate(xs: &[f64]) -> Cell {
+    let n = xs.len();
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    let sd = if n > 1 {
+        (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+    } else {
+        f64::NAN
+    };
+    Cell {
+        n,
+        mean,
+        sd,
+        half: t975(n.saturating_sub(1)) * sd / (n as f64).sqrt(),
+    }
+}
+
+/// A label as a number and the unit it is plotted in.
+fn numeric(label: &str) -> Option<(f64, &'static str)> {
+    if let Ok(x) = label.trim().parse::<f64>() {
+        return Some((x, ""));
+    }
+    if let Ok(t) = Time::parse(label) {
+        return Some((t.0.as_nanos() as f64 / 1e6, "ms"));
+    }
+    if let Ok(r) = Rate::parse(label) {
+        return Some((r.0.as_bps() as f64 / 1e6, "Mbit/s"));
+    }
+    if let Ok(b) = Bytes::parse(label) {
+        return Some((b.0 as f64, "bytes"));
+    }
+    Percent::parse(label).ok().map(|p| (p.0 * 100.0, "%"))
+}
+
+/// Aggregates and draws; returns the files written.
+pub fn report(dir: &Path, opts: &ReportOptions) -> Result<Vec<PathBuf>, BatchError> {
+    let meta = read_meta(dir)?;
+    let csv_path = dir.join("summary.csv");
+    let text = std::fs::read_to_string(&csv_path).map_err(|source| BatchError::Read {
+        file: csv_path.clone(),
+        source,
+    })?;
+    let rows = parse_csv(&text);
+    let header = rows
+        .first()
+        .ok_or_else(|| input_err(&csv_path, "empty file"))?;
+    let axes: Vec<&str> = meta.axes.iter().map(|a| a.name.as_str()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let x = opts
+        .x
+        .clone()
+        .or_else(|| axes.first().map(|s| s.to_string()));
+    let x = x.ok_or_else(|| input_err(dir, "the sweep has no axes; nothing to plot against"))?;
+    let xc = match (axes.contains(&x.as_str()), col(&x)) {
+        (true, Some(c)) => c,
+        _ => {
+            return Err(input_err(
+                dir,
+                format!("--x `{x}` is not an axis (axes: {})", axes.join(", ")),
+            ))
+        }
+    };
+    let y = opts.y.clone().unwrap_or_else(|| "goodput_bps_total".into());
+    let metrics_from = col("error").map_or(header.len(), |c| c + 1);
+    let yc = col(&y).filter(|&c| c >= metrics_from).ok_or_else(|| {
+        let shown: Vec<&str> = header[metrics_from..]
+            .iter()
+            .take(40)
+            .map(String::as_str)
+            .collect();
+        input_err(
+            &csv_path,
+            format!(
+                "--y `{y}` is not a metric column (some: {})",
+                shown.join(", ")
+            ),
+        )
+    })?;
+    let group: Vec<String> = match &opts.group {
+        Some(g) => g.clone(),
+        None => axes
+            .iter()
+            .filter(|a| **a != x)
+            .map(|s| s.to_string())
+            .collect(),
+    };
+    let mut gcols = Vec::new();
+    for g in &group {
+        match col(g) {
+            Some(c) if axes.contains(&g.as_str()) && *g != x => gcols.push(c),
+            _ => {
+                return Err(input_err(
+                    dir,
+                    format!(
+                        "--group `{g}` is not an axis other than x (axes: {})",
+                        axes.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+    let status = col("status").ok_or_else(|| input_err(&csv_path, "no `status` column"))?;
+    let table = Table::collect(&rows[1..], (xc, yc, status), &gcols, &group);
+    let stem_name: String = format!("{y}-vs-{x}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let out = dir.join("report");
+    std::fs::create_dir_all(&out).map_err(|e| out_err(&out, e))?;
+    let stem = out.join(&stem_name);
+    let csv = out.join(format!("{stem_name}.csv"));
+    write_atomic(&csv, table.csv(&x, &group).as_bytes())?;
+    let mut files = vec![csv];
+    files.extend(
+        table
+            .draw(&stem, &x, &y, &opts.formats)
+            .map_err(|e| out_err(&stem, e))?,
+    );
+    Ok(files)
+}
+
+/// y values by group and x, in order of first appearance.
+struct Table {
+    /// The group axes' names.
+    names: Vec<String>,
+    groups: Vec<Vec<String>>,
+    xs: Vec<String>,
+    /// `(group, x) -> values`.
+    values: Vec<Vec<Vec<f64>>>,
+}
+
+impl Table {
+    fn collect(
+        rows: &[Vec<String>],
+        (xc, yc, status): (usize, usize, usize),
+        gcols: &[usize],
+        names: &[String],
+    ) -> Table {
+        let mut t = Table {
+            names: names.to_vec(),
+            groups: Vec::new(),
+            xs: Vec::new(),
+            values: Vec::new(),
+        };
+        for r in rows {
+            let cell = |c: usize| r.get(c).cloned().unwrap_or_default();
+            let g: Vec<String> = gcols.iter().map(|&c| cell(c)).collect();
+            let xv = cell(xc);
+            let gi = t.groups.iter().position(|x| *x == g).unwrap_or_else(|| {
+                t.groups.push(g);
+                t.values.push(vec![Vec::new(); t.xs.len()]);
+                t.groups.len() - 1
+            });
+            let xi = t.xs.iter().position(|x| *x == xv).unwrap_or_else(|| {
+                t.xs.push(xv);
+                t.values.iter_mut().for_each(|v| v.push(Vec::new()));
+                t.xs.len() - 1
+            });
+            let y = cell(yc).parse::<f64>().ok().filter(|y| y.is_finite());
+            if let (true, Some(y)) = (cell(status) == "ok", y) {
+                t.values[gi][xi].push(y);
+            }
+        }
+        // Numeric x in increasing order.
+        if let Some(nums) = t.numeric_x() {
+            let mut order: Vec<usize> = (0..t.xs.len()).collect();
+            order.sort_by(|&a, &b| nums.0[a].total_cmp(&nums.0[b]));
+            t.xs = order.iter().map(|&i| t.xs[i].clone()).collect();
+            for v in &mut t.values {
+                *v = order.iter().map(|&i| std::mem::take(&mut v[i])).collect();
+            }
+        }
+        t
+    }
+
+    /// The x values as numbers and their common unit, when they all are.
+    fn numeric_x(&self) -> Option<(Vec<f64>, &'static str)> {
+        let parsed: Option<Vec<(f64, &str)>> = self.xs.iter().map(|x| numeric(x)).collect();
+        let parsed = parsed?;
+        let unit = parsed.first()?.1;
+        parsed
+            .iter()
+            .all(|p| p.1 == unit)
+            .then(|| (parsed.iter().map(|p| p.0).collect(), unit))
+    }
+
+    fn label(&self, g: usize) -> String {
+        if self.names.is_empty() {
+            return "all runs".into();
+        }
+        self.names
+            .iter()
+            .zip(&self.groups[g])
+            .map(|(a, v)| format!("{a}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn csv(&self, x: &str, group: &[String]) -> String {
+        let mut s = String::new();
+        for g in group {
+            let _ = write!(s, "{},", csv_field(g));
+        }
+        let _ = writeln!(s, "{},n,mean,sd,ci95_low,ci95_high", csv_field(x));
+        let f = |v: f64| {
+            if v.is_finite() {
+                format!("{v}")
+            } else {
+                String::new()
+            }
+        };
+        for (gi, g) in self.groups.iter().enumerate() {
+            for (xi, xv) in self.xs.iter().enumerate() {
+                let vals = &self.values[gi][xi];
+                if vals.is_empty() {
+                    continue;
+                }
+                let c = aggregate(vals);
+                for v in g {
+                    let _ = write!(s, "{},", csv_field(v));
+                }
+                let _ = writeln!(
+                    s,
+                    "{},{},{},{},{},{}",
+                    csv_field(xv),
+                    c.n,
+                    f(c.mean),
+                    f(c.sd),
+                    f(c.mean - c.half),
+                    f(c.mean + c.half)
+                );
+            }
+        }
+        s
+    }
+
+    fn draw(
+        &self,
+        stem: &Path,
+        x: &str,
+        y: &str,
+        formats: &[plots::Format],
+    ) -> Result<Vec<PathBuf>, plots::PlotError> {
+        let (scale, y_label) = if y.contains("_bps") {
+            (1e-6, format!("{y} (Mbit/s)"))
+        } else {
+            (1.0, y.to_owned())
+        };
+        let cell = |gi: usize, xi: usize| {
+            let v = &self.values[gi][xi];
+            if v.is_empty() {
+                return (f64::NAN, f64::NAN, f64::NAN);
+            }
+            let c = aggregate(v);
+            let h = if c.half.is_finite() { c.half } else { 0.0 };
+            (c.mean * scale, (c.mean - h) * scale, (c.mean + h) * scale)
+        };
+        let title = format!("{y} by {x}, mean and 95% CI over seeds");
+        let labels: Vec<String> = (0..self.groups.len()).map(|g| self.label(g)).collect();
+        match self.numeric_x() {
+            Some((nums, unit)) => {
+                let bands: Vec<plots::Band> = labels
+                    .iter()
+                    .enumerate()
+                    .map(|(gi, label)| plots::Band {
+                        label: label.clone(),
+                        points: nums
+                            .iter()
+                            .enumerate()
+                            .map(|(xi, &xv)| {
+                                let (m, lo, hi) = cell(gi, xi);
+                                (xv, m, lo, hi)
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                let x_label = if unit.is_empty() {
+                    x.to_owned()
+                } else {
+                    format!("{x} ({unit})")
+                };
+                plots::band_chart(stem, &title, &x_label, &y_label, &bands, formats)
+            }
+            None => {
+                let bars: Vec<plots::BarSet> = labels
+                    .iter()
+                    .enumerate()
+                    .map(|(gi, label)| plots::BarSet {
+                        label: label.clone(),
+                        values: (0..self.xs.len()).map(|xi| cell(gi, xi)).collect(),
+                    })
+                    .collect();
+                plots::grouped_bars(stem, &title, &y_label, &self.xs, &bars, formats)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_use_student_t() {
+        let c = aggregate(&[1.0, 2.0, 3.0]);
+        assert_eq!((c.n, c.mean, c.sd), (3, 2.0, 1.0));
+        assert!((c.half - 4.303 / 3f64.sqrt()).abs() < 1e-12);
+        assert!(aggregate(&[5.0]).half.is_nan());
+        assert_eq!(t975(35), 2.042);
+        assert_eq!(t975(10_000), 1.960);
+    }
+
+    #[test]
+    fn quantities_become_numbers() {
+        assert_eq!(numeric("40ms"), Some((40.0, "ms")));
+        assert_eq!(numeric("20Mbps"), Some((20.0, "Mbit/s")));
+        assert_eq!(numeric("1.5"), Some((1.5, "")));
+        assert_eq!(numeric("Reno"), None);
+    }
+}

@@ -1,0 +1,577 @@
+//! Sweep files: a base scenario, fixed overrides, axes of values and seeds, expanded into a
+//! list of runs with stable ids.
+//!
+//! ```ron
+//! Sweep(
+//!     scenario: "../dumbbell.ron",            // relative to the sweep file
+//!     set: {"duration": "20s"},               // fixed overrides, applied in key order
+//!     axes: [
+//!         Axis(name: "cc", path: "flows[*].transport.cc", values: [Reno, Cubic]),
+//!         Axis(name: "delay", path: "links.bottleneck.delay", values: ["5ms", "20ms"]),
+//!     ],
+//!     zip: [],                                // groups of axes that vary together
+//!     seeds: Count(5),                        // seeds 1..=5, or List([1, 5, 9])
+//!     plots: false,                           // draw each run's plots
+//!     output: "results/dumbbell-cc",          // default for `--out`
+//! )
+//! ```
+//!
+//! The base scenario is parsed with its typed schema and serialized to a generic tree, in
+//! which serde keeps every enum tag; each value is read from RON into the same shape
+//! ([`super::fragment`]), patched in at its path ([`super::path`]) and the tree is
+//! deserialized back into a typed `Scenario`. So any field the schema has, now or later, can
+//! be swept without code here knowing it. Every axis value is type-checked alone against
+//! the base before anything runs; whether a combination makes a valid scenario is each
+//! run's own business (a failed run is recorded, the others go on).
+//!
+//! Runs are ordered as a cross product, the first axis (or zip group) outermost and the seed
+//! innermost. A run's id is `name=label,...,seed=N` from its values' text, so it stays the
+//! same on any machine and in any version of the sweep that keeps those values; a label
+//! with characters unsafe in a file name (or longer than 40) is cleaned and suffixed with
+//! `~` and 8 hex digits of the FNV-1a hash of its exact text.
+
+use super::error::BatchError;
+use super::fragment;
+use super::path::{self, Concrete};
+use crate::load::ron_options;
+use crate::schema::Scenario;
+use ron::value::RawValue;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// A sweep file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Sweep")]
+pub struct SweepFile {
+    /// The base scenario, relative to the sweep file.
+    pub scenario: String,
+    /// Fixed overrides: path → RON value, applied in key order before the axes.
+    #[serde(default)]
+    pub set: BTreeMap<String, Box<RawValue>>,
+    /// The axes.
+    #[serde(default)]
+    pub axes: Vec<AxisSpec>,
+    /// Groups of axis names whose values vary together (zip) instead of crossing.
+    #[serde(default)]
+    pub zip: Vec<Vec<String>>,
+    /// Seeds of each parameter combination (default: the base scenario's seed).
+    #[serde(default)]
+    pub seeds: Option<Seeds>,
+    /// Draw each run's plots (sets the scenarios' `output.plots`; default false).
+    #[serde(default)]
+    pub plots: bool,
+    /// Default results directory for `mpsim batch` without `--out`.
+    #[serde(default)]
+    pub output: Option<String>,
+}
+
+/// One axis as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Axis")]
+pub struct AxisSpec {
+    /// Dotted path of the field it sets, e.g. `links.bottleneck.delay`.
+    pub path: String,
+    /// The values, in RON as a scenario would write them.
+    pub values: Vec<Box<RawValue>>,
+    /// Column and id name (default: the path's last field name).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Which seeds each parameter combination runs with.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum Seeds {
+    /// Seeds 1 to N.
+    Count(u64),
+    /// These seeds.
+    List(Vec<u64>),
+}
+
+/// An expanded axis.
+#[derive(Clone, Debug)]
+pub struct Axis {
+    /// Name (a column of `summary.csv` and a part of run ids).
+    pub name: String,
+    /// The path as written.
+    pub path: String,
+    /// Each value's label: a string's contents, other values' RON text.
+    pub labels: Vec<String>,
+    /// The nodes the path names in the base scenario.
+    targets: Vec<Concrete>,
+    /// Per value, per target: the value to patch in.
+    parsed: Vec<Vec<Value>>,
+}
+
+/// One run of the expanded sweep.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    /// Position in the expansion (the order of `summary.csv`).
+    pub index: usize,
+    /// Stable id, also the name of its results directory.
+    pub id: String,
+    /// Index of the chosen value per axis.
+    pub choice: Vec<usize>,
+    /// Master seed.
+    pub seed: u64,
+}
+
+/// A loaded and expanded sweep.
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    /// The sweep file.
+    pub file: PathBuf,
+    /// The base scenario file (resolved).
+    pub base_file: PathBuf,
+    /// The base scenario as the sweep file names it.
+    pub base_written: String,
+    /// Axes in file order.
+    pub axes: Vec<Axis>,
+    /// Runs in expansion order.
+    pub runs: Vec<RunSpec>,
+    /// Default results directory.
+    pub output: Option<String>,
+    base: Value,
+}
+
+/// What `batch.json` records of a sweep: enough for `merge` and `report`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct BatchMeta {
+    /// The base scenario as the sweep file names it.
+    pub scenario: String,
+    /// Axes: name, path and value labels.
+    pub axes: Vec<AxisMeta>,
+    /// Runs in expansion order.
+    pub runs: Vec<RunMeta>,
+}
+
+/// An axis in `batch.json`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AxisMeta {
+    /// Name.
+    pub name: String,
+    /// Path as written.
+    pub path: String,
+    /// Value labels.
+    pub values: Vec<String>,
+}
+
+/// A run in `batch.json`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunMeta {
+    /// Run id.
+    pub id: String,
+    /// Value label per axis.
+    pub values: Vec<String>,
+    /// Master seed.
+    pub seed: u64,
+}
+
+/// Most runs one sweep may expand to.
+const MAX_RUNS: usize = 1_000_000;
+/// Column names an axis may not take.
+const RESERVED: [&str; 5] = ["run", "id", "seed", "status", "error"];
+
+fn err(file: &Path, field: impl Into<String>, msg: impl Into<String>) -> BatchError {
+    BatchError::Sweep {
+        file: file.to_path_buf(),
+        field: field.into(),
+        msg: msg.into(),
+    }
+}
+
+impl Sweep {
+    /// Reads, checks and expands the sweep at `file`.
+    pub fn load(file: &Path) -> Result<Sweep, BatchError> {
+        let text = std::fs::read_to_string(file).map_err(|source| BatchError::Read {
+            file: file.to_path_buf(),
+            source,
+        })?;
+        let spec: SweepFile = ron_options()
+            .from_str(&text)
+            .map_err(|e| BatchError::Syntax {
+                file: file.to_path_buf(),
+                line: e.span.start.line,
+                col: e.span.start.col,
+                msg: e.code.to_string(),
+            })?;
+        Sweep::from_spec(file, spec)
+    }
+
+    /// Expands an already parsed sweep read from `file`.
+    pub fn from_spec(file: &Path, spec: SweepFile) -> Result<Sweep, BatchError> {
+        let dir = file.parent().unwrap_or(Path::new("."));
+        let base_file = dir.join(&spec.scenario);
+        let base_text = std::fs::read_to_string(&base_file).map_err(|source| BatchError::Read {
+            file: base_file.clone(),
+            source,
+        })?;
+        let mut sc = crate::load::parse_str(&base_file, &base_text)?;
+        if sc.name.is_none() {
+            sc.name = base_file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned());
+        }
+        sc.output.plots = spec.plots;
+        let mut base =
+            serde_json::to_value(&sc).map_err(|e| err(file, "scenario", e.to_string()))?;
+        for (p, raw) in &spec.set {
+            let field = format!("set[{p:?}]");
+            let targets = path::resolve(&base, p).map_err(|m| err(file, &field, m))?;
+            let text = raw.get_ron().trim();
+            let vals = parse_for(&base, &targets, text)
+                .map_err(|m| err(file, &field, format!("value `{text}`: {m}")))?;
+            patch(&mut base, &targets, &vals);
+        }
+        let seeds = match &spec.seeds {
+            None => vec![sc.seed],
+            Some(Seeds::Count(0)) => return Err(err(file, "seeds", "Count must be at least 1")),
+            Some(Seeds::Count(n)) => (1..=*n).collect(),
+            Some(Seeds::List(v)) => v.clone(),
+        };
+        let mut seen = BTreeSet::new();
+        if let Some(d) = seeds.iter().find(|s| !seen.insert(**s)) {
+            return Err(err(file, "seeds", format!("seed {d} is listed twice")));
+        }
+        if seeds.is_empty() {
+            return Err(err(file, "seeds", "the list is empty"));
+        }
+        let axes = spec
+            .axes
+            .iter()
+            .enumerate()
+            .map(|(i, a)| expand_axis(file, &base, i, a))
+            .collect::<Result<Vec<_>, _>>()?;
+        check_axes(file, &axes)?;
+        let dims = dimensions(file, &axes, &spec.zip)?;
+        let runs = cross(file, &axes, &dims, &seeds)?;
+        Ok(Sweep {
+            file: file.to_path_buf(),
+            base_file,
+            base_written: spec.scenario,
+            axes,
+            runs,
+            output: spec.output,
+            base,
+        })
+    }
+
+    /// The scenario run `run` runs: the base with its axis values and seed patched in.
+    pub fn scenario(&self, run: &RunSpec) -> Result<Scenario, String> {
+        let mut tree = self.base.clone();
+        for (axis, &k) in self.axes.iter().zip(&run.choice) {
+            patch(&mut tree, &axis.targets, &axis.parsed[k]);
+        }
+        tree["seed"] = Value::from(run.seed);
+        serde_json::from_value(tree).map_err(|e| e.to_string())
+    }
+
+    /// What `batch.json` records.
+    pub fn meta(&self) -> BatchMeta {
+        BatchMeta {
+            scenario: self.base_written.clone(),
+            axes: self
+                .axes
+                .iter()
+                .map(|a| AxisMeta {
+                    name: a.name.clone(),
+                    path: a.path.clone(),
+                    values: a.labels.clone(),
+                })
+                .collect(),
+            runs: self
+                .runs
+                .iter()
+                .map(|r| RunMeta {
+                    id: r.id.clone(),
+                    values: self
+                        .axes
+                        .iter()
+                        .zip(&r.choice)
+                        .map(|(a, &k)| a.labels[k].clone())
+                        .collect(),
+                    seed: r.seed,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Parses `text` once per target, each guided by the base's node there, and checks that
+/// the base with it patched in is a scenario. Where the base holds `None`, `Name(..)` is
+/// tried as an enum variant first and then as a struct.
+fn parse_for(base: &Value, targets: &[Concrete], text: &str) -> Result<Vec<Value>, String> {
+    let attempt = |read: fn(&str, Option<&Value>) -> Result<Value, String>| {
+        let vals = targets
+            .iter()
+            .map(|t| read(text, path::get(base, t)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut tree = base.clone();
+        patch(&mut tree, targets, &vals);
+        check(&tree).map(|()| vals)
+    };
+    attempt(fragment::parse).or_else(|first| {
+        let unguided = targets
+            .iter()
+            .any(|t| path::get(base, t).is_none_or(Value::is_null));
+        if unguided {
+            attempt(fragment::parse_struct).map_err(|_| first)
+        } else {
+            Err(first)
+        }
+    })
+}
+
+fn patch(tree: &mut Value, targets: &[Concrete], vals: &[Value]) {
+    for (t, v) in targets.iter().zip(vals) {
+        if let Some(slot) = path::get_mut(tree, t) {
+            *slot = v.clone();
+        }
+    }
+}
+
+/// Deserializes `tree` as a scenario, for its error message.
+fn check(tree: &Value) -> Result<(), String> {
+    serde_json::from_value::<Scenario>(tree.clone())
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+fn expand_axis(file: &Path, base: &Value, i: usize, a: &AxisSpec) -> Result<Axis, BatchError> {
+    let name = a
+        .name
+        .clone()
+        .or_else(|| path::last_field(&a.path))
+        .unwrap_or_else(|| format!("axis{i}"));
+    let field = format!("axes[{i}] (`{name}`)");
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !ok || RESERVED.contains(&name.as_str()) {
+        return Err(err(
+            file,
+            &field,
+            "names use letters, digits, `_` and `-`, and may not be run, id, seed, status or error",
+        ));
+    }
+    if a.values.is_empty() {
+        return Err(err(file, &field, "no values"));
+    }
+    let targets = path::resolve(base, &a.path).map_err(|m| err(file, &field, m))?;
+    if targets.iter().any(|t| t.to_string() == "seed") {
+        return Err(err(
+            file,
+            &field,
+            "the seed is swept with `seeds`, not an axis",
+        ));
+    }
+    let mut parsed = Vec::new();
+    let mut labels = Vec::new();
+    for raw in &a.values {
+        let text = raw.get_ron().trim();
+        let vals = parse_for(base, &targets, text)
+            .map_err(|m| err(file, &field, format!("value `{text}`: {m}")))?;
+        let label = match fragment::parse(text, None) {
+            Ok(Value::String(s)) => s,
+            _ => text.split_whitespace().collect::<Vec<_>>().join(" "),
+        };
+        if labels.contains(&label) {
+            return Err(err(file, &field, format!("value `{text}` is listed twice")));
+        }
+        labels.push(label);
+        parsed.push(vals);
+    }
+    Ok(Axis {
+        name,
+        path: a.path.clone(),
+        labels,
+        targets,
+        parsed,
+    })
+}
+
+/// Axis names are unique and no two axes set the same field.
+fn check_axes(file: &Path, axes: &[Axis]) -> Result<(), BatchError> {
+    for (i, a) in axes.iter().enumerate() {
+        for b in &axes[..i] {
+            if a.name == b.name {
+                return Err(err(
+                    file,
+                    format!("axes[{i}] (`{}`)", a.name),
+                    "another axis has this name; give one a `name:`",
+                ));
+            }
+            if let Some(t) = a.targets.iter().find(|t| b.targets.contains(t)) {
+                return Err(err(
+                    file,
+                    format!("axes[{i}] (`{}`)", a.name),
+                    format!("axis `{}` also sets `{t}`", b.name),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Groups axes into dimensions of the cross product: a zip group or a single axis each,
+/// in order of their first axis.
+fn dimensions(
+    file: &Path,
+    axes: &[Axis],
+    zip: &[Vec<String>],
+) -> Result<Vec<Vec<usize>>, BatchError> {
+    let mut group_of = vec![None; axes.len()];
+    for (g, names) in zip.iter().enumerate() {
+        let field = format!("zip[{g}]");
+        if names.is_empty() {
+            return Err(err(file, &field, "an empty group"));
+        }
+        for n in names {
+            let i = axes
+                .iter()
+                .position(|a| &a.name == n)
+                .ok_or_else(|| err(file, &field, format!("no axis is named `{n}`")))?;
+            if group_of[i].replace(g).is_some() {
+                return Err(err(file, &field, format!("axis `{n}` is zipped twice")));
+            }
+            let first = &axes[group_of.iter().position(|x| *x == Some(g)).unwrap_or(i)];
+            if axes[i].labels.len() != first.labels.len() {
+                return Err(err(
+                    file,
+                    &field,
+                    format!(
+                        "zipped axes need as many values each: `{}` has {}, `{n}` has {}",
+                        first.name,
+                        first.labels.len(),
+                        axes[i].labels.len()
+                    ),
+                ));
+            }
+        }
+    }
+    let mut dims: Vec<Vec<usize>> = Vec::new();
+    let mut done = vec![false; axes.len()];
+    for i in 0..axes.len() {
+        if done[i] {
+            continue;
+        }
+        let dim: Vec<usize> = match group_of[i] {
+            Some(g) => (0..axes.len())
+                .filter(|&j| group_of[j] == Some(g))
+                .collect(),
+            None => vec![i],
+        };
+        for &j in &dim {
+            done[j] = true;
+        }
+        dims.push(dim);
+    }
+    Ok(dims)
+}
+
+/// The runs: the cross product of the dimensions (first outermost), then the seeds.
+fn cross(
+    file: &Path,
+    axes: &[Axis],
+    dims: &[Vec<usize>],
+    seeds: &[u64],
+) -> Result<Vec<RunSpec>, BatchError> {
+    let sizes: Vec<usize> = dims.iter().map(|d| axes[d[0]].labels.len()).collect();
+    let total = sizes
+        .iter()
+        .try_fold(seeds.len(), |acc, &n| acc.checked_mul(n))
+        .filter(|&n| n <= MAX_RUNS)
+        .ok_or_else(|| err(file, "axes", format!("more than {MAX_RUNS} runs")))?;
+    let mut runs = Vec::with_capacity(total);
+    let mut ids = BTreeSet::new();
+    let mut counter = vec![0usize; dims.len()];
+    loop {
+        let mut choice = vec![0; axes.len()];
+        for (d, &k) in dims.iter().zip(&counter) {
+            for &a in d {
+                choice[a] = k;
+            }
+        }
+        for &seed in seeds {
+            let mut parts: Vec<String> = axes
+                .iter()
+                .zip(&choice)
+                .map(|(a, &k)| format!("{}={}", a.name, slug(&a.labels[k])))
+                .collect();
+            parts.push(format!("seed={seed}"));
+            let id = parts.join(",");
+            if !ids.insert(id.clone()) {
+                return Err(err(
+                    file,
+                    "axes",
+                    format!("two runs would have the id `{id}`"),
+                ));
+            }
+            runs.push(RunSpec {
+                index: runs.len(),
+                id,
+                choice: choice.clone(),
+                seed,
+            });
+        }
+        // Advance the odometer, last dimension fastest.
+        let mut d = dims.len();
+        loop {
+            if d == 0 {
+                return Ok(runs);
+            }
+            d -= 1;
+            counter[d] += 1;
+            if counter[d] < sizes[d] {
+                break;
+            }
+            counter[d] = 0;
+        }
+    }
+}
+
+/// A label as it appears in a run id (see the module doc).
+pub fn slug(label: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-');
+    if !label.is_empty() && label.len() <= 40 && label.chars().all(safe) && !label.starts_with('.')
+    {
+        return label.to_owned();
+    }
+    let mut s = String::new();
+    for c in label.chars() {
+        if safe(c) {
+            s.push(c);
+        } else if !s.ends_with('_') {
+            s.push('_');
+        }
+        if s.len() >= 32 {
+            break;
+        }
+    }
+    let s = s.trim_start_matches('.').trim_end_matches('_');
+    format!("{s}~{:08x}", fnv1a(label.as_bytes()) as u32)
+}
+
+/// FNV-1a, 64 bits: a fixed, documented hash so ids never change with a library version.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_keep_safe_labels_and_hash_the_rest() {
+        assert_eq!(slug("20ms"), "20ms");
+        assert_eq!(slug("Reno"), "Reno");
+        let s = slug("Tcp(cc: Reno)");
+        assert!(s.starts_with("Tcp_cc_Reno~") && s.len() == 12 + 8, "{s}");
+        assert_ne!(slug("a b"), slug("a,b"));
+        assert_eq!(slug("a b"), slug("a b"));
+    }
+}

@@ -1,0 +1,146 @@
+//! The `batch`, `merge` and `report` subcommands of the `mpsim` binary: argument handling,
+//! messages and exit codes around [`scenarios::batch`].
+
+use scenarios::batch::{self, BatchError, BatchOptions, ReportOptions, Shard, Sweep};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// How many failed runs the final message names.
+const NAMED: usize = 10;
+
+/// `mpsim batch`.
+pub(crate) fn batch(
+    sweep_file: &Path,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    shard: Option<&str>,
+    resume: bool,
+) -> ExitCode {
+    let shard = match shard.map(Shard::parse).transpose() {
+        Ok(s) => s.unwrap_or(Shard::ALL),
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    if jobs == Some(0) {
+        eprintln!("error: --jobs must be at least 1");
+        return ExitCode::from(2);
+    }
+    let sweep = match Sweep::load(sweep_file) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let out = out.unwrap_or_else(|| match &sweep.output {
+        Some(o) => PathBuf::from(o),
+        None => Path::new("results").join(
+            sweep_file
+                .file_stem()
+                .map_or_else(|| "batch".into(), |s| s.to_string_lossy().into_owned()),
+        ),
+    });
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = BatchOptions {
+        out,
+        jobs,
+        shard,
+        resume,
+        progress: true,
+    };
+    let started = std::time::Instant::now();
+    let rep = match batch::run_batch(&sweep, &opts) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let scope = if shard == Shard::ALL {
+        String::new()
+    } else {
+        format!(
+            " ({} in shard {}/{})",
+            rep.selected, shard.index, shard.count
+        )
+    };
+    if rep.skipped > 0 {
+        eprintln!("skipped {} complete", rep.skipped);
+    }
+    eprintln!(
+        "batch: {} runs{scope}: {} ran, {} skipped, {} failed; {:.2} s wall on {} threads; {}",
+        rep.total,
+        rep.ran,
+        rep.skipped,
+        rep.failed.len(),
+        started.elapsed().as_secs_f64(),
+        jobs,
+        rep.summary.display()
+    );
+    if rep.failed.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    for (id, msg) in rep.failed.iter().take(NAMED) {
+        eprintln!("failed: {id}: {msg}");
+    }
+    if rep.failed.len() > NAMED {
+        eprintln!(
+            "... and {} more (see summary.csv)",
+            rep.failed.len() - NAMED
+        );
+    }
+    ExitCode::from(1)
+}
+
+/// `mpsim merge`.
+pub(crate) fn merge(dirs: &[PathBuf], out: Option<&Path>) -> ExitCode {
+    match batch::merge(dirs, out) {
+        Ok(rep) => {
+            let c = rep.counts;
+            eprintln!(
+                "merge: {} run directories copied into {}; {} ok, {} failed, {} missing",
+                rep.copied,
+                rep.target.display(),
+                c.ok,
+                c.failed,
+                c.missing
+            );
+            if c.failed + c.missing > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+/// `mpsim report`.
+pub(crate) fn report(
+    dir: &Path,
+    x: Option<String>,
+    y: Option<String>,
+    group: Option<Vec<String>>,
+    formats: Vec<plots::Format>,
+) -> ExitCode {
+    let opts = ReportOptions {
+        x,
+        y,
+        group,
+        formats,
+    };
+    match batch::report(dir, &opts) {
+        Ok(files) => {
+            for f in files {
+                println!("{}", f.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(e: &BatchError) -> ExitCode {
+    eprintln!("error: {e}");
+    if e.is_input_error() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,408 @@
+//! `mpsim batch`, `merge` and `report` end to end: grid expansion and its errors, results
+//! byte-identical across thread counts, shards and a lone `mpsim run`, interrupted batches
+//! that resume without redoing finished runs, and failed runs recorded beside good ones.
+
+use scenarios::batch::Sweep;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A short two-flow scenario; `DURATION` is replaced per test.
+const BASE: &str = r#"Scenario(
+    name: "tiny",
+    duration: "DURATION",
+    hosts: [
+        Host(name: "a", interfaces: [Interface(name: "eth0", addr: "10.0.0.1")]),
+        Host(name: "b", interfaces: [Interface(name: "eth0", addr: "10.0.0.2")]),
+    ],
+    links: [
+        Link(name: "access", a: "a", b: "r", rate: "RATE", delay: "1ms"),
+        Link(name: "core", a: "r", b: "b", rate: "RATE", delay: "5ms", loss: Bernoulli("0.05%")),
+    ],
+    routers: ["r"],
+    flows: [
+        Flow(name: "f1", from: "a", to: "b", transport: Tcp(cc: Reno)),
+        Flow(name: "f2", from: "a", to: "b", transport: Tcp(cc: Reno), start: "100ms"),
+    ],
+    events: [Event(at: "1s", link: "core", action: SetRate("5Mbps"))],
+    output: Output(plots: false),
+)
+"#;
+
+struct Fixture {
+    dir: PathBuf,
+}
+
+impl Fixture {
+    fn new(name: &str, duration: &str, rate: &str) -> Fixture {
+        let dir = std::env::temp_dir().join(format!("mpsim-batch-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sweeps")).unwrap();
+        let base = BASE.replace("DURATION", duration).replace("RATE", rate);
+        std::fs::write(dir.join("tiny.ron"), base).unwrap();
+        Fixture { dir }
+    }
+
+    fn sweep(&self, name: &str, body: &str) -> PathBuf {
+        let p = self.dir.join("sweeps").join(format!("{name}.ron"));
+        std::fs::write(&p, format!("Sweep(scenario: \"../tiny.ron\", {body})")).unwrap();
+        p
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn mpsim(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mpsim"))
+        .args(args.iter().map(|a| a.as_ref()))
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every file under `dir`, by relative path (hidden entries are reported too).
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(root).unwrap().display().to_string();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn assert_same_tree(a: &Path, b: &Path) {
+    let (ta, tb) = (tree(a), tree(b));
+    let names = |t: &BTreeMap<String, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&ta), names(&tb), "{} vs {}", a.display(), b.display());
+    for (k, v) in &ta {
+        assert!(
+            v == &tb[k],
+            "{k} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+const GRID: &str = r#"axes: [
+        Axis(name: "cc", path: "flows[*].transport.cc", values: [Reno, Cubic]),
+        Axis(path: "links.core.delay", values: ["5ms", "10ms", "20ms"]),
+    ], seeds: List([1, 7])"#;
+
+#[test]
+fn cross_product_and_zip_give_the_expected_run_ids() {
+    let fx = Fixture::new("grid", "1s", "10Mbps");
+    let sweep = Sweep::load(&fx.sweep("grid", GRID)).unwrap();
+    let ids: Vec<&str> = sweep.runs.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids.len(), 12);
+    assert_eq!(
+        &ids[..3],
+        [
+            "cc=Reno,delay=5ms,seed=1",
+            "cc=Reno,delay=5ms,seed=7",
+            "cc=Reno,delay=10ms,seed=1"
+        ]
+    );
+    assert_eq!(ids[11], "cc=Cubic,delay=20ms,seed=7");
+
+    let zipped = fx.sweep(
+        "zip",
+        r#"axes: [
+            Axis(name: "cc", path: "flows[0].transport.cc", values: [Reno, Cubic]),
+            Axis(name: "rtt", path: "links[1].delay", values: ["5ms", "50ms"]),
+            Axis(name: "queue", path: "links.core.queue", values: [Packets(10), Bdp("20ms")]),
+        ], zip: [["rtt", "queue"]], seeds: Count(1),
+        set: {"links.access.reverse": Direction(delay: "3ms", loss: Bernoulli("1%"))}"#,
+    );
+    let sweep = Sweep::load(&zipped).unwrap();
+    let ids: Vec<&str> = sweep.runs.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids.len(), 4);
+    assert!(
+        ids[0].starts_with("cc=Reno,rtt=5ms,queue=Packets_10~"),
+        "{ids:?}"
+    );
+    assert!(
+        ids[1].starts_with("cc=Reno,rtt=50ms,queue=Bdp_20ms~"),
+        "{ids:?}"
+    );
+    assert!(
+        ids[3].starts_with("cc=Cubic,rtt=50ms,queue=Bdp_20ms~"),
+        "{ids:?}"
+    );
+    // The values really land in the scenario, typed.
+    let sc = sweep.scenario(&sweep.runs[3]).unwrap();
+    assert_eq!(sc.links[1].delay.to_string(), "50ms");
+    assert_eq!(
+        sc.links[1].queue,
+        scenarios::schema::QueueSpec::Bdp("20ms".parse_time())
+    );
+    assert_eq!(sc.seed, 1);
+    let rev = sc.links[0].reverse.as_ref().unwrap();
+    assert_eq!(rev.delay.unwrap().to_string(), "3ms");
+    assert!(matches!(
+        rev.loss,
+        Some(scenarios::schema::LossSpec::Bernoulli(_))
+    ));
+}
+
+trait ParseTime {
+    fn parse_time(&self) -> scenarios::units::Time;
+}
+impl ParseTime for str {
+    fn parse_time(&self) -> scenarios::units::Time {
+        scenarios::units::Time::parse(self).unwrap()
+    }
+}
+
+#[test]
+fn bad_paths_and_values_are_errors_naming_the_axis() {
+    let fx = Fixture::new("bad", "1s", "10Mbps");
+    let cases = [
+        (
+            r#"Axis(name: "d", path: "links.wlan.delay", values: ["5ms"])"#,
+            "axes[0] (`d`)",
+            "named `wlan`",
+        ),
+        (
+            r#"Axis(path: "flows[0].transport.ccc", values: [Reno])"#,
+            "axes[0] (`ccc`)",
+            "no field `ccc`",
+        ),
+        (
+            r#"Axis(name: "cc", path: "flows[0].transport.cc", values: [Reno, Vegas])"#,
+            "axes[0] (`cc`)",
+            "unknown variant `Vegas`",
+        ),
+        (
+            r#"Axis(name: "d", path: "links[0].delay", values: [5])"#,
+            "value `5`",
+            "axes[0] (`d`)",
+        ),
+        (
+            r#"Axis(name: "r", path: "links[0].rate", values: ["0Mbps"])"#,
+            "axes[0] (`r`)",
+            "greater than zero",
+        ),
+    ];
+    for (i, (axis, want1, want2)) in cases.iter().enumerate() {
+        let s = fx.sweep(&format!("bad{i}"), &format!("axes: [{axis}]"));
+        let out = mpsim(&[&"batch", &s, &"--out", &fx.path("out")]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{axis}: {err}");
+        assert!(err.contains(want1) && err.contains(want2), "{axis}: {err}");
+        assert!(err.contains(&format!("bad{i}.ron")), "{err}");
+    }
+    let s = fx.sweep("zipbad", &format!("{GRID}, zip: [[\"cc\", \"delay\"]]"));
+    let out = mpsim(&[&"batch", &s, &"--out", &fx.path("out")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("zip[0]"), "{}", stderr(&out));
+    assert!(!fx.path("out").exists(), "nothing ran");
+}
+
+#[test]
+fn threads_shards_and_lone_runs_give_byte_identical_results() {
+    let fx = Fixture::new("same", "2s", "10Mbps");
+    let s = fx.sweep("same", GRID);
+    let (j1, j2, s0, s1) = (fx.path("j1"), fx.path("j2"), fx.path("s0"), fx.path("s1"));
+    for (dir, extra) in [
+        (&j1, vec!["--jobs", "1"]),
+        (&j2, vec!["--jobs", "2"]),
+        (&s0, vec!["--shard", "0/2"]),
+        (&s1, vec!["--shard", "1/2"]),
+    ] {
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"batch", &s, &"--out", dir];
+        for e in &extra {
+            args.push(e);
+        }
+        let out = mpsim(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert_same_tree(&j1, &j2);
+    let summary = std::fs::read_to_string(s0.join("summary.csv")).unwrap();
+    assert_eq!(summary.matches(",ok,").count(), 6);
+    assert_eq!(summary.matches(",missing,").count(), 6);
+    let out = mpsim(&[&"merge", &s0, &s1]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_same_tree(&j1, &s0);
+    let out = mpsim(&[&"merge", &s1, &j2, &"--out", &fx.path("m")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_same_tree(&j1, &fx.path("m"));
+
+    // One run alone with `mpsim run` on its scenario.ron gives the same files.
+    let run = j1.join("runs").join("cc=Cubic,delay=10ms,seed=7");
+    let lone = fx.path("lone");
+    let out = mpsim(&[&"run", &run.join("scenario.ron"), &"--out", &lone]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_same_tree(&run, &lone);
+
+    let csv = std::fs::read_to_string(j1.join("summary.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.starts_with("run,id,cc,delay,seed,status,error,goodput_bps_total,jain_goodput,"),
+        "{header}"
+    );
+    assert!(
+        header.contains(",flows.f1.goodput_bps,") && header.contains(",links.core.dropped_loss,")
+    );
+    assert_eq!(csv.lines().nth(1).unwrap().split(',').next(), Some("0"));
+
+    // The report aggregates over seeds and draws.
+    let out = mpsim(&[
+        &"report",
+        &j1,
+        &"--x",
+        &"delay",
+        &"--y",
+        &"flows.f1.goodput_bps",
+        &"--formats",
+        &"svg",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table =
+        std::fs::read_to_string(j1.join("report/flows.f1.goodput_bps-vs-delay.csv")).unwrap();
+    assert_eq!(
+        table.lines().next(),
+        Some("cc,delay,n,mean,sd,ci95_low,ci95_high")
+    );
+    assert_eq!(table.lines().count(), 7);
+    assert!(
+        table
+            .lines()
+            .skip(1)
+            .all(|l| l.split(',').nth(2) == Some("2")),
+        "{table}"
+    );
+    assert!(j1.join("report/flows.f1.goodput_bps-vs-delay.svg").exists());
+    let out = mpsim(&[&"report", &j1, &"--x", &"cc", &"--formats", &"svg"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = mpsim(&[&"report", &j1, &"--y", &"no_such_metric"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`no_such_metric`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn complete_runs(runs: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(runs)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.retain(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'));
+    v.sort();
+    v
+}
+
+#[test]
+fn an_interrupted_batch_resumes_to_the_same_results_without_redoing_runs() {
+    use std::os::unix::fs::MetadataExt;
+    // Long enough runs (about 0.1 s each) that the batch is caught part-way.
+    let fx = Fixture::new("resume", "20s", "1Gbps");
+    let s = fx.sweep(
+        "resume",
+        r#"axes: [Axis(name: "cc", path: "flows[*].transport.cc", values: [Reno, Cubic])], seeds: Count(6)"#,
+    );
+    let (full, cut) = (fx.path("full"), fx.path("cut"));
+    let out = mpsim(&[&"batch", &s, &"--out", &full, &"--jobs", &"2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mpsim"))
+        .arg("batch")
+        .arg(&s)
+        .arg("--out")
+        .arg(&cut)
+        .args(["--jobs", "1"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut polls = 0;
+    while complete_runs(&cut.join("runs")).len() < 3 {
+        polls += 1;
+        assert!(polls < 6000, "the batch made no progress");
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let done = complete_runs(&cut.join("runs"));
+    assert!(
+        done.len() < 12,
+        "the batch finished before it could be interrupted"
+    );
+    let stamp = |p: &Path| {
+        let m = std::fs::metadata(p.join("summary.json")).unwrap();
+        (m.ino(), m.mtime(), m.mtime_nsec())
+    };
+    let before: Vec<_> = done.iter().map(|p| stamp(p)).collect();
+
+    let out = mpsim(&[&"batch", &s, &"--out", &cut, &"--jobs", &"2", &"--resume"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("skipped {} complete", done.len())),
+        "{}",
+        stderr(&out)
+    );
+    let after: Vec<_> = done.iter().map(|p| stamp(p)).collect();
+    assert_eq!(before, after, "complete runs were not redone");
+    assert_same_tree(&full, &cut);
+}
+
+#[test]
+fn a_failing_run_is_recorded_and_the_others_complete() {
+    let fx = Fixture::new("fail", "2s", "10Mbps");
+    // The event at 1 s is after the end of a 500 ms run.
+    let s = fx.sweep(
+        "fail",
+        r#"axes: [Axis(name: "dur", path: "duration", values: ["2s", "500ms"]),
+                  Axis(name: "cc", path: "flows[*].transport.cc", values: [Reno, Cubic])],
+           seeds: Count(2)"#,
+    );
+    let out = mpsim(&[&"batch", &s, &"--out", &fx.path("o")]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("4 failed")
+            && err.contains("failed: dur=500ms,cc=Reno,seed=1: ../tiny.ron: events[0].at"),
+        "{err}"
+    );
+    let csv = std::fs::read_to_string(fx.path("o/summary.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 8);
+    for r in &rows[..4] {
+        assert!(r.contains(",ok,,"), "{r}");
+    }
+    for r in &rows[4..] {
+        assert!(r.contains(",failed,../tiny.ron: events[0].at:"), "{r}");
+    }
+    let e = std::fs::read_to_string(fx.path("o/runs/dur=500ms,cc=Cubic,seed=2/error.txt")).unwrap();
+    assert!(e.contains("events[0].at"), "{e}");
+    // A failed run is not complete: --resume tries it again (and it fails again).
+    let out = mpsim(&[&"batch", &s, &"--out", &fx.path("o"), &"--resume"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("skipped 4 complete"),
+        "{}",
+        stderr(&out)
+    );
+}
