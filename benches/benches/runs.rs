@@ -27,4 +27,6 @@ fn whole_run(c: &mut Criterion, file: &str) {
 /// Benchmarks of whole shipped scenarios.
 pub(crate) fn benches(c: &mut Criterion) {
     whole_run(c, "single-path.ron");
+    whole_run(c, "two-path.ron");
+    whole_run(c, "wifi-lte-handover.ron");
 }
