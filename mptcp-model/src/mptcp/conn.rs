@@ -112,9 +112,8 @@ impl MptcpConnection {
             announce: Vec::new(),
             subflows: Vec::new(),
             pm_block: Vec::new(),
-            // The peer's window is unknown until its first DATA_ACK: assume the 64 KiB an
-            // unscaled SYN window allows.
-            snd: DataSend::new(idsn(local_key), cfg.snd_buf, 65_535),
+            // The peer's window is unknown until its SYN (-ACK): nothing may be sent.
+            snd: DataSend::new(idsn(local_key), cfg.snd_buf, 0),
             rcv: DataRecv::new(cfg.rcv_buf),
             sched: AnyScheduler::new(cfg.scheduler),
             pm: AnyPathManager::new(cfg.path_manager),
@@ -187,6 +186,8 @@ impl MptcpConnection {
         let mut c = MptcpConnection::new(cfg, false, rng, locals);
         c.remotes
             .push(SocketAddr::new(syn.src, syn.header.src_port));
+        // The SYN's (unscaled) window bounds the data level until the first DATA_ACK.
+        c.snd.set_initial_window(u64::from(syn.header.window));
         c.announce = announce
             .iter()
             .enumerate()
@@ -207,6 +208,27 @@ impl MptcpConnection {
     /// The token of our key (RFC 8684 §3.2), by which the peer's joins find us.
     pub fn local_token(&self) -> u32 {
         crate::crypto::token(self.local_key)
+    }
+
+    /// Our 64-bit key (RFC 8684 §3.1).
+    pub fn local_key(&self) -> Key {
+        self.local_key
+    }
+
+    /// The peer's key, once received.
+    pub fn remote_key(&self) -> Option<Key> {
+        self.remote_key
+    }
+
+    /// Our IDSN (RFC 8684 §3.1: the low 64 bits of SHA-256 of our key); our first data
+    /// byte has DSN IDSN + 1.
+    pub fn local_idsn(&self) -> u64 {
+        self.snd.idsn
+    }
+
+    /// The peer's IDSN, once its key is known.
+    pub fn remote_idsn(&self) -> Option<u64> {
+        self.rcv.idsn
     }
 
     /// Draws a new local key (the owner does so when the token collides with another
@@ -533,6 +555,12 @@ impl MptcpConnection {
         if due(self.data_fin_rtx_at) {
             self.data_fin_rtx_at = None;
         }
+        for a in &mut self.announce {
+            if due(a.next_at) {
+                // Resent at the next output, when a subflow can carry it.
+                a.next_at = None;
+            }
+        }
     }
 
     /// Subflow state after its socket changed: join timeouts, potential failure after
@@ -691,7 +719,7 @@ impl MptcpConnection {
                 self.data_fin_rtx_at = Some(now + sf.sock.rto());
             }
         }
-        if self.remote_key.is_none() || self.announce.is_empty() {
+        if self.remote_key.is_none() || self.announce.is_empty() || self.completed_at.is_some() {
             return;
         }
         let Some(i) = self.signal_subflow() else {

@@ -154,6 +154,7 @@ impl MptcpConnection {
                 match key {
                     Some(k) => {
                         self.learn_remote_key(k);
+                        self.snd.set_initial_window(u64::from(h.window));
                         true
                     }
                     None => {

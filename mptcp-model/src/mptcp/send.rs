@@ -56,6 +56,13 @@ impl DataSend {
         }
     }
 
+    /// The window of the peer's SYN or SYN-ACK (RFC 7323: never scaled), until its first
+    /// DATA_ACK.
+    pub(crate) fn set_initial_window(&mut self, wnd: u64) {
+        self.peer_window = wnd;
+        self.right_edge = self.right_edge.max(self.una + wnd);
+    }
+
     /// Bytes data-acknowledged.
     pub(crate) fn acked(&self) -> u64 {
         self.una.min(self.app_end) - 1
