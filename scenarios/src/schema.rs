@@ -312,7 +312,7 @@ impl Default for MptcpSpec {
             backup: Vec::new(),
             rcv_buf: Bytes(6 << 20),
             snd_buf: Bytes(4 << 20),
-            fail_after_rtos: 2,
+            fail_after_rtos: 1,
             checksum: false,
             subflow: SubflowSpec::default(),
         }
