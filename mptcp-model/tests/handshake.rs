@@ -77,8 +77,8 @@ fn three_way_handshake_exact_segments() {
     assert_eq!(p.server().state(), TcpState::Established);
     assert_eq!(p.server().stats().srtt, Some(Duration::from_millis(20)));
     assert_eq!(p.log.len(), 3);
-    // RFC 6298: RTO = max(200 ms, 20 + 4 · 10) ms.
-    assert_eq!(p.client.stats().rto, Duration::from_millis(200));
+    // Linux (the default): RTO = SRTT + max(mdev = 2·R, rto_min) = 20 + max(40, 200) ms.
+    assert_eq!(p.client.stats().rto, Duration::from_millis(220));
     assert_eq!(p.client.smss(), 1448);
 }
 

@@ -4,7 +4,7 @@
 mod util;
 
 use mptcp_model::app::BulkSender;
-use mptcp_model::tcp::TcpConfig;
+use mptcp_model::tcp::{RtoMode, TcpConfig};
 use sim_core::{Duration, Instant};
 use util::*;
 
@@ -85,7 +85,12 @@ fn stalled_reader() -> Pair {
         rcv_buf: 32_768,
         ..TcpConfig::default()
     };
-    let mut p = Pair::new(TcpConfig::default(), server, Duration::from_millis(10));
+    // The persist instants below follow the RFC 6298 RTO arithmetic.
+    let client = TcpConfig {
+        rto: RtoMode::Rfc6298,
+        ..TcpConfig::default()
+    };
+    let mut p = Pair::new(client, server, Duration::from_millis(10));
     p.sender = Some(BulkSender::bytes(100_000));
     p.reading = false;
     p

@@ -8,7 +8,7 @@
 mod util;
 
 use mptcp_model::cc::CcKind;
-use mptcp_model::tcp::{TcpConfig, TcpState};
+use mptcp_model::tcp::{RtoMode, TcpConfig, TcpState};
 use sim_core::{Duration, Instant};
 use util::*;
 
@@ -18,10 +18,12 @@ fn ms(v: u64) -> Instant {
     Instant::from_millis(v)
 }
 
+/// Reno with the RFC 6298 RTO estimator, whose arithmetic the timelines below follow.
 fn reno(sack: bool) -> TcpConfig {
     TcpConfig {
         cc: CcKind::Reno,
         sack,
+        rto: RtoMode::Rfc6298,
         ..TcpConfig::default()
     }
 }
@@ -157,6 +159,7 @@ fn rto_follows_rfc6298_and_backs_off() {
     // gives R = 100 ms: SRTT = 100, RTTVAR = 50, RTO = 100 + 4·50 = 300 ms.
     let cfg = TcpConfig {
         min_rto: Duration::from_millis(1),
+        rto: RtoMode::Rfc6298,
         ..TcpConfig::default()
     };
     let mut p = Pair::new(cfg, cfg, Duration::from_millis(50));
@@ -197,4 +200,26 @@ fn tail_loss_is_recovered_by_the_rto_200ms_after_the_last_ack() {
     assert_eq!((s.rto_timeouts, s.fast_recoveries), (1, 0));
     assert_eq!(p.retransmitted_ranges(), vec![(19 * S, 20 * S)]);
     assert_eq!(p.read, 20 * S);
+}
+
+#[test]
+fn linux_rto_adds_rto_min_to_srtt_and_rearms_on_the_head_retransmission() {
+    // The same loss as `rto_after_failed_fast_retransmit_keeps_sacked_data`, with Linux's
+    // estimator: the handshake sample R = 20 ms gives mdev = 40 ms, rttvar = max(40, 200) ms,
+    // RTO = 220 ms. The fast retransmission of the head (segment 0) at t=40 re-arms the
+    // timer (tcp_xmit_retransmit_queue), so the RTO fires at 40 + RTO, not 20 + RTO.
+    let cfg = TcpConfig {
+        cc: CcKind::Reno,
+        ..TcpConfig::default()
+    };
+    let mut p = Pair::bulk(cfg, 10, 10 * S);
+    p.drop = drop_tx(&[(0, 2)]);
+    p.run_until(ms(30));
+    let rto = p.client.stats().rto;
+    p.run(ms(10_000));
+    let times = p.tx_times(0);
+    assert_eq!(times[..2], [ms(20), ms(40)]);
+    assert!(rto >= Duration::from_millis(220), "{rto:?}");
+    assert!(times[2] >= ms(40) + Duration::from_millis(220), "{times:?}");
+    assert_eq!(p.client.stats().rto_timeouts, 1);
 }

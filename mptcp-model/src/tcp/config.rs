@@ -40,6 +40,22 @@ pub struct TcpConfig {
     pub time_wait: Duration,
     /// SYN / SYN-ACK retransmissions before giving up (Linux `tcp_syn_retries`).
     pub syn_retries: u32,
+    /// How the retransmission timeout is computed from RTT samples.
+    pub rto: RtoMode,
+}
+
+/// The retransmission-timeout estimator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RtoMode {
+    /// Linux's `tcp_rtt_estimator` / `tcp_set_rto`: RTO = SRTT + max(4·mdev, rto_min), with
+    /// the deviation held at its per-RTT maximum and decayed once per RTT (`mdev_max_us`,
+    /// `rttvar_us`), and a 1/32 gain when the RTT falls. The 200 ms floor is added to SRTT,
+    /// not a lower bound on the RTO, so a bufferbloated path with a smooth RTT does not time
+    /// out spuriously.
+    #[default]
+    Linux,
+    /// RFC 6298 §2: RTO = max(min_rto, SRTT + max(G, 4·RTTVAR)).
+    Rfc6298,
 }
 
 impl Default for TcpConfig {
@@ -61,6 +77,7 @@ impl Default for TcpConfig {
             window_scale: true,
             time_wait: Duration::from_secs(1),
             syn_retries: 6,
+            rto: RtoMode::Linux,
         }
     }
 }

@@ -110,7 +110,7 @@ impl TcpSocket {
             },
         };
         if let Some(r) = info.rtt {
-            self.rtt.on_sample(r);
+            self.rtt.on_sample_at(r, ack, self.snd.nxt);
         }
         info.payload = self.snd.payload_in(self.snd.una, ack);
         self.counters.bytes_acked += info.payload;

@@ -24,7 +24,7 @@ mod send;
 mod socket;
 pub mod stats;
 
-pub use config::TcpConfig;
+pub use config::{RtoMode, TcpConfig};
 pub use hook::{NoHook, SegmentHook, SegmentInfo, SegmentKind};
 pub use rtt::RttEstimator;
 pub use sack::DUP_THRESH;

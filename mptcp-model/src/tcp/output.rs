@@ -1,6 +1,7 @@
 //! Output of a [`TcpSocket`]: SYNs, data segments, window probes and ACKs, each shaped by a
 //! [`SegmentHook`] (options, payload limits, advertised window; [`NoHook`] for plain TCP).
 
+use super::config::RtoMode;
 use super::hook::{NoHook, SegmentHook, SegmentInfo, SegmentKind};
 use super::socket::TcpSocket;
 use super::TcpState;
@@ -144,8 +145,12 @@ impl TcpSocket {
             self.probe_pending = false;
         }
         self.persist_at = None;
-        if self.rto_at.is_none() {
-            // RFC 6298 §5.1.
+        let rearm =
+            self.rtt.mode() == RtoMode::Linux && seg.retransmit && seg.start == self.snd.una;
+        if self.rto_at.is_none() || rearm {
+            // RFC 6298 §5.1; and in Linux mode, as tcp_xmit_retransmit_queue, re-armed when the
+            // head of the retransmission queue is retransmitted, so a fast retransmission
+            // gets a full RTO to be acknowledged.
             self.rto_at = Some(now + self.rtt.rto());
         }
         self.counters.payload_bytes_sent += seg.payload;

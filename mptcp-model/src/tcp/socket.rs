@@ -87,7 +87,7 @@ impl TcpSocket {
             snd: SendState::new(iss),
             rcv: RecvState::new(cfg.rcv_buf, shift),
             cc: Cc::new(cfg.cc, smss, smss * u64::from(cfg.init_cwnd_segments)),
-            rtt: RttEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto),
+            rtt: RttEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto, cfg.rto),
             irs: SeqNum(0),
             ts_ok: false,
             sack_ok: false,
@@ -512,7 +512,7 @@ impl TcpSocket {
             _ => None,
         };
         if let Some(r) = sample {
-            self.rtt.on_sample(r);
+            self.rtt.on_sample_at(r, self.snd.una, self.snd.nxt);
         }
     }
 
