@@ -2,14 +2,15 @@
 //! the flows' endpoints and the scheduled link events.
 
 use crate::schema::{
-    CcName, MptcpCcName, MptcpSpec, Opener, PathManagerSpec, SchedulerName, TcpSpec, TransportSpec,
+    CcName, MptcpCcName, MptcpSpec, Opener, PathManagerSpec, RtoName, SchedulerName, TcpSpec,
+    TransportSpec,
 };
 use crate::validate::{End, FlowEnd, Plan, PlanFlow};
 use mptcp_model::app::BulkSender;
 use mptcp_model::cc::CcKind;
 use mptcp_model::host::{FlowId, HostStack, LocalAddr, Role};
 use mptcp_model::mptcp::{MptcpCcKind, MptcpConfig, PathManagerKind, SchedulerKind};
-use mptcp_model::tcp::{SocketAddr, TcpConfig};
+use mptcp_model::tcp::{RtoMode, SocketAddr, TcpConfig};
 use mptcp_model::wire::tcp::TcpHeader;
 use sim_core::{Attach, HostId, LinkConfig, LinkId, NetworkBuilder, Simulator};
 
@@ -134,6 +135,7 @@ fn add_tcp_flow(hosts: &mut [HostStack], i: usize, f: &PlanFlow, t: &TcpSpec) {
         snd_buf: clamp_u32(t.snd_buf.0),
         init_cwnd_segments: t.init_cwnd,
         min_rto: t.min_rto.0,
+        rto: rto_mode(t.rto),
         cc: match t.cc {
             CcName::Reno => CcKind::Reno,
             CcName::Cubic => CcKind::Cubic,
@@ -170,6 +172,7 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         delayed_ack: s.delayed_ack,
         init_cwnd_segments: s.init_cwnd,
         min_rto: s.min_rto.0,
+        rto: rto_mode(s.rto),
         ..TcpConfig::default()
     };
     MptcpConfig {
@@ -232,4 +235,11 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
     let id = FlowId(i as u32);
     hosts[listen.host].add_mptcp_server(id, remote, announce, cfg, listen_role);
     hosts[open.host].add_mptcp_client(id, locals, remote, f.start, cfg, open_role);
+}
+
+fn rto_mode(r: RtoName) -> RtoMode {
+    match r {
+        RtoName::Linux => RtoMode::Linux,
+        RtoName::Rfc6298 => RtoMode::Rfc6298,
+    }
 }

@@ -336,6 +336,8 @@ pub struct SubflowSpec {
     pub init_cwnd: u32,
     /// Minimum retransmission timeout.
     pub min_rto: Time,
+    /// RTO estimator.
+    pub rto: RtoName,
 }
 
 impl Default for SubflowSpec {
@@ -348,6 +350,7 @@ impl Default for SubflowSpec {
             delayed_ack: t.delayed_ack,
             init_cwnd: t.init_cwnd,
             min_rto: t.min_rto,
+            rto: t.rto,
         }
     }
 }
@@ -390,6 +393,18 @@ pub struct TcpSpec {
     pub init_cwnd: u32,
     /// Minimum retransmission timeout (Linux: 200 ms).
     pub min_rto: Time,
+    /// RTO estimator: `Linux` (SRTT + max(4·mdev, min_rto)) or `Rfc6298`.
+    pub rto: RtoName,
+}
+
+/// Retransmission-timeout estimator.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum RtoName {
+    /// Linux's `tcp_rtt_estimator`: RTO = SRTT + max(4·mdev, min_rto).
+    #[default]
+    Linux,
+    /// RFC 6298: RTO = max(min_rto, SRTT + 4·RTTVAR).
+    Rfc6298,
 }
 
 impl Default for TcpSpec {
@@ -404,6 +419,7 @@ impl Default for TcpSpec {
             snd_buf: Bytes(4 << 20),
             init_cwnd: 10,
             min_rto: Time(sim_core::Duration::from_millis(200)),
+            rto: RtoName::Linux,
         }
     }
 }
