@@ -125,21 +125,30 @@ impl TcpSocket {
         now: Instant,
         hook: &mut H,
     ) -> Option<Packet<TcpHeader>> {
-        let mut opts = self.ack_options(now);
         let extra = hook.data_options_len();
-        let max_payload = if extra == 0 {
-            u64::from(self.eff_mss()).saturating_sub(opts.buffer_len() as u64)
+        // With a hook, the hook's options take precedence: a data segment then carries no
+        // SACK blocks, so every full segment has the same payload and the options need not
+        // be built before we know there is a segment to send (the common case when a
+        // connection polls a cwnd-limited subflow).
+        let (mut opts, opts_len) = if extra == 0 {
+            let o = self.ack_options(now);
+            let len = o.buffer_len();
+            (Some(o), len)
         } else {
-            // The hook's options take precedence: a data segment then carries no SACK blocks,
-            // so every full segment has the same payload.
-            opts.sack = SackBlocks::new();
-            u64::from(self.eff_mss()).saturating_sub((opts.buffer_len() + extra) as u64)
+            (None, if self.ts_ok { 12 } else { 0 } + extra)
         };
-        let max_payload = max_payload.max(1);
+        let max_payload = u64::from(self.eff_mss())
+            .saturating_sub(opts_len as u64)
+            .max(1);
         let room = self.snd.cwnd_room(self.cc.window());
         let seg = self
             .snd
             .next_segment(room, |s| max_payload.min(hook.payload_limit(s)).max(1))?;
+        let mut opts = opts.take().unwrap_or_else(|| {
+            let mut o = self.ack_options(now);
+            o.sack = SackBlocks::new();
+            o
+        });
         self.snd.on_sent(&seg, now);
         if seg.payload > 0 {
             self.probe_pending = false;
