@@ -31,7 +31,7 @@
 //!   kernel's `u64` `S² · 10` could with many fast subflows.
 
 use super::{
-    linux_slow_start, rtt_us, segments, slow_start, srtt_us8, AckSample, CcMode,
+    div128, linux_slow_start, rtt_us, segments, slow_start, srtt_us8, AckSample, CcMode,
     CongestionController, Coupling, SubflowView,
 };
 use sim_core::{Duration, Instant};
@@ -49,7 +49,12 @@ const ALPHA_SCALE: u32 = 10;
 /// (ToN'16 eq. (14) per acked byte), rates scaled by `rtt_r`; and `(x_max, x_r)` for α.
 pub fn paper_threshold(own: &SubflowView, others: &[SubflowView]) -> Option<(u64, u128, u128)> {
     let tau_r = rtt_us(own.srtt?);
-    let y = |v: &SubflowView| Some(((u128::from(v.cwnd) * tau_r) << TERM_SHIFT) / rtt_us(v.srtt?));
+    let y = |v: &SubflowView| {
+        Some(div128(
+            (u128::from(v.cwnd) * tau_r) << TERM_SHIFT,
+            rtt_us(v.srtt?),
+        ))
+    };
     let y_r = u128::from(own.cwnd) << TERM_SHIFT;
     let (mut s, mut y_max) = (y_r, y_r);
     for v in others {

@@ -35,7 +35,7 @@
 //! refreshes all); the `tcp_is_cwnd_limited` gate and `snd_cwnd_clamp` are not modelled.
 
 use super::{
-    linux_halve, linux_slow_start, segments, slow_start, srtt_us8, AckSample, CcMode,
+    div128, linux_halve, linux_slow_start, segments, slow_start, srtt_us8, AckSample, CcMode,
     CongestionController, Coupling, SubflowView,
 };
 use sim_core::{Duration, Instant};
@@ -119,7 +119,7 @@ pub fn coupled_threshold(own: &SubflowView, others: &[SubflowView]) -> Option<u6
     // Each term cwnd_k * rtt_b / rtt_k <= sqrt(cwnd_k * cwnd_b) (b maximises cwnd/rtt^2),
     // so the sum fits comfortably in u128 even squared.
     let sum: u128 = all
-        .map(|(w, r)| ((u128::from(w) * r_b) << TERM_SHIFT) / rtt_us(r))
+        .map(|(w, r)| div128((u128::from(w) * r_b) << TERM_SHIFT, rtt_us(r)))
         .fold(0u128, u128::saturating_add);
     let den = u128::from(w_b) << (2 * TERM_SHIFT);
     let t = sum.saturating_mul(sum).div_ceil(den);

@@ -251,6 +251,16 @@ pub(crate) fn slow_start(cwnd: u64, ssthresh: u64, acked: u64, smss: u64) -> u64
     cwnd.saturating_add(inc).min(ssthresh.max(cwnd))
 }
 
+/// `a / b`, through a 64-bit division when both fit (a 128-bit division is a slow library
+/// call, and the per-subflow terms of the coupled controllers almost always fit).
+#[inline]
+pub(crate) fn div128(a: u128, b: u128) -> u128 {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(a), Ok(b)) => u128::from(a / b),
+        _ => a / b,
+    }
+}
+
 /// A smoothed RTT in microseconds, at least 1 (for exact integer ratios).
 pub(crate) fn rtt_us(d: Duration) -> u128 {
     u128::from((d.as_nanos() / 1_000).max(1))

@@ -29,8 +29,8 @@
 //!   (e.g. 103 ACKs at `w = 100`).
 
 use super::{
-    linux_halve, linux_slow_start, rtt_us, segments, slow_start, srtt_us8, AckSample, CcMode,
-    CongestionController, Coupling, LossIntervals,
+    div128, linux_halve, linux_slow_start, rtt_us, segments, slow_start, srtt_us8, AckSample,
+    CcMode, CongestionController, Coupling, LossIntervals,
 };
 use sim_core::{Duration, Instant};
 
@@ -94,7 +94,7 @@ where
     I: Iterator<Item = (u64, u128)>,
 {
     let sum: u128 = paths
-        .map(|(w, t)| ((u128::from(w) * tau_r) << TERM_SHIFT) / t.max(1))
+        .map(|(w, t)| div128((u128::from(w) * tau_r) << TERM_SHIFT, t.max(1)))
         .fold(0, u128::saturating_add);
     let num1 = sum.saturating_mul(sum);
     let den1 = u128::from(w_r.max(1)) << (2 * TERM_SHIFT);
@@ -194,7 +194,7 @@ impl Olia {
         let (e_num, e_den) = epsilon(paths.clone());
         // rate = (1 + Σ_p ((w^c_p << 10) · τ_r) / τ_p)²
         let sum = paths
-            .map(|(w, t, _)| ((u128::from(w) << SCALE) * u128::from(tau_r)) / t)
+            .map(|(w, t, _)| div128((u128::from(w) << SCALE) * u128::from(tau_r), t))
             .fold(1u128, u128::saturating_add);
         let rate = sum.saturating_mul(sum);
         let cws = u128::from(w_r) << SCALE;
