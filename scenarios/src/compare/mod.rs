@@ -217,3 +217,37 @@ fn run_one(sweep: &Sweep, run: &RunSpec, keep_series: bool) -> Result<RunResult,
         keep_series,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_substitute_at_field_paths() {
+        let v = cc_variant("OLIA-linux", &[0, 2]).unwrap();
+        assert_eq!(v.label, "olia-linux");
+        let set: Vec<(&str, &str)> = v
+            .set
+            .iter()
+            .map(|s| (s.path.as_str(), s.value.as_str()))
+            .collect();
+        assert_eq!(
+            set,
+            [
+                ("flows[0].transport.Mptcp.cc", "Olia"),
+                ("flows[0].transport.Mptcp.cc_mode", "Linux"),
+                ("flows[2].transport.Mptcp.cc", "Olia"),
+                ("flows[2].transport.Mptcp.cc_mode", "Linux"),
+            ]
+        );
+        let sched = [
+            Variant::new("minrtt").with("flows[0].transport.Mptcp.scheduler", "MinRtt"),
+            Variant::new("x").with("duration", "\"1s\""),
+        ];
+        let both = cross(&[v], &sched);
+        assert_eq!(both.len(), 2);
+        assert_eq!(both[1].label, "olia-linux+x");
+        assert_eq!(both[1].set.len(), 5);
+        assert!(cc_variant("reno", &[0]).is_err());
+    }
+}

@@ -350,3 +350,16 @@ impl Comparison {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jain_index() {
+        assert_eq!(jain(&[5.0, 5.0, 5.0]), 1.0);
+        assert_eq!(jain(&[1.0, 0.0]), 0.5);
+        assert!((jain(&[1.0, 3.0]) - 16.0 / 20.0).abs() < 1e-12);
+        assert!(jain(&[0.0, 0.0]).is_nan());
+    }
+}
