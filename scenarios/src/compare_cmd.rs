@@ -49,22 +49,33 @@ pub(crate) fn compare(
     let seeds: Vec<u64> = (1..=seeds).collect();
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let out = out.unwrap_or_else(|| Path::new("results").join(format!("{}-compare", plan.name)));
-    let tty = std::io::stderr().is_terminal();
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = indicatif::ProgressBar::new((variants.len() * seeds.len()) as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "compare [{bar:40}] {pos}/{len} runs ({elapsed}, eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b
+    });
     let started = std::time::Instant::now();
-    let cmp = match run_compare(file, &variants, &seeds, jobs, |n, total| {
-        if tty {
-            eprint!("\r{n}/{total} runs");
+    let res = run_compare(file, &variants, &seeds, jobs, |n, _| {
+        if let Some(b) = &bar {
+            b.set_position(n as u64);
         }
-    }) {
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let cmp = match res {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("\nerror: {e}");
+            eprintln!("error: {e}");
             return ExitCode::from(1);
         }
     };
-    if tty {
-        eprintln!();
-    }
     let text = cmp.text();
     print!("{text}");
     match write_dir(&out, &cmp, &text, plots) {

@@ -33,6 +33,13 @@
 //! segments from the window (not FlightSize). Differences from the kernel: `alpha` is cached
 //! per subflow (the kernel caches it on the meta socket, so a recalculation by one subflow
 //! refreshes all); the `tcp_is_cwnd_limited` gate and `snd_cwnd_clamp` are not modelled.
+//!
+//! Kernel quirks this mode reproduces: `(w << 32) / srtt_us²` truncates to 0 when
+//! `srtt_us > 2^16 √w` (srtt above ≈ 8 ms · √w, since `srtt_us` is 8 × µs), so with small
+//! windows and RTTs of tens of ms every subflow ties at 0 and `b` is the *last* subflow, not
+//! the best: `alpha` then follows the slowest path (see `rtt-mismatch.ron`, where the fast
+//! subflow stays near 5 segments). With one subflow `T = 4096 / ⌊4096 / w⌋`, which exceeds
+//! `w` from `w = 72`: slightly less aggressive than Reno at large windows.
 
 use super::{
     div128, linux_halve, linux_slow_start, segments, slow_start, srtt_us8, AckSample, CcMode,

@@ -17,7 +17,11 @@
 //! w ≥ 2;  loss: Reno (`w = max(w/2, 2)`)
 //! ```
 //!
-//! The drain needs `q > 0` here: the kernel would also back off when `q = q_min = 0`, which
+//! The drain fires whenever the round's queueing delay doubles from its minimum since the
+//! last drain; with RTT noise (link `jitter`) of the order of the queueing delay it fires
+//! often and leaves an uncontended path underused (as the kernel would). Slow start is
+//! `cwnd < ssthresh` here (the kernel's `<=` with `tcp_current_ssthresh` can hold the window
+//! at `ssthresh` after a loss until a queue builds). The drain needs `q > 0` here: the kernel would also back off when `q = q_min = 0`, which
 //! in a jitter-free simulation (mean RTT exactly the base RTT) halves the window every round.
 //!
 //! Parameters as the kernel module: `initial_alpha = 2`, `total_alpha = 10`, `gamma = 1`.
