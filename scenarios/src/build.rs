@@ -2,12 +2,12 @@
 //! the flows' endpoints and the scheduled link events.
 
 use crate::schema::{
-    CcName, MptcpCcName, MptcpSpec, Opener, PathManagerSpec, RtoName, SchedulerName, TcpSpec,
-    TransportSpec,
+    CcModeName, CcName, MptcpCcName, MptcpSpec, Opener, PathManagerSpec, RtoName, SchedulerName,
+    TcpSpec, TransportSpec,
 };
 use crate::validate::{End, FlowEnd, Plan, PlanFlow};
 use mptcp_model::app::BulkSender;
-use mptcp_model::cc::CcKind;
+use mptcp_model::cc::{CcKind, CcMode};
 use mptcp_model::host::{FlowId, HostStack, LocalAddr, Role};
 use mptcp_model::mptcp::{MptcpCcKind, MptcpConfig, PathManagerKind, SchedulerKind};
 use mptcp_model::tcp::{RtoMode, SocketAddr, TcpConfig};
@@ -162,6 +162,14 @@ fn add_tcp_flow(hosts: &mut [HostStack], i: usize, f: &PlanFlow, t: &TcpSpec) {
     );
 }
 
+/// The controller arithmetic a `cc_mode` names.
+fn cc_mode(m: CcModeName) -> CcMode {
+    match m {
+        CcModeName::Paper => CcMode::Paper,
+        CcModeName::Linux => CcMode::Linux,
+    }
+}
+
 /// The MPTCP configuration a flow's settings describe.
 pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
     let s = &m.subflow;
@@ -178,9 +186,15 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
     MptcpConfig {
         subflow,
         cc: match m.cc {
-            MptcpCcName::Lia => MptcpCcKind::Lia,
+            MptcpCcName::Lia => match m.cc_mode {
+                CcModeName::Paper => MptcpCcKind::Lia,
+                CcModeName::Linux => MptcpCcKind::Coupled(CcKind::LiaLinux),
+            },
             MptcpCcName::Uncoupled => MptcpCcKind::Uncoupled(CcKind::Reno),
             MptcpCcName::UncoupledCubic => MptcpCcKind::Uncoupled(CcKind::Cubic),
+            MptcpCcName::Olia => MptcpCcKind::Coupled(CcKind::Olia(cc_mode(m.cc_mode))),
+            MptcpCcName::Balia => MptcpCcKind::Coupled(CcKind::Balia(cc_mode(m.cc_mode))),
+            MptcpCcName::WVegas => MptcpCcKind::Coupled(CcKind::WVegas),
         },
         scheduler: match m.scheduler {
             SchedulerName::MinRtt => SchedulerKind::MinRtt,

@@ -36,5 +36,6 @@ pub use validate::Plan;
 pub mod batch;
 pub mod build;
 pub mod cli;
+pub mod compare;
 pub mod output;
 pub mod run;

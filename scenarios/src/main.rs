@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod batch_cmd;
+mod compare_cmd;
 
 /// mpsim — a deterministic discrete-event simulator of Multipath TCP.
 #[derive(Parser)]
@@ -61,6 +62,32 @@ enum Cmd {
         /// Skip runs whose results are complete.
         #[arg(long)]
         resume: bool,
+    },
+    /// Run a scenario under several congestion controllers (applied to every MPTCP flow)
+    /// with the same seeds; print and write a table and plots.
+    Compare {
+        /// The scenario file (RON).
+        file: PathBuf,
+        /// Controllers: lia, lia-linux, olia, olia-linux, balia, balia-linux, wvegas,
+        /// uncoupled, uncoupled-cubic.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "lia,olia,balia,uncoupled"
+        )]
+        cc: Vec<String>,
+        /// Seeds 1..=N.
+        #[arg(long, default_value_t = 10)]
+        seeds: u64,
+        /// Results directory (default: results/<scenario>-compare).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Skip drawing plots.
+        #[arg(long)]
+        no_plots: bool,
     },
     /// Join the batch directories of several shards of one sweep and rebuild summary.csv.
     Merge {
@@ -126,6 +153,14 @@ fn main() -> ExitCode {
             shard,
             resume,
         } => batch_cmd::batch(&sweep, out, jobs, shard.as_deref(), resume),
+        Cmd::Compare {
+            file,
+            cc,
+            seeds,
+            out,
+            jobs,
+            no_plots,
+        } => compare_cmd::compare(&file, &cc, seeds, out, jobs, !no_plots),
         Cmd::Merge { dirs, out } => batch_cmd::merge(&dirs, out.as_deref()),
         Cmd::Report {
             dir,

@@ -9,7 +9,7 @@ use crate::build::{build, link_ids, link_name, Sim};
 use crate::metrics::{event_summaries, phases, DeliveryLog, TICK};
 use crate::output::secs;
 use crate::probe::{mptcp_stats, subflow_label, FlowProbe};
-use crate::schema::{ActionSpec, TransportSpec};
+use crate::schema::{ActionSpec, CcModeName, MptcpCcName, TransportSpec};
 pub use crate::summary::*;
 use crate::validate::Plan;
 use mptcp_model::host::FlowId;
@@ -176,6 +176,13 @@ fn fill_transport(plan: &Plan, sim: &Sim, i: usize, s: &mut FlowSummary) {
         TransportSpec::Mptcp(m) => {
             s.transport = "mptcp".into();
             s.cc = format!("{:?}", m.cc).to_lowercase();
+            let moded = matches!(
+                m.cc,
+                MptcpCcName::Lia | MptcpCcName::Olia | MptcpCcName::Balia
+            );
+            if moded && m.cc_mode == CcModeName::Linux {
+                s.cc.push_str("-linux");
+            }
             let Some(st) = mptcp_stats(plan, sim, i) else {
                 return;
             };

@@ -246,6 +246,23 @@ pub enum MptcpCcName {
     Uncoupled,
     /// Each subflow its own CUBIC.
     UncoupledCubic,
+    /// OLIA (Khalili et al., CoNEXT'12), arithmetic per `cc_mode`.
+    Olia,
+    /// BALIA (Peng et al., ToN 2016), arithmetic per `cc_mode`.
+    Balia,
+    /// Weighted Vegas (Cao et al., ICNP'12), delay based (Linux arithmetic; `cc_mode` unused).
+    WVegas,
+}
+
+/// Arithmetic of LIA, OLIA and BALIA.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum CcModeName {
+    /// The RFC / paper formula, real-valued per acknowledged byte (byte counting). The
+    /// default, so that existing `cc: Lia` scenarios keep their results.
+    #[default]
+    Paper,
+    /// The Linux out-of-tree MPTCP kernel's fixed-point form (ACK counting, segments).
+    Linux,
 }
 
 /// Packet scheduler of an MPTCP connection.
@@ -285,6 +302,8 @@ impl Default for PathManagerSpec {
 pub struct MptcpSpec {
     /// Coupled congestion control.
     pub cc: MptcpCcName,
+    /// Arithmetic of `Lia`, `Olia` and `Balia`: `Paper` (default) or `Linux`.
+    pub cc_mode: CcModeName,
     /// Packet scheduler.
     pub scheduler: SchedulerName,
     /// Path manager.
@@ -307,6 +326,7 @@ impl Default for MptcpSpec {
     fn default() -> Self {
         MptcpSpec {
             cc: MptcpCcName::Lia,
+            cc_mode: CcModeName::Paper,
             scheduler: SchedulerName::MinRtt,
             path_manager: PathManagerSpec::default(),
             backup: Vec::new(),

@@ -23,9 +23,36 @@
 //! The set `k` ranges over is this subflow plus the [`Coupling`] view, which the owner fills
 //! with the other subflows that can send (established, not failed) and have an RTT
 //! estimate (ALGORITHMS.md b1: `mptcp_sk_can_send(sk) && srtt_us != 0`).
+//!
+//! # Modes
+//! [`CcMode::Paper`] is the above. [`CcMode::Linux`] is `net/mptcp/mptcp_coupled.c` of the
+//! out-of-tree kernel v0.95 (ALGORITHMS.md b1): windows in whole segments, `alpha` in fixed
+//! point with scales 32 / 10 / 12, **ACK events** counted in congestion avoidance against
+//! `T = max((1 << 12) / alpha, w_r)` (an increment after `T + 1` ACKs, whatever each ACK
+//! covers), slow start `w += acked segments` without the L cap, loss `w = max(w / 2, 2)`
+//! segments from the window (not FlightSize). Differences from the kernel: `alpha` is cached
+//! per subflow (the kernel caches it on the meta socket, so a recalculation by one subflow
+//! refreshes all); the `tcp_is_cwnd_limited` gate and `snd_cwnd_clamp` are not modelled.
+//!
+//! Kernel quirks this mode reproduces: `(w << 32) / srtt_us²` truncates to 0 when
+//! `srtt_us > 2^16 √w` (srtt above ≈ 8 ms · √w, since `srtt_us` is 8 × µs), so with small
+//! windows and RTTs of tens of ms every subflow ties at 0 and `b` is the *last* subflow, not
+//! the best: `alpha` then follows the slowest path (see `rtt-mismatch.ron`, where the fast
+//! subflow stays near 5 segments). With one subflow `T = 4096 / ⌊4096 / w⌋`, which exceeds
+//! `w` from `w = 72`: slightly less aggressive than Reno at large windows.
 
-use super::{slow_start, AckSample, CongestionController, Coupling, SubflowView};
+use super::{
+    div128, linux_halve, linux_slow_start, segments, slow_start, srtt_us8, AckSample, CcMode,
+    CongestionController, Coupling, SubflowView,
+};
 use sim_core::{Duration, Instant};
+
+/// ALGORITHMS.md b1: `alpha_scale_num = 32`.
+const ALPHA_SCALE_NUM: u32 = 32;
+/// ALGORITHMS.md b1: `alpha_scale_den = 10`.
+const ALPHA_SCALE_DEN: u32 = 10;
+/// ALGORITHMS.md b1: `alpha_scale = alpha_scale_num − 2 · alpha_scale_den = 12`.
+const ALPHA_SCALE: u32 = ALPHA_SCALE_NUM - 2 * ALPHA_SCALE_DEN;
 
 /// Fixed-point scale (bits) of the per-subflow terms `cwnd_k * rtt_b / rtt_k`.
 const TERM_SHIFT: u32 = 16;
@@ -33,15 +60,46 @@ const TERM_SHIFT: u32 = 16;
 /// LIA controller of one subflow.
 #[derive(Clone, Debug)]
 pub struct Lia {
+    mode: CcMode,
     smss: u64,
     cwnd: u64,
     ssthresh: u64,
-    /// RFC 3465 §2.1 byte counter for congestion avoidance.
+    /// Paper: RFC 3465 §2.1 byte counter. Linux: `snd_cwnd_cnt` (ACK events).
     bytes_acked: u64,
+    /// Linux: the cached fixed-point `alpha` (0 = not yet computed).
+    alpha: u64,
+    /// Linux: `forced` recalculation flag, set on every congestion state change.
+    forced: bool,
 }
 
-fn rtt_us(d: Duration) -> u128 {
-    u128::from((d.as_nanos() / 1_000).max(1))
+use super::rtt_us;
+
+/// Linux `mptcp_ccc_recalc_alpha` (ALGORITHMS.md b1) over `own` and `others`, windows in
+/// segments, `τ = srtt_us` (8 × µs):
+/// `b = argmax (w_i << 32) / τ_i²` (integer division, ties to the later subflow),
+/// `D = Σ ((w_i << 10) · τ_b) / τ_i`, `alpha = (w_b << 32) / D²`, 0 → 1.
+pub fn linux_alpha(own: &SubflowView, others: &[SubflowView]) -> u64 {
+    let seg = |v: &SubflowView| Some((segments(v.cwnd, v.smss), srtt_us8(v.srtt?)));
+    let all = core::iter::once(own).chain(others).filter_map(seg);
+    let (mut max_num, mut best) = (0u64, None);
+    for (w, t) in all.clone() {
+        let tmp = (w << ALPHA_SCALE_NUM) / t.saturating_mul(t).max(1);
+        if tmp >= max_num {
+            max_num = tmp;
+            best = Some((w, t));
+        }
+    }
+    let Some((w_b, t_b)) = best else {
+        return 1;
+    };
+    let d: u64 = all
+        .map(|(w, t)| ((w << ALPHA_SCALE_DEN).saturating_mul(t_b)) / t)
+        .fold(0, u64::saturating_add);
+    let d2 = d.saturating_mul(d);
+    if d2 == 0 {
+        return 1;
+    }
+    ((w_b << ALPHA_SCALE_NUM) / d2).max(1)
 }
 
 /// `cwnd_total / alpha` in bytes (RFC 6356 §3), rounded up, over `own` and `others`
@@ -68,7 +126,7 @@ pub fn coupled_threshold(own: &SubflowView, others: &[SubflowView]) -> Option<u6
     // Each term cwnd_k * rtt_b / rtt_k <= sqrt(cwnd_k * cwnd_b) (b maximises cwnd/rtt^2),
     // so the sum fits comfortably in u128 even squared.
     let sum: u128 = all
-        .map(|(w, r)| ((u128::from(w) * r_b) << TERM_SHIFT) / rtt_us(r))
+        .map(|(w, r)| div128((u128::from(w) * r_b) << TERM_SHIFT, rtt_us(r)))
         .fold(0u128, u128::saturating_add);
     let den = u128::from(w_b) << (2 * TERM_SHIFT);
     let t = sum.saturating_mul(sum).div_ceil(den);
@@ -89,13 +147,70 @@ pub fn alpha(own: &SubflowView, others: &[SubflowView]) -> Option<f64> {
 }
 
 impl Lia {
-    /// A controller with `cwnd = initial_window`, `ssthresh` infinite (RFC 5681 §3.1).
+    /// A paper-mode controller with `cwnd = initial_window`, `ssthresh` infinite
+    /// (RFC 5681 §3.1).
     pub fn new(smss: u64, initial_window: u64) -> Lia {
+        Lia::with_mode(CcMode::Paper, smss, initial_window)
+    }
+
+    /// A controller in `mode` (Linux mode rounds the initial window down to whole segments).
+    pub fn with_mode(mode: CcMode, smss: u64, initial_window: u64) -> Lia {
+        let smss = smss.max(1);
+        let cwnd = match mode {
+            CcMode::Paper => initial_window,
+            CcMode::Linux => segments(initial_window, smss) * smss,
+        };
         Lia {
+            mode,
             smss,
-            cwnd: initial_window,
+            cwnd,
             ssthresh: u64::MAX,
             bytes_acked: 0,
+            alpha: 0,
+            forced: true,
+        }
+    }
+
+    /// The arithmetic mode.
+    pub fn mode(&self) -> CcMode {
+        self.mode
+    }
+
+    /// Linux: the cached fixed-point alpha (ALGORITHMS.md b1).
+    pub fn linux_alpha(&self) -> u64 {
+        self.alpha
+    }
+
+    fn own_view(&self, srtt: Option<Duration>) -> SubflowView {
+        SubflowView {
+            cwnd: self.cwnd,
+            srtt,
+            smss: self.smss,
+            ..SubflowView::default()
+        }
+    }
+
+    /// ALGORITHMS.md b1 `cong_avoid()` per ACK in Linux mode.
+    fn on_ack_linux(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
+        let recalc = |s: &Self| linux_alpha(&s.own_view(ack.srtt), coupling.others);
+        if self.cwnd < self.ssthresh {
+            self.cwnd = linux_slow_start(self.cwnd, self.ssthresh, ack.acked_bytes, self.smss);
+            self.alpha = recalc(self);
+            return;
+        }
+        if self.forced || self.alpha == 0 {
+            self.alpha = recalc(self);
+            self.forced = false;
+        }
+        let w = segments(self.cwnd, self.smss);
+        // T = max((1 << 12) / alpha, w_r): snd_cwnd_cnt >= T ⇒ w_r += 1.
+        let t = ((1u64 << ALPHA_SCALE) / self.alpha.max(1)).max(w);
+        if self.bytes_acked >= t {
+            self.cwnd = (w + 1) * self.smss;
+            self.alpha = recalc(self);
+            self.bytes_acked = 0;
+        } else {
+            self.bytes_acked += 1;
         }
     }
 
@@ -107,12 +222,7 @@ impl Lia {
 
     /// The byte-counting threshold `T = max(cwnd_total / alpha, cwnd_i)` for this ACK.
     pub fn increase_threshold(&self, srtt: Option<Duration>, coupling: &Coupling<'_>) -> u64 {
-        let own = SubflowView {
-            cwnd: self.cwnd,
-            srtt,
-            bytes_in_flight: 0,
-            smss: self.smss,
-        };
+        let own = self.own_view(srtt);
         coupled_threshold(&own, coupling.others).map_or(self.cwnd, |t| t.max(self.cwnd))
     }
 }
@@ -124,6 +234,9 @@ impl CongestionController for Lia {
     /// `T = max(cwnd_total / alpha, cwnd_i)`, i.e. RFC 6356 §3's per-ACK increase
     /// `min(alpha * bytes_acked * MSS_i / cwnd_total, bytes_acked * MSS_i / cwnd_i)`.
     fn on_ack(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
+        if self.mode == CcMode::Linux {
+            return self.on_ack_linux(ack, coupling);
+        }
         if self.cwnd < self.ssthresh {
             self.cwnd = slow_start(self.cwnd, self.ssthresh, ack.acked_bytes, self.smss);
             return;
@@ -137,19 +250,28 @@ impl CongestionController for Lia {
     }
 
     /// RFC 6356 §3: the decrease is standard TCP's: `cwnd = ssthresh = max(flight/2, 2 SMSS)`.
+    /// Linux: `tcp_reno_ssthresh`, `w = max(w / 2, 2)` segments; `forced` recalculation.
     fn on_congestion_event(&mut self, _now: Instant, in_flight: u64, _c: &Coupling<'_>) {
-        self.ssthresh = self.halve(in_flight);
+        self.ssthresh = match self.mode {
+            CcMode::Paper => self.halve(in_flight),
+            CcMode::Linux => linux_halve(self.cwnd, self.smss),
+        };
         self.cwnd = self.ssthresh;
         self.bytes_acked = 0;
+        self.forced = true;
     }
 
     /// RFC 5681 §3.1: the loss window of one SMSS; `ssthresh` halved on the first timeout.
     fn on_rto(&mut self, _now: Instant, in_flight: u64, first: bool) {
         if first {
-            self.ssthresh = self.halve(in_flight);
+            self.ssthresh = match self.mode {
+                CcMode::Paper => self.halve(in_flight),
+                CcMode::Linux => linux_halve(self.cwnd, self.smss),
+            };
         }
         self.cwnd = self.smss;
         self.bytes_acked = 0;
+        self.forced = true;
     }
 
     fn window(&self) -> u64 {
@@ -164,16 +286,8 @@ impl CongestionController for Lia {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cc::testutil::{view, LinuxReno};
     use crate::cc::Reno;
-
-    fn view(cwnd: u64, rtt_ms: u64) -> SubflowView {
-        SubflowView {
-            cwnd,
-            srtt: Some(Duration::from_millis(rtt_ms)),
-            bytes_in_flight: 0,
-            smss: 1000,
-        }
-    }
 
     fn ack(bytes: u64, srtt_ms: u64) -> AckSample {
         AckSample {
@@ -252,5 +366,78 @@ mod tests {
                 "round {round}"
             );
         }
+    }
+
+    /// Linux mode, ALGORITHMS.md b1, MSS 1000: own w = 10 at 1 ms (srtt_us = 8000), other
+    /// w = 20 at 2 ms (16 000). max_numerator: (10 << 32) / 8000² = 671, (20 << 32) / 16000²
+    /// = 335 ⇒ b = own. D = (10 << 10)·8000/8000 + (20 << 10)·8000/16000 = 20 480;
+    /// alpha = (10 << 32) / 20480² = 102 (102.4); T = max(4096 / 102, 10) = 40: the increment
+    /// comes at the 41st ACK (cnt counts 0..40). Then w = 11: (11 << 32)/8000² = 738 ⇒ b own,
+    /// D = 11 264 + 10 240 = 21 504, alpha = 47 244 640 256 / 462 422 016 = 102, T = 40.
+    #[test]
+    fn linux_mode_hand_computed() {
+        let other = [view(20_000, 2)];
+        let c = Coupling { others: &other };
+        let own = view(10_000, 1);
+        assert_eq!(linux_alpha(&own, &other), 102);
+        let mut lia = Lia::with_mode(CcMode::Linux, 1000, 20_000);
+        lia.on_congestion_event(Instant::ZERO, 999_999, &c);
+        assert_eq!((lia.window(), lia.ssthresh()), (10_000, 10_000));
+        for _ in 0..40 {
+            lia.on_ack(&ack(1000, 1), &c);
+        }
+        assert_eq!((lia.window(), lia.linux_alpha()), (10_000, 102));
+        lia.on_ack(&ack(1000, 1), &c);
+        assert_eq!((lia.window(), lia.linux_alpha()), (11_000, 102));
+        // ACK events, not bytes: 40 stretch ACKs of 3 segments still take 41 ACKs.
+        for _ in 0..40 {
+            lia.on_ack(&ack(3000, 1), &c);
+        }
+        assert_eq!(lia.window(), 11_000);
+        lia.on_ack(&ack(3000, 1), &c);
+        assert_eq!(lia.window(), 12_000);
+        // Quirk: at 100 ms / 200 ms, (w << 32) / srtt_us² truncates to 0 for both; the tie
+        // goes to the later subflow (w = 20, srtt_us 1.6e6): D = 10240·2 + 20480 = 40 960,
+        // alpha = (20 << 32) / 40960² = 51, T = 4096 / 51 = 80 (real-valued: 40).
+        assert_eq!(linux_alpha(&view(10_000, 100), &[view(20_000, 200)]), 51);
+        // Loss: w = max(w / 2, 2) segments from the window, not FlightSize; RTO: w = 1.
+        lia.on_congestion_event(Instant::ZERO, 1, &c);
+        assert_eq!((lia.window(), lia.ssthresh()), (6000, 6000));
+        lia.on_rto(Instant::ZERO, 1, true);
+        assert_eq!((lia.window(), lia.ssthresh()), (1000, 3000));
+        // Slow start: + acked segments (no L = 2 cap), capped at ssthresh.
+        lia.on_ack(&ack(1500, 1), &c);
+        assert_eq!(lia.window(), 3000);
+    }
+
+    /// With one subflow Linux-mode LIA is the kernel's ACK-counting Reno as long as
+    /// `4096 / (4096 / w) == w` (w < 72 segments; at w = 72, T = 73).
+    #[test]
+    fn linux_one_subflow_is_reno_below_72_segments() {
+        let mut lia = Lia::with_mode(CcMode::Linux, 1000, 10_000);
+        let mut reno = LinuxReno {
+            w: 10,
+            ss: u64::MAX,
+            cnt: 0,
+            keep: |w| (w / 2).max(2),
+        };
+        for round in 0..3000u64 {
+            let bytes = [1000u64, 2000, 1000, 500][(round % 4) as usize];
+            lia.on_ack(&ack(bytes, 30 + round % 5), &Coupling::NONE);
+            reno.ack(bytes.div_ceil(1000));
+            if round % 150 == 20 {
+                lia.on_congestion_event(Instant::ZERO, 1, &Coupling::NONE);
+                reno.loss();
+            }
+            if round == 2000 {
+                lia.on_rto(Instant::ZERO, 1, true);
+                reno.rto();
+            }
+            assert!(reno.w < 72);
+            assert_eq!(lia.window(), reno.w * 1000, "round {round}");
+        }
+        let own = view(72_000, 10);
+        assert_eq!(linux_alpha(&own, &[]), 4096 / 72);
+        assert_eq!(4096 / linux_alpha(&own, &[]), 73);
     }
 }

@@ -11,7 +11,7 @@ use super::conn::MptcpConnection;
 use super::send::expand;
 use super::stats::{MptcpEventKind, SubflowState};
 use super::subflow::{Role, DSS_DATA_LEN};
-use crate::cc::{Coupling, SubflowView};
+use crate::cc::{CongestionController, Coupling, SubflowView};
 use crate::crypto::{idsn, join_hmac, truncated_hmac160, truncated_hmac64, Key};
 use crate::tcp::{reset_reply, TcpState};
 use crate::wire::mptcp::{
@@ -91,6 +91,9 @@ impl MptcpConnection {
                     srtt: Some(srtt),
                     bytes_in_flight: s.sock.bytes_in_flight(),
                     smss: s.sock.data_payload(DSS_DATA_LEN),
+                    ssthresh: s.sock.congestion_controller().ssthresh(),
+                    in_recovery: s.sock.in_fast_recovery(),
+                    loss_interval: s.sock.congestion_controller().loss_interval(),
                 });
             }
         }

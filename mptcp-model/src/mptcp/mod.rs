@@ -60,9 +60,12 @@ pub struct LocalAddr {
 pub enum MptcpCcKind {
     /// Each subflow runs its own, uncoupled controller.
     Uncoupled(CcKind),
-    /// RFC 6356 LIA (coupled).
+    /// RFC 6356 LIA (coupled), paper form.
     #[default]
     Lia,
+    /// A coupled controller ([`CcKind::LiaLinux`], [`CcKind::Olia`], [`CcKind::Balia`],
+    /// [`CcKind::WVegas`], or [`CcKind::Lia`]) on every subflow.
+    Coupled(CcKind),
 }
 
 impl MptcpCcKind {
@@ -71,6 +74,7 @@ impl MptcpCcKind {
         match self {
             MptcpCcKind::Uncoupled(k) => k,
             MptcpCcKind::Lia => CcKind::Lia,
+            MptcpCcKind::Coupled(k) => k,
         }
     }
 }

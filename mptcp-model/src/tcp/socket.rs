@@ -278,6 +278,11 @@ impl TcpSocket {
         &self.cc
     }
 
+    /// Fast recovery (RFC 6675 / RFC 6582) is in progress.
+    pub fn in_fast_recovery(&self) -> bool {
+        matches!(self.snd.recovery, super::send::Recovery::Fast { .. })
+    }
+
     // ---- multipath support -------------------------------------------------------------
 
     /// Makes this socket an MPTCP subflow: the peer's window field no longer limits what it

@@ -1,0 +1,365 @@
+//! Per-run results of a comparison, their aggregation over seeds (mean and 95% Student-t
+//! interval), the CSV and text tables, and the plots.
+
+use crate::batch::report::{aggregate, Cell};
+use crate::run::Summary;
+use plots::{BarSet, Format, LineChart, Series};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// One subflow (or a single-path flow's only window) in one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubflowResult {
+    /// Subflow label (`""` for a TCP flow's window or an MPTCP flow's total).
+    pub label: String,
+    /// Mean sampled congestion window (bytes).
+    pub mean_cwnd: f64,
+    /// The window over time `(s, bytes)` (first seed only).
+    pub series: Vec<(f64, f64)>,
+}
+
+/// One flow in one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowResult {
+    /// Flow name.
+    pub name: String,
+    /// `tcp` or `mptcp`.
+    pub transport: String,
+    /// Goodput (bit/s).
+    pub goodput_bps: f64,
+    /// Retransmitted / sent payload bytes (the sender's view of its loss rate).
+    pub loss_rate: f64,
+    /// Windows.
+    pub subflows: Vec<SubflowResult>,
+}
+
+/// One run (a variant under a seed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunResult {
+    /// Index of the variant.
+    pub variant: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Flows, in scenario order.
+    pub flows: Vec<FlowResult>,
+}
+
+/// Per (flow, subflow): sum of window samples, their count, and the samples kept.
+type CwndAcc = (f64, usize, Vec<(f64, f64)>);
+
+/// Jain's fairness index `(Σx)² / (n Σx²)` of `xs` (1 = equal shares).
+pub fn jain(xs: &[f64]) -> f64 {
+    let s: f64 = xs.iter().sum();
+    let s2: f64 = xs.iter().map(|x| x * x).sum();
+    if s2 == 0.0 {
+        return f64::NAN;
+    }
+    s * s / (xs.len() as f64 * s2)
+}
+
+impl RunResult {
+    /// Extracts the results of a run from its summary and `timeseries.csv` text.
+    pub fn from_output(seed: u64, s: &Summary, timeseries: &str, keep_series: bool) -> RunResult {
+        // time_s,kind,name,subflow,metric,value — cwnd rows per flow and subflow.
+        let mut cw: BTreeMap<(String, String), CwndAcc> = BTreeMap::new();
+        for line in timeseries.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() != 6 || f[1] != "flow" || f[4] != "cwnd_bytes" {
+                continue;
+            }
+            let (Ok(t), Ok(v)) = (f[0].parse::<f64>(), f[5].parse::<f64>()) else {
+                continue;
+            };
+            let e = cw.entry((f[2].to_owned(), f[3].to_owned())).or_default();
+            e.0 += v;
+            e.1 += 1;
+            if keep_series {
+                e.2.push((t, v));
+            }
+        }
+        let flows = s
+            .flows
+            .iter()
+            .map(|f| {
+                let subflows = cw
+                    .iter()
+                    .filter(|((n, _), _)| *n == f.name)
+                    .map(|((_, l), (sum, n, pts))| SubflowResult {
+                        label: l.clone(),
+                        mean_cwnd: sum / (*n).max(1) as f64,
+                        series: pts.clone(),
+                    })
+                    .collect();
+                FlowResult {
+                    name: f.name.clone(),
+                    transport: f.transport.clone(),
+                    goodput_bps: f.goodput_bps,
+                    loss_rate: if f.bytes_sent == 0 {
+                        0.0
+                    } else {
+                        f.bytes_retransmitted as f64 / f.bytes_sent as f64
+                    },
+                    subflows,
+                }
+            })
+            .collect();
+        RunResult {
+            variant: 0,
+            seed,
+            flows,
+        }
+    }
+}
+
+/// All runs of a comparison.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant labels.
+    pub variants: Vec<String>,
+    /// Seeds (the same for every variant).
+    pub seeds: Vec<u64>,
+    /// Runs, variant-major then seed, in expansion order.
+    pub runs: Vec<RunResult>,
+}
+
+/// One aggregated row: variant, flow, subflow, metric and its cell.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Variant label.
+    pub variant: String,
+    /// Flow name (empty for whole-run metrics).
+    pub flow: String,
+    /// Subflow label.
+    pub subflow: String,
+    /// Metric name.
+    pub metric: &'static str,
+    /// Mean and interval over seeds.
+    pub cell: Cell,
+}
+
+impl Comparison {
+    fn of(&self, v: usize) -> impl Iterator<Item = &RunResult> {
+        self.runs.iter().filter(move |r| r.variant == v)
+    }
+
+    /// Flow names of the scenario.
+    pub fn flow_names(&self) -> Vec<String> {
+        (self.runs.first())
+            .map(|r| r.flows.iter().map(|f| f.name.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Goodput samples (bit/s) of `flow` under variant `v`, one per seed.
+    pub fn goodputs(&self, v: usize, flow: &str) -> Vec<f64> {
+        self.of(v)
+            .filter_map(|r| r.flows.iter().find(|f| f.name == flow))
+            .map(|f| f.goodput_bps)
+            .collect()
+    }
+
+    /// Every aggregated row, variant-major.
+    pub fn rows(&self) -> Vec<Row> {
+        let mut rows = Vec::new();
+        for (v, label) in self.variants.iter().enumerate() {
+            let row = |flow: &str, sub: &str, metric, xs: Vec<f64>| Row {
+                variant: label.clone(),
+                flow: flow.to_owned(),
+                subflow: sub.to_owned(),
+                metric,
+                cell: aggregate(&xs),
+            };
+            let jains: Vec<f64> = self
+                .of(v)
+                .map(|r| jain(&r.flows.iter().map(|f| f.goodput_bps).collect::<Vec<_>>()))
+                .collect();
+            rows.push(row("", "", "jain_index", jains));
+            for name in self.flow_names() {
+                let flows: Vec<&FlowResult> = self
+                    .of(v)
+                    .filter_map(|r| r.flows.iter().find(|f| f.name == name))
+                    .collect();
+                let g = flows.iter().map(|f| f.goodput_bps / 1e6).collect();
+                rows.push(row(&name, "", "goodput_mbps", g));
+                let l = flows.iter().map(|f| f.loss_rate * 100.0).collect();
+                rows.push(row(&name, "", "loss_pct", l));
+                let labels: Vec<String> = (flows.first())
+                    .map(|f| f.subflows.iter().map(|s| s.label.clone()).collect())
+                    .unwrap_or_default();
+                for lab in labels {
+                    let c = flows
+                        .iter()
+                        .filter_map(|f| f.subflows.iter().find(|s| s.label == lab))
+                        .map(|s| s.mean_cwnd / 1000.0)
+                        .collect();
+                    rows.push(row(&name, &lab, "mean_cwnd_kb", c));
+                }
+            }
+        }
+        rows
+    }
+
+    /// `compare.csv`: one row per variant, flow, subflow and metric.
+    pub fn csv(&self) -> String {
+        let mut s =
+            String::from("variant,flow,subflow,metric,n,mean,ci95_half,ci95_low,ci95_high\n");
+        for r in self.rows() {
+            let c = &r.cell;
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{},{},{},{},{}",
+                r.variant,
+                r.flow,
+                r.subflow,
+                r.metric,
+                c.n,
+                c.mean,
+                c.half,
+                c.mean - c.half,
+                c.mean + c.half
+            );
+        }
+        s
+    }
+
+    /// The text table printed by `mpsim compare`.
+    pub fn text(&self) -> String {
+        let seeds = self.seeds.len();
+        let mut s = format!(
+            "{}: {} variants x {seeds} seeds; mean ± 95% CI half-width (Student t, df = {})\n\n",
+            self.scenario,
+            self.variants.len(),
+            seeds.saturating_sub(1)
+        );
+        let _ = writeln!(
+            s,
+            "{:<16} {:<10} {:>18} {:>14}",
+            "variant", "flow", "goodput Mbit/s", "loss %"
+        );
+        let rows = self.rows();
+        let pm = |c: &Cell, p: usize| {
+            if c.half.is_finite() {
+                format!("{:.p$} ± {:.p$}", c.mean, c.half)
+            } else {
+                format!("{:.p$}", c.mean)
+            }
+        };
+        for v in &self.variants {
+            let mine: Vec<&Row> = rows.iter().filter(|r| &r.variant == v).collect();
+            for name in self.flow_names() {
+                let get = |m| mine.iter().find(|r| r.flow == name && r.metric == m);
+                let (Some(g), Some(l)) = (get("goodput_mbps"), get("loss_pct")) else {
+                    continue;
+                };
+                let _ = writeln!(
+                    s,
+                    "{:<16} {:<10} {:>18} {:>14}",
+                    v,
+                    name,
+                    pm(&g.cell, 2),
+                    pm(&l.cell, 3)
+                );
+            }
+            if let Some(j) = mine.iter().find(|r| r.metric == "jain_index") {
+                let _ = writeln!(s, "{:<16} {:<10} {:>18}", v, "Jain", pm(&j.cell, 4));
+            }
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<16} {:<10} {:<10} {:>18}",
+            "variant", "flow", "subflow", "mean cwnd KB"
+        );
+        for r in rows.iter().filter(|r| r.metric == "mean_cwnd_kb") {
+            let sub = if r.subflow.is_empty() {
+                "(all)"
+            } else {
+                &r.subflow
+            };
+            let _ = writeln!(
+                s,
+                "{:<16} {:<10} {:<10} {:>18}",
+                r.variant,
+                r.flow,
+                sub,
+                pm(&r.cell, 1)
+            );
+        }
+        s
+    }
+
+    /// Draws `goodput` (grouped bars per flow, one bar per variant, 95% whiskers) and one
+    /// `cwnd-<variant>` line chart per variant (MPTCP subflows, first seed) into `dir`.
+    pub fn plots(&self, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, String> {
+        let names = self.flow_names();
+        let bars: Vec<BarSet> = (self.variants.iter().enumerate())
+            .map(|(v, label)| BarSet {
+                label: label.clone(),
+                values: names
+                    .iter()
+                    .map(|n| {
+                        let xs: Vec<f64> = self.goodputs(v, n).iter().map(|g| g / 1e6).collect();
+                        let c = aggregate(&xs);
+                        (c.mean, c.mean - c.half, c.mean + c.half)
+                    })
+                    .collect(),
+            })
+            .collect();
+        let title = format!(
+            "{}: goodput per flow ({} seeds)",
+            self.scenario,
+            self.seeds.len()
+        );
+        let mut out = plots::grouped_bars(
+            &dir.join("goodput"),
+            &title,
+            "goodput (Mbit/s)",
+            &names,
+            &bars,
+            formats,
+        )
+        .map_err(|e| e.to_string())?;
+        for (v, label) in self.variants.iter().enumerate() {
+            let Some(run) = self.of(v).next() else {
+                continue;
+            };
+            let series: Vec<Series> = (run.flows.iter())
+                .filter(|f| f.transport == "mptcp")
+                .flat_map(|f| {
+                    f.subflows.iter().filter(|s| !s.label.is_empty()).map(|s| {
+                        let pts = s.series.iter().map(|&(t, w)| (t, w / 1000.0)).collect();
+                        Series::new(format!("{} {}", f.name, s.label), pts)
+                    })
+                })
+                .collect();
+            let title = format!(
+                "{}: {label} — cwnd per subflow (seed {})",
+                self.scenario, run.seed
+            );
+            let chart = LineChart {
+                title: &title,
+                x_label: "time (s)",
+                y_label: "cwnd (KB)",
+                series: &series,
+                markers: &[],
+            };
+            let stem = dir.join(format!("cwnd-{}", crate::batch::sweep::slug(label)));
+            out.extend(plots::line_chart(&stem, &chart, formats).map_err(|e| e.to_string())?);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jain_index() {
+        assert_eq!(jain(&[5.0, 5.0, 5.0]), 1.0);
+        assert_eq!(jain(&[1.0, 0.0]), 0.5);
+        assert!((jain(&[1.0, 3.0]) - 16.0 / 20.0).abs() < 1e-12);
+        assert!(jain(&[0.0, 0.0]).is_nan());
+    }
+}

@@ -1,0 +1,125 @@
+//! The `compare` subcommand of the `mpsim` binary: arguments, progress, the results
+//! directory (written under a temporary name and renamed: whole or not at all).
+
+use scenarios::batch::table::write_atomic;
+use scenarios::compare::{cc_variant, mptcp_flows, run_compare};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// `mpsim compare`.
+pub(crate) fn compare(
+    file: &Path,
+    cc: &[String],
+    seeds: u64,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    plots: bool,
+) -> ExitCode {
+    if seeds == 0 || jobs == Some(0) {
+        eprintln!("error: --seeds and --jobs must be at least 1");
+        return ExitCode::from(2);
+    }
+    let plan = match scenarios::load(file, None) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let flows = mptcp_flows(&plan.scenario);
+    if flows.is_empty() {
+        eprintln!(
+            "error: {}: no MPTCP flow to compare controllers on",
+            file.display()
+        );
+        return ExitCode::from(2);
+    }
+    let variants = match cc
+        .iter()
+        .map(|c| cc_variant(c, &flows))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: --cc: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let seeds: Vec<u64> = (1..=seeds).collect();
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let out = out.unwrap_or_else(|| Path::new("results").join(format!("{}-compare", plan.name)));
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = indicatif::ProgressBar::new((variants.len() * seeds.len()) as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "compare [{bar:40}] {pos}/{len} runs ({elapsed}, eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b
+    });
+    let started = std::time::Instant::now();
+    let res = run_compare(file, &variants, &seeds, jobs, |n, _| {
+        if let Some(b) = &bar {
+            b.set_position(n as u64);
+        }
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let cmp = match res {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let text = cmp.text();
+    print!("{text}");
+    match write_dir(&out, &cmp, &text, plots) {
+        Ok(()) => {
+            eprintln!(
+                "{} runs in {:.1} s wall; results in {}",
+                cmp.runs.len(),
+                started.elapsed().as_secs_f64(),
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn write_dir(
+    out: &Path,
+    cmp: &scenarios::compare::Comparison,
+    text: &str,
+    plots: bool,
+) -> Result<(), String> {
+    let name = out
+        .file_name()
+        .map_or_else(|| "compare".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let res = (|| {
+        write_atomic(&tmp.join("compare.csv"), cmp.csv().as_bytes()).map_err(|e| e.to_string())?;
+        write_atomic(&tmp.join("table.txt"), text.as_bytes()).map_err(|e| e.to_string())?;
+        if plots {
+            cmp.plots(&tmp, &[plots::Format::Png, plots::Format::Svg])?;
+        }
+        if out.exists() {
+            std::fs::remove_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+        }
+        std::fs::rename(&tmp, out).map_err(|e| format!("{}: {e}", out.display()))
+    })();
+    if res.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    res
+}
