@@ -181,6 +181,11 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         },
         scheduler: match m.scheduler {
             SchedulerName::MinRtt => SchedulerKind::MinRtt,
+            SchedulerName::RoundRobin => SchedulerKind::RoundRobin,
+            SchedulerName::Redundant => SchedulerKind::Redundant,
+            SchedulerName::Blest => SchedulerKind::Blest,
+            SchedulerName::Ecf => SchedulerKind::Ecf,
+            SchedulerName::Upstream => SchedulerKind::Upstream,
         },
         path_manager: match m.path_manager {
             PathManagerSpec::FullMesh { max_subflows } => {
@@ -191,6 +196,7 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         snd_buf: clamp_u32(m.snd_buf.0),
         subflow_fail_rtos: m.fail_after_rtos,
         checksum: m.checksum,
+        opportunistic_retransmission: m.opportunistic_retransmission,
     }
 }
 

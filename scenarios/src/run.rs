@@ -138,6 +138,12 @@ fn summarize(plan: &Plan, sim: &Sim, probes: &[FlowProbe], log: Option<&Delivery
                 rto_timeouts: 0,
                 mean_srtt_ms: (p.srtt_n > 0).then(|| p.srtt_sum_ms / p.srtt_n as f64),
                 reinjected_bytes: None,
+                scheduler: None,
+                redundant_bytes: None,
+                wasted_bytes: None,
+                opportunistic_retransmissions: None,
+                hol_delay_ms: None,
+                max_ooo_bytes: p.max_ooo_bytes,
                 subflows: Vec::new(),
                 phases: log.map_or_else(Vec::new, |l| phases(plan, l, i)),
             };
@@ -181,6 +187,23 @@ fn fill_transport(plan: &Plan, sim: &Sim, i: usize, s: &mut FlowSummary) {
             };
             s.bytes_sent = st.data_bytes_sent;
             s.reinjected_bytes = Some(st.reinjected_bytes);
+            s.scheduler = Some(m.scheduler.cli_name().into());
+            s.redundant_bytes = Some(st.redundant_bytes);
+            s.opportunistic_retransmissions = Some(st.opportunistic_retransmissions);
+            if let Some(r) = sim
+                .host(HostId(f.dst.host as u32))
+                .mptcp_stats(FlowId(i as u32))
+            {
+                let ms = |d: sim_core::Duration| d.as_nanos() as f64 / 1e6;
+                s.wasted_bytes = Some(r.duplicate_bytes);
+                s.hol_delay_ms = Some(crate::summary::HolDelayMs {
+                    samples: r.hol.samples,
+                    mean: ms(r.hol.mean),
+                    p50: ms(r.hol.p50),
+                    p99: ms(r.hol.p99),
+                    max: ms(r.hol.max),
+                });
+            }
             for sf in &st.subflows {
                 let t = &sf.tcp;
                 s.bytes_retransmitted += t.bytes_retransmitted;

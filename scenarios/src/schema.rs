@@ -254,6 +254,64 @@ pub enum SchedulerName {
     /// Lowest smoothed RTT with congestion-window space (Linux out-of-tree default).
     #[default]
     MinRtt,
+    /// One segment per subflow in turn, filling every window (`mptcp_rr.c`).
+    RoundRobin,
+    /// Every segment on every usable subflow (`mptcp_redundant.c`).
+    Redundant,
+    /// BLEST (Ferlin et al., IFIP Networking 2016): skip a slow subflow when the fast
+    /// one's window opens before the slow one's segment would leave the receive buffer.
+    Blest,
+    /// ECF (Lim et al., CoNEXT 2017): wait for the fast subflow when it would finish first.
+    Ecf,
+    /// The upstream Linux default (lowest linger time, 64 kB bursts).
+    Upstream,
+}
+
+impl SchedulerName {
+    /// Every scheduler, in a stable order (e.g. the rows of a comparison).
+    pub const ALL: [SchedulerName; 6] = [
+        SchedulerName::MinRtt,
+        SchedulerName::RoundRobin,
+        SchedulerName::Redundant,
+        SchedulerName::Blest,
+        SchedulerName::Ecf,
+        SchedulerName::Upstream,
+    ];
+
+    /// The command-line name: `minrtt`, `roundrobin`, `redundant`, `blest`, `ecf`,
+    /// `upstream` (the RON name is the variant name).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            SchedulerName::MinRtt => "minrtt",
+            SchedulerName::RoundRobin => "roundrobin",
+            SchedulerName::Redundant => "redundant",
+            SchedulerName::Blest => "blest",
+            SchedulerName::Ecf => "ecf",
+            SchedulerName::Upstream => "upstream",
+        }
+    }
+}
+
+impl std::str::FromStr for SchedulerName {
+    type Err = String;
+
+    /// A [`SchedulerName::cli_name`] or RON variant name, case-insensitive.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let l = s.to_ascii_lowercase().replace(['-', '_'], "");
+        SchedulerName::ALL
+            .into_iter()
+            .find(|n| n.cli_name() == l)
+            .ok_or_else(|| {
+                let names: Vec<_> = SchedulerName::ALL.iter().map(|n| n.cli_name()).collect();
+                format!("unknown scheduler `{s}` (one of {})", names.join(", "))
+            })
+    }
+}
+
+impl std::fmt::Display for SchedulerName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.cli_name())
+    }
 }
 
 /// Path manager of an MPTCP connection.
@@ -287,6 +345,10 @@ pub struct MptcpSpec {
     pub cc: MptcpCcName,
     /// Packet scheduler.
     pub scheduler: SchedulerName,
+    /// Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012) with the
+    /// schedulers the Linux out-of-tree kernel pairs them with (`MinRtt`, `Blest`; ignored
+    /// with the others). Default off.
+    pub opportunistic_retransmission: bool,
     /// Path manager.
     pub path_manager: PathManagerSpec,
     /// Interfaces (`"host.iface"`) whose subflows are backups (used only when no other works).
@@ -308,6 +370,7 @@ impl Default for MptcpSpec {
         MptcpSpec {
             cc: MptcpCcName::Lia,
             scheduler: SchedulerName::MinRtt,
+            opportunistic_retransmission: false,
             path_manager: PathManagerSpec::default(),
             backup: Vec::new(),
             rcv_buf: Bytes(6 << 20),

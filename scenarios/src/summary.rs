@@ -40,12 +40,47 @@ pub struct FlowSummary {
     /// MPTCP: data-level bytes re-sent on another subflow after a subflow failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reinjected_bytes: Option<u64>,
+    /// MPTCP: the packet scheduler (`minrtt`, `blest`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<String>,
+    /// MPTCP: extra copies the redundant scheduler sent (bytes beyond each first copy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redundant_bytes: Option<u64>,
+    /// MPTCP: data bytes the receiver got again after it already had them (reinjected,
+    /// redundant or retransmitted copies that arrived late): wasted capacity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wasted_bytes: Option<u64>,
+    /// MPTCP: opportunistic retransmissions (their bytes count in `reinjected_bytes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opportunistic_retransmissions: Option<u64>,
+    /// MPTCP: head-of-line delay at the receiver per segment (arrival on a subflow to
+    /// in-order delivery), ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hol_delay_ms: Option<HolDelayMs>,
+    /// MPTCP: largest out-of-order queue at the receiver seen at the sampling instants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_ooo_bytes: Option<u64>,
     /// MPTCP: every subflow the connection had, in creation order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subflows: Vec<SubflowSummary>,
     /// Goodput between consecutive link events (only when the scenario has events).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<PhaseSummary>,
+}
+
+/// Head-of-line delay statistics (ms) of an MPTCP flow's receiver.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct HolDelayMs {
+    /// Segments measured (each that brought new data).
+    pub samples: u64,
+    /// Mean.
+    pub mean: f64,
+    /// Median (log-histogram bucket midpoint, within 6.25 %).
+    pub p50: f64,
+    /// 99th percentile (same resolution).
+    pub p99: f64,
+    /// Maximum.
+    pub max: f64,
 }
 
 /// One MPTCP subflow (as seen by the data sender).

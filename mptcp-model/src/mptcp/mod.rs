@@ -27,6 +27,7 @@
 //!   the data level never exceeds the receiver's buffer.
 
 mod conn;
+mod hol;
 mod input;
 pub mod pm;
 mod recv;
@@ -39,7 +40,9 @@ pub use conn::{MptcpConnection, SubflowRequest};
 pub use input::mptcp_reset;
 pub use pm::PathManagerKind;
 pub use sched::SchedulerKind;
-pub use stats::{FailReason, MptcpEvent, MptcpEventKind, MptcpStats, SubflowState, SubflowStats};
+pub use stats::{
+    FailReason, HolSummary, MptcpEvent, MptcpEventKind, MptcpStats, SubflowState, SubflowStats,
+};
 pub use subflow::DSS_DATA_LEN;
 
 use crate::cc::CcKind;
@@ -93,6 +96,10 @@ pub struct MptcpConfig {
     pub snd_buf: u32,
     /// Consecutive RTOs after which a subflow counts as (potentially) failed; 0 = never.
     pub subflow_fail_rtos: u32,
+    /// Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012) with the
+    /// schedulers the Linux out-of-tree kernel runs them with (minRTT, BLEST; see
+    /// [`SchedulerKind::opportunistic`]); off by default.
+    pub opportunistic_retransmission: bool,
     /// Carry the DSS checksum field (RFC 8684 §3.3.1; length only, the value is 0).
     pub checksum: bool,
 }
@@ -108,6 +115,7 @@ impl Default for MptcpConfig {
             rcv_buf: subflow.rcv_buf,
             snd_buf: subflow.snd_buf,
             subflow_fail_rtos: 1,
+            opportunistic_retransmission: false,
             checksum: false,
         }
     }

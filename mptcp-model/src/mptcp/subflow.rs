@@ -108,6 +108,11 @@ pub(crate) struct SubflowMp {
     pub(crate) add_addr: Option<AddAddrRepr>,
     /// Retransmit the join's third ACK then (RFC 8684 §3.2: until it is acknowledged).
     pub(crate) third_ack_rtx_at: Option<Instant>,
+    /// Lifetime extremes of the smoothed RTT (BLEST's `min_srtt` / `max_srtt`).
+    pub(crate) srtt_min: Option<sim_core::Duration>,
+    pub(crate) srtt_max: Option<sim_core::Duration>,
+    /// Last opportunistic penalisation decided from this subflow (`last_rbuf_opti`).
+    pub(crate) last_rbuf_opti: Option<Instant>,
 }
 
 impl SubflowMp {
@@ -125,6 +130,9 @@ impl SubflowMp {
             send_data_fin: false,
             add_addr: None,
             third_ack_rtx_at: None,
+            srtt_min: None,
+            srtt_max: None,
+            last_rbuf_opti: None,
         }
     }
 
