@@ -712,25 +712,46 @@ impl MptcpConnection {
         if self.remote_key.is_none() {
             return;
         }
+        let mut redundant = None;
         while let Some((start, avail, reinjection)) = self.snd.next_chunk() {
             let mss = self.fill_sched_views();
             let ctx = SchedCtx {
                 now,
                 seg_len: avail.min(mss),
                 reinjection,
-                unqueued: self.snd.app_end.saturating_sub(self.snd.nxt),
+                // ECF's k: written, not yet on a subflow, and within the peer's window
+                // (the kernel's meta write queue is bounded by a send buffer autotuned to
+                // the subflows' windows; a fixed multi-MB `snd_buf` would make k all of it).
+                unqueued: self
+                    .snd
+                    .app_end
+                    .min(self.snd.right_edge)
+                    .saturating_sub(self.snd.nxt),
                 peer_window: self.snd.peer_window,
                 opp_rtx: self.opp_rtx,
             };
             let accepted = match self.sched.pick(&ctx, &self.sched_views) {
                 Pick::Wait => 0,
                 Pick::One(i) => self.hand_out(now, i, start, avail),
-                Pick::Many(set) => self.hand_out_redundant(now, set, start, avail),
+                Pick::Many(set) => {
+                    redundant = Some(set);
+                    self.hand_out_redundant(now, set, (start, avail, reinjection))
+                }
             };
             if accepted == 0 {
                 break;
             }
             self.snd.commit(start, accepted, reinjection);
+        }
+        if let Some(set) = redundant {
+            self.redundant_copies(now, set);
+        } else if matches!(self.cfg.scheduler, super::SchedulerKind::Redundant) {
+            // No new data: the subflows may still owe copies.
+            self.fill_sched_views();
+            let ctx = SchedCtx::new(0);
+            if let Pick::Many(set) = self.sched.pick(&ctx, &self.sched_views) {
+                self.redundant_copies(now, set);
+            }
         }
         self.opportunistic(now);
     }
@@ -759,25 +780,47 @@ impl MptcpConnection {
         accepted
     }
 
-    /// The redundant scheduler's pick: the same bytes on every subflow of `set`.
-    fn hand_out_redundant(&mut self, now: Instant, set: u64, start: u64, avail: u64) -> u64 {
-        let members = || (0..self.subflows.len().min(64)).filter(move |i| set & (1 << i) != 0);
-        let len = members()
-            .map(|i| self.subflows[i].sock.data_payload(DSS_DATA_LEN))
-            .min()
-            .unwrap_or(0)
-            .min(avail);
-        let mut copies = 0;
+    fn has_space(&self, i: usize) -> bool {
+        let s = &self.subflows[i].sock;
+        s.unsent() == 0 && s.cwnd_room() > 0
+    }
+
+    /// The redundant scheduler's pick (`mptcp_redundant.c` with the fixes of
+    /// `multipath-tcp/mptcp#474/#478`): each subflow of `set` with window space first sends
+    /// copies of the data handed out before, from its own position (`red_nxt`, never below
+    /// DATA_UNA: data already acknowledged is skipped), then the first one with space takes
+    /// the new chunk. Returns the new bytes handed out.
+    fn hand_out_redundant(&mut self, now: Instant, set: u64, chunk: (u64, u64, bool)) -> u64 {
+        self.redundant_copies(now, set);
+        let (start, avail, reinjection) = chunk;
+        let n = self.subflows.len().min(64);
+        let Some(i) = (0..n).find(|&i| set & (1 << i) != 0 && self.has_space(i)) else {
+            return 0;
+        };
+        let len = self.hand_out(now, i, start, avail);
+        if !reinjection {
+            self.subflows[i].mp.red_nxt = start + len;
+        }
+        len
+    }
+
+    /// Copies of data already handed out, on the subflows of `set` that have space.
+    fn redundant_copies(&mut self, now: Instant, set: u64) {
         for i in (0..self.subflows.len().min(64)).filter(|i| set & (1 << i) != 0) {
-            if self.hand_out(now, i, start, len) == len && len > 0 {
-                copies += 1;
+            while self.has_space(i) {
+                let pos = self.subflows[i].mp.red_nxt.max(self.snd.una);
+                if pos >= self.snd.nxt {
+                    break;
+                }
+                let len = self.hand_out(now, i, pos, self.snd.nxt - pos);
+                if len == 0 {
+                    break;
+                }
+                self.subflows[i].mp.red_nxt = pos + len;
+                self.snd.redundant += len;
+                self.snd.sent += len;
             }
         }
-        if copies == 0 {
-            return 0;
-        }
-        self.snd.redundant += len * (copies - 1);
-        len
     }
 
     /// Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012 §4.2; the

@@ -113,6 +113,8 @@ pub(crate) struct SubflowMp {
     pub(crate) srtt_max: Option<sim_core::Duration>,
     /// Last opportunistic penalisation decided from this subflow (`last_rbuf_opti`).
     pub(crate) last_rbuf_opti: Option<Instant>,
+    /// Redundant scheduler: the data offset up to which this subflow sent its copy.
+    pub(crate) red_nxt: u64,
 }
 
 impl SubflowMp {
@@ -133,6 +135,7 @@ impl SubflowMp {
             srtt_min: None,
             srtt_max: None,
             last_rbuf_opti: None,
+            red_nxt: 0,
         }
     }
 

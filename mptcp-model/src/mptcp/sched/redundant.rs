@@ -3,12 +3,12 @@
 //! subflow; the receiver delivers each byte once and counts the copies.
 //!
 //! A decision returns the set of every usable subflow of the class in use (backups only
-//! when no non-backup is usable), or waits while none of them has window space: the
-//! fastest subflow with space paces the hand-out, the others queue their copy and send it
-//! when their window opens. Difference from the kernel, which keeps a per-subflow pointer
-//! into the meta send queue and skips segments already data-acknowledged when a slow
-//! subflow gets to them: here a copy, once queued on a subflow, is sent even if the
-//! DATA_ACK overtook it (it then counts as wasted at the receiver).
+//! when no non-backup is usable), or waits while none of them has window space. The
+//! connection then lets each subflow of the set with window space send, from its own
+//! position in the data sequence space, the copies it has not sent yet — skipping data
+//! already data-acknowledged (the fix of #474/#478) — and gives new data to the first one
+//! with space. A slow subflow therefore carries every byte that was not acknowledged
+//! before its turn came, and nothing queues on it beyond its window.
 
 use super::{backup_class, Pick, SchedCtx, SchedView, Scheduler};
 
