@@ -103,6 +103,17 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
             TransportSpec::Mptcp(m) => add_mptcp_flow(&mut hosts, plan, i, f, m),
         }
     }
+    for ev in &plan.events {
+        if let crate::schema::ActionSpec::SetBackup(backup) = ev.action {
+            let l = &plan.links[ev.link];
+            for end in [l.a, l.b] {
+                if let End::Iface { host, iface } = end {
+                    let addr = plan.hosts[host].ifaces[iface].1;
+                    hosts[host].schedule_backup(ev.at, addr, backup);
+                }
+            }
+        }
+    }
     let mut sim = Simulator::new(network, hosts, plan.seed).map_err(|e| e.to_string())?;
     for ev in &plan.events {
         let (f, b) = link_ids(ev.link);

@@ -264,6 +264,7 @@ pub fn action_text(a: &ActionSpec) -> String {
         ActionSpec::SetDelay(d) => format!("delay {d}"),
         ActionSpec::SetLoss(_) => "loss".into(),
         ActionSpec::SetQueue(_) => "queue".into(),
+        ActionSpec::SetBackup(b) => format!("backup {b}"),
     }
 }
 

@@ -531,6 +531,10 @@ pub enum ActionSpec {
     SetLoss(LossSpec),
     /// New queue limit.
     SetQueue(QueueSpec),
+    /// Not a change of the link: the host interface(s) at its ends become backup paths
+    /// (`true`) or regular ones (`false`) for MPTCP; the host tells its peers with MP_PRIO
+    /// (RFC 8684 §3.3.8). `direction` is ignored.
+    SetBackup(bool),
 }
 
 /// Image formats for plots.

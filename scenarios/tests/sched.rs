@@ -127,3 +127,67 @@ fn redundant_sends_every_byte_on_every_subflow_and_delivers_it_once() {
     assert_eq!(f.redundant_bytes, Some(0));
     assert_eq!(f.bytes_sent, 5_000_000);
 }
+
+/// Bytes per second the data sender put on subflow `label` in `[from, to)` s, from the
+/// `throughput_bps` rows of `timeseries.csv`.
+fn label_bytes(ts: &str, label: &str, from: f64, to: f64) -> f64 {
+    ts.lines()
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c.len() == 6 && c[3] == label && c[4] == "throughput_bps").then_some(c)
+        })
+        .filter_map(|c| Some((c[0].parse::<f64>().ok()?, c[5].parse::<f64>().ok()?)))
+        .filter(|(t, _)| *t > from && *t <= to)
+        .map(|(_, bps)| bps * 0.1 / 8.0)
+        .sum()
+}
+
+#[test]
+fn mp_prio_backup_idles_until_the_last_regular_subflow_fails() {
+    // A download (the server sends): at 2 s the client marks interface b a backup, which
+    // the server learns from MP_PRIO; at 6 s interface a fails.
+    let t = TWO_EQUAL_PATHS
+        .replace("SCHED", "MinRtt")
+        .replace(
+            "from: \"c.a\", to: \"s\",",
+            "from: \"s\", to: \"c.a\", opener: Receiver,",
+        )
+        .replace("app: Bulk(bytes: \"5MB\")", "app: Bulk()")
+        .replace("duration: \"20s\"", "duration: \"10s\"")
+        .replace(
+            "EVENTS",
+            r#"events: [
+        Event(at: "2s", link: "b", action: SetBackup(true)),
+        Event(at: "6s", link: "a", action: Down),
+    ],"#,
+        )
+        .replace(
+            "output: Output(timeseries: false, plots: false)",
+            "output: Output(sample_interval: \"100ms\", plots: false)",
+        );
+    let out = run_text(&t, None);
+    let f = &out.summary.flows[0];
+    let b = f
+        .subflows
+        .iter()
+        .find(|s| s.label == "b")
+        .expect("subflow b");
+    assert!(
+        b.backup,
+        "the sender learnt the backup flag from MP_PRIO: {b:?}"
+    );
+    let ts = &out.timeseries;
+    assert!(
+        label_bytes(ts, "b", 0.5, 2.0) > 500_000.0,
+        "b carries data before"
+    );
+    // Within an RTT of the MP_PRIO the sender stops using b; nothing while a works.
+    assert_eq!(label_bytes(ts, "b", 2.2, 6.0), 0.0);
+    assert!(label_bytes(ts, "a", 2.2, 6.0) > 5_000_000.0);
+    // a fails at 6 s: b carries the data within one RTO (min RTO 200 ms, sampled at 100 ms).
+    assert!(
+        label_bytes(ts, "b", 6.0, 6.3) > 100_000.0,
+        "backup takes over"
+    );
+    assert!(f.bytes_delivered > 15_000_000);
+}

@@ -404,6 +404,43 @@ impl MptcpConnection {
         }
     }
 
+    /// Local interface `addr` becomes a backup (`backup`) or a regular path: its subflows
+    /// change class at once here and tell the peer with MP_PRIO on their next ACK (RFC 8684
+    /// §3.3.8; sent once, on a pure ACK, as Linux does); subflows opened later from it
+    /// join with the new flag.
+    pub fn set_backup(&mut self, now: Instant, addr: Addr, backup: bool) {
+        let Some(li) = self.locals.iter().position(|l| l.addr == addr) else {
+            return;
+        };
+        self.locals[li].backup = backup;
+        for i in 0..self.subflows.len() {
+            let sf = &mut self.subflows[i];
+            if sf.mp.local != li || sf.mp.dead || sf.mp.backup == backup {
+                continue;
+            }
+            sf.mp.backup = backup;
+            sf.mp.send_prio = Some(backup);
+            sf.sock.request_ack();
+            self.event(
+                now,
+                Some(i as u32),
+                MptcpEventKind::PriorityChanged { backup },
+            );
+        }
+    }
+
+    /// The peer sent MP_PRIO on subflow `i`.
+    pub(crate) fn on_prio(&mut self, now: Instant, i: usize, backup: bool) {
+        if self.subflows[i].mp.backup != backup {
+            self.subflows[i].mp.backup = backup;
+            self.event(
+                now,
+                Some(i as u32),
+                MptcpEventKind::PriorityChanged { backup },
+            );
+        }
+    }
+
     /// Abandons subflow `i` for good (state `state`) and reinjects its data.
     pub(crate) fn kill(&mut self, _now: Instant, i: usize, state: SubflowState) {
         let sf = &mut self.subflows[i];

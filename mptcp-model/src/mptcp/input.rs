@@ -274,6 +274,7 @@ impl MptcpConnection {
                     }
                 }
                 MptcpOption::AddAddr(a) => self.on_add_addr(now, i, a),
+                MptcpOption::Prio(p) => self.on_prio(now, i, p.backup),
                 _ => {}
             }
         }

@@ -56,6 +56,12 @@ pub enum MptcpEventKind {
     SubflowRefused,
     /// A subflow closed (normally, or reset by the peer).
     SubflowClosed,
+    /// The subflow became a backup or a regular path (our interface changed, or the peer's
+    /// MP_PRIO).
+    PriorityChanged {
+        /// The new backup flag.
+        backup: bool,
+    },
     /// A remote address was learnt from a verified ADD_ADDR.
     AddressLearned(Addr),
     /// Our DATA_FIN was acknowledged and the peer's received: the connection is complete.
