@@ -1,4 +1,4 @@
-//! The one criterion harness of mpsim: engine, and whole runs.
+//! The one criterion harness of mpsim: engine, whole runs, scheduler decisions.
 
 // criterion_group! generates undocumented public functions.
 #![allow(missing_docs)]
@@ -7,6 +7,7 @@ use criterion::{criterion_group, criterion_main};
 
 mod engine;
 mod runs;
+mod sched;
 
-criterion_group!(all, engine::benches, runs::benches);
+criterion_group!(all, engine::benches, runs::benches, sched::benches);
 criterion_main!(all);

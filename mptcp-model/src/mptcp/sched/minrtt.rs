@@ -11,7 +11,7 @@
 //! RTT estimate yet is ranked after every measured one (in practice every established
 //! subflow has one, from its handshake).
 
-use super::{backup_class, Pick, SchedCtx, SchedView, Scheduler};
+use super::{Pick, SchedCtx, SchedView, Scheduler};
 
 /// The minRTT scheduler (stateless).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -19,13 +19,30 @@ pub struct MinRtt;
 
 /// The minRTT choice as an index (shared with BLEST and ECF, which start from it).
 pub fn min_rtt(subflows: &[SchedView]) -> Option<usize> {
-    let want_backup = backup_class(subflows);
-    subflows
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.usable && s.has_space && s.backup == want_backup)
-        .min_by_key(|(i, s)| (s.srtt.is_none(), s.srtt, *i))
-        .map(|(i, _)| i)
+    lowest_rtt(subflows, true)
+}
+
+/// One pass over `subflows`: the lowest smoothed RTT among the usable subflows (with window
+/// space when `need_space`), non-backups if any non-backup is usable, else backups;
+/// unmeasured subflows last, ties to the lowest index.
+pub(crate) fn lowest_rtt(subflows: &[SchedView], need_space: bool) -> Option<usize> {
+    let mut best: [Option<(u64, usize)>; 2] = [None, None];
+    let mut active = false;
+    for (i, s) in subflows.iter().enumerate() {
+        if !s.usable {
+            continue;
+        }
+        active |= !s.backup;
+        if need_space && !s.has_space {
+            continue;
+        }
+        let key = s.srtt.map_or(u64::MAX, |d| d.as_nanos());
+        let slot = &mut best[usize::from(s.backup)];
+        if slot.is_none_or(|(k, _)| key < k) {
+            *slot = Some((key, i));
+        }
+    }
+    best[usize::from(!active)].map(|(_, i)| i)
 }
 
 impl Scheduler for MinRtt {

@@ -156,13 +156,7 @@ pub fn backup_class(subflows: &[SchedView]) -> bool {
 /// space (the "best" subflow BLEST and ECF compare against); unmeasured ones last, ties to
 /// the lowest index.
 pub fn fastest(subflows: &[SchedView]) -> Option<usize> {
-    let bk = backup_class(subflows);
-    subflows
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.usable && s.backup == bk)
-        .min_by_key(|(i, s)| (s.srtt.is_none(), s.srtt, *i))
-        .map(|(i, _)| i)
+    minrtt::lowest_rtt(subflows, false)
 }
 
 /// Which scheduler a connection uses.
