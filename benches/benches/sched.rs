@@ -40,6 +40,7 @@ pub(crate) fn views(n: usize) -> Vec<SchedView> {
                 queued: 0,
                 mss: 1_400,
                 rtos: 0,
+                path: k,
             }
         })
         .collect()

@@ -2,7 +2,8 @@
 //! the flows' endpoints and the scheduled link events.
 
 use crate::schema::{
-    CcName, MptcpCcName, MptcpSpec, Opener, PathManagerSpec, SchedulerName, TcpSpec, TransportSpec,
+    CcName, MptcpCcName, MptcpSpec, Opener, PathManagerSpec, SchedulerName, ServiceMode, TcpSpec,
+    TransportSpec,
 };
 use crate::validate::{End, FlowEnd, Plan, PlanFlow};
 use mptcp_model::app::BulkSender;
@@ -183,7 +184,7 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         min_rto: s.min_rto.0,
         ..TcpConfig::default()
     };
-    MptcpConfig {
+    let mut cfg = MptcpConfig {
         subflow,
         cc: match m.cc {
             MptcpCcName::Lia => MptcpCcKind::Lia,
@@ -202,12 +203,46 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
             PathManagerSpec::FullMesh { max_subflows } => {
                 PathManagerKind::FullMesh { max_subflows }
             }
+            PathManagerSpec::NDiffPorts { subflows } => PathManagerKind::NDiffPorts { subflows },
         },
         rcv_buf: clamp_u32(m.rcv_buf.0),
         snd_buf: clamp_u32(m.snd_buf.0),
         subflow_fail_rtos: m.fail_after_rtos,
         checksum: m.checksum,
         opportunistic_retransmission: m.opportunistic_retransmission,
+        degraded: None,
+    };
+    if let Some(mode) = m.mode {
+        apply_mode(&mut cfg, mode);
+    }
+    cfg
+}
+
+/// A service mode's scheduler and degradation rule (its backups are set per interface in
+/// [`add_mptcp_flow`]).
+fn apply_mode(cfg: &mut MptcpConfig, mode: ServiceMode) {
+    let degraded = |rtt: crate::units::Time, loss: crate::units::Percent| {
+        Some(mptcp_model::mptcp::Degraded {
+            rtt: rtt.0,
+            loss_permille: (loss.0 * 1000.0).round() as u64,
+        })
+    };
+    cfg.scheduler = SchedulerKind::MinRtt;
+    match mode {
+        ServiceMode::Handover {
+            degraded_rtt,
+            degraded_loss,
+        }
+        | ServiceMode::Interactive {
+            degraded_rtt,
+            degraded_loss,
+        } => cfg.degraded = degraded(degraded_rtt, degraded_loss),
+        ServiceMode::Aggregate | ServiceMode::ActiveStandby => {}
+        ServiceMode::SmallestDelay => cfg.scheduler = SchedulerKind::SmallestDelay,
+        ServiceMode::LoadBalancing { first_percent } => {
+            cfg.scheduler = SchedulerKind::LoadBalancing { first_percent }
+        }
+        ServiceMode::PriorityBased => cfg.scheduler = SchedulerKind::Priority,
     }
 }
 
@@ -226,7 +261,8 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
     let locals = order
         .map(|k| LocalAddr {
             addr: ifaces[k].1,
-            backup: f.backup.contains(&(open.host, k)),
+            backup: f.backup.contains(&(open.host, k))
+                || (m.mode.is_some_and(|md| md.cellular_backup()) && k != open.iface),
         })
         .collect();
     let remote = SocketAddr {

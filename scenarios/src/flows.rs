@@ -83,8 +83,10 @@ pub(crate) fn resolve_flows(
         }
         let mut backup = Vec::new();
         if let TransportSpec::Mptcp(m) = &fl.transport {
-            if let crate::schema::PathManagerSpec::FullMesh { max_subflows: 0 } = m.path_manager {
-                let msg = "max_subflows must be at least 1".into();
+            if let crate::schema::PathManagerSpec::FullMesh { max_subflows: 0 }
+            | crate::schema::PathManagerSpec::NDiffPorts { subflows: 0 } = m.path_manager
+            {
+                let msg = "the subflow limit must be at least 1".into();
                 return Err(r.at("flows", f("transport.path_manager"), "", msg));
             }
             if m.fail_after_rtos == 0 {

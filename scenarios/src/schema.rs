@@ -314,6 +314,77 @@ impl std::fmt::Display for SchedulerName {
     }
 }
 
+/// A ready-made service mode: a combination of path manager, scheduler and backup rules.
+/// It overrides `scheduler` and adds its backups to `backup`. "Cellular" is every
+/// interface of the opening host but the one the connection is opened on ("Wi-Fi").
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+pub enum ServiceMode {
+    /// Apple handover: Wi-Fi carries everything; cellular subflows are backups, used when
+    /// Wi-Fi fails or is degraded (smoothed RTT above `degraded_rtt`, default 150 ms, or
+    /// lifetime retransmission rate above `degraded_loss`, default 5 %). minRTT.
+    Handover {
+        /// RTT above which Wi-Fi counts as degraded.
+        #[serde(default = "default_handover_rtt")]
+        degraded_rtt: Time,
+        /// Retransmission rate above which Wi-Fi counts as degraded.
+        #[serde(default = "default_degraded_loss")]
+        degraded_loss: Percent,
+    },
+    /// Apple interactive: as handover with a latency-sensitive threshold (default 50 ms):
+    /// cellular joins as soon as Wi-Fi's RTT exceeds it. minRTT.
+    Interactive {
+        /// RTT above which Wi-Fi counts as degraded.
+        #[serde(default = "default_interactive_rtt")]
+        degraded_rtt: Time,
+        /// Retransmission rate above which Wi-Fi counts as degraded.
+        #[serde(default = "default_degraded_loss")]
+        degraded_loss: Percent,
+    },
+    /// Apple aggregate: every path at once, minRTT.
+    Aggregate,
+    /// ATSSS active-standby: cellular is a standby (backup) used only when Wi-Fi fails.
+    ActiveStandby,
+    /// ATSSS smallest delay: only the access with the smallest RTT, no overflow.
+    SmallestDelay,
+    /// ATSSS load-balancing: a fixed share of the bytes on the first access.
+    LoadBalancing {
+        /// Percent of the bytes on the interface the connection was opened on.
+        #[serde(default = "default_split")]
+        first_percent: u8,
+    },
+    /// ATSSS priority-based: the first access while its window has room, overflow to the
+    /// lower-priority access when it is full.
+    PriorityBased,
+}
+
+fn default_handover_rtt() -> Time {
+    Time(sim_core::Duration::from_millis(150))
+}
+
+fn default_interactive_rtt() -> Time {
+    Time(sim_core::Duration::from_millis(50))
+}
+
+fn default_degraded_loss() -> Percent {
+    Percent(0.05)
+}
+
+fn default_split() -> u8 {
+    50
+}
+
+impl ServiceMode {
+    /// Cellular (every interface but the opening one) is a backup in this mode.
+    pub fn cellular_backup(&self) -> bool {
+        matches!(
+            self,
+            ServiceMode::Handover { .. }
+                | ServiceMode::Interactive { .. }
+                | ServiceMode::ActiveStandby
+        )
+    }
+}
+
 /// Path manager of an MPTCP connection.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub enum PathManagerSpec {
@@ -323,6 +394,17 @@ pub enum PathManagerSpec {
         #[serde(default = "default_max_subflows")]
         max_subflows: u8,
     },
+    /// `subflows` subflows in all over the initial address pair, from different source
+    /// ports (out-of-tree `ndiffports`).
+    NDiffPorts {
+        /// Subflows in all, the initial one included.
+        #[serde(default = "default_ndiffports")]
+        subflows: u8,
+    },
+}
+
+fn default_ndiffports() -> u8 {
+    2
 }
 
 fn default_max_subflows() -> u8 {
@@ -349,6 +431,8 @@ pub struct MptcpSpec {
     /// schedulers the Linux out-of-tree kernel pairs them with (`MinRtt`, `Blest`; ignored
     /// with the others). Default off.
     pub opportunistic_retransmission: bool,
+    /// A service mode (overrides `scheduler`, adds backups); `None`: the fields as given.
+    pub mode: Option<ServiceMode>,
     /// Path manager.
     pub path_manager: PathManagerSpec,
     /// Interfaces (`"host.iface"`) whose subflows are backups (used only when no other works).
@@ -371,6 +455,7 @@ impl Default for MptcpSpec {
             cc: MptcpCcName::Lia,
             scheduler: SchedulerName::MinRtt,
             opportunistic_retransmission: false,
+            mode: None,
             path_manager: PathManagerSpec::default(),
             backup: Vec::new(),
             rcv_buf: Bytes(6 << 20),

@@ -191,3 +191,85 @@ fn mp_prio_backup_idles_until_the_last_regular_subflow_fails() {
     );
     assert!(f.bytes_delivered > 15_000_000);
 }
+
+/// `sched/handover-modes.ron` under `mode`: MB sent on (Wi-Fi, LTE) in `[from, to)` s.
+fn mode_bytes(mode: &str) -> impl Fn(f64, f64) -> (f64, f64) {
+    let t = text("sched/handover-modes.ron")
+        .replace("mode: Some(Handover())", &format!("mode: Some({mode})"))
+        .replace(
+            "output: Output(sample_interval: \"100ms\")",
+            "output: Output(sample_interval: \"100ms\", plots: false)",
+        );
+    let ts = run_text(&t, None).timeseries;
+    move |a, z| {
+        (
+            label_bytes(&ts, "wifi", a, z) / 1e6,
+            label_bytes(&ts, "lte", a, z) / 1e6,
+        )
+    }
+}
+
+#[test]
+fn service_modes_behave_as_defined() {
+    // Phases: 0-4 s both fine, 4-8 s Wi-Fi degraded (RTT > 300 ms), 8-12 s Wi-Fi down.
+    let h = mode_bytes("Handover()");
+    assert_eq!(
+        h(0.0, 4.0).1,
+        0.0,
+        "handover: nothing on LTE before Wi-Fi degrades"
+    );
+    assert!(h(0.0, 4.0).0 > 8.0);
+    assert!(
+        h(4.5, 8.0).1 > 3.0,
+        "degraded Wi-Fi: LTE used {:?}",
+        h(4.5, 8.0)
+    );
+    assert!(h(8.5, 12.0).1 > 3.0, "Wi-Fi down: LTE carries the data");
+    let s = mode_bytes("ActiveStandby");
+    assert_eq!(
+        s(0.0, 8.0).1,
+        0.0,
+        "active-standby: LTE idle until Wi-Fi fails"
+    );
+    assert!(s(8.5, 12.0).1 > 3.0);
+    let a = mode_bytes("Aggregate");
+    assert!(
+        a(0.0, 4.0).1 > 3.0 && a(0.0, 4.0).0 > 8.0,
+        "aggregate: both"
+    );
+    let d = mode_bytes("SmallestDelay");
+    assert_eq!(
+        d(0.0, 4.0).1,
+        0.0,
+        "smallest delay: Wi-Fi only while it is faster"
+    );
+    let (w, l) = d(4.5, 8.0);
+    assert!(
+        w < 0.05 && l > 3.0,
+        "smallest delay: LTE only once Wi-Fi is slower ({w}, {l})"
+    );
+    let lb = mode_bytes("LoadBalancing(first_percent: 80)");
+    let (w, l) = lb(0.0, 4.0);
+    let share = w / (w + l);
+    assert!((share - 0.8).abs() < 0.03, "load-balancing 80 %: {share}");
+    let p = mode_bytes("PriorityBased");
+    let (w, l) = p(0.0, 4.0);
+    assert!(
+        w > 8.0 && l > 0.0,
+        "priority: Wi-Fi full, overflow on LTE ({w}, {l})"
+    );
+}
+
+#[test]
+fn ndiffports_opens_n_subflows_over_one_address_pair() {
+    let t = TWO_EQUAL_PATHS
+        .replace("SCHED", "MinRtt, path_manager: NDiffPorts(subflows: 3)")
+        .replace("EVENTS", "");
+    let f = run_text(&t, None).summary.flows[0].clone();
+    assert_eq!(f.subflows.len(), 3, "{:?}", f.subflows);
+    assert!(f.subflows.iter().all(|s| s.label == "a"));
+    let ports: std::collections::BTreeSet<_> = f.subflows.iter().map(|s| &s.local).collect();
+    assert_eq!(ports.len(), 3, "distinct source ports");
+    assert!(f.subflows.iter().all(|s| s.data_bytes_sent > 0));
+    assert_eq!(f.bytes_delivered, 5_000_000);
+}

@@ -713,6 +713,8 @@ impl MptcpConnection {
     fn fill_sched_views(&mut self) -> u64 {
         self.sched_views.clear();
         let mut mss = 0;
+        let initiator = self.initiator;
+        let degraded = self.cfg.degraded;
         for s in &mut self.subflows {
             let usable = Self::usable(s);
             let srtt = s.sock.srtt();
@@ -727,7 +729,8 @@ impl MptcpConnection {
             }
             self.sched_views.push(SchedView {
                 usable,
-                backup: s.mp.backup,
+                backup: s.mp.backup
+                    || degraded.is_some_and(|d| d.applies(srtt, s.sock.retransmit_permille())),
                 has_space: s.sock.unsent() == 0 && s.sock.cwnd_room() > 0,
                 srtt,
                 rttvar: s.sock.rttvar(),
@@ -739,6 +742,7 @@ impl MptcpConnection {
                 queued: s.sock.unsent(),
                 mss: payload,
                 rtos: s.sock.consecutive_rtos(),
+                path: if initiator { s.mp.local } else { s.mp.remote },
             });
         }
         mss

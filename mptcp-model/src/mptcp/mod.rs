@@ -47,7 +47,7 @@ pub use subflow::DSS_DATA_LEN;
 
 use crate::cc::CcKind;
 use crate::tcp::TcpConfig;
-use sim_core::Addr;
+use sim_core::{Addr, Duration};
 
 /// A local address an MPTCP initiator may use, with its backup flag (MP_JOIN `B` bit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +78,24 @@ impl MptcpCcKind {
     }
 }
 
+/// When a regular (non-backup) subflow counts as degraded: the scheduler then sees it as a
+/// backup, so that backups share the load with it (Apple's handover mode: cellular is used
+/// when Wi-Fi fails *or degrades*). Either threshold suffices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Degraded {
+    /// Smoothed RTT above this.
+    pub rtt: Duration,
+    /// Segments retransmitted per thousand sent (over the subflow's life) above this.
+    pub loss_permille: u64,
+}
+
+impl Degraded {
+    /// True if a subflow with `srtt` and `retransmit_permille` is degraded.
+    pub fn applies(&self, srtt: Option<Duration>, retransmit_permille: u64) -> bool {
+        srtt.is_some_and(|r| r > self.rtt) || retransmit_permille > self.loss_permille
+    }
+}
+
 /// Configuration of an MPTCP connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MptcpConfig {
@@ -100,6 +118,8 @@ pub struct MptcpConfig {
     /// schedulers the Linux out-of-tree kernel runs them with (minRTT, BLEST; see
     /// [`SchedulerKind::opportunistic`]); off by default.
     pub opportunistic_retransmission: bool,
+    /// Degraded regular subflows join the backup class (service modes); `None`: never.
+    pub degraded: Option<Degraded>,
     /// Carry the DSS checksum field (RFC 8684 §3.3.1; length only, the value is 0).
     pub checksum: bool,
 }
@@ -116,6 +136,7 @@ impl Default for MptcpConfig {
             snd_buf: subflow.snd_buf,
             subflow_fail_rtos: 1,
             opportunistic_retransmission: false,
+            degraded: None,
             checksum: false,
         }
     }

@@ -319,6 +319,20 @@ impl TcpSocket {
         self.rtt.srtt()
     }
 
+    /// Segments retransmitted per thousand sent, over the connection's life; 0 until
+    /// [`Self::RETRANSMIT_RATE_MIN_SEGMENTS`] were sent (the initial slow start's overshoot
+    /// alone would look like heavy loss).
+    pub fn retransmit_permille(&self) -> u64 {
+        let c = &self.counters;
+        if c.segments_sent < Self::RETRANSMIT_RATE_MIN_SEGMENTS {
+            return 0;
+        }
+        c.segments_retransmitted * 1000 / c.segments_sent
+    }
+
+    /// Segments sent before [`Self::retransmit_permille`] reports a rate.
+    pub const RETRANSMIT_RATE_MIN_SEGMENTS: u64 = 2000;
+
     /// The RTT variation (RFC 6298 `RTTVAR`).
     pub fn rttvar(&self) -> Duration {
         self.rtt.rttvar()

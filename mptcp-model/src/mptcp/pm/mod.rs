@@ -6,8 +6,10 @@
 //! One file per policy behind the closed enum [`AnyPathManager`].
 
 pub mod fullmesh;
+pub mod ndiffports;
 
 pub use fullmesh::FullMesh;
+pub use ndiffports::NDiffPorts;
 
 /// What a path manager sees of one local address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +61,11 @@ pub enum PathManagerKind {
         /// Most active subflows (Linux `max_subflows`-like; default 8).
         max_subflows: u8,
     },
+    /// `subflows` subflows in all over the initial address pair (different source ports).
+    NDiffPorts {
+        /// Subflows in all, the initial one included.
+        subflows: u8,
+    },
 }
 
 impl Default for PathManagerKind {
@@ -72,6 +79,8 @@ impl Default for PathManagerKind {
 pub enum AnyPathManager {
     /// Full mesh.
     FullMesh(FullMesh),
+    /// ndiffports.
+    NDiffPorts(NDiffPorts),
 }
 
 impl AnyPathManager {
@@ -81,6 +90,9 @@ impl AnyPathManager {
             PathManagerKind::FullMesh { max_subflows } => {
                 AnyPathManager::FullMesh(FullMesh { max_subflows })
             }
+            PathManagerKind::NDiffPorts { subflows } => {
+                AnyPathManager::NDiffPorts(NDiffPorts { subflows })
+            }
         }
     }
 }
@@ -89,6 +101,7 @@ impl PathManager for AnyPathManager {
     fn next_subflow(&mut self, view: &PmView<'_>) -> Option<(usize, usize)> {
         match self {
             AnyPathManager::FullMesh(p) => p.next_subflow(view),
+            AnyPathManager::NDiffPorts(p) => p.next_subflow(view),
         }
     }
 }

@@ -16,6 +16,7 @@
 //! | [`SchedulerKind::Blest`] | `blest.rs` | Ferlin et al., IFIP Networking 2016; `mptcp_blest.c` |
 //! | [`SchedulerKind::Ecf`] | `ecf.rs` | Lim et al., CoNEXT 2017; `mptcp_ecf.c` v0.96 |
 //! | [`SchedulerKind::Upstream`] | `upstream.rs` | Linux `net/mptcp/protocol.c` |
+//! | [`SchedulerKind::SmallestDelay`], [`SchedulerKind::Priority`], [`SchedulerKind::LoadBalancing`] | `atsss.rs` | 3GPP TS 23.501 §5.32.8 |
 //!
 //! Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012) act on the
 //! retransmission queue, not on a single decision; the connection runs them when
@@ -23,6 +24,7 @@
 //! configuration switch is on. Shared rule (ALGORITHMS.md b5): backup subflows are
 //! considered only when no non-backup subflow is usable.
 
+pub mod atsss;
 pub mod blest;
 pub mod ecf;
 pub mod minrtt;
@@ -30,6 +32,7 @@ pub mod redundant;
 pub mod roundrobin;
 pub mod upstream;
 
+pub use atsss::{LoadBalancing, Priority, SmallestDelay};
 pub use blest::Blest;
 pub use ecf::Ecf;
 pub use minrtt::MinRtt;
@@ -68,6 +71,10 @@ pub struct SchedView {
     pub mss: u64,
     /// Consecutive retransmission timeouts without progress.
     pub rtos: u32,
+    /// The access (interface) of the multihomed end it runs over: the local address index
+    /// at the initiator, the remote address index at the listener (0 = the interface the
+    /// connection was opened on). Used by the ATSSS steering schedulers.
+    pub path: usize,
 }
 
 impl SchedView {
@@ -175,17 +182,29 @@ pub enum SchedulerKind {
     Ecf,
     /// The upstream Linux default (lowest linger time, 64 kB bursts).
     Upstream,
+    /// ATSSS smallest delay: only the lowest-RTT access, no overflow.
+    SmallestDelay,
+    /// ATSSS priority-based: access 0 first, overflow to the next when its window is full.
+    Priority,
+    /// ATSSS load-balancing: `first_percent` % of the bytes on access 0.
+    LoadBalancing {
+        /// Share of access 0, percent.
+        first_percent: u8,
+    },
 }
 
 impl SchedulerKind {
     /// Every kind, in a stable order.
-    pub const ALL: [SchedulerKind; 6] = [
+    pub const ALL: [SchedulerKind; 9] = [
         SchedulerKind::MinRtt,
         SchedulerKind::RoundRobin,
         SchedulerKind::Redundant,
         SchedulerKind::Blest,
         SchedulerKind::Ecf,
         SchedulerKind::Upstream,
+        SchedulerKind::SmallestDelay,
+        SchedulerKind::Priority,
+        SchedulerKind::LoadBalancing { first_percent: 50 },
     ];
 
     /// The kernel runs opportunistic retransmission / penalisation with this scheduler
@@ -203,6 +222,9 @@ impl SchedulerKind {
             SchedulerKind::Blest => "blest",
             SchedulerKind::Ecf => "ecf",
             SchedulerKind::Upstream => "upstream",
+            SchedulerKind::SmallestDelay => "smallestdelay",
+            SchedulerKind::Priority => "priority",
+            SchedulerKind::LoadBalancing { .. } => "loadbalancing",
         }
     }
 }
@@ -222,6 +244,12 @@ pub enum AnyScheduler {
     Ecf(Ecf),
     /// Upstream Linux default.
     Upstream(Upstream),
+    /// ATSSS smallest delay.
+    SmallestDelay(SmallestDelay),
+    /// ATSSS priority-based.
+    Priority(Priority),
+    /// ATSSS load-balancing.
+    LoadBalancing(LoadBalancing),
 }
 
 impl AnyScheduler {
@@ -234,6 +262,11 @@ impl AnyScheduler {
             SchedulerKind::Blest => AnyScheduler::Blest(Blest::default()),
             SchedulerKind::Ecf => AnyScheduler::Ecf(Ecf::default()),
             SchedulerKind::Upstream => AnyScheduler::Upstream(Upstream::default()),
+            SchedulerKind::SmallestDelay => AnyScheduler::SmallestDelay(SmallestDelay),
+            SchedulerKind::Priority => AnyScheduler::Priority(Priority),
+            SchedulerKind::LoadBalancing { first_percent } => {
+                AnyScheduler::LoadBalancing(LoadBalancing::new(first_percent))
+            }
         }
     }
 }
@@ -247,6 +280,9 @@ macro_rules! dispatch {
             AnyScheduler::Blest($s) => $e,
             AnyScheduler::Ecf($s) => $e,
             AnyScheduler::Upstream($s) => $e,
+            AnyScheduler::SmallestDelay($s) => $e,
+            AnyScheduler::Priority($s) => $e,
+            AnyScheduler::LoadBalancing($s) => $e,
         }
     };
 }
@@ -284,6 +320,7 @@ pub(crate) mod testutil {
             queued: 0,
             mss: 1_400,
             rtos: 0,
+            path: 0,
         }
     }
 
