@@ -199,11 +199,22 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
             SchedulerName::Ecf => SchedulerKind::Ecf,
             SchedulerName::Upstream => SchedulerKind::Upstream,
         },
-        path_manager: match m.path_manager {
-            PathManagerSpec::FullMesh { max_subflows } => {
+        path_manager: match &m.path_manager {
+            &PathManagerSpec::FullMesh { max_subflows } => {
                 PathManagerKind::FullMesh { max_subflows }
             }
-            PathManagerSpec::NDiffPorts { subflows } => PathManagerKind::NDiffPorts { subflows },
+            &PathManagerSpec::NDiffPorts { subflows } => PathManagerKind::NDiffPorts { subflows },
+            // The flags are set per flow in `add_mptcp_flow` (they depend on the interfaces).
+            &PathManagerSpec::InKernel {
+                subflows,
+                add_addr_accepted,
+                ..
+            } => PathManagerKind::InKernel(mptcp_model::mptcp::pm::InKernel {
+                subflows,
+                add_addr_accepted,
+                subflow_mask: 0,
+                fullmesh_mask: 0,
+            }),
         },
         rcv_buf: clamp_u32(m.rcv_buf.0),
         snd_buf: clamp_u32(m.snd_buf.0),
@@ -258,11 +269,23 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
     let (open, listen) = mptcp_ends(f);
     let ifaces = &plan.hosts[open.host].ifaces;
     let order = std::iter::once(open.iface).chain((0..ifaces.len()).filter(|&k| k != open.iface));
+    let order: Vec<usize> = order.collect();
+    let inkernel = matches!(m.path_manager, PathManagerSpec::InKernel { .. });
+    let endpoints = match &m.path_manager {
+        PathManagerSpec::InKernel { endpoints, .. } => endpoints.as_slice(),
+        _ => &[],
+    };
+    let endpoint = |host: usize, k: usize| {
+        let name = format!("{}.{}", plan.hosts[host].name, plan.hosts[host].ifaces[k].0);
+        endpoints.iter().find(|e| e.iface == name)
+    };
     let locals = order
-        .map(|k| LocalAddr {
+        .iter()
+        .map(|&k| LocalAddr {
             addr: ifaces[k].1,
             backup: f.backup.contains(&(open.host, k))
-                || (m.mode.is_some_and(|md| md.cellular_backup()) && k != open.iface),
+                || (m.mode.is_some_and(|md| md.cellular_backup()) && k != open.iface)
+                || endpoint(open.host, k).is_some_and(|e| e.backup),
         })
         .collect();
     let remote = SocketAddr {
@@ -274,9 +297,18 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
         .iter()
         .enumerate()
         .filter(|(k, _)| *k != listen.iface)
+        .filter(|(k, _)| !inkernel || endpoint(listen.host, *k).is_some_and(|e| e.signal))
         .map(|(_, (_, a))| *a)
         .collect();
-    let cfg = mptcp_config(m);
+    let mut cfg = mptcp_config(m);
+    if let PathManagerKind::InKernel(pm) = &mut cfg.path_manager {
+        for (li, &k) in order.iter().enumerate().take(8) {
+            if let Some(e) = endpoint(open.host, k) {
+                pm.subflow_mask |= u8::from(e.subflow) << li;
+                pm.fullmesh_mask |= u8::from(e.fullmesh) << li;
+            }
+        }
+    }
     let sender = || Role::Send(BulkSender { total: f.bytes });
     let (open_role, listen_role) = match f.opener {
         Opener::Sender => (sender(), Role::Receive),

@@ -93,6 +93,19 @@ pub(crate) fn resolve_flows(
                 let msg = "must be at least 1".into();
                 return Err(r.at("flows", f("transport.fail_after_rtos"), "", msg));
             }
+            if let crate::schema::PathManagerSpec::InKernel { endpoints, .. } = &m.path_manager {
+                for (k, e) in endpoints.iter().enumerate() {
+                    let field = f(&format!("transport.path_manager.endpoints[{k}].iface"));
+                    match names.end(&e.iface) {
+                        Ok(End::Iface { host, .. }) if host == src.host || host == dst.host => {}
+                        Ok(_) => {
+                            let msg = format!("`{}` is not an interface of either end", e.iface);
+                            return Err(r.at("flows", field, &e.iface, msg));
+                        }
+                        Err(m) => return Err(r.at("flows", field, &e.iface, m)),
+                    }
+                }
+            }
             for (k, b) in m.backup.iter().enumerate() {
                 let field = f(&format!("transport.backup[{k}]"));
                 match names.end(b) {

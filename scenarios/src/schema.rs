@@ -385,8 +385,29 @@ impl ServiceMode {
     }
 }
 
+/// An endpoint of the in-kernel path manager (`ip mptcp endpoint add ADDR FLAGS`).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Endpoint")]
+pub struct EndpointSpec {
+    /// The interface, `"host.iface"` (of either end of the flow).
+    pub iface: String,
+    /// Announce it to the peer with ADD_ADDR (on the listening end).
+    #[serde(default)]
+    pub signal: bool,
+    /// Open a subflow from it to the peer (on the opening end).
+    #[serde(default)]
+    pub subflow: bool,
+    /// Its subflows are backups.
+    #[serde(default)]
+    pub backup: bool,
+    /// Open subflows from it to every accepted peer address.
+    #[serde(default)]
+    pub fullmesh: bool,
+}
+
 /// Path manager of an MPTCP connection.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub enum PathManagerSpec {
     /// A subflow per local x remote address pair, up to `max_subflows`.
     FullMesh {
@@ -401,6 +422,23 @@ pub enum PathManagerSpec {
         #[serde(default = "default_ndiffports")]
         subflows: u8,
     },
+    /// The upstream Linux in-kernel path manager: endpoints with flags and limits. Only
+    /// `signal` endpoints of the listening host are announced (ADD_ADDR).
+    InKernel {
+        /// `ip mptcp limits subflows` (default 2): subflows besides the initial one.
+        #[serde(default = "default_inkernel_subflows")]
+        subflows: u8,
+        /// `ip mptcp limits add_addr_accepted` (default 0): announced peer addresses used.
+        #[serde(default)]
+        add_addr_accepted: u8,
+        /// The endpoints.
+        #[serde(default)]
+        endpoints: Vec<EndpointSpec>,
+    },
+}
+
+fn default_inkernel_subflows() -> u8 {
+    2
 }
 
 fn default_ndiffports() -> u8 {

@@ -273,3 +273,22 @@ fn ndiffports_opens_n_subflows_over_one_address_pair() {
     assert!(f.subflows.iter().all(|s| s.data_bytes_sent > 0));
     assert_eq!(f.bytes_delivered, 5_000_000);
 }
+
+#[test]
+fn in_kernel_path_manager_follows_endpoints_and_limits() {
+    let pm = |pm: &str| {
+        let t = TWO_EQUAL_PATHS
+            .replace("SCHED", &format!("MinRtt, path_manager: {pm}"))
+            .replace("EVENTS", "");
+        run_text(&t, None).summary.flows[0].clone()
+    };
+    // No endpoints (the Linux default): the initial subflow only.
+    assert_eq!(pm("InKernel()").subflows.len(), 1);
+    // A `subflow` + `backup` endpoint on interface b: a backup subflow that idles.
+    let f = pm(r#"InKernel(endpoints: [Endpoint(iface: "c.b", subflow: true, backup: true)])"#);
+    assert_eq!(f.subflows.len(), 2, "{:?}", f.subflows);
+    assert!(f.subflows[1].backup && f.subflows[1].data_bytes_sent == 0);
+    // Limit 0: no extra subflow.
+    let f = pm(r#"InKernel(subflows: 0, endpoints: [Endpoint(iface: "c.b", subflow: true)])"#);
+    assert_eq!(f.subflows.len(), 1);
+}

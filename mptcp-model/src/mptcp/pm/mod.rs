@@ -6,9 +6,11 @@
 //! One file per policy behind the closed enum [`AnyPathManager`].
 
 pub mod fullmesh;
+pub mod inkernel;
 pub mod ndiffports;
 
 pub use fullmesh::FullMesh;
+pub use inkernel::InKernel;
 pub use ndiffports::NDiffPorts;
 
 /// What a path manager sees of one local address.
@@ -66,6 +68,8 @@ pub enum PathManagerKind {
         /// Subflows in all, the initial one included.
         subflows: u8,
     },
+    /// The upstream Linux in-kernel path manager (endpoints with flags, limits).
+    InKernel(InKernel),
 }
 
 impl Default for PathManagerKind {
@@ -81,6 +85,8 @@ pub enum AnyPathManager {
     FullMesh(FullMesh),
     /// ndiffports.
     NDiffPorts(NDiffPorts),
+    /// In-kernel.
+    InKernel(InKernel),
 }
 
 impl AnyPathManager {
@@ -93,6 +99,7 @@ impl AnyPathManager {
             PathManagerKind::NDiffPorts { subflows } => {
                 AnyPathManager::NDiffPorts(NDiffPorts { subflows })
             }
+            PathManagerKind::InKernel(p) => AnyPathManager::InKernel(p),
         }
     }
 }
@@ -102,6 +109,7 @@ impl PathManager for AnyPathManager {
         match self {
             AnyPathManager::FullMesh(p) => p.next_subflow(view),
             AnyPathManager::NDiffPorts(p) => p.next_subflow(view),
+            AnyPathManager::InKernel(p) => p.next_subflow(view),
         }
     }
 }
