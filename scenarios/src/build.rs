@@ -199,13 +199,13 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
             SchedulerName::Ecf => SchedulerKind::Ecf,
             SchedulerName::Upstream => SchedulerKind::Upstream,
         },
-        path_manager: match &m.path_manager {
-            &PathManagerSpec::FullMesh { max_subflows } => {
+        path_manager: match m.path_manager {
+            PathManagerSpec::FullMesh { max_subflows } => {
                 PathManagerKind::FullMesh { max_subflows }
             }
-            &PathManagerSpec::NDiffPorts { subflows } => PathManagerKind::NDiffPorts { subflows },
+            PathManagerSpec::NDiffPorts { subflows } => PathManagerKind::NDiffPorts { subflows },
             // The flags are set per flow in `add_mptcp_flow` (they depend on the interfaces).
-            &PathManagerSpec::InKernel {
+            PathManagerSpec::InKernel {
                 subflows,
                 add_addr_accepted,
                 ..
