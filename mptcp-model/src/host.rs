@@ -307,6 +307,7 @@ impl Host<TcpHeader> for HostStack {
 
     fn on_timeout(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
         self.start_due(now, tx);
+        self.run_apps(now, tx);
         while let Some(&(at, addr, backup)) = self.prio_changes.front() {
             if at > now {
                 break;
@@ -342,11 +343,13 @@ impl Host<TcpHeader> for HostStack {
         let mp = self.mp_conns.iter().filter_map(|c| c.conn.poll_timeout());
         let mp_starts = self.mp_pending.iter().map(|f| f.start);
         let prio = self.prio_changes.front().map(|c| c.0);
+        let apps = self.next_app_write();
         socks
             .chain(starts)
             .chain(mp)
             .chain(mp_starts)
             .chain(prio)
+            .chain(apps)
             .min()
     }
 

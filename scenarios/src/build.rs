@@ -309,10 +309,16 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
             }
         }
     }
-    let sender = || Role::Send(BulkSender { total: f.bytes });
+    let sender = || match f.paced {
+        Some(p) => Role::Paced(p),
+        None => Role::Send(BulkSender { total: f.bytes }),
+    };
+    let receiver = f
+        .paced
+        .map_or(Role::Receive, |p| Role::ReceiveMessages(p.chunk));
     let (open_role, listen_role) = match f.opener {
-        Opener::Sender => (sender(), Role::Receive),
-        Opener::Receiver => (Role::Receive, sender()),
+        Opener::Sender => (sender(), receiver),
+        Opener::Receiver => (receiver, sender()),
     };
     let id = FlowId(i as u32);
     hosts[listen.host].add_mptcp_server(id, remote, announce, cfg, listen_role);

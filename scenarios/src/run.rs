@@ -143,6 +143,7 @@ fn summarize(plan: &Plan, sim: &Sim, probes: &[FlowProbe], log: Option<&Delivery
                 wasted_bytes: None,
                 opportunistic_retransmissions: None,
                 hol_delay_ms: None,
+                fct_ms: None,
                 max_ooo_bytes: p.max_ooo_bytes,
                 subflows: Vec::new(),
                 phases: log.map_or_else(Vec::new, |l| phases(plan, l, i)),
@@ -190,6 +191,7 @@ fn fill_transport(plan: &Plan, sim: &Sim, i: usize, s: &mut FlowSummary) {
             s.scheduler = Some(m.scheduler.cli_name().into());
             s.redundant_bytes = Some(st.redundant_bytes);
             s.opportunistic_retransmissions = Some(st.opportunistic_retransmissions);
+            s.fct_ms = f.paced.and_then(|p| fct(plan, sim, i, p));
             if let Some(r) = sim
                 .host(HostId(f.dst.host as u32))
                 .mptcp_stats(FlowId(i as u32))
@@ -280,4 +282,31 @@ fn events_csv(plan: &Plan) -> String {
         );
     }
     s
+}
+
+/// Completion times of the messages of a paced MPTCP flow `i`.
+fn fct(
+    plan: &Plan,
+    sim: &Sim,
+    i: usize,
+    p: mptcp_model::app::Paced,
+) -> Option<crate::summary::FctMs> {
+    let f = &plan.flows[i];
+    let id = FlowId(i as u32);
+    let start = sim.host(HostId(f.src.host as u32)).mptcp_started(id)?;
+    let done = sim
+        .host(HostId(f.dst.host as u32))
+        .message_times(id)
+        .unwrap_or(&[]);
+    let end = Instant::ZERO + plan.duration;
+    let sent = p.chunks_by(end.saturating_duration_since(start));
+    let ms = done
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            let written = start + p.chunk_time(k as u64);
+            t.saturating_duration_since(written).as_nanos() as f64 / 1e6
+        })
+        .collect();
+    Some(crate::summary::FctMs::of(sent, ms))
 }

@@ -603,6 +603,40 @@ pub enum AppSpec {
         #[serde(default)]
         bytes: Option<Bytes>,
     },
+    /// MPTCP only: a constant bit rate in frames (`rate × frame` bytes every `frame`, e.g. a
+    /// video), optionally on-off (frames during `on`, then silence for `off`). The summary's
+    /// `fct_ms` is the per-frame delay (write to complete delivery).
+    ConstantBitRate {
+        /// Application rate while on.
+        rate: Rate,
+        /// Frame interval (default 40 ms: 25 frames/s).
+        #[serde(default = "default_frame")]
+        frame: Time,
+        /// On-phase length (with `off`).
+        #[serde(default)]
+        on: Option<Time>,
+        /// Off-phase length; unset = always on.
+        #[serde(default)]
+        off: Option<Time>,
+        /// Total bytes; unset = until the end of the run.
+        #[serde(default)]
+        bytes: Option<Bytes>,
+    },
+    /// MPTCP only: open-loop request/response — a response of `size` bytes every `every`
+    /// (`count` in all), sent by the data sender. The summary's `fct_ms` gives each
+    /// response's completion time (write at the sender to its last byte delivered).
+    RequestResponse {
+        /// Response size.
+        size: Bytes,
+        /// Time between requests.
+        every: Time,
+        /// Number of requests.
+        count: u32,
+    },
+}
+
+fn default_frame() -> Time {
+    Time(sim_core::Duration::from_millis(40))
 }
 
 impl Default for AppSpec {

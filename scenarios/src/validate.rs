@@ -118,6 +118,8 @@ pub struct PlanFlow {
     pub backup: Vec<(usize, usize)>,
     /// Bytes to send (None = unlimited).
     pub bytes: Option<u64>,
+    /// MPTCP only: a paced application (constant bit rate, on-off, request/response).
+    pub paced: Option<mptcp_model::app::Paced>,
 }
 
 /// A resolved link event.

@@ -292,3 +292,34 @@ fn in_kernel_path_manager_follows_endpoints_and_limits() {
     let f = pm(r#"InKernel(subflows: 0, endpoints: [Endpoint(iface: "c.b", subflow: true)])"#);
     assert_eq!(f.subflows.len(), 1);
 }
+
+fn sched_run(file: &str, sched: &str) -> FlowSummary {
+    let t = text(file)
+        .replace("scheduler: MinRtt", &format!("scheduler: {sched}"))
+        .replace(
+            "output: Output(sample_interval: \"100ms\")",
+            "output: Output(timeseries: false, plots: false)",
+        );
+    run_text(&t, None).summary.flows[0].clone()
+}
+
+#[test]
+fn paced_applications_report_completion_times() {
+    // 4 Mbit/s video, 20 kB frames every 40 ms for 20 s: every frame arrives, and minRTT
+    // keeps it on Wi-Fi (one-way 10 ms + 8 ms of transmission).
+    let f = sched_run("sched/streaming.ron", "MinRtt");
+    let fct = f.fct_ms.expect("frame delays");
+    assert_eq!((fct.sent, fct.completed), (500, 500));
+    assert!(fct.p50 < 25.0, "{fct:?}");
+    assert_eq!(f.bytes_delivered, 10_000_000);
+    // Round-robin puts every other segment on LTE: frames wait for it.
+    let rr = sched_run("sched/streaming.ron", "RoundRobin")
+        .fct_ms
+        .unwrap();
+    assert!(rr.p50 > fct.p50 + 40.0, "{rr:?}");
+    // 150 responses of 100 kB: all complete; ECF (waiting for Wi-Fi) beats minRTT.
+    let m = sched_run("sched/short-flows.ron", "MinRtt").fct_ms.unwrap();
+    let e = sched_run("sched/short-flows.ron", "Ecf").fct_ms.unwrap();
+    assert_eq!((m.sent, m.completed, e.completed), (150, 150, 150));
+    assert!(e.mean < m.mean, "ECF {e:?} vs minRTT {m:?}");
+}
