@@ -7,7 +7,11 @@
 //!   [`crate::tcp::SegmentHook`] that puts MPTCP options on a subflow's segments.
 //! - `send.rs` / `recv.rs`: the data-level send buffer (mappings handed out, reinjection
 //!   queue, the peer's window) and receive side (reassembly by ranges, delivery once).
-//! - [`sched`]: packet schedulers (minRTT); [`pm`]: path managers (full mesh).
+//! - [`sched`]: packet schedulers (minRTT, round-robin, redundant, BLEST, ECF, upstream
+//!   Linux, ATSSS steering); [`pm`]: path managers (full mesh, ndiffports, in-kernel).
+//! - `hol.rs`: the receiver's head-of-line delay (log histogram).
+//! - Backup subflows change class at run time through [`MptcpConnection::set_backup`] and
+//!   MP_PRIO; [`Degraded`] lets a degraded regular subflow share the backup class.
 //! - [`stats`]: snapshots and events.
 //!
 //! Coupled congestion control (LIA) lives with the other controllers in [`crate::cc`]; the
