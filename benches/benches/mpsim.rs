@@ -1,4 +1,5 @@
-//! The one criterion harness of mpsim: engine, whole runs, and congestion controllers.
+//! The one criterion harness of mpsim: engine, whole runs, congestion controllers and
+//! scheduler decisions.
 
 // criterion_group! generates undocumented public functions.
 #![allow(missing_docs)]
@@ -8,6 +9,13 @@ use criterion::{criterion_group, criterion_main};
 mod cc;
 mod engine;
 mod runs;
+mod sched;
 
-criterion_group!(all, engine::benches, runs::benches, cc::benches);
+criterion_group!(
+    all,
+    engine::benches,
+    runs::benches,
+    cc::benches,
+    sched::benches
+);
 criterion_main!(all);

@@ -20,7 +20,7 @@ use crate::tcp::{reset_reply, SocketAddr, TcpConfig, TcpSocket, TcpState, TcpSta
 use crate::wire::{SeqNum, TcpHeader};
 use rand::Rng;
 use sim_core::{Addr, Host, Instant, Packet, RngStream};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub use crate::mptcp::LocalAddr;
 pub use mptcp_host::Role;
@@ -90,6 +90,8 @@ pub struct HostStack {
     mp_pending: Vec<PendingMp>,
     tokens: BTreeMap<u32, usize>,
     down: BTreeSet<Addr>,
+    /// Timed backup-flag changes of local interfaces `(at, addr, backup)`, by time.
+    prio_changes: VecDeque<(Instant, Addr, bool)>,
     next_port: u16,
 }
 
@@ -109,8 +111,16 @@ impl HostStack {
             mp_pending: Vec::new(),
             tokens: BTreeMap::new(),
             down: BTreeSet::new(),
+            prio_changes: VecDeque::new(),
             next_port: mptcp_host::FIRST_PORT,
         }
+    }
+
+    /// At `at`, local interface `addr` becomes a backup path (`backup`) or a regular one
+    /// for every MPTCP connection of this host (MP_PRIO tells the peers).
+    pub fn schedule_backup(&mut self, at: Instant, addr: Addr, backup: bool) {
+        let k = self.prio_changes.partition_point(|c| c.0 <= at);
+        self.prio_changes.insert(k, (at, addr, backup));
     }
 
     /// The host's name.
@@ -297,6 +307,17 @@ impl Host<TcpHeader> for HostStack {
 
     fn on_timeout(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
         self.start_due(now, tx);
+        self.run_apps(now, tx);
+        while let Some(&(at, addr, backup)) = self.prio_changes.front() {
+            if at > now {
+                break;
+            }
+            self.prio_changes.pop_front();
+            for k in 0..self.mp_conns.len() {
+                self.mp_conns[k].conn.set_backup(now, addr, backup);
+                self.service_mp(k, now, tx);
+            }
+        }
         self.start_due_mp(now, tx);
         for i in 0..self.conns.len() {
             if self.conns[i].sock.poll_timeout().is_some_and(|t| t <= now) {
@@ -321,7 +342,15 @@ impl Host<TcpHeader> for HostStack {
         let starts = self.pending.iter().map(|f| f.start);
         let mp = self.mp_conns.iter().filter_map(|c| c.conn.poll_timeout());
         let mp_starts = self.mp_pending.iter().map(|f| f.start);
-        socks.chain(starts).chain(mp).chain(mp_starts).min()
+        let prio = self.prio_changes.front().map(|c| c.0);
+        let apps = self.next_app_write();
+        socks
+            .chain(starts)
+            .chain(mp)
+            .chain(mp_starts)
+            .chain(prio)
+            .chain(apps)
+            .min()
     }
 
     fn on_interface_change(

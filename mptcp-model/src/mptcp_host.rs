@@ -2,7 +2,7 @@
 //! subflow port allocation, applications and statistics.
 
 use super::{FlowId, HostStack, Slot};
-use crate::app::BulkSender;
+use crate::app::{BulkSender, Paced};
 use crate::mptcp::{mptcp_reset, LocalAddr, MptcpConfig, MptcpConnection, MptcpEvent, MptcpStats};
 use crate::tcp::SocketAddr;
 use crate::wire::mptcp::{JoinRepr, MptcpOption};
@@ -19,6 +19,10 @@ pub enum Role {
     Send(BulkSender),
     /// Reads everything, closes when the peer has closed.
     Receive,
+    /// Sends chunks on a schedule from when the connection exists (then closes).
+    Paced(Paced),
+    /// As `Receive`, and records when each message of this many bytes was complete.
+    ReceiveMessages(u64),
 }
 
 #[derive(Clone, Debug)]
@@ -26,6 +30,12 @@ pub(super) struct MpConn {
     pub(super) flow: FlowId,
     role: Role,
     pub(super) conn: MptcpConnection,
+    /// When the connection was created here (a paced sender's time zero).
+    started: Instant,
+    /// `ReceiveMessages`: completion time of each message so far.
+    messages: Vec<Instant>,
+    /// `Paced`: chunks due at the last drive (the next wake-up is chunk `chunks_due`).
+    chunks_due: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -46,8 +56,31 @@ pub(super) struct PendingMp {
     role: Role,
 }
 
-fn drive(role: Role, conn: &mut MptcpConnection) {
+fn drive(c: &mut MpConn, now: Instant) {
+    let (role, conn) = (c.role, &mut c.conn);
     match role {
+        Role::Paced(app) => {
+            let elapsed = now.saturating_duration_since(c.started);
+            c.chunks_due = app.chunks_by(elapsed);
+            let due = app.bytes_by(elapsed);
+            let written = conn.app_bytes_written();
+            if due > written {
+                conn.send(due - written);
+            }
+            if app.done_by(elapsed) && conn.app_bytes_written() >= due && !conn.is_closing() {
+                conn.close();
+            }
+        }
+        Role::ReceiveMessages(size) => {
+            conn.recv();
+            let size = size.max(1);
+            while (c.messages.len() as u64 + 1) * size <= conn.app_bytes_read() {
+                c.messages.push(now);
+            }
+            if conn.peer_closed() && !conn.is_closing() {
+                conn.close();
+            }
+        }
         Role::Send(app) => {
             let written = conn.app_bytes_written();
             let want = app.total.map_or(u64::MAX, |t| t.saturating_sub(written));
@@ -159,13 +192,69 @@ impl HostStack {
         self.next_port
     }
 
-    fn register(&mut self, flow: FlowId, role: Role, mut conn: MptcpConnection) -> usize {
+    /// The next instant a paced application has data to write, over all connections.
+    pub(super) fn next_app_write(&self) -> Option<Instant> {
+        self.mp_conns
+            .iter()
+            .filter_map(|c| match c.role {
+                Role::Paced(app) if !c.conn.is_closing() => {
+                    // Chunks not yet due (a backlog behind a full send buffer is written
+                    // as it drains, at the next service): strictly in the future.
+                    let k = c.chunks_due;
+                    app.total
+                        .is_none_or(|t| k.saturating_mul(app.chunk) < t)
+                        .then(|| c.started + app.chunk_time(k))
+                }
+                _ => None,
+            })
+            .min()
+    }
+
+    /// Runs the paced applications due at `now`.
+    pub(super) fn run_apps(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
+        for k in 0..self.mp_conns.len() {
+            if let Role::Paced(app) = self.mp_conns[k].role {
+                let c = &self.mp_conns[k];
+                let elapsed = now.saturating_duration_since(c.started);
+                if app.bytes_by(elapsed) > c.conn.app_bytes_written()
+                    || (app.done_by(elapsed) && !c.conn.is_closing())
+                {
+                    self.service_mp(k, now, tx);
+                }
+            }
+        }
+    }
+
+    /// When the MPTCP connection of `flow` was created on this host.
+    pub fn mptcp_started(&self, flow: FlowId) -> Option<Instant> {
+        self.mp_find(flow).next().map(|c| c.started)
+    }
+
+    /// `ReceiveMessages`: when each message of `flow` was complete at this host.
+    pub fn message_times(&self, flow: FlowId) -> Option<&[Instant]> {
+        self.mp_find(flow).next().map(|c| c.messages.as_slice())
+    }
+
+    fn register(
+        &mut self,
+        now: Instant,
+        flow: FlowId,
+        role: Role,
+        mut conn: MptcpConnection,
+    ) -> usize {
         while self.tokens.contains_key(&conn.local_token()) {
             conn.regenerate_key();
         }
         let k = self.mp_conns.len();
         self.tokens.insert(conn.local_token(), k);
-        self.mp_conns.push(MpConn { flow, role, conn });
+        self.mp_conns.push(MpConn {
+            flow,
+            role,
+            conn,
+            started: now,
+            messages: Vec::new(),
+            chunks_due: 0,
+        });
         k
     }
 
@@ -188,7 +277,7 @@ impl HostStack {
             let down = &self.down;
             let conn =
                 MptcpConnection::connect(f.cfg, &f.locals, |a| !down.contains(&a), f.remote, rng);
-            let k = self.register(f.flow, f.role, conn);
+            let k = self.register(now, f.flow, f.role, conn);
             self.service_mp(k, now, tx);
         }
     }
@@ -238,7 +327,7 @@ impl HostStack {
             tx.extend(mptcp_reset(pkt));
             return true;
         };
-        let k = self.register(flow, role, conn);
+        let k = self.register(now, flow, role, conn);
         self.index_subflow(k, 0);
         self.service_mp(k, now, tx);
         true
@@ -255,7 +344,7 @@ impl HostStack {
                 opened = true;
             }
             let c = &mut self.mp_conns[k];
-            drive(c.role, &mut c.conn);
+            drive(c, now);
             while let Some(p) = c.conn.poll_transmit(now) {
                 tx.push(p);
             }

@@ -3,7 +3,7 @@
 
 use crate::schema::{
     CcModeName, CcName, MptcpCcName, MptcpSpec, Opener, PathManagerSpec, RtoName, SchedulerName,
-    TcpSpec, TransportSpec,
+    ServiceMode, TcpSpec, TransportSpec,
 };
 use crate::validate::{End, FlowEnd, Plan, PlanFlow};
 use mptcp_model::app::BulkSender;
@@ -104,6 +104,17 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
             TransportSpec::Mptcp(m) => add_mptcp_flow(&mut hosts, plan, i, f, m),
         }
     }
+    for ev in &plan.events {
+        if let crate::schema::ActionSpec::SetBackup(backup) = ev.action {
+            let l = &plan.links[ev.link];
+            for end in [l.a, l.b] {
+                if let End::Iface { host, iface } = end {
+                    let addr = plan.hosts[host].ifaces[iface].1;
+                    hosts[host].schedule_backup(ev.at, addr, backup);
+                }
+            }
+        }
+    }
     let mut sim = Simulator::new(network, hosts, plan.seed).map_err(|e| e.to_string())?;
     for ev in &plan.events {
         let (f, b) = link_ids(ev.link);
@@ -183,7 +194,7 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         rto: rto_mode(s.rto),
         ..TcpConfig::default()
     };
-    MptcpConfig {
+    let mut cfg = MptcpConfig {
         subflow,
         cc: match m.cc {
             MptcpCcName::Lia => match m.cc_mode {
@@ -198,16 +209,67 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         },
         scheduler: match m.scheduler {
             SchedulerName::MinRtt => SchedulerKind::MinRtt,
+            SchedulerName::RoundRobin => SchedulerKind::RoundRobin,
+            SchedulerName::Redundant => SchedulerKind::Redundant,
+            SchedulerName::Blest => SchedulerKind::Blest,
+            SchedulerName::Ecf => SchedulerKind::Ecf,
+            SchedulerName::Upstream => SchedulerKind::Upstream,
         },
         path_manager: match m.path_manager {
             PathManagerSpec::FullMesh { max_subflows } => {
                 PathManagerKind::FullMesh { max_subflows }
             }
+            PathManagerSpec::NDiffPorts { subflows } => PathManagerKind::NDiffPorts { subflows },
+            // The flags are set per flow in `add_mptcp_flow` (they depend on the interfaces).
+            PathManagerSpec::InKernel {
+                subflows,
+                add_addr_accepted,
+                ..
+            } => PathManagerKind::InKernel(mptcp_model::mptcp::pm::InKernel {
+                subflows,
+                add_addr_accepted,
+                subflow_mask: 0,
+                fullmesh_mask: 0,
+            }),
         },
         rcv_buf: clamp_u32(m.rcv_buf.0),
         snd_buf: clamp_u32(m.snd_buf.0),
         subflow_fail_rtos: m.fail_after_rtos,
         checksum: m.checksum,
+        opportunistic_retransmission: m.opportunistic_retransmission,
+        degraded: None,
+    };
+    if let Some(mode) = m.mode {
+        apply_mode(&mut cfg, mode);
+    }
+    cfg
+}
+
+/// A service mode's scheduler and degradation rule (its backups are set per interface in
+/// [`add_mptcp_flow`]).
+fn apply_mode(cfg: &mut MptcpConfig, mode: ServiceMode) {
+    let degraded = |rtt: crate::units::Time, loss: crate::units::Percent| {
+        Some(mptcp_model::mptcp::Degraded {
+            rtt: rtt.0,
+            loss_permille: (loss.0 * 1000.0).round() as u64,
+        })
+    };
+    cfg.scheduler = SchedulerKind::MinRtt;
+    match mode {
+        ServiceMode::Handover {
+            degraded_rtt,
+            degraded_loss,
+        }
+        | ServiceMode::Interactive {
+            degraded_rtt,
+            degraded_loss,
+        } => cfg.degraded = degraded(degraded_rtt, degraded_loss),
+        ServiceMode::Aggregate | ServiceMode::ActiveStandby => {}
+        ServiceMode::SmallestDelay => cfg.scheduler = SchedulerKind::SmallestDelay,
+        ServiceMode::LoadBalancing { first_percent } => {
+            cfg.scheduler = SchedulerKind::LoadBalancing { first_percent }
+        }
+        ServiceMode::PriorityBased => cfg.scheduler = SchedulerKind::Priority,
     }
 }
 
@@ -223,10 +285,23 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
     let (open, listen) = mptcp_ends(f);
     let ifaces = &plan.hosts[open.host].ifaces;
     let order = std::iter::once(open.iface).chain((0..ifaces.len()).filter(|&k| k != open.iface));
+    let order: Vec<usize> = order.collect();
+    let inkernel = matches!(m.path_manager, PathManagerSpec::InKernel { .. });
+    let endpoints = match &m.path_manager {
+        PathManagerSpec::InKernel { endpoints, .. } => endpoints.as_slice(),
+        _ => &[],
+    };
+    let endpoint = |host: usize, k: usize| {
+        let name = format!("{}.{}", plan.hosts[host].name, plan.hosts[host].ifaces[k].0);
+        endpoints.iter().find(|e| e.iface == name)
+    };
     let locals = order
-        .map(|k| LocalAddr {
+        .iter()
+        .map(|&k| LocalAddr {
             addr: ifaces[k].1,
-            backup: f.backup.contains(&(open.host, k)),
+            backup: f.backup.contains(&(open.host, k))
+                || (m.mode.is_some_and(|md| md.cellular_backup()) && k != open.iface)
+                || endpoint(open.host, k).is_some_and(|e| e.backup),
         })
         .collect();
     let remote = SocketAddr {
@@ -238,13 +313,28 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
         .iter()
         .enumerate()
         .filter(|(k, _)| *k != listen.iface)
+        .filter(|(k, _)| !inkernel || endpoint(listen.host, *k).is_some_and(|e| e.signal))
         .map(|(_, (_, a))| *a)
         .collect();
-    let cfg = mptcp_config(m);
-    let sender = || Role::Send(BulkSender { total: f.bytes });
+    let mut cfg = mptcp_config(m);
+    if let PathManagerKind::InKernel(pm) = &mut cfg.path_manager {
+        for (li, &k) in order.iter().enumerate().take(8) {
+            if let Some(e) = endpoint(open.host, k) {
+                pm.subflow_mask |= u8::from(e.subflow) << li;
+                pm.fullmesh_mask |= u8::from(e.fullmesh) << li;
+            }
+        }
+    }
+    let sender = || match f.paced {
+        Some(p) => Role::Paced(p),
+        None => Role::Send(BulkSender { total: f.bytes }),
+    };
+    let receiver = f
+        .paced
+        .map_or(Role::Receive, |p| Role::ReceiveMessages(p.chunk));
     let (open_role, listen_role) = match f.opener {
-        Opener::Sender => (sender(), Role::Receive),
-        Opener::Receiver => (Role::Receive, sender()),
+        Opener::Sender => (sender(), receiver),
+        Opener::Receiver => (receiver, sender()),
     };
     let id = FlowId(i as u32);
     hosts[listen.host].add_mptcp_server(id, remote, announce, cfg, listen_role);

@@ -83,13 +83,28 @@ pub(crate) fn resolve_flows(
         }
         let mut backup = Vec::new();
         if let TransportSpec::Mptcp(m) = &fl.transport {
-            if let crate::schema::PathManagerSpec::FullMesh { max_subflows: 0 } = m.path_manager {
-                let msg = "max_subflows must be at least 1".into();
+            if let crate::schema::PathManagerSpec::FullMesh { max_subflows: 0 }
+            | crate::schema::PathManagerSpec::NDiffPorts { subflows: 0 } = m.path_manager
+            {
+                let msg = "the subflow limit must be at least 1".into();
                 return Err(r.at("flows", f("transport.path_manager"), "", msg));
             }
             if m.fail_after_rtos == 0 {
                 let msg = "must be at least 1".into();
                 return Err(r.at("flows", f("transport.fail_after_rtos"), "", msg));
+            }
+            if let crate::schema::PathManagerSpec::InKernel { endpoints, .. } = &m.path_manager {
+                for (k, e) in endpoints.iter().enumerate() {
+                    let field = f(&format!("transport.path_manager.endpoints[{k}].iface"));
+                    match names.end(&e.iface) {
+                        Ok(End::Iface { host, .. }) if host == src.host || host == dst.host => {}
+                        Ok(_) => {
+                            let msg = format!("`{}` is not an interface of either end", e.iface);
+                            return Err(r.at("flows", field, &e.iface, msg));
+                        }
+                        Err(m) => return Err(r.at("flows", field, &e.iface, m)),
+                    }
+                }
             }
             for (k, b) in m.backup.iter().enumerate() {
                 let field = f(&format!("transport.backup[{k}]"));
@@ -108,7 +123,14 @@ pub(crate) fn resolve_flows(
                 }
             }
         }
-        let AppSpec::Bulk { bytes } = &fl.app;
+        let (bytes, paced) = match paced_app(&fl.app) {
+            Ok(p) => p,
+            Err(msg) => return Err(r.at("flows", f("app"), "", msg)),
+        };
+        if paced.is_some() && !mptcp {
+            let msg = "paced applications need an Mptcp transport".into();
+            return Err(r.at("flows", f("app"), "", msg));
+        }
         out.push(PlanFlow {
             name: fl.name.clone(),
             src,
@@ -117,8 +139,59 @@ pub(crate) fn resolve_flows(
             opener: fl.opener,
             transport: fl.transport.clone(),
             backup,
-            bytes: bytes.map(|b| b.0),
+            bytes,
+            paced,
         });
     }
     Ok(out)
+}
+
+/// The bytes of a bulk application, or the schedule of a paced one.
+fn paced_app(app: &AppSpec) -> Result<(Option<u64>, Option<mptcp_model::app::Paced>), String> {
+    use mptcp_model::app::Paced;
+    use sim_core::Duration;
+    Ok(match app {
+        AppSpec::Bulk { bytes } => (bytes.map(|b| b.0), None),
+        AppSpec::ConstantBitRate {
+            rate,
+            frame,
+            on,
+            off,
+            bytes,
+        } => {
+            let chunk = (u128::from(rate.0.as_bps()) * u128::from(frame.0.as_nanos())
+                / 8_000_000_000) as u64;
+            if chunk == 0 || frame.0.is_zero() {
+                return Err("rate × frame must be at least one byte".into());
+            }
+            let off = off.map_or(Duration::ZERO, |t| t.0);
+            let on = on.map_or(Duration::ZERO, |t| t.0);
+            if !off.is_zero() && on.is_zero() {
+                return Err("`off` needs a nonzero `on`".into());
+            }
+            let total = bytes.map(|b| b.0);
+            let p = Paced {
+                chunk,
+                period: frame.0,
+                on,
+                off,
+                total,
+            };
+            (total, Some(p))
+        }
+        AppSpec::RequestResponse { size, every, count } => {
+            if size.0 == 0 || every.0.is_zero() || *count == 0 {
+                return Err("size, every and count must be nonzero".into());
+            }
+            let total = size.0 * u64::from(*count);
+            let p = Paced {
+                chunk: size.0,
+                period: every.0,
+                on: Duration::ZERO,
+                off: Duration::ZERO,
+                total: Some(total),
+            };
+            (Some(total), Some(p))
+        }
+    })
 }

@@ -21,6 +21,8 @@ pub struct FlowProbe {
     pub srtt_n: u64,
     /// When a finite transfer was first seen complete.
     pub completed_at: Option<Instant>,
+    /// MPTCP: largest receiver out-of-order queue at a sampling instant.
+    pub max_ooo_bytes: Option<u64>,
     /// Previous `data_bytes_sent` of each MPTCP subflow, by subflow index.
     prev_subflow: Vec<u64>,
     /// Subflow labels in order of first appearance.
@@ -174,6 +176,12 @@ impl FlowProbe {
             }
         }
         let n = &f.name;
+        let ooo = sim
+            .host(HostId(f.dst.host as u32))
+            .mptcp_connection(id)
+            .map_or(0, |c| c.ooo_bytes());
+        self.max_ooo_bytes = Some(self.max_ooo_bytes.unwrap_or(0).max(ooo));
+        let _ = writeln!(rows, "{tsec},flow,{n},,ooo_bytes,{ooo}");
         let _ = writeln!(rows, "{tsec},flow,{n},,cwnd_bytes,{cwnd_total}");
         let _ = writeln!(rows, "{tsec},flow,{n},,inflight_bytes,{inflight_total}");
         for (label, s) in self.labels.iter().zip(&per_label) {

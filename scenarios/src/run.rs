@@ -138,6 +138,13 @@ fn summarize(plan: &Plan, sim: &Sim, probes: &[FlowProbe], log: Option<&Delivery
                 rto_timeouts: 0,
                 mean_srtt_ms: (p.srtt_n > 0).then(|| p.srtt_sum_ms / p.srtt_n as f64),
                 reinjected_bytes: None,
+                scheduler: None,
+                redundant_bytes: None,
+                wasted_bytes: None,
+                opportunistic_retransmissions: None,
+                hol_delay_ms: None,
+                fct_ms: None,
+                max_ooo_bytes: p.max_ooo_bytes,
                 subflows: Vec::new(),
                 phases: log.map_or_else(Vec::new, |l| phases(plan, l, i)),
             };
@@ -188,6 +195,24 @@ fn fill_transport(plan: &Plan, sim: &Sim, i: usize, s: &mut FlowSummary) {
             };
             s.bytes_sent = st.data_bytes_sent;
             s.reinjected_bytes = Some(st.reinjected_bytes);
+            s.scheduler = Some(m.scheduler.cli_name().into());
+            s.redundant_bytes = Some(st.redundant_bytes);
+            s.opportunistic_retransmissions = Some(st.opportunistic_retransmissions);
+            s.fct_ms = f.paced.and_then(|p| fct(plan, sim, i, p));
+            if let Some(r) = sim
+                .host(HostId(f.dst.host as u32))
+                .mptcp_stats(FlowId(i as u32))
+            {
+                let ms = |d: sim_core::Duration| d.as_nanos() as f64 / 1e6;
+                s.wasted_bytes = Some(r.duplicate_bytes);
+                s.hol_delay_ms = Some(crate::summary::HolDelayMs {
+                    samples: r.hol.samples,
+                    mean: ms(r.hol.mean),
+                    p50: ms(r.hol.p50),
+                    p99: ms(r.hol.p99),
+                    max: ms(r.hol.max),
+                });
+            }
             for sf in &st.subflows {
                 let t = &sf.tcp;
                 s.bytes_retransmitted += t.bytes_retransmitted;
@@ -248,6 +273,7 @@ pub fn action_text(a: &ActionSpec) -> String {
         ActionSpec::SetDelay(d) => format!("delay {d}"),
         ActionSpec::SetLoss(_) => "loss".into(),
         ActionSpec::SetQueue(_) => "queue".into(),
+        ActionSpec::SetBackup(b) => format!("backup {b}"),
     }
 }
 
@@ -263,4 +289,31 @@ fn events_csv(plan: &Plan) -> String {
         );
     }
     s
+}
+
+/// Completion times of the messages of a paced MPTCP flow `i`.
+fn fct(
+    plan: &Plan,
+    sim: &Sim,
+    i: usize,
+    p: mptcp_model::app::Paced,
+) -> Option<crate::summary::FctMs> {
+    let f = &plan.flows[i];
+    let id = FlowId(i as u32);
+    let start = sim.host(HostId(f.src.host as u32)).mptcp_started(id)?;
+    let done = sim
+        .host(HostId(f.dst.host as u32))
+        .message_times(id)
+        .unwrap_or(&[]);
+    let end = Instant::ZERO + plan.duration;
+    let sent = p.chunks_by(end.saturating_duration_since(start));
+    let ms = done
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            let written = start + p.chunk_time(k as u64);
+            t.saturating_duration_since(written).as_nanos() as f64 / 1e6
+        })
+        .collect();
+    Some(crate::summary::FctMs::of(sent, ms))
 }

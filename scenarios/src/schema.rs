@@ -271,10 +271,160 @@ pub enum SchedulerName {
     /// Lowest smoothed RTT with congestion-window space (Linux out-of-tree default).
     #[default]
     MinRtt,
+    /// One segment per subflow in turn, filling every window (`mptcp_rr.c`).
+    RoundRobin,
+    /// Every segment on every usable subflow (`mptcp_redundant.c`).
+    Redundant,
+    /// BLEST (Ferlin et al., IFIP Networking 2016): skip a slow subflow when the fast
+    /// one's window opens before the slow one's segment would leave the receive buffer.
+    Blest,
+    /// ECF (Lim et al., CoNEXT 2017): wait for the fast subflow when it would finish first.
+    Ecf,
+    /// The upstream Linux default (lowest linger time, 64 kB bursts).
+    Upstream,
+}
+
+impl SchedulerName {
+    /// Every scheduler, in a stable order (e.g. the rows of a comparison).
+    pub const ALL: [SchedulerName; 6] = [
+        SchedulerName::MinRtt,
+        SchedulerName::RoundRobin,
+        SchedulerName::Redundant,
+        SchedulerName::Blest,
+        SchedulerName::Ecf,
+        SchedulerName::Upstream,
+    ];
+
+    /// The command-line name: `minrtt`, `roundrobin`, `redundant`, `blest`, `ecf`,
+    /// `upstream` (the RON name is the variant name).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            SchedulerName::MinRtt => "minrtt",
+            SchedulerName::RoundRobin => "roundrobin",
+            SchedulerName::Redundant => "redundant",
+            SchedulerName::Blest => "blest",
+            SchedulerName::Ecf => "ecf",
+            SchedulerName::Upstream => "upstream",
+        }
+    }
+}
+
+impl std::str::FromStr for SchedulerName {
+    type Err = String;
+
+    /// A [`SchedulerName::cli_name`] or RON variant name, case-insensitive.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let l = s.to_ascii_lowercase().replace(['-', '_'], "");
+        SchedulerName::ALL
+            .into_iter()
+            .find(|n| n.cli_name() == l)
+            .ok_or_else(|| {
+                let names: Vec<_> = SchedulerName::ALL.iter().map(|n| n.cli_name()).collect();
+                format!("unknown scheduler `{s}` (one of {})", names.join(", "))
+            })
+    }
+}
+
+impl std::fmt::Display for SchedulerName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.cli_name())
+    }
+}
+
+/// A ready-made service mode: a combination of path manager, scheduler and backup rules.
+/// It overrides `scheduler` and adds its backups to `backup`. "Cellular" is every
+/// interface of the opening host but the one the connection is opened on ("Wi-Fi").
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+pub enum ServiceMode {
+    /// Apple handover: Wi-Fi carries everything; cellular subflows are backups, used when
+    /// Wi-Fi fails or is degraded (smoothed RTT above `degraded_rtt`, default 150 ms, or
+    /// lifetime retransmission rate above `degraded_loss`, default 5 %). minRTT.
+    Handover {
+        /// RTT above which Wi-Fi counts as degraded.
+        #[serde(default = "default_handover_rtt")]
+        degraded_rtt: Time,
+        /// Retransmission rate above which Wi-Fi counts as degraded.
+        #[serde(default = "default_degraded_loss")]
+        degraded_loss: Percent,
+    },
+    /// Apple interactive: as handover with a latency-sensitive threshold (default 50 ms):
+    /// cellular joins as soon as Wi-Fi's RTT exceeds it. minRTT.
+    Interactive {
+        /// RTT above which Wi-Fi counts as degraded.
+        #[serde(default = "default_interactive_rtt")]
+        degraded_rtt: Time,
+        /// Retransmission rate above which Wi-Fi counts as degraded.
+        #[serde(default = "default_degraded_loss")]
+        degraded_loss: Percent,
+    },
+    /// Apple aggregate: every path at once, minRTT.
+    Aggregate,
+    /// ATSSS active-standby: cellular is a standby (backup) used only when Wi-Fi fails.
+    ActiveStandby,
+    /// ATSSS smallest delay: only the access with the smallest RTT, no overflow.
+    SmallestDelay,
+    /// ATSSS load-balancing: a fixed share of the bytes on the first access.
+    LoadBalancing {
+        /// Percent of the bytes on the interface the connection was opened on.
+        #[serde(default = "default_split")]
+        first_percent: u8,
+    },
+    /// ATSSS priority-based: the first access while its window has room, overflow to the
+    /// lower-priority access when it is full.
+    PriorityBased,
+}
+
+fn default_handover_rtt() -> Time {
+    Time(sim_core::Duration::from_millis(150))
+}
+
+fn default_interactive_rtt() -> Time {
+    Time(sim_core::Duration::from_millis(50))
+}
+
+fn default_degraded_loss() -> Percent {
+    Percent(0.05)
+}
+
+fn default_split() -> u8 {
+    50
+}
+
+impl ServiceMode {
+    /// Cellular (every interface but the opening one) is a backup in this mode.
+    pub fn cellular_backup(&self) -> bool {
+        matches!(
+            self,
+            ServiceMode::Handover { .. }
+                | ServiceMode::Interactive { .. }
+                | ServiceMode::ActiveStandby
+        )
+    }
+}
+
+/// An endpoint of the in-kernel path manager (`ip mptcp endpoint add ADDR FLAGS`).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Endpoint")]
+pub struct EndpointSpec {
+    /// The interface, `"host.iface"` (of either end of the flow).
+    pub iface: String,
+    /// Announce it to the peer with ADD_ADDR (on the listening end).
+    #[serde(default)]
+    pub signal: bool,
+    /// Open a subflow from it to the peer (on the opening end).
+    #[serde(default)]
+    pub subflow: bool,
+    /// Its subflows are backups.
+    #[serde(default)]
+    pub backup: bool,
+    /// Open subflows from it to every accepted peer address.
+    #[serde(default)]
+    pub fullmesh: bool,
 }
 
 /// Path manager of an MPTCP connection.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub enum PathManagerSpec {
     /// A subflow per local x remote address pair, up to `max_subflows`.
     FullMesh {
@@ -282,6 +432,34 @@ pub enum PathManagerSpec {
         #[serde(default = "default_max_subflows")]
         max_subflows: u8,
     },
+    /// `subflows` subflows in all over the initial address pair, from different source
+    /// ports (out-of-tree `ndiffports`).
+    NDiffPorts {
+        /// Subflows in all, the initial one included.
+        #[serde(default = "default_ndiffports")]
+        subflows: u8,
+    },
+    /// The upstream Linux in-kernel path manager: endpoints with flags and limits. Only
+    /// `signal` endpoints of the listening host are announced (ADD_ADDR).
+    InKernel {
+        /// `ip mptcp limits subflows` (default 2): subflows besides the initial one.
+        #[serde(default = "default_inkernel_subflows")]
+        subflows: u8,
+        /// `ip mptcp limits add_addr_accepted` (default 0): announced peer addresses used.
+        #[serde(default)]
+        add_addr_accepted: u8,
+        /// The endpoints.
+        #[serde(default)]
+        endpoints: Vec<EndpointSpec>,
+    },
+}
+
+fn default_inkernel_subflows() -> u8 {
+    2
+}
+
+fn default_ndiffports() -> u8 {
+    2
 }
 
 fn default_max_subflows() -> u8 {
@@ -306,6 +484,12 @@ pub struct MptcpSpec {
     pub cc_mode: CcModeName,
     /// Packet scheduler.
     pub scheduler: SchedulerName,
+    /// Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012) with the
+    /// schedulers the Linux out-of-tree kernel pairs them with (`MinRtt`, `Blest`; ignored
+    /// with the others). Default off.
+    pub opportunistic_retransmission: bool,
+    /// A service mode (overrides `scheduler`, adds backups); `None`: the fields as given.
+    pub mode: Option<ServiceMode>,
     /// Path manager.
     pub path_manager: PathManagerSpec,
     /// Interfaces (`"host.iface"`) whose subflows are backups (used only when no other works).
@@ -328,6 +512,8 @@ impl Default for MptcpSpec {
             cc: MptcpCcName::Lia,
             cc_mode: CcModeName::Paper,
             scheduler: SchedulerName::MinRtt,
+            opportunistic_retransmission: false,
+            mode: None,
             path_manager: PathManagerSpec::default(),
             backup: Vec::new(),
             rcv_buf: Bytes(6 << 20),
@@ -453,6 +639,40 @@ pub enum AppSpec {
         #[serde(default)]
         bytes: Option<Bytes>,
     },
+    /// MPTCP only: a constant bit rate in frames (`rate × frame` bytes every `frame`, e.g. a
+    /// video), optionally on-off (frames during `on`, then silence for `off`). The summary's
+    /// `fct_ms` is the per-frame delay (write to complete delivery).
+    ConstantBitRate {
+        /// Application rate while on.
+        rate: Rate,
+        /// Frame interval (default 40 ms: 25 frames/s).
+        #[serde(default = "default_frame")]
+        frame: Time,
+        /// On-phase length (with `off`).
+        #[serde(default)]
+        on: Option<Time>,
+        /// Off-phase length; unset = always on.
+        #[serde(default)]
+        off: Option<Time>,
+        /// Total bytes; unset = until the end of the run.
+        #[serde(default)]
+        bytes: Option<Bytes>,
+    },
+    /// MPTCP only: open-loop request/response — a response of `size` bytes every `every`
+    /// (`count` in all), sent by the data sender. The summary's `fct_ms` gives each
+    /// response's completion time (write at the sender to its last byte delivered).
+    RequestResponse {
+        /// Response size.
+        size: Bytes,
+        /// Time between requests.
+        every: Time,
+        /// Number of requests.
+        count: u32,
+    },
+}
+
+fn default_frame() -> Time {
+    Time(sim_core::Duration::from_millis(40))
 }
 
 impl Default for AppSpec {
@@ -504,6 +724,10 @@ pub enum ActionSpec {
     SetLoss(LossSpec),
     /// New queue limit.
     SetQueue(QueueSpec),
+    /// Not a change of the link: the host interface(s) at its ends become backup paths
+    /// (`true`) or regular ones (`false`) for MPTCP; the host tells its peers with MP_PRIO
+    /// (RFC 8684 §3.3.8). `direction` is ignored.
+    SetBackup(bool),
 }
 
 /// Image formats for plots.

@@ -40,12 +40,94 @@ pub struct FlowSummary {
     /// MPTCP: data-level bytes re-sent on another subflow after a subflow failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reinjected_bytes: Option<u64>,
+    /// MPTCP: the packet scheduler (`minrtt`, `blest`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<String>,
+    /// MPTCP: extra copies the redundant scheduler sent (bytes beyond each first copy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redundant_bytes: Option<u64>,
+    /// MPTCP: data bytes the receiver got again after it already had them (reinjected,
+    /// redundant or retransmitted copies that arrived late): wasted capacity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wasted_bytes: Option<u64>,
+    /// MPTCP: opportunistic retransmissions (their bytes count in `reinjected_bytes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opportunistic_retransmissions: Option<u64>,
+    /// MPTCP: head-of-line delay at the receiver per segment (arrival on a subflow to
+    /// in-order delivery), ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hol_delay_ms: Option<HolDelayMs>,
+    /// MPTCP paced applications: per message (response or frame), the time from its write
+    /// at the sender to its complete delivery (flow completion time), ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fct_ms: Option<FctMs>,
+    /// MPTCP: largest out-of-order queue at the receiver seen at the sampling instants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_ooo_bytes: Option<u64>,
     /// MPTCP: every subflow the connection had, in creation order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subflows: Vec<SubflowSummary>,
     /// Goodput between consecutive link events (only when the scenario has events).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<PhaseSummary>,
+}
+
+/// Message completion times (ms) of a paced application.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct FctMs {
+    /// Messages written by the sender.
+    pub sent: u64,
+    /// Messages completely delivered.
+    pub completed: u64,
+    /// Mean over the completed ones.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile (nearest rank).
+    pub p99: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+impl FctMs {
+    /// Statistics of `ms` (any order) for `sent` messages.
+    pub fn of(sent: u64, mut ms: Vec<f64>) -> Self {
+        ms.sort_by(f64::total_cmp);
+        let q = |p: f64| {
+            if ms.is_empty() {
+                return 0.0;
+            }
+            let rank = ((p * ms.len() as f64).ceil() as usize).clamp(1, ms.len());
+            ms[rank - 1]
+        };
+        FctMs {
+            sent,
+            completed: ms.len() as u64,
+            mean: if ms.is_empty() {
+                0.0
+            } else {
+                ms.iter().sum::<f64>() / ms.len() as f64
+            },
+            p50: q(0.5),
+            p99: q(0.99),
+            max: ms.last().copied().unwrap_or(0.0),
+        }
+    }
+}
+
+/// Head-of-line delay statistics (ms) of an MPTCP flow's receiver.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct HolDelayMs {
+    /// Segments measured (each that brought new data).
+    pub samples: u64,
+    /// Mean.
+    pub mean: f64,
+    /// Median (log-histogram bucket midpoint, within 6.25 %).
+    pub p50: f64,
+    /// 99th percentile (same resolution).
+    pub p99: f64,
+    /// Maximum.
+    pub max: f64,
 }
 
 /// One MPTCP subflow (as seen by the data sender).

@@ -118,6 +118,8 @@ pub struct PlanFlow {
     pub backup: Vec<(usize, usize)>,
     /// Bytes to send (None = unlimited).
     pub bytes: Option<u64>,
+    /// MPTCP only: a paced application (constant bit rate, on-off, request/response).
+    pub paced: Option<mptcp_model::app::Paced>,
 }
 
 /// A resolved link event.
@@ -684,13 +686,17 @@ fn resolve_events(
             DirectionName::Reverse => (false, true),
         };
         let l = &links[li];
-        let change = |d: &DirParams| match &ev.action {
-            ActionSpec::Down => sim_core::LinkChange::Down,
-            ActionSpec::Up => sim_core::LinkChange::Up,
-            ActionSpec::SetRate(rate) => sim_core::LinkChange::SetRate(LinkRate::Fixed(rate.0)),
-            ActionSpec::SetDelay(t) => sim_core::LinkChange::SetDelay(t.0),
-            ActionSpec::SetLoss(loss) => sim_core::LinkChange::SetLoss(loss_of(*loss)),
-            ActionSpec::SetQueue(q) => sim_core::LinkChange::SetQueue(queue_of(*q, &d.rate)),
+        let change = |d: &DirParams| {
+            Some(match &ev.action {
+                ActionSpec::Down => sim_core::LinkChange::Down,
+                ActionSpec::Up => sim_core::LinkChange::Up,
+                ActionSpec::SetRate(rate) => sim_core::LinkChange::SetRate(LinkRate::Fixed(rate.0)),
+                ActionSpec::SetDelay(t) => sim_core::LinkChange::SetDelay(t.0),
+                ActionSpec::SetLoss(loss) => sim_core::LinkChange::SetLoss(loss_of(*loss)),
+                ActionSpec::SetQueue(q) => sim_core::LinkChange::SetQueue(queue_of(*q, &d.rate)),
+                // A host-interface event (MP_PRIO), applied by the builder.
+                ActionSpec::SetBackup(_) => return None,
+            })
         };
         out.push(PlanEvent {
             at: Instant::ZERO + ev.at.0,
@@ -698,8 +704,8 @@ fn resolve_events(
             forward,
             reverse,
             action: ev.action.clone(),
-            fwd_change: forward.then(|| change(&l.fwd)),
-            rev_change: reverse.then(|| change(&l.rev)),
+            fwd_change: forward.then(|| change(&l.fwd)).flatten(),
+            rev_change: reverse.then(|| change(&l.rev)).flatten(),
         });
     }
     out.sort_by_key(|e| e.at);

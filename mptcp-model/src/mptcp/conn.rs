@@ -16,7 +16,7 @@
 
 use super::pm::{AnyPathManager, PathManager, PmLocal, PmSubflow, PmView};
 use super::recv::DataRecv;
-use super::sched::{AnyScheduler, SchedView, Scheduler};
+use super::sched::{AnyScheduler, Pick, SchedCtx, SchedView, Scheduler};
 use super::send::DataSend;
 use super::stats::{
     FailReason, MptcpEvent, MptcpEventKind, MptcpStats, SubflowState, SubflowStats, MAX_EVENTS,
@@ -92,6 +92,9 @@ pub struct MptcpConnection {
     events_dropped: u64,
     pub(crate) views: Vec<SubflowView>,
     sched_views: Vec<SchedView>,
+    /// Opportunistic retransmissions so far, and the last one's (head offset, subflow).
+    opp_rtx: u64,
+    opp_last: Option<(u64, usize)>,
     pm_locals: Vec<PmLocal>,
     pm_subflows: Vec<PmSubflow>,
     app_written: u64,
@@ -126,6 +129,8 @@ impl MptcpConnection {
             events_dropped: 0,
             views: Vec::new(),
             sched_views: Vec::new(),
+            opp_rtx: 0,
+            opp_last: None,
             pm_locals: Vec::new(),
             pm_subflows: Vec::new(),
             app_written: 0,
@@ -399,6 +404,43 @@ impl MptcpConnection {
         }
     }
 
+    /// Local interface `addr` becomes a backup (`backup`) or a regular path: its subflows
+    /// change class at once here and tell the peer with MP_PRIO on their next ACK (RFC 8684
+    /// §3.3.8; sent once, on a pure ACK, as Linux does); subflows opened later from it
+    /// join with the new flag.
+    pub fn set_backup(&mut self, now: Instant, addr: Addr, backup: bool) {
+        let Some(li) = self.locals.iter().position(|l| l.addr == addr) else {
+            return;
+        };
+        self.locals[li].backup = backup;
+        for i in 0..self.subflows.len() {
+            let sf = &mut self.subflows[i];
+            if sf.mp.local != li || sf.mp.dead || sf.mp.backup == backup {
+                continue;
+            }
+            sf.mp.backup = backup;
+            sf.mp.send_prio = Some(backup);
+            sf.sock.request_ack();
+            self.event(
+                now,
+                Some(i as u32),
+                MptcpEventKind::PriorityChanged { backup },
+            );
+        }
+    }
+
+    /// The peer sent MP_PRIO on subflow `i`.
+    pub(crate) fn on_prio(&mut self, now: Instant, i: usize, backup: bool) {
+        if self.subflows[i].mp.backup != backup {
+            self.subflows[i].mp.backup = backup;
+            self.event(
+                now,
+                Some(i as u32),
+                MptcpEventKind::PriorityChanged { backup },
+            );
+        }
+    }
+
     /// Abandons subflow `i` for good (state `state`) and reinjects its data.
     pub(crate) fn kill(&mut self, _now: Instant, i: usize, state: SubflowState) {
         let sf = &mut self.subflows[i];
@@ -490,6 +532,10 @@ impl MptcpConnection {
             data_bytes_acked: self.snd.acked(),
             data_bytes_delivered: self.rcv.delivered,
             reinjected_bytes: self.snd.reinjected,
+            redundant_bytes: self.snd.redundant,
+            opportunistic_retransmissions: self.opp_rtx,
+            duplicate_bytes: self.rcv.duplicate,
+            hol: self.rcv.hol.summary(),
             ooo_bytes: self.rcv.ooo_bytes(),
             peer_window: self.snd.peer_window,
             subflows: self
@@ -511,6 +557,11 @@ impl MptcpConnection {
             completed_at: self.completed_at,
             events_dropped: self.events_dropped,
         }
+    }
+
+    /// Bytes waiting in the connection-level out-of-order queue (receive side).
+    pub fn ooo_bytes(&self) -> u64 {
+        self.rcv.ooo_bytes()
     }
 
     /// Data-level bytes handed to subflows and not yet data-acknowledged.
@@ -657,16 +708,44 @@ impl MptcpConnection {
             && !matches!(s.mp.role, Role::JoinClient { acked: false, .. })
     }
 
-    fn fill_sched_views(&mut self) {
+    /// Refreshes the scheduler's view of every subflow (a reused `Vec`); returns the
+    /// largest segment payload among the usable ones.
+    fn fill_sched_views(&mut self) -> u64 {
         self.sched_views.clear();
-        for s in &self.subflows {
+        let mut mss = 0;
+        let initiator = self.initiator;
+        let degraded = self.cfg.degraded;
+        for s in &mut self.subflows {
+            let usable = Self::usable(s);
+            let srtt = s.sock.srtt();
+            if let Some(r) = srtt {
+                let (lo, hi) = (&mut s.mp.srtt_min, &mut s.mp.srtt_max);
+                *lo = Some(lo.map_or(r, |x| x.min(r)));
+                *hi = Some(hi.map_or(r, |x| x.max(r)));
+            }
+            let payload = s.sock.data_payload(DSS_DATA_LEN);
+            if usable {
+                mss = mss.max(payload);
+            }
             self.sched_views.push(SchedView {
-                usable: Self::usable(s),
-                backup: s.mp.backup,
+                usable,
+                backup: s.mp.backup
+                    || degraded.is_some_and(|d| d.applies(srtt, s.sock.retransmit_permille())),
                 has_space: s.sock.unsent() == 0 && s.sock.cwnd_room() > 0,
-                srtt: s.sock.srtt(),
+                srtt,
+                rttvar: s.sock.rttvar(),
+                srtt_min: s.mp.srtt_min.unwrap_or_default(),
+                srtt_max: s.mp.srtt_max.unwrap_or_default(),
+                cwnd: s.sock.cwnd(),
+                ssthresh: s.sock.ssthresh(),
+                in_flight: s.sock.bytes_in_flight(),
+                queued: s.sock.unsent(),
+                mss: payload,
+                rtos: s.sock.consecutive_rtos(),
+                path: if initiator { s.mp.local } else { s.mp.remote },
             });
         }
+        mss
     }
 
     /// Hands data to subflows, a segment's worth per scheduler decision.
@@ -674,28 +753,195 @@ impl MptcpConnection {
         if self.remote_key.is_none() {
             return;
         }
+        let mut redundant = None;
         while let Some((start, avail, reinjection)) = self.snd.next_chunk() {
-            self.fill_sched_views();
-            let Some(i) = self.sched.pick(&self.sched_views) else {
-                break;
+            let mss = self.fill_sched_views();
+            let ctx = SchedCtx {
+                now,
+                seg_len: avail.min(mss),
+                reinjection,
+                // ECF's k: written, not yet on a subflow, and within the peer's window
+                // (the kernel's meta write queue is bounded by a send buffer autotuned to
+                // the subflows' windows; a fixed multi-MB `snd_buf` would make k all of it).
+                unqueued: self
+                    .snd
+                    .app_end
+                    .min(self.snd.right_edge)
+                    .saturating_sub(self.snd.nxt),
+                peer_window: self.snd.peer_window,
+                opp_rtx: self.opp_rtx,
             };
-            let sock = &mut self.subflows[i].sock;
-            let len = avail
-                .min(sock.data_payload(DSS_DATA_LEN))
-                .min(u64::from(u16::MAX));
-            if len == 0 {
+            let accepted = match self.sched.pick(&ctx, &self.sched_views) {
+                Pick::Wait => 0,
+                Pick::One(i) => self.hand_out(now, i, start, avail),
+                Pick::Many(set) => {
+                    redundant = Some(set);
+                    self.hand_out_redundant(now, set, (start, avail, reinjection))
+                }
+            };
+            if accepted == 0 {
                 break;
             }
-            let ssn = sock.send_end();
-            let accepted = sock.send(len);
-            debug_assert_eq!(accepted, len);
-            self.subflows[i].mp.map.push(Mapping {
-                ssn,
-                dsn: start,
-                len: accepted,
-            });
             self.snd.commit(start, accepted, reinjection);
-            self.poll_subflow(now, i);
+        }
+        if let Some(set) = redundant {
+            self.redundant_copies(now, set);
+        } else if matches!(self.cfg.scheduler, super::SchedulerKind::Redundant) {
+            // No new data: the subflows may still owe copies.
+            self.fill_sched_views();
+            let ctx = SchedCtx::new(0);
+            if let Pick::Many(set) = self.sched.pick(&ctx, &self.sched_views) {
+                self.redundant_copies(now, set);
+            }
+        }
+        self.opportunistic(now);
+    }
+
+    /// Queues up to a segment of `[start, start + avail)` on subflow `i`; returns the bytes.
+    fn hand_out(&mut self, now: Instant, i: usize, start: u64, avail: u64) -> u64 {
+        let Some(sf) = self.subflows.get_mut(i) else {
+            return 0;
+        };
+        let len = avail
+            .min(sf.sock.data_payload(DSS_DATA_LEN))
+            .min(u64::from(u16::MAX));
+        if len == 0 {
+            return 0;
+        }
+        let ssn = sf.sock.send_end();
+        let accepted = sf.sock.send(len);
+        debug_assert_eq!(accepted, len);
+        sf.mp.map.push(Mapping {
+            ssn,
+            dsn: start,
+            len: accepted,
+        });
+        self.sched.sent(i, accepted);
+        self.poll_subflow(now, i);
+        accepted
+    }
+
+    fn has_space(&self, i: usize) -> bool {
+        let s = &self.subflows[i].sock;
+        s.unsent() == 0 && s.cwnd_room() > 0
+    }
+
+    /// The redundant scheduler's pick (`mptcp_redundant.c` with the fixes of
+    /// `multipath-tcp/mptcp#474/#478`): each subflow of `set` with window space first sends
+    /// copies of the data handed out before, from its own position (`red_nxt`, never below
+    /// DATA_UNA: data already acknowledged is skipped), then the first one with space takes
+    /// the new chunk. Returns the new bytes handed out.
+    fn hand_out_redundant(&mut self, now: Instant, set: u64, chunk: (u64, u64, bool)) -> u64 {
+        self.redundant_copies(now, set);
+        let (start, avail, reinjection) = chunk;
+        let n = self.subflows.len().min(64);
+        let Some(i) = (0..n).find(|&i| set & (1 << i) != 0 && self.has_space(i)) else {
+            return 0;
+        };
+        let len = self.hand_out(now, i, start, avail);
+        if !reinjection {
+            self.subflows[i].mp.red_nxt = start + len;
+        }
+        len
+    }
+
+    /// Copies of data already handed out, on the subflows of `set` that have space.
+    fn redundant_copies(&mut self, now: Instant, set: u64) {
+        for i in (0..self.subflows.len().min(64)).filter(|i| set & (1 << i) != 0) {
+            while self.has_space(i) {
+                let pos = self.subflows[i].mp.red_nxt.max(self.snd.una);
+                if pos >= self.snd.nxt {
+                    break;
+                }
+                let len = self.hand_out(now, i, pos, self.snd.nxt - pos);
+                if len == 0 {
+                    break;
+                }
+                self.subflows[i].mp.red_nxt = pos + len;
+                self.snd.redundant += len;
+                self.snd.sent += len;
+            }
+        }
+    }
+
+    /// Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012 §4.2; the
+    /// out-of-tree kernel's `mptcp_rcv_buf_optimization`, ALGORITHMS.md b5), when the
+    /// scheduler has it, the switch is on, and the peer's window blocks new data: the
+    /// segment at DATA_UNA, held by a slower subflow `s`, is sent again on the subflow `f`
+    /// minRTT picks if `cwnd_s ≤ 4` segments or `4·srtt_f < srtt_s`; at most once per RTT
+    /// of `f`, the slower holder is penalised ([`TcpSocket::penalise`]).
+    fn opportunistic(&mut self, now: Instant) {
+        let blocked = self.snd.nxt >= self.snd.right_edge && self.snd.app_end > self.snd.nxt;
+        if !self.cfg.opportunistic_retransmission
+            || !self.cfg.scheduler.opportunistic()
+            || !blocked
+            || self.snd.una >= self.snd.nxt
+        {
+            return;
+        }
+        let head = self.snd.una;
+        if self.opp_last.is_some_and(|(h, _)| h == head) {
+            return;
+        }
+        self.fill_sched_views();
+        let Some(f) = super::sched::minrtt::min_rtt(&self.sched_views) else {
+            return;
+        };
+        let srtt_f = self.sched_views[f].srtt_or_zero();
+        let holds = |s: &Subflow| -> Option<Mapping> {
+            s.mp.map
+                .iter()
+                .find(|m| m.dsn <= head && head < m.dsn + m.len)
+                .copied()
+        };
+        if holds(&self.subflows[f]).is_some() {
+            return;
+        }
+        // Penalise the slower holder, at most once per RTT of f.
+        let due = self.subflows[f]
+            .mp
+            .last_rbuf_opti
+            .is_none_or(|t| now.saturating_duration_since(t) >= srtt_f);
+        let mut do_retrans = false;
+        let mut seg = None;
+        for (j, s) in self.subflows.iter_mut().enumerate() {
+            if j == f || s.mp.dead {
+                continue;
+            }
+            let Some(m) = holds(s) else {
+                continue;
+            };
+            seg = seg.or(Some(m));
+            let v = self.sched_views[j];
+            if due && v.srtt.is_some_and(|r| srtt_f < r) {
+                s.sock.penalise(now);
+            }
+            if v.cwnd_pkts() <= 4 {
+                do_retrans = true;
+                break;
+            }
+            if 4 * srtt_f.as_nanos() >= v.srtt_or_zero().as_nanos() {
+                do_retrans = false;
+                break;
+            }
+            do_retrans = true;
+        }
+        if due {
+            self.subflows[f].mp.last_rbuf_opti = Some(now);
+        }
+        let Some(m) = seg else {
+            return;
+        };
+        if !do_retrans || !self.sched_views[f].has_space {
+            return;
+        }
+        let avail = m.dsn + m.len - head;
+        let sent = self.hand_out(now, f, head, avail);
+        if sent > 0 {
+            self.snd.reinjected += sent;
+            self.snd.sent += sent;
+            self.opp_rtx += 1;
+            self.opp_last = Some((head, f));
         }
     }
 

@@ -40,6 +40,7 @@ fn is_syn_ack(h: &TcpHeader) -> bool {
 impl MptcpConnection {
     /// A packet for subflow `id` arrived.
     pub fn handle_packet(&mut self, now: Instant, id: u32, pkt: &Packet<TcpHeader>) {
+        self.rcv.now = now;
         let i = id as usize;
         let Some(sf) = self.subflows.get(i) else {
             return;
@@ -276,6 +277,7 @@ impl MptcpConnection {
                     }
                 }
                 MptcpOption::AddAddr(a) => self.on_add_addr(now, i, a),
+                MptcpOption::Prio(p) => self.on_prio(now, i, p.backup),
                 _ => {}
             }
         }

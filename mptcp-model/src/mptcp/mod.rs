@@ -7,7 +7,11 @@
 //!   [`crate::tcp::SegmentHook`] that puts MPTCP options on a subflow's segments.
 //! - `send.rs` / `recv.rs`: the data-level send buffer (mappings handed out, reinjection
 //!   queue, the peer's window) and receive side (reassembly by ranges, delivery once).
-//! - [`sched`]: packet schedulers (minRTT); [`pm`]: path managers (full mesh).
+//! - [`sched`]: packet schedulers (minRTT, round-robin, redundant, BLEST, ECF, upstream
+//!   Linux, ATSSS steering); [`pm`]: path managers (full mesh, ndiffports, in-kernel).
+//! - `hol.rs`: the receiver's head-of-line delay (log histogram).
+//! - Backup subflows change class at run time through [`MptcpConnection::set_backup`] and
+//!   MP_PRIO; [`Degraded`] lets a degraded regular subflow share the backup class.
 //! - [`stats`]: snapshots and events.
 //!
 //! Coupled congestion control (LIA) lives with the other controllers in [`crate::cc`]; the
@@ -27,6 +31,7 @@
 //!   the data level never exceeds the receiver's buffer.
 
 mod conn;
+mod hol;
 mod input;
 pub mod pm;
 mod recv;
@@ -39,12 +44,14 @@ pub use conn::{MptcpConnection, SubflowRequest};
 pub use input::mptcp_reset;
 pub use pm::PathManagerKind;
 pub use sched::SchedulerKind;
-pub use stats::{FailReason, MptcpEvent, MptcpEventKind, MptcpStats, SubflowState, SubflowStats};
+pub use stats::{
+    FailReason, HolSummary, MptcpEvent, MptcpEventKind, MptcpStats, SubflowState, SubflowStats,
+};
 pub use subflow::DSS_DATA_LEN;
 
 use crate::cc::CcKind;
 use crate::tcp::TcpConfig;
-use sim_core::Addr;
+use sim_core::{Addr, Duration};
 
 /// A local address an MPTCP initiator may use, with its backup flag (MP_JOIN `B` bit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +86,24 @@ impl MptcpCcKind {
     }
 }
 
+/// When a regular (non-backup) subflow counts as degraded: the scheduler then sees it as a
+/// backup, so that backups share the load with it (Apple's handover mode: cellular is used
+/// when Wi-Fi fails *or degrades*). Either threshold suffices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Degraded {
+    /// Smoothed RTT above this.
+    pub rtt: Duration,
+    /// Segments retransmitted per thousand sent (over the subflow's life) above this.
+    pub loss_permille: u64,
+}
+
+impl Degraded {
+    /// True if a subflow with `srtt` and `retransmit_permille` is degraded.
+    pub fn applies(&self, srtt: Option<Duration>, retransmit_permille: u64) -> bool {
+        srtt.is_some_and(|r| r > self.rtt) || retransmit_permille > self.loss_permille
+    }
+}
+
 /// Configuration of an MPTCP connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MptcpConfig {
@@ -97,6 +122,12 @@ pub struct MptcpConfig {
     pub snd_buf: u32,
     /// Consecutive RTOs after which a subflow counts as (potentially) failed; 0 = never.
     pub subflow_fail_rtos: u32,
+    /// Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012) with the
+    /// schedulers the Linux out-of-tree kernel runs them with (minRTT, BLEST; see
+    /// [`SchedulerKind::opportunistic`]); off by default.
+    pub opportunistic_retransmission: bool,
+    /// Degraded regular subflows join the backup class (service modes); `None`: never.
+    pub degraded: Option<Degraded>,
     /// Carry the DSS checksum field (RFC 8684 §3.3.1; length only, the value is 0).
     pub checksum: bool,
 }
@@ -112,6 +143,8 @@ impl Default for MptcpConfig {
             rcv_buf: subflow.rcv_buf,
             snd_buf: subflow.snd_buf,
             subflow_fail_rtos: 1,
+            opportunistic_retransmission: false,
+            degraded: None,
             checksum: false,
         }
     }

@@ -9,7 +9,9 @@
 //! DATA_ACK (RFC 8684 §3.3.5), so the out-of-order queue never exceeds the buffer either.
 //! Per-segment cost: O(log n) in the number of out-of-order ranges.
 
+use super::hol::HolTracker;
 use crate::tcp::ranges::RangeSet;
+use sim_core::Instant;
 
 /// Data-level receive state.
 #[derive(Clone, Debug)]
@@ -29,6 +31,10 @@ pub(crate) struct DataRecv {
     pub(crate) fin_received: bool,
     /// Bytes received that were already there (duplicates at the data level).
     pub(crate) duplicate: u64,
+    /// The time of the segment being processed (set by the connection on input).
+    pub(crate) now: Instant,
+    /// Head-of-line delay per segment.
+    pub(crate) hol: HolTracker,
 }
 
 impl DataRecv {
@@ -44,6 +50,8 @@ impl DataRecv {
             fin_at: None,
             fin_received: false,
             duplicate: 0,
+            now: Instant::ZERO,
+            hol: HolTracker::new(),
         }
     }
 
@@ -68,6 +76,9 @@ impl DataRecv {
         }
         let added = self.ooo.insert(lo, hi);
         self.duplicate += (hi - lo) - added;
+        if added > 0 {
+            self.hol.arrived(self.now, lo, lo <= self.ack);
+        }
         self.advance()
     }
 
@@ -81,6 +92,9 @@ impl DataRecv {
         let ack = self.ack;
         self.ooo.remove_below(ack, |_, _| {});
         let n = self.ack - old;
+        if n > 0 {
+            self.hol.delivered(self.now, self.ack);
+        }
         self.unread += n;
         self.delivered += n;
         if self.fin_at == Some(self.ack) && !self.fin_received {

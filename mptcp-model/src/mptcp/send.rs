@@ -34,8 +34,10 @@ pub(crate) struct DataSend {
     snd_buf: u64,
     /// Bytes handed to subflows (each mapping once), reinjections included.
     pub(crate) sent: u64,
-    /// Bytes reinjected.
+    /// Bytes reinjected (after a subflow failure, and opportunistic retransmissions).
     pub(crate) reinjected: u64,
+    /// Extra copies handed out by the redundant scheduler (bytes beyond the first copy).
+    pub(crate) redundant: u64,
 }
 
 impl DataSend {
@@ -53,6 +55,7 @@ impl DataSend {
             snd_buf: u64::from(snd_buf),
             sent: 0,
             reinjected: 0,
+            redundant: 0,
         }
     }
 

@@ -2,6 +2,7 @@
 //! subflow) and the bounded log of [`MptcpEvent`]s (subflows established, joined, failed,
 //! ...), with their times. The model never formats them; the runner does.
 
+pub use super::hol::HolSummary;
 use crate::tcp::{SocketAddr, TcpStats};
 use sim_core::{Addr, Instant};
 
@@ -55,6 +56,12 @@ pub enum MptcpEventKind {
     SubflowRefused,
     /// A subflow closed (normally, or reset by the peer).
     SubflowClosed,
+    /// The subflow became a backup or a regular path (our interface changed, or the peer's
+    /// MP_PRIO).
+    PriorityChanged {
+        /// The new backup flag.
+        backup: bool,
+    },
     /// A remote address was learnt from a verified ADD_ADDR.
     AddressLearned(Addr),
     /// Our DATA_FIN was acknowledged and the peer's received: the connection is complete.
@@ -102,8 +109,19 @@ pub struct MptcpStats {
     pub data_bytes_acked: u64,
     /// Bytes delivered in order to the application.
     pub data_bytes_delivered: u64,
-    /// Bytes re-sent on another subflow after their subflow failed.
+    /// Bytes re-sent on another subflow: after their subflow failed, and opportunistic
+    /// retransmissions.
     pub reinjected_bytes: u64,
+    /// Extra copies the redundant scheduler handed out (bytes beyond each first copy).
+    pub redundant_bytes: u64,
+    /// Opportunistic retransmissions (their bytes count in `reinjected_bytes`).
+    pub opportunistic_retransmissions: u64,
+    /// Bytes received that were already there: reinjected, redundant or retransmitted
+    /// copies arriving after the data (wasted; counted at the receiver).
+    pub duplicate_bytes: u64,
+    /// Head-of-line delay at the receiver: time from a segment's arrival on its subflow
+    /// to its in-order delivery.
+    pub hol: HolSummary,
     /// Bytes now waiting in the connection-level out-of-order queue.
     pub ooo_bytes: u64,
     /// The peer's receive window (bytes, relative to the data ACK).

@@ -16,7 +16,7 @@ use crate::crypto::{join_hmac, token, truncated_hmac160, truncated_hmac64, Key};
 use crate::tcp::{SegmentHook, SegmentInfo, SegmentKind, TcpSocket};
 use crate::wire::mptcp::{
     AddAddrRepr, CapableFlags, CapableForm, CapableRepr, DssMapping, DssRepr, JoinRepr,
-    MptcpOption, SeqField,
+    MptcpOption, PrioRepr, SeqField,
 };
 use crate::wire::tcp_options::MAX_OPTIONS_LEN;
 use crate::wire::TcpOptions;
@@ -108,6 +108,15 @@ pub(crate) struct SubflowMp {
     pub(crate) add_addr: Option<AddAddrRepr>,
     /// Retransmit the join's third ACK then (RFC 8684 §3.2: until it is acknowledged).
     pub(crate) third_ack_rtx_at: Option<Instant>,
+    /// Lifetime extremes of the smoothed RTT (BLEST's `min_srtt` / `max_srtt`).
+    pub(crate) srtt_min: Option<sim_core::Duration>,
+    pub(crate) srtt_max: Option<sim_core::Duration>,
+    /// Last opportunistic penalisation decided from this subflow (`last_rbuf_opti`).
+    pub(crate) last_rbuf_opti: Option<Instant>,
+    /// Redundant scheduler: the data offset up to which this subflow sent its copy.
+    pub(crate) red_nxt: u64,
+    /// MP_PRIO to put on the next pure ACK (RFC 8684 §3.3.8): the new backup flag.
+    pub(crate) send_prio: Option<bool>,
 }
 
 impl SubflowMp {
@@ -125,6 +134,11 @@ impl SubflowMp {
             send_data_fin: false,
             add_addr: None,
             third_ack_rtx_at: None,
+            srtt_min: None,
+            srtt_max: None,
+            last_rbuf_opti: None,
+            red_nxt: 0,
+            send_prio: None,
         }
     }
 
@@ -320,6 +334,15 @@ impl SubflowHook<'_> {
         };
         if push(opts, MptcpOption::Dss(dss)) && fin.is_some() {
             self.mp.send_data_fin = false;
+        }
+        if let Some(b) = self.mp.send_prio {
+            let prio = MptcpOption::Prio(PrioRepr {
+                backup: b,
+                addr_id: None,
+            });
+            if push(opts, prio) {
+                self.mp.send_prio = None;
+            }
         }
         if let Some(a) = self.mp.add_addr {
             if push(opts, MptcpOption::AddAddr(a)) {

@@ -324,6 +324,44 @@ impl TcpSocket {
         self.rtt.srtt()
     }
 
+    /// Segments retransmitted per thousand sent, over the connection's life; 0 until
+    /// [`Self::RETRANSMIT_RATE_MIN_SEGMENTS`] were sent (the initial slow start's overshoot
+    /// alone would look like heavy loss).
+    pub fn retransmit_permille(&self) -> u64 {
+        let c = &self.counters;
+        if c.segments_sent < Self::RETRANSMIT_RATE_MIN_SEGMENTS {
+            return 0;
+        }
+        c.segments_retransmitted * 1000 / c.segments_sent
+    }
+
+    /// Segments sent before [`Self::retransmit_permille`] reports a rate.
+    pub const RETRANSMIT_RATE_MIN_SEGMENTS: u64 = 2000;
+
+    /// The RTT variation (RFC 6298 `RTTVAR`).
+    pub fn rttvar(&self) -> Duration {
+        self.rtt.rttvar()
+    }
+
+    /// The slow-start threshold in bytes (`u64::MAX` before the first loss).
+    pub fn ssthresh(&self) -> u64 {
+        self.cc.ssthresh()
+    }
+
+    /// Opportunistic penalisation (Raiciu et al., NSDI 2012; ALGORITHMS.md b5): a subflow
+    /// that holds up the connection-level window halves its window, unless it is in slow
+    /// start or in loss recovery (the kernel penalises only in `TCP_CA_Open`). The halving
+    /// is the controller's congestion response (`cwnd/2`, `ssthresh = cwnd/2` for Reno and
+    /// LIA; CUBIC's β = 0.7), entered without retransmitting. Returns whether it acted.
+    pub fn penalise(&mut self, now: Instant) -> bool {
+        if self.snd.recovery != Recovery::Open || self.cc.window() < self.cc.ssthresh() {
+            return false;
+        }
+        let flight = self.snd.flight();
+        self.cc.on_congestion_event(now, flight, &Coupling::NONE);
+        true
+    }
+
     /// The current retransmission timeout, backoff included.
     pub fn rto(&self) -> Duration {
         self.rtt.rto()

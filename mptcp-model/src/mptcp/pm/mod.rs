@@ -6,8 +6,12 @@
 //! One file per policy behind the closed enum [`AnyPathManager`].
 
 pub mod fullmesh;
+pub mod inkernel;
+pub mod ndiffports;
 
 pub use fullmesh::FullMesh;
+pub use inkernel::InKernel;
+pub use ndiffports::NDiffPorts;
 
 /// What a path manager sees of one local address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +63,13 @@ pub enum PathManagerKind {
         /// Most active subflows (Linux `max_subflows`-like; default 8).
         max_subflows: u8,
     },
+    /// `subflows` subflows in all over the initial address pair (different source ports).
+    NDiffPorts {
+        /// Subflows in all, the initial one included.
+        subflows: u8,
+    },
+    /// The upstream Linux in-kernel path manager (endpoints with flags, limits).
+    InKernel(InKernel),
 }
 
 impl Default for PathManagerKind {
@@ -72,6 +83,10 @@ impl Default for PathManagerKind {
 pub enum AnyPathManager {
     /// Full mesh.
     FullMesh(FullMesh),
+    /// ndiffports.
+    NDiffPorts(NDiffPorts),
+    /// In-kernel.
+    InKernel(InKernel),
 }
 
 impl AnyPathManager {
@@ -81,6 +96,10 @@ impl AnyPathManager {
             PathManagerKind::FullMesh { max_subflows } => {
                 AnyPathManager::FullMesh(FullMesh { max_subflows })
             }
+            PathManagerKind::NDiffPorts { subflows } => {
+                AnyPathManager::NDiffPorts(NDiffPorts { subflows })
+            }
+            PathManagerKind::InKernel(p) => AnyPathManager::InKernel(p),
         }
     }
 }
@@ -89,6 +108,8 @@ impl PathManager for AnyPathManager {
     fn next_subflow(&mut self, view: &PmView<'_>) -> Option<(usize, usize)> {
         match self {
             AnyPathManager::FullMesh(p) => p.next_subflow(view),
+            AnyPathManager::NDiffPorts(p) => p.next_subflow(view),
+            AnyPathManager::InKernel(p) => p.next_subflow(view),
         }
     }
 }
