@@ -124,6 +124,25 @@ fn cross_product_and_zip_give_the_expected_run_ids() {
     );
     assert_eq!(ids[11], "cc=Cubic,delay=20ms,seed=7");
 
+    // Zipped axes may repeat a value when their partners differ; the tuples stay unique.
+    let repeat = fx.sweep(
+        "zip-repeat",
+        r#"axes: [
+            Axis(name: "cc", path: "flows[0].transport.cc", values: [Reno, Reno, Cubic]),
+            Axis(name: "rtt", path: "links[1].delay", values: ["5ms", "50ms", "5ms"]),
+        ], zip: [["cc", "rtt"]], seeds: Count(1)"#,
+    );
+    let sweep = Sweep::load(&repeat).unwrap();
+    let ids: Vec<&str> = sweep.runs.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "cc=Reno,rtt=5ms,seed=1",
+            "cc=Reno,rtt=50ms,seed=1",
+            "cc=Cubic,rtt=5ms,seed=1"
+        ]
+    );
+
     let zipped = fx.sweep(
         "zip",
         r#"axes: [

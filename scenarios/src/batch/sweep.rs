@@ -241,7 +241,15 @@ impl Sweep {
             .axes
             .iter()
             .enumerate()
-            .map(|(i, a)| expand_axis(file, &base, i, a))
+            .map(|(i, a)| {
+                // An axis zipped with others may repeat a value: its runs differ by the
+                // partner axes' values (run ids, which must be unique, name them all).
+                let zipped = a
+                    .name
+                    .as_ref()
+                    .is_some_and(|n| spec.zip.iter().any(|g| g.len() > 1 && g.contains(n)));
+                expand_axis(file, &base, i, a, zipped)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         check_axes(file, &axes)?;
         let dims = dimensions(file, &axes, &spec.zip)?;
@@ -338,7 +346,13 @@ fn check(tree: &Value) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-fn expand_axis(file: &Path, base: &Value, i: usize, a: &AxisSpec) -> Result<Axis, BatchError> {
+fn expand_axis(
+    file: &Path,
+    base: &Value,
+    i: usize,
+    a: &AxisSpec,
+    zipped: bool,
+) -> Result<Axis, BatchError> {
     let name = a
         .name
         .clone()
@@ -377,7 +391,7 @@ fn expand_axis(file: &Path, base: &Value, i: usize, a: &AxisSpec) -> Result<Axis
             Ok(Value::String(s)) => s,
             _ => text.split_whitespace().collect::<Vec<_>>().join(" "),
         };
-        if labels.contains(&label) {
+        if !zipped && labels.contains(&label) {
             return Err(err(file, &field, format!("value `{text}` is listed twice")));
         }
         labels.push(label);
