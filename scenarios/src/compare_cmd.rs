@@ -2,15 +2,19 @@
 //! directory (written under a temporary name and renamed: whole or not at all).
 
 use scenarios::batch::table::write_atomic;
-use scenarios::compare::{cc_variant, mptcp_flows, run_compare};
+use scenarios::compare::{cc_variant, cross_with, mptcp_flows, run_compare, scheduler_variant};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// `mpsim compare`.
+/// The controllers compared when neither `--cc` nor `--scheduler` is given.
+pub(crate) const DEFAULT_CC: [&str; 4] = ["lia", "olia", "balia", "uncoupled"];
+
+/// `mpsim compare`: `cc` and `schedulers` as given on the command line (`None`: absent).
 pub(crate) fn compare(
     file: &Path,
-    cc: &[String],
+    cc: Option<&[String]>,
+    schedulers: Option<&[String]>,
     seeds: u64,
     out: Option<PathBuf>,
     jobs: Option<usize>,
@@ -30,12 +34,18 @@ pub(crate) fn compare(
     let flows = mptcp_flows(&plan.scenario);
     if flows.is_empty() {
         eprintln!(
-            "error: {}: no MPTCP flow to compare controllers on",
+            "error: {}: no MPTCP flow to compare controllers or schedulers on",
             file.display()
         );
         return ExitCode::from(2);
     }
-    let variants = match cc
+    let default_cc: Vec<String> = DEFAULT_CC.iter().map(|&c| c.to_owned()).collect();
+    let cc = match (cc, schedulers) {
+        (None, None) => Some(&default_cc[..]),
+        (cc, _) => cc,
+    };
+    let ccs = match cc
+        .unwrap_or_default()
         .iter()
         .map(|c| cc_variant(c, &flows))
         .collect::<Result<Vec<_>, _>>()
@@ -46,6 +56,27 @@ pub(crate) fn compare(
             return ExitCode::from(2);
         }
     };
+    let scheds = match schedulers
+        .unwrap_or_default()
+        .iter()
+        .map(|c| scheduler_variant(c, &flows))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: --scheduler: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let variants = match (ccs.is_empty(), scheds.is_empty()) {
+        (_, true) => ccs,
+        (true, false) => scheds.clone(),
+        (false, false) => cross_with(&ccs, &scheds, "/"),
+    };
+    if variants.is_empty() {
+        eprintln!("error: nothing to compare (empty --cc / --scheduler list)");
+        return ExitCode::from(2);
+    }
     let seeds: Vec<u64> = (1..=seeds).collect();
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let out = out.unwrap_or_else(|| Path::new("results").join(format!("{}-compare", plan.name)));
@@ -69,13 +100,14 @@ pub(crate) fn compare(
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let cmp = match res {
+    let mut cmp = match res {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(1);
         }
     };
+    cmp.hol_metrics = !scheds.is_empty();
     let text = cmp.text();
     print!("{text}");
     match write_dir(&out, &cmp, &text, plots) {

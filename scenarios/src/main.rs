@@ -69,13 +69,15 @@ enum Cmd {
         /// The scenario file (RON).
         file: PathBuf,
         /// Controllers: lia, lia-linux, olia, olia-linux, balia, balia-linux, wvegas,
-        /// uncoupled, uncoupled-cubic.
-        #[arg(
-            long,
-            value_delimiter = ',',
-            default_value = "lia,olia,balia,uncoupled"
-        )]
-        cc: Vec<String>,
+        /// uncoupled, uncoupled-cubic. Default lia,olia,balia,uncoupled when --scheduler
+        /// is not given either.
+        #[arg(long, value_delimiter = ',')]
+        cc: Option<Vec<String>>,
+        /// Schedulers: minrtt, rr (roundrobin), redundant, blest, ecf, upstream (set on
+        /// every MPTCP flow, service mode cleared). With --cc: every combination (cc/sched).
+        /// Adds HoL delay and wasted bytes to the table and a HoL delay CDF plot.
+        #[arg(long, value_delimiter = ',')]
+        scheduler: Option<Vec<String>>,
         /// Seeds 1..=N.
         #[arg(long, default_value_t = 10)]
         seeds: u64,
@@ -156,11 +158,20 @@ fn main() -> ExitCode {
         Cmd::Compare {
             file,
             cc,
+            scheduler,
             seeds,
             out,
             jobs,
             no_plots,
-        } => compare_cmd::compare(&file, &cc, seeds, out, jobs, !no_plots),
+        } => compare_cmd::compare(
+            &file,
+            cc.as_deref(),
+            scheduler.as_deref(),
+            seeds,
+            out,
+            jobs,
+            !no_plots,
+        ),
         Cmd::Merge { dirs, out } => batch_cmd::merge(&dirs, out.as_deref()),
         Cmd::Report {
             dir,

@@ -211,6 +211,7 @@ fn fill_transport(plan: &Plan, sim: &Sim, i: usize, s: &mut FlowSummary) {
                     p50: ms(r.hol.p50),
                     p99: ms(r.hol.p99),
                     max: ms(r.hol.max),
+                    histogram: (r.hol_histogram.iter()).map(|&(d, c)| (ms(d), c)).collect(),
                 });
             }
             for sf in &st.subflows {

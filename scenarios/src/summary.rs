@@ -116,7 +116,7 @@ impl FctMs {
 }
 
 /// Head-of-line delay statistics (ms) of an MPTCP flow's receiver.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct HolDelayMs {
     /// Segments measured (each that brought new data).
     pub samples: u64,
@@ -128,6 +128,10 @@ pub struct HolDelayMs {
     pub p99: f64,
     /// Maximum.
     pub max: f64,
+    /// The receiver's delay histogram: non-empty log-linear buckets as `[upper_bound_ms,
+    /// count]` (every sample in a bucket is below its bound and at least the previous
+    /// bucket's), in increasing order.
+    pub histogram: Vec<(f64, u64)>,
 }
 
 /// One MPTCP subflow (as seen by the data sender).

@@ -536,6 +536,7 @@ impl MptcpConnection {
             opportunistic_retransmissions: self.opp_rtx,
             duplicate_bytes: self.rcv.duplicate,
             hol: self.rcv.hol.summary(),
+            hol_histogram: self.rcv.hol.histogram(),
             ooo_bytes: self.rcv.ooo_bytes(),
             peer_window: self.snd.peer_window,
             subflows: self

@@ -48,6 +48,16 @@ fn index(v: u64) -> usize {
     (16 + (e - 4) * SUB + m as u32) as usize
 }
 
+/// Exclusive upper bound of bucket `i` (every value in it is below).
+fn upper(i: usize) -> u64 {
+    if i < SUB as usize {
+        return i as u64 + 1;
+    }
+    let e = (i as u32 - 16) / SUB + 4;
+    let m = (i as u64 - 16) % u64::from(SUB);
+    (17 + m) << (e - 4)
+}
+
 /// Midpoint of bucket `i`.
 fn value(i: usize) -> u64 {
     if i < SUB as usize {
@@ -91,6 +101,14 @@ impl LogHistogram {
             }
         }
         Duration::from_nanos(self.max)
+    }
+
+    /// The non-empty buckets as `(exclusive upper bound, count)`, in increasing order.
+    pub(crate) fn buckets(&self) -> Vec<(Duration, u64)> {
+        (self.counts.iter().enumerate())
+            .filter(|(_, &c)| c > 0)
+            .map(|(i, &c)| (Duration::from_nanos(upper(i)), c))
+            .collect()
     }
 
     pub(crate) fn summary(&self) -> HolSummary {
@@ -144,6 +162,11 @@ impl HolTracker {
     pub(crate) fn summary(&self) -> HolSummary {
         self.hist.summary()
     }
+
+    /// The delay histogram's non-empty buckets: `(exclusive upper bound, count)`.
+    pub(crate) fn histogram(&self) -> Vec<(Duration, u64)> {
+        self.hist.buckets()
+    }
 }
 
 #[cfg(test)]
@@ -168,6 +191,10 @@ mod tests {
             assert!(i < BUCKETS);
             let mid = value(i);
             assert!(mid.abs_diff(v) <= v / 16 + 1, "{v} -> {mid}");
+            assert!(
+                v < upper(i) && (i == 0 || upper(i - 1) <= v),
+                "{v} in bucket {i}"
+            );
         }
         let mut h = LogHistogram::new();
         for ms in 1..=100 {
@@ -179,6 +206,9 @@ mod tests {
         assert!(s.p50.as_nanos().abs_diff(50_000_000) < 50_000_000 / 16);
         assert!(s.p99.as_nanos().abs_diff(99_000_000) < 99_000_000 / 16);
         assert_eq!(s.max, Duration::from_millis(100));
+        let b = h.buckets();
+        assert_eq!(b.iter().map(|&(_, c)| c).sum::<u64>(), 100);
+        assert!(b.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]

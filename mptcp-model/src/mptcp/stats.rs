@@ -4,7 +4,7 @@
 
 pub use super::hol::HolSummary;
 use crate::tcp::{SocketAddr, TcpStats};
-use sim_core::{Addr, Instant};
+use sim_core::{Addr, Duration, Instant};
 
 /// Most events a connection records; later ones are counted in
 /// [`MptcpStats::events_dropped`] but not kept (the log stays O(1) in memory per connection).
@@ -122,6 +122,9 @@ pub struct MptcpStats {
     /// Head-of-line delay at the receiver: time from a segment's arrival on its subflow
     /// to its in-order delivery.
     pub hol: HolSummary,
+    /// The head-of-line delay histogram: non-empty buckets as `(exclusive upper bound,
+    /// count)`, in increasing order (log-linear buckets, 1/16 of a power of two wide).
+    pub hol_histogram: Vec<(Duration, u64)>,
     /// Bytes now waiting in the connection-level out-of-order queue.
     pub ooo_bytes: u64,
     /// The peer's receive window (bytes, relative to the data ACK).

@@ -18,7 +18,7 @@ pub mod table;
 use crate::batch::sweep::{RunSpec, SweepFile};
 use crate::batch::Sweep;
 use crate::load::ron_options;
-use crate::schema::{Scenario, TransportSpec};
+use crate::schema::{Scenario, SchedulerName, TransportSpec};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -66,10 +66,15 @@ impl Variant {
 
 /// Every combination of `a` and `b` (labels joined with `+`, `a` outermost).
 pub fn cross(a: &[Variant], b: &[Variant]) -> Vec<Variant> {
+    cross_with(a, b, "+")
+}
+
+/// Every combination of `a` and `b`, labels joined with `sep`, `a` outermost.
+pub fn cross_with(a: &[Variant], b: &[Variant], sep: &str) -> Vec<Variant> {
     a.iter()
         .flat_map(|x| {
             b.iter().map(move |y| Variant {
-                label: format!("{}+{}", x.label, y.label),
+                label: format!("{}{sep}{}", x.label, y.label),
                 set: x.set.iter().chain(&y.set).cloned().collect(),
             })
         })
@@ -112,6 +117,41 @@ pub fn cc_variant(name: &str, flows: &[usize]) -> Result<Variant, String> {
         v = v
             .with(format!("flows[{i}].transport.Mptcp.cc"), cc)
             .with(format!("flows[{i}].transport.Mptcp.cc_mode"), mode);
+    }
+    Ok(v)
+}
+
+/// Every scheduler name `--scheduler` accepts: those of [`SchedulerName`]'s `FromStr`, and
+/// `rr` for round-robin.
+pub fn parse_scheduler(name: &str) -> Result<SchedulerName, String> {
+    let key = name.trim().to_ascii_lowercase();
+    if key == "rr" {
+        return Ok(SchedulerName::RoundRobin);
+    }
+    key.parse::<SchedulerName>().map_err(|_| {
+        let known: Vec<&str> = SchedulerName::ALL.iter().map(|n| n.cli_name()).collect();
+        format!(
+            "unknown scheduler `{name}` (known: {}, rr)",
+            known.join(", ")
+        )
+    })
+}
+
+/// The variant "scheduler `name` on every MPTCP flow in `flows`" (without a service mode,
+/// which would override it). The label is the name as given (lower-cased).
+pub fn scheduler_variant(name: &str, flows: &[usize]) -> Result<Variant, String> {
+    let sched = parse_scheduler(name)?;
+    let mut v = Variant::new(name.trim().to_ascii_lowercase());
+    // `()` is `Option::None` whatever the field holds: a sweep value `None` would be read
+    // as a unit variant called `None` where the base scenario has a mode
+    // (`batch::fragment`).
+    for i in flows {
+        v = v
+            .with(
+                format!("flows[{i}].transport.Mptcp.scheduler"),
+                format!("{sched:?}"),
+            )
+            .with(format!("flows[{i}].transport.Mptcp.mode"), "()");
     }
     Ok(v)
 }
@@ -202,6 +242,7 @@ pub fn run_compare(
         variants: variants.iter().map(|v| v.label.clone()).collect(),
         seeds: seeds.to_vec(),
         runs,
+        hol_metrics: false,
     })
 }
 
@@ -249,5 +290,38 @@ mod tests {
         assert_eq!(both[1].label, "olia-linux+x");
         assert_eq!(both[1].set.len(), 5);
         assert!(cc_variant("reno", &[0]).is_err());
+    }
+
+    #[test]
+    fn scheduler_variants_clear_the_mode() {
+        let v = scheduler_variant("RR", &[1]).unwrap();
+        assert_eq!(v.label, "rr");
+        assert_eq!(
+            v.set,
+            [
+                Substitution {
+                    path: "flows[1].transport.Mptcp.scheduler".into(),
+                    value: "RoundRobin".into()
+                },
+                Substitution {
+                    path: "flows[1].transport.Mptcp.mode".into(),
+                    value: "()".into()
+                },
+            ]
+        );
+        for n in [
+            "minrtt",
+            "roundrobin",
+            "redundant",
+            "blest",
+            "ecf",
+            "upstream",
+        ] {
+            assert!(scheduler_variant(n, &[0]).is_ok(), "{n}");
+        }
+        let e = scheduler_variant("fastest", &[0]).unwrap_err();
+        assert!(e.contains("`fastest`"), "{e}");
+        let both = cross_with(&[cc_variant("lia", &[0]).unwrap()], &[v], "/");
+        assert_eq!(both[0].label, "lia/rr");
     }
 }

@@ -32,6 +32,23 @@ pub struct FlowResult {
     pub loss_rate: f64,
     /// Windows.
     pub subflows: Vec<SubflowResult>,
+    /// MPTCP: head-of-line delay at the receiver.
+    pub hol: Option<HolResult>,
+    /// MPTCP: bytes the receiver got again after it had them.
+    pub wasted_bytes: Option<u64>,
+}
+
+/// Head-of-line delay of one MPTCP flow in one run (ms).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HolResult {
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Non-empty histogram buckets `(upper bound ms, count)`, increasing.
+    pub histogram: Vec<(f64, u64)>,
 }
 
 /// One run (a variant under a seed).
@@ -101,6 +118,13 @@ impl RunResult {
                         f.bytes_retransmitted as f64 / f.bytes_sent as f64
                     },
                     subflows,
+                    hol: f.hol_delay_ms.as_ref().map(|h| HolResult {
+                        mean: h.mean,
+                        p50: h.p50,
+                        p99: h.p99,
+                        histogram: h.histogram.clone(),
+                    }),
+                    wasted_bytes: f.wasted_bytes,
                 }
             })
             .collect();
@@ -123,6 +147,9 @@ pub struct Comparison {
     pub seeds: Vec<u64>,
     /// Runs, variant-major then seed, in expansion order.
     pub runs: Vec<RunResult>,
+    /// Tabulate and plot the MPTCP flows' head-of-line delay and wasted bytes (scheduler
+    /// comparisons).
+    pub hol_metrics: bool,
 }
 
 /// One aggregated row: variant, flow, subflow, metric and its cell.
@@ -185,6 +212,22 @@ impl Comparison {
                 rows.push(row(&name, "", "goodput_mbps", g));
                 let l = flows.iter().map(|f| f.loss_rate * 100.0).collect();
                 rows.push(row(&name, "", "loss_pct", l));
+                if self.hol_metrics {
+                    let hol: Vec<&HolResult> =
+                        flows.iter().filter_map(|f| f.hol.as_ref()).collect();
+                    if !hol.is_empty() {
+                        let m = |g: fn(&HolResult) -> f64| hol.iter().map(|h| g(h)).collect();
+                        rows.push(row(&name, "", "hol_p50_ms", m(|h| h.p50)));
+                        rows.push(row(&name, "", "hol_p99_ms", m(|h| h.p99)));
+                        rows.push(row(&name, "", "hol_mean_ms", m(|h| h.mean)));
+                        let w = flows
+                            .iter()
+                            .filter_map(|f| f.wasted_bytes)
+                            .map(|b| b as f64 / 1e6)
+                            .collect();
+                        rows.push(row(&name, "", "wasted_mb", w));
+                    }
+                }
                 let labels: Vec<String> = (flows.first())
                     .map(|f| f.subflows.iter().map(|s| s.label.clone()).collect())
                     .unwrap_or_default();
@@ -264,6 +307,37 @@ impl Comparison {
             }
             if let Some(j) = mine.iter().find(|r| r.metric == "jain_index") {
                 let _ = writeln!(s, "{:<16} {:<10} {:>18}", v, "Jain", pm(&j.cell, 4));
+            }
+        }
+        if self.hol_metrics && rows.iter().any(|r| r.metric == "hol_p50_ms") {
+            let _ = writeln!(
+                s,
+                "\n{:<16} {:<10} {:>16} {:>18} {:>16} {:>16}",
+                "variant", "flow", "HoL p50 ms", "HoL p99 ms", "HoL mean ms", "wasted MB"
+            );
+            for v in &self.variants {
+                let mine: Vec<&Row> = rows.iter().filter(|r| &r.variant == v).collect();
+                for name in self.flow_names() {
+                    let get = |m| mine.iter().find(|r| r.flow == name && r.metric == m);
+                    let (Some(p50), Some(p99), Some(mean), Some(w)) = (
+                        get("hol_p50_ms"),
+                        get("hol_p99_ms"),
+                        get("hol_mean_ms"),
+                        get("wasted_mb"),
+                    ) else {
+                        continue;
+                    };
+                    let _ = writeln!(
+                        s,
+                        "{:<16} {:<10} {:>16} {:>18} {:>16} {:>16}",
+                        v,
+                        name,
+                        pm(&p50.cell, 2),
+                        pm(&p99.cell, 1),
+                        pm(&mean.cell, 2),
+                        pm(&w.cell, 2)
+                    );
+                }
             }
         }
         let _ = writeln!(
@@ -347,7 +421,102 @@ impl Comparison {
             let stem = dir.join(format!("cwnd-{}", crate::batch::sweep::slug(label)));
             out.extend(plots::line_chart(&stem, &chart, formats).map_err(|e| e.to_string())?);
         }
+        if self.hol_metrics {
+            out.extend(self.hol_cdf(dir, formats)?);
+        }
         Ok(out)
+    }
+
+    /// The HoL delay histogram of `flow` under variant `v`, merged over seeds:
+    /// `(upper bound ms, count)`, increasing.
+    pub fn hol_histogram(&self, v: usize, flow: &str) -> Vec<(f64, u64)> {
+        // Keyed by the bound in integer nanoseconds (the model's unit), so that equal
+        // bounds from different seeds merge exactly.
+        let mut m: BTreeMap<u64, (f64, u64)> = BTreeMap::new();
+        for f in self
+            .of(v)
+            .filter_map(|r| r.flows.iter().find(|f| f.name == flow))
+        {
+            for &(ub, c) in f.hol.iter().flat_map(|h| &h.histogram) {
+                let e = m.entry((ub * 1e6).round() as u64).or_insert((ub, 0));
+                e.1 += c;
+            }
+        }
+        m.into_values().collect()
+    }
+
+    /// `hol-cdf`: the CDF of the head-of-line delay of every MPTCP flow per variant, all
+    /// seeds pooled (a step at each histogram bucket's upper bound).
+    pub fn hol_cdf(&self, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, String> {
+        let names: Vec<String> = (self.runs.first())
+            .map(|r| {
+                (r.flows.iter())
+                    .filter(|f| f.hol.is_some())
+                    .map(|f| f.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut series = Vec::new();
+        let mut top = 0.0f64;
+        for (v, label) in self.variants.iter().enumerate() {
+            for name in &names {
+                let h = self.hol_histogram(v, name);
+                let total: u64 = h.iter().map(|&(_, c)| c).sum();
+                if total == 0 {
+                    continue;
+                }
+                let mut pts = vec![(0.0, 0.0)];
+                let mut seen = 0u64;
+                for &(ub, c) in &h {
+                    let before = seen as f64 / total as f64;
+                    seen += c;
+                    // A step: flat up to the bucket's bound, then up.
+                    if ub > 0.0 && pts.last().is_some_and(|p| p.0 < ub) {
+                        pts.push((ub, before));
+                    }
+                    pts.push((ub, seen as f64 / total as f64));
+                }
+                // The x range ends at the largest 99.9th percentile so that the tails of
+                // a few segments do not squash the curves.
+                let q = h
+                    .iter()
+                    .scan(0u64, |s, &(ub, c)| {
+                        *s += c;
+                        Some((ub, *s))
+                    })
+                    .find(|&(_, s)| s as f64 >= 0.999 * total as f64)
+                    .map_or(0.0, |(ub, _)| ub);
+                top = top.max(q);
+                let lab = if names.len() > 1 {
+                    format!("{label} {name}")
+                } else {
+                    label.clone()
+                };
+                series.push(Series::new(lab, pts));
+            }
+        }
+        if series.is_empty() {
+            return Ok(Vec::new());
+        }
+        let top = if top > 0.0 { top * 1.05 } else { 1.0 };
+        for s in &mut series {
+            let last = s.points.last().map_or(1.0, |p| p.1);
+            s.points.retain(|p| p.0 <= top);
+            s.points.push((top, s.points.last().map_or(last, |p| p.1)));
+        }
+        let title = format!(
+            "{}: head-of-line delay CDF ({} seeds pooled)",
+            self.scenario,
+            self.seeds.len()
+        );
+        let chart = LineChart {
+            title: &title,
+            x_label: "HoL delay (ms)",
+            y_label: "fraction of segments ≤ x",
+            series: &series,
+            markers: &[],
+        };
+        plots::line_chart(&dir.join("hol-cdf"), &chart, formats).map_err(|e| e.to_string())
     }
 }
 
