@@ -6,8 +6,12 @@
 //! [`crate::batch`]). Each variant becomes a [`Sweep`] with those substitutions as fixed
 //! `set` overrides and the seeds as its runs, so expansion and type checking are the batch
 //! machinery's. [`cc_variant`] makes the variant "this congestion controller on every MPTCP
-//! flow"; a scheduler variant is the same with the path `flows[i].transport.Mptcp.scheduler`,
-//! and [`cross`] combines two lists of variants.
+//! flow"; [`scheduler_variant`] sets `flows[i].transport.Mptcp.scheduler` and clears the
+//! service mode (which would override it), and [`cross`] / [`cross_with`] combine two lists
+//! of variants (`mpsim compare --cc .. --scheduler ..` labels them `cc/scheduler`). A
+//! scheduler comparison sets [`Comparison::hol_metrics`]: the MPTCP flows' head-of-line
+//! delay (p50, p99, mean) and wasted bytes join the table, and `hol-cdf` plots the delay's
+//! distribution per variant from the receivers' histograms merged over seeds.
 //!
 //! Runs go to a pool of `jobs` threads; results are stored by run index, so the output is the
 //! same for any number of threads. Time series stay in memory (only the per-subflow mean

@@ -335,7 +335,7 @@ impl Comparison {
                         pm(&p50.cell, 2),
                         pm(&p99.cell, 1),
                         pm(&mean.cell, 2),
-                        pm(&w.cell, 2)
+                        pm(&w.cell, 3)
                     );
                 }
             }
