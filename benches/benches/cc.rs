@@ -57,6 +57,7 @@ fn per_ack(c: &mut Criterion) {
                             rtt: Some(rtt),
                             srtt: Some(rtt),
                             bytes_in_flight: 40 * SMSS,
+                            cwnd_limited: true,
                         };
                         cc.on_ack(&a, black_box(&coupling));
                     }

@@ -225,6 +225,7 @@ mod tests {
             rtt: None,
             srtt: Some(Duration::from_millis(srtt_ms)),
             bytes_in_flight: 0,
+            cwnd_limited: true,
         }
     }
 

@@ -53,6 +53,11 @@ pub struct AckSample {
     pub srtt: Option<Duration>,
     /// Bytes in flight before this ACK was processed.
     pub bytes_in_flight: u64,
+    /// Linux's `tcp_is_cwnd_limited`: the window was fully used in the current flight (or,
+    /// in slow start, is below twice the most ever in flight). Window growth is skipped when
+    /// false, as every Linux controller's `cong_avoid` does, so a flow limited by its
+    /// application, receiver or MPTCP scheduler does not inflate its window.
+    pub cwnd_limited: bool,
 }
 
 /// Read-only state of one other subflow of the same connection (for coupled controllers).
@@ -225,6 +230,11 @@ impl CongestionController for Cc {
         dispatch!(self, c => c.on_sent(now, bytes, bytes_in_flight))
     }
     fn on_ack(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
+        // Linux: `if (!tcp_is_cwnd_limited(sk)) return;` opens reno, cubic, lia, olia and
+        // balia's cong_avoid. wVegas always runs: its per-RTT delay logic needs every ACK.
+        if !ack.cwnd_limited && !matches!(self, Cc::WVegas(_)) {
+            return;
+        }
         dispatch!(self, c => c.on_ack(ack, coupling))
     }
     fn on_congestion_event(&mut self, now: Instant, bytes_in_flight: u64, coupling: &Coupling<'_>) {
@@ -349,6 +359,7 @@ pub(crate) mod testutil {
             rtt: Some(Duration::from_millis(srtt_ms)),
             srtt: Some(Duration::from_millis(srtt_ms)),
             bytes_in_flight: 0,
+            cwnd_limited: true,
         }
     }
 

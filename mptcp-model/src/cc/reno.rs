@@ -85,6 +85,7 @@ mod tests {
             rtt: None,
             srtt: None,
             bytes_in_flight: 0,
+            cwnd_limited: true,
         }
     }
 

@@ -232,6 +232,7 @@ mod tests {
             rtt: Some(Duration::from_millis(rtt_ms)),
             srtt: Some(Duration::from_millis(rtt_ms)),
             bytes_in_flight: flight,
+            cwnd_limited: true,
         }
     }
 

@@ -189,6 +189,7 @@ impl TcpSocket {
             rtt: info.rtt,
             srtt: self.rtt.srtt(),
             bytes_in_flight: info.flight,
+            cwnd_limited: self.is_cwnd_limited(),
         };
         self.cc.on_ack(&sample, c);
     }

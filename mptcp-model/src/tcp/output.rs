@@ -141,9 +141,16 @@ impl TcpSocket {
             .saturating_sub(opts_len as u64)
             .max(1);
         let room = self.snd.cwnd_room(self.cc.window());
-        let seg = self
+        let Some(seg) = self
             .snd
-            .next_segment(room, |s| max_payload.min(hook.payload_limit(s)).max(1))?;
+            .next_segment(room, |s| max_payload.min(hook.payload_limit(s)).max(1))
+        else {
+            // Data waiting and no window for it: the flow is cwnd-limited now.
+            if self.snd.app_end > self.snd.nxt && room < max_payload {
+                self.cwnd_validate(true);
+            }
+            return None;
+        };
         let mut opts = opts.take().unwrap_or_else(|| {
             let mut o = self.ack_options(now);
             o.sack = SackBlocks::new();
@@ -168,6 +175,8 @@ impl TcpSocket {
             self.counters.segments_retransmitted += 1;
         }
         self.cc.on_sent(now, seg.payload, self.snd.flight());
+        let full = self.snd.cwnd_room(self.cc.window()) < max_payload;
+        self.cwnd_validate(full);
         let mut flags = TcpFlags::ACK;
         if seg.fin {
             flags |= TcpFlags::FIN;
@@ -255,5 +264,32 @@ impl TcpSocket {
             size: header.packet_size(),
             header,
         }
+    }
+}
+
+impl TcpSocket {
+    /// Linux `tcp_cwnd_validate` (net/ipv4/tcp_output.c): remember, per flight, whether the
+    /// window was fully used, else the most that was in flight. A flight ends when SND.UNA
+    /// passes the SND.NXT recorded at its start.
+    pub(super) fn cwnd_validate(&mut self, limited: bool) {
+        let flight = self.snd.flight();
+        if self.snd.una >= self.cwnd_usage_seq
+            || limited
+            || (!self.cwnd_limited && flight > self.max_flight)
+        {
+            self.cwnd_limited = limited;
+            self.max_flight = flight;
+            self.cwnd_usage_seq = self.snd.nxt;
+        }
+    }
+
+    /// Linux `tcp_is_cwnd_limited` (include/net/tcp.h): the flight used the whole window, or,
+    /// in slow start, the window is below twice the most that was in flight.
+    pub(super) fn is_cwnd_limited(&self) -> bool {
+        if self.cwnd_limited {
+            return true;
+        }
+        let cwnd = self.cc.window();
+        cwnd < self.cc.ssthresh() && cwnd < 2 * self.max_flight
     }
 }

@@ -63,6 +63,12 @@ pub struct TcpSocket {
     pub(super) syn_sent_at: Option<Instant>,
     pub(super) syn_retransmits: u32,
     pub(super) rto_at: Option<Instant>,
+    /// Linux `tcp_cwnd_validate` state: the current flight used the whole window.
+    pub(super) cwnd_limited: bool,
+    /// Most bytes in flight in the current flight (while not cwnd-limited).
+    pub(super) max_flight: u64,
+    /// SND.NXT when the current flight started (`cwnd_usage_seq`).
+    pub(super) cwnd_usage_seq: u64,
     pub(super) persist_at: Option<Instant>,
     pub(super) persist_backoff: u32,
     pub(super) probe_pending: bool,
@@ -99,6 +105,9 @@ impl TcpSocket {
             syn_sent_at: None,
             syn_retransmits: 0,
             rto_at: None,
+            cwnd_limited: false,
+            max_flight: 0,
+            cwnd_usage_seq: 0,
             persist_at: None,
             persist_backoff: 0,
             probe_pending: false,
