@@ -223,3 +223,25 @@ fn linux_rto_adds_rto_min_to_srtt_and_rearms_on_the_head_retransmission() {
     assert!(times[2] >= ms(40) + Duration::from_millis(220), "{times:?}");
     assert_eq!(p.client.stats().rto_timeouts, 1);
 }
+
+#[test]
+fn an_application_limited_sender_does_not_grow_its_window() {
+    // Linux tcp_is_cwnd_limited: a sender that writes one segment every 50 ms (RTT 20 ms)
+    // never fills its 10-segment initial window, so congestion avoidance must not grow it,
+    // while a bulk sender on the same path does grow.
+    let cfg = reno(true);
+    let mut p = Pair::new(cfg, cfg, Duration::from_millis(10));
+    p.run_until(ms(100));
+    let s = p.client.smss();
+    assert_eq!(s, 1448);
+    for k in 0..40 {
+        p.run_until(ms(100 + 50 * k));
+        p.client.send(s);
+    }
+    p.run_until(ms(2_200));
+    assert_eq!(p.read, 40 * s);
+    assert_eq!(p.client.stats().cwnd, 10 * s);
+    let mut bulk = Pair::bulk(cfg, 10, 400 * s);
+    bulk.run_until(ms(300));
+    assert!(bulk.client.stats().cwnd > 10 * s);
+}
