@@ -19,8 +19,7 @@
 //! comparison, at most once per `min_srtt_s`: +40 (`dyn_lambda_bad`) if an opportunistic
 //! retransmission happened since the last update, else −10 (`dyn_lambda_good`).
 
-use super::minrtt::min_rtt;
-use super::{fastest, Pick, SchedCtx, SchedView, Scheduler};
+use super::{slow_pick, Pick, SchedCtx, SchedView, Scheduler};
 use sim_core::{Duration, Instant};
 
 /// `lambda` module parameter: initial λ, thousandths (`mptcp_blest.c`: 12 tenths).
@@ -103,15 +102,10 @@ impl Blest {
 
 impl Scheduler for Blest {
     fn pick(&mut self, ctx: &SchedCtx, subflows: &[SchedView]) -> Pick {
-        let Some(si) = min_rtt(subflows) else {
-            return Pick::Wait;
+        let (si, fi) = match slow_pick(subflows) {
+            Ok(pair) => pair,
+            Err(pick) => return pick,
         };
-        let Some(fi) = fastest(subflows) else {
-            return Pick::One(si);
-        };
-        if fi == si {
-            return Pick::One(si);
-        }
         let (s, f) = (&subflows[si], &subflows[fi]);
         self.update_lambda(ctx, s);
         let packets = packets_within(f, linger(s));

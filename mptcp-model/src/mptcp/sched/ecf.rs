@@ -13,8 +13,7 @@
 //! the bar to switch to s is 25 % higher). Integer arithmetic in nanoseconds × bytes
 //! (`u128`), the kernel's `r_beta·lhs < r_beta·rhs + waiting·rhs`.
 
-use super::minrtt::min_rtt;
-use super::{fastest, Pick, SchedCtx, SchedView, Scheduler};
+use super::{slow_pick, Pick, SchedCtx, SchedView, Scheduler};
 
 /// `mptcp_ecf_r_beta`: β = 1 / R_BETA.
 pub const R_BETA: u128 = 4;
@@ -35,15 +34,10 @@ impl Ecf {
 
 impl Scheduler for Ecf {
     fn pick(&mut self, ctx: &SchedCtx, subflows: &[SchedView]) -> Pick {
-        let Some(si) = min_rtt(subflows) else {
-            return Pick::Wait;
+        let (si, fi) = match slow_pick(subflows) {
+            Ok(pair) => pair,
+            Err(pick) => return pick,
         };
-        let Some(fi) = fastest(subflows) else {
-            return Pick::One(si);
-        };
-        if fi == si {
-            return Pick::One(si);
-        }
         let (s, f) = (&subflows[si], &subflows[fi]);
         // Assuming equal MSS, as the kernel does (`tcp_current_mss(bestsk)`).
         let mss = u128::from(f.mss);

@@ -166,6 +166,19 @@ pub fn fastest(subflows: &[SchedView]) -> Option<usize> {
     minrtt::lowest_rtt(subflows, false)
 }
 
+/// The common start of BLEST and ECF: both intervene only when the default (minRTT) pick
+/// `s` is not the fastest subflow `f`. `Ok((s, f))` when they differ, else the decision
+/// itself (`Wait` with nothing sendable, or the default pick).
+pub fn slow_pick(subflows: &[SchedView]) -> Result<(usize, usize), Pick> {
+    let Some(si) = minrtt::min_rtt(subflows) else {
+        return Err(Pick::Wait);
+    };
+    match fastest(subflows) {
+        Some(fi) if fi != si => Ok((si, fi)),
+        _ => Err(Pick::One(si)),
+    }
+}
+
 /// Which scheduler a connection uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SchedulerKind {
