@@ -5,6 +5,12 @@
 //! its inputs. The heap's storage grows once and is reused (no allocation per event in steady
 //! state). Model: nexosim `util/priority_queue.rs`.
 //!
+//! A sequence number can be taken ahead of the push ([`EventQueue::reserve`], then
+//! [`EventQueue::push_reserved`]): a link takes one for every packet it accepts but keeps only
+//! the head of its FIFO in the heap, so the heap stays as small as the number of links and
+//! hosts while every event still pops at the `(time, sequence)` it would have had if each
+//! packet held its own entry.
+//!
 //! [`Slab`] stores values in reusable slots with a free list; every slot carries a generation
 //! number bumped on removal, so a [`SlotRef`] held by a stale event can be recognised and
 //! ignored after the slot is freed (and possibly reused).
@@ -61,14 +67,34 @@ impl<E> EventQueue<E> {
     /// Schedules `event` at `time`; it pops after every event already queued for the same
     /// instant.
     pub fn push(&mut self, time: Instant, event: E) {
+        let seq = self.reserve();
+        self.heap.push(Entry { time, seq, event });
+    }
+
+    /// Takes the next insertion sequence number without pushing anything: an event pushed
+    /// later with [`EventQueue::push_reserved`] under this number pops exactly where an event
+    /// pushed now would have.
+    pub fn reserve(&mut self) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
+        seq
+    }
+
+    /// Schedules `event` at `time` under a sequence number taken with
+    /// [`EventQueue::reserve`] (each number is to be used at most once).
+    pub fn push_reserved(&mut self, time: Instant, seq: u64, event: E) {
+        debug_assert!(seq < self.next_seq, "sequence number not reserved");
         self.heap.push(Entry { time, seq, event });
     }
 
     /// Removes and returns the earliest event (ties: first pushed).
     pub fn pop(&mut self) -> Option<(Instant, E)> {
         self.heap.pop().map(|e| (e.time, e.event))
+    }
+
+    /// As [`EventQueue::pop`], with the event's sequence number.
+    pub fn pop_with_seq(&mut self) -> Option<(Instant, u64, E)> {
+        self.heap.pop().map(|e| (e.time, e.seq, e.event))
     }
 
     /// The time of the earliest event, if any.
@@ -208,6 +234,25 @@ mod tests {
         q.push(t, "d");
         let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, ["first", "a", "b", "c", "d", "last"]);
+    }
+
+    #[test]
+    fn reserved_sequence_numbers_pop_where_they_were_taken() {
+        let mut q = EventQueue::new();
+        let t = Instant::from_millis(3);
+        q.push(t, "a");
+        let b = q.reserve();
+        q.push(t, "c");
+        let d = q.reserve();
+        q.push(Instant::from_millis(1), "first");
+        q.push_reserved(t, d, "d");
+        q.push_reserved(t, b, "b");
+        let order: Vec<_> =
+            std::iter::from_fn(|| q.pop_with_seq().map(|(_, s, e)| (s, e))).collect();
+        assert_eq!(
+            order,
+            [(4, "first"), (0, "a"), (1, "b"), (2, "c"), (3, "d")]
+        );
     }
 
     #[test]

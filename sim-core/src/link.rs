@@ -251,6 +251,15 @@ impl LossProcess {
     }
 }
 
+/// A packet on the wire of a link: when it reaches the far end, the event-queue sequence
+/// number reserved for that arrival when it was accepted, and its slab slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OnWire {
+    pub(crate) arrival: Instant,
+    pub(crate) seq: u64,
+    pub(crate) slot: SlotRef,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Pending {
     departure: Instant,
@@ -286,8 +295,9 @@ pub(crate) struct LinkState {
     last_arrival: Instant,
     pending: VecDeque<Pending>,
     cum_bytes: u64,
-    /// Packets accepted and not lost, not yet arrived, in arrival order.
-    wire: VecDeque<SlotRef>,
+    /// Packets accepted and not lost, not yet arrived, in arrival order (arrival times and
+    /// sequence numbers both non-decreasing, so the head is the earliest event of the link).
+    wire: VecDeque<OnWire>,
     /// Hosts to notify on down / up: (host, interface address) of `Attach::Iface` ends.
     pub(crate) watchers: Vec<(HostId, crate::packet::Addr)>,
     pub(crate) stats: LinkStats,
@@ -380,22 +390,40 @@ impl LinkState {
         Offer::Accepted { arrival }
     }
 
-    /// Records that an accepted packet is now on the wire (call after [`Offer::Accepted`]).
-    pub(crate) fn push_wire(&mut self, r: SlotRef) {
-        self.wire.push_back(r);
+    /// Records that an accepted packet is now on the wire (call after [`Offer::Accepted`]);
+    /// true if it is the only one, so its arrival is now the link's next event.
+    pub(crate) fn push_wire(&mut self, on: OnWire) -> bool {
+        debug_assert!(self
+            .wire
+            .back()
+            .is_none_or(|b| (b.arrival, b.seq) < (on.arrival, on.seq)));
+        self.wire.push_back(on);
+        self.wire.len() == 1
     }
 
-    /// The packet `r` reached the far end: it must be the oldest on the wire.
-    pub(crate) fn arrived(&mut self, r: SlotRef, size: u32) {
-        let front = self.wire.pop_front();
-        debug_assert_eq!(front, Some(r), "link arrivals must be FIFO");
+    /// The packet at the head of the wire, whose arrival is the link's next event.
+    pub(crate) fn head(&self) -> Option<&OnWire> {
+        self.wire.front()
+    }
+
+    /// The head packet reached the far end, if its arrival is event `seq` (otherwise the
+    /// event is stale: the packet was dropped when the link went down).
+    pub(crate) fn arrive(&mut self, seq: u64) -> Option<SlotRef> {
+        if self.wire.front()?.seq != seq {
+            return None;
+        }
+        self.wire.pop_front().map(|on| on.slot)
+    }
+
+    /// Counts a delivered packet of `size` bytes.
+    pub(crate) fn count_delivered(&mut self, size: u32) {
         self.stats.delivered_packets += 1;
         self.stats.delivered_bytes += u64::from(size);
     }
 
     /// Takes the link down: clears the queue and returns the packets on the wire (counted
     /// as `dropped_down`) for the caller to free. No-op (empty) if already down.
-    pub(crate) fn go_down(&mut self) -> std::collections::vec_deque::Drain<'_, SlotRef> {
+    pub(crate) fn go_down(&mut self) -> std::collections::vec_deque::Drain<'_, OnWire> {
         self.up = false;
         self.pending.clear();
         self.stats.dropped_down += self.wire.len() as u64;

@@ -1,15 +1,21 @@
 //! The simulator: event loop, packet forwarding, link changes and host calls.
 //!
 //! Events are a closed enum in an [`EventQueue`] ordered by `(time, insertion sequence)`:
-//! a packet arriving at the end of a link (a slab reference with its generation), a host
-//! wake-up, or a scheduled link change. A packet sent by a host is routed once, by
-//! `(src, dst)`, when it is sent; its slab slot keeps the route and hop index. Each hop costs
-//! one event: the link knows the departure when it accepts the packet, so the arrival at the
-//! next hop is scheduled immediately. Routers only forward; at the end of the route the packet
-//! goes to [`Host::on_packet`] of the host owning `dst`.
+//! the packet at the head of a link reaching the far end, a host wake-up, or a scheduled link
+//! change. A packet sent by a host is routed once, by `(src, dst)`, when it is sent; its slab
+//! slot keeps the route and hop index. Each hop costs one event: the link knows the departure
+//! when it accepts the packet, so the arrival at the next hop is known at once. The link keeps
+//! its packets on the wire in a FIFO (arrivals are FIFO) and only the head's arrival sits in
+//! the event queue; the sequence number of every arrival is reserved when the packet is
+//! accepted, so events pop in exactly the order they would if each packet held its own heap
+//! entry, while the heap holds one entry per busy link instead of one per packet. Routers only
+//! forward; at the end of the route the packet goes to [`Host::on_packet`] of the host owning
+//! `dst`.
 //!
-//! When a link goes down the packets on it are freed and their slots' generations bumped, so
-//! their pending arrival events are recognised as stale and ignored.
+//! When a link goes down the packets on it are freed; the head's pending arrival is
+//! recognised as stale (its sequence number no longer heads the wire) and ignored, and each
+//! other dropped packet leaves a no-op event at its would-be arrival, so the count of events
+//! processed is the same as with one heap entry per packet.
 //!
 //! Hosts are called only through the [`Host`] trait; after every call the engine sends the
 //! packets the host pushed (in order, at `now`) and re-arms its wake-up from
@@ -20,7 +26,9 @@
 use crate::event::{EventQueue, Slab, SlotRef};
 use crate::host::Host;
 use crate::ids::{next_id, HostId, LinkId, RouteId};
-use crate::link::{Attach, LinkChange, LinkRate, LinkState, LinkStats, Offer, QueueOccupancy};
+use crate::link::{
+    Attach, LinkChange, LinkRate, LinkState, LinkStats, Offer, OnWire, QueueOccupancy,
+};
 use crate::packet::Packet;
 use crate::rng::stream;
 use crate::time::Instant;
@@ -29,8 +37,11 @@ use crate::topology::{Network, TopologyError};
 /// What the event queue holds.
 #[derive(Clone, Copy, Debug)]
 enum Event {
-    /// A packet reaches the end of its current link.
-    Arrival(SlotRef),
+    /// The packet at the head of the link's wire reaches the far end (stale if the event's
+    /// sequence number no longer heads the wire).
+    Arrival(LinkId),
+    /// A packet dropped when its link went down would have arrived now: nothing happens.
+    Dropped,
     /// Call the host's `on_timeout`.
     Wake(HostId),
     /// Apply scheduled link change number `.0`.
@@ -153,12 +164,13 @@ impl<H, N: Host<H>> Simulator<H, N> {
 
     /// Processes one event and returns its time, or `None` if no event is queued.
     pub fn step(&mut self) -> Option<Instant> {
-        let (t, ev) = self.queue.pop()?;
+        let (t, seq, ev) = self.queue.pop_with_seq()?;
         debug_assert!(t >= self.now, "time went backwards");
         self.now = t;
         self.events += 1;
         match ev {
-            Event::Arrival(r) => self.on_arrival(r),
+            Event::Arrival(l) => self.on_arrival(l, seq),
+            Event::Dropped => {}
             Event::Wake(h) => self.on_wake(h),
             Event::Change(i) => self.on_change(i),
         }
@@ -217,33 +229,64 @@ impl<H, N: Host<H>> Simulator<H, N> {
         self.events
     }
 
+    /// Events waiting in the event queue (one per busy link, armed host wake-ups and
+    /// pending link changes; not one per packet).
+    pub fn queued_events(&self) -> usize {
+        self.queue.len()
+    }
+
     /// Packets currently on links (queued, serializing or propagating).
     pub fn packets_in_flight(&self) -> usize {
         self.slab.len()
     }
 
-    fn on_arrival(&mut self, r: SlotRef) {
+    fn on_arrival(&mut self, l: LinkId, seq: u64) {
         let now = self.now;
-        let Some(f) = self.slab.get_mut(r) else {
+        let link = &mut self.links[l.index()];
+        let Some(r) = link.arrive(seq) else {
             return; // stale: dropped when its link went down
         };
-        let route = self.net.route_links(f.route);
+        if let Some(next) = link.head() {
+            self.queue
+                .push_reserved(next.arrival, next.seq, Event::Arrival(l));
+        }
+        let Some(f) = self.slab.get_mut(r) else {
+            debug_assert!(false, "a packet on the wire has a slot");
+            return;
+        };
         let size = f.pkt.size;
-        self.links[route[f.hop as usize].index()].arrived(r, size);
+        self.links[l.index()].count_delivered(size);
         let next = f.hop as usize + 1;
-        if let Some(&l) = route.get(next) {
+        if let Some(&l) = self.net.route_links(f.route).get(next) {
             f.hop += 1;
-            let link = &mut self.links[l.index()];
-            if let Offer::Accepted { arrival } = link.offer(now, size) {
-                link.push_wire(r);
-                self.queue.push(arrival, Event::Arrival(r));
-            } else {
-                self.slab.remove(r);
-            }
+            self.offer(l, r, size);
         } else if let Some(f) = self.slab.remove(r) {
             let mut tx = std::mem::take(&mut self.tx);
             self.hosts[f.to.index()].on_packet(now, f.pkt, &mut tx);
             self.after_host_call(f.to, tx);
+        }
+    }
+
+    /// Offers the packet in slot `r` to link `l`: on the wire, or freed if refused or lost.
+    fn offer(&mut self, l: LinkId, r: SlotRef, size: u32) {
+        if let Offer::Accepted { arrival } = self.links[l.index()].offer(self.now, size) {
+            self.put_on_wire(l, r, arrival);
+        } else {
+            self.slab.remove(r);
+        }
+    }
+
+    /// Puts the accepted packet in slot `r` on link `l`'s wire, reserving its arrival's
+    /// sequence number now; only a packet alone on the wire enters the event queue.
+    fn put_on_wire(&mut self, l: LinkId, r: SlotRef, arrival: Instant) {
+        let seq = self.queue.reserve();
+        let on = OnWire {
+            arrival,
+            seq,
+            slot: r,
+        };
+        if self.links[l.index()].push_wire(on) {
+            self.queue.push_reserved(arrival, seq, Event::Arrival(l));
         }
     }
 
@@ -264,8 +307,12 @@ impl<H, N: Host<H>> Simulator<H, N> {
         let link = &mut self.links[l.index()];
         match change {
             LinkChange::Down if link.is_up() => {
-                for r in link.go_down() {
-                    self.slab.remove(r);
+                for (k, on) in link.go_down().enumerate() {
+                    self.slab.remove(on.slot);
+                    if k > 0 {
+                        // The head's own (now stale) event is already queued.
+                        self.queue.push_reserved(on.arrival, on.seq, Event::Dropped);
+                    }
                 }
                 self.notify(l, false);
             }
@@ -322,16 +369,14 @@ impl<H, N: Host<H>> Simulator<H, N> {
             return;
         };
         let first = self.net.route_links(route)[0];
-        let link = &mut self.links[first.index()];
-        if let Offer::Accepted { arrival } = link.offer(self.now, pkt.size) {
+        if let Offer::Accepted { arrival } = self.links[first.index()].offer(self.now, pkt.size) {
             let r = self.slab.insert(InFlight {
                 pkt,
                 route,
                 hop: 0,
                 to,
             });
-            link.push_wire(r);
-            self.queue.push(arrival, Event::Arrival(r));
+            self.put_on_wire(first, r, arrival);
         }
     }
 }

@@ -307,6 +307,32 @@ fn down_drops_queue_and_wire_and_up_restores() {
     let want = |a| vec![(us(3_000), a, false), (us(5_000), a, true)];
     assert_eq!(sim.host(ha).iface_events, want(A));
     assert_eq!(sim.host(hb).iface_events, want(B));
+    // Three wake-ups of a, two changes, the arrival of packet 11, and the ten dropped
+    // packets' would-be arrivals (as if each had kept its own event).
+    assert_eq!(sim.events_processed(), 3 + 2 + 1 + 10);
+}
+
+#[test]
+fn only_the_head_of_each_link_waits_in_the_event_queue() {
+    let sends = (0..1000).map(|i| (Instant::ZERO, pkt(A, B, i)));
+    let (nb, l, _, hb) = pair(link(
+        "ab",
+        Attach::Node(NodeId(0)),
+        Attach::Node(NodeId(0)),
+        10,
+        5,
+    ));
+    let hosts = vec![TestHost::sending(sends), TestHost::default()];
+    let mut sim = Simulator::new(nb.build().unwrap(), hosts, 1).unwrap();
+    sim.run_until(Instant::ZERO);
+    assert_eq!(sim.packets_in_flight(), 1000);
+    assert_eq!(sim.queued_events(), 1);
+    sim.run_until(Instant::from_secs(10));
+    assert_eq!(sim.link_stats(l).delivered_packets, 1000);
+    assert_eq!(sim.host(hb).seqs(), (0..1000).collect::<Vec<_>>());
+    // One wake-up of the sender and one event per packet.
+    assert_eq!(sim.events_processed(), 1 + 1000);
+    assert_eq!(sim.queued_events(), 0);
 }
 
 #[test]
