@@ -3,8 +3,9 @@
 //! Integer-nanosecond [`time`], exact [`bandwidth`] arithmetic, seeded [`rng`] streams, the
 //! [`packet`] type the network moves, the [`host`] trait endpoints implement, and the engine:
 //! a [`topology`] of hosts, routers and one-directional [`link`]s (fixed-rate or
-//! [`trace`]-driven, drop-tail, random loss, scheduled changes), [`routing`] by shortest
-//! path, and the [`sim`] event loop over an [`event`] queue.
+//! [`trace`]-driven, drop-tail, random loss, scheduled changes), [`routing`] by least delay
+//! computed on demand (optionally ECMP at routers, hashing each flow's addresses and
+//! [`FlowKey`] ports), and the [`sim`] event loop over an [`event`] queue.
 //!
 //! ```
 //! use sim_core::*;
@@ -55,6 +56,7 @@ pub mod ids;
 pub mod link;
 pub mod packet;
 pub mod rng;
+mod route_cache;
 pub mod routing;
 pub mod sim;
 pub mod time;
@@ -71,7 +73,7 @@ pub use ids::{HostId, IfaceId, LinkId, NodeId, RouteId};
 pub use link::{
     Attach, LinkChange, LinkConfig, LinkRate, LinkStats, LossModel, QueueLimit, QueueOccupancy,
 };
-pub use packet::{Addr, Packet};
+pub use packet::{Addr, FlowKey, Packet};
 pub use rng::{stream, RngStream};
 pub use sim::Simulator;
 pub use time::{Duration, Instant};

@@ -1,4 +1,5 @@
-//! Packets as the network sees them: addresses, size on the wire, and an opaque header.
+//! Packets as the network sees them: addresses, size on the wire, and an opaque header; and
+//! the one thing routers read from the header, its flow's ports ([`FlowKey`]).
 
 use core::fmt;
 
@@ -54,3 +55,23 @@ pub struct Packet<H> {
     /// The transport header, opaque to the engine.
     pub header: H,
 }
+
+/// What an ECMP router hashes besides the addresses: the transport ports of a packet's flow
+/// (a packet's 5-tuple is its addresses, the protocol, always TCP here, and these ports).
+/// The engine reads nothing else of a header.
+pub trait FlowKey {
+    /// `(source port, destination port)`.
+    fn flow_ports(&self) -> (u16, u16);
+}
+
+/// Headers without ports (tests, benches) hash on their addresses alone.
+macro_rules! portless {
+    ($($t:ty),*) => {$(
+        impl FlowKey for $t {
+            fn flow_ports(&self) -> (u16, u16) {
+                (0, 0)
+            }
+        }
+    )*};
+}
+portless!((), u32, u64);

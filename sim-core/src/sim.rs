@@ -29,8 +29,9 @@ use crate::ids::{next_id, HostId, LinkId, RouteId};
 use crate::link::{
     Attach, LinkChange, LinkRate, LinkState, LinkStats, Offer, OnWire, QueueOccupancy,
 };
-use crate::packet::Packet;
+use crate::packet::{FlowKey, Packet};
 use crate::rng::stream;
+use crate::route_cache::RouteCache;
 use crate::time::Instant;
 use crate::topology::{Network, TopologyError};
 
@@ -59,6 +60,7 @@ struct InFlight<H> {
 /// A deterministic discrete-event simulation of a [`Network`] with one `N` per host.
 pub struct Simulator<H, N: Host<H>> {
     net: Network,
+    routes: RouteCache,
     hosts: Vec<N>,
     /// Earliest wake-up pushed for each host and not yet fired.
     armed: Vec<Option<Instant>>,
@@ -73,7 +75,7 @@ pub struct Simulator<H, N: Host<H>> {
     events: u64,
 }
 
-impl<H, N: Host<H>> Simulator<H, N> {
+impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
     /// A simulator at time zero. `hosts[i]` lives on `HostId(i)`; each link's loss process
     /// draws from `rng::stream(seed, "link/{name}")`. Hosts that already report a deadline
     /// are armed for it.
@@ -104,6 +106,7 @@ impl<H, N: Host<H>> Simulator<H, N> {
             })
             .collect();
         let mut sim = Simulator {
+            routes: RouteCache::new(network.g.iface_addr.len()),
             armed: vec![None; hosts.len()],
             hosts,
             net: network,
@@ -235,6 +238,12 @@ impl<H, N: Host<H>> Simulator<H, N> {
         self.queue.len()
     }
 
+    /// Number of `(source interface, destination, ports)` keys whose route has been looked
+    /// up (routing memory grows with this, not with the square of the hosts).
+    pub fn cached_routes(&self) -> usize {
+        self.routes.len()
+    }
+
     /// Packets currently on links (queued, serializing or propagating).
     pub fn packets_in_flight(&self) -> usize {
         self.slab.len()
@@ -256,8 +265,8 @@ impl<H, N: Host<H>> Simulator<H, N> {
         };
         let size = f.pkt.size;
         self.links[l.index()].count_delivered(size);
-        let next = f.hop as usize + 1;
-        if let Some(&l) = self.net.route_links(f.route).get(next) {
+        let next = f.hop + 1;
+        if let Some(l) = self.routes.link(f.route, next) {
             f.hop += 1;
             self.offer(l, r, size);
         } else if let Some(f) = self.slab.remove(r) {
@@ -356,19 +365,26 @@ impl<H, N: Host<H>> Simulator<H, N> {
 
     fn send(&mut self, from: HostId, pkt: Packet<H>) {
         let g = &self.net.g;
-        let found = (|| {
-            let s = self.net.iface_id(pkt.src)?;
-            if g.iface_host[s.index()] != from {
-                return None;
-            }
-            let d = self.net.iface_id(pkt.dst)?;
-            Some((self.net.route_between(s, d)?, g.iface_host[d.index()]))
-        })();
+        let own = g.host_addrs[from.index()]
+            .iter()
+            .position(|&a| a == pkt.src);
+        let found = own.and_then(|k| {
+            let s = g.host_ifaces[from.index()][k];
+            let ports = if self.net.is_ecmp() {
+                pkt.header.flow_ports()
+            } else {
+                (0, 0)
+            };
+            self.routes.get(&self.net, s, pkt.dst, ports)
+        });
         let Some((route, to)) = found else {
             self.unroutable += 1;
             return;
         };
-        let first = self.net.route_links(route)[0];
+        let Some(first) = self.routes.link(route, 0) else {
+            debug_assert!(false, "routes have at least one link");
+            return;
+        };
         if let Offer::Accepted { arrival } = self.links[first.index()].offer(self.now, pkt.size) {
             let r = self.slab.insert(InFlight {
                 pkt,

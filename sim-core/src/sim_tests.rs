@@ -512,6 +512,8 @@ fn dumbbell_flows_share_the_bottleneck() {
     );
     assert_eq!(d2.times()[99], us(252_240));
     assert_eq!(sim.packets_in_flight(), 0);
+    // Two flows, two routes looked up once each.
+    assert_eq!(sim.cached_routes(), 2);
 }
 
 #[test]

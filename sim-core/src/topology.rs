@@ -1,14 +1,17 @@
 //! Building a network: hosts, routers, interfaces, links and routes.
 //!
 //! [`NetworkBuilder`] collects the topology; [`NetworkBuilder::build`] validates it and
-//! computes a route for every pair of interfaces on different hosts that has no explicit
-//! route (see [`crate::routing`] for the path rule). The resulting [`Network`] is immutable;
-//! the [`crate::Simulator`] owns the links' runtime state.
+//! indexes its links for routing. Pairs of interfaces without an explicit route follow the
+//! least-cost path, found when first needed (see [`crate::routing`] for the path rule and
+//! ECMP): nothing is stored per pair, so a network's memory is linear in its hosts and links.
+//! The resulting [`Network`] is immutable; the [`crate::Simulator`] owns the links' runtime
+//! state and caches the routes of the flows it carries.
 
-use crate::ids::{next_id, HostId, IfaceId, LinkId, NodeId, RouteId};
+use crate::ids::{next_id, HostId, IfaceId, LinkId, NodeId};
 use crate::link::{Attach, LinkConfig, LinkRate};
 use crate::packet::Addr;
-use crate::routing;
+use crate::routing::{Adjacency, EcmpKeys, FlowTuple, Scratch, Search};
+use rand::Rng;
 use std::collections::BTreeMap;
 
 /// An invalid topology. Messages name the links and addresses involved.
@@ -164,8 +167,8 @@ impl Graph {
 #[derive(Debug, Default)]
 pub struct NetworkBuilder {
     g: Graph,
-    explicit: BTreeMap<(IfaceId, IfaceId), RouteId>,
-    routes: Vec<Vec<LinkId>>,
+    explicit: BTreeMap<(IfaceId, IfaceId), Vec<LinkId>>,
+    ecmp_seed: Option<u64>,
 }
 
 impl NetworkBuilder {
@@ -232,6 +235,14 @@ impl NetworkBuilder {
         id
     }
 
+    /// Turns on equal-cost multipath at routers: a router with several least-cost next links
+    /// towards a destination picks one per flow by a hash of the flow's addresses and ports
+    /// under its own key, drawn from `rng::stream(seed, "ecmp/{router name}")` (pass the
+    /// run's master seed). Off by default: the lowest link id wins ties.
+    pub fn ecmp(&mut self, seed: u64) {
+        self.ecmp_seed = Some(seed);
+    }
+
     /// Adds an explicit route for packets from `src` to `dst`, checked now: the first link
     /// leaves `src`'s interface or host node, consecutive links join at a node, the last
     /// arrives at `dst`'s interface or host node, and interface-bound links are used only by
@@ -241,7 +252,7 @@ impl NetworkBuilder {
         src: Addr,
         dst: Addr,
         links: Vec<LinkId>,
-    ) -> Result<RouteId, TopologyError> {
+    ) -> Result<(), TopologyError> {
         let s = *self
             .g
             .iface_by_addr
@@ -256,10 +267,8 @@ impl NetworkBuilder {
             return Err(TopologyError::DuplicateRoute { src, dst });
         }
         self.validate_route(s, d, &links)?;
-        let id = RouteId(next_id(self.routes.len()));
-        self.routes.push(links);
-        self.explicit.insert((s, d), id);
-        Ok(id)
+        self.explicit.insert((s, d), links);
+        Ok(())
     }
 
     fn validate_route(
@@ -355,55 +364,45 @@ impl NetworkBuilder {
         Ok(())
     }
 
-    /// Validates the topology and fills in shortest-path routes for every pair of
-    /// interfaces on different hosts without an explicit route (pairs with no path stay
-    /// unroutable).
+    /// Validates the topology and indexes it for routing (no route is computed here).
     pub fn build(self) -> Result<Network, TopologyError> {
         self.validate()?;
         let NetworkBuilder {
             g,
             explicit,
-            mut routes,
+            ecmp_seed,
         } = self;
-        let n_if = g.iface_addr.len();
-        let mut table = vec![NO_ROUTE; n_if * n_if];
-        for (&(s, d), r) in &explicit {
-            table[s.index() * n_if + d.index()] = r.0;
-        }
-        for s in 0..n_if {
-            let found = routing::shortest_from(&g, IfaceId(next_id(s)));
-            for (d, path) in found.into_iter().enumerate() {
-                let slot = &mut table[s * n_if + d];
-                if let (NO_ROUTE, Some(path)) = (*slot, path) {
-                    *slot = next_id(routes.len());
-                    routes.push(path);
-                }
-            }
-        }
         let link_by_name = g
             .links
             .iter()
             .enumerate()
             .map(|(i, c)| (c.name.clone(), LinkId(next_id(i))))
             .collect();
+        let ecmp = ecmp_seed.map(|seed| {
+            EcmpKeys(
+                g.node_names
+                    .iter()
+                    .map(|n| crate::rng::stream(seed, &format!("ecmp/{n}")).random())
+                    .collect(),
+            )
+        });
         Ok(Network {
+            adj: Adjacency::new(&g),
             g,
-            routes,
-            table,
+            explicit,
+            ecmp,
             link_by_name,
         })
     }
 }
 
-const NO_ROUTE: u32 = u32::MAX;
-
-/// A validated, routed topology (immutable; runtime link state lives in the simulator).
+/// A validated topology (immutable; runtime link state lives in the simulator).
 #[derive(Debug, Clone)]
 pub struct Network {
     pub(crate) g: Graph,
-    routes: Vec<Vec<LinkId>>,
-    /// `table[src_iface * n_if + dst_iface]` = route id or `NO_ROUTE`.
-    table: Vec<u32>,
+    adj: Adjacency,
+    explicit: BTreeMap<(IfaceId, IfaceId), Vec<LinkId>>,
+    ecmp: Option<EcmpKeys>,
     link_by_name: BTreeMap<String, LinkId>,
 }
 
@@ -424,24 +423,66 @@ impl Network {
     pub fn link_config(&self, l: LinkId) -> &LinkConfig {
         &self.g.links[l.index()]
     }
-    /// The route id for packets from `src` to `dst`, if routable.
-    pub fn route_id(&self, src: Addr, dst: Addr) -> Option<RouteId> {
-        let s = self.iface_id(src)?;
-        let d = self.iface_id(dst)?;
-        self.route_between(s, d)
+    /// Whether routers spread flows over equal-cost paths ([`NetworkBuilder::ecmp`]).
+    pub fn is_ecmp(&self) -> bool {
+        self.ecmp.is_some()
     }
-    pub(crate) fn route_between(&self, s: IfaceId, d: IfaceId) -> Option<RouteId> {
-        let n = self.g.iface_addr.len();
-        let r = self.table[s.index() * n + d.index()];
-        (r != NO_ROUTE).then_some(RouteId(r))
+    /// The links packets from `src` to `dst` take if they carry no ports (or ports `(0, 0)`),
+    /// if routable. Computed on each call (the simulator caches what it uses).
+    pub fn route(&self, src: Addr, dst: Addr) -> Option<Vec<LinkId>> {
+        self.flow_route(src, dst, (0, 0))
     }
-    /// The links of route `r`.
-    pub fn route_links(&self, r: RouteId) -> &[LinkId] {
-        &self.routes[r.index()]
+    /// The links the packets of the flow `src:ports.0 -> dst:ports.1` take, if routable (the
+    /// ports matter only with ECMP).
+    pub fn flow_route(&self, src: Addr, dst: Addr, ports: (u16, u16)) -> Option<Vec<LinkId>> {
+        let (s, d) = (self.iface_id(src)?, self.iface_id(dst)?);
+        let mut out = Vec::new();
+        self.find_route(s, d, ports, &mut Scratch::default(), &mut out)
+            .then_some(out)
     }
-    /// The links packets from `src` to `dst` take, if routable.
-    pub fn route(&self, src: Addr, dst: Addr) -> Option<&[LinkId]> {
-        self.route_id(src, dst).map(|r| self.route_links(r))
+    /// Appends to `out` the route from `s` to `d` for a flow with `ports` (an explicit route
+    /// if there is one) and returns true, or returns false if there is none.
+    pub(crate) fn find_route(
+        &self,
+        s: IfaceId,
+        d: IfaceId,
+        ports: (u16, u16),
+        sc: &mut Scratch,
+        out: &mut Vec<LinkId>,
+    ) -> bool {
+        if let Some(r) = self.explicit.get(&(s, d)) {
+            out.extend_from_slice(r);
+            return true;
+        }
+        let search = Search::new(&self.g, &self.adj, d);
+        search.costs(sc);
+        let tuple = FlowTuple {
+            src: self.g.iface_addr[s.index()],
+            dst: self.g.iface_addr[d.index()],
+            ports,
+        };
+        search.walk(s, self.ecmp.as_ref().map(|k| (k, tuple)), sc, out)
+    }
+    /// The number of distinct least-cost paths from `src` to `dst` (the equal-cost set ECMP
+    /// spreads flows over; saturating), ignoring explicit routes; 0 if unroutable.
+    pub fn equal_cost_paths(&self, src: Addr, dst: Addr) -> u64 {
+        let (Some(s), Some(d)) = (self.iface_id(src), self.iface_id(dst)) else {
+            return 0;
+        };
+        let search = Search::new(&self.g, &self.adj, d);
+        let mut sc = Scratch::default();
+        search.costs(&mut sc);
+        search.count_paths(s, &sc)
+    }
+    /// Heap bytes of the routing state (adjacency lists and explicit routes): linear in
+    /// links and interfaces, with nothing per pair of hosts.
+    pub fn routing_bytes(&self) -> usize {
+        self.adj.heap_bytes()
+            + self
+                .explicit
+                .values()
+                .map(|r| r.capacity() * 4 + 32)
+                .sum::<usize>()
     }
     /// The host owning address `addr`.
     pub fn host_of(&self, addr: Addr) -> Option<HostId> {

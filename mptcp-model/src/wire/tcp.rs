@@ -109,6 +109,13 @@ pub struct TcpHeader {
     pub payload_len: u32,
 }
 
+/// ECMP routers hash a segment's ports with its addresses (its 5-tuple).
+impl sim_core::FlowKey for TcpHeader {
+    fn flow_ports(&self) -> (u16, u16) {
+        (self.src_port, self.dst_port)
+    }
+}
+
 impl TcpHeader {
     /// TCP header length: 20 plus the options padded to a multiple of 4.
     pub fn header_len(&self) -> usize {
