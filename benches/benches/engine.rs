@@ -3,8 +3,8 @@
 
 use criterion::{Criterion, Throughput};
 use sim_core::{
-    Addr, Attach, Bandwidth, Duration, EventQueue, Host, HostId, Instant, LinkConfig, LinkRate,
-    LossModel, NetworkBuilder, Packet, QueueLimit, Simulator,
+    Addr, Attach, Bandwidth, Duration, EventQueue, Framing, Host, HostId, Instant, LinkConfig,
+    LinkRate, LossModel, NetworkBuilder, Packet, QueueLimit, Simulator,
 };
 use std::hint::black_box;
 
@@ -114,6 +114,7 @@ fn one_link_run(packets: u64) -> u64 {
         queue: QueueLimit::Packets(1000),
         loss: LossModel::None,
         jitter: Duration::ZERO,
+        framing: Framing::NONE,
     });
     let burst = 64;
     let host = |src, dst, remaining| Trivial {

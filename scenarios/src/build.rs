@@ -73,6 +73,7 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
                 queue: d.queue,
                 loss: d.loss,
                 jitter: d.jitter,
+                framing: d.framing,
             });
         }
     }

@@ -99,6 +99,10 @@ pub struct LinkSpec {
     /// Random loss on the link.
     #[serde(default)]
     pub loss: LossSpec,
+    /// Link-layer framing counted in each packet's serialization, both directions (left
+    /// out of written scenarios when `None`).
+    #[serde(default, skip_serializing_if = "FramingSpec::is_none")]
+    pub framing: FramingSpec,
     /// Overrides for the reverse (`b -> a`) direction; unset fields copy the forward ones
     /// (a trace file is not copied: set `trace` here too for a traced reverse direction).
     #[serde(default)]
@@ -145,6 +149,30 @@ pub enum QueueSpec {
 impl Default for QueueSpec {
     fn default() -> Self {
         QueueSpec::Packets(100)
+    }
+}
+
+/// Link-layer framing: bytes a link serializes around each IP packet, so that goodput over a
+/// link of line rate R matches a real interface of that rate. Queue limits and link counters
+/// keep counting IP bytes.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum FramingSpec {
+    /// None: the rate carries IP packets only (the default).
+    #[default]
+    None,
+    /// Ethernet on the line: preamble + SFD (8), header (14), FCS (4) and inter-packet gap
+    /// (12), 38 bytes per packet, payload padded to 46 bytes (IEEE 802.3).
+    Ethernet,
+    /// The Ethernet frame alone: header + FCS (18 bytes), payload padded to 46 bytes.
+    EthernetFrame,
+    /// This many bytes per packet, no padding.
+    Bytes(u32),
+}
+
+impl FramingSpec {
+    /// No framing (the default).
+    pub fn is_none(&self) -> bool {
+        *self == FramingSpec::None
     }
 }
 

@@ -51,6 +51,8 @@ pub struct DirParams {
     pub queue: QueueLimit,
     /// Loss model.
     pub loss: LossModel,
+    /// Link-layer framing.
+    pub framing: sim_core::Framing,
 }
 
 /// A resolved duplex link.
@@ -449,7 +451,9 @@ fn resolve_links(
             fwd_rate.clone()
         };
         let delay = l.delay.0;
+        let framing = framing_of(l.framing);
         let fwd = DirParams {
+            framing,
             queue: queue_of(l.queue, &fwd_rate),
             loss: loss_of(l.loss),
             rate: fwd_rate,
@@ -457,6 +461,7 @@ fn resolve_links(
             jitter: l.jitter.0,
         };
         let revp = DirParams {
+            framing,
             queue: queue_of(rev.queue.unwrap_or(l.queue), &rev_rate),
             loss: loss_of(rev.loss.unwrap_or(l.loss)),
             rate: rev_rate,
@@ -518,6 +523,17 @@ fn queue_of(q: QueueSpec, rate: &LinkRate) -> QueueLimit {
         QueueSpec::Packets(n) => QueueLimit::Packets(n),
         QueueSpec::Bytes(b) => QueueLimit::Bytes(b.0),
         QueueSpec::Bdp(rtt) => QueueLimit::Bytes(mean_rate(rate).bytes_in(rtt.0).max(1500)),
+    }
+}
+
+/// Converts a framing spec into the engine's framing.
+pub fn framing_of(f: crate::schema::FramingSpec) -> sim_core::Framing {
+    use crate::schema::FramingSpec;
+    match f {
+        FramingSpec::None => sim_core::Framing::NONE,
+        FramingSpec::Ethernet => sim_core::Framing::ETHERNET,
+        FramingSpec::EthernetFrame => sim_core::Framing::ETHERNET_FRAME,
+        FramingSpec::Bytes(n) => sim_core::Framing::bytes(n),
     }
 }
 

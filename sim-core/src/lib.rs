@@ -38,6 +38,7 @@
 //!     queue: QueueLimit::Packets(100),
 //!     loss: LossModel::None,
 //!     jitter: Duration::ZERO,
+//!     framing: Framing::NONE,
 //! });
 //! let pkt = Packet { src: a, dst: b, size: 1500, header: () };
 //! let hosts = vec![H(Some(pkt), vec![]), H(None, vec![])];
@@ -71,7 +72,8 @@ pub use event::{EventQueue, Slab, SlotRef};
 pub use host::Host;
 pub use ids::{HostId, IfaceId, LinkId, NodeId, RouteId};
 pub use link::{
-    Attach, LinkChange, LinkConfig, LinkRate, LinkStats, LossModel, QueueLimit, QueueOccupancy,
+    Attach, Framing, LinkChange, LinkConfig, LinkRate, LinkStats, LossModel, QueueLimit,
+    QueueOccupancy,
 };
 pub use packet::{Addr, FlowKey, Packet};
 pub use rng::{stream, RngStream};

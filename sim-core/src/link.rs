@@ -124,6 +124,57 @@ impl LossModel {
     }
 }
 
+/// Link-layer framing: bytes a link serializes around each network-layer packet.
+///
+/// A packet of `size` bytes occupies `max(size, min_payload) + overhead` bytes of the link's
+/// capacity: serialization time and trace delivery opportunities count these bytes, so the
+/// goodput over a link of line rate `R` is what a real interface of that rate delivers. Queue
+/// limits in bytes and the link counters keep counting network-layer bytes (`size`), as a
+/// Linux qdisc's byte limit and the IP-level counters do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Framing {
+    /// Bytes added to every packet.
+    pub overhead: u32,
+    /// Packets shorter than this are padded to it before the overhead is added.
+    pub min_payload: u32,
+}
+
+impl Framing {
+    /// No framing: the link carries exactly the packet's bytes (the default).
+    pub const NONE: Framing = Framing {
+        overhead: 0,
+        min_payload: 0,
+    };
+    /// Ethernet on the line (IEEE 802.3 clauses 3 and 4): preamble and start-of-frame
+    /// delimiter (8), MAC header (14), frame check sequence (4) and the inter-packet gap (12):
+    /// 38 bytes per packet; payloads under 46 bytes are padded to 46 (the 64-byte minimum
+    /// frame). A 1500-byte packet takes 1538 byte times: at most 97.5 % of the line rate
+    /// carries IP.
+    pub const ETHERNET: Framing = Framing {
+        overhead: 38,
+        min_payload: 46,
+    };
+    /// The Ethernet frame alone: MAC header and FCS (18 bytes), padded to the 64-byte
+    /// minimum frame; for a rate that counts frame bytes (e.g. a shaper on the interface).
+    pub const ETHERNET_FRAME: Framing = Framing {
+        overhead: 18,
+        min_payload: 46,
+    };
+
+    /// Fixed `bytes` per packet, no padding.
+    pub const fn bytes(bytes: u32) -> Framing {
+        Framing {
+            overhead: bytes,
+            min_payload: 0,
+        }
+    }
+
+    /// Bytes of link capacity a packet of `size` network-layer bytes occupies.
+    pub fn wire_bytes(self, size: u32) -> u32 {
+        size.max(self.min_payload).saturating_add(self.overhead)
+    }
+}
+
 /// One end of a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Attach {
@@ -156,6 +207,8 @@ pub struct LinkConfig {
     /// phase effects a perfectly deterministic drop-tail network shows (Floyd & Jacobson,
     /// "On Traffic Phase Effects in Packet-Switched Gateways", 1992). Zero draws nothing.
     pub jitter: Duration,
+    /// Link-layer framing added to each packet's serialization ([`Framing::NONE`]: none).
+    pub framing: Framing,
 }
 
 /// A change to a link at a scheduled instant. Except `Down`, changes affect packets accepted
@@ -288,6 +341,7 @@ pub(crate) struct LinkState {
     delay: Duration,
     jitter: Duration,
     jitter_rng: RngStream,
+    framing: Framing,
     queue: QueueLimit,
     loss: LossProcess,
     up: bool,
@@ -311,6 +365,7 @@ impl LinkState {
             delay: cfg.delay,
             jitter: cfg.jitter,
             jitter_rng,
+            framing: cfg.framing,
             queue: cfg.queue,
             loss: LossProcess::new(cfg.loss, rng),
             up: true,
@@ -364,9 +419,10 @@ impl LinkState {
             return Offer::Refused;
         }
         let start = now.max(self.last_departure);
+        let wire = self.framing.wire_bytes(size);
         let departure = match &self.rate {
-            LinkRate::Fixed(bw) => start + bw.transmit_time(u64::from(size)),
-            LinkRate::Trace(t) => self.cursor.schedule(t, start, size),
+            LinkRate::Fixed(bw) => start + bw.transmit_time(u64::from(wire)),
+            LinkRate::Trace(t) => self.cursor.schedule(t, start, wire),
         };
         self.last_departure = departure;
         let extra = if self.jitter.is_zero() {
@@ -472,6 +528,7 @@ mod tests {
             queue,
             loss: LossModel::None,
             jitter: Duration::ZERO,
+            framing: Framing::NONE,
         }
     }
 
@@ -538,6 +595,31 @@ mod tests {
         assert_eq!(arrival(l.offer(us(10_000), 1500)), us(16_200));
         assert_eq!(l.stats.tx_packets, 4);
         assert_eq!(l.stats.tx_bytes, 5500);
+    }
+
+    #[test]
+    fn framing_adds_to_serialization_only() {
+        let mut c = cfg(
+            LinkRate::Fixed(Bandwidth::from_mbps(100)),
+            QueueLimit::Bytes(3000),
+        );
+        c.framing = Framing::ETHERNET;
+        let mut l = LinkState::new(&c, stream(0, "x"), stream(0, "x/jitter"));
+        // 1538 byte times at 100 Mbit/s = 123.04 us, then 5 ms.
+        assert_eq!(
+            arrival(l.offer(us(0), 1500)),
+            Instant::from_nanos(5_123_040)
+        );
+        // A 40-byte ACK is padded to 46: 84 byte times = 6.72 us.
+        assert_eq!(arrival(l.offer(us(0), 40)), Instant::from_nanos(5_129_760));
+        // Queue limits count IP bytes: 1500 + 40 + 1460 = 3000 fits, one more byte does not.
+        assert!(matches!(l.offer(us(0), 1460), Offer::Accepted { .. }));
+        assert_eq!(l.offer(us(0), 1), Offer::Refused);
+        assert_eq!(l.occupancy(us(0)).bytes, 3000);
+        assert_eq!(l.stats.tx_bytes, 3000);
+        assert_eq!(Framing::ETHERNET_FRAME.wire_bytes(1500), 1518);
+        assert_eq!(Framing::bytes(8).wire_bytes(20), 28);
+        assert_eq!(Framing::NONE.wire_bytes(20), 20);
     }
 
     #[test]

@@ -349,7 +349,7 @@ impl<'a> Search<'a> {
 #[cfg(test)]
 mod tests {
     use crate::ids::HostId;
-    use crate::link::{Attach, LinkConfig, LinkRate, LossModel, QueueLimit};
+    use crate::link::{Attach, Framing, LinkConfig, LinkRate, LossModel, QueueLimit};
     use crate::topology::{Graph, NetworkBuilder, TopologyError};
     use crate::{Addr, Bandwidth, Duration, IfaceId, LinkId, NodeId};
     use std::cmp::Reverse;
@@ -459,6 +459,7 @@ mod tests {
             queue: QueueLimit::Packets(100),
             loss: LossModel::None,
             jitter: Duration::ZERO,
+            framing: Framing::NONE,
         }
     }
 

@@ -82,6 +82,7 @@ fn link(name: &str, from: Attach, to: Attach, mbps: u64, delay_ms: u64) -> LinkC
         queue: QueueLimit::Packets(1_000_000),
         loss: LossModel::None,
         jitter: Duration::ZERO,
+        framing: Framing::NONE,
     }
 }
 
@@ -191,6 +192,7 @@ fn lossy(p: f64, name: &str) -> LinkConfig {
     LinkConfig {
         loss: LossModel::Bernoulli { p },
         jitter: Duration::ZERO,
+        framing: Framing::NONE,
         ..link(
             name,
             Attach::Node(NodeId(0)),
