@@ -45,6 +45,9 @@ pub fn link_name(plan: &Plan, id: LinkId) -> String {
 /// Builds the simulator for `plan`.
 pub fn build(plan: &Plan) -> Result<Sim, String> {
     let mut nb = NetworkBuilder::new();
+    if plan.ecmp {
+        nb.ecmp(plan.seed);
+    }
     let mut ifaces = Vec::new();
     for h in &plan.hosts {
         let id = nb.add_host(&h.name);

@@ -24,18 +24,31 @@ pub struct Scenario {
     /// Master seed of every random stream in the run (overridden by `mpsim run --seed`).
     #[serde(default = "default_seed")]
     pub seed: u64,
-    /// End hosts and their interfaces.
+    /// End hosts and their interfaces (may be empty with a `topology`).
+    #[serde(default)]
     pub hosts: Vec<HostSpec>,
     /// Router names (routers only forward).
     #[serde(default)]
     pub routers: Vec<String>,
     /// Duplex links between hosts' interfaces and routers.
+    #[serde(default)]
     pub links: Vec<LinkSpec>,
+    /// A generated topology (fat tree, leaf-spine) added to the hosts, routers and links above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topology: Option<crate::generate::TopologySpec>,
+    /// Equal-cost multipath at routers: each flow's 5-tuple hash picks among least-cost next
+    /// hops. Default: on with a `topology`, off otherwise (ties go to the lowest link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecmp: Option<bool>,
     /// Explicit routes; address pairs without one follow the shortest path (least delay).
     #[serde(default)]
     pub routes: Vec<RouteSpec>,
-    /// Transport flows.
+    /// Transport flows (may be empty with `traffic`).
+    #[serde(default)]
     pub flows: Vec<FlowSpec>,
+    /// Generated traffic matrices, added to the flows above.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traffic: Vec<crate::generate::TrafficSpec>,
     /// Timed changes to links.
     #[serde(default)]
     pub events: Vec<EventSpec>,

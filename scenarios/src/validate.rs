@@ -160,6 +160,8 @@ pub struct Plan {
     pub hosts: Vec<PlanHost>,
     /// Router names.
     pub routers: Vec<String>,
+    /// Equal-cost multipath at routers.
+    pub ecmp: bool,
     /// Links.
     pub links: Vec<PlanLink>,
     /// Explicit routes (both directions when symmetric).
@@ -191,11 +193,16 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
             "must be greater than zero".into(),
         ));
     }
-    let names = Names::collect(&r, &sc)?;
-    let links = resolve_links(&r, &sc, &names, base)?;
-    let routes = resolve_routes(&r, &sc, &names, &links)?;
-    let flows = crate::flows::resolve_flows(&r, &sc, &names)?;
-    let events = resolve_events(&r, &sc, &links, duration)?;
+    let ecmp = sc.ecmp.unwrap_or(sc.topology.is_some());
+    let expanded = crate::generate::expand(&r, &sc)?;
+    let full: &Scenario = &expanded;
+    let names = Names::collect(&r, full)?;
+    let links = resolve_links(&r, full, &names, base)?;
+    let routes = resolve_routes(&r, full, &names, &links)?;
+    let flows = crate::flows::resolve_flows(&r, full, &names)?;
+    let events = resolve_events(&r, full, &links, duration)?;
+    let routers = full.routers.clone();
+    drop(expanded);
     let name = sc.name.clone().unwrap_or_else(|| {
         file.file_stem()
             .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
@@ -206,7 +213,8 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
         duration,
         seed: sc.seed,
         hosts: names.hosts,
-        routers: sc.routers.clone(),
+        routers,
+        ecmp,
         links,
         routes,
         flows,
