@@ -1,5 +1,5 @@
-//! The one criterion harness of mpsim: engine, whole runs, congestion controllers and
-//! scheduler decisions.
+//! The one criterion harness of mpsim: engine, whole runs, cost per packet at scale
+//! (flows, subflows, a fat tree), congestion controllers and scheduler decisions.
 
 // criterion_group! generates undocumented public functions.
 #![allow(missing_docs)]
@@ -9,12 +9,14 @@ use criterion::{criterion_group, criterion_main};
 mod cc;
 mod engine;
 mod runs;
+mod scale;
 mod sched;
 
 criterion_group!(
     all,
     engine::benches,
     runs::benches,
+    scale::benches,
     cc::benches,
     sched::benches
 );
