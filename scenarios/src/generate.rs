@@ -213,8 +213,19 @@ pub fn expand<'a>(r: &Reporter<'_>, sc: &'a Scenario) -> Result<Cow<'a, Scenario
             });
         }
     }
+    if out.flows.len() > MAX_FLOWS {
+        let msg = format!(
+            "{} flows; at most {MAX_FLOWS} fit the port plan (flow i connects from port 40000 + i)",
+            out.flows.len()
+        );
+        return Err(r.at("traffic", "traffic".into(), "", msg));
+    }
     Ok(Cow::Owned(out))
 }
+
+/// Flows a scenario can hold: flow `i` uses client port `40000 + i` (see
+/// [`crate::build::client_port`]).
+const MAX_FLOWS: usize = (u16::MAX - 40_000) as usize + 1;
 
 fn host(name: String, a: [u32; 4]) -> HostSpec {
     HostSpec {

@@ -190,6 +190,14 @@ fn generated_scenarios_read_back_and_report_bad_generators() {
         e.contains("traffic[0].matrix") && e.contains("1..=1"),
         "{e}"
     );
+    let e = err(
+        r#"Scenario(duration: "1s", topology: LeafSpine(leaves: 2, spines: 1, hosts_per_leaf: 90),
+            traffic: [Traffic(matrix: AllToAll), Traffic(matrix: AllToAll)])"#,
+    );
+    assert!(
+        e.contains("64440 flows") && e.contains("at most 25536"),
+        "{e}"
+    );
     let e = err(r#"Scenario(duration: "1s", topology: FatTree(k: 2), ecmp: maybe)"#);
     assert!(e.contains("dc.ron:1:"), "{e}");
 }
