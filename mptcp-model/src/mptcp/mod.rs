@@ -1,8 +1,13 @@
 //! Multipath TCP (RFC 8684): the connection, its subflows and its policies.
 //!
-//! - [`MptcpConnection`] (`conn.rs`, `input.rs`): keys and tokens, the MP_CAPABLE and
-//!   MP_JOIN handshakes (HMACs verified on receipt), the data sequence space with DSS
-//!   mappings, the DATA_ACK and shared receive window, DATA_FIN, reinjection, ADD_ADDR.
+//! - [`MptcpConnection`]: keys and tokens, the MP_CAPABLE and MP_JOIN handshakes (HMACs
+//!   verified on receipt), the data sequence space with DSS mappings, the DATA_ACK and
+//!   shared receive window, DATA_FIN, reinjection, ADD_ADDR. Its parts: `conn.rs` (the
+//!   connection's state, construction, keys, the application API and snapshots),
+//!   `input.rs` (a received packet: handshake gate, subflow TCP, MPTCP options),
+//!   `transmit.rs` (scheduling data onto subflows, signals, completion, segments out),
+//!   `timers.rs` (deadlines and wake-ups), `lifecycle.rs` (subflows opened, joined, failed,
+//!   closed; interface and backup changes; reinjection of a failed subflow's data).
 //! - `subflow.rs`: per-subflow MPTCP state, the mapping table and the
 //!   [`crate::tcp::SegmentHook`] that puts MPTCP options on a subflow's segments.
 //! - `send.rs` / `recv.rs`: the data-level send buffer (mappings handed out, reinjection
@@ -33,12 +38,15 @@
 mod conn;
 mod hol;
 mod input;
+mod lifecycle;
 pub mod pm;
 mod recv;
 pub mod sched;
 mod send;
 pub mod stats;
 mod subflow;
+mod timers;
+mod transmit;
 
 pub use conn::{MptcpConnection, SubflowRequest};
 pub use input::mptcp_reset;
