@@ -17,15 +17,17 @@
 //! completes when our DATA_FIN is acknowledged and the peer's received; the subflows then
 //! close with FIN.
 
+use super::event::{Handshake, MptcpEvent, MptcpEventKind};
 use super::pm::{AnyPathManager, PmLocal, PmSubflow};
 use super::recv::DataRecv;
 use super::sched::{AnyScheduler, SchedView};
 use super::send::DataSend;
-use super::stats::{MptcpEvent, MptcpEventKind, MptcpStats, SubflowStats, MAX_EVENTS};
+use super::stats::{MptcpStats, SubflowStats};
 use super::subflow::{Role, Subflow, SubflowMp};
 use super::{LocalAddr, MptcpConfig};
 use crate::cc::SubflowView;
 use crate::crypto::{idsn, Key};
+use crate::event::{Event, SubflowId};
 use crate::tcp::{SocketAddr, TcpConfig, TcpSocket};
 use crate::wire::{SeqNum, TcpHeader};
 use rand::Rng;
@@ -88,8 +90,8 @@ pub struct MptcpConnection {
     pub(super) completed_at: Option<Instant>,
     pub(super) data_fin_rtx_at: Option<Instant>,
     pub(crate) outbox: VecDeque<Packet<TcpHeader>>,
-    pub(super) events: Vec<MptcpEvent>,
-    pub(super) events_dropped: u64,
+    /// Events not yet drained by [`MptcpConnection::poll_event`].
+    pub(super) events: VecDeque<MptcpEvent>,
     pub(crate) views: Vec<SubflowView>,
     pub(super) sched_views: Vec<SchedView>,
     /// Opportunistic retransmissions so far, and the last one's (head offset, subflow).
@@ -125,8 +127,7 @@ impl MptcpConnection {
             completed_at: None,
             data_fin_rtx_at: None,
             outbox: VecDeque::new(),
-            events: Vec::new(),
-            events_dropped: 0,
+            events: VecDeque::new(),
             views: Vec::new(),
             sched_views: Vec::new(),
             opp_rtx: 0,
@@ -205,8 +206,12 @@ impl MptcpConnection {
             .collect();
         let isn = SeqNum(c.rng.random());
         let sock = TcpSocket::accept(now, local, syn, isn, c.subflow_cfg()).ok()?;
-        let mp = SubflowMp::new(0, Role::CapableServer, 0, 0, false);
-        c.push_subflow(sock, mp);
+        c.push_subflow(now, sock, Role::CapableServer, (0, 0), false);
+        c.event(
+            now,
+            Some(0),
+            MptcpEventKind::CapableReceived(Handshake::Syn),
+        );
         Some(c)
     }
 
@@ -254,20 +259,71 @@ impl MptcpConnection {
         }
     }
 
-    pub(super) fn push_subflow(&mut self, mut sock: TcpSocket, mp: SubflowMp) -> u32 {
+    /// Adds subflow `sock` of role `role` between local and remote address indexes
+    /// `addrs`: numbers it, finds the abandoned subflow it re-creates (the first on the same
+    /// addresses that is neither active nor already re-created), and reports it opened.
+    /// Returns its number.
+    pub(super) fn push_subflow(
+        &mut self,
+        now: Instant,
+        mut sock: TcpSocket,
+        role: Role,
+        addrs: (usize, usize),
+        backup: bool,
+    ) -> u32 {
         sock.set_multipath();
-        let id = mp.id;
+        let (local, remote) = (sock.local(), sock.remote());
+        let same_pair =
+            |s: &Subflow| s.sock.local().addr == local.addr && s.sock.remote().addr == remote.addr;
+        let recreates =
+            (self.subflows.iter()).position(|s| same_pair(s) && !s.mp.active() && !s.mp.recreated);
+        if let Some(j) = recreates {
+            self.subflows[j].mp.recreated = true;
+        }
+        let id = SubflowId {
+            number: self.subflows.len() as u32,
+            local,
+            remote,
+            recreated_from: recreates.map(|j| j as u32),
+        };
+        let mp = SubflowMp::new(id, role, addrs.0, addrs.1, backup);
         self.subflows.push(Subflow { sock, mp });
         self.pm_block.push(false);
-        id
+        self.event(
+            now,
+            Some(self.subflows.len() - 1),
+            MptcpEventKind::SubflowOpened,
+        );
+        id.number
     }
 
-    pub(crate) fn event(&mut self, at: Instant, subflow: Option<u32>, kind: MptcpEventKind) {
-        if self.events.len() < MAX_EVENTS {
-            self.events.push(MptcpEvent { at, subflow, kind });
-        } else {
-            self.events_dropped += 1;
+    /// Queues an MPTCP event of subflow `subflow` (index), or of the connection.
+    pub(crate) fn event(&mut self, at: Instant, subflow: Option<usize>, kind: MptcpEventKind) {
+        let subflow = subflow.map(|i| self.subflows[i].mp.id);
+        self.events.push_back(MptcpEvent {
+            at,
+            subflow,
+            event: Event::Mptcp(kind),
+        });
+    }
+
+    /// Moves the TCP events of subflow `i`'s socket into the connection's queue (called
+    /// right after every call into the socket, so they stay in order with the MPTCP events
+    /// they cause).
+    pub(super) fn absorb(&mut self, i: usize) {
+        let sf = &mut self.subflows[i];
+        while let Some((at, e)) = sf.sock.poll_event() {
+            self.events.push_back(MptcpEvent {
+                at,
+                subflow: Some(sf.mp.id),
+                event: Event::Tcp(e),
+            });
         }
+    }
+
+    /// The next event, oldest first (contract in [`crate::event`]).
+    pub fn poll_event(&mut self) -> Option<MptcpEvent> {
+        self.events.pop_front()
     }
 
     // ---- application ------------------------------------------------------------------------
@@ -316,11 +372,6 @@ impl MptcpConnection {
         self.completed_at
     }
 
-    /// The events so far (at most [`MAX_EVENTS`]).
-    pub fn events(&self) -> &[MptcpEvent] {
-        &self.events
-    }
-
     /// The local and remote endpoints of subflow `id`.
     pub fn subflow_endpoints(&self, id: u32) -> Option<(SocketAddr, SocketAddr)> {
         let s = self.subflows.get(id as usize)?;
@@ -348,25 +399,24 @@ impl MptcpConnection {
             hol_histogram: self.rcv.hol.histogram(),
             ooo_bytes: self.rcv.ooo_bytes(),
             peer_window: self.snd.peer_window,
-            subflows: self
-                .subflows
-                .iter()
-                .map(|s| {
-                    let tcp = s.sock.stats();
-                    SubflowStats {
-                        id: s.mp.id,
-                        local: s.sock.local(),
-                        remote: s.sock.remote(),
-                        backup: s.mp.backup,
-                        state: s.mp.state,
-                        data_bytes_sent: tcp.payload_bytes_sent,
-                        tcp,
-                    }
-                })
-                .collect(),
+            subflows: self.subflow_stats().collect(),
             completed_at: self.completed_at,
-            events_dropped: self.events_dropped,
         }
+    }
+
+    /// A snapshot of every subflow ever created, in creation order (no allocation: the
+    /// owner samples them at its interval, as `ss -tiM` lists a connection's subflows).
+    pub fn subflow_stats(&self) -> impl Iterator<Item = SubflowStats> + '_ {
+        self.subflows.iter().map(|s| {
+            let tcp = s.sock.stats();
+            SubflowStats {
+                id: s.mp.id,
+                backup: s.mp.backup,
+                state: s.mp.state,
+                data_bytes_sent: tcp.payload_bytes_sent,
+                tcp,
+            }
+        })
     }
 
     /// Bytes waiting in the connection-level out-of-order queue (receive side).

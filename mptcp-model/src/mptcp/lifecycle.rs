@@ -5,9 +5,10 @@
 //! with reinjection of the data it held.
 
 use super::conn::{MptcpConnection, SubflowRequest};
+use super::event::{FailReason, Handshake, MptcpEventKind, Refusal};
 use super::pm::{PathManager, PmLocal, PmSubflow, PmView};
-use super::stats::{FailReason, MptcpEventKind, SubflowState};
-use super::subflow::{Role, SubflowMp};
+use super::stats::SubflowState;
+use super::subflow::Role;
 use crate::tcp::{ConnectionError, SocketAddr, TcpSocket, TcpState};
 use crate::wire::{SeqNum, TcpHeader};
 use rand::Rng;
@@ -67,7 +68,6 @@ impl MptcpConnection {
     /// Opens the subflow `req` asked for from local port `port`; returns its id. Its SYN
     /// goes out at the next [`MptcpConnection::poll_transmit`].
     pub fn open_subflow(&mut self, now: Instant, req: SubflowRequest, port: u16) -> u32 {
-        let id = self.subflows.len() as u32;
         let role = if req.initial {
             Role::CapableClient
         } else {
@@ -81,13 +81,14 @@ impl MptcpConnection {
         let local = SocketAddr::new(req.local, port);
         let sock = TcpSocket::connect(now, local, req.remote, isn, self.subflow_cfg());
         let backup = self.locals[req.local_index].backup;
-        let mp = SubflowMp::new(id, role, req.local_index, req.remote_index, backup);
-        self.push_subflow(sock, mp)
+        let addrs = (req.local_index, req.remote_index);
+        self.push_subflow(now, sock, role, addrs, backup)
     }
 
     /// A SYN with MP_JOIN for our token arrived on `local`: opens the listener's side of
     /// the subflow (its SYN-ACK carries our HMAC). `None` if the SYN carries no MP_JOIN, the
-    /// connection is not established yet, or `local` is not one of our addresses.
+    /// connection is not established yet, or `local` is not one of our addresses (the last
+    /// two are reported as [`MptcpEventKind::JoinRejected`]).
     pub fn accept_join(
         &mut self,
         now: Instant,
@@ -99,9 +100,23 @@ impl MptcpConnection {
             MptcpOption::Join(JoinRepr::Syn { backup, random, .. }) => Some((*backup, *random)),
             _ => None,
         })?;
-        self.remote_key?;
-        let local_index = self.locals.iter().position(|l| l.addr == local.addr)?;
         let remote = SocketAddr::new(syn.src, syn.header.src_port);
+        let local_index = self.locals.iter().position(|l| l.addr == local.addr);
+        let reason = match local_index {
+            _ if self.remote_key.is_none() => Some(Refusal::NotEstablished),
+            None => Some(Refusal::UnknownAddress),
+            Some(_) => None,
+        };
+        if let Some(reason) = reason {
+            let kind = MptcpEventKind::JoinRejected {
+                reason,
+                local,
+                remote,
+            };
+            self.event(now, None, kind);
+            return None;
+        }
+        let local_index = local_index?;
         let remote_index = match self.remotes.iter().position(|r| r.addr == remote.addr) {
             Some(i) => i,
             None => {
@@ -110,15 +125,16 @@ impl MptcpConnection {
                 self.remotes.len() - 1
             }
         };
-        let id = self.subflows.len() as u32;
         let isn = SeqNum(self.rng.random());
         let sock = TcpSocket::accept(now, local, syn, isn, self.subflow_cfg()).ok()?;
         let role = Role::JoinServer {
             nonce: self.rng.random(),
             peer_nonce: random,
         };
-        let mp = SubflowMp::new(id, role, local_index, remote_index, backup);
-        Some(self.push_subflow(sock, mp))
+        let n = self.push_subflow(now, sock, role, (local_index, remote_index), backup);
+        let i = n as usize;
+        self.event(now, Some(i), MptcpEventKind::JoinReceived(Handshake::Syn));
+        Some(n)
     }
 
     /// The link of local interface `addr` went down or came up. Down: its subflows fail for
@@ -135,13 +151,8 @@ impl MptcpConnection {
             if up {
                 self.pm_block[i] = false;
             } else if !self.subflows[i].mp.dead {
-                self.kill(now, i, SubflowState::Failed);
-                let id = Some(i as u32);
-                self.event(
-                    now,
-                    id,
-                    MptcpEventKind::SubflowFailed(FailReason::InterfaceDown),
-                );
+                let why = MptcpEventKind::SubflowFailed(FailReason::InterfaceDown);
+                self.kill(now, i, SubflowState::Failed, Some(why));
             }
         }
     }
@@ -150,7 +161,7 @@ impl MptcpConnection {
     /// change class at once here and tell the peer with MP_PRIO on their next ACK (RFC 8684
     /// §3.3.8; sent once, on a pure ACK, as Linux does); subflows opened later from it
     /// join with the new flag.
-    pub fn set_backup(&mut self, now: Instant, addr: Addr, backup: bool) {
+    pub fn set_backup(&mut self, addr: Addr, backup: bool) {
         let Some(li) = self.locals.iter().position(|l| l.addr == addr) else {
             return;
         };
@@ -163,68 +174,77 @@ impl MptcpConnection {
             sf.mp.backup = backup;
             sf.mp.send_prio = Some(backup);
             sf.sock.request_ack();
-            self.event(
-                now,
-                Some(i as u32),
-                MptcpEventKind::PriorityChanged { backup },
-            );
         }
     }
 
     /// The peer sent MP_PRIO on subflow `i`.
     pub(crate) fn on_prio(&mut self, now: Instant, i: usize, backup: bool) {
-        if self.subflows[i].mp.backup != backup {
-            self.subflows[i].mp.backup = backup;
-            self.event(
-                now,
-                Some(i as u32),
-                MptcpEventKind::PriorityChanged { backup },
-            );
-        }
+        self.event(now, Some(i), MptcpEventKind::PrioReceived { backup });
+        self.subflows[i].mp.backup = backup;
     }
 
-    /// Abandons subflow `i` for good (state `state`) and reinjects its data.
-    pub(crate) fn kill(&mut self, _now: Instant, i: usize, state: SubflowState) {
+    /// Abandons subflow `i` for good (state `state`), reporting `why` first, and reinjects
+    /// its data.
+    pub(crate) fn kill(
+        &mut self,
+        now: Instant,
+        i: usize,
+        state: SubflowState,
+        why: Option<MptcpEventKind>,
+    ) {
+        if let Some(kind) = why {
+            self.event(now, Some(i), kind);
+        }
         let sf = &mut self.subflows[i];
-        sf.sock.abort_with(ConnectionError::Reset);
+        sf.sock.abort_with(now, ConnectionError::Reset);
         sf.mp.dead = true;
         sf.mp.state = state;
         sf.mp.third_ack_rtx_at = None;
+        self.absorb(i);
         self.reinject(i);
     }
 
-    /// Queues the data subflow `i` holds and has not had acknowledged for another subflow.
+    /// Queues the data subflow `i` holds and has not had acknowledged for another subflow,
+    /// remembering where it came from.
     pub(crate) fn reinject(&mut self, i: usize) {
         let sf = &self.subflows[i];
         let una = sf.sock.snd_una();
+        let from = sf.mp.id.number;
         for m in sf.mp.map.iter() {
             let skip = una.saturating_sub(m.ssn).min(m.len);
-            self.snd.queue_reinjection(m.dsn + skip, m.dsn + m.len);
+            self.snd
+                .queue_reinjection(m.dsn + skip, m.dsn + m.len, from);
         }
     }
 
     /// Subflow state after its socket changed: join timeouts, potential failure after
     /// `subflow_fail_rtos` consecutive RTOs (and recovery), closes.
     pub(crate) fn after_subflow_change(&mut self, now: Instant, i: usize) {
-        let id = Some(i as u32);
+        let id = Some(i);
         let n = self.cfg.subflow_fail_rtos;
         let sf = &mut self.subflows[i];
         let tcp = sf.sock.state();
         match sf.mp.state {
             SubflowState::Joining if tcp == TcpState::Closed => {
                 self.pm_block[i] = true;
-                self.kill(now, i, SubflowState::Refused);
-                self.event(now, id, MptcpEventKind::SubflowRefused);
+                let why = match sf.sock.error() {
+                    Some(ConnectionError::Refused | ConnectionError::Reset) => Refusal::PeerReset,
+                    Some(ConnectionError::TimedOut) | None => Refusal::TimedOut,
+                };
+                let why = MptcpEventKind::SubflowRefused(why);
+                self.kill(now, i, SubflowState::Refused, Some(why));
             }
             SubflowState::Established | SubflowState::Failed
                 if matches!(tcp, TcpState::Closed | TcpState::TimeWait) =>
             {
                 let reset = sf.sock.error().is_some();
                 sf.mp.state = SubflowState::Closed;
+                let why = MptcpEventKind::SubflowClosed { reset };
                 if reset {
-                    self.kill(now, i, SubflowState::Closed);
+                    self.kill(now, i, SubflowState::Closed, Some(why));
+                } else {
+                    self.event(now, id, why);
                 }
-                self.event(now, id, MptcpEventKind::SubflowClosed);
             }
             SubflowState::Established if n > 0 && sf.sock.consecutive_rtos() >= n => {
                 sf.mp.state = SubflowState::Failed;

@@ -17,7 +17,8 @@
 //! - `hol.rs`: the receiver's head-of-line delay (log histogram).
 //! - Backup subflows change class at run time through [`MptcpConnection::set_backup`] and
 //!   MP_PRIO; [`Degraded`] lets a degraded regular subflow share the backup class.
-//! - [`stats`]: snapshots and events.
+//! - [`stats`]: snapshots; [`event`]: the events drained with
+//!   [`MptcpConnection::poll_event`].
 //!
 //! Coupled congestion control (LIA) lives with the other controllers in [`crate::cc`]; the
 //! connection passes each subflow's controller the read-only view of the others.
@@ -36,6 +37,7 @@
 //!   the data level never exceeds the receiver's buffer.
 
 mod conn;
+pub mod event;
 mod hol;
 mod input;
 mod lifecycle;
@@ -49,12 +51,11 @@ mod timers;
 mod transmit;
 
 pub use conn::{MptcpConnection, SubflowRequest};
+pub use event::{FailReason, Handshake, MptcpEvent, MptcpEventKind, Refusal};
 pub use input::mptcp_reset;
 pub use pm::PathManagerKind;
 pub use sched::SchedulerKind;
-pub use stats::{
-    FailReason, HolSummary, MptcpEvent, MptcpEventKind, MptcpStats, SubflowState, SubflowStats,
-};
+pub use stats::{HolSummary, MptcpStats, SubflowState, SubflowStats};
 pub use subflow::DSS_DATA_LEN;
 
 use crate::cc::CcKind;

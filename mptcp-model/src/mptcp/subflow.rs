@@ -13,6 +13,7 @@
 use super::send::DataSend;
 use super::stats::SubflowState;
 use crate::crypto::{join_hmac, token, truncated_hmac160, truncated_hmac64, Key};
+use crate::event::SubflowId;
 use crate::tcp::{SegmentHook, SegmentInfo, SegmentKind, TcpSocket};
 use crate::wire::mptcp::{
     AddAddrRepr, CapableFlags, CapableForm, CapableRepr, DssMapping, DssRepr, JoinRepr,
@@ -91,7 +92,9 @@ pub(crate) enum Role {
 /// The MPTCP state of one subflow (everything but its socket).
 #[derive(Clone, Debug)]
 pub(crate) struct SubflowMp {
-    pub(crate) id: u32,
+    pub(crate) id: SubflowId,
+    /// A later subflow re-creates this one (see [`SubflowId::recreated_from`]).
+    pub(crate) recreated: bool,
     pub(crate) role: Role,
     pub(crate) state: SubflowState,
     /// Failed for good (interface down, reset): the socket is abandoned.
@@ -121,9 +124,16 @@ pub(crate) struct SubflowMp {
 
 impl SubflowMp {
     /// MPTCP state for subflow `id` of role `role` between local `local` and remote `remote`.
-    pub(crate) fn new(id: u32, role: Role, local: usize, remote: usize, backup: bool) -> Self {
+    pub(crate) fn new(
+        id: SubflowId,
+        role: Role,
+        local: usize,
+        remote: usize,
+        backup: bool,
+    ) -> Self {
         SubflowMp {
             id,
+            recreated: false,
             role,
             state: SubflowState::Joining,
             dead: false,
@@ -140,6 +150,20 @@ impl SubflowMp {
             red_nxt: 0,
             send_prio: None,
         }
+    }
+
+    /// A segment polled now may carry a handshake step or a signal: a DATA_FIN, ADD_ADDR or
+    /// MP_PRIO is pending, or the third ACK is still being repeated (MP_CAPABLE with both
+    /// keys until the connection is fully established, MP_JOIN until acknowledged).
+    pub(crate) fn signal_pending(&self, fully_established: bool) -> bool {
+        self.send_data_fin
+            || self.add_addr.is_some()
+            || self.send_prio.is_some()
+            || match self.role {
+                Role::CapableClient => !fully_established,
+                Role::JoinClient { acked, .. } => !acked,
+                Role::CapableServer | Role::JoinServer { .. } => false,
+            }
     }
 
     /// Joining, established or potentially failed (not dead, closed or refused).

@@ -30,6 +30,7 @@ impl MptcpConnection {
             }
             if due(self.subflows[i].sock.poll_timeout()) {
                 self.subflows[i].sock.handle_timeout(now);
+                self.absorb(i);
                 self.after_subflow_change(now, i);
             }
             let sf = &mut self.subflows[i];

@@ -4,13 +4,17 @@
 //! the subflows' segments with their MPTCP options.
 
 use super::conn::MptcpConnection;
+use super::event::{Handshake, MptcpEvent, MptcpEventKind};
 use super::sched::{Pick, SchedCtx, SchedView, Scheduler};
-use super::stats::{MptcpEventKind, SubflowState};
+use super::stats::SubflowState;
 use super::subflow::{Mapping, Role, Subflow, SubflowHook, TxCtx, DSS_DATA_LEN};
+use crate::event::Event;
 use crate::tcp::TcpState;
-use crate::wire::mptcp::{AddAddrKind, AddAddrRepr};
+use crate::wire::mptcp::{
+    AddAddrKind, AddAddrRepr, CapableForm, CapableRepr, DssRepr, JoinRepr, MptcpOption,
+};
 use crate::wire::TcpHeader;
-use sim_core::{Instant, Packet};
+use sim_core::{Addr, Instant, Packet};
 
 impl MptcpConnection {
     /// The next packet to send, if any. Call repeatedly until `None`.
@@ -50,8 +54,21 @@ impl MptcpConnection {
         if mp.dead {
             return;
         }
+        // Only segments that may carry a handshake step or a signal are looked at.
+        let handshake = matches!(sock.state(), TcpState::SynSent | TcpState::SynReceived);
+        let watch = handshake || mp.signal_pending(ctx.fully_established);
+        let (id, role) = (mp.id, mp.role);
         let mut hook = SubflowHook { mp, ctx };
         while let Some(p) = sock.poll_transmit_with(now, &mut hook) {
+            if watch {
+                sent_signals(role, &p.header, |kind| {
+                    self.events.push_back(MptcpEvent {
+                        at: now,
+                        subflow: Some(id),
+                        event: Event::Mptcp(kind),
+                    });
+                });
+            }
             self.outbox.push_back(p);
         }
     }
@@ -126,9 +143,9 @@ impl MptcpConnection {
                 peer_window: self.snd.peer_window,
                 opp_rtx: self.opp_rtx,
             };
-            let accepted = match self.sched.pick(&ctx, &self.sched_views) {
-                Pick::Wait => 0,
-                Pick::One(i) => self.hand_out(now, i, start, avail),
+            let (accepted, to) = match self.sched.pick(&ctx, &self.sched_views) {
+                Pick::Wait => (0, None),
+                Pick::One(i) => (self.hand_out(now, i, start, avail), Some(i)),
                 Pick::Many(set) => {
                     redundant = Some(set);
                     self.hand_out_redundant(now, set, (start, avail, reinjection))
@@ -136,6 +153,10 @@ impl MptcpConnection {
             };
             if accepted == 0 {
                 break;
+            }
+            if let (true, Some(to)) = (reinjection, to) {
+                let from = self.snd.reinjected_from(start);
+                self.note_reinjected(now, to, (start, accepted), from, false);
             }
             self.snd.commit(start, accepted, reinjection);
         }
@@ -186,18 +207,41 @@ impl MptcpConnection {
     /// copies of the data handed out before, from its own position (`red_nxt`, never below
     /// DATA_UNA: data already acknowledged is skipped), then the first one with space takes
     /// the new chunk. Returns the new bytes handed out.
-    fn hand_out_redundant(&mut self, now: Instant, set: u64, chunk: (u64, u64, bool)) -> u64 {
+    fn hand_out_redundant(
+        &mut self,
+        now: Instant,
+        set: u64,
+        chunk: (u64, u64, bool),
+    ) -> (u64, Option<usize>) {
         self.redundant_copies(now, set);
         let (start, avail, reinjection) = chunk;
         let n = self.subflows.len().min(64);
         let Some(i) = (0..n).find(|&i| set & (1 << i) != 0 && self.has_space(i)) else {
-            return 0;
+            return (0, None);
         };
         let len = self.hand_out(now, i, start, avail);
         if !reinjection {
             self.subflows[i].mp.red_nxt = start + len;
         }
-        len
+        (len, Some(i))
+    }
+
+    /// Reports data offsets `[start, start + len)` (`range`) handed to subflow `to` again.
+    fn note_reinjected(
+        &mut self,
+        now: Instant,
+        to: usize,
+        range: (u64, u64),
+        from: Option<u32>,
+        opportunistic: bool,
+    ) {
+        let kind = MptcpEventKind::Reinjected {
+            dsn: self.snd.dsn(range.0),
+            bytes: range.1,
+            from,
+            opportunistic,
+        };
+        self.event(now, Some(to), kind);
     }
 
     /// Copies of data already handed out, on the subflows of `set` that have space.
@@ -266,7 +310,7 @@ impl MptcpConnection {
             let Some(m) = holds(s) else {
                 continue;
             };
-            seg = seg.or(Some(m));
+            seg = seg.or(Some((m, s.mp.id.number)));
             let v = self.sched_views[j];
             if due && v.srtt.is_some_and(|r| srtt_f < r) {
                 s.sock.penalise(now);
@@ -284,7 +328,7 @@ impl MptcpConnection {
         if due {
             self.subflows[f].mp.last_rbuf_opti = Some(now);
         }
-        let Some(m) = seg else {
+        let Some((m, holder)) = seg else {
             return;
         };
         if !do_retrans || !self.sched_views[f].has_space {
@@ -293,6 +337,7 @@ impl MptcpConnection {
         let avail = m.dsn + m.len - head;
         let sent = self.hand_out(now, f, head, avail);
         if sent > 0 {
+            self.note_reinjected(now, f, (head, sent), Some(holder), true);
             self.snd.reinjected += sent;
             self.snd.sent += sent;
             self.opp_rtx += 1;
@@ -372,6 +417,50 @@ impl MptcpConnection {
                 s.mp.third_ack_rtx_at = None;
                 s.sock.close();
             }
+        }
+    }
+}
+
+/// The handshake steps and signals segment `h` of a subflow of role `role` carries.
+fn sent_signals(role: Role, h: &TcpHeader, mut emit: impl FnMut(MptcpEventKind)) {
+    if h.flags.syn() {
+        let step = if h.flags.ack() {
+            Handshake::SynAck
+        } else {
+            Handshake::Syn
+        };
+        emit(match role {
+            Role::CapableClient | Role::CapableServer => MptcpEventKind::CapableSent(step),
+            Role::JoinClient { .. } | Role::JoinServer { .. } => MptcpEventKind::JoinSent(step),
+        });
+        return;
+    }
+    for o in h.options.mptcp.iter() {
+        match *o {
+            // RFC 8684 §3.1: the third ACK, or the first data segment carrying both keys.
+            MptcpOption::Capable(CapableRepr {
+                form: CapableForm::BothKeys { .. } | CapableForm::WithData { .. },
+                ..
+            }) => emit(MptcpEventKind::CapableSent(Handshake::Ack)),
+            MptcpOption::Join(JoinRepr::Ack { .. }) => {
+                emit(MptcpEventKind::JoinSent(Handshake::Ack));
+            }
+            MptcpOption::Dss(DssRepr {
+                data_fin: true,
+                mapping: Some(m),
+                ..
+            }) => emit(MptcpEventKind::DataFinSent { dsn: m.dsn.value() }),
+            MptcpOption::AddAddr(a) => {
+                if let core::net::IpAddr::V4(v4) = a.addr {
+                    emit(MptcpEventKind::AddAddrSent {
+                        id: a.addr_id,
+                        addr: Addr(u32::from(v4)),
+                        echo: a.kind == AddAddrKind::V1Echo,
+                    });
+                }
+            }
+            MptcpOption::Prio(p) => emit(MptcpEventKind::PrioSent { backup: p.backup }),
+            _ => {}
         }
     }
 }

@@ -10,8 +10,9 @@
 #![allow(dead_code)]
 
 use mptcp_model::app::BulkSender;
-use mptcp_model::host::{FlowId, HostStack, LocalAddr, Role};
-use mptcp_model::mptcp::MptcpConfig;
+use mptcp_model::event::Event;
+use mptcp_model::host::{FlowEvent, FlowId, HostStack, LocalAddr, Role};
+use mptcp_model::mptcp::{MptcpConfig, MptcpEventKind};
 use mptcp_model::tcp::SocketAddr;
 use mptcp_model::wire::TcpHeader;
 use rand::Rng;
@@ -74,6 +75,9 @@ pub(crate) struct Net {
     flight: BTreeMap<(Instant, u64), (bool, usize, Packet<TcpHeader>)>,
     seq: u64,
     pub(crate) log: Vec<Rec>,
+    /// Every event of the client's and the server's endpoints, drained after each step.
+    pub(crate) client_events: Vec<FlowEvent>,
+    pub(crate) server_events: Vec<FlowEvent>,
     pub(crate) mutate: Mutate,
     pub(crate) on_step: OnStep,
 }
@@ -148,6 +152,8 @@ impl Net {
             flight: BTreeMap::new(),
             seq: 0,
             log: Vec::new(),
+            client_events: Vec::new(),
+            server_events: Vec::new(),
             mutate: Box::new(|_, _| {}),
             on_step: Box::new(|_, _| {}),
         }
@@ -234,7 +240,32 @@ impl Net {
             }
         }
         (self.on_step)(&self.client, &self.server);
+        self.gather_events();
         true
+    }
+
+    fn gather_events(&mut self) {
+        while let Some(e) = self.client.poll_event() {
+            self.client_events.push(e);
+        }
+        while let Some(e) = self.server.poll_event() {
+            self.server_events.push(e);
+        }
+    }
+
+    /// The MPTCP-level events of the client (or the server) so far: (subflow number, what).
+    pub(crate) fn mptcp_events(&self, client: bool) -> Vec<(Option<u32>, MptcpEventKind)> {
+        let all = if client {
+            &self.client_events
+        } else {
+            &self.server_events
+        };
+        all.iter()
+            .filter_map(|e| match e.event {
+                Event::Mptcp(k) => Some((e.subflow.map(|s| s.number), k)),
+                Event::Tcp(_) => None,
+            })
+            .collect()
     }
 
     /// Runs every event up to `t`, then sets the clock to `t`.
@@ -252,6 +283,7 @@ impl Net {
         self.client
             .on_interface_change(self.now, c(k as u8), up, &mut tx);
         self.drain(true, &mut tx);
+        self.gather_events();
     }
 
     /// Client → server packets with payload.
