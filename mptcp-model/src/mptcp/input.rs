@@ -120,134 +120,158 @@ impl MptcpConnection {
     /// subflow's socket.
     fn admit(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>) -> bool {
         let h = &pkt.header;
-        let opts = &h.options.mptcp;
-        let (lk, rk) = (self.local_key, self.remote_key);
         match (self.subflows[i].mp.role, self.subflows[i].sock.state()) {
-            (Role::CapableServer, TcpState::SynReceived) => {
-                if h.flags.syn() {
-                    self.event(
-                        now,
-                        Some(i),
-                        MptcpEventKind::CapableReceived(Handshake::Syn),
-                    );
-                    return true;
-                }
-                let key = opts.iter().find_map(|o| match o {
-                    MptcpOption::Capable(c) => match c.form {
-                        CapableForm::BothKeys {
-                            sender_key,
-                            receiver_key,
-                        }
-                        | CapableForm::WithData {
-                            sender_key,
-                            receiver_key,
-                            ..
-                        } if receiver_key == lk => Some(sender_key),
-                        _ => None,
-                    },
-                    _ => None,
-                });
-                let Some(k) = key else {
-                    return false;
-                };
-                self.event(
-                    now,
-                    Some(i),
-                    MptcpEventKind::CapableReceived(Handshake::Ack),
-                );
-                self.learn_remote_key(k);
-                self.fully_established = true;
-                true
-            }
+            (Role::CapableServer, TcpState::SynReceived) => self.admit_capable_ack(now, i, h),
             (Role::CapableClient, TcpState::SynSent) if is_syn_ack(h) => {
-                self.event(
-                    now,
-                    Some(i),
-                    MptcpEventKind::CapableReceived(Handshake::SynAck),
-                );
-                let key = opts.iter().find_map(|o| match o {
-                    MptcpOption::Capable(c) => match c.form {
-                        CapableForm::SenderKey { sender_key } => Some(sender_key),
-                        _ => None,
-                    },
-                    _ => None,
-                });
-                match key {
-                    Some(k) => {
-                        self.learn_remote_key(k);
-                        self.snd.set_initial_window(u64::from(h.window));
-                        true
-                    }
-                    None => {
-                        // No MP_CAPABLE: the peer does not speak MPTCP (fallback to TCP is
-                        // not modelled).
-                        self.refuse(now, i, pkt, Refusal::NotMptcp);
-                        false
-                    }
-                }
+                self.admit_capable_syn_ack(now, i, pkt)
             }
             (Role::JoinClient { nonce, .. }, TcpState::SynSent) if is_syn_ack(h) => {
-                self.event(
-                    now,
-                    Some(i),
-                    MptcpEventKind::JoinReceived(Handshake::SynAck),
-                );
-                let got = opts.iter().find_map(|o| match o {
-                    MptcpOption::Join(JoinRepr::SynAck {
-                        truncated_hmac,
-                        random,
-                        ..
-                    }) => Some((*truncated_hmac, *random)),
-                    _ => None,
-                });
-                // RFC 8684 §3.2: B's HMAC = HMAC(Key-B ‖ Key-A, R-B ‖ R-A), leftmost 64 bits.
-                let ok = match (got, rk) {
-                    (Some((mac, r)), Some(rk)) => {
-                        mac == truncated_hmac64(&join_hmac(rk, lk, r, nonce))
-                    }
-                    _ => false,
-                };
-                if let (true, Some((_, r))) = (ok, got) {
-                    if let Role::JoinClient { peer_nonce, .. } = &mut self.subflows[i].mp.role {
-                        *peer_nonce = Some(r);
-                    }
-                    self.event(now, Some(i), MptcpEventKind::JoinAccepted);
-                    return true;
-                }
-                let why = if got.is_some() {
-                    Refusal::BadHmac
-                } else {
-                    Refusal::NotMptcp
-                };
-                self.refuse(now, i, pkt, why);
-                false
+                self.admit_join_syn_ack(now, i, pkt, nonce)
             }
             (Role::JoinServer { nonce, peer_nonce }, TcpState::SynReceived) => {
-                if h.flags.syn() {
-                    self.event(now, Some(i), MptcpEventKind::JoinReceived(Handshake::Syn));
-                    return true;
-                }
-                let mac = opts.iter().find_map(|o| match o {
-                    MptcpOption::Join(JoinRepr::Ack { hmac }) => Some(*hmac),
-                    _ => None,
-                });
-                let Some(mac) = mac else {
-                    return false;
-                };
-                self.event(now, Some(i), MptcpEventKind::JoinReceived(Handshake::Ack));
-                // RFC 8684 §3.2: A's HMAC = HMAC(Key-A ‖ Key-B, R-A ‖ R-B), 160 bits.
-                let ok = rk.is_some_and(|rk| {
-                    mac == truncated_hmac160(&join_hmac(rk, lk, peer_nonce, nonce))
-                });
-                if ok {
-                    self.event(now, Some(i), MptcpEventKind::JoinAccepted);
-                } else {
-                    self.refuse(now, i, pkt, Refusal::BadHmac);
-                }
-                ok
+                self.admit_join_ack(now, i, pkt, (nonce, peer_nonce))
             }
             _ => true,
         }
+    }
+
+    /// The listener's initial subflow in SYN-RECEIVED: a retransmitted SYN, or the third
+    /// ACK (or first data) that must echo our key and carry the peer's.
+    fn admit_capable_ack(&mut self, now: Instant, i: usize, h: &TcpHeader) -> bool {
+        if h.flags.syn() {
+            let kind = MptcpEventKind::CapableReceived(Handshake::Syn);
+            self.event(now, Some(i), kind);
+            return true;
+        }
+        let lk = self.local_key;
+        let key = h.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::Capable(c) => match c.form {
+                CapableForm::BothKeys {
+                    sender_key,
+                    receiver_key,
+                }
+                | CapableForm::WithData {
+                    sender_key,
+                    receiver_key,
+                    ..
+                } if receiver_key == lk => Some(sender_key),
+                _ => None,
+            },
+            _ => None,
+        });
+        let Some(k) = key else {
+            return false;
+        };
+        let kind = MptcpEventKind::CapableReceived(Handshake::Ack);
+        self.event(now, Some(i), kind);
+        self.learn_remote_key(k);
+        self.fully_established = true;
+        true
+    }
+
+    /// The initiator's initial subflow: the SYN-ACK must carry MP_CAPABLE with the peer's
+    /// key.
+    fn admit_capable_syn_ack(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>) -> bool {
+        let h = &pkt.header;
+        let kind = MptcpEventKind::CapableReceived(Handshake::SynAck);
+        self.event(now, Some(i), kind);
+        let key = h.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::Capable(c) => match c.form {
+                CapableForm::SenderKey { sender_key } => Some(sender_key),
+                _ => None,
+            },
+            _ => None,
+        });
+        match key {
+            Some(k) => {
+                self.learn_remote_key(k);
+                self.snd.set_initial_window(u64::from(h.window));
+                true
+            }
+            None => {
+                // No MP_CAPABLE: the peer does not speak MPTCP (fallback to TCP is not
+                // modelled).
+                self.refuse(now, i, pkt, Refusal::NotMptcp);
+                false
+            }
+        }
+    }
+
+    /// A join's SYN-ACK at the initiator (our nonce `nonce`): the listener's truncated HMAC
+    /// must verify.
+    fn admit_join_syn_ack(
+        &mut self,
+        now: Instant,
+        i: usize,
+        pkt: &Packet<TcpHeader>,
+        nonce: u32,
+    ) -> bool {
+        let kind = MptcpEventKind::JoinReceived(Handshake::SynAck);
+        self.event(now, Some(i), kind);
+        let got = pkt.header.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::Join(JoinRepr::SynAck {
+                truncated_hmac,
+                random,
+                ..
+            }) => Some((*truncated_hmac, *random)),
+            _ => None,
+        });
+        // RFC 8684 §3.2: B's HMAC = HMAC(Key-B ‖ Key-A, R-B ‖ R-A), leftmost 64 bits.
+        let ok = match (got, self.remote_key) {
+            (Some((mac, r)), Some(rk)) => {
+                mac == truncated_hmac64(&join_hmac(rk, self.local_key, r, nonce))
+            }
+            _ => false,
+        };
+        if let (true, Some((_, r))) = (ok, got) {
+            if let Role::JoinClient { peer_nonce, .. } = &mut self.subflows[i].mp.role {
+                *peer_nonce = Some(r);
+            }
+            self.event(now, Some(i), MptcpEventKind::JoinAccepted);
+            return true;
+        }
+        let why = if got.is_some() {
+            Refusal::BadHmac
+        } else {
+            Refusal::NotMptcp
+        };
+        self.refuse(now, i, pkt, why);
+        false
+    }
+
+    /// A join at the listener in SYN-RECEIVED (`nonces`: ours, the initiator's): a
+    /// retransmitted SYN, or the third ACK whose full HMAC must verify.
+    fn admit_join_ack(
+        &mut self,
+        now: Instant,
+        i: usize,
+        pkt: &Packet<TcpHeader>,
+        nonces: (u32, u32),
+    ) -> bool {
+        let h = &pkt.header;
+        if h.flags.syn() {
+            self.event(now, Some(i), MptcpEventKind::JoinReceived(Handshake::Syn));
+            return true;
+        }
+        let mac = h.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::Join(JoinRepr::Ack { hmac }) => Some(*hmac),
+            _ => None,
+        });
+        let Some(mac) = mac else {
+            return false;
+        };
+        self.event(now, Some(i), MptcpEventKind::JoinReceived(Handshake::Ack));
+        let (nonce, peer_nonce) = nonces;
+        // RFC 8684 §3.2: A's HMAC = HMAC(Key-A ‖ Key-B, R-A ‖ R-B), 160 bits.
+        let ok = self.remote_key.is_some_and(|rk| {
+            mac == truncated_hmac160(&join_hmac(rk, self.local_key, peer_nonce, nonce))
+        });
+        if ok {
+            self.event(now, Some(i), MptcpEventKind::JoinAccepted);
+        } else {
+            self.refuse(now, i, pkt, Refusal::BadHmac);
+        }
+        ok
     }
 
     fn after_handshake(&mut self, now: Instant, i: usize, was: TcpState, h: &TcpHeader) {
