@@ -311,12 +311,25 @@ impl HostStack {
 
 impl Host<TcpHeader> for HostStack {
     fn on_packet(&mut self, now: Instant, pkt: Packet<TcpHeader>, tx: &mut Vec<Packet<TcpHeader>>) {
-        if self.capture.is_empty() {
-            self.deliver(now, pkt, tx);
-        } else {
-            let start = tx.len();
+        let start = tx.len();
+        if !self.capture.is_empty() {
             self.capture_in(now, &pkt);
-            self.deliver(now, pkt, tx);
+        }
+        let h = &pkt.header;
+        let key = (pkt.dst, h.dst_port, pkt.src, h.src_port);
+        match self.index.get(&key).copied() {
+            Some(Slot::Tcp(i)) => self.on_tcp_packet(now, Some(i), pkt, tx),
+            Some(Slot::Mptcp(k, id)) => {
+                self.mp_conns[k].conn.handle_packet(now, id, &pkt);
+                self.service_mp(k, now, tx);
+            }
+            None => {
+                if !self.try_mptcp_syn(now, &pkt, tx) {
+                    self.on_tcp_packet(now, None, pkt, tx);
+                }
+            }
+        }
+        if !self.capture.is_empty() {
             self.capture_out(now, &tx[start..]);
         }
     }
@@ -369,24 +382,6 @@ impl Host<TcpHeader> for HostStack {
 }
 
 impl HostStack {
-    /// A packet for one of the host's addresses: to its socket or subflow, or a new one.
-    fn deliver(&mut self, now: Instant, pkt: Packet<TcpHeader>, tx: &mut Vec<Packet<TcpHeader>>) {
-        let h = &pkt.header;
-        let key = (pkt.dst, h.dst_port, pkt.src, h.src_port);
-        match self.index.get(&key).copied() {
-            Some(Slot::Tcp(i)) => self.on_tcp_packet(now, Some(i), pkt, tx),
-            Some(Slot::Mptcp(k, id)) => {
-                self.mp_conns[k].conn.handle_packet(now, id, &pkt);
-                self.service_mp(k, now, tx);
-            }
-            None => {
-                if !self.try_mptcp_syn(now, &pkt, tx) {
-                    self.on_tcp_packet(now, None, pkt, tx);
-                }
-            }
-        }
-    }
-
     /// Runs whatever is due at `now`: flow starts, applications, backup changes, timers.
     fn wake(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
         self.start_due(now, tx);

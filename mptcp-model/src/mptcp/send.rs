@@ -118,11 +118,8 @@ impl DataSend {
         let newly = ack - self.una;
         self.una = ack;
         self.reinject.remove_below(ack, |_, _| {});
-        while let Some((_, &(end, _))) = self.reinject_from.first_key_value() {
-            if end > ack {
-                break;
-            }
-            self.reinject_from.pop_first();
+        if !self.reinject_from.is_empty() {
+            self.forget_origins_below(ack);
         }
         self.peer_window = wnd;
         self.right_edge = self.right_edge.max(ack.saturating_add(wnd));
@@ -160,6 +157,17 @@ impl DataSend {
         if s < e {
             self.reinject.insert(s, e);
             self.reinject_from.insert(s, (e, from));
+        }
+    }
+
+    /// Forgets the origins of reinjection ranges entirely below `ack` (acknowledged).
+    #[cold]
+    fn forget_origins_below(&mut self, ack: u64) {
+        while let Some((_, &(end, _))) = self.reinject_from.first_key_value() {
+            if end > ack {
+                break;
+            }
+            self.reinject_from.pop_first();
         }
     }
 

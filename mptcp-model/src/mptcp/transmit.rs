@@ -4,17 +4,14 @@
 //! the subflows' segments with their MPTCP options.
 
 use super::conn::MptcpConnection;
-use super::event::{Handshake, MptcpEvent, MptcpEventKind};
+use super::event::MptcpEventKind;
 use super::sched::{Pick, SchedCtx, SchedView, Scheduler};
 use super::stats::SubflowState;
 use super::subflow::{Mapping, Role, Subflow, SubflowHook, TxCtx, DSS_DATA_LEN};
-use crate::event::Event;
 use crate::tcp::TcpState;
-use crate::wire::mptcp::{
-    AddAddrKind, AddAddrRepr, CapableForm, CapableRepr, DssRepr, JoinRepr, MptcpOption,
-};
+use crate::wire::mptcp::{AddAddrKind, AddAddrRepr};
 use crate::wire::TcpHeader;
-use sim_core::{Addr, Instant, Packet};
+use sim_core::{Instant, Packet};
 
 impl MptcpConnection {
     /// The next packet to send, if any. Call repeatedly until `None`.
@@ -54,21 +51,14 @@ impl MptcpConnection {
         if mp.dead {
             return;
         }
-        // Only segments that may carry a handshake step or a signal are looked at.
-        let handshake = matches!(sock.state(), TcpState::SynSent | TcpState::SynReceived);
-        let watch = handshake || mp.signal_pending(ctx.fully_established);
-        let (id, role) = (mp.id, mp.role);
-        let mut hook = SubflowHook { mp, ctx };
+        let events = &mut self.events;
+        let mut hook = SubflowHook {
+            mp,
+            ctx,
+            events,
+            now,
+        };
         while let Some(p) = sock.poll_transmit_with(now, &mut hook) {
-            if watch {
-                sent_signals(role, &p.header, |kind| {
-                    self.events.push_back(MptcpEvent {
-                        at: now,
-                        subflow: Some(id),
-                        event: Event::Mptcp(kind),
-                    });
-                });
-            }
             self.outbox.push_back(p);
         }
     }
@@ -417,50 +407,6 @@ impl MptcpConnection {
                 s.mp.third_ack_rtx_at = None;
                 s.sock.close();
             }
-        }
-    }
-}
-
-/// The handshake steps and signals segment `h` of a subflow of role `role` carries.
-fn sent_signals(role: Role, h: &TcpHeader, mut emit: impl FnMut(MptcpEventKind)) {
-    if h.flags.syn() {
-        let step = if h.flags.ack() {
-            Handshake::SynAck
-        } else {
-            Handshake::Syn
-        };
-        emit(match role {
-            Role::CapableClient | Role::CapableServer => MptcpEventKind::CapableSent(step),
-            Role::JoinClient { .. } | Role::JoinServer { .. } => MptcpEventKind::JoinSent(step),
-        });
-        return;
-    }
-    for o in h.options.mptcp.iter() {
-        match *o {
-            // RFC 8684 §3.1: the third ACK, or the first data segment carrying both keys.
-            MptcpOption::Capable(CapableRepr {
-                form: CapableForm::BothKeys { .. } | CapableForm::WithData { .. },
-                ..
-            }) => emit(MptcpEventKind::CapableSent(Handshake::Ack)),
-            MptcpOption::Join(JoinRepr::Ack { .. }) => {
-                emit(MptcpEventKind::JoinSent(Handshake::Ack));
-            }
-            MptcpOption::Dss(DssRepr {
-                data_fin: true,
-                mapping: Some(m),
-                ..
-            }) => emit(MptcpEventKind::DataFinSent { dsn: m.dsn.value() }),
-            MptcpOption::AddAddr(a) => {
-                if let core::net::IpAddr::V4(v4) = a.addr {
-                    emit(MptcpEventKind::AddAddrSent {
-                        id: a.addr_id,
-                        addr: Addr(u32::from(v4)),
-                        echo: a.kind == AddAddrKind::V1Echo,
-                    });
-                }
-            }
-            MptcpOption::Prio(p) => emit(MptcpEventKind::PrioSent { backup: p.backup }),
-            _ => {}
         }
     }
 }

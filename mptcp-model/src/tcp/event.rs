@@ -94,23 +94,37 @@ impl TcpSocket {
         self.events.pop_front()
     }
 
-    /// The state the comparison after an entry point starts from.
-    pub(super) fn watch(&self) -> Watch {
+    /// The state the comparison after an entry point starts from (`rto`: the timeout that
+    /// would fire, read only where a timeout can fire).
+    #[inline]
+    pub(super) fn watch(&self, rto: bool) -> Watch {
         Watch {
             state: self.state,
             established: self.counters.established_at.is_some(),
             recovery: phase(self.snd.recovery),
-            rto: self.rtt.rto(),
+            rto: if rto { self.rtt.rto() } else { Duration::ZERO },
             rto_timeouts: self.counters.rto_timeouts,
         }
     }
 
-    /// Queues the events between `before` and now.
+    /// Queues the events between `before` and now (nearly always none: a few comparisons).
+    #[inline]
     pub(super) fn report(&mut self, now: Instant, before: Watch) {
-        if !before.established && self.counters.established_at.is_some() {
+        let unchanged = before.state == self.state
+            && before.recovery == phase(self.snd.recovery)
+            && before.rto_timeouts == self.counters.rto_timeouts;
+        if !unchanged {
+            self.report_changes(now, before);
+        }
+    }
+
+    #[cold]
+    fn report_changes(&mut self, now: Instant, before: Watch) {
+        let after = phase(self.snd.recovery);
+        let established = self.counters.established_at.is_some();
+        if !before.established && established {
             self.events.push_back((now, TcpEvent::Established));
         }
-        let after = phase(self.snd.recovery);
         let (cwnd, ssthresh) = (self.cc.window(), self.cc.ssthresh());
         if let Some(kind) = before.recovery.filter(|&k| after != Some(k)) {
             self.events

@@ -424,7 +424,7 @@ impl TcpSocket {
     /// Aborts the connection at `now` without sending anything (the owner sends a RST if
     /// it wants).
     pub fn abort_with(&mut self, now: Instant, e: ConnectionError) {
-        let before = self.watch();
+        let before = self.watch(false);
         self.abort(e);
         self.report(now, before);
     }
@@ -446,7 +446,7 @@ impl TcpSocket {
 
     /// Runs the timers due at `now`; a wake-up with nothing due is a no-op.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let before = self.watch();
+        let before = self.watch(true);
         self.run_timers(now);
         self.report(now, before);
     }
@@ -531,39 +531,36 @@ impl TcpSocket {
 
     /// As [`TcpSocket::handle_packet`], giving the congestion controller a view of the other
     /// subflows of the same MPTCP connection.
+    #[inline]
     pub fn handle_packet_coupled(
         &mut self,
         now: Instant,
         pkt: &Packet<TcpHeader>,
         coupling: &Coupling<'_>,
     ) {
-        let before = self.watch();
-        self.process(now, pkt, coupling);
-        self.report(now, before);
-    }
-
-    fn process(&mut self, now: Instant, pkt: &Packet<TcpHeader>, coupling: &Coupling<'_>) {
+        let before = self.watch(false);
         let h = &pkt.header;
         if h.flags.rst() {
             self.on_rst(h);
-            return;
-        }
-        match self.state {
-            TcpState::Closed | TcpState::Listen => {}
-            TcpState::SynSent => self.on_syn_ack(now, h),
-            TcpState::SynReceived => {
-                if h.flags.syn() && !h.flags.ack() {
-                    // The peer retransmitted its SYN: our SYN-ACK was lost.
-                    self.syn_pending = true;
-                } else if h.flags.ack() && h.ack == self.snd.iss + 1 {
-                    self.handshake_rtt(now, h);
-                    self.snd.advance(1);
-                    self.established(now);
-                    self.on_synchronized(now, h, coupling);
+        } else {
+            match self.state {
+                TcpState::Closed | TcpState::Listen => {}
+                TcpState::SynSent => self.on_syn_ack(now, h),
+                TcpState::SynReceived => {
+                    if h.flags.syn() && !h.flags.ack() {
+                        // The peer retransmitted its SYN: our SYN-ACK was lost.
+                        self.syn_pending = true;
+                    } else if h.flags.ack() && h.ack == self.snd.iss + 1 {
+                        self.handshake_rtt(now, h);
+                        self.snd.advance(1);
+                        self.established(now);
+                        self.on_synchronized(now, h, coupling);
+                    }
                 }
+                _ => self.on_synchronized(now, h, coupling),
             }
-            _ => self.on_synchronized(now, h, coupling),
         }
+        self.report(now, before);
     }
 
     fn on_syn_ack(&mut self, now: Instant, h: &TcpHeader) {
