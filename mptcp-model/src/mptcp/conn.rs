@@ -5,7 +5,8 @@
 //! `timers.rs`, `lifecycle.rs`).
 //!
 //! Sans-IO like [`crate::tcp::TcpSocket`]: the owner (the host) feeds it packets of its
-//! subflows ([`MptcpConnection::handle_packet`]), timer wake-ups and interface changes, drains [`MptcpConnection::poll_transmit`], asks
+//! subflows ([`MptcpConnection::handle_packet`]), timer wake-ups and interface changes,
+//! drains [`MptcpConnection::poll_transmit`] and [`MptcpConnection::poll_event`], asks
 //! [`MptcpConnection::poll_timeout`], and opens the subflows the path manager asks for
 //! ([`MptcpConnection::poll_subflow_request`] then [`MptcpConnection::open_subflow`]: the
 //! owner picks the local port, as it owns the port table). The application moves byte
@@ -67,7 +68,8 @@ pub struct SubflowRequest {
     pub initial: bool,
 }
 
-/// One MPTCP connection. See the [module docs](self).
+/// One MPTCP connection (the parts are listed in [`crate::mptcp`]): sans-IO, fed packets,
+/// timer wake-ups and interface changes by its owner, drained of packets and events.
 #[derive(Clone, Debug)]
 pub struct MptcpConnection {
     pub(crate) cfg: MptcpConfig,
