@@ -14,6 +14,10 @@
 //! token (unknown token: RST with MP_TCPRST); subflow ports are picked by the host from
 //! 49152 up, skipping any in use. Each connection draws its keys, nonces and ISNs from its
 //! own stream `host/{name}/mptcp/{flow}/{n}`. Interface changes reach every connection.
+//!
+//! Records (`host_record.rs`): the endpoints' events gathered into one queue
+//! ([`HostStack::poll_event`]), per-path samples ([`HostStack::subflow_samples`]) and an
+//! opt-in packet capture per interface ([`HostStack::capture_interface`]).
 
 use crate::app::{BulkSender, Sink};
 use crate::tcp::{reset_reply, SocketAddr, TcpConfig, TcpSocket, TcpState, TcpStats};
@@ -23,9 +27,12 @@ use sim_core::{Addr, Host, Instant, Packet, RngStream};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub use crate::mptcp::LocalAddr;
+pub use host_record::{CapturedPacket, Direction, FlowEvent, SubflowSample};
 pub use mptcp_host::Role;
 use mptcp_host::{MpConn, MpListener, PendingMp};
 
+#[path = "host_record.rs"]
+mod host_record;
 #[path = "mptcp_host.rs"]
 mod mptcp_host;
 
@@ -54,6 +61,8 @@ enum App {
 #[derive(Clone, Debug)]
 struct Conn {
     flow: FlowId,
+    /// Connections of the same flow on this host before this one (its path number).
+    number: u32,
     app: App,
     sock: TcpSocket,
     read: u64,
@@ -93,6 +102,12 @@ pub struct HostStack {
     /// Timed backup-flag changes of local interfaces `(at, addr, backup)`, by time.
     prio_changes: VecDeque<(Instant, Addr, bool)>,
     next_port: u16,
+    /// Endpoint events not yet drained.
+    events: VecDeque<FlowEvent>,
+    /// Interfaces whose packets are captured (empty: capture off).
+    capture: Vec<Addr>,
+    /// Captured packets not yet drained.
+    captured: VecDeque<CapturedPacket>,
 }
 
 impl HostStack {
@@ -113,6 +128,9 @@ impl HostStack {
             down: BTreeSet::new(),
             prio_changes: VecDeque::new(),
             next_port: mptcp_host::FIRST_PORT,
+            events: VecDeque::new(),
+            capture: Vec::new(),
+            captured: VecDeque::new(),
         }
     }
 
@@ -210,9 +228,11 @@ impl HostStack {
         while let Some(p) = c.sock.poll_transmit(now) {
             tx.push(p);
         }
+        self.gather_tcp_events(i);
     }
 
-    fn insert(&mut self, conn: Conn) -> usize {
+    fn insert(&mut self, mut conn: Conn) -> usize {
+        conn.number = self.conns.iter().filter(|c| c.flow == conn.flow).count() as u32;
         let (l, r) = (conn.sock.local(), conn.sock.remote());
         let i = self.conns.len();
         self.conns.push(conn);
@@ -233,6 +253,7 @@ impl HostStack {
             let sock = TcpSocket::connect(now, f.local, f.remote, isn, f.cfg);
             let i = self.insert(Conn {
                 flow: f.flow,
+                number: 0,
                 app: App::Sender(f.app),
                 sock,
                 read: 0,
@@ -253,6 +274,7 @@ impl HostStack {
         let sock = TcpSocket::accept(now, local, pkt, isn, l.cfg).ok()?;
         Some(self.insert(Conn {
             flow: l.flow,
+            number: 0,
             app: App::Receiver(Sink),
             sock,
             read: 0,
@@ -289,6 +311,10 @@ impl HostStack {
 
 impl Host<TcpHeader> for HostStack {
     fn on_packet(&mut self, now: Instant, pkt: Packet<TcpHeader>, tx: &mut Vec<Packet<TcpHeader>>) {
+        let start = tx.len();
+        if !self.capture.is_empty() {
+            self.capture_in(now, &pkt);
+        }
         let h = &pkt.header;
         let key = (pkt.dst, h.dst_port, pkt.src, h.src_port);
         match self.index.get(&key).copied() {
@@ -303,37 +329,16 @@ impl Host<TcpHeader> for HostStack {
                 }
             }
         }
+        if !self.capture.is_empty() {
+            self.capture_out(now, &tx[start..]);
+        }
     }
 
     fn on_timeout(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
-        self.start_due(now, tx);
-        self.run_apps(now, tx);
-        while let Some(&(at, addr, backup)) = self.prio_changes.front() {
-            if at > now {
-                break;
-            }
-            self.prio_changes.pop_front();
-            for k in 0..self.mp_conns.len() {
-                self.mp_conns[k].conn.set_backup(now, addr, backup);
-                self.service_mp(k, now, tx);
-            }
-        }
-        self.start_due_mp(now, tx);
-        for i in 0..self.conns.len() {
-            if self.conns[i].sock.poll_timeout().is_some_and(|t| t <= now) {
-                self.conns[i].sock.handle_timeout(now);
-                self.service(i, now, tx);
-            }
-        }
-        for k in 0..self.mp_conns.len() {
-            if self.mp_conns[k]
-                .conn
-                .poll_timeout()
-                .is_some_and(|t| t <= now)
-            {
-                self.mp_conns[k].conn.handle_timeout(now);
-                self.service_mp(k, now, tx);
-            }
+        let start = tx.len();
+        self.wake(now, tx);
+        if !self.capture.is_empty() {
+            self.capture_out(now, &tx[start..]);
         }
     }
 
@@ -365,9 +370,48 @@ impl Host<TcpHeader> for HostStack {
         } else {
             self.down.insert(iface);
         }
+        let start = tx.len();
         for k in 0..self.mp_conns.len() {
             self.mp_conns[k].conn.on_interface_change(now, iface, up);
             self.service_mp(k, now, tx);
+        }
+        if !self.capture.is_empty() {
+            self.capture_out(now, &tx[start..]);
+        }
+    }
+}
+
+impl HostStack {
+    /// Runs whatever is due at `now`: flow starts, applications, backup changes, timers.
+    fn wake(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
+        self.start_due(now, tx);
+        self.run_apps(now, tx);
+        while let Some(&(at, addr, backup)) = self.prio_changes.front() {
+            if at > now {
+                break;
+            }
+            self.prio_changes.pop_front();
+            for k in 0..self.mp_conns.len() {
+                self.mp_conns[k].conn.set_backup(addr, backup);
+                self.service_mp(k, now, tx);
+            }
+        }
+        self.start_due_mp(now, tx);
+        for i in 0..self.conns.len() {
+            if self.conns[i].sock.poll_timeout().is_some_and(|t| t <= now) {
+                self.conns[i].sock.handle_timeout(now);
+                self.service(i, now, tx);
+            }
+        }
+        for k in 0..self.mp_conns.len() {
+            if self.mp_conns[k]
+                .conn
+                .poll_timeout()
+                .is_some_and(|t| t <= now)
+            {
+                self.mp_conns[k].conn.handle_timeout(now);
+                self.service_mp(k, now, tx);
+            }
         }
     }
 }
@@ -375,7 +419,8 @@ impl Host<TcpHeader> for HostStack {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tcp::ConnectionError;
+    use crate::event::{Event, SubflowId};
+    use crate::tcp::{ConnectionError, TcpEvent};
     use sim_core::Duration;
 
     /// A minimal engine: two hosts, a fixed one-way delay, events in time order.
@@ -463,6 +508,77 @@ mod tests {
         assert_eq!(b.app_bytes_read(FlowId(1)), 200_000);
         assert_eq!(b.receiver_stats(FlowId(1)).unwrap().bytes_received, 200_000);
         assert_eq!(a.sender_state(FlowId(1)), Some(TcpState::Closed));
+    }
+
+    #[test]
+    fn tcp_flow_reports_events_samples_and_captures() {
+        let (ca, sa) = addrs();
+        let mut a = HostStack::new("a", 7);
+        let mut b = HostStack::new("b", 7);
+        let cfg = TcpConfig::default();
+        a.add_sender(
+            FlowId(1),
+            ca,
+            sa,
+            Instant::ZERO,
+            cfg,
+            BulkSender::bytes(20_000),
+        );
+        b.add_listener(FlowId(1), sa, cfg);
+        a.capture_interface(ca.addr);
+        run(
+            &mut a,
+            &mut b,
+            Duration::from_millis(5),
+            Instant::from_secs(30),
+        );
+        let events: Vec<_> = core::iter::from_fn(|| a.poll_event()).collect();
+        let id = SubflowId {
+            number: 0,
+            local: ca,
+            remote: sa,
+            recreated_from: None,
+        };
+        let ev = |ms, e| FlowEvent {
+            flow: FlowId(1),
+            at: Instant::from_millis(ms),
+            subflow: Some(id),
+            event: Event::Tcp(e),
+        };
+        // Established at the SYN-ACK (10 ms); 20 kB in the initial window, all ACKed by
+        // 20 ms; our FIN goes with the data and the peer's FIN follows its read: TIME-WAIT.
+        let closed = events.last().map(|e| e.at);
+        assert_eq!(
+            events,
+            [
+                ev(10, TcpEvent::Established),
+                FlowEvent {
+                    at: closed.unwrap(),
+                    ..ev(0, TcpEvent::Closed { error: None })
+                }
+            ]
+        );
+        let samples: Vec<_> = a.subflow_samples().collect();
+        assert_eq!(samples.len(), 1);
+        let s = &samples[0];
+        assert_eq!(
+            (s.flow, s.id, s.mptcp, s.backup),
+            (FlowId(1), id, None, false)
+        );
+        assert_eq!((s.tcp.state, s.tcp.bytes_acked), (TcpState::Closed, 20_000));
+        // Every packet a sent left on its interface; every packet it got arrived there.
+        let caught: Vec<_> = core::iter::from_fn(|| a.poll_captured()).collect();
+        let out = caught.iter().filter(|c| c.direction == Direction::Out);
+        let sent = a.sender_stats(FlowId(1)).unwrap().segments_sent;
+        let got = b.receiver_stats(FlowId(1)).unwrap().segments_sent;
+        assert_eq!(out.count() as u64, sent);
+        assert_eq!(caught.len() as u64, sent + got);
+        assert!(caught.iter().all(|c| c.iface == ca.addr));
+        assert!(caught.windows(2).all(|w| w[0].at <= w[1].at));
+        let first = caught[0];
+        assert_eq!((first.at, first.direction), (Instant::ZERO, Direction::Out));
+        assert!(first.packet.header.flags.syn());
+        assert!(b.poll_captured().is_none(), "capture is off on b");
     }
 
     #[test]

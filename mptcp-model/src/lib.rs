@@ -8,6 +8,8 @@
 //!   recovery, RFC 6298 RTO, delayed ACKs, window scaling, persist timer, close).
 //! - [`app`]: a bulk sender and a sink; [`host`]: [`host::HostStack`], the
 //!   [`sim_core::Host`] that demultiplexes packets to sockets and runs their applications.
+//! - [`event`]: what endpoints report (typed events drained with `poll_event`) and the
+//!   [`event::SubflowId`] that names a path.
 //!
 //! Endpoints never read a clock: every entry point takes `now`, outputs are polled.
 //!
@@ -44,6 +46,7 @@
 pub mod app;
 pub mod cc;
 pub mod crypto;
+pub mod event;
 pub mod host;
 pub mod mptcp;
 pub mod tcp;

@@ -1,9 +1,13 @@
 //! The MPTCP side of [`HostStack`]: flows, listeners, demultiplexing of joins by token,
 //! subflow port allocation, applications and statistics.
 
+use super::FlowEvent;
 use super::{FlowId, HostStack, Slot};
 use crate::app::{BulkSender, Paced};
-use crate::mptcp::{mptcp_reset, LocalAddr, MptcpConfig, MptcpConnection, MptcpEvent, MptcpStats};
+use crate::event::Event;
+use crate::mptcp::{
+    mptcp_reset, LocalAddr, MptcpConfig, MptcpConnection, MptcpEventKind, MptcpStats, Refusal,
+};
 use crate::tcp::SocketAddr;
 use crate::wire::mptcp::{JoinRepr, MptcpOption};
 use crate::wire::TcpHeader;
@@ -149,11 +153,6 @@ impl HostStack {
     /// Statistics of the MPTCP connection of `flow` on this host.
     pub fn mptcp_stats(&self, flow: FlowId) -> Option<MptcpStats> {
         self.mp_find(flow).next().map(|c| c.conn.stats())
-    }
-
-    /// The events of the MPTCP connection of `flow` on this host.
-    pub fn mptcp_events(&self, flow: FlowId) -> Option<&[MptcpEvent]> {
-        self.mp_find(flow).next().map(|c| c.conn.events())
     }
 
     /// The MPTCP connection of `flow` on this host (read-only).
@@ -309,8 +308,14 @@ impl HostStack {
                     self.index_subflow(k, id);
                     self.service_mp(k, now, tx);
                 }
-                // RFC 8684 §3.2: an unknown token is answered with a RST.
-                None => tx.extend(mptcp_reset(pkt)),
+                None => {
+                    match self.tokens.get(&token).copied() {
+                        Some(k) => self.gather_mptcp_events(k),
+                        None => self.unknown_token(now, local, pkt),
+                    }
+                    // RFC 8684 §3.2: an unknown token is answered with a RST.
+                    tx.extend(mptcp_reset(pkt));
+                }
             }
             return true;
         }
@@ -333,6 +338,25 @@ impl HostStack {
         true
     }
 
+    /// Reports a join for a token no connection here has, under the flow listening where it
+    /// arrived (with no MPTCP listener there, no flow to report it under).
+    fn unknown_token(&mut self, now: Instant, local: SocketAddr, pkt: &Packet<TcpHeader>) {
+        let Some(l) = self.mp_listeners.get(&(local.addr, local.port)) else {
+            return;
+        };
+        let kind = MptcpEventKind::JoinRejected {
+            reason: Refusal::UnknownToken,
+            local,
+            remote: SocketAddr::new(pkt.src, pkt.header.src_port),
+        };
+        self.events.push_back(FlowEvent {
+            flow: l.flow,
+            at: now,
+            subflow: None,
+            event: Event::Mptcp(kind),
+        });
+    }
+
     /// Opens requested subflows, runs the application and sends what connection `k` has.
     pub(super) fn service_mp(&mut self, k: usize, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
         loop {
@@ -352,5 +376,6 @@ impl HostStack {
                 break;
             }
         }
+        self.gather_mptcp_events(k);
     }
 }

@@ -5,7 +5,7 @@
 mod mputil;
 
 use mptcp_model::crypto::{idsn, token};
-use mptcp_model::mptcp::{MptcpConfig, MptcpEventKind, SubflowState};
+use mptcp_model::mptcp::{MptcpConfig, MptcpEventKind, Refusal, SubflowState};
 use mptcp_model::wire::mptcp::{JoinRepr, MptcpOption, ResetReason};
 use mptcp_model::wire::tcp_options::KIND_NOP;
 use mputil::*;
@@ -136,14 +136,42 @@ fn join_with_correct_hmac_succeeds() {
     let st = net.stats(true);
     assert_eq!(st.subflows.len(), 2);
     assert!(st.subflows[1].data_bytes_sent > 0);
-    let ev = net.client.mptcp_events(FLOW).unwrap();
-    assert!(ev
-        .iter()
-        .any(|e| e.kind == MptcpEventKind::SubflowJoined && e.subflow == Some(1)));
-    let ev = net.server.mptcp_events(FLOW).unwrap();
-    assert!(ev
-        .iter()
-        .any(|e| e.kind == MptcpEventKind::SubflowJoined && e.subflow == Some(1)));
+    // The join's handshake, step by step, at each end.
+    let join = |client: bool| -> Vec<MptcpEventKind> {
+        net.mptcp_events(client)
+            .into_iter()
+            .filter(|e| e.0 == Some(1))
+            .map(|e| e.1)
+            .take(5)
+            .collect()
+    };
+    use mptcp_model::mptcp::Handshake::{Ack, Syn, SynAck};
+    use MptcpEventKind::*;
+    assert_eq!(
+        join(true),
+        [
+            SubflowOpened,
+            JoinSent(Syn),
+            JoinReceived(SynAck),
+            JoinAccepted,
+            JoinSent(Ack)
+        ]
+    );
+    assert_eq!(
+        join(false),
+        [
+            SubflowOpened,
+            JoinReceived(Syn),
+            JoinSent(SynAck),
+            JoinReceived(Ack),
+            JoinAccepted
+        ]
+    );
+    for client in [true, false] {
+        let est = net.mptcp_events(client);
+        let n = est.iter().filter(|e| e.1 == SubflowEstablished).count();
+        assert_eq!(n, 2, "client {client}: {est:?}");
+    }
 }
 
 type Mutate = Box<dyn FnMut(&mut sim_core::Packet<mptcp_model::wire::TcpHeader>, bool)>;
@@ -184,7 +212,7 @@ fn flip(which: u8) -> Mutate {
     })
 }
 
-fn refused_join_leaves_the_connection_running(which: u8) {
+fn refused_join_leaves_the_connection_running(which: u8) -> Net {
     let total = 300_000;
     let mut net = Net::new(6, 10, 15, MptcpConfig::default(), total, true);
     net.mutate = flip(which);
@@ -197,21 +225,38 @@ fn refused_join_leaves_the_connection_running(which: u8) {
     assert_eq!(st.subflows[0].data_bytes_sent, total);
     assert!(st.completed_at.is_some());
     assert_eq!(net.server.app_bytes_read(FLOW), total);
-    let ev = net.client.mptcp_events(FLOW).unwrap();
-    assert!(ev.iter().any(|e| e.kind == MptcpEventKind::SubflowRefused));
+    net
+}
+
+/// The refusals recorded at one end: (subflow number, why).
+fn refusals(net: &Net, client: bool) -> Vec<(Option<u32>, Refusal)> {
+    net.mptcp_events(client)
+        .into_iter()
+        .filter_map(|(n, k)| match k {
+            MptcpEventKind::SubflowRefused(r) => Some((n, r)),
+            MptcpEventKind::JoinRejected { reason, .. } => Some((n, reason)),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
 fn join_with_a_flipped_synack_hmac_bit_is_refused_by_the_initiator() {
-    refused_join_leaves_the_connection_running(0);
+    let net = refused_join_leaves_the_connection_running(0);
+    assert_eq!(refusals(&net, true), [(Some(1), Refusal::BadHmac)]);
+    assert_eq!(refusals(&net, false), [(Some(1), Refusal::PeerReset)]);
 }
 
 #[test]
 fn join_with_a_flipped_third_ack_hmac_bit_is_refused_by_the_listener() {
-    refused_join_leaves_the_connection_running(1);
+    let net = refused_join_leaves_the_connection_running(1);
+    assert_eq!(refusals(&net, false), [(Some(1), Refusal::BadHmac)]);
+    assert_eq!(refusals(&net, true), [(Some(1), Refusal::PeerReset)]);
 }
 
 #[test]
 fn join_with_an_unknown_token_is_refused() {
-    refused_join_leaves_the_connection_running(2);
+    let net = refused_join_leaves_the_connection_running(2);
+    assert_eq!(refusals(&net, false), [(None, Refusal::UnknownToken)]);
+    assert_eq!(refusals(&net, true), [(Some(1), Refusal::PeerReset)]);
 }

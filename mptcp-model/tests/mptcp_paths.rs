@@ -100,13 +100,50 @@ fn failed_path_is_reinjected_and_rejoined() {
     assert_eq!(end.subflows.len(), 3, "{:?}", end.subflows);
     assert_eq!(end.subflows[1].state, SubflowState::Failed);
     assert!(end.subflows[2].data_bytes_sent > 0);
-    assert_eq!(end.subflows[2].local.addr, c(1));
-    let ev = net.client.mptcp_events(FLOW).unwrap();
-    assert!(ev.iter().any(|e| e.subflow == Some(1)
-        && e.kind == MptcpEventKind::SubflowFailed(FailReason::InterfaceDown)));
-    assert!(ev
+    assert_eq!(end.subflows[2].id.local.addr, c(1));
+    assert_eq!(
+        end.subflows[2].id.recreated_from,
+        Some(1),
+        "re-creates subflow 1"
+    );
+    assert_eq!(end.subflows[0].id.recreated_from, None);
+    // In order: subflow 1 fails, its data goes to subflow 0, subflow 2 re-joins.
+    let ev = net.mptcp_events(true);
+    let failed = ev.iter().position(|e| {
+        *e == (
+            Some(1),
+            MptcpEventKind::SubflowFailed(FailReason::InterfaceDown),
+        )
+    });
+    let reinjected = ev.iter().position(|e| {
+        matches!(
+            e,
+            (
+                Some(0),
+                MptcpEventKind::Reinjected {
+                    from: Some(1),
+                    opportunistic: false,
+                    ..
+                }
+            )
+        )
+    });
+    let rejoined = (ev.iter()).position(|e| *e == (Some(2), MptcpEventKind::SubflowEstablished));
+    assert!(
+        failed.is_some() && failed < reinjected && reinjected < rejoined,
+        "{ev:?}"
+    );
+    let bytes: u64 = ev
         .iter()
-        .any(|e| e.subflow == Some(2) && e.kind == MptcpEventKind::SubflowJoined));
+        .map(|e| match e.1 {
+            MptcpEventKind::Reinjected { bytes, .. } => bytes,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(
+        bytes, end.reinjected_bytes,
+        "every reinjected byte is reported"
+    );
 }
 
 #[test]
@@ -132,7 +169,7 @@ fn initial_subflow_path_failing_is_survived() {
     let cst = net.stats(true);
     assert_eq!(cst.subflows[0].state, SubflowState::Failed);
     assert_eq!(cst.subflows.len(), 3);
-    assert_eq!(cst.subflows[2].local.addr, c(0));
+    assert_eq!(cst.subflows[2].id.local.addr, c(0));
 }
 
 #[test]
@@ -235,7 +272,7 @@ fn add_addr_is_verified_echoed_and_joined() {
     let pairs: Vec<_> = st
         .subflows
         .iter()
-        .map(|s| (s.local.addr, s.remote.addr))
+        .map(|s| (s.id.local.addr, s.id.remote.addr))
         .collect();
     assert_eq!(pairs.len(), 4, "{pairs:?}");
     for (l, r) in [(c(0), s(0)), (c(0), s(1)), (c(1), s(0)), (c(1), s(1))] {
@@ -259,10 +296,19 @@ fn add_addr_is_verified_echoed_and_joined() {
             o,
             MptcpOption::AddAddr(a) if a.kind == AddAddrKind::V1Echo
         ))));
-    let ev = net.client.mptcp_events(FLOW).unwrap();
-    assert!(ev
-        .iter()
-        .any(|e| e.kind == MptcpEventKind::AddressLearned(s(1))));
+    let ev = net.mptcp_events(true);
+    let learnt = MptcpEventKind::AddAddrReceived {
+        id: 1,
+        addr: s(1),
+        echo: false,
+    };
+    assert!(ev.iter().any(|e| e.1 == learnt), "{ev:?}");
+    let echoed = MptcpEventKind::AddAddrSent {
+        id: 1,
+        addr: s(1),
+        echo: true,
+    };
+    assert!(ev.iter().any(|e| e.1 == echoed), "{ev:?}");
 }
 
 #[test]
@@ -293,5 +339,5 @@ fn add_addr_with_a_bad_hmac_is_ignored() {
     assert_eq!(net.server.app_bytes_read(FLOW), 300_000);
     let st = net.stats(true);
     assert_eq!(st.subflows.len(), 2, "S1 never learnt");
-    assert!(st.subflows.iter().all(|sf| sf.remote.addr == s(0)));
+    assert!(st.subflows.iter().all(|sf| sf.id.remote.addr == s(0)));
 }

@@ -153,7 +153,7 @@ impl FlowProbe {
         let mut per_label: Vec<LabelSample> = vec![LabelSample::default(); self.labels.len()];
         let (mut cwnd_total, mut inflight_total) = (0u64, 0u64);
         for (k, sf) in st.subflows.iter().enumerate() {
-            let label = subflow_label(plan, f, sf.local.addr, sf.remote.addr);
+            let label = subflow_label(plan, f, sf.id.local.addr, sf.id.remote.addr);
             let li = match self.labels.iter().position(|l| *l == label) {
                 Some(li) => li,
                 None => {

@@ -68,6 +68,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(Instant)) -> Result<RunOutput, 
         }
         let dt = t - last_sample;
         last_sample = t;
+        drain_events(&mut sim);
         for (i, p) in probes.iter_mut().enumerate() {
             p.sample(plan, &sim, i, t, dt, record.then_some(&mut ts));
         }
@@ -91,6 +92,15 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(Instant)) -> Result<RunOutput, 
         timeseries: ts,
         events: events_csv(plan),
     })
+}
+
+/// Empties the hosts' event queues (the model's contract: drained at every sample, so they
+/// hold one interval's events). The events are not written out yet.
+fn drain_events(sim: &mut Sim) {
+    for h in 0..sim.hosts().len() {
+        let host = sim.host_mut(HostId(h as u32));
+        while host.poll_event().is_some() {}
+    }
 }
 
 fn log_deliveries(plan: &Plan, sim: &Sim, log: &mut DeliveryLog) {
@@ -221,9 +231,9 @@ fn fill_transport(plan: &Plan, sim: &Sim, i: usize, s: &mut FlowSummary) {
                 s.fast_recoveries += t.fast_recoveries;
                 s.rto_timeouts += t.rto_timeouts;
                 s.subflows.push(SubflowSummary {
-                    label: subflow_label(plan, f, sf.local.addr, sf.remote.addr),
-                    local: format!("{}:{}", sf.local.addr, sf.local.port),
-                    remote: format!("{}:{}", sf.remote.addr, sf.remote.port),
+                    label: subflow_label(plan, f, sf.id.local.addr, sf.id.remote.addr),
+                    local: format!("{}:{}", sf.id.local.addr, sf.id.local.port),
+                    remote: format!("{}:{}", sf.id.remote.addr, sf.id.remote.port),
                     backup: sf.backup,
                     state: format!("{:?}", sf.state).to_lowercase(),
                     established_s: t.established_at.map(Instant::as_secs_f64),

@@ -8,8 +8,9 @@
 //! counted once), DATA_FIN, ADD_ADDR and its echo.
 
 use super::conn::MptcpConnection;
+use super::event::{Handshake, MptcpEventKind, Refusal};
 use super::send::expand;
-use super::stats::{MptcpEventKind, SubflowState};
+use super::stats::SubflowState;
 use super::subflow::{Role, DSS_DATA_LEN};
 use crate::cc::{CongestionController, Coupling, SubflowView};
 use crate::crypto::{idsn, join_hmac, truncated_hmac160, truncated_hmac64, Key};
@@ -68,6 +69,7 @@ impl MptcpConnection {
         self.subflows[i]
             .sock
             .handle_packet_coupled(now, pkt, &coupling);
+        self.absorb(i);
         self.after_handshake(now, i, was, h);
         if self.remote_key.is_some() {
             self.on_options(now, i, h, data_off);
@@ -107,119 +109,173 @@ impl MptcpConnection {
         }
     }
 
-    fn refuse(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>) {
+    fn refuse(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>, why: Refusal) {
         self.outbox.extend(mptcp_reset(pkt));
         self.pm_block[i] = true;
-        self.kill(now, i, SubflowState::Refused);
-        self.event(now, Some(i as u32), MptcpEventKind::SubflowRefused);
+        let why = MptcpEventKind::SubflowRefused(why);
+        self.kill(now, i, SubflowState::Refused, Some(why));
     }
 
     /// The handshake gate: keys and HMACs. Returns false when the packet must not reach the
     /// subflow's socket.
     fn admit(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>) -> bool {
         let h = &pkt.header;
-        let opts = &h.options.mptcp;
-        let (lk, rk) = (self.local_key, self.remote_key);
         match (self.subflows[i].mp.role, self.subflows[i].sock.state()) {
-            (Role::CapableServer, TcpState::SynReceived) => {
-                if h.flags.syn() {
-                    return true;
-                }
-                let key = opts.iter().find_map(|o| match o {
-                    MptcpOption::Capable(c) => match c.form {
-                        CapableForm::BothKeys {
-                            sender_key,
-                            receiver_key,
-                        }
-                        | CapableForm::WithData {
-                            sender_key,
-                            receiver_key,
-                            ..
-                        } if receiver_key == lk => Some(sender_key),
-                        _ => None,
-                    },
-                    _ => None,
-                });
-                let Some(k) = key else {
-                    return false;
-                };
-                self.learn_remote_key(k);
-                self.fully_established = true;
-                true
-            }
+            (Role::CapableServer, TcpState::SynReceived) => self.admit_capable_ack(now, i, h),
             (Role::CapableClient, TcpState::SynSent) if is_syn_ack(h) => {
-                let key = opts.iter().find_map(|o| match o {
-                    MptcpOption::Capable(c) => match c.form {
-                        CapableForm::SenderKey { sender_key } => Some(sender_key),
-                        _ => None,
-                    },
-                    _ => None,
-                });
-                match key {
-                    Some(k) => {
-                        self.learn_remote_key(k);
-                        self.snd.set_initial_window(u64::from(h.window));
-                        true
-                    }
-                    None => {
-                        // No MP_CAPABLE: the peer does not speak MPTCP (fallback to TCP is
-                        // not modelled).
-                        self.refuse(now, i, pkt);
-                        false
-                    }
-                }
+                self.admit_capable_syn_ack(now, i, pkt)
             }
             (Role::JoinClient { nonce, .. }, TcpState::SynSent) if is_syn_ack(h) => {
-                let got = opts.iter().find_map(|o| match o {
-                    MptcpOption::Join(JoinRepr::SynAck {
-                        truncated_hmac,
-                        random,
-                        ..
-                    }) => Some((*truncated_hmac, *random)),
-                    _ => None,
-                });
-                // RFC 8684 §3.2: B's HMAC = HMAC(Key-B ‖ Key-A, R-B ‖ R-A), leftmost 64 bits.
-                let ok = match (got, rk) {
-                    (Some((mac, r)), Some(rk)) => {
-                        mac == truncated_hmac64(&join_hmac(rk, lk, r, nonce))
-                    }
-                    _ => false,
-                };
-                if let (true, Some((_, r))) = (ok, got) {
-                    if let Role::JoinClient { peer_nonce, .. } = &mut self.subflows[i].mp.role {
-                        *peer_nonce = Some(r);
-                    }
-                    return true;
-                }
-                self.refuse(now, i, pkt);
-                false
+                self.admit_join_syn_ack(now, i, pkt, nonce)
             }
             (Role::JoinServer { nonce, peer_nonce }, TcpState::SynReceived) => {
-                if h.flags.syn() {
-                    return true;
-                }
-                let mac = opts.iter().find_map(|o| match o {
-                    MptcpOption::Join(JoinRepr::Ack { hmac }) => Some(*hmac),
-                    _ => None,
-                });
-                let Some(mac) = mac else {
-                    return false;
-                };
-                // RFC 8684 §3.2: A's HMAC = HMAC(Key-A ‖ Key-B, R-A ‖ R-B), 160 bits.
-                let ok = rk.is_some_and(|rk| {
-                    mac == truncated_hmac160(&join_hmac(rk, lk, peer_nonce, nonce))
-                });
-                if !ok {
-                    self.refuse(now, i, pkt);
-                }
-                ok
+                self.admit_join_ack(now, i, pkt, (nonce, peer_nonce))
             }
             _ => true,
         }
     }
 
+    /// The listener's initial subflow in SYN-RECEIVED: a retransmitted SYN, or the third
+    /// ACK (or first data) that must echo our key and carry the peer's.
+    fn admit_capable_ack(&mut self, now: Instant, i: usize, h: &TcpHeader) -> bool {
+        if h.flags.syn() {
+            let kind = MptcpEventKind::CapableReceived(Handshake::Syn);
+            self.event(now, Some(i), kind);
+            return true;
+        }
+        let lk = self.local_key;
+        let key = h.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::Capable(c) => match c.form {
+                CapableForm::BothKeys {
+                    sender_key,
+                    receiver_key,
+                }
+                | CapableForm::WithData {
+                    sender_key,
+                    receiver_key,
+                    ..
+                } if receiver_key == lk => Some(sender_key),
+                _ => None,
+            },
+            _ => None,
+        });
+        let Some(k) = key else {
+            return false;
+        };
+        let kind = MptcpEventKind::CapableReceived(Handshake::Ack);
+        self.event(now, Some(i), kind);
+        self.learn_remote_key(k);
+        self.fully_established = true;
+        true
+    }
+
+    /// The initiator's initial subflow: the SYN-ACK must carry MP_CAPABLE with the peer's
+    /// key.
+    fn admit_capable_syn_ack(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>) -> bool {
+        let h = &pkt.header;
+        let kind = MptcpEventKind::CapableReceived(Handshake::SynAck);
+        self.event(now, Some(i), kind);
+        let key = h.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::Capable(c) => match c.form {
+                CapableForm::SenderKey { sender_key } => Some(sender_key),
+                _ => None,
+            },
+            _ => None,
+        });
+        match key {
+            Some(k) => {
+                self.learn_remote_key(k);
+                self.snd.set_initial_window(u64::from(h.window));
+                true
+            }
+            None => {
+                // No MP_CAPABLE: the peer does not speak MPTCP (fallback to TCP is not
+                // modelled).
+                self.refuse(now, i, pkt, Refusal::NotMptcp);
+                false
+            }
+        }
+    }
+
+    /// A join's SYN-ACK at the initiator (our nonce `nonce`): the listener's truncated HMAC
+    /// must verify.
+    fn admit_join_syn_ack(
+        &mut self,
+        now: Instant,
+        i: usize,
+        pkt: &Packet<TcpHeader>,
+        nonce: u32,
+    ) -> bool {
+        let kind = MptcpEventKind::JoinReceived(Handshake::SynAck);
+        self.event(now, Some(i), kind);
+        let got = pkt.header.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::Join(JoinRepr::SynAck {
+                truncated_hmac,
+                random,
+                ..
+            }) => Some((*truncated_hmac, *random)),
+            _ => None,
+        });
+        // RFC 8684 §3.2: B's HMAC = HMAC(Key-B ‖ Key-A, R-B ‖ R-A), leftmost 64 bits.
+        let ok = match (got, self.remote_key) {
+            (Some((mac, r)), Some(rk)) => {
+                mac == truncated_hmac64(&join_hmac(rk, self.local_key, r, nonce))
+            }
+            _ => false,
+        };
+        if let (true, Some((_, r))) = (ok, got) {
+            if let Role::JoinClient { peer_nonce, .. } = &mut self.subflows[i].mp.role {
+                *peer_nonce = Some(r);
+            }
+            self.event(now, Some(i), MptcpEventKind::JoinAccepted);
+            return true;
+        }
+        let why = if got.is_some() {
+            Refusal::BadHmac
+        } else {
+            Refusal::NotMptcp
+        };
+        self.refuse(now, i, pkt, why);
+        false
+    }
+
+    /// A join at the listener in SYN-RECEIVED (`nonces`: ours, the initiator's): a
+    /// retransmitted SYN, or the third ACK whose full HMAC must verify.
+    fn admit_join_ack(
+        &mut self,
+        now: Instant,
+        i: usize,
+        pkt: &Packet<TcpHeader>,
+        nonces: (u32, u32),
+    ) -> bool {
+        let h = &pkt.header;
+        if h.flags.syn() {
+            self.event(now, Some(i), MptcpEventKind::JoinReceived(Handshake::Syn));
+            return true;
+        }
+        let mac = h.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::Join(JoinRepr::Ack { hmac }) => Some(*hmac),
+            _ => None,
+        });
+        let Some(mac) = mac else {
+            return false;
+        };
+        self.event(now, Some(i), MptcpEventKind::JoinReceived(Handshake::Ack));
+        let (nonce, peer_nonce) = nonces;
+        // RFC 8684 §3.2: A's HMAC = HMAC(Key-A ‖ Key-B, R-A ‖ R-B), 160 bits.
+        let ok = self.remote_key.is_some_and(|rk| {
+            mac == truncated_hmac160(&join_hmac(rk, self.local_key, peer_nonce, nonce))
+        });
+        if ok {
+            self.event(now, Some(i), MptcpEventKind::JoinAccepted);
+        } else {
+            self.refuse(now, i, pkt, Refusal::BadHmac);
+        }
+        ok
+    }
+
     fn after_handshake(&mut self, now: Instant, i: usize, was: TcpState, h: &TcpHeader) {
-        let id = Some(i as u32);
+        let id = Some(i);
         let handshaking = |s: TcpState| matches!(s, TcpState::SynSent | TcpState::SynReceived);
         let sf = &mut self.subflows[i];
         let became = handshaking(was) && !handshaking(sf.sock.state());
@@ -236,7 +292,7 @@ impl MptcpConnection {
                 sf.mp.state = SubflowState::Established;
                 // RFC 8684 §3.2: the listener acknowledges the third ACK.
                 sf.sock.request_ack();
-                self.event(now, id, MptcpEventKind::SubflowJoined);
+                self.event(now, id, MptcpEventKind::SubflowEstablished);
             }
             Role::JoinClient {
                 acked,
@@ -249,7 +305,7 @@ impl MptcpConnection {
                     *acked = true;
                     sf.mp.state = SubflowState::Established;
                     sf.mp.third_ack_rtx_at = None;
-                    self.event(now, id, MptcpEventKind::SubflowJoined);
+                    self.event(now, id, MptcpEventKind::SubflowEstablished);
                 }
             }
             _ => {}
@@ -267,7 +323,7 @@ impl MptcpConnection {
     fn on_options(&mut self, now: Instant, i: usize, h: &TcpHeader, data_off: Option<u64>) {
         for opt in h.options.mptcp.iter() {
             match opt {
-                MptcpOption::Dss(d) => self.on_dss(i, h, d, data_off),
+                MptcpOption::Dss(d) => self.on_dss(now, i, h, d, data_off),
                 MptcpOption::Capable(c) if !self.initiator => {
                     if let (CapableForm::WithData { data_len, .. }, Some(off)) = (c.form, data_off)
                     {
@@ -278,12 +334,22 @@ impl MptcpConnection {
                 }
                 MptcpOption::AddAddr(a) => self.on_add_addr(now, i, a),
                 MptcpOption::Prio(p) => self.on_prio(now, i, p.backup),
+                MptcpOption::RemoveAddr(r) => {
+                    self.event(now, Some(i), MptcpEventKind::RemoveAddrReceived(*r));
+                }
                 _ => {}
             }
         }
     }
 
-    fn on_dss(&mut self, i: usize, h: &TcpHeader, d: &DssRepr, data_off: Option<u64>) {
+    fn on_dss(
+        &mut self,
+        now: Instant,
+        i: usize,
+        h: &TcpHeader,
+        d: &DssRepr,
+        data_off: Option<u64>,
+    ) {
         if let Some(ack) = d.data_ack {
             let off = self.snd.ack_offset(ack);
             // RFC 8684 §3.3.5: the window field is relative to the DATA_ACK.
@@ -297,8 +363,7 @@ impl MptcpConnection {
         let len = u64::from(m.data_len);
         if d.data_fin && m.subflow_seq == 0 && len == 1 {
             // RFC 8684 §3.3.3: a DATA_FIN not attached to subflow data.
-            self.rcv.on_data_fin(dsn);
-            self.subflows[i].sock.request_ack();
+            self.on_data_fin(now, i, base, dsn);
             return;
         }
         if let Some(off) = data_off {
@@ -306,9 +371,16 @@ impl MptcpConnection {
             self.on_mapped_data(ssn, dsn, len, off, u64::from(h.payload_len));
         }
         if d.data_fin && len > 0 {
-            self.rcv.on_data_fin(dsn + len - 1);
-            self.subflows[i].sock.request_ack();
+            self.on_data_fin(now, i, base, dsn + len - 1);
         }
+    }
+
+    /// The peer's DATA_FIN at data offset `off` (from its IDSN `base`) arrived on subflow `i`.
+    fn on_data_fin(&mut self, now: Instant, i: usize, base: u64, off: u64) {
+        self.rcv.on_data_fin(off);
+        self.subflows[i].sock.request_ack();
+        let dsn = base.wrapping_add(off);
+        self.event(now, Some(i), MptcpEventKind::DataFinReceived { dsn });
     }
 
     /// Payload `[off, off + payload)` of a segment under the mapping `len` octets from
@@ -337,9 +409,14 @@ impl MptcpConnection {
                 let addr = Addr(u32::from(v4));
                 let port = a.port.unwrap_or(self.remotes[0].port);
                 let sa = crate::tcp::SocketAddr::new(addr, port);
+                let (id, echo) = (a.addr_id, false);
+                self.event(
+                    now,
+                    Some(i),
+                    MptcpEventKind::AddAddrReceived { id, addr, echo },
+                );
                 if !self.remotes.contains(&sa) {
                     self.remotes.push(sa);
-                    self.event(now, None, MptcpEventKind::AddressLearned(addr));
                 }
                 let sf = &mut self.subflows[i];
                 sf.mp.add_addr = Some(AddAddrRepr {
@@ -348,27 +425,35 @@ impl MptcpConnection {
                 });
                 sf.sock.request_ack();
             }
-            AddAddrKind::V1Echo if !self.initiator => self.on_add_addr_echo(a.addr_id),
+            AddAddrKind::V1Echo if !self.initiator => {
+                if let core::net::IpAddr::V4(v4) = a.addr {
+                    let (id, addr, echo) = (a.addr_id, Addr(u32::from(v4)), true);
+                    self.event(
+                        now,
+                        Some(i),
+                        MptcpEventKind::AddAddrReceived { id, addr, echo },
+                    );
+                }
+                self.on_add_addr_echo(a.addr_id);
+            }
             _ => {}
         }
     }
 
     fn on_rst(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>) {
         self.subflows[i].sock.handle_packet(now, pkt);
+        self.absorb(i);
         if self.subflows[i].sock.state() != TcpState::Closed {
             return;
         }
-        let id = Some(i as u32);
         if self.subflows[i].mp.state == SubflowState::Joining {
             self.pm_block[i] = true;
-            self.kill(now, i, SubflowState::Refused);
-            self.event(now, id, MptcpEventKind::SubflowRefused);
+            let why = MptcpEventKind::SubflowRefused(Refusal::PeerReset);
+            self.kill(now, i, SubflowState::Refused, Some(why));
         } else {
             let closed = self.subflows[i].mp.state == SubflowState::Closed;
-            self.kill(now, i, SubflowState::Closed);
-            if !closed {
-                self.event(now, id, MptcpEventKind::SubflowClosed);
-            }
+            let why = MptcpEventKind::SubflowClosed { reset: true };
+            self.kill(now, i, SubflowState::Closed, (!closed).then_some(why));
         }
     }
 }

@@ -1,8 +1,13 @@
 //! Multipath TCP (RFC 8684): the connection, its subflows and its policies.
 //!
-//! - [`MptcpConnection`] (`conn.rs`, `input.rs`): keys and tokens, the MP_CAPABLE and
-//!   MP_JOIN handshakes (HMACs verified on receipt), the data sequence space with DSS
-//!   mappings, the DATA_ACK and shared receive window, DATA_FIN, reinjection, ADD_ADDR.
+//! - [`MptcpConnection`]: keys and tokens, the MP_CAPABLE and MP_JOIN handshakes (HMACs
+//!   verified on receipt), the data sequence space with DSS mappings, the DATA_ACK and
+//!   shared receive window, DATA_FIN, reinjection, ADD_ADDR. Its parts: `conn.rs` (the
+//!   connection's state, construction, keys, the application API and snapshots),
+//!   `input.rs` (a received packet: handshake gate, subflow TCP, MPTCP options),
+//!   `transmit.rs` (scheduling data onto subflows, signals, completion, segments out),
+//!   `timers.rs` (deadlines and wake-ups), `lifecycle.rs` (subflows opened, joined, failed,
+//!   closed; interface and backup changes; reinjection of a failed subflow's data).
 //! - `subflow.rs`: per-subflow MPTCP state, the mapping table and the
 //!   [`crate::tcp::SegmentHook`] that puts MPTCP options on a subflow's segments.
 //! - `send.rs` / `recv.rs`: the data-level send buffer (mappings handed out, reinjection
@@ -12,7 +17,8 @@
 //! - `hol.rs`: the receiver's head-of-line delay (log histogram).
 //! - Backup subflows change class at run time through [`MptcpConnection::set_backup`] and
 //!   MP_PRIO; [`Degraded`] lets a degraded regular subflow share the backup class.
-//! - [`stats`]: snapshots and events.
+//! - [`stats`]: snapshots; [`event`]: the events drained with
+//!   [`MptcpConnection::poll_event`].
 //!
 //! Coupled congestion control (LIA) lives with the other controllers in [`crate::cc`]; the
 //! connection passes each subflow's controller the read-only view of the others.
@@ -31,22 +37,25 @@
 //!   the data level never exceeds the receiver's buffer.
 
 mod conn;
+pub mod event;
 mod hol;
 mod input;
+mod lifecycle;
 pub mod pm;
 mod recv;
 pub mod sched;
 mod send;
 pub mod stats;
 mod subflow;
+mod timers;
+mod transmit;
 
 pub use conn::{MptcpConnection, SubflowRequest};
+pub use event::{FailReason, Handshake, MptcpEvent, MptcpEventKind, Refusal};
 pub use input::mptcp_reset;
 pub use pm::PathManagerKind;
 pub use sched::SchedulerKind;
-pub use stats::{
-    FailReason, HolSummary, MptcpEvent, MptcpEventKind, MptcpStats, SubflowState, SubflowStats,
-};
+pub use stats::{HolSummary, MptcpStats, SubflowState, SubflowStats};
 pub use subflow::DSS_DATA_LEN;
 
 use crate::cc::CcKind;

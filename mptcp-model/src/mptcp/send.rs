@@ -7,9 +7,11 @@
 //! Data is handed to subflows in chunks ([`DataSend::next_chunk`] / [`DataSend::commit`]);
 //! everything in `[una, nxt)` was handed out and is kept until the DATA_ACK covers it.
 //! [`DataSend::reinject`] holds ranges to re-send on another subflow (their first subflow
-//! failed); it is served before new data.
+//! failed); it is served before new data. Where each queued range came from is kept beside
+//! it (by start offset, pruned as the DATA_ACK passes), for the reinjection events.
 
 use crate::tcp::ranges::RangeSet;
+use std::collections::BTreeMap;
 
 /// Data-level send state.
 #[derive(Clone, Debug)]
@@ -31,6 +33,9 @@ pub(crate) struct DataSend {
     pub(crate) peer_window: u64,
     /// Ranges to reinject.
     pub(crate) reinject: RangeSet,
+    /// The subflow (number) each range queued for reinjection came from: start offset ->
+    /// (end offset, subflow). Overlapping ranges keep the latest holder.
+    reinject_from: BTreeMap<u64, (u64, u32)>,
     snd_buf: u64,
     /// Bytes handed to subflows (each mapping once), reinjections included.
     pub(crate) sent: u64,
@@ -52,6 +57,7 @@ impl DataSend {
             right_edge: 1 + initial_window,
             peer_window: initial_window,
             reinject: RangeSet::new(),
+            reinject_from: BTreeMap::new(),
             snd_buf: u64::from(snd_buf),
             sent: 0,
             reinjected: 0,
@@ -112,6 +118,9 @@ impl DataSend {
         let newly = ack - self.una;
         self.una = ack;
         self.reinject.remove_below(ack, |_, _| {});
+        if !self.reinject_from.is_empty() {
+            self.forget_origins_below(ack);
+        }
         self.peer_window = wnd;
         self.right_edge = self.right_edge.max(ack.saturating_add(wnd));
         newly
@@ -141,13 +150,31 @@ impl DataSend {
         self.sent += len;
     }
 
-    /// Queues `[s, e)` (handed to a subflow that failed) for reinjection, clipped to
-    /// what is still unacknowledged.
-    pub(crate) fn queue_reinjection(&mut self, s: u64, e: u64) {
+    /// Queues `[s, e)` (handed to subflow `from`, which failed) for reinjection, clipped
+    /// to what is still unacknowledged.
+    pub(crate) fn queue_reinjection(&mut self, s: u64, e: u64, from: u32) {
         let (s, e) = (s.max(self.una), e.min(self.nxt));
         if s < e {
             self.reinject.insert(s, e);
+            self.reinject_from.insert(s, (e, from));
         }
+    }
+
+    /// Forgets the origins of reinjection ranges entirely below `ack` (acknowledged).
+    #[cold]
+    fn forget_origins_below(&mut self, ack: u64) {
+        while let Some((_, &(end, _))) = self.reinject_from.first_key_value() {
+            if end > ack {
+                break;
+            }
+            self.reinject_from.pop_first();
+        }
+    }
+
+    /// The subflow (number) offset `off`, queued for reinjection, came from.
+    pub(crate) fn reinjected_from(&self, off: u64) -> Option<u32> {
+        let (_, &(end, from)) = self.reinject_from.range(..=off).next_back()?;
+        (off < end).then_some(from)
     }
 
     /// The wire DSN of offset `off`.
@@ -187,7 +214,9 @@ mod tests {
         s.commit(1, 1_400, false);
         s.commit(1_401, 1_400, false);
         assert_eq!(s.next_chunk(), Some((2_801, 2_200, false)));
-        s.queue_reinjection(1, 1_401);
+        s.queue_reinjection(1, 1_401, 3);
+        assert_eq!(s.reinjected_from(1_000), Some(3));
+        assert_eq!(s.reinjected_from(1_401), None);
         assert_eq!(s.next_chunk(), Some((1, 1_400, true)));
         s.commit(1, 1_000, true);
         assert_eq!(s.next_chunk(), Some((1_001, 400, true)));

@@ -1,14 +1,11 @@
-//! What an MPTCP connection reports: [`MptcpStats`] snapshots (per connection and per
-//! subflow) and the bounded log of [`MptcpEvent`]s (subflows established, joined, failed,
-//! ...), with their times. The model never formats them; the runner does.
+//! What an MPTCP connection reports as snapshots: [`MptcpStats`] (per connection and per
+//! subflow, each subflow named by its [`SubflowId`]). Events are in [`super::event`]. The
+//! model never formats them; the runner does.
 
 pub use super::hol::HolSummary;
-use crate::tcp::{SocketAddr, TcpStats};
-use sim_core::{Addr, Duration, Instant};
-
-/// Most events a connection records; later ones are counted in
-/// [`MptcpStats::events_dropped`] but not kept (the log stays O(1) in memory per connection).
-pub const MAX_EVENTS: usize = 1024;
+use crate::event::SubflowId;
+use crate::tcp::TcpStats;
+use sim_core::{Duration, Instant};
 
 /// Life cycle of one subflow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,64 +27,11 @@ pub enum SubflowState {
     Refused,
 }
 
-/// Why a subflow failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FailReason {
-    /// The local interface went down.
-    InterfaceDown,
-    /// `subflow_fail_rtos` consecutive retransmission timeouts.
-    RetransmissionTimeouts,
-}
-
-/// Something that happened to a connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MptcpEventKind {
-    /// MP_CAPABLE handshake done (keys exchanged) on the initial subflow.
-    ConnectionEstablished,
-    /// The initial subflow is established.
-    SubflowEstablished,
-    /// A joined subflow (MP_JOIN) became usable.
-    SubflowJoined,
-    /// A subflow failed.
-    SubflowFailed(FailReason),
-    /// A potentially-failed subflow got an ACK of new data again.
-    SubflowRecovered,
-    /// A join was refused (by us or the peer) or timed out.
-    SubflowRefused,
-    /// A subflow closed (normally, or reset by the peer).
-    SubflowClosed,
-    /// The subflow became a backup or a regular path (our interface changed, or the peer's
-    /// MP_PRIO).
-    PriorityChanged {
-        /// The new backup flag.
-        backup: bool,
-    },
-    /// A remote address was learnt from a verified ADD_ADDR.
-    AddressLearned(Addr),
-    /// Our DATA_FIN was acknowledged and the peer's received: the connection is complete.
-    Completed,
-}
-
-/// One event: when, which subflow (by id), what.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MptcpEvent {
-    /// When it happened.
-    pub at: Instant,
-    /// The subflow concerned, if any.
-    pub subflow: Option<u32>,
-    /// What happened.
-    pub kind: MptcpEventKind,
-}
-
 /// A snapshot of one subflow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SubflowStats {
-    /// Subflow id (creation order, from 0).
-    pub id: u32,
-    /// Local address and port.
-    pub local: SocketAddr,
-    /// Remote address and port.
-    pub remote: SocketAddr,
+    /// The subflow's identity (number, endpoints, the subflow it re-creates).
+    pub id: SubflowId,
     /// The subflow is a backup path (MP_JOIN `B` bit, or the local interface's flag).
     pub backup: bool,
     /// Its state.
@@ -133,6 +77,4 @@ pub struct MptcpStats {
     pub subflows: Vec<SubflowStats>,
     /// When the connection completed (both DATA_FINs acknowledged / received).
     pub completed_at: Option<Instant>,
-    /// Events not recorded because the log was full.
-    pub events_dropped: u64,
 }

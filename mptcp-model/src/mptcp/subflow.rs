@@ -10,17 +10,19 @@
 //! when the subflow's cumulative ACK passes them. No allocation per packet: the table is a
 //! `VecDeque` reused in place.
 
+use super::event::{Handshake, MptcpEvent, MptcpEventKind};
 use super::send::DataSend;
 use super::stats::SubflowState;
 use crate::crypto::{join_hmac, token, truncated_hmac160, truncated_hmac64, Key};
+use crate::event::{Event, SubflowId};
 use crate::tcp::{SegmentHook, SegmentInfo, SegmentKind, TcpSocket};
 use crate::wire::mptcp::{
-    AddAddrRepr, CapableFlags, CapableForm, CapableRepr, DssMapping, DssRepr, JoinRepr,
-    MptcpOption, PrioRepr, SeqField,
+    AddAddrKind, AddAddrRepr, CapableFlags, CapableForm, CapableRepr, DssMapping, DssRepr,
+    JoinRepr, MptcpOption, PrioRepr, SeqField,
 };
 use crate::wire::tcp_options::MAX_OPTIONS_LEN;
 use crate::wire::TcpOptions;
-use sim_core::Instant;
+use sim_core::{Addr, Instant};
 use std::collections::VecDeque;
 
 /// Octets a data segment's DSS takes: 4 + 8 (data ACK) + 8 (DSN) + 4 (SSN) + 2 (length)
@@ -91,7 +93,9 @@ pub(crate) enum Role {
 /// The MPTCP state of one subflow (everything but its socket).
 #[derive(Clone, Debug)]
 pub(crate) struct SubflowMp {
-    pub(crate) id: u32,
+    pub(crate) id: SubflowId,
+    /// A later subflow re-creates this one (see [`SubflowId::recreated_from`]).
+    pub(crate) recreated: bool,
     pub(crate) role: Role,
     pub(crate) state: SubflowState,
     /// Failed for good (interface down, reset): the socket is abandoned.
@@ -121,9 +125,16 @@ pub(crate) struct SubflowMp {
 
 impl SubflowMp {
     /// MPTCP state for subflow `id` of role `role` between local `local` and remote `remote`.
-    pub(crate) fn new(id: u32, role: Role, local: usize, remote: usize, backup: bool) -> Self {
+    pub(crate) fn new(
+        id: SubflowId,
+        role: Role,
+        local: usize,
+        remote: usize,
+        backup: bool,
+    ) -> Self {
         SubflowMp {
             id,
+            recreated: false,
             role,
             state: SubflowState::Joining,
             dead: false,
@@ -196,10 +207,13 @@ impl TxCtx {
     }
 }
 
-/// The [`SegmentHook`] of an MPTCP subflow.
+/// The [`SegmentHook`] of an MPTCP subflow. It reports the handshake steps and signals it
+/// puts on segments into `events` (as sent at `now`).
 pub(crate) struct SubflowHook<'a> {
     pub(crate) mp: &'a mut SubflowMp,
     pub(crate) ctx: TxCtx,
+    pub(crate) events: &'a mut VecDeque<MptcpEvent>,
+    pub(crate) now: Instant,
 }
 
 fn push(opts: &mut TcpOptions, o: MptcpOption) -> bool {
@@ -217,6 +231,15 @@ fn sack_octets(o: &TcpOptions) -> usize {
 }
 
 impl SubflowHook<'_> {
+    /// Reports that this subflow's segment carries `kind`.
+    fn sent(&mut self, kind: MptcpEventKind) {
+        self.events.push_back(MptcpEvent {
+            at: self.now,
+            subflow: Some(self.mp.id),
+            event: Event::Mptcp(kind),
+        });
+    }
+
     fn capable(&self, form: CapableForm) -> MptcpOption {
         MptcpOption::Capable(CapableRepr {
             version: CapableRepr::VERSION_1,
@@ -293,24 +316,24 @@ impl SubflowHook<'_> {
                 if let Some(rk) = ctx.remote_key {
                     // RFC 8684 §3.2: A's HMAC = HMAC(Key-A ‖ Key-B, R-A ‖ R-B), 160 bits.
                     let h = join_hmac(ctx.local_key, rk, nonce, peer);
-                    push(
-                        opts,
-                        MptcpOption::Join(JoinRepr::Ack {
-                            hmac: truncated_hmac160(&h),
-                        }),
-                    );
+                    let ack = MptcpOption::Join(JoinRepr::Ack {
+                        hmac: truncated_hmac160(&h),
+                    });
+                    if push(opts, ack) {
+                        self.sent(MptcpEventKind::JoinSent(Handshake::Ack));
+                    }
                 }
                 return;
             }
             Role::CapableClient if !ctx.fully_established => {
                 if let Some(rk) = ctx.remote_key {
-                    push(
-                        opts,
-                        self.capable(CapableForm::BothKeys {
-                            sender_key: ctx.local_key,
-                            receiver_key: rk,
-                        }),
-                    );
+                    let keys = self.capable(CapableForm::BothKeys {
+                        sender_key: ctx.local_key,
+                        receiver_key: rk,
+                    });
+                    if push(opts, keys) {
+                        self.sent(MptcpEventKind::CapableSent(Handshake::Ack));
+                    }
                 }
                 return;
             }
@@ -332,8 +355,9 @@ impl SubflowHook<'_> {
             }),
             data_fin: fin.is_some(),
         };
-        if push(opts, MptcpOption::Dss(dss)) && fin.is_some() {
+        if let (true, Some(dsn)) = (push(opts, MptcpOption::Dss(dss)), fin) {
             self.mp.send_data_fin = false;
+            self.sent(MptcpEventKind::DataFinSent { dsn });
         }
         if let Some(b) = self.mp.send_prio {
             let prio = MptcpOption::Prio(PrioRepr {
@@ -342,11 +366,19 @@ impl SubflowHook<'_> {
             });
             if push(opts, prio) {
                 self.mp.send_prio = None;
+                self.sent(MptcpEventKind::PrioSent { backup: b });
             }
         }
         if let Some(a) = self.mp.add_addr {
             if push(opts, MptcpOption::AddAddr(a)) {
                 self.mp.add_addr = None;
+                if let core::net::IpAddr::V4(v4) = a.addr {
+                    self.sent(MptcpEventKind::AddAddrSent {
+                        id: a.addr_id,
+                        addr: Addr(u32::from(v4)),
+                        echo: a.kind == AddAddrKind::V1Echo,
+                    });
+                }
             }
         }
     }
@@ -365,17 +397,30 @@ impl SegmentHook for SubflowHook<'_> {
     }
 
     fn decorate(&mut self, seg: &SegmentInfo, opts: &mut TcpOptions) {
-        let opt = match seg.kind {
-            SegmentKind::Syn => self.syn(false),
-            SegmentKind::SynAck => self.syn(true),
-            SegmentKind::Data { start, len, .. } => self.data(start, len),
+        let (opt, step) = match seg.kind {
+            SegmentKind::Syn => (self.syn(false), Some(Handshake::Syn)),
+            SegmentKind::SynAck => (self.syn(true), Some(Handshake::SynAck)),
+            SegmentKind::Data { start, len, .. } => (self.data(start, len), None),
             SegmentKind::Ack => {
                 self.pure_ack(opts);
-                None
+                (None, None)
             }
         };
-        if let Some(o) = opt {
-            push(opts, o);
+        let Some(o) = opt else {
+            return;
+        };
+        if !push(opts, o) {
+            return;
+        }
+        let capable = matches!(self.mp.role, Role::CapableClient | Role::CapableServer);
+        match (step, o) {
+            (Some(step), _) if capable => self.sent(MptcpEventKind::CapableSent(step)),
+            (Some(step), _) => self.sent(MptcpEventKind::JoinSent(step)),
+            // RFC 8684 §3.1: the first data segment may carry both keys (the third ACK's).
+            (None, MptcpOption::Capable(_)) => {
+                self.sent(MptcpEventKind::CapableSent(Handshake::Ack));
+            }
+            _ => {}
         }
     }
 

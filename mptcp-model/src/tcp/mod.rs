@@ -10,9 +10,11 @@
 //! Parts: [`config`] (TcpConfig), `send` (send side, segment choice), `recv` (reassembly,
 //! SACK generation, delayed ACK, window), [`rtt`] (RFC 6298), `sack` (RFC 6675 scoreboard),
 //! `ranges` (sorted range set), `input` (ACK processing and loss recovery), `output`
-//! (segment construction), [`hook`] (how MPTCP shapes a subflow's segments), [`stats`].
+//! (segment construction), [`hook`] (how MPTCP shapes a subflow's segments), [`stats`],
+//! [`event`] (what the socket reports, drained with [`TcpSocket::poll_event`]).
 
 pub mod config;
+pub mod event;
 pub mod hook;
 mod input;
 mod output;
@@ -25,6 +27,7 @@ mod socket;
 pub mod stats;
 
 pub use config::{RtoMode, TcpConfig};
+pub use event::{RecoveryKind, TcpEvent};
 pub use hook::{NoHook, SegmentHook, SegmentInfo, SegmentKind};
 pub use rtt::RttEstimator;
 pub use sack::DUP_THRESH;
@@ -59,9 +62,10 @@ impl fmt::Display for SocketAddr {
 
 /// Connection states (RFC 9293 §3.3.2). `Listen` is never held by a [`TcpSocket`]: passive
 /// opens are made from a received SYN by [`TcpSocket::accept`] (listeners live in the host).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum TcpState {
     /// No connection.
+    #[default]
     Closed,
     /// Waiting for a SYN (held by the host's listener table, not by sockets).
     Listen,

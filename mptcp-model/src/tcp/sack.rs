@@ -39,9 +39,13 @@ impl Scoreboard {
     }
 
     /// Octets SACKed above `snd_una`.
-    #[cfg(test)]
     pub(crate) fn sacked_bytes(&self) -> u64 {
         self.sacked.total()
+    }
+
+    /// Un-SACKed octets considered lost (RFC 6675 `IsLost`), as of the last update.
+    pub(crate) fn lost_bytes(&self) -> u64 {
+        self.lost_unsacked
     }
 
     /// HighRxt.

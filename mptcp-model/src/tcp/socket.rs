@@ -1,6 +1,7 @@
 //! [`TcpSocket`]: construction, the application API, the handshake, timers and output.
 //! Processing of segments in synchronized states is in `input.rs`, output in `output.rs`.
 
+use super::event::TcpEvent;
 use super::recv::RecvState;
 use super::rtt::RttEstimator;
 use super::send::{Recovery, SendState};
@@ -9,6 +10,7 @@ use super::{AcceptError, ConnectionError, SocketAddr, TcpConfig, TcpState};
 use crate::cc::{Cc, CongestionController, Coupling};
 use crate::wire::{SeqNum, TcpHeader, TcpOptions};
 use sim_core::{Duration, Instant, Packet};
+use std::collections::VecDeque;
 
 /// Smallest peer MSS accepted (Linux `TCP_MIN_MSS`), so a segment always has payload room.
 const MIN_PEER_MSS: u16 = 88;
@@ -75,6 +77,8 @@ pub struct TcpSocket {
     pub(super) time_wait_at: Option<Instant>,
     pub(super) error: Option<ConnectionError>,
     pub(super) counters: TcpStats,
+    /// Events not yet drained by [`TcpSocket::poll_event`].
+    pub(super) events: VecDeque<(Instant, TcpEvent)>,
 }
 
 impl TcpSocket {
@@ -114,6 +118,7 @@ impl TcpSocket {
             time_wait_at: None,
             error: None,
             counters: TcpStats::default(),
+            events: VecDeque::new(),
         }
     }
 
@@ -271,12 +276,18 @@ impl TcpSocket {
     /// A snapshot of the counters and current state.
     pub fn stats(&self) -> TcpStats {
         TcpStats {
+            state: self.state,
             cwnd: self.cc.window(),
             ssthresh: self.cc.ssthresh(),
             srtt: self.rtt.srtt(),
             rttvar: self.rtt.rttvar(),
             rto: self.rtt.rto(),
+            backoff: self.rtt.backoff_count(),
+            min_rtt: self.rtt.min_rtt(),
             bytes_in_flight: self.snd.flight(),
+            pipe: self.snd.board.pipe(self.snd.una, self.snd.nxt),
+            sacked_bytes: self.snd.board.sacked_bytes(),
+            lost_bytes: self.snd.board.lost_bytes(),
             bytes_received: self.rcv.delivered,
             ..self.counters.clone()
         }
@@ -410,9 +421,12 @@ impl TcpSocket {
         }
     }
 
-    /// Aborts the connection without sending anything (the owner sends a RST if it wants).
-    pub fn abort_with(&mut self, e: ConnectionError) {
+    /// Aborts the connection at `now` without sending anything (the owner sends a RST if
+    /// it wants).
+    pub fn abort_with(&mut self, now: Instant, e: ConnectionError) {
+        let before = self.watch(false);
         self.abort(e);
+        self.report(now, before);
     }
 
     // ---- timers ---------------------------------------------------------------------------
@@ -432,6 +446,12 @@ impl TcpSocket {
 
     /// Runs the timers due at `now`; a wake-up with nothing due is a no-op.
     pub fn handle_timeout(&mut self, now: Instant) {
+        let before = self.watch(true);
+        self.run_timers(now);
+        self.report(now, before);
+    }
+
+    fn run_timers(&mut self, now: Instant) {
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         self.rcv.on_timeout(now);
         if due(self.rto_at) {
@@ -511,33 +531,36 @@ impl TcpSocket {
 
     /// As [`TcpSocket::handle_packet`], giving the congestion controller a view of the other
     /// subflows of the same MPTCP connection.
+    #[inline]
     pub fn handle_packet_coupled(
         &mut self,
         now: Instant,
         pkt: &Packet<TcpHeader>,
         coupling: &Coupling<'_>,
     ) {
+        let before = self.watch(false);
         let h = &pkt.header;
         if h.flags.rst() {
             self.on_rst(h);
-            return;
-        }
-        match self.state {
-            TcpState::Closed | TcpState::Listen => {}
-            TcpState::SynSent => self.on_syn_ack(now, h),
-            TcpState::SynReceived => {
-                if h.flags.syn() && !h.flags.ack() {
-                    // The peer retransmitted its SYN: our SYN-ACK was lost.
-                    self.syn_pending = true;
-                } else if h.flags.ack() && h.ack == self.snd.iss + 1 {
-                    self.handshake_rtt(now, h);
-                    self.snd.advance(1);
-                    self.established(now);
-                    self.on_synchronized(now, h, coupling);
+        } else {
+            match self.state {
+                TcpState::Closed | TcpState::Listen => {}
+                TcpState::SynSent => self.on_syn_ack(now, h),
+                TcpState::SynReceived => {
+                    if h.flags.syn() && !h.flags.ack() {
+                        // The peer retransmitted its SYN: our SYN-ACK was lost.
+                        self.syn_pending = true;
+                    } else if h.flags.ack() && h.ack == self.snd.iss + 1 {
+                        self.handshake_rtt(now, h);
+                        self.snd.advance(1);
+                        self.established(now);
+                        self.on_synchronized(now, h, coupling);
+                    }
                 }
+                _ => self.on_synchronized(now, h, coupling),
             }
-            _ => self.on_synchronized(now, h, coupling),
         }
+        self.report(now, before);
     }
 
     fn on_syn_ack(&mut self, now: Instant, h: &TcpHeader) {

@@ -1,10 +1,15 @@
-//! Counters a socket exposes through [`TcpSocket::stats`](super::TcpSocket::stats).
+//! Counters a socket exposes through [`TcpSocket::stats`](super::TcpSocket::stats): the
+//! state `ss -ti` shows of a Linux socket (`tcp_info`), as far as the model has it (no
+//! pacing: the model does not pace).
 
+use super::TcpState;
 use sim_core::{Duration, Instant};
 
 /// A snapshot of one socket's state and counters. Byte counts are payload octets.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TcpStats {
+    /// Connection state.
+    pub state: TcpState,
     /// Congestion window in bytes.
     pub cwnd: u64,
     /// Slow-start threshold in bytes (`u64::MAX` before the first congestion event).
@@ -15,8 +20,19 @@ pub struct TcpStats {
     pub rttvar: Duration,
     /// Current RTO including backoff.
     pub rto: Duration,
-    /// Sequence space sent but not cumulatively acknowledged.
+    /// Consecutive retransmission timeouts without new data acknowledged (`backoff`).
+    pub backoff: u32,
+    /// Smallest RTT sample (`minrtt`).
+    pub min_rtt: Option<Duration>,
+    /// Sequence space sent but not cumulatively acknowledged (`unacked`).
     pub bytes_in_flight: u64,
+    /// Octets presumed in the network (RFC 6675 `pipe`: unacknowledged − SACKed − lost +
+    /// retransmitted; Linux `tcp_packets_in_flight`).
+    pub pipe: u64,
+    /// Octets SACKed above the cumulative ACK (`sacked`).
+    pub sacked_bytes: u64,
+    /// Un-SACKed octets considered lost (`lost`).
+    pub lost_bytes: u64,
     /// Payload bytes sent, including retransmissions.
     pub payload_bytes_sent: u64,
     /// Payload bytes retransmitted.

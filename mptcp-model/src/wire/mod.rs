@@ -1,11 +1,15 @@
-//! Wire formats: sequence numbers, the TCP header and its options.
+//! Wire formats: sequence numbers, the TCP header and its options; for captures, the IPv4
+//! header, the Internet checksum and whole packets as octets ([`packet`]).
 //!
 //! As in smoltcp, each header or option family has a `Repr` of meaningful values with
 //! `parse` (from octets, errors never panics), `emit` (to octets) and `buffer_len` (exact
 //! encoded size). The simulation moves `Repr`s as plain `Copy` values; sizes on the wire are
 //! always the encoded sizes, so an option costs exactly the octets it would on a real link.
 
+pub mod checksum;
+pub mod ipv4;
 pub mod mptcp;
+pub mod packet;
 pub mod seq;
 pub mod tcp;
 pub mod tcp_options;
@@ -29,4 +33,7 @@ pub enum Error {
     /// The output buffer is shorter than `buffer_len()`.
     #[error("output buffer too small")]
     BufferTooSmall,
+    /// A checksum (IPv4 header or TCP) does not verify.
+    #[error("bad checksum")]
+    Checksum,
 }

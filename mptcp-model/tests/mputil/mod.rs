@@ -4,15 +4,21 @@
 //! real [`HostStack`]s; the harness steps from one deadline to the next.
 //!
 //! Wire test mode: every packet's header is emitted to octets and parsed back (all option
-//! bytes round-trip) and its size checked against the encoding. A `mutate` hook can rewrite
+//! bytes round-trip) and its size checked against the encoding; the whole packet (IPv4,
+//! TCP, payload) is encoded as a capture would and parsed back with both checksums
+//! verified. A `mutate` hook can rewrite
 //! a packet before it enters the path (and is logged), an `on_step` hook checks invariants
 //! after every event.
 #![allow(dead_code)]
 
 use mptcp_model::app::BulkSender;
-use mptcp_model::host::{FlowId, HostStack, LocalAddr, Role};
-use mptcp_model::mptcp::MptcpConfig;
+use mptcp_model::event::Event;
+use mptcp_model::host::{FlowEvent, FlowId, HostStack, LocalAddr, Role};
+use mptcp_model::mptcp::{MptcpConfig, MptcpEventKind};
 use mptcp_model::tcp::SocketAddr;
+use mptcp_model::wire::mptcp::{CapableForm, MptcpOption};
+use mptcp_model::wire::packet::{parse_packet, PacketEncoder};
+use mptcp_model::wire::tcp_options::MptcpList;
 use mptcp_model::wire::TcpHeader;
 use rand::Rng;
 use sim_core::{Addr, Bandwidth, Duration, Host, Instant, Packet, RngStream};
@@ -74,8 +80,40 @@ pub(crate) struct Net {
     flight: BTreeMap<(Instant, u64), (bool, usize, Packet<TcpHeader>)>,
     seq: u64,
     pub(crate) log: Vec<Rec>,
+    /// Every event of the client's and the server's endpoints, drained after each step.
+    pub(crate) client_events: Vec<FlowEvent>,
+    pub(crate) server_events: Vec<FlowEvent>,
     pub(crate) mutate: Mutate,
     pub(crate) on_step: OnStep,
+    encoder: PacketEncoder,
+    octets: Vec<u8>,
+}
+
+/// `h` with its DSS checksum fields zeroed, as the model leaves them (a capture fills them).
+fn without_dss_checksums(mut h: TcpHeader) -> TcpHeader {
+    let mut list = MptcpList::new();
+    for o in h.options.mptcp.iter() {
+        let mut o = *o;
+        match &mut o {
+            MptcpOption::Dss(d) => {
+                if let Some(c) = d.mapping.as_mut().and_then(|m| m.checksum.as_mut()) {
+                    *c = 0;
+                }
+            }
+            MptcpOption::Capable(c) => {
+                if let CapableForm::WithData {
+                    checksum: Some(c), ..
+                } = &mut c.form
+                {
+                    *c = 0;
+                }
+            }
+            _ => {}
+        }
+        list.push(o);
+    }
+    h.options.mptcp = list;
+    h
 }
 
 /// Path of a packet: by its client-side address.
@@ -148,8 +186,12 @@ impl Net {
             flight: BTreeMap::new(),
             seq: 0,
             log: Vec::new(),
+            client_events: Vec::new(),
+            server_events: Vec::new(),
             mutate: Box::new(|_, _| {}),
             on_step: Box::new(|_, _| {}),
+            encoder: PacketEncoder::new(),
+            octets: Vec::new(),
         }
     }
 
@@ -163,6 +205,10 @@ impl Net {
             "round trip"
         );
         assert_eq!(pkt.size, 20 + n as u32 + pkt.header.payload_len);
+        self.encoder.encode(&pkt, &mut self.octets).expect("encode");
+        let mut back = parse_packet(&self.octets).expect("checksums verify");
+        back.header = without_dss_checksums(back.header);
+        assert_eq!(back, pkt, "whole-packet round trip");
         let k = path_of(&pkt, to_server);
         let path = &mut self.paths[k];
         let lost = path.loss > 0.0 && path.rng.random::<f64>() < path.loss;
@@ -234,7 +280,32 @@ impl Net {
             }
         }
         (self.on_step)(&self.client, &self.server);
+        self.gather_events();
         true
+    }
+
+    fn gather_events(&mut self) {
+        while let Some(e) = self.client.poll_event() {
+            self.client_events.push(e);
+        }
+        while let Some(e) = self.server.poll_event() {
+            self.server_events.push(e);
+        }
+    }
+
+    /// The MPTCP-level events of the client (or the server) so far: (subflow number, what).
+    pub(crate) fn mptcp_events(&self, client: bool) -> Vec<(Option<u32>, MptcpEventKind)> {
+        let all = if client {
+            &self.client_events
+        } else {
+            &self.server_events
+        };
+        all.iter()
+            .filter_map(|e| match e.event {
+                Event::Mptcp(k) => Some((e.subflow.map(|s| s.number), k)),
+                Event::Tcp(_) => None,
+            })
+            .collect()
     }
 
     /// Runs every event up to `t`, then sets the clock to `t`.
@@ -252,6 +323,7 @@ impl Net {
         self.client
             .on_interface_change(self.now, c(k as u8), up, &mut tx);
         self.drain(true, &mut tx);
+        self.gather_events();
     }
 
     /// Client → server packets with payload.

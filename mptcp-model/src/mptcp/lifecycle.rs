@@ -1,0 +1,267 @@
+//! Subflow life cycle of an [`MptcpConnection`]: the subflows the path manager asks for
+//! (opened by the owner), joins accepted from the peer, interface changes and backup flags
+//! (MP_PRIO), the subflow state machine after a socket changed (join refused or timed out,
+//! potential failure after consecutive RTOs and recovery, close), and abandoning a subflow
+//! with reinjection of the data it held.
+
+use super::conn::{MptcpConnection, SubflowRequest};
+use super::event::{FailReason, Handshake, MptcpEventKind, Refusal};
+use super::pm::{PathManager, PmLocal, PmSubflow, PmView};
+use super::stats::SubflowState;
+use super::subflow::Role;
+use crate::tcp::{ConnectionError, SocketAddr, TcpSocket, TcpState};
+use crate::wire::{SeqNum, TcpHeader};
+use rand::Rng;
+use sim_core::{Addr, Instant, Packet};
+
+impl MptcpConnection {
+    /// The next subflow the owner should open, if any (call until `None`).
+    pub fn poll_subflow_request(&mut self) -> Option<SubflowRequest> {
+        if !self.initiator {
+            return None;
+        }
+        let remote_index;
+        let local_index;
+        let initial = self.remote_key.is_none();
+        if initial {
+            if self.subflows.iter().any(|s| s.mp.active()) || self.completed_at.is_some() {
+                return None;
+            }
+            local_index = self.locals.iter().position(|l| l.up)?;
+            remote_index = 0;
+        } else {
+            // Scratch vectors reused across calls: no allocation per packet.
+            self.pm_locals.clear();
+            self.pm_locals
+                .extend(self.locals.iter().map(|l| PmLocal { up: l.up }));
+            self.pm_subflows.clear();
+            self.pm_subflows
+                .extend(
+                    self.subflows
+                        .iter()
+                        .zip(&self.pm_block)
+                        .map(|(s, &b)| PmSubflow {
+                            local: s.mp.local,
+                            remote: s.mp.remote,
+                            active: s.mp.active(),
+                            refused: b,
+                        }),
+                );
+            let view = PmView {
+                initiator: true,
+                fully_established: self.fully_established && self.completed_at.is_none(),
+                locals: &self.pm_locals,
+                remotes: self.remotes.len(),
+                subflows: &self.pm_subflows,
+            };
+            (local_index, remote_index) = self.pm.next_subflow(&view)?;
+        }
+        Some(SubflowRequest {
+            local_index,
+            remote_index,
+            local: self.locals[local_index].addr,
+            remote: self.remotes[remote_index],
+            initial,
+        })
+    }
+
+    /// Opens the subflow `req` asked for from local port `port`; returns its id. Its SYN
+    /// goes out at the next [`MptcpConnection::poll_transmit`].
+    pub fn open_subflow(&mut self, now: Instant, req: SubflowRequest, port: u16) -> u32 {
+        let role = if req.initial {
+            Role::CapableClient
+        } else {
+            Role::JoinClient {
+                nonce: self.rng.random(),
+                peer_nonce: None,
+                acked: false,
+            }
+        };
+        let isn = SeqNum(self.rng.random());
+        let local = SocketAddr::new(req.local, port);
+        let sock = TcpSocket::connect(now, local, req.remote, isn, self.subflow_cfg());
+        let backup = self.locals[req.local_index].backup;
+        let addrs = (req.local_index, req.remote_index);
+        self.push_subflow(now, sock, role, addrs, backup)
+    }
+
+    /// A SYN with MP_JOIN for our token arrived on `local`: opens the listener's side of
+    /// the subflow (its SYN-ACK carries our HMAC). `None` if the SYN carries no MP_JOIN, the
+    /// connection is not established yet, or `local` is not one of our addresses (the last
+    /// two are reported as [`MptcpEventKind::JoinRejected`]).
+    pub fn accept_join(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        syn: &Packet<TcpHeader>,
+    ) -> Option<u32> {
+        use crate::wire::mptcp::{JoinRepr, MptcpOption};
+        let (backup, random) = syn.header.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::Join(JoinRepr::Syn { backup, random, .. }) => Some((*backup, *random)),
+            _ => None,
+        })?;
+        let remote = SocketAddr::new(syn.src, syn.header.src_port);
+        let local_index = self.locals.iter().position(|l| l.addr == local.addr);
+        let reason = match local_index {
+            _ if self.remote_key.is_none() => Some(Refusal::NotEstablished),
+            None => Some(Refusal::UnknownAddress),
+            Some(_) => None,
+        };
+        if let Some(reason) = reason {
+            let kind = MptcpEventKind::JoinRejected {
+                reason,
+                local,
+                remote,
+            };
+            self.event(now, None, kind);
+            return None;
+        }
+        let local_index = local_index?;
+        let remote_index = match self.remotes.iter().position(|r| r.addr == remote.addr) {
+            Some(i) => i,
+            None => {
+                self.remotes
+                    .push(SocketAddr::new(remote.addr, self.remotes[0].port));
+                self.remotes.len() - 1
+            }
+        };
+        let isn = SeqNum(self.rng.random());
+        let sock = TcpSocket::accept(now, local, syn, isn, self.subflow_cfg()).ok()?;
+        let role = Role::JoinServer {
+            nonce: self.rng.random(),
+            peer_nonce: random,
+        };
+        let n = self.push_subflow(now, sock, role, (local_index, remote_index), backup);
+        let i = n as usize;
+        self.event(now, Some(i), MptcpEventKind::JoinReceived(Handshake::Syn));
+        Some(n)
+    }
+
+    /// The link of local interface `addr` went down or came up. Down: its subflows fail for
+    /// good and their data is reinjected. Up: the path manager opens new subflows on it.
+    pub fn on_interface_change(&mut self, now: Instant, addr: Addr, up: bool) {
+        let Some(li) = self.locals.iter().position(|l| l.addr == addr) else {
+            return;
+        };
+        self.locals[li].up = up;
+        for i in 0..self.subflows.len() {
+            if self.subflows[i].mp.local != li {
+                continue;
+            }
+            if up {
+                self.pm_block[i] = false;
+            } else if !self.subflows[i].mp.dead {
+                let why = MptcpEventKind::SubflowFailed(FailReason::InterfaceDown);
+                self.kill(now, i, SubflowState::Failed, Some(why));
+            }
+        }
+    }
+
+    /// Local interface `addr` becomes a backup (`backup`) or a regular path: its subflows
+    /// change class at once here and tell the peer with MP_PRIO on their next ACK (RFC 8684
+    /// §3.3.8; sent once, on a pure ACK, as Linux does); subflows opened later from it
+    /// join with the new flag.
+    pub fn set_backup(&mut self, addr: Addr, backup: bool) {
+        let Some(li) = self.locals.iter().position(|l| l.addr == addr) else {
+            return;
+        };
+        self.locals[li].backup = backup;
+        for i in 0..self.subflows.len() {
+            let sf = &mut self.subflows[i];
+            if sf.mp.local != li || sf.mp.dead || sf.mp.backup == backup {
+                continue;
+            }
+            sf.mp.backup = backup;
+            sf.mp.send_prio = Some(backup);
+            sf.sock.request_ack();
+        }
+    }
+
+    /// The peer sent MP_PRIO on subflow `i`.
+    pub(crate) fn on_prio(&mut self, now: Instant, i: usize, backup: bool) {
+        self.event(now, Some(i), MptcpEventKind::PrioReceived { backup });
+        self.subflows[i].mp.backup = backup;
+    }
+
+    /// Abandons subflow `i` for good (state `state`), reporting `why` first, and reinjects
+    /// its data.
+    pub(crate) fn kill(
+        &mut self,
+        now: Instant,
+        i: usize,
+        state: SubflowState,
+        why: Option<MptcpEventKind>,
+    ) {
+        if let Some(kind) = why {
+            self.event(now, Some(i), kind);
+        }
+        let sf = &mut self.subflows[i];
+        sf.sock.abort_with(now, ConnectionError::Reset);
+        sf.mp.dead = true;
+        sf.mp.state = state;
+        sf.mp.third_ack_rtx_at = None;
+        self.absorb(i);
+        self.reinject(i);
+    }
+
+    /// Queues the data subflow `i` holds and has not had acknowledged for another subflow,
+    /// remembering where it came from.
+    pub(crate) fn reinject(&mut self, i: usize) {
+        let sf = &self.subflows[i];
+        let una = sf.sock.snd_una();
+        let from = sf.mp.id.number;
+        for m in sf.mp.map.iter() {
+            let skip = una.saturating_sub(m.ssn).min(m.len);
+            self.snd
+                .queue_reinjection(m.dsn + skip, m.dsn + m.len, from);
+        }
+    }
+
+    /// Subflow state after its socket changed: join timeouts, potential failure after
+    /// `subflow_fail_rtos` consecutive RTOs (and recovery), closes.
+    pub(crate) fn after_subflow_change(&mut self, now: Instant, i: usize) {
+        let id = Some(i);
+        let n = self.cfg.subflow_fail_rtos;
+        let sf = &mut self.subflows[i];
+        let tcp = sf.sock.state();
+        match sf.mp.state {
+            SubflowState::Joining if tcp == TcpState::Closed => {
+                self.pm_block[i] = true;
+                let why = match sf.sock.error() {
+                    Some(ConnectionError::Refused | ConnectionError::Reset) => Refusal::PeerReset,
+                    Some(ConnectionError::TimedOut) | None => Refusal::TimedOut,
+                };
+                let why = MptcpEventKind::SubflowRefused(why);
+                self.kill(now, i, SubflowState::Refused, Some(why));
+            }
+            SubflowState::Established | SubflowState::Failed
+                if matches!(tcp, TcpState::Closed | TcpState::TimeWait) =>
+            {
+                let reset = sf.sock.error().is_some();
+                sf.mp.state = SubflowState::Closed;
+                let why = MptcpEventKind::SubflowClosed { reset };
+                if reset {
+                    self.kill(now, i, SubflowState::Closed, Some(why));
+                } else {
+                    self.event(now, id, why);
+                }
+            }
+            SubflowState::Established if n > 0 && sf.sock.consecutive_rtos() >= n => {
+                sf.mp.state = SubflowState::Failed;
+                self.reinject(i);
+                let kind = MptcpEventKind::SubflowFailed(FailReason::RetransmissionTimeouts);
+                self.event(now, id, kind);
+            }
+            SubflowState::Failed if !sf.mp.dead && sf.sock.consecutive_rtos() == 0 => {
+                sf.mp.state = SubflowState::Established;
+                self.event(now, id, MptcpEventKind::SubflowRecovered);
+            }
+            _ => {}
+        }
+        let sf = &mut self.subflows[i];
+        if sf.sock.peer_closed() && !sf.sock.is_closing() {
+            // As the TCP sink: a subflow the peer closed is closed too.
+            sf.sock.close();
+        }
+    }
+}

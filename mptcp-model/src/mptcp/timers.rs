@@ -1,0 +1,52 @@
+//! Timers of an [`MptcpConnection`]: the earliest deadline over its subflows' sockets, the
+//! joins' third-ACK retransmissions, DATA_FIN and ADD_ADDR retransmissions; a wake-up with
+//! nothing due is a no-op.
+
+use super::conn::MptcpConnection;
+use sim_core::Instant;
+
+impl MptcpConnection {
+    /// The earliest instant at which [`MptcpConnection::handle_timeout`] must run.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let socks = self.subflows.iter().filter(|s| !s.mp.dead).flat_map(|s| {
+            [s.sock.poll_timeout(), s.mp.third_ack_rtx_at]
+                .into_iter()
+                .flatten()
+        });
+        let ann = self
+            .announce
+            .iter()
+            .filter(|a| !a.echoed)
+            .filter_map(|a| a.next_at);
+        socks.chain(ann).chain(self.data_fin_rtx_at).min()
+    }
+
+    /// Runs the timers due at `now` (a wake-up with nothing due is a no-op).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
+        for i in 0..self.subflows.len() {
+            if self.subflows[i].mp.dead {
+                continue;
+            }
+            if due(self.subflows[i].sock.poll_timeout()) {
+                self.subflows[i].sock.handle_timeout(now);
+                self.absorb(i);
+                self.after_subflow_change(now, i);
+            }
+            let sf = &mut self.subflows[i];
+            if due(sf.mp.third_ack_rtx_at) {
+                sf.sock.request_ack();
+                sf.mp.third_ack_rtx_at = Some(now + sf.sock.rto());
+            }
+        }
+        if due(self.data_fin_rtx_at) {
+            self.data_fin_rtx_at = None;
+        }
+        for a in &mut self.announce {
+            if due(a.next_at) {
+                // Resent at the next output, when a subflow can carry it.
+                a.next_at = None;
+            }
+        }
+    }
+}

@@ -1,0 +1,412 @@
+//! Output of an [`MptcpConnection`]: scheduling data onto subflows (a segment per scheduler
+//! decision, reinjections first; the redundant scheduler's copies; opportunistic
+//! retransmission and penalisation), signals (DATA_FIN, ADD_ADDR), completion, and draining
+//! the subflows' segments with their MPTCP options.
+
+use super::conn::MptcpConnection;
+use super::event::MptcpEventKind;
+use super::sched::{Pick, SchedCtx, SchedView, Scheduler};
+use super::stats::SubflowState;
+use super::subflow::{Mapping, Role, Subflow, SubflowHook, TxCtx, DSS_DATA_LEN};
+use crate::tcp::TcpState;
+use crate::wire::mptcp::{AddAddrKind, AddAddrRepr};
+use crate::wire::TcpHeader;
+use sim_core::{Instant, Packet};
+
+impl MptcpConnection {
+    /// The next packet to send, if any. Call repeatedly until `None`.
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Packet<TcpHeader>> {
+        if self.outbox.is_empty() {
+            self.produce(now);
+        }
+        self.outbox.pop_front()
+    }
+
+    fn produce(&mut self, now: Instant) {
+        self.schedule(now);
+        self.signal(now);
+        self.maybe_complete(now);
+        for i in 0..self.subflows.len() {
+            self.poll_subflow(now, i);
+        }
+    }
+
+    pub(crate) fn tx_ctx(&self) -> TxCtx {
+        let base = TxCtx {
+            local_key: self.local_key,
+            remote_key: self.remote_key,
+            data_ack: self.rcv.idsn.map(|i| i.wrapping_add(self.rcv.ack)),
+            window: self.rcv.window(),
+            fully_established: self.fully_established,
+            data_fin: None,
+            idsn: self.snd.idsn,
+            checksum: self.cfg.checksum,
+        };
+        TxCtx::new(&self.snd, base)
+    }
+
+    fn poll_subflow(&mut self, now: Instant, i: usize) {
+        let ctx = self.tx_ctx();
+        let Subflow { sock, mp } = &mut self.subflows[i];
+        if mp.dead {
+            return;
+        }
+        let events = &mut self.events;
+        let mut hook = SubflowHook {
+            mp,
+            ctx,
+            events,
+            now,
+        };
+        while let Some(p) = sock.poll_transmit_with(now, &mut hook) {
+            self.outbox.push_back(p);
+        }
+    }
+
+    fn usable(s: &Subflow) -> bool {
+        s.mp.state == SubflowState::Established
+            && !s.mp.dead
+            && s.sock.state() == TcpState::Established
+            && !matches!(s.mp.role, Role::JoinClient { acked: false, .. })
+    }
+
+    /// Refreshes the scheduler's view of every subflow (a reused `Vec`); returns the
+    /// largest segment payload among the usable ones.
+    fn fill_sched_views(&mut self) -> u64 {
+        self.sched_views.clear();
+        let mut mss = 0;
+        let initiator = self.initiator;
+        let degraded = self.cfg.degraded;
+        for s in &mut self.subflows {
+            let usable = Self::usable(s);
+            let srtt = s.sock.srtt();
+            if let Some(r) = srtt {
+                let (lo, hi) = (&mut s.mp.srtt_min, &mut s.mp.srtt_max);
+                *lo = Some(lo.map_or(r, |x| x.min(r)));
+                *hi = Some(hi.map_or(r, |x| x.max(r)));
+            }
+            let payload = s.sock.data_payload(DSS_DATA_LEN);
+            if usable {
+                mss = mss.max(payload);
+            }
+            self.sched_views.push(SchedView {
+                usable,
+                backup: s.mp.backup
+                    || degraded.is_some_and(|d| d.applies(srtt, s.sock.retransmit_permille())),
+                has_space: s.sock.unsent() == 0 && s.sock.cwnd_room() > 0,
+                srtt,
+                rttvar: s.sock.rttvar(),
+                srtt_min: s.mp.srtt_min.unwrap_or_default(),
+                srtt_max: s.mp.srtt_max.unwrap_or_default(),
+                cwnd: s.sock.cwnd(),
+                ssthresh: s.sock.ssthresh(),
+                in_flight: s.sock.bytes_in_flight(),
+                queued: s.sock.unsent(),
+                mss: payload,
+                rtos: s.sock.consecutive_rtos(),
+                path: if initiator { s.mp.local } else { s.mp.remote },
+            });
+        }
+        mss
+    }
+
+    /// Hands data to subflows, a segment's worth per scheduler decision.
+    fn schedule(&mut self, now: Instant) {
+        if self.remote_key.is_none() {
+            return;
+        }
+        let mut redundant = None;
+        while let Some((start, avail, reinjection)) = self.snd.next_chunk() {
+            let mss = self.fill_sched_views();
+            let ctx = SchedCtx {
+                now,
+                seg_len: avail.min(mss),
+                reinjection,
+                // ECF's k: written, not yet on a subflow, and within the peer's window
+                // (the kernel's meta write queue is bounded by a send buffer autotuned to
+                // the subflows' windows; a fixed multi-MB `snd_buf` would make k all of it).
+                unqueued: self
+                    .snd
+                    .app_end
+                    .min(self.snd.right_edge)
+                    .saturating_sub(self.snd.nxt),
+                peer_window: self.snd.peer_window,
+                opp_rtx: self.opp_rtx,
+            };
+            let (accepted, to) = match self.sched.pick(&ctx, &self.sched_views) {
+                Pick::Wait => (0, None),
+                Pick::One(i) => (self.hand_out(now, i, start, avail), Some(i)),
+                Pick::Many(set) => {
+                    redundant = Some(set);
+                    self.hand_out_redundant(now, set, (start, avail, reinjection))
+                }
+            };
+            if accepted == 0 {
+                break;
+            }
+            if let (true, Some(to)) = (reinjection, to) {
+                let from = self.snd.reinjected_from(start);
+                self.note_reinjected(now, to, (start, accepted), from, false);
+            }
+            self.snd.commit(start, accepted, reinjection);
+        }
+        if let Some(set) = redundant {
+            self.redundant_copies(now, set);
+        } else if matches!(self.cfg.scheduler, super::SchedulerKind::Redundant) {
+            // No new data: the subflows may still owe copies.
+            self.fill_sched_views();
+            let ctx = SchedCtx::new(0);
+            if let Pick::Many(set) = self.sched.pick(&ctx, &self.sched_views) {
+                self.redundant_copies(now, set);
+            }
+        }
+        self.opportunistic(now);
+    }
+
+    /// Queues up to a segment of `[start, start + avail)` on subflow `i`; returns the bytes.
+    fn hand_out(&mut self, now: Instant, i: usize, start: u64, avail: u64) -> u64 {
+        let Some(sf) = self.subflows.get_mut(i) else {
+            return 0;
+        };
+        let len = avail
+            .min(sf.sock.data_payload(DSS_DATA_LEN))
+            .min(u64::from(u16::MAX));
+        if len == 0 {
+            return 0;
+        }
+        let ssn = sf.sock.send_end();
+        let accepted = sf.sock.send(len);
+        debug_assert_eq!(accepted, len);
+        sf.mp.map.push(Mapping {
+            ssn,
+            dsn: start,
+            len: accepted,
+        });
+        self.sched.sent(i, accepted);
+        self.poll_subflow(now, i);
+        accepted
+    }
+
+    fn has_space(&self, i: usize) -> bool {
+        let s = &self.subflows[i].sock;
+        s.unsent() == 0 && s.cwnd_room() > 0
+    }
+
+    /// The redundant scheduler's pick (`mptcp_redundant.c` with the fixes of
+    /// `multipath-tcp/mptcp#474/#478`): each subflow of `set` with window space first sends
+    /// copies of the data handed out before, from its own position (`red_nxt`, never below
+    /// DATA_UNA: data already acknowledged is skipped), then the first one with space takes
+    /// the new chunk. Returns the new bytes handed out.
+    fn hand_out_redundant(
+        &mut self,
+        now: Instant,
+        set: u64,
+        chunk: (u64, u64, bool),
+    ) -> (u64, Option<usize>) {
+        self.redundant_copies(now, set);
+        let (start, avail, reinjection) = chunk;
+        let n = self.subflows.len().min(64);
+        let Some(i) = (0..n).find(|&i| set & (1 << i) != 0 && self.has_space(i)) else {
+            return (0, None);
+        };
+        let len = self.hand_out(now, i, start, avail);
+        if !reinjection {
+            self.subflows[i].mp.red_nxt = start + len;
+        }
+        (len, Some(i))
+    }
+
+    /// Reports data offsets `[start, start + len)` (`range`) handed to subflow `to` again.
+    fn note_reinjected(
+        &mut self,
+        now: Instant,
+        to: usize,
+        range: (u64, u64),
+        from: Option<u32>,
+        opportunistic: bool,
+    ) {
+        let kind = MptcpEventKind::Reinjected {
+            dsn: self.snd.dsn(range.0),
+            bytes: range.1,
+            from,
+            opportunistic,
+        };
+        self.event(now, Some(to), kind);
+    }
+
+    /// Copies of data already handed out, on the subflows of `set` that have space.
+    fn redundant_copies(&mut self, now: Instant, set: u64) {
+        for i in (0..self.subflows.len().min(64)).filter(|i| set & (1 << i) != 0) {
+            while self.has_space(i) {
+                let pos = self.subflows[i].mp.red_nxt.max(self.snd.una);
+                if pos >= self.snd.nxt {
+                    break;
+                }
+                let len = self.hand_out(now, i, pos, self.snd.nxt - pos);
+                if len == 0 {
+                    break;
+                }
+                self.subflows[i].mp.red_nxt = pos + len;
+                self.snd.redundant += len;
+                self.snd.sent += len;
+            }
+        }
+    }
+
+    /// Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012 §4.2; the
+    /// out-of-tree kernel's `mptcp_rcv_buf_optimization`, ALGORITHMS.md b5), when the
+    /// scheduler has it, the switch is on, and the peer's window blocks new data: the
+    /// segment at DATA_UNA, held by a slower subflow `s`, is sent again on the subflow `f`
+    /// minRTT picks if `cwnd_s ≤ 4` segments or `4·srtt_f < srtt_s`; at most once per RTT
+    /// of `f`, the slower holder is penalised ([`TcpSocket::penalise`]).
+    fn opportunistic(&mut self, now: Instant) {
+        let blocked = self.snd.nxt >= self.snd.right_edge && self.snd.app_end > self.snd.nxt;
+        if !self.cfg.opportunistic_retransmission
+            || !self.cfg.scheduler.opportunistic()
+            || !blocked
+            || self.snd.una >= self.snd.nxt
+        {
+            return;
+        }
+        let head = self.snd.una;
+        if self.opp_last.is_some_and(|(h, _)| h == head) {
+            return;
+        }
+        self.fill_sched_views();
+        let Some(f) = super::sched::minrtt::min_rtt(&self.sched_views) else {
+            return;
+        };
+        let srtt_f = self.sched_views[f].srtt_or_zero();
+        let holds = |s: &Subflow| -> Option<Mapping> {
+            s.mp.map
+                .iter()
+                .find(|m| m.dsn <= head && head < m.dsn + m.len)
+                .copied()
+        };
+        if holds(&self.subflows[f]).is_some() {
+            return;
+        }
+        // Penalise the slower holder, at most once per RTT of f.
+        let due = self.subflows[f]
+            .mp
+            .last_rbuf_opti
+            .is_none_or(|t| now.saturating_duration_since(t) >= srtt_f);
+        let mut do_retrans = false;
+        let mut seg = None;
+        for (j, s) in self.subflows.iter_mut().enumerate() {
+            if j == f || s.mp.dead {
+                continue;
+            }
+            let Some(m) = holds(s) else {
+                continue;
+            };
+            seg = seg.or(Some((m, s.mp.id.number)));
+            let v = self.sched_views[j];
+            if due && v.srtt.is_some_and(|r| srtt_f < r) {
+                s.sock.penalise(now);
+            }
+            if v.cwnd_pkts() <= 4 {
+                do_retrans = true;
+                break;
+            }
+            if 4 * srtt_f.as_nanos() >= v.srtt_or_zero().as_nanos() {
+                do_retrans = false;
+                break;
+            }
+            do_retrans = true;
+        }
+        if due {
+            self.subflows[f].mp.last_rbuf_opti = Some(now);
+        }
+        let Some((m, holder)) = seg else {
+            return;
+        };
+        if !do_retrans || !self.sched_views[f].has_space {
+            return;
+        }
+        let avail = m.dsn + m.len - head;
+        let sent = self.hand_out(now, f, head, avail);
+        if sent > 0 {
+            self.note_reinjected(now, f, (head, sent), Some(holder), true);
+            self.snd.reinjected += sent;
+            self.snd.sent += sent;
+            self.opp_rtx += 1;
+            self.opp_last = Some((head, f));
+        }
+    }
+
+    /// The lowest-RTT usable subflow, for signals (DATA_FIN, ADD_ADDR).
+    fn signal_subflow(&self) -> Option<usize> {
+        self.subflows
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| Self::usable(s))
+            .min_by_key(|(i, s)| (s.sock.srtt().is_none(), s.sock.srtt(), *i))
+            .map(|(i, _)| i)
+    }
+
+    /// DATA_FIN and ADD_ADDR (re)transmissions.
+    fn signal(&mut self, now: Instant) {
+        if self.snd.fin_to_send().is_some() && self.data_fin_rtx_at.is_none() {
+            if let Some(i) = self.signal_subflow() {
+                let sf = &mut self.subflows[i];
+                sf.mp.send_data_fin = true;
+                sf.sock.request_ack();
+                self.data_fin_rtx_at = Some(now + sf.sock.rto());
+            }
+        }
+        if self.remote_key.is_none() || self.announce.is_empty() || self.completed_at.is_some() {
+            return;
+        }
+        let Some(i) = self.signal_subflow() else {
+            return;
+        };
+        let due = self
+            .announce
+            .iter()
+            .position(|a| !a.echoed && a.next_at.is_none_or(|t| t <= now));
+        let (Some(k), Some(rk)) = (due, self.remote_key) else {
+            return;
+        };
+        let sf = &mut self.subflows[i];
+        if sf.mp.add_addr.is_some() {
+            return;
+        }
+        let a = &mut self.announce[k];
+        let mut repr = AddAddrRepr {
+            addr_id: a.id,
+            addr: core::net::IpAddr::V4(a.addr.octets().into()),
+            port: None,
+            kind: AddAddrKind::V1Echo,
+        };
+        // RFC 8684 §3.4.1: HMAC with key Key-A ‖ Key-B, A the announcing host.
+        repr.kind = AddAddrKind::V1 {
+            hmac: repr.expected_hmac(self.local_key, rk),
+        };
+        sf.mp.add_addr = Some(repr);
+        sf.sock.request_ack();
+        a.next_at = Some(now + sf.sock.rto());
+    }
+
+    /// The ADD_ADDR echo for announced address `id` arrived.
+    pub(crate) fn on_add_addr_echo(&mut self, id: u8) {
+        if let Some(a) = self.announce.iter_mut().find(|a| a.id == id) {
+            a.echoed = true;
+        }
+    }
+
+    fn maybe_complete(&mut self, now: Instant) {
+        if self.completed_at.is_some() || !self.snd.fin_acked() || !self.rcv.fin_received {
+            return;
+        }
+        self.completed_at = Some(now);
+        self.data_fin_rtx_at = None;
+        self.event(now, None, MptcpEventKind::Completed);
+        for s in &mut self.subflows {
+            if !s.mp.dead {
+                s.mp.third_ack_rtx_at = None;
+                s.sock.close();
+            }
+        }
+    }
+}
