@@ -48,11 +48,11 @@ pub fn band_chart(
     render(stem, opts, &figure)
 }
 
-struct BandFigure<'a> {
-    title: &'a str,
-    x_label: &'a str,
-    y_label: &'a str,
-    bands: &'a [Band],
+pub(crate) struct BandFigure<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) x_label: &'a str,
+    pub(crate) y_label: &'a str,
+    pub(crate) bands: &'a [Band],
 }
 
 type Point4 = (f64, f64, f64, f64);

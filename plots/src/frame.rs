@@ -32,7 +32,10 @@ pub(crate) fn frame<DB: DrawingBackend>(
 ) -> Result<DrawingArea<DB, Shift>, DrawFail> {
     root.fill(&WHITE)?;
     let (w, _) = root.dim_in_pixel();
-    let size = TITLE_PX * ctx.u;
+    // The title never dwarfs a narrow figure: at most a 30th of its width.
+    let size = (TITLE_PX * ctx.u)
+        .min(f64::from(w) / 30.0)
+        .max(AXIS_PX * ctx.u * 0.8);
     let style = font(size);
     let measure = |s: &str| Ok(root.estimate_text_size(s, &style)?.0 as i32);
     let lines = wrap(title, w as i32 - ctx.px(20.0), &measure)?;
@@ -134,9 +137,20 @@ pub(crate) fn plot<DB: DrawingBackend>(
     let (gap, tick_len, pad) = (ctx.px(8.0), ctx.px(6.0), ctx.px(10.0));
     let top = tick_h / 2 + ctx.px(8.0);
     let first_guess_h = ah - top - (tick_len + gap + tick_h + gap + desc_line + pad);
+    // The y description is set smaller rather than broken when it is longer than the axis.
+    let room = first_guess_h.max(ctx.px(40.0));
+    let mut y_size = AXIS_PX * ctx.u;
+    while y_size > AXIS_PX * ctx.u * 0.6
+        && area.estimate_text_size(y_label, &font(y_size))?.0 as i32 > room
+    {
+        y_size *= 0.9;
+    }
+    let y_font = font(y_size);
+    let measure_y = |s: &str| Ok(area.estimate_text_size(s, &y_font)?.0 as i32);
+    let y_desc = wrap(y_label, room, &measure_y)?;
+    let y_line = (y_size * 1.2).round() as i32;
     let measure_desc = |s: &str| Ok(area.estimate_text_size(s, &desc_font)?.0 as i32);
-    let y_desc = wrap(y_label, first_guess_h.max(ctx.px(40.0)), &measure_desc)?;
-    let left = pad + y_desc.len() as i32 * desc_line + gap + widest + gap + tick_len;
+    let left = pad + y_desc.len() as i32 * y_line + gap + widest + gap + tick_len;
     let last_half = match x.ticks.last() {
         Some((_, l)) if grid == Grid::Both => size(l, &tick_font)?.0 / 2,
         _ => 0,
@@ -182,11 +196,11 @@ pub(crate) fn plot<DB: DrawingBackend>(
             (left + width / 2, y0 + k as i32 * desc_line),
         )?;
     }
-    let rotated = font(AXIS_PX * ctx.u)
+    let rotated = y_font
         .transform(FontTransform::Rotate270)
         .pos(Pos::new(HPos::Center, VPos::Center));
     for (k, line) in y_desc.iter().enumerate() {
-        let x = pad + k as i32 * desc_line + desc_line / 2;
+        let x = pad + k as i32 * y_line + y_line / 2;
         area.draw_text(line, &rotated, (x, top + height / 2))?;
     }
     Ok(plot)

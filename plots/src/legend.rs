@@ -3,8 +3,10 @@
 //! Placement: a panel right of the chart when every label fits in at most
 //! [`RIGHT_SHARE`] of the canvas width (labels wrapped at spaces if needed) and the rows fit
 //! the height; otherwise rows of columns under the chart, labels wrapped to the column width.
-//! Only when even that would take more than half the canvas height are the last entries
-//! replaced by a "… and N more" row. Every label is drawn in full, in the canvas.
+//! When that would take more than [`BELOW_SHARE`] of the canvas height the legend text is set smaller (down
+//! to [`SHRINK`] of its size); only when even that does not fit are the last entries
+//! replaced by a "… and N more" row. Every label that is drawn is drawn in full, in the
+//! canvas.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -16,6 +18,10 @@ use crate::text::{font, wrap, LEGEND_PX, NOTE_COLOR};
 
 /// Largest share of the canvas width a legend panel on the right may take.
 pub(crate) const RIGHT_SHARE: f64 = 0.3;
+/// Text sizes tried, as shares of the normal legend size, for a legend under the chart.
+pub(crate) const SHRINK: [f64; 4] = [1.0, 0.85, 0.72, 0.6];
+/// Largest share of the canvas height a legend under the chart may take.
+pub(crate) const BELOW_SHARE: f64 = 0.4;
 
 /// How a legend entry's swatch looks.
 #[derive(Clone, Copy, Debug)]
@@ -60,6 +66,8 @@ pub(crate) struct Layout {
     rows: Vec<(Vec<String>, Swatch)>,
     /// Entries left out ("… and N more").
     hidden: usize,
+    /// Text size as a share of the normal legend size.
+    shrink: f64,
 }
 
 /// Geometry in pixels for scale `ctx.u`.
@@ -71,8 +79,8 @@ struct Metrics {
     pad: i32,
 }
 
-fn metrics(ctx: Ctx) -> Metrics {
-    let font = LEGEND_PX * ctx.u;
+fn metrics(ctx: Ctx, shrink: f64) -> Metrics {
+    let font = LEGEND_PX * ctx.u * shrink;
     Metrics {
         font,
         line: (font * 1.25).round() as i32,
@@ -90,7 +98,7 @@ pub(crate) fn layout<DB: DrawingBackend>(
     ctx: Ctx,
 ) -> Result<Layout, DrawFail> {
     let (w, h) = root.dim_in_pixel();
-    let m = metrics(ctx);
+    let m = metrics(ctx, 1.0);
     let style = font(m.font);
     let measure =
         |s: &str| -> Result<i32, DrawFail> { Ok(root.estimate_text_size(s, &style)?.0 as i32) };
@@ -109,7 +117,13 @@ pub(crate) fn layout<DB: DrawingBackend>(
         rows.push((wrap(&e.label, text_w, &measure)?, e.swatch));
     }
     let height: i32 = rows.iter().map(|r| entry_height(r.0.len(), &m)).sum();
-    if height <= avail_h - m.line {
+    // A panel that would break words or stack a label over more than 3 lines is no good.
+    let mut widest_word = 0;
+    for word in entries.iter().flat_map(|e| e.label.split(' ')) {
+        widest_word = widest_word.max(measure(word)?);
+    }
+    let tidy = widest_word <= text_w && rows.iter().all(|r| r.0.len() <= 3);
+    if tidy && height <= avail_h - m.line {
         let width = (text_w + m.swatch + m.gap + 2 * m.pad) as u32;
         return Ok(Layout {
             right: Some(width),
@@ -118,10 +132,41 @@ pub(crate) fn layout<DB: DrawingBackend>(
             column_width: width as i32,
             rows,
             hidden: 0,
+            shrink: 1.0,
         });
     }
 
-    // Under the chart, in columns.
+    // Under the chart, in columns, the text smaller if need be.
+    let mut below = None;
+    for shrink in SHRINK {
+        let lay = layout_below(root, entries, ctx, shrink)?;
+        let fits = lay.hidden == 0;
+        below = Some(lay);
+        if fits {
+            break;
+        }
+    }
+    Ok(below.expect("SHRINK is not empty"))
+}
+
+/// The legend under the chart with its text at `shrink` of the normal size: as many
+/// columns as fit the width, rows up to half the canvas height.
+fn layout_below<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    entries: &[LegendEntry],
+    ctx: Ctx,
+    shrink: f64,
+) -> Result<Layout, DrawFail> {
+    let (w, h) = root.dim_in_pixel();
+    let m = metrics(ctx, shrink);
+    let style = font(m.font);
+    let measure =
+        |s: &str| -> Result<i32, DrawFail> { Ok(root.estimate_text_size(s, &style)?.0 as i32) };
+    let widest = entries
+        .iter()
+        .map(|e| measure(&e.label))
+        .try_fold(0, |a, b| b.map(|b| a.max(b)))?;
+    let text_room = |width: i32| width - m.swatch - m.gap - 2 * m.pad;
     let full = w as i32 - 2 * m.pad;
     let text_w = widest.min(text_room(full)).max(m.font as i32 * 4);
     let column_width = text_w + m.swatch + m.gap + 2 * m.pad;
@@ -130,7 +175,7 @@ pub(crate) fn layout<DB: DrawingBackend>(
     for e in entries {
         rows.push((wrap(&e.label, text_w, &measure)?, e.swatch));
     }
-    let budget = (h as i32) / 2;
+    let budget = (f64::from(h) * BELOW_SHARE) as i32;
     let (mut shown, mut used) = (0, m.pad);
     for chunk in rows.chunks(columns) {
         let hgt = chunk
@@ -161,6 +206,7 @@ pub(crate) fn layout<DB: DrawingBackend>(
         column_width,
         rows,
         hidden,
+        shrink,
     })
 }
 
@@ -175,7 +221,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     lay: &Layout,
     ctx: Ctx,
 ) -> DrawResult {
-    let m = metrics(ctx);
+    let m = metrics(ctx, lay.shrink);
     let style = font(m.font).pos(Pos::new(HPos::Left, VPos::Center));
     // DejaVu's visual centre sits a little above plotters' layout centre.
     let nudge = (m.font * 0.1).round() as i32;
@@ -186,7 +232,11 @@ pub(crate) fn draw<DB: DrawingBackend>(
     for (lines, swatch) in &lay.rows {
         let col = slot % lay.columns;
         let x = m.pad + col as i32 * lay.column_width;
-        draw_swatch(area, *swatch, x, y + m.line / 2, &m, ctx)?;
+        let small = Ctx {
+            u: ctx.u * lay.shrink,
+            ..ctx
+        };
+        draw_swatch(area, *swatch, x, y + m.line / 2, &m, small)?;
         for (k, line) in lines.iter().enumerate() {
             let cy = y + k as i32 * m.line + m.line / 2 + nudge;
             area.draw_text(line, &style, (x + m.swatch + m.gap, cy))?;

@@ -69,6 +69,8 @@ mod table;
 mod text;
 
 #[cfg(test)]
+mod layout_tests;
+#[cfg(test)]
 mod tests;
 
 pub use axis::Scale;

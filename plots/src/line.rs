@@ -30,8 +30,8 @@ pub fn line_chart(
     render(stem, opts, &LineFigure { chart })
 }
 
-struct LineFigure<'a> {
-    chart: &'a LineChart<'a>,
+pub(crate) struct LineFigure<'a> {
+    pub(crate) chart: &'a LineChart<'a>,
 }
 
 /// The note for an empty or all-zero figure, if one applies.

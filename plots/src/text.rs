@@ -28,7 +28,8 @@ pub(crate) fn font(px: f64) -> TextStyle<'static> {
 }
 
 /// Breaks `text` into lines no wider than `width` as `measure` says: at spaces where
-/// possible, inside a word only when the word alone is too wide. Never drops a character.
+/// possible; a word that alone is too wide breaks after its last `.`, `,`, `/`, `_`, `=` or
+/// `-` that fits, else between characters. Never drops a character.
 pub(crate) fn wrap(
     text: &str,
     width: i32,
@@ -49,14 +50,20 @@ pub(crate) fn wrap(
         if !line.is_empty() {
             lines.push(std::mem::take(&mut line));
         }
-        // The word alone: split it where it overflows.
+        // The word alone: split it where it overflows, after punctuation if possible.
         let mut piece = String::new();
         for c in word.chars() {
             piece.push(c);
             if measure(&piece)? > width && piece.chars().count() > 1 {
-                piece.pop();
+                let cut = piece
+                    .char_indices()
+                    .filter(|&(i, ch)| ".,/_=-".contains(ch) && i + ch.len_utf8() < piece.len())
+                    .map(|(i, ch)| i + ch.len_utf8())
+                    .next_back()
+                    .unwrap_or(piece.len() - c.len_utf8());
+                let rest = piece.split_off(cut);
                 lines.push(std::mem::take(&mut piece));
-                piece.push(c);
+                piece = rest;
             }
         }
         line = piece;
