@@ -1,8 +1,8 @@
 //! The legend: laid out from measured text so that no label is ever cut.
 //!
-//! Placement: a panel right of the chart when every label fits in at most
-//! [`RIGHT_SHARE`] of the canvas width (labels wrapped at spaces if needed) and the rows fit
-//! the height; otherwise rows of columns under the chart, labels wrapped to the column width.
+//! Placement: a panel right of the chart when every label fits on one line in at most
+//! [`RIGHT_SHARE`] of the canvas width and the rows fit the height; otherwise rows of columns
+//! under the chart, labels wrapped to the column width.
 //! When that would take more than [`BELOW_SHARE`] of the canvas height the legend text is set smaller (down
 //! to [`SHRINK`] of its size); only when even that does not fit are the last entries
 //! replaced by a "… and N more" row. Every label that is drawn is drawn in full, in the
@@ -117,12 +117,8 @@ pub(crate) fn layout<DB: DrawingBackend>(
         rows.push((wrap(&e.label, text_w, &measure)?, e.swatch));
     }
     let height: i32 = rows.iter().map(|r| entry_height(r.0.len(), &m)).sum();
-    // A panel that would break words or stack a label over more than 3 lines is no good.
-    let mut widest_word = 0;
-    for word in entries.iter().flat_map(|e| e.label.split(' ')) {
-        widest_word = widest_word.max(measure(word)?);
-    }
-    let tidy = widest_word <= text_w && rows.iter().all(|r| r.0.len() <= 3);
+    // A panel is only worth it when no label has to wrap.
+    let tidy = rows.iter().all(|r| r.0.len() == 1);
     if tidy && height <= avail_h - m.line {
         let width = (text_w + m.swatch + m.gap + 2 * m.pad) as u32;
         return Ok(Layout {
