@@ -1,19 +1,32 @@
-//! [`band_chart`]: a mean line with a shaded interval per group, e.g. goodput over time
-//! averaged across seeds with its 95% confidence interval.
+//! [`band_chart`]: a mean line with its interval per group, e.g. goodput against a swept
+//! delay averaged across seeds with its 95% confidence interval.
+//!
+//! With few x values (at most [`WHISKER_POINTS`] per band, as in a sweep) each mean gets a
+//! marker and its interval a whisker, and the groups are spread a few pixels apart around
+//! each x ("dodged") so that equal means and intervals stay visible side by side. With many
+//! x values the interval is a light shaded area under the lines.
 
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::frame::{
-    color, draw_line, frame, note_if_degenerate, xy_chart, Bounds, LegendEntry, Swatch,
-};
-use crate::output::{render, Canvas, DrawResult, Figure};
-use crate::{Band, Format, PlotError};
+use crate::axis::Scale;
+use crate::data::slot_or;
+use crate::frame::{frame, plot, Grid, Plot};
+use crate::legend::{LegendEntry, Swatch};
+use crate::line::note_if_degenerate;
+use crate::lines::{draw_traces, emphasis, Markers, Trace};
+use crate::output::{render, Ctx, DrawResult, Figure};
+use crate::range::Bounds;
+use crate::style::{look, Look};
+use crate::{Band, PlotError, PlotOptions};
 
-/// Draws each band as its mean line over a light shaded `lo..hi` area and writes
-/// `stem.png` and/or `stem.svg`.
+/// Bands with at most this many points are drawn as markers with whiskers.
+pub(crate) const WHISKER_POINTS: usize = 12;
+
+/// Draws each band as its mean line with its `lo..hi` interval and writes one file per
+/// format of `opts`.
 ///
 /// The interval is drawn exactly as given (compute the 95% interval before calling). Points
 /// are drawn in the given order (sort them by x); a point with any non-finite value is
@@ -24,7 +37,7 @@ pub fn band_chart(
     x_label: &str,
     y_label: &str,
     bands: &[Band],
-    formats: &[Format],
+    opts: &PlotOptions,
 ) -> Result<Vec<PathBuf>, PlotError> {
     let figure = BandFigure {
         title,
@@ -32,80 +45,142 @@ pub fn band_chart(
         y_label,
         bands,
     };
-    render(stem, formats, &figure)
+    render(stem, opts, &figure)
 }
 
-struct BandFigure<'a> {
-    title: &'a str,
-    x_label: &'a str,
-    y_label: &'a str,
-    bands: &'a [Band],
+pub(crate) struct BandFigure<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) x_label: &'a str,
+    pub(crate) y_label: &'a str,
+    pub(crate) bands: &'a [Band],
 }
+
+type Point4 = (f64, f64, f64, f64);
 
 impl Figure for BandFigure<'_> {
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        canvas: Canvas,
-    ) -> DrawResult {
-        let bands: Vec<Vec<(f64, f64, f64, f64)>> = self
-            .bands
-            .iter()
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, ctx: Ctx) -> DrawResult {
+        let bands: Vec<Vec<Point4>> = (self.bands.iter())
             .map(|b| {
-                b.points
-                    .iter()
-                    .copied()
-                    .filter(|p| {
-                        p.0.is_finite() && p.1.is_finite() && p.2.is_finite() && p.3.is_finite()
-                    })
+                (b.points.iter().copied())
+                    .filter(|p| [p.0, p.1, p.2, p.3].iter().all(|v| v.is_finite()))
                     .collect()
+            })
+            .collect();
+        let looks: Vec<Look> = (self.bands.iter().enumerate())
+            .map(|(i, b)| look(slot_or(b.slot, i)))
+            .collect();
+        let lin = (Scale::Linear, Scale::Linear);
+        let traces: Vec<Trace> = (bands.iter().zip(&looks))
+            .map(|(pts, &l)| {
+                let mean: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
+                Trace::new(&mean, lin, l)
             })
             .collect();
         let (mut xb, mut yb) = (Bounds::new(), Bounds::new());
         for &(x, m, lo, hi) in bands.iter().flatten() {
             xb.add(x);
-            yb.add(m);
-            yb.add(lo);
-            yb.add(hi);
+            for v in [m, lo, hi] {
+                yb.add(v);
+            }
         }
-        let legend: Vec<LegendEntry> = self
-            .bands
-            .iter()
-            .enumerate()
-            .map(|(i, b)| LegendEntry::new(b.label.clone(), Swatch::Band(color(i))))
+        let sparse = bands.iter().all(|b| b.len() <= WHISKER_POINTS);
+        let x = crate::axis::Axis::linear(xb.tight(), 10);
+        let x = if sparse { x.padded(0.04) } else { x };
+        let y = crate::axis::Axis::linear(yb.value_range(None), 7);
+        let mut emph = emphasis(&traces, y.range.end - y.range.start);
+        if !sparse {
+            emph.markers.iter_mut().for_each(|m| *m = Markers::No);
+        }
+        let legend: Vec<LegendEntry> = (self.bands.iter().zip(&looks).enumerate())
+            .map(|(i, (b, &l))| {
+                let marker = emph.markers[i] != Markers::No;
+                let swatch = if sparse {
+                    Swatch::Line { look: l, marker }
+                } else {
+                    Swatch::Band { look: l, marker }
+                };
+                LegendEntry::new(b.label.clone(), swatch)
+            })
             .collect();
-        let area = frame(root, self.title, &legend)?;
-        let mut chart = xy_chart(
-            &area,
-            xb.tight(),
-            yb.value_range(),
-            self.x_label,
-            self.y_label,
-        )?;
-        // All shaded areas first, so no mean line is hidden under another band's shade.
-        for (i, pts) in bands.iter().enumerate() {
-            if pts.len() < 2 {
-                continue;
-            }
-            let mut outline: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.3)).collect();
-            outline.extend(pts.iter().rev().map(|p| (p.0, p.2)));
-            chart.draw_series(std::iter::once(Polygon::new(
-                outline,
-                color(i).mix(0.2).filled(),
-            )))?;
+        let area = frame(root, self.title, &legend, ctx)?;
+        let plot = plot(&area, x, y, (self.x_label, self.y_label), Grid::Both, ctx)?;
+        let dodge = if sparse && bands.len() > 1 {
+            dodge_offsets(&plot, &bands)
+        } else {
+            vec![0.0; bands.len()]
+        };
+        if sparse {
+            draw_whiskers(&plot, &bands, &looks, &dodge)?;
+        } else {
+            draw_shades(&plot, &bands, &looks)?;
         }
-        for (i, pts) in bands.iter().enumerate() {
-            if pts.len() == 1 {
-                // A lone point: show its interval as a whisker.
-                let (x, _, lo, hi) = pts[0];
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(x, lo), (x, hi)],
-                    color(i).stroke_width(2),
-                )))?;
-            }
-            let mean: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
-            draw_line(&mut chart, mean, color(i).stroke_width(2), canvas)?;
-        }
-        note_if_degenerate(&chart, &yb)
+        draw_traces(&plot, &traces, &emph, 2.0, &dodge)?;
+        note_if_degenerate(&plot, &traces)
     }
+}
+
+/// Pixel offsets that spread the bands around each x: up to 6 units apart, at most a third
+/// of the smallest gap between neighbouring x values in all.
+fn dodge_offsets<DB: DrawingBackend>(plot: &Plot<DB>, bands: &[Vec<Point4>]) -> Vec<f64> {
+    let mut xs: Vec<f64> = bands
+        .iter()
+        .flatten()
+        .map(|p| plot.px((p.0, 0.0)).0)
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup_by(|a, b| (*a - *b).abs() < 0.5);
+    let min_gap = xs
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f64::from(plot.width), f64::min);
+    let n = bands.len() as f64;
+    let step = (6.0 * plot.ctx.u).min(min_gap / 3.0 / n);
+    (0..bands.len())
+        .map(|i| (i as f64 - (n - 1.0) / 2.0) * step)
+        .collect()
+}
+
+fn draw_whiskers<DB: DrawingBackend>(
+    plot: &Plot<DB>,
+    bands: &[Vec<Point4>],
+    looks: &[Look],
+    dodge: &[f64],
+) -> DrawResult {
+    let ctx = plot.ctx;
+    let w = ctx.px(1.5).max(1) as u32;
+    let cap = ctx.px(4.0);
+    for ((pts, l), dx) in bands.iter().zip(looks).zip(dodge) {
+        for &(x, _, lo, hi) in pts {
+            let (px, plo) = plot.px((x, lo));
+            let (_, phi) = plot.px((x, hi));
+            let px = (px + dx).round() as i32;
+            let (plo, phi) = (plo.round() as i32, phi.round() as i32);
+            let style = l.color.stroke_width(w);
+            plot.area
+                .draw(&PathElement::new(vec![(px, plo), (px, phi)], style))?;
+            for y in [plo, phi] {
+                plot.area
+                    .draw(&PathElement::new(vec![(px - cap, y), (px + cap, y)], style))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn draw_shades<DB: DrawingBackend>(
+    plot: &Plot<DB>,
+    bands: &[Vec<Point4>],
+    looks: &[Look],
+) -> DrawResult {
+    // All shaded areas first, so no mean line is hidden under another band's shade.
+    for (pts, l) in bands.iter().zip(looks) {
+        if pts.len() < 2 {
+            continue;
+        }
+        let mut outline: Vec<(i32, i32)> = pts.iter().map(|p| plot.ipx((p.0, p.3))).collect();
+        outline.extend(pts.iter().rev().map(|p| plot.ipx((p.0, p.2))));
+        plot.area
+            .draw(&Polygon::new(outline, l.color.mix(0.2).filled()))?;
+    }
+    Ok(())
 }

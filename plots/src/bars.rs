@@ -5,27 +5,32 @@ use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::frame::{color, frame, tick_formatter, Bounds, LegendEntry, Swatch, FONT};
-use crate::output::{render, Canvas, DrawResult, Figure};
-use crate::{BarSet, Format, PlotError};
+use crate::axis::Axis;
+use crate::data::slot_or;
+use crate::frame::{draw_note, frame, plot, Grid};
+use crate::legend::{LegendEntry, Swatch};
+use crate::output::{render, Ctx, DrawResult, Figure};
+use crate::range::Bounds;
+use crate::style::look;
+use crate::{BarSet, PlotError, PlotOptions};
 
 /// Fraction of a group's slot that its bars occupy.
 const CLUSTER: f64 = 0.8;
 
-/// Draws a grouped bar chart and writes `stem.png` and/or `stem.svg`.
+/// Draws a grouped bar chart and writes one file per format of `opts`.
 ///
 /// `groups` name the x categories (e.g. flows); `bars[k].values[g]` is `(mean, lo, hi)` of
 /// set `k` in group `g`: a bar of height `mean` with a whisker from `lo` to `hi`. The y axis
-/// includes zero. With no finite mean at all an empty axis with the note "no data" is drawn.
+/// includes zero. Long group names wrap under their cluster. With no finite mean at all an
+/// empty axis with the note "no data" is drawn.
 pub fn grouped_bars(
     stem: &Path,
     title: &str,
     y_label: &str,
     groups: &[String],
     bars: &[BarSet],
-    formats: &[Format],
+    opts: &PlotOptions,
 ) -> Result<Vec<PathBuf>, PlotError> {
     let figure = BarsFigure {
         title,
@@ -33,7 +38,7 @@ pub fn grouped_bars(
         groups,
         bars,
     };
-    render(stem, formats, &figure)
+    render(stem, opts, &figure)
 }
 
 struct BarsFigure<'a> {
@@ -63,54 +68,22 @@ impl BarsFigure<'_> {
 }
 
 impl Figure for BarsFigure<'_> {
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        _canvas: Canvas,
-    ) -> DrawResult {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, ctx: Ctx) -> DrawResult {
         let yb = self.value_bounds();
-        let legend: Vec<LegendEntry> = self
-            .bars
-            .iter()
-            .enumerate()
-            .map(|(i, b)| LegendEntry::new(b.label.clone(), Swatch::Fill(color(i))))
+        let looks: Vec<_> = (self.bars.iter().enumerate())
+            .map(|(i, b)| look(slot_or(b.slot, i)))
             .collect();
-        let area = frame(root, self.title, &legend)?;
-        let n = self.groups.len().max(1);
-        let y = yb.value_range();
-        let mut chart = ChartBuilder::on(&area)
-            .margin(15)
-            .margin_right(30)
-            .x_label_area_size(50)
-            .y_label_area_size(85)
-            .build_cartesian_2d(-0.5..n as f64 - 0.5, y.clone())?;
-        let fy = tick_formatter(&y);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .y_desc(self.y_label)
-            .axis_desc_style((FONT, 20).into_font().color(&BLACK))
-            .label_style((FONT, 16).into_font().color(&BLACK))
-            .light_line_style(RGBColor(240, 240, 240))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .max_light_lines(4)
-            .x_labels(0)
-            .y_labels(8)
-            .y_label_formatter(&fy)
-            .draw()?;
-
-        // Group names centred under their clusters (the mesh draws no x labels).
-        let name_style = (FONT, 18)
-            .into_font()
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Center, VPos::Top));
-        for (g, name) in self.groups.iter().enumerate() {
-            let (px, py) = chart.backend_coord(&(g as f64, y.start));
-            root.draw_text(name, &name_style, (px, py + 10))?;
-        }
-
+        let legend: Vec<LegendEntry> = (self.bars.iter().zip(&looks))
+            .map(|(b, l)| LegendEntry::new(b.label.clone(), Swatch::Fill(l.color)))
+            .collect();
+        let area = frame(root, self.title, &legend, ctx)?;
+        let x = Axis::categories(self.groups);
+        let y = Axis::linear(yb.value_range(None), 7);
+        let plot = plot(&area, x, y, ("", self.y_label), Grid::YOnly, ctx)?;
         let k = self.bars.len().max(1) as f64;
         let slot = CLUSTER / k;
+        let whisker = BLACK.stroke_width(ctx.px(2.0).max(1) as u32);
+        let zero = 0f64.clamp(plot.y.range.start, plot.y.range.end);
         for (i, set) in self.bars.iter().enumerate() {
             for (g, &(mean, lo, hi)) in set.values.iter().take(self.groups.len()).enumerate() {
                 if !mean.is_finite() {
@@ -118,31 +91,26 @@ impl Figure for BarsFigure<'_> {
                 }
                 let left = g as f64 - CLUSTER / 2.0 + i as f64 * slot;
                 let (x0, x1) = (left + 0.06 * slot, left + 0.94 * slot);
-                chart.draw_series(std::iter::once(Rectangle::new(
-                    [(x0, 0.0), (x1, mean)],
-                    color(i).mix(0.85).filled(),
-                )))?;
+                plot.area.draw(&Rectangle::new(
+                    [plot.ipx((x0, zero)), plot.ipx((x1, mean))],
+                    looks[i].color.mix(0.9).filled(),
+                ))?;
                 if lo.is_finite() && hi.is_finite() {
                     let xc = left + slot / 2.0;
                     let cap = slot * 0.15;
-                    let style = BLACK.stroke_width(2);
-                    chart.draw_series([
-                        PathElement::new(vec![(xc, lo), (xc, hi)], style),
-                        PathElement::new(vec![(xc - cap, lo), (xc + cap, lo)], style),
-                        PathElement::new(vec![(xc - cap, hi), (xc + cap, hi)], style),
-                    ])?;
+                    for seg in [
+                        [(xc, lo), (xc, hi)],
+                        [(xc - cap, lo), (xc + cap, lo)],
+                        [(xc - cap, hi), (xc + cap, hi)],
+                    ] {
+                        let pts = vec![plot.ipx(seg[0]), plot.ipx(seg[1])];
+                        plot.area.draw(&PathElement::new(pts, whisker))?;
+                    }
                 }
             }
         }
         if yb.is_empty() {
-            let centre = ((n as f64 - 1.0) / 2.0, (y.start + y.end) / 2.0);
-            let style = (FONT, 24)
-                .into_font()
-                .color(&RGBColor(120, 120, 120))
-                .pos(Pos::new(HPos::Center, VPos::Center));
-            chart
-                .plotting_area()
-                .draw(&(EmptyElement::at(centre) + Text::new("no data", (0, 0), style)))?;
+            draw_note(&plot, "no data")?;
         }
         Ok(())
     }

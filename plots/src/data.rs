@@ -2,34 +2,26 @@
 //! event markers.
 //!
 //! None of them knows anything about the simulation; units live in the axis labels the
-//! caller passes. Non-finite values (NaN, ±inf) anywhere in them are skipped when drawing.
+//! caller passes. Non-finite values (NaN, ±inf) are skipped when drawing; in a [`Series`] a
+//! non-finite y also breaks the line (no line is drawn across a missing sample).
+//!
+//! Every set has an optional palette `slot`: sets with the same slot get the same colour,
+//! dash pattern and marker in every figure, so a caller that numbers its series once (a
+//! subflow, a scheduler, a sweep group) keeps them recognisable across figures. Without a
+//! slot a set takes its position in the chart.
 
-/// The output formats a figure can be written in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Format {
-    /// Portable Network Graphics raster image (`.png`).
-    Png,
-    /// Scalable Vector Graphics (`.svg`).
-    Svg,
-}
-
-impl Format {
-    /// The file extension for this format, without the dot.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Png => "png",
-            Format::Svg => "svg",
-        }
-    }
-}
+use crate::axis::Scale;
 
 /// One labelled line: `(x, y)` points, drawn in the given order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Series {
     /// Legend label.
     pub label: String,
-    /// `(x, y)` points. Points with a non-finite coordinate are skipped.
+    /// `(x, y)` points. A point with a non-finite x is skipped; a non-finite y ends the line
+    /// there (the next finite point starts a new piece).
     pub points: Vec<(f64, f64)>,
+    /// Palette slot (see the module doc); `None` = position in the chart.
+    pub slot: Option<usize>,
 }
 
 impl Series {
@@ -38,8 +30,27 @@ impl Series {
         Series {
             label: label.into(),
             points,
+            slot: None,
         }
     }
+
+    /// This series with palette slot `slot`.
+    pub fn with_slot(mut self, slot: usize) -> Self {
+        self.slot = Some(slot);
+        self
+    }
+
+    /// This series with a break (a NaN point) wherever two consecutive points are more than
+    /// 1.5 `step`s apart in x, e.g. where a sampled series has no sample.
+    pub fn with_gaps_broken(mut self, step: f64) -> Self {
+        self.points = crate::run::break_gaps(&self.points, step);
+        self
+    }
+}
+
+/// The palette slot of the `i`-th set of a chart: its own, else `i`.
+pub(crate) fn slot_or(slot: Option<usize>, i: usize) -> usize {
+    slot.unwrap_or(i)
 }
 
 /// A vertical dashed line at `x` with a small label, e.g. a link event (`"wifi down"`).
@@ -59,6 +70,8 @@ pub struct Band {
     /// `(x, mean, lo, hi)`; the caller computes the interval (normally a 95% confidence
     /// interval). Points with any non-finite value are skipped.
     pub points: Vec<(f64, f64, f64, f64)>,
+    /// Palette slot (see the module doc); `None` = position in the chart.
+    pub slot: Option<usize>,
 }
 
 /// One bar per group for one series of a grouped bar chart (e.g. one congestion controller
@@ -71,6 +84,8 @@ pub struct BarSet {
     /// `mean`; a whisker spans `lo..=hi`. A non-finite mean leaves the bar out; a non-finite
     /// `lo` or `hi` leaves the whisker out. Missing trailing entries leave those bars out.
     pub values: Vec<(f64, f64, f64)>,
+    /// Palette slot (see the module doc); `None` = position in the chart.
+    pub slot: Option<usize>,
 }
 
 /// A labelled set of samples for [`crate::cdf_chart`].
@@ -80,6 +95,8 @@ pub struct Samples {
     pub label: String,
     /// The sample values; non-finite ones are skipped.
     pub values: Vec<f64>,
+    /// Palette slot (see the module doc); `None` = position in the chart.
+    pub slot: Option<usize>,
 }
 
 /// Anything [`crate::cdf_chart`] can take as one labelled set of samples.
@@ -90,6 +107,8 @@ pub trait SampleSet {
     fn label(&self) -> &str;
     /// The sample values, in any order; non-finite ones are skipped by the caller.
     fn sample_values(&self) -> Vec<f64>;
+    /// Palette slot, if the set has one.
+    fn slot(&self) -> Option<usize>;
 }
 
 impl SampleSet for Samples {
@@ -98,6 +117,9 @@ impl SampleSet for Samples {
     }
     fn sample_values(&self) -> Vec<f64> {
         self.values.clone()
+    }
+    fn slot(&self) -> Option<usize> {
+        self.slot
     }
 }
 
@@ -108,10 +130,16 @@ impl SampleSet for Series {
     fn sample_values(&self) -> Vec<f64> {
         self.points.iter().map(|&(x, _)| x).collect()
     }
+    fn slot(&self) -> Option<usize> {
+        self.slot
+    }
 }
 
 /// A line chart: several series over a shared x axis, with optional event markers.
-#[derive(Clone, Copy, Debug)]
+///
+/// Build it with a struct literal ending in `..LineChart::default()` so that new options
+/// keep their defaults.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct LineChart<'a> {
     /// Figure title.
     pub title: &'a str,
@@ -123,4 +151,11 @@ pub struct LineChart<'a> {
     pub series: &'a [Series],
     /// Vertical event markers.
     pub markers: &'a [Marker],
+    /// X axis scale (log for values that double, e.g. subflow counts).
+    pub x_scale: Scale,
+    /// Y axis scale.
+    pub y_scale: Scale,
+    /// Cut the y axis at its robust top so that single-sample spikes do not set it (for dense
+    /// time series); the samples above are drawn at the edge and marked.
+    pub robust_y: bool,
 }

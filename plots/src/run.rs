@@ -9,13 +9,20 @@
 //! - `events.csv`, header `time_s,target,action`; may be absent or empty. Each row becomes a
 //!   marker labelled `"<target> <action>"`.
 //!
-//! Series keep the order in which they first appear in the file.
+//! Series keep the order in which they first appear in the file, and every flow, subflow
+//! and link keeps one palette slot (its order of first appearance) in every figure of the
+//! run. Lines are broken where a series has no sample (a subflow that did not exist yet, or
+//! whose interface was down); a subflow's RTT is not drawn while it is idle (nothing sent in
+//! the interval and nothing in flight at either end of it), since its SRTT is then a frozen
+//! old value. Rates can be averaged over windows of several samples
+//! ([`RunOptions::average_over`]) where per-sample values alias against a periodic
+//! application (25 frames/s sampled every 100 ms alternate between 2 and 3 frames).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::table::Table;
-use crate::{line_chart, stacked_chart, Format, LineChart, Marker, PlotError, Series};
+use crate::{line_chart, stacked_chart, LineChart, Marker, PlotError, PlotOptions, Series};
 
 /// Row kinds of `timeseries.csv` that are drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -44,11 +51,26 @@ const METRICS: [&str; 6] = [
     "queue_packets",
 ];
 
+/// Options of [`draw_run`] beyond the figure options.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RunOptions {
+    /// Average the rates (`goodput_bps`, `throughput_bps`) over consecutive windows of this
+    /// many seconds (rounded to whole samples) before drawing; `None` or a window of one
+    /// sample draws every sample.
+    pub average_over: Option<f64>,
+}
+
 /// All series of a run, in order of first appearance.
 #[derive(Debug, Default)]
 pub(crate) struct RunData {
     order: Vec<Key>,
     points: BTreeMap<Key, Vec<(f64, f64)>>,
+    /// Flow and subflow identities `(name, subflow)` in order of first appearance.
+    flow_slots: Vec<(String, Option<String>)>,
+    /// Link names in order of first appearance.
+    link_slots: Vec<String>,
+    /// The sample interval: the smallest step between two sample times, in seconds.
+    step: f64,
 }
 
 impl RunData {
@@ -56,9 +78,59 @@ impl RunData {
         if let Some(v) = self.points.get_mut(&key) {
             v.push(point);
         } else {
+            match key.kind {
+                Kind::Flow => {
+                    let id = (key.name.clone(), key.subflow.clone());
+                    if !self.flow_slots.contains(&id) {
+                        self.flow_slots.push(id);
+                    }
+                }
+                Kind::Link => {
+                    if !self.link_slots.contains(&key.name) {
+                        self.link_slots.push(key.name.clone());
+                    }
+                }
+            }
             self.order.push(key.clone());
             self.points.insert(key, vec![point]);
         }
+    }
+
+    /// The palette slot of the flow, subflow or link of `key`.
+    fn slot(&self, key: &Key) -> usize {
+        match key.kind {
+            Kind::Flow => {
+                let id = (key.name.clone(), key.subflow.clone());
+                self.flow_slots.iter().position(|s| *s == id).unwrap_or(0)
+            }
+            Kind::Link => self
+                .link_slots
+                .iter()
+                .position(|s| *s == key.name)
+                .unwrap_or(0),
+        }
+    }
+
+    /// Sets [`RunData::step`] from the sample times.
+    fn find_step(&mut self) {
+        let mut times: Vec<f64> = self.points.values().flatten().map(|p| p.0).collect();
+        times.sort_by(f64::total_cmp);
+        self.step = times
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .filter(|d| *d > 1e-9)
+            .fold(f64::INFINITY, f64::min);
+    }
+
+    /// The value of `key` at sample index `i` (time / step, rounded), if sampled there.
+    fn value_at(&self, key: &Key, i: i64) -> Option<f64> {
+        let pts = self.points.get(key)?;
+        let k = pts.partition_point(|p| self.index(p.0) < i);
+        pts.get(k).filter(|p| self.index(p.0) == i).map(|p| p.1)
+    }
+
+    fn index(&self, t: f64) -> i64 {
+        (t / self.step).round() as i64
     }
 
     /// Flow names in order of first appearance.
@@ -79,13 +151,73 @@ impl RunData {
             .filter(move |k| k.kind == kind && k.metric == metric)
     }
 
-    /// The points of one series, scaled by `scale`, if present.
-    fn series(&self, key: &Key, label: String, scale: f64) -> Series {
-        let points = self.points[key]
+    /// The points of one series, scaled by `scale`, rates averaged as `opts` says, idle
+    /// RTT samples left out, broken where samples are missing.
+    fn series(&self, key: &Key, label: String, scale: f64, opts: &RunOptions) -> Series {
+        let mut points: Vec<(f64, f64)> = self.points[key]
             .iter()
             .map(|&(t, v)| (t, v * scale))
             .collect();
-        Series { label, points }
+        let mut step = self.step;
+        if key.metric == "srtt_ms" {
+            self.hide_idle(key, &mut points);
+        }
+        if key.metric.ends_with("_bps") && step.is_finite() {
+            if let Some(w) = opts.average_over {
+                let k = (w / step).round().max(1.0) as i64;
+                if k > 1 {
+                    points = self.average(&points, k);
+                    step *= k as f64;
+                }
+            }
+        }
+        Series::new(label, break_gaps(&points, step)).with_slot(self.slot(key))
+    }
+
+    /// Sets the RTT samples of `key` to NaN where its flow or subflow is idle: nothing sent
+    /// in the interval and nothing in flight at its start or end.
+    fn hide_idle(&self, key: &Key, points: &mut [(f64, f64)]) {
+        let other = |metric: &str| Key {
+            metric: metric.to_owned(),
+            ..key.clone()
+        };
+        let (thr, infl) = (other("throughput_bps"), other("inflight_bytes"));
+        if !self.points.contains_key(&thr) || !self.points.contains_key(&infl) {
+            return;
+        }
+        for p in points.iter_mut() {
+            let i = self.index(p.0);
+            let zero = |k: &Key, i| self.value_at(k, i).unwrap_or(0.0) == 0.0;
+            if zero(&thr, i) && zero(&infl, i) && zero(&infl, i - 1) {
+                p.1 = f64::NAN;
+            }
+        }
+    }
+
+    /// Means of `points` over consecutive windows of `k` samples (aligned to the sample
+    /// grid: samples 1..=k, k+1..=2k, ...), each at the window's end.
+    fn average(&self, points: &[(f64, f64)], k: i64) -> Vec<(f64, f64)> {
+        let mut out: Vec<(f64, f64)> = Vec::new();
+        let mut current: Option<(i64, f64, usize)> = None;
+        for &(t, v) in points {
+            let w = (self.index(t) - 1).div_euclid(k);
+            match &mut current {
+                Some((cw, sum, n)) if *cw == w => {
+                    *sum += v;
+                    *n += 1;
+                }
+                _ => {
+                    if let Some((cw, sum, n)) = current.take() {
+                        out.push((((cw + 1) * k) as f64 * self.step, sum / n as f64));
+                    }
+                    current = Some((w, v, 1));
+                }
+            }
+        }
+        if let Some((cw, sum, n)) = current {
+            out.push((((cw + 1) * k) as f64 * self.step, sum / n as f64));
+        }
+        out
     }
 
     /// The flow-level series of `flow` for `metric`, if present.
@@ -139,6 +271,7 @@ pub(crate) fn parse_timeseries(path: &Path, text: &str) -> Result<RunData, PlotE
         };
         data.push(key, (t, v));
     }
+    data.find_step();
     Ok(data)
 }
 
@@ -169,6 +302,19 @@ pub(crate) fn parse_events(path: &Path, text: &str) -> Result<Vec<Marker>, PlotE
         .collect()
 }
 
+/// `points` with a NaN point inserted wherever two consecutive samples are more than 1.5
+/// sample steps apart, so that the line breaks there.
+pub(crate) fn break_gaps(points: &[(f64, f64)], step: f64) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(points.len());
+    for (i, &p) in points.iter().enumerate() {
+        if i > 0 && step.is_finite() && p.0 - points[i - 1].0 > 1.5 * step {
+            out.push(((p.0 + points[i - 1].0) / 2.0, f64::NAN));
+        }
+        out.push(p);
+    }
+    out
+}
+
 /// A flow name made safe for a file name: characters other than ASCII letters, digits,
 /// `-`, `_` and `.` become `_`.
 fn file_safe(name: &str) -> String {
@@ -192,22 +338,28 @@ fn label(key: &Key) -> String {
 }
 
 /// Redraws the standard figures of the run in `dir` from `dir/timeseries.csv` and
-/// `dir/events.csv`, writing them into `dir` in each of `formats`. Returns the written paths,
+/// `dir/events.csv`, writing them into `dir` as `opts` says. Returns the written paths,
 /// sorted.
 ///
-/// Figures (each skipped when its data is absent; every one carries the events as markers):
+/// Figures (each skipped when its data is absent; every one carries the events as markers,
+/// and its y axis is cut at the robust top, see the crate doc):
 /// - `throughput`: with one flow, its goodput in Mbit/s, or, if it has subflows, the
 ///   subflows' throughput stacked under the flow's goodput line. With several flows, one
 ///   goodput line per flow, plus a stacked `throughput-<flow>` figure for each flow with
 ///   subflows. A flow without `goodput_bps` rows falls back to its flow-level
-///   `throughput_bps`.
-/// - `cwnd`: congestion window in kB (10³ bytes) per flow and subflow.
-/// - `rtt`: smoothed RTT in ms per flow and subflow.
-/// - `queue`: queue length in packets per link.
+///   `throughput_bps`. Averaged over `run.average_over` when set.
+/// - `cwnd`: congestion window in kB (10³ bytes) per subflow, then per flow (on top).
+/// - `rtt`: smoothed RTT in ms, likewise; not drawn while a (sub)flow is idle.
+/// - `queue`: queue length in packets per link; links whose queue stayed empty are left
+///   out (the title says how many).
 ///
 /// Errors: [`PlotError::MissingInput`] without `timeseries.csv`; [`PlotError::Csv`] naming
 /// file and line for malformed input; I/O and drawing errors otherwise.
-pub fn draw_run(dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, PlotError> {
+pub fn draw_run(
+    dir: &Path,
+    opts: &PlotOptions,
+    run: &RunOptions,
+) -> Result<Vec<PathBuf>, PlotError> {
     let ts_path = dir.join("timeseries.csv");
     let text = read_optional(&ts_path)?.ok_or(PlotError::MissingInput {
         path: ts_path.clone(),
@@ -219,7 +371,7 @@ pub fn draw_run(dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, PlotErro
         None => Vec::new(),
     };
     let mut written = Vec::new();
-    written.extend(draw_throughput(dir, &data, &markers, formats)?);
+    written.extend(draw_throughput(dir, &data, &markers, opts, run)?);
     let simple = [
         (
             "cwnd",
@@ -247,41 +399,60 @@ pub fn draw_run(dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, PlotErro
         ),
     ];
     for (stem, kind, metric, scale, title, y_label) in simple {
-        let series: Vec<Series> = data
-            .keys(kind, metric)
-            .map(|k| data.series(k, label(k), scale))
+        // Subflows first, flow-level lines last (drawn on top).
+        let mut keys: Vec<&Key> = data.keys(kind, metric).collect();
+        keys.sort_by_key(|k| k.subflow.is_none());
+        let mut series: Vec<Series> = keys
+            .iter()
+            .map(|k| data.series(k, label(k), scale, run))
             .collect();
-        if series.is_empty() {
+        let before = series.len();
+        if kind == Kind::Link {
+            // Links appear in this figure only: number the ones shown.
+            series.retain(|s| s.points.iter().any(|p| p.1.is_finite() && p.1 != 0.0));
+            for (i, s) in series.iter_mut().enumerate() {
+                s.slot = Some(i);
+            }
+        }
+        if before == 0 {
             continue;
         }
+        let left_out = before - series.len();
+        let title = match left_out {
+            0 => title.to_owned(),
+            1 => format!("{title} (1 link with an always-empty queue not shown)"),
+            n => format!("{title} ({n} links with an always-empty queue not shown)"),
+        };
         let chart = LineChart {
-            title,
+            title: &title,
             x_label: "time (s)",
             y_label,
             series: &series,
             markers: &markers,
+            robust_y: true,
+            ..LineChart::default()
         };
-        written.extend(line_chart(&dir.join(stem), &chart, formats)?);
+        written.extend(line_chart(&dir.join(stem), &chart, opts)?);
     }
     written.sort();
     Ok(written)
 }
 
 /// The goodput series of `flow` in Mbit/s (falling back to flow-level throughput).
-fn goodput(data: &RunData, flow: &str) -> Option<Series> {
+fn goodput(data: &RunData, flow: &str, run: &RunOptions) -> Option<Series> {
     let key = data
         .flow_key(flow, "goodput_bps")
         .or_else(|| data.flow_key(flow, "throughput_bps"))?;
-    Some(data.series(key, format!("{flow} goodput"), 1e-6))
+    Some(data.series(key, format!("{flow} goodput"), 1e-6, run))
 }
 
 /// The subflow throughput series of `flow` in Mbit/s.
-fn subflow_layers(data: &RunData, flow: &str) -> Vec<Series> {
+fn subflow_layers(data: &RunData, flow: &str, run: &RunOptions) -> Vec<Series> {
     data.keys(Kind::Flow, "throughput_bps")
         .filter(|k| k.name == flow && k.subflow.is_some())
         .map(|k| {
             let sf = k.subflow.as_deref().unwrap_or_default();
-            data.series(k, format!("subflow {sf}"), 1e-6)
+            data.series(k, format!("subflow {sf}"), 1e-6, run)
         })
         .collect()
 }
@@ -290,46 +461,57 @@ fn draw_throughput(
     dir: &Path,
     data: &RunData,
     markers: &[Marker],
-    formats: &[Format],
+    opts: &PlotOptions,
+    run: &RunOptions,
 ) -> Result<Vec<PathBuf>, PlotError> {
     const X: &str = "time (s)";
-    const Y: &str = "throughput (Mbit/s)";
+    let averaged = run
+        .average_over
+        .filter(|w| data.step.is_finite() && (w / data.step).round() > 1.0);
+    let unit = match averaged {
+        Some(w) => format!("Mbit/s, means over {} ms", (w * 1e3).round()),
+        None => "Mbit/s".to_owned(),
+    };
+    let y = format!("throughput ({unit})");
     let flows = data.flows();
     let mut written = Vec::new();
     let stacked = |stem: &str, flow: &str, layers: &[Series]| {
-        let total = goodput(data, flow);
+        let total = goodput(data, flow, run);
         let title = format!("Throughput of {flow}: subflows stacked, goodput line");
         stacked_chart(
             &dir.join(stem),
             &title,
             X,
-            Y,
+            &y,
             layers,
             total.as_ref(),
             markers,
-            formats,
+            opts,
         )
     };
     if let [flow] = flows[..] {
-        let layers = subflow_layers(data, flow);
+        let layers = subflow_layers(data, flow, run);
         if !layers.is_empty() {
             return stacked("throughput", flow, &layers);
         }
     }
-    let lines: Vec<Series> = flows.iter().filter_map(|f| goodput(data, f)).collect();
+    let lines: Vec<Series> = flows.iter().filter_map(|f| goodput(data, f, run)).collect();
     if !lines.is_empty() {
+        let y_goodput = format!("goodput ({unit})");
         let chart = LineChart {
             title: "Goodput per flow",
             x_label: X,
-            y_label: "goodput (Mbit/s)",
+            y_label: &y_goodput,
             series: &lines,
             markers,
+            robust_y: true,
+            ..LineChart::default()
         };
-        written.extend(line_chart(&dir.join("throughput"), &chart, formats)?);
+        written.extend(line_chart(&dir.join("throughput"), &chart, opts)?);
     }
     if flows.len() > 1 {
         for flow in &flows {
-            let layers = subflow_layers(data, flow);
+            let layers = subflow_layers(data, flow, run);
             if !layers.is_empty() {
                 let stem = format!("throughput-{}", file_safe(flow));
                 written.extend(stacked(&stem, flow, &layers)?);

@@ -7,7 +7,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::*;
 
 const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
-const BOTH: [Format; 2] = [Format::Png, Format::Svg];
+
+/// PNG and SVG at the default size.
+fn both() -> PlotOptions {
+    PlotOptions::default()
+}
+
+/// The default size in `formats`.
+fn only(formats: &[Format]) -> PlotOptions {
+    PlotOptions::default().with_formats(formats)
+}
 
 /// A fresh empty directory for one test, removed when dropped.
 struct TempDir(PathBuf);
@@ -98,8 +107,9 @@ fn line_chart_writes_png_and_svg() {
         y_label: "goodput (Mbit/s)",
         series: &series,
         markers: &markers(),
+        ..LineChart::default()
     };
-    let written = line_chart(&stem, &chart, &BOTH).unwrap();
+    let written = line_chart(&stem, &chart, &both()).unwrap();
     check_files(
         &written,
         &stem,
@@ -132,7 +142,7 @@ fn stacked_chart_writes_png_and_svg() {
         &layers,
         Some(&total),
         &markers(),
-        &BOTH,
+        &both(),
     )
     .unwrap();
     check_files(
@@ -163,6 +173,7 @@ fn band_chart_writes_png_and_svg() {
                     (x, m, m - 1.0, m + 1.0)
                 })
                 .collect(),
+            slot: None,
         })
         .collect();
     let written = band_chart(
@@ -171,7 +182,7 @@ fn band_chart_writes_png_and_svg() {
         "time (s)",
         "goodput (Mbit/s)",
         &bands,
-        &BOTH,
+        &both(),
     )
     .unwrap();
     check_files(
@@ -195,10 +206,12 @@ fn grouped_bars_writes_png_and_svg() {
         BarSet {
             label: "lia".into(),
             values: vec![(10.0, 9.0, 11.0), (8.0, 7.5, 8.5), (5.0, 4.0, 6.0)],
+            slot: None,
         },
         BarSet {
             label: "cubic".into(),
             values: vec![(12.0, 11.0, 13.0), (f64::NAN, 0.0, 0.0)],
+            slot: None,
         },
     ];
     let written = grouped_bars(
@@ -207,7 +220,7 @@ fn grouped_bars_writes_png_and_svg() {
         "goodput (Mbit/s)",
         &groups,
         &bars,
-        &BOTH,
+        &both(),
     )
     .unwrap();
     check_files(
@@ -225,10 +238,12 @@ fn cdf_chart_takes_samples_and_series() {
         Samples {
             label: "lia".into(),
             values: (0..100).map(|i| (i * 37 % 100) as f64).collect(),
+            slot: None,
         },
         Samples {
             label: "cubic".into(),
             values: vec![3.0, 1.0, 2.0, 2.0, f64::NAN],
+            slot: None,
         },
     ];
     let written = cdf_chart(
@@ -236,7 +251,7 @@ fn cdf_chart_takes_samples_and_series() {
         "Flow completion time",
         "completion (s)",
         &samples,
-        &BOTH,
+        &both(),
     )
     .unwrap();
     check_files(
@@ -246,7 +261,14 @@ fn cdf_chart_takes_samples_and_series() {
     );
     let series = [wave("rtt", 1.0)];
     let stem2 = dir.path().join("cdf-series");
-    let written = cdf_chart(&stem2, "RTT CDF", "srtt (ms)", &series, &[Format::Svg]).unwrap();
+    let written = cdf_chart(
+        &stem2,
+        "RTT CDF",
+        "srtt (ms)",
+        &series,
+        &only(&[Format::Svg]),
+    )
+    .unwrap();
     assert_eq!(written, [dir.path().join("cdf-series.svg")]);
 }
 
@@ -261,9 +283,10 @@ fn svg_and_png_are_deterministic() {
         y_label: "y (units)",
         series: &series,
         markers: &markers(),
+        ..LineChart::default()
     };
-    let wa = line_chart(&a.path().join("f"), &chart, &BOTH).unwrap();
-    let wb = line_chart(&b.path().join("f"), &chart, &BOTH).unwrap();
+    let wa = line_chart(&a.path().join("f"), &chart, &both()).unwrap();
+    let wb = line_chart(&b.path().join("f"), &chart, &both()).unwrap();
     for (pa, pb) in wa.iter().zip(&wb) {
         assert!(
             std::fs::read(pa).unwrap() == std::fs::read(pb).unwrap(),
@@ -296,8 +319,9 @@ fn degenerate_input_draws_a_note() {
             y_label: "y",
             series,
             markers: &[],
+            ..LineChart::default()
         };
-        let w = line_chart(&dir.path().join(name), &chart, &BOTH).unwrap();
+        let w = line_chart(&dir.path().join(name), &chart, &both()).unwrap();
         let svg = std::fs::read_to_string(&w[1]).unwrap();
         match *name {
             "zero" => assert!(svg.contains("all values are zero")),
@@ -314,12 +338,12 @@ fn degenerate_input_draws_a_note() {
         &empty,
         None,
         &markers(),
-        &BOTH,
+        &both(),
     )
     .unwrap();
-    band_chart(&dir.path().join("b"), "t", "x", "y", &[], &BOTH).unwrap();
-    grouped_bars(&dir.path().join("g"), "t", "y", &[], &[], &BOTH).unwrap();
-    cdf_chart::<Samples>(&dir.path().join("c"), "t", "x", &[], &BOTH).unwrap();
+    band_chart(&dir.path().join("b"), "t", "x", "y", &[], &both()).unwrap();
+    grouped_bars(&dir.path().join("g"), "t", "y", &[], &[], &both()).unwrap();
+    cdf_chart::<Samples>(&dir.path().join("c"), "t", "x", &[], &both()).unwrap();
     assert!(
         dir.names().iter().all(|n| !n.starts_with('.')),
         "{:?}",
@@ -337,11 +361,12 @@ fn unwritable_target_errors_without_partial_file() {
         y_label: "y",
         series: &series,
         markers: &[],
+        ..LineChart::default()
     };
     // Parent directory does not exist.
     let missing = dir.path().join("no-such-dir").join("fig");
-    for f in BOTH {
-        let e = line_chart(&missing, &chart, &[f]).unwrap_err();
+    for f in [Format::Png, Format::Svg, Format::Pdf] {
+        let e = line_chart(&missing, &chart, &only(&[f])).unwrap_err();
         assert!(
             matches!(e, PlotError::Io { .. } | PlotError::Draw { .. }),
             "{e}"
@@ -350,10 +375,10 @@ fn unwritable_target_errors_without_partial_file() {
     // Parent is a regular file.
     let file = dir.path().join("plain");
     std::fs::write(&file, b"x").unwrap();
-    assert!(line_chart(&file.join("fig"), &chart, &BOTH).is_err());
+    assert!(line_chart(&file.join("fig"), &chart, &both()).is_err());
     // The target name is taken by a directory: rename fails, old content stays.
     std::fs::create_dir(dir.path().join("fig.svg")).unwrap();
-    assert!(line_chart(&dir.path().join("fig"), &chart, &[Format::Svg]).is_err());
+    assert!(line_chart(&dir.path().join("fig"), &chart, &only(&[Format::Svg])).is_err());
     assert_eq!(dir.names(), ["fig.svg", "plain"], "no temp file left");
     assert!(dir.path().join("fig.svg").is_dir());
 }
@@ -367,19 +392,20 @@ fn stem_keeps_dots_and_formats_are_deduplicated() {
         y_label: "y",
         series: &[],
         markers: &[],
+        ..LineChart::default()
     };
     let w = line_chart(
         &dir.path().join("run.1"),
         &chart,
-        &[Format::Svg, Format::Svg],
+        &only(&[Format::Svg, Format::Svg]),
     )
     .unwrap();
     assert_eq!(w, [dir.path().join("run.1.svg")]);
-    assert!(line_chart(&dir.path().join("x"), &chart, &[])
+    assert!(line_chart(&dir.path().join("x"), &chart, &only(&[]))
         .unwrap()
         .is_empty());
     assert!(matches!(
-        line_chart(Path::new("/"), &chart, &[Format::Svg]),
+        line_chart(Path::new("/"), &chart, &only(&[Format::Svg])),
         Err(PlotError::BadOutput { .. })
     ));
 }
@@ -418,7 +444,7 @@ fn draw_run_single_flow_with_subflows() {
         TIMESERIES,
         Some("time_s,target,action\n0.75,wifi,down\n"),
     );
-    let written = draw_run(dir.path(), &BOTH).unwrap();
+    let written = draw_run(dir.path(), &both(), &RunOptions::default()).unwrap();
     let names: Vec<String> = written
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -457,7 +483,7 @@ fn draw_run_several_flows_and_no_events() {
         "0.5,flow,\"bulk 2\",,goodput_bps,1000000\n1.0,flow,\"bulk 2\",,goodput_bps,2000000\n",
     );
     let dir = run_dir("run2", &ts, Some(""));
-    let written = draw_run(dir.path(), &[Format::Svg]).unwrap();
+    let written = draw_run(dir.path(), &only(&[Format::Svg]), &RunOptions::default()).unwrap();
     let names: Vec<String> = written
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -480,16 +506,18 @@ fn draw_run_several_flows_and_no_events() {
 fn draw_run_skips_absent_figures() {
     let ts = "time_s,kind,name,subflow,metric,value\n0,link,l,,queue_packets,1\n1,link,l,,queue_packets,2\n";
     let dir = run_dir("run3", ts, None);
-    let written = draw_run(dir.path(), &[Format::Png]).unwrap();
+    let written = draw_run(dir.path(), &only(&[Format::Png]), &RunOptions::default()).unwrap();
     assert_eq!(written, [dir.path().join("queue.png")]);
     let empty = run_dir("run4", "", None);
-    assert!(draw_run(empty.path(), &BOTH).unwrap().is_empty());
+    assert!(draw_run(empty.path(), &both(), &RunOptions::default())
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
 fn draw_run_reports_missing_and_bad_input() {
     let dir = TempDir::new("run5");
-    let e = draw_run(dir.path(), &BOTH).unwrap_err();
+    let e = draw_run(dir.path(), &both(), &RunOptions::default()).unwrap_err();
     assert!(matches!(e, PlotError::MissingInput { .. }), "{e}");
 
     let dir = run_dir(
@@ -497,7 +525,7 @@ fn draw_run_reports_missing_and_bad_input() {
         "time_s,kind,name,metric,value\n0,flow,f,goodput_bps,1\n",
         None,
     );
-    let e = draw_run(dir.path(), &BOTH).unwrap_err();
+    let e = draw_run(dir.path(), &both(), &RunOptions::default()).unwrap_err();
     let msg = e.to_string();
     assert!(matches!(e, PlotError::Csv { line: 1, .. }), "{msg}");
     assert!(
@@ -507,7 +535,7 @@ fn draw_run_reports_missing_and_bad_input() {
 
     let bad = "time_s,kind,name,subflow,metric,value\n0,flow,f,,goodput_bps,1\n0.5,flow,f,,goodput_bps,1.2.3\n";
     let dir = run_dir("run7", bad, None);
-    let e = draw_run(dir.path(), &BOTH).unwrap_err();
+    let e = draw_run(dir.path(), &both(), &RunOptions::default()).unwrap_err();
     let msg = e.to_string();
     assert!(matches!(e, PlotError::Csv { line: 3, .. }), "{msg}");
     assert!(
@@ -520,7 +548,7 @@ fn draw_run_reports_missing_and_bad_input() {
         TIMESERIES,
         Some("time_s,target,action\nsoon,wifi,down\n"),
     );
-    let e = draw_run(dir.path(), &BOTH).unwrap_err();
+    let e = draw_run(dir.path(), &both(), &RunOptions::default()).unwrap_err();
     assert!(e.to_string().contains("events.csv:2"), "{e}");
     assert!(
         dir.names().iter().all(|n| n.ends_with(".csv")),
@@ -583,11 +611,10 @@ fn cdf_steps_rise_by_sample_share() {
 
 #[test]
 fn tick_labels_are_trimmed() {
-    let f = crate::frame::tick_formatter(&(0.0..1.0));
-    assert_eq!(f(&0.30000000000000004), "0.3");
-    assert_eq!(f(&-0.0), "0.0");
-    let f = crate::frame::tick_formatter(&(0.0..500.0));
-    assert_eq!(f(&250.0), "250");
+    use crate::axis::format_number;
+    assert_eq!(format_number(0.30000000000000004, 1), "0.3");
+    assert_eq!(format_number(-0.0, 1), "0.0");
+    assert_eq!(format_number(250.0, 0), "250");
 }
 
 /// Writes sample figures to /tmp/plots-gallery for a look by eye:
@@ -629,7 +656,7 @@ fn gallery() {
         "time_s,target,action\n10.000000,wifi,down\n15.000000,wifi,up\n29.500000,lte,rate 2Mbps\n",
     )
     .unwrap();
-    for p in draw_run(dir.path(), &BOTH).unwrap() {
+    for p in draw_run(dir.path(), &both(), &RunOptions::default()).unwrap() {
         std::fs::copy(&p, out.join(p.file_name().unwrap())).unwrap();
     }
     let groups = vec!["flow0".to_owned(), "flow1".to_owned(), "flow2".to_owned()];
@@ -637,14 +664,17 @@ fn gallery() {
         BarSet {
             label: "lia".into(),
             values: vec![(10.0, 9.0, 11.0), (8.0, 7.5, 8.5), (5.0, 4.0, 6.0)],
+            slot: None,
         },
         BarSet {
             label: "olia".into(),
             values: vec![(11.0, 10.0, 12.0), (7.0, 6.0, 8.0), (6.0, 5.5, 6.5)],
+            slot: None,
         },
         BarSet {
             label: "cubic".into(),
             values: vec![(12.0, 11.0, 13.0), (9.0, 8.0, 9.5), (4.0, 3.0, 5.0)],
+            slot: None,
         },
     ];
     grouped_bars(
@@ -653,7 +683,7 @@ fn gallery() {
         "goodput (Mbit/s)",
         &groups,
         &bars,
-        &BOTH,
+        &both(),
     )
     .unwrap();
     let bands: Vec<Band> = [("lia", 1.0), ("olia", 0.7)]
@@ -667,6 +697,7 @@ fn gallery() {
                     (x, m, m - 1.0 - 0.1 * x, m + 1.0 + 0.1 * x)
                 })
                 .collect(),
+            slot: None,
         })
         .collect();
     band_chart(
@@ -675,17 +706,19 @@ fn gallery() {
         "time (s)",
         "goodput (Mbit/s)",
         &bands,
-        &BOTH,
+        &both(),
     )
     .unwrap();
     let samples = [
         Samples {
             label: "lia".into(),
             values: (0..100).map(|i| ((i * 37) % 100) as f64 / 10.0).collect(),
+            slot: None,
         },
         Samples {
             label: "cubic".into(),
             values: (0..50).map(|i| ((i * 13) % 50) as f64 / 4.0).collect(),
+            slot: None,
         },
     ];
     cdf_chart(
@@ -693,7 +726,7 @@ fn gallery() {
         "Completion time",
         "completion time (s)",
         &samples,
-        &BOTH,
+        &both(),
     )
     .unwrap();
     let chart = LineChart {
@@ -702,6 +735,7 @@ fn gallery() {
         y_label: "y",
         series: &[],
         markers: &[],
+        ..LineChart::default()
     };
-    line_chart(&out.join("empty"), &chart, &BOTH).unwrap();
+    line_chart(&out.join("empty"), &chart, &both()).unwrap();
 }

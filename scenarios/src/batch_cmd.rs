@@ -117,13 +117,13 @@ pub(crate) fn report(
     x: Option<String>,
     y: Option<String>,
     group: Option<Vec<String>>,
-    formats: Vec<plots::Format>,
+    figures: plots::PlotOptions,
 ) -> ExitCode {
     let opts = ReportOptions {
         x,
         y,
         group,
-        formats,
+        figures,
     };
     match batch::report(dir, &opts) {
         Ok(files) => {

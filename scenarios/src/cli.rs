@@ -3,7 +3,7 @@
 use crate::error::ScenarioError;
 use crate::output::Staging;
 use crate::run::run;
-use crate::schema::FormatName;
+use crate::schema::{AppSpec, FormatName, OutputSpec, PresetName, Scenario};
 use crate::validate::Plan;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -15,8 +15,58 @@ pub fn formats(names: &[FormatName]) -> Vec<plots::Format> {
         .map(|f| match f {
             FormatName::Png => plots::Format::Png,
             FormatName::Svg => plots::Format::Svg,
+            FormatName::Pdf => plots::Format::Pdf,
         })
         .collect()
+}
+
+/// The figure options a scenario's `output:` asks for: its preset, size, font scale and
+/// formats.
+pub fn plot_options(output: &OutputSpec) -> plots::PlotOptions {
+    let fig = &output.figure;
+    let mut o = match fig.preset {
+        PresetName::Screen => plots::PlotOptions::default(),
+        PresetName::Paper => plots::PlotOptions::paper(),
+    };
+    if let Some(size) = fig.size {
+        (o.width, o.height) = (size.0, size.1);
+    }
+    if let Some(scale) = fig.font_scale {
+        o.font_scale = scale.0;
+    }
+    o.with_formats(&formats(&output.formats))
+}
+
+/// Windows the run's plots average rates over: when a periodic application (frames of a
+/// constant-bit-rate stream, responses of a request/response app) does not divide the sample
+/// interval evenly, per-sample rates alternate (25 frames/s sampled every 100 ms hold 2 or 3
+/// frames) and draw as solid bands. The window is the least common multiple of the sample
+/// interval and every period, at most 10 samples; `None` when samples already hold whole
+/// periods.
+pub fn plot_run_options(scenario: &Scenario) -> plots::RunOptions {
+    let step = scenario.output.sample_interval.0.as_nanos();
+    let mut window = step;
+    for f in &scenario.flows {
+        let period = match &f.app {
+            AppSpec::ConstantBitRate { frame, .. } => frame.0.as_nanos(),
+            AppSpec::RequestResponse { every, .. } => every.0.as_nanos(),
+            AppSpec::Bulk { .. } => continue,
+        };
+        if period > 0 && step > 0 {
+            window = lcm(window, period).min(10 * step);
+        }
+    }
+    plots::RunOptions {
+        average_over: (window > step).then(|| window as f64 / 1e9),
+    }
+}
+
+fn lcm(a: u64, b: u64) -> u64 {
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    a / x * b
 }
 
 /// Where `mpsim run` writes when no `--out` is given: `results/<scenario name>`.
@@ -30,6 +80,18 @@ pub fn run_to_dir(
     plan: &Plan,
     out: &Path,
     plots: Option<bool>,
+    progress: bool,
+) -> Result<PathBuf, ScenarioError> {
+    run_to_dir_with(plan, out, plots, None, progress)
+}
+
+/// As [`run_to_dir`], drawing the figures with `figures` instead of the scenario's
+/// `output:` options when given.
+pub fn run_to_dir_with(
+    plan: &Plan,
+    out: &Path,
+    plots: Option<bool>,
+    figures: Option<&plots::PlotOptions>,
     progress: bool,
 ) -> Result<PathBuf, ScenarioError> {
     let bar = progress_bar(plan, progress);
@@ -64,7 +126,9 @@ pub fn run_to_dir(
     })?;
     stage.write("scenario.ron", ron.as_bytes())?;
     if plots.unwrap_or(plan.scenario.output.plots) && plan.scenario.output.timeseries {
-        plots::draw_run(stage.dir(), &formats(&plan.scenario.output.formats)).map_err(|e| {
+        let own = plot_options(&plan.scenario.output);
+        let opts = figures.unwrap_or(&own);
+        plots::draw_run(stage.dir(), opts, &plot_run_options(&plan.scenario)).map_err(|e| {
             ScenarioError::Output {
                 path: out.to_path_buf(),
                 msg: e.to_string(),

@@ -18,7 +18,7 @@ pub(crate) fn compare(
     seeds: u64,
     out: Option<PathBuf>,
     jobs: Option<usize>,
-    plots: bool,
+    plots: Option<&plots::PlotOptions>,
 ) -> ExitCode {
     if seeds == 0 || jobs == Some(0) {
         eprintln!("error: --seeds and --jobs must be at least 1");
@@ -131,7 +131,7 @@ fn write_dir(
     out: &Path,
     cmp: &scenarios::compare::Comparison,
     text: &str,
-    plots: bool,
+    plots: Option<&plots::PlotOptions>,
 ) -> Result<(), String> {
     let name = out
         .file_name()
@@ -142,8 +142,8 @@ fn write_dir(
     let res = (|| {
         write_atomic(&tmp.join("compare.csv"), cmp.csv().as_bytes()).map_err(|e| e.to_string())?;
         write_atomic(&tmp.join("table.txt"), text.as_bytes()).map_err(|e| e.to_string())?;
-        if plots {
-            cmp.plots(&tmp, &[plots::Format::Png, plots::Format::Svg])?;
+        if let Some(opts) = plots {
+            cmp.plots(&tmp, opts)?;
         }
         if out.exists() {
             std::fs::remove_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;

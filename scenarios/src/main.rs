@@ -1,13 +1,15 @@
 //! `mpsim`: run, validate and plot Multipath TCP simulation scenarios.
 
 use clap::{Parser, Subcommand};
-use scenarios::cli::{default_out, run_to_dir};
+use figure_args::FigureArgs;
+use scenarios::cli::{default_out, run_to_dir_with};
 use scenarios::ScenarioError;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod batch_cmd;
 mod compare_cmd;
+mod figure_args;
 
 /// mpsim — a deterministic discrete-event simulator of Multipath TCP.
 #[derive(Parser)]
@@ -32,6 +34,8 @@ enum Cmd {
         /// Skip drawing plots.
         #[arg(long)]
         no_plots: bool,
+        #[command(flatten)]
+        figures: FigureArgs,
     },
     /// Check a scenario file without running it.
     Validate {
@@ -42,9 +46,9 @@ enum Cmd {
     Plot {
         /// A results directory written by `mpsim run`.
         dir: PathBuf,
-        /// Formats to draw.
-        #[arg(long, value_delimiter = ',', default_value = "png,svg")]
-        formats: Vec<String>,
+        /// Figure options (default: the run's scenario.ron `output:`, else the screen look).
+        #[command(flatten)]
+        figures: FigureArgs,
     },
     /// Run every combination of a sweep file's axes and seeds, in parallel.
     Batch {
@@ -90,6 +94,8 @@ enum Cmd {
         /// Skip drawing plots.
         #[arg(long)]
         no_plots: bool,
+        #[command(flatten)]
+        figures: FigureArgs,
     },
     /// Join the batch directories of several shards of one sweep and rebuild summary.csv.
     Merge {
@@ -113,9 +119,8 @@ enum Cmd {
         /// Axes that make the lines or bar sets (default: all but x).
         #[arg(long, value_delimiter = ',')]
         group: Option<Vec<String>>,
-        /// Formats to draw.
-        #[arg(long, value_delimiter = ',', default_value = "png,svg")]
-        formats: Vec<String>,
+        #[command(flatten)]
+        figures: FigureArgs,
     },
 }
 
@@ -127,14 +132,20 @@ fn main() -> ExitCode {
             out,
             seed,
             no_plots,
+            figures,
         } => {
             let plan = match scenarios::load(&file, seed) {
                 Ok(p) => p,
                 Err(e) => return fail(&e),
             };
+            let own = scenarios::cli::plot_options(&plan.scenario.output);
+            let opts = match figures.apply(own) {
+                Ok(o) => (!figures.is_empty()).then_some(o),
+                Err(code) => return code,
+            };
             let out = out.unwrap_or_else(|| default_out(&plan));
             let started = std::time::Instant::now();
-            match run_to_dir(&plan, &out, no_plots.then_some(false), true) {
+            match run_to_dir_with(&plan, &out, no_plots.then_some(false), opts.as_ref(), true) {
                 Ok(dir) => {
                     eprintln!(
                         "{}: {} simulated in {:.2} s wall; results in {}",
@@ -163,24 +174,28 @@ fn main() -> ExitCode {
             out,
             jobs,
             no_plots,
-        } => compare_cmd::compare(
-            &file,
-            cc.as_deref(),
-            scheduler.as_deref(),
-            seeds,
-            out,
-            jobs,
-            !no_plots,
-        ),
+            figures,
+        } => match figures.apply(plots::PlotOptions::default()) {
+            Ok(opts) => compare_cmd::compare(
+                &file,
+                cc.as_deref(),
+                scheduler.as_deref(),
+                seeds,
+                out,
+                jobs,
+                (!no_plots).then_some(&opts),
+            ),
+            Err(code) => code,
+        },
         Cmd::Merge { dirs, out } => batch_cmd::merge(&dirs, out.as_deref()),
         Cmd::Report {
             dir,
             x,
             y,
             group,
-            formats,
-        } => match parse_formats(&formats) {
-            Ok(formats) => batch_cmd::report(&dir, x, y, group, formats),
+            figures,
+        } => match figures.apply(plots::PlotOptions::default()) {
+            Ok(opts) => batch_cmd::report(&dir, x, y, group, opts),
             Err(code) => code,
         },
         Cmd::Validate { file } => match scenarios::load(&file, None) {
@@ -198,41 +213,39 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(&e),
         },
-        Cmd::Plot { dir, formats } => {
-            let fs = match parse_formats(&formats) {
-                Ok(fs) => fs,
-                Err(code) => return code,
-            };
-            match plots::draw_run(&dir, &fs) {
-                Ok(paths) => {
-                    for p in paths {
-                        println!("{}", p.display());
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(2)
-                }
-            }
-        }
+        Cmd::Plot { dir, figures } => plot(&dir, &figures),
     }
 }
 
-/// Parses `--formats`; an unknown one is reported and exits with 2.
-fn parse_formats(names: &[String]) -> Result<Vec<plots::Format>, ExitCode> {
-    let mut fs = Vec::new();
-    for f in names {
-        match f.to_ascii_lowercase().as_str() {
-            "png" => fs.push(plots::Format::Png),
-            "svg" => fs.push(plots::Format::Svg),
-            other => {
-                eprintln!("error: --formats: unknown format `{other}` (png, svg)");
-                return Err(ExitCode::from(2));
+/// `mpsim plot`: redraws a results directory, starting from its `scenario.ron`'s figure
+/// options and averaging windows when it has one.
+fn plot(dir: &std::path::Path, figures: &FigureArgs) -> ExitCode {
+    let scenario = std::fs::read_to_string(dir.join("scenario.ron"))
+        .ok()
+        .and_then(|text| scenarios::load::parse_str(&dir.join("scenario.ron"), &text).ok());
+    let (base, run) = match &scenario {
+        Some(sc) => (
+            scenarios::cli::plot_options(&sc.output),
+            scenarios::cli::plot_run_options(sc),
+        ),
+        None => (plots::PlotOptions::default(), plots::RunOptions::default()),
+    };
+    let opts = match figures.apply(base) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    match plots::draw_run(dir, &opts, &run) {
+        Ok(paths) => {
+            for p in paths {
+                println!("{}", p.display());
             }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
-    Ok(fs)
 }
 
 /// Reports `e`; bad input exits with 2, failures to write results with 1.

@@ -778,6 +778,79 @@ pub enum FormatName {
     Png,
     /// SVG vector images.
     Svg,
+    /// PDF vector documents (the SVG converted, text embedded).
+    Pdf,
+}
+
+/// A figure preset: the canvas size, resolution and font scale figures start from.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum PresetName {
+    /// 1200 × 700 pixels at 100 dpi.
+    #[default]
+    Screen,
+    /// A single-column paper figure: 3.5 × 2.5 inches at 300 dpi, text about 8 pt.
+    Paper,
+}
+
+/// A figure canvas size in pixels, written `"WxH"` (e.g. `"1200x700"`).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(try_from = "String", into = "String")]
+pub struct FigureSize(pub u32, pub u32);
+
+impl TryFrom<String> for FigureSize {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        plots::PlotOptions::parse_size(&s).map(|(w, h)| FigureSize(w, h))
+    }
+}
+
+impl From<FigureSize> for String {
+    fn from(s: FigureSize) -> String {
+        format!("{}x{}", s.0, s.1)
+    }
+}
+
+/// A font scale (1.0 = the preset's text size), checked against the plots crate's limits.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct FontScale(pub f64);
+
+impl TryFrom<f64> for FontScale {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, String> {
+        let (lo, hi) = plots::FONT_SCALE_LIMITS;
+        if (lo..=hi).contains(&v) {
+            Ok(FontScale(v))
+        } else {
+            Err(format!("font scale {v} is outside {lo}..={hi}"))
+        }
+    }
+}
+
+impl From<FontScale> for f64 {
+    fn from(s: FontScale) -> f64 {
+        s.0
+    }
+}
+
+/// How figures look: a preset, optionally with its size or font scale replaced.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+#[serde(rename = "Figure")]
+pub struct FigureSpec {
+    /// The starting point.
+    pub preset: PresetName,
+    /// Canvas size replacing the preset's.
+    pub size: Option<FigureSize>,
+    /// Font scale replacing the preset's.
+    pub font_scale: Option<FontScale>,
+}
+
+impl FigureSpec {
+    /// True for the default (screen, nothing replaced): then it is not written out.
+    pub fn is_default(&self) -> bool {
+        *self == FigureSpec::default()
+    }
 }
 
 /// Output options.
@@ -793,6 +866,10 @@ pub struct OutputSpec {
     pub plots: bool,
     /// Plot formats.
     pub formats: Vec<FormatName>,
+    /// Figure size and look (`Figure(preset: Paper)`, `Figure(size: "1600x900",
+    /// font_scale: 1.5)`); default: the screen look.
+    #[serde(skip_serializing_if = "FigureSpec::is_default")]
+    pub figure: FigureSpec,
 }
 
 impl Default for OutputSpec {
@@ -802,6 +879,7 @@ impl Default for OutputSpec {
             timeseries: true,
             plots: true,
             formats: vec![FormatName::Png, FormatName::Svg],
+            figure: FigureSpec::default(),
         }
     }
 }

@@ -1,13 +1,15 @@
 //! `cargo run -p benches --bin sched-report [CRITERION_DIR] [OUT_STEM]`: turns criterion's
 //! results of the `sched_decision/<scheduler>/<subflows>` benchmarks into a table (stdout,
 //! ns per decision, mean point estimate) and a line chart of ns per decision against the
-//! subflow count, one line per scheduler (`OUT_STEM.png` and `.svg`).
+//! subflow count, one line per scheduler with a marker per measurement, both axes
+//! logarithmic (subflow counts double from 1 to 64; costs span orders of magnitude), each
+//! scheduler keeping its colour and marker (`OUT_STEM.png` and `.svg`).
 //!
 //! Defaults: `CRITERION_DIR` = `$CARGO_TARGET_DIR/criterion` (or `target/criterion`),
 //! `OUT_STEM` = `CRITERION_DIR/sched_decision`. Run the benchmarks first, e.g.
 //! `cargo bench -p benches -- sched_decision --warm-up-time 0.5 --measurement-time 1`.
 
-use plots::{Format, LineChart, Series};
+use plots::{LineChart, PlotOptions, Scale, Series};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -90,11 +92,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let series: Vec<Series> = table
         .iter()
-        .map(|(name, row)| {
+        .enumerate()
+        .map(|(i, (name, row))| {
             Series::new(
                 name.clone(),
                 row.iter().map(|(&n, &ns)| (f64::from(n), ns)).collect(),
             )
+            .with_slot(i)
         })
         .collect();
     let chart = LineChart {
@@ -102,9 +106,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         x_label: "subflows",
         y_label: "time per decision (ns)",
         series: &series,
-        markers: &[],
+        x_scale: Scale::Log,
+        y_scale: Scale::Log,
+        ..LineChart::default()
     };
-    for p in plots::line_chart(&stem, &chart, &[Format::Png, Format::Svg])? {
+    for p in plots::line_chart(&stem, &chart, &PlotOptions::default())? {
         eprintln!("wrote {}", p.display());
     }
     Ok(())

@@ -23,8 +23,8 @@ pub struct ReportOptions {
     pub y: Option<String>,
     /// Axes whose values make the lines or bar sets (default: all but x).
     pub group: Option<Vec<String>>,
-    /// Figure formats.
-    pub formats: Vec<plots::Format>,
+    /// Figure formats, size and look.
+    pub figures: plots::PlotOptions,
 }
 
 /// One cell of the aggregate table.
@@ -94,7 +94,16 @@ fn numeric(label: &str) -> Option<(f64, &'static str)> {
     Percent::parse(label).ok().map(|p| (p.0 * 100.0, "%"))
 }
 
-/// Aggregates and draws; returns the files written.
+/// A RON value label without a `Some(..)` around it, for legends.
+fn unwrap_some(v: &str) -> &str {
+    v.strip_prefix("Some(")
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or(v)
+}
+
+/// Aggregates and draws; returns the files written. Every group keeps its palette slot (its
+/// order of first appearance in the batch) in every report of the batch with the same
+/// `--group`.
 pub fn report(dir: &Path, opts: &ReportOptions) -> Result<Vec<PathBuf>, BatchError> {
     let meta = read_meta(dir)?;
     let csv_path = dir.join("summary.csv");
@@ -181,7 +190,7 @@ pub fn report(dir: &Path, opts: &ReportOptions) -> Result<Vec<PathBuf>, BatchErr
     let mut files = vec![csv];
     files.extend(
         table
-            .draw(&stem, &x, &y, &opts.formats)
+            .draw(&stem, &x, &y, &opts.figures)
             .map_err(|e| out_err(&stem, e))?,
     );
     Ok(files)
@@ -259,7 +268,7 @@ impl Table {
         self.names
             .iter()
             .zip(&self.groups[g])
-            .map(|(a, v)| format!("{a}={v}"))
+            .map(|(a, v)| format!("{a}={}", unwrap_some(v)))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -307,7 +316,7 @@ impl Table {
         stem: &Path,
         x: &str,
         y: &str,
-        formats: &[plots::Format],
+        opts: &plots::PlotOptions,
     ) -> Result<Vec<PathBuf>, plots::PlotError> {
         let (scale, y_label) = if y.contains("_bps") {
             (1e-6, format!("{y} (Mbit/s)"))
@@ -332,6 +341,7 @@ impl Table {
                     .enumerate()
                     .map(|(gi, label)| plots::Band {
                         label: label.clone(),
+                        slot: Some(gi),
                         points: nums
                             .iter()
                             .enumerate()
@@ -347,7 +357,7 @@ impl Table {
                 } else {
                     format!("{x} ({unit})")
                 };
-                plots::band_chart(stem, &title, &x_label, &y_label, &bands, formats)
+                plots::band_chart(stem, &title, &x_label, &y_label, &bands, opts)
             }
             None => {
                 let bars: Vec<plots::BarSet> = labels
@@ -355,10 +365,11 @@ impl Table {
                     .enumerate()
                     .map(|(gi, label)| plots::BarSet {
                         label: label.clone(),
+                        slot: Some(gi),
                         values: (0..self.xs.len()).map(|xi| cell(gi, xi)).collect(),
                     })
                     .collect();
-                plots::grouped_bars(stem, &title, &y_label, &self.xs, &bars, formats)
+                plots::grouped_bars(stem, &title, &y_label, &self.xs, &bars, opts)
             }
         }
     }
@@ -376,6 +387,15 @@ mod tests {
         assert!(aggregate(&[5.0]).half.is_nan());
         assert_eq!(t975(35), 2.042);
         assert_eq!(t975(10_000), 1.960);
+    }
+
+    #[test]
+    fn legend_labels_drop_some() {
+        assert_eq!(
+            unwrap_some("Some(Handover(degraded_rtt: \"150ms\"))"),
+            "Handover(degraded_rtt: \"150ms\")"
+        );
+        assert_eq!(unwrap_some("None"), "None");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::batch::report::{aggregate, Cell};
 use crate::run::Summary;
-use plots::{BarSet, Format, LineChart, Series};
+use plots::{BarSet, LineChart, PlotOptions, Series};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -364,12 +364,15 @@ impl Comparison {
     }
 
     /// Draws `goodput` (grouped bars per flow, one bar per variant, 95% whiskers) and one
-    /// `cwnd-<variant>` line chart per variant (MPTCP subflows, first seed) into `dir`.
-    pub fn plots(&self, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, String> {
+    /// `cwnd-<variant>` line chart per variant (MPTCP subflows, first seed) into `dir`. A
+    /// variant keeps its colour in every figure, and so does a subflow across the cwnd
+    /// figures.
+    pub fn plots(&self, dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, String> {
         let names = self.flow_names();
         let bars: Vec<BarSet> = (self.variants.iter().enumerate())
             .map(|(v, label)| BarSet {
                 label: label.clone(),
+                slot: Some(v),
                 values: names
                     .iter()
                     .map(|n| {
@@ -391,20 +394,45 @@ impl Comparison {
             "goodput (Mbit/s)",
             &names,
             &bars,
-            formats,
+            opts,
         )
         .map_err(|e| e.to_string())?;
+        let firsts: Vec<Option<&RunResult>> = (0..self.variants.len())
+            .map(|v| self.of(v).next())
+            .collect();
+        // One slot per (flow, subflow) over all variants, in order of first appearance.
+        let mut slots: Vec<(&str, &str)> = Vec::new();
+        for f in firsts.iter().flatten().flat_map(|r| &r.flows) {
+            for s in f.subflows.iter().filter(|s| !s.label.is_empty()) {
+                if !slots.contains(&(&f.name, &s.label)) {
+                    slots.push((&f.name, &s.label));
+                }
+            }
+        }
         for (v, label) in self.variants.iter().enumerate() {
-            let Some(run) = self.of(v).next() else {
+            let Some(run) = firsts[v] else {
                 continue;
             };
             let series: Vec<Series> = (run.flows.iter())
                 .filter(|f| f.transport == "mptcp")
                 .flat_map(|f| {
-                    f.subflows.iter().filter(|s| !s.label.is_empty()).map(|s| {
-                        let pts = s.series.iter().map(|&(t, w)| (t, w / 1000.0)).collect();
-                        Series::new(format!("{} {}", f.name, s.label), pts)
-                    })
+                    let slots = &slots;
+                    f.subflows
+                        .iter()
+                        .filter(|s| !s.label.is_empty())
+                        .map(move |s| {
+                            let pts: Vec<(f64, f64)> =
+                                s.series.iter().map(|&(t, w)| (t, w / 1000.0)).collect();
+                            let step = pts
+                                .windows(2)
+                                .map(|w| w[1].0 - w[0].0)
+                                .filter(|d| *d > 1e-9)
+                                .fold(f64::INFINITY, f64::min);
+                            let slot = slots.iter().position(|k| *k == (&f.name, &s.label));
+                            Series::new(format!("{} {}", f.name, s.label), pts)
+                                .with_gaps_broken(step)
+                                .with_slot(slot.unwrap_or(0))
+                        })
                 })
                 .collect();
             let title = format!(
@@ -416,13 +444,14 @@ impl Comparison {
                 x_label: "time (s)",
                 y_label: "cwnd (KB)",
                 series: &series,
-                markers: &[],
+                robust_y: true,
+                ..LineChart::default()
             };
             let stem = dir.join(format!("cwnd-{}", crate::batch::sweep::slug(label)));
-            out.extend(plots::line_chart(&stem, &chart, formats).map_err(|e| e.to_string())?);
+            out.extend(plots::line_chart(&stem, &chart, opts).map_err(|e| e.to_string())?);
         }
         if self.hol_metrics {
-            out.extend(self.hol_cdf(dir, formats)?);
+            out.extend(self.hol_cdf(dir, opts)?);
         }
         Ok(out)
     }
@@ -447,7 +476,7 @@ impl Comparison {
 
     /// `hol-cdf`: the CDF of the head-of-line delay of every MPTCP flow per variant, all
     /// seeds pooled (a step at each histogram bucket's upper bound).
-    pub fn hol_cdf(&self, dir: &Path, formats: &[Format]) -> Result<Vec<PathBuf>, String> {
+    pub fn hol_cdf(&self, dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, String> {
         let names: Vec<String> = (self.runs.first())
             .map(|r| {
                 (r.flows.iter())
@@ -492,7 +521,9 @@ impl Comparison {
                 } else {
                     label.clone()
                 };
-                series.push(Series::new(lab, pts));
+                series.push(
+                    Series::new(lab, pts).with_slot(v * names.len() + series_in(&names, name)),
+                );
             }
         }
         if series.is_empty() {
@@ -514,10 +545,15 @@ impl Comparison {
             x_label: "HoL delay (ms)",
             y_label: "fraction of segments ≤ x",
             series: &series,
-            markers: &[],
+            ..LineChart::default()
         };
-        plots::line_chart(&dir.join("hol-cdf"), &chart, formats).map_err(|e| e.to_string())
+        plots::line_chart(&dir.join("hol-cdf"), &chart, opts).map_err(|e| e.to_string())
     }
+}
+
+/// The index of `name` in `names` (0 when absent).
+fn series_in(names: &[String], name: &str) -> usize {
+    names.iter().position(|n| n == name).unwrap_or(0)
 }
 
 #[cfg(test)]
