@@ -9,7 +9,7 @@
 //! `OUT_STEM` = `CRITERION_DIR/scale`. Run the benchmarks first, e.g.
 //! `cargo bench -p benches -- 'scale_|whole_run' --warm-up-time 1 --measurement-time 3`.
 
-use plots::{Format, LineChart, Series};
+use plots::{LineChart, PlotOptions, Scale, Series};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -92,7 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "scale_flows",
             "flows",
             "TCP flows on one host pair",
-            "flows (log10: 0 = 1, 3 = 1000)",
+            "flows on one host pair",
         ),
         (
             "scale_subflows",
@@ -105,13 +105,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let Some(rows) = table.get(group) else {
             continue;
         };
-        let log = group == "scale_flows";
         let mut pts: Vec<(f64, f64)> = rows
             .iter()
-            .filter_map(|(p, &ns)| {
-                let n = p.parse::<f64>().ok()?;
-                Some((if log { n.log10() } else { n }, ns))
-            })
+            .filter_map(|(p, &ns)| Some((p.parse::<f64>().ok()?, ns)))
             .collect();
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         let series = [Series::new(label.to_string(), pts)];
@@ -121,10 +117,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             x_label,
             y_label: "time per packet (ns)",
             series: &series,
-            markers: &[],
+            x_scale: Scale::Log,
+            ..LineChart::default()
         };
         let out = PathBuf::from(format!("{}_{suffix}", stem.display()));
-        for p in plots::line_chart(&out, &chart, &[Format::Png, Format::Svg])? {
+        for p in plots::line_chart(&out, &chart, &PlotOptions::default())? {
             eprintln!("wrote {}", p.display());
         }
     }
