@@ -235,11 +235,9 @@ fn parse_formats(names: &[String]) -> Result<Vec<plots::Format>, ExitCode> {
     Ok(fs)
 }
 
-/// Reports `e`; bad input exits with 2, failures to write results with 1.
+/// Reports `e` and exits with 2: bad input, and results that cannot or may not be written
+/// (the message names the user's path).
 fn fail(e: &ScenarioError) -> ExitCode {
     eprintln!("error: {e}");
-    match e {
-        ScenarioError::Output { .. } => ExitCode::from(1),
-        _ => ExitCode::from(2),
-    }
+    ExitCode::from(2)
 }

@@ -194,10 +194,7 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
     let routes = resolve_routes(&r, &sc, &names, &links)?;
     let flows = crate::flows::resolve_flows(&r, &sc, &names)?;
     let events = resolve_events(&r, &sc, &links, duration)?;
-    let name = sc.name.clone().unwrap_or_else(|| {
-        file.file_stem()
-            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
-    });
+    let name = plan_name(&r, file, &sc)?;
     Ok(Plan {
         file: file.to_path_buf(),
         name,
@@ -211,6 +208,50 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
         events,
         scenario: sc,
     })
+}
+
+/// The scenario's name (`name:`, else the file's stem), which names its results directory:
+/// it must be a plain file-name component.
+fn plan_name(r: &Reporter<'_>, file: &Path, sc: &Scenario) -> Result<String, ScenarioError> {
+    if let Some(n) = &sc.name {
+        return match results_name_problem(n) {
+            None => Ok(n.clone()),
+            Some(why) => Err(r.at("name", "name".into(), n, why)),
+        };
+    }
+    let stem = file
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    match results_name_problem(&stem) {
+        None => Ok(stem),
+        Some(why) => Err(r.at(
+            "",
+            "name".into(),
+            "",
+            format!("the file name gives no usable scenario name ({why}); add `name: \"...\"`"),
+        )),
+    }
+}
+
+/// Why `name` cannot name a results directory (`results/<name>`), if it cannot: it must be
+/// one plain path component, not hidden, without control characters, at most 200 bytes.
+pub fn results_name_problem(name: &str) -> Option<String> {
+    let why = if name.is_empty() {
+        "the name is empty"
+    } else if name == "." || name == ".." {
+        "`.` and `..` are not names"
+    } else if name.contains(['/', '\\']) {
+        "a name may not contain `/` or `\\` (it names one directory)"
+    } else if name.chars().any(char::is_control) {
+        "a name may not contain control characters"
+    } else if name.starts_with('.') {
+        "a name may not start with `.` (a hidden directory)"
+    } else if name.len() > 200 {
+        "a name may be at most 200 bytes long"
+    } else {
+        return None;
+    };
+    Some(format!("`{}`: {why}", name.escape_debug()))
 }
 
 /// Name tables of hosts, interfaces and routers.
