@@ -566,17 +566,17 @@ fn queue_of(q: QueueSpec, rate: &LinkRate) -> QueueLimit {
 pub fn loss_of(l: LossSpec) -> LossModel {
     match l {
         LossSpec::None => LossModel::None,
-        LossSpec::Bernoulli(p) => LossModel::Bernoulli { p: p.0 },
+        LossSpec::Bernoulli(p) => LossModel::Bernoulli { p: p.probability() },
         LossSpec::GilbertElliott {
             p_good_to_bad,
             p_bad_to_good,
             loss_good,
             loss_bad,
         } => LossModel::GilbertElliott {
-            p_good_to_bad: p_good_to_bad.0,
-            p_bad_to_good: p_bad_to_good.0,
-            loss_good: loss_good.0,
-            loss_bad: loss_bad.0,
+            p_good_to_bad: p_good_to_bad.probability(),
+            p_bad_to_good: p_bad_to_good.probability(),
+            loss_good: loss_good.probability(),
+            loss_bad: loss_bad.probability(),
         },
     }
 }
