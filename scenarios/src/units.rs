@@ -77,8 +77,8 @@ fn unknown_rate_unit(u: &str, s: &str) -> String {
     format!("unknown rate unit `{u}` in `{s}`: {hint}")
 }
 
-fn to_u64(v: u128, what: &str) -> Result<u64, String> {
-    u64::try_from(v).map_err(|_| format!("{what} is too large"))
+fn to_u64(v: u128, what: &str, text: &str) -> Result<u64, String> {
+    u64::try_from(v).map_err(|_| format!("{what} `{text}` is too large"))
 }
 
 /// A link rate, written `"50Mbps"`, `"1.5Gbps"`, `"800kbps"` or `"12000bps"`. Must be > 0.
@@ -103,7 +103,7 @@ impl Rate {
         if bps == 0 {
             return Err(format!("rate `{s}` must be greater than zero"));
         }
-        Ok(Rate(Bandwidth::from_bps(to_u64(bps, "rate")?)))
+        Ok(Rate(Bandwidth::from_bps(to_u64(bps, "rate", s)?)))
     }
 }
 
@@ -145,7 +145,7 @@ impl Time {
             }
         };
         let ns = parse_scaled(num, scale).map_err(|e| format!("time `{s}`: {e}"))?;
-        Ok(Time(Duration::from_nanos(to_u64(ns, "time")?)))
+        Ok(Time(Duration::from_nanos(to_u64(ns, "time", s)?)))
     }
 }
 
@@ -240,7 +240,7 @@ impl Bytes {
             }
         };
         let b = parse_scaled(num, scale).map_err(|e| format!("size `{s}`: {e}"))?;
-        Ok(Bytes(to_u64(b, "size")?))
+        Ok(Bytes(to_u64(b, "size", s)?))
     }
 }
 

@@ -3,8 +3,11 @@
 //! Everything a user can get wrong is caught here, before anything runs, and reported with
 //! the file, the field path and, where the value can be found in the text, its line and
 //! column: unknown or duplicate names, links joining a node to itself, flows between
-//! interfaces of one host, routes that do not connect, events at or after the end of the run,
-//! missing or malformed trace files, zero sample intervals.
+//! interfaces of one host, routes that do not connect, flows whose ends no chain of links
+//! joins, events at or after the end of the run, missing or malformed trace files, queues that
+//! hold no packet, sample intervals below 1 ms or giving too many samples, runs too long to
+//! simulate. Limits are constants of this module ([`MAX_DURATION`], [`MIN_SAMPLE_INTERVAL`],
+//! [`MAX_SAMPLES`], [`MIN_QUEUE_BYTES`]).
 
 use crate::error::{Reporter, ScenarioError};
 use crate::schema::{ActionSpec, DirectionName, LossSpec, QueueSpec, Scenario, TransportSpec};
@@ -168,31 +171,26 @@ pub struct Plan {
     pub events: Vec<PlanEvent>,
 }
 
+/// The longest run: 1,000,000 simulated seconds (11.6 days).
+pub const MAX_DURATION: Duration = Duration::from_secs(1_000_000);
+/// The shortest sample interval of the time series.
+pub const MIN_SAMPLE_INTERVAL: Duration = Duration::from_millis(1);
+/// The most time-series samples a run may take (`duration / sample_interval`).
+pub const MAX_SAMPLES: u64 = 1_000_000;
+/// The smallest byte-limited queue: one 1500-byte packet.
+pub const MIN_QUEUE_BYTES: u64 = 1500;
+
 /// Checks `sc` (read from `file`, whose text is `text`) and resolves it.
 pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioError> {
     let r = Reporter::new(file, text);
     let base = file.parent().unwrap_or(Path::new("."));
     let duration = sc.duration.0;
-    if duration.is_zero() {
-        return Err(r.at(
-            "duration",
-            "duration".into(),
-            "",
-            "must be greater than zero".into(),
-        ));
-    }
-    if sc.output.sample_interval.0.is_zero() {
-        return Err(r.at(
-            "sample_interval",
-            "output.sample_interval".into(),
-            "",
-            "must be greater than zero".into(),
-        ));
-    }
+    check_run_length(&r, &sc)?;
     let names = Names::collect(&r, &sc)?;
     let links = resolve_links(&r, &sc, &names, base)?;
     let routes = resolve_routes(&r, &sc, &names, &links)?;
     let flows = crate::flows::resolve_flows(&r, &sc, &names)?;
+    check_flow_routes(&r, &sc, &names, &links, &routes, &flows)?;
     let events = resolve_events(&r, &sc, &links, duration)?;
     let name = plan_name(&r, file, &sc)?;
     Ok(Plan {
@@ -208,6 +206,117 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
         events,
         scenario: sc,
     })
+}
+
+/// Duration and sampling: positive, bounded, and not more samples than [`MAX_SAMPLES`].
+fn check_run_length(r: &Reporter<'_>, sc: &Scenario) -> Result<(), ScenarioError> {
+    let (duration, step) = (sc.duration.0, sc.output.sample_interval.0);
+    let err = |section: &str, field: &str, msg: String| Err(r.at(section, field.into(), "", msg));
+    if duration.is_zero() {
+        return err("duration", "duration", "must be greater than zero".into());
+    }
+    if duration > MAX_DURATION {
+        let msg = format!(
+            "{} is longer than the longest run mpsim simulates ({})",
+            sc.duration,
+            crate::units::Time(MAX_DURATION)
+        );
+        return err("duration", "duration", msg);
+    }
+    if step < MIN_SAMPLE_INTERVAL {
+        let msg = format!(
+            "{} is below the 1ms resolution of the time series",
+            sc.output.sample_interval
+        );
+        return err("sample_interval", "output.sample_interval", msg);
+    }
+    let samples = duration.as_nanos().div_ceil(step.as_nanos());
+    if samples > MAX_SAMPLES {
+        let msg = format!(
+            "{} over {} is {samples} samples, more than {MAX_SAMPLES}; sample less often \
+             (at least every {})",
+            sc.output.sample_interval,
+            sc.duration,
+            crate::units::Time(Duration::from_nanos(
+                duration
+                    .as_nanos()
+                    .div_ceil(MAX_SAMPLES)
+                    .div_ceil(1_000_000)
+                    * 1_000_000
+            ))
+        );
+        return err("sample_interval", "output.sample_interval", msg);
+    }
+    Ok(())
+}
+
+/// Every flow's ends must be joined by an explicit route or a chain of links through routers
+/// (hosts do not forward), both ways: the data and the acknowledgements. For MPTCP this is
+/// the pair the connection is opened on; further subflows are the path manager's business.
+fn check_flow_routes(
+    r: &Reporter<'_>,
+    sc: &Scenario,
+    names: &Names,
+    links: &[PlanLink],
+    routes: &[PlanRoute],
+    flows: &[PlanFlow],
+) -> Result<(), ScenarioError> {
+    for (i, f) in flows.iter().enumerate() {
+        let ends = [(f.src, f.dst), (f.dst, f.src)];
+        for (from, to) in ends {
+            let explicit = routes
+                .iter()
+                .any(|rt| rt.src == from.addr && rt.dst == to.addr);
+            if explicit || reachable(links, sc.routers.len(), from, to) {
+                continue;
+            }
+            let name = |e: FlowEnd| {
+                let h = &names.hosts[e.host];
+                format!("{}.{}", h.name, h.ifaces[e.iface].0)
+            };
+            let msg = format!(
+                "no route from `{}` to `{}`: no chain of links through routers joins them \
+                 (hosts do not forward); add a link or a `Route`",
+                name(from),
+                name(to)
+            );
+            return Err(r.at("flows", format!("flows[{i}]"), &sc.flows[i].name, msg));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a packet from interface `from` can reach interface `to` over the links, passing
+/// only through routers (as `sim_core::routing` searches).
+fn reachable(links: &[PlanLink], routers: usize, from: FlowEnd, to: FlowEnd) -> bool {
+    let src = End::Iface {
+        host: from.host,
+        iface: from.iface,
+    };
+    let dst = End::Iface {
+        host: to.host,
+        iface: to.iface,
+    };
+    let mut seen = vec![false; routers];
+    let mut todo: Vec<End> = vec![src];
+    while let Some(at) = todo.pop() {
+        for l in links {
+            for (a, b) in [(l.a, l.b), (l.b, l.a)] {
+                if a != at {
+                    continue;
+                }
+                match b {
+                    b if b == dst => return true,
+                    End::Router(k) if !seen[k] => {
+                        seen[k] = true;
+                        todo.push(b);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    false
 }
 
 /// The scenario's name (`name:`, else the file's stem), which names its results directory:
@@ -266,6 +375,9 @@ impl Names {
         let mut hosts = Vec::new();
         let mut host_idx = BTreeMap::new();
         let mut addrs: BTreeMap<Addr, String> = BTreeMap::new();
+        // Every `name:` of the hosts section in document order, to point at a duplicate.
+        let mut written: Vec<&str> = Vec::new();
+        let nth = |written: &[&str], name: &str| written.iter().filter(|n| **n == name).count();
         if sc.hosts.is_empty() {
             return Err(r.at(
                 "hosts",
@@ -278,13 +390,11 @@ impl Names {
             let field = format!("hosts[{i}].name");
             check_name(r, "hosts", &field, &h.name)?;
             if host_idx.insert(h.name.clone(), i).is_some() {
-                return Err(r.at(
-                    "hosts",
-                    field,
-                    &h.name,
-                    format!("duplicate host name `{}`", h.name),
-                ));
+                let n = nth(&written, &h.name);
+                let msg = format!("duplicate host name `{}`", h.name);
+                return Err(r.at_nth("hosts", "name", &h.name, n, field, msg));
             }
+            written.push(&h.name);
             if h.interfaces.is_empty() {
                 return Err(r.at(
                     "hosts",
@@ -298,13 +408,11 @@ impl Names {
                 let f = format!("hosts[{i}].interfaces[{j}]");
                 check_name(r, "hosts", &format!("{f}.name"), &itf.name)?;
                 if ifaces.iter().any(|(n, _)| n == &itf.name) {
-                    return Err(r.at(
-                        "hosts",
-                        format!("{f}.name"),
-                        &itf.name,
-                        format!("duplicate interface `{}` on host `{}`", itf.name, h.name),
-                    ));
+                    let n = nth(&written, &itf.name);
+                    let msg = format!("duplicate interface `{}` on host `{}`", itf.name, h.name);
+                    return Err(r.at_nth("hosts", "name", &itf.name, n, format!("{f}.name"), msg));
                 }
+                written.push(&itf.name);
                 let addr: Addr = itf.addr.parse().map_err(|()| {
                     r.at(
                         "hosts",
@@ -314,12 +422,12 @@ impl Names {
                     )
                 })?;
                 if let Some(other) = addrs.insert(addr, format!("{}.{}", h.name, itf.name)) {
-                    return Err(r.at(
-                        "hosts",
-                        format!("{f}.addr"),
-                        &itf.addr,
-                        format!("address {addr} is already used by `{other}`"),
-                    ));
+                    let n = (h.interfaces.iter().take(j))
+                        .chain(sc.hosts[..i].iter().flat_map(|h| &h.interfaces))
+                        .filter(|x| x.addr == itf.addr)
+                        .count();
+                    let msg = format!("address {addr} is already used by `{other}`");
+                    return Err(r.at_nth("hosts", "addr", &itf.addr, n, format!("{f}.addr"), msg));
                 }
                 ifaces.push((itf.name.clone(), addr));
             }
@@ -333,12 +441,9 @@ impl Names {
             let field = format!("routers[{i}]");
             check_name(r, "routers", &field, name)?;
             if host_idx.contains_key(name) || router_idx.insert(name.clone(), i).is_some() {
-                return Err(r.at(
-                    "routers",
-                    field,
-                    name,
-                    format!("duplicate node name `{name}`"),
-                ));
+                let n = sc.routers[..i].iter().filter(|x| *x == name).count();
+                let msg = format!("duplicate node name `{name}`");
+                return Err(r.at_nth("routers", "", name, n, field, msg));
             }
         }
         Ok(Names {
@@ -450,12 +555,9 @@ fn resolve_links(
         let f = |s: &str| format!("links[{i}].{s}");
         check_name(r, "links", &f("name"), &l.name)?;
         if out.iter().any(|o| o.name == l.name) {
-            return Err(r.at(
-                "links",
-                f("name"),
-                &l.name,
-                format!("duplicate link name `{}`", l.name),
-            ));
+            let n = out.iter().filter(|o| o.name == l.name).count();
+            let msg = format!("duplicate link name `{}`", l.name);
+            return Err(r.at_nth("links", "name", &l.name, n, f("name"), msg));
         }
         let a = names
             .end(&l.a)
@@ -489,6 +591,10 @@ fn resolve_links(
         } else {
             fwd_rate.clone()
         };
+        check_queue(r, &f("queue"), &l.name, l.queue)?;
+        if let Some(q) = rev.queue {
+            check_queue(r, &f("reverse.queue"), &l.name, q)?;
+        }
         let delay = l.delay.0;
         let fwd = DirParams {
             queue: queue_of(l.queue, &fwd_rate),
@@ -513,6 +619,23 @@ fn resolve_links(
         });
     }
     Ok(out)
+}
+
+/// A queue must hold at least one packet.
+fn check_queue(
+    r: &Reporter<'_>,
+    field: &str,
+    link: &str,
+    q: QueueSpec,
+) -> Result<(), ScenarioError> {
+    let msg = match q {
+        QueueSpec::Packets(0) => "Packets(0) holds no packet: every packet would be dropped",
+        QueueSpec::Bytes(b) if b.0 < MIN_QUEUE_BYTES => {
+            "a byte limit below 1500B holds no full-sized packet: write at least Bytes(\"1500B\")"
+        }
+        _ => return Ok(()),
+    };
+    Err(r.at("links", field.into(), link, msg.into()))
 }
 
 fn rate_of(
@@ -721,12 +844,34 @@ fn resolve_events(
                 ),
             ));
         }
+        if let ActionSpec::SetQueue(q) = ev.action {
+            check_queue(r, &f("action"), &ev.link, q).map_err(|e| match e {
+                ScenarioError::Invalid { file, msg, .. } => ScenarioError::Invalid {
+                    file,
+                    pos: crate::error::locate_nth(r.text(), "events", "link", &ev.link, 0),
+                    field: f("action"),
+                    msg,
+                },
+                other => other,
+            })?;
+        }
+        let l = &links[li];
+        if ev.action == ActionSpec::SetBackup(true) || ev.action == ActionSpec::SetBackup(false) {
+            let host_end = |e: End| matches!(e, End::Iface { .. });
+            if !host_end(l.a) && !host_end(l.b) {
+                let msg = format!(
+                    "SetBackup marks the host interface at an end of the link, but `{}` joins \
+                     two routers",
+                    l.name
+                );
+                return Err(r.at("events", f("action"), &ev.link, msg));
+            }
+        }
         let (forward, reverse) = match ev.direction {
             DirectionName::Both => (true, true),
             DirectionName::Forward => (true, false),
             DirectionName::Reverse => (false, true),
         };
-        let l = &links[li];
         let change = |d: &DirParams| {
             Some(match &ev.action {
                 ActionSpec::Down => sim_core::LinkChange::Down,
