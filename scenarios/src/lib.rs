@@ -22,6 +22,7 @@
 
 pub mod error;
 mod flows;
+pub mod fuzz;
 pub mod load;
 pub mod metrics;
 pub mod probe;

@@ -76,6 +76,12 @@ pub fn read_text(file: &Path) -> Result<String, ScenarioError> {
         file: file.to_path_buf(),
         source,
     })?;
+    decode_text(file, bytes)
+}
+
+/// The text of a file's octets (`file` names it in errors): UTF-8, a leading byte-order mark
+/// dropped; otherwise a [`ScenarioError::Syntax`] at the first invalid byte.
+pub fn decode_text(file: &Path, bytes: Vec<u8>) -> Result<String, ScenarioError> {
     match String::from_utf8(bytes) {
         Ok(mut text) => {
             if text.starts_with('\u{feff}') {

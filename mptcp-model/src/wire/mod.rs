@@ -5,6 +5,7 @@
 //! encoded size). The simulation moves `Repr`s as plain `Copy` values; sizes on the wire are
 //! always the encoded sizes, so an option costs exactly the octets it would on a real link.
 
+pub mod fuzz;
 pub mod mptcp;
 pub mod seq;
 pub mod tcp;
