@@ -146,3 +146,26 @@ fn a_trace_driven_run_reruns_from_its_results_directory_alone() {
     assert_eq!(tree(&d.join("second")), first);
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn the_readme_example_and_every_shipped_scenario_are_valid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("../README.md")).unwrap();
+    let start = readme.find("```ron\n").expect("a RON example") + "```ron\n".len();
+    let example = &readme[start..start + readme[start..].find("```").unwrap()];
+    // As if it were a file in scenarios/, where its trace paths lead.
+    let plan = scenarios::load_str(&root.join("readme-example.ron"), example, None)
+        .unwrap_or_else(|e| panic!("the README's example: {e}"));
+    assert_eq!(plan.flows.len(), 2);
+    let mut n = 0;
+    for dir in [root.to_path_buf(), root.join("cc"), root.join("sched")] {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "ron") {
+                scenarios::load(&p, None).unwrap_or_else(|e| panic!("{e}"));
+                n += 1;
+            }
+        }
+    }
+    assert!(n >= 13, "{n} shipped scenarios");
+}
