@@ -203,6 +203,16 @@ fn main() -> ExitCode {
                 Ok(fs) => fs,
                 Err(code) => return code,
             };
+            // Plots are written into the directory: only into a run's results.
+            if scenarios::output::marker_kind(&dir) != Some(scenarios::output::DirKind::Run) {
+                eprintln!(
+                    "error: {}: not the results directory of a run (no `{}` marker); mpsim \
+                     plot writes its figures there",
+                    dir.display(),
+                    scenarios::output::MARKER
+                );
+                return ExitCode::from(2);
+            }
             match plots::draw_run(&dir, &fs) {
                 Ok(paths) => {
                     for p in paths {

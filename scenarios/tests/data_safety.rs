@@ -276,13 +276,7 @@ fn a_kill_between_the_two_renames_puts_the_old_results_back() {
     assert!(mpsim(&[&"run", &short, &"--out", &out]).status.success());
     let before = tree(&out);
     // A process that has exited: its pid names the leftovers.
-    let mut gone = Command::new(env!("CARGO_BIN_EXE_mpsim"))
-        .arg("--version")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let dead = gone.id();
-    gone.wait().unwrap();
+    let dead = dead_pid();
     // As if killed after moving the old results aside, before moving the new ones in.
     let old = s.path(&format!(".r.old-{dead}"));
     std::fs::rename(&out, &old).unwrap();
@@ -364,10 +358,49 @@ fn compare_and_batch_follow_the_same_rules() {
     let o = mpsim(&[&"batch", &sweep, &"--jobs", &"1", &"--out", &b]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(b.join(MARKER).is_file() && b.join("runs/d=5ms,seed=1").join(MARKER).is_file());
+    // A killed batch's temporary summary file goes; the run directories are replaced whole.
+    let tmp = b.join(format!(".summary.csv.partial-{}", dead_pid()));
+    std::fs::write(&tmp, "half a table").unwrap();
     let o = mpsim(&[&"batch", &sweep, &"--jobs", &"1", &"--out", &b]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!tmp.exists());
+    assert!(leftovers(&b.join("runs")).is_empty());
     let o = mpsim(&[&"merge", &b, &"--out", &s.path("mine")]);
     assert_refused(&o, &s.path("mine"), "not an mpsim results directory");
     let o = mpsim(&[&"run", &tiny, &"--out", &b]);
     assert_refused(&o, &b, "is a batch directory");
+}
+
+/// The pid of a process that has exited.
+fn dead_pid() -> u32 {
+    let mut gone = Command::new(env!("CARGO_BIN_EXE_mpsim"))
+        .arg("--version")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = gone.id();
+    gone.wait().unwrap();
+    pid
+}
+
+#[test]
+fn plot_draws_only_into_a_runs_results() {
+    let s = Scratch::new("plot");
+    // A folder of the user's that happens to hold a timeseries.csv.
+    let tiny = s.write("tiny.ron", TINY);
+    assert!(mpsim(&[&"run", &tiny, &"--out", &s.path("r")])
+        .status
+        .success());
+    std::fs::create_dir(s.path("mine")).unwrap();
+    for f in ["timeseries.csv", "events.csv", "summary.json"] {
+        std::fs::copy(s.path("r").join(f), s.path("mine").join(f)).unwrap();
+    }
+    s.write("mine/throughput.svg", "my own figure");
+    let before = tree(&s.path("mine"));
+    let o = mpsim(&[&"plot", &s.path("mine"), &"--formats", &"svg"]);
+    assert_refused(&o, &s.path("mine"), "not the results directory of a run");
+    assert_eq!(tree(&s.path("mine")), before);
+    let o = mpsim(&[&"plot", &s.path("r"), &"--formats", &"svg"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(s.path("r/throughput.svg").is_file());
 }
