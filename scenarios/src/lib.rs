@@ -20,6 +20,7 @@
 //! ```
 #![deny(unsafe_code)]
 
+mod checks;
 pub mod error;
 mod flows;
 pub mod fuzz;

@@ -7,7 +7,7 @@
 //! joins, events at or after the end of the run, missing or malformed trace files, queues that
 //! hold no packet, sample intervals below 1 ms or giving too many samples, runs too long to
 //! simulate. Limits are constants of this module ([`MAX_DURATION`], [`MIN_SAMPLE_INTERVAL`],
-//! [`MAX_SAMPLES`], [`MIN_QUEUE_BYTES`]).
+//! [`MAX_SAMPLES`], [`MIN_QUEUE_BYTES`]; the checks are in `checks.rs`).
 
 use crate::error::{Reporter, ScenarioError};
 use crate::schema::{ActionSpec, DirectionName, LossSpec, QueueSpec, Scenario, TransportSpec};
@@ -17,6 +17,10 @@ use sim_core::{
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+pub use crate::checks::{
+    results_name_problem, MAX_DURATION, MAX_SAMPLES, MIN_QUEUE_BYTES, MIN_SAMPLE_INTERVAL,
+};
 
 /// One end of a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,28 +175,19 @@ pub struct Plan {
     pub events: Vec<PlanEvent>,
 }
 
-/// The longest run: 1,000,000 simulated seconds (11.6 days).
-pub const MAX_DURATION: Duration = Duration::from_secs(1_000_000);
-/// The shortest sample interval of the time series.
-pub const MIN_SAMPLE_INTERVAL: Duration = Duration::from_millis(1);
-/// The most time-series samples a run may take (`duration / sample_interval`).
-pub const MAX_SAMPLES: u64 = 1_000_000;
-/// The smallest byte-limited queue: one 1500-byte packet.
-pub const MIN_QUEUE_BYTES: u64 = 1500;
-
 /// Checks `sc` (read from `file`, whose text is `text`) and resolves it.
 pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioError> {
     let r = Reporter::new(file, text);
     let base = file.parent().unwrap_or(Path::new("."));
     let duration = sc.duration.0;
-    check_run_length(&r, &sc)?;
+    crate::checks::check_run_length(&r, &sc)?;
     let names = Names::collect(&r, &sc)?;
     let links = resolve_links(&r, &sc, &names, base)?;
     let routes = resolve_routes(&r, &sc, &names, &links)?;
     let flows = crate::flows::resolve_flows(&r, &sc, &names)?;
-    check_flow_routes(&r, &sc, &names, &links, &routes, &flows)?;
+    crate::checks::check_flow_routes(&r, &sc, &names, &links, &routes, &flows)?;
     let events = resolve_events(&r, &sc, &links, duration)?;
-    let name = plan_name(&r, file, &sc)?;
+    let name = crate::checks::plan_name(&r, file, &sc)?;
     Ok(Plan {
         file: file.to_path_buf(),
         name,
@@ -206,161 +201,6 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
         events,
         scenario: sc,
     })
-}
-
-/// Duration and sampling: positive, bounded, and not more samples than [`MAX_SAMPLES`].
-fn check_run_length(r: &Reporter<'_>, sc: &Scenario) -> Result<(), ScenarioError> {
-    let (duration, step) = (sc.duration.0, sc.output.sample_interval.0);
-    let err = |section: &str, field: &str, msg: String| Err(r.at(section, field.into(), "", msg));
-    if duration.is_zero() {
-        return err("duration", "duration", "must be greater than zero".into());
-    }
-    if duration > MAX_DURATION {
-        let msg = format!(
-            "{} is longer than the longest run mpsim simulates ({})",
-            sc.duration,
-            crate::units::Time(MAX_DURATION)
-        );
-        return err("duration", "duration", msg);
-    }
-    if step < MIN_SAMPLE_INTERVAL {
-        let msg = format!(
-            "{} is below the 1ms resolution of the time series",
-            sc.output.sample_interval
-        );
-        return err("sample_interval", "output.sample_interval", msg);
-    }
-    let samples = duration.as_nanos().div_ceil(step.as_nanos());
-    if samples > MAX_SAMPLES {
-        let msg = format!(
-            "{} over {} is {samples} samples, more than {MAX_SAMPLES}; sample less often \
-             (at least every {})",
-            sc.output.sample_interval,
-            sc.duration,
-            crate::units::Time(Duration::from_nanos(
-                duration
-                    .as_nanos()
-                    .div_ceil(MAX_SAMPLES)
-                    .div_ceil(1_000_000)
-                    * 1_000_000
-            ))
-        );
-        return err("sample_interval", "output.sample_interval", msg);
-    }
-    Ok(())
-}
-
-/// Every flow's ends must be joined by an explicit route or a chain of links through routers
-/// (hosts do not forward), both ways: the data and the acknowledgements. For MPTCP this is
-/// the pair the connection is opened on; further subflows are the path manager's business.
-fn check_flow_routes(
-    r: &Reporter<'_>,
-    sc: &Scenario,
-    names: &Names,
-    links: &[PlanLink],
-    routes: &[PlanRoute],
-    flows: &[PlanFlow],
-) -> Result<(), ScenarioError> {
-    for (i, f) in flows.iter().enumerate() {
-        let ends = [(f.src, f.dst), (f.dst, f.src)];
-        for (from, to) in ends {
-            let explicit = routes
-                .iter()
-                .any(|rt| rt.src == from.addr && rt.dst == to.addr);
-            if explicit || reachable(links, sc.routers.len(), from, to) {
-                continue;
-            }
-            let name = |e: FlowEnd| {
-                let h = &names.hosts[e.host];
-                format!("{}.{}", h.name, h.ifaces[e.iface].0)
-            };
-            let msg = format!(
-                "no route from `{}` to `{}`: no chain of links through routers joins them \
-                 (hosts do not forward); add a link or a `Route`",
-                name(from),
-                name(to)
-            );
-            return Err(r.at("flows", format!("flows[{i}]"), &sc.flows[i].name, msg));
-        }
-    }
-    Ok(())
-}
-
-/// Whether a packet from interface `from` can reach interface `to` over the links, passing
-/// only through routers (as `sim_core::routing` searches).
-fn reachable(links: &[PlanLink], routers: usize, from: FlowEnd, to: FlowEnd) -> bool {
-    let src = End::Iface {
-        host: from.host,
-        iface: from.iface,
-    };
-    let dst = End::Iface {
-        host: to.host,
-        iface: to.iface,
-    };
-    let mut seen = vec![false; routers];
-    let mut todo: Vec<End> = vec![src];
-    while let Some(at) = todo.pop() {
-        for l in links {
-            for (a, b) in [(l.a, l.b), (l.b, l.a)] {
-                if a != at {
-                    continue;
-                }
-                match b {
-                    b if b == dst => return true,
-                    End::Router(k) if !seen[k] => {
-                        seen[k] = true;
-                        todo.push(b);
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    false
-}
-
-/// The scenario's name (`name:`, else the file's stem), which names its results directory:
-/// it must be a plain file-name component.
-fn plan_name(r: &Reporter<'_>, file: &Path, sc: &Scenario) -> Result<String, ScenarioError> {
-    if let Some(n) = &sc.name {
-        return match results_name_problem(n) {
-            None => Ok(n.clone()),
-            Some(why) => Err(r.at("name", "name".into(), n, why)),
-        };
-    }
-    let stem = file
-        .file_stem()
-        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    match results_name_problem(&stem) {
-        None => Ok(stem),
-        Some(why) => Err(r.at(
-            "",
-            "name".into(),
-            "",
-            format!("the file name gives no usable scenario name ({why}); add `name: \"...\"`"),
-        )),
-    }
-}
-
-/// Why `name` cannot name a results directory (`results/<name>`), if it cannot: it must be
-/// one plain path component, not hidden, without control characters, at most 200 bytes.
-pub fn results_name_problem(name: &str) -> Option<String> {
-    let why = if name.is_empty() {
-        "the name is empty"
-    } else if name == "." || name == ".." {
-        "`.` and `..` are not names"
-    } else if name.contains(['/', '\\']) {
-        "a name may not contain `/` or `\\` (it names one directory)"
-    } else if name.chars().any(char::is_control) {
-        "a name may not contain control characters"
-    } else if name.starts_with('.') {
-        "a name may not start with `.` (a hidden directory)"
-    } else if name.len() > 200 {
-        "a name may be at most 200 bytes long"
-    } else {
-        return None;
-    };
-    Some(format!("`{}`: {why}", name.escape_debug()))
 }
 
 /// Name tables of hosts, interfaces and routers.
@@ -591,9 +431,9 @@ fn resolve_links(
         } else {
             fwd_rate.clone()
         };
-        check_queue(r, &f("queue"), &l.name, l.queue)?;
+        crate::checks::check_queue(r, &f("queue"), &l.name, l.queue)?;
         if let Some(q) = rev.queue {
-            check_queue(r, &f("reverse.queue"), &l.name, q)?;
+            crate::checks::check_queue(r, &f("reverse.queue"), &l.name, q)?;
         }
         let delay = l.delay.0;
         let fwd = DirParams {
@@ -619,23 +459,6 @@ fn resolve_links(
         });
     }
     Ok(out)
-}
-
-/// A queue must hold at least one packet.
-fn check_queue(
-    r: &Reporter<'_>,
-    field: &str,
-    link: &str,
-    q: QueueSpec,
-) -> Result<(), ScenarioError> {
-    let msg = match q {
-        QueueSpec::Packets(0) => "Packets(0) holds no packet: every packet would be dropped",
-        QueueSpec::Bytes(b) if b.0 < MIN_QUEUE_BYTES => {
-            "a byte limit below 1500B holds no full-sized packet: write at least Bytes(\"1500B\")"
-        }
-        _ => return Ok(()),
-    };
-    Err(r.at("links", field.into(), link, msg.into()))
 }
 
 fn rate_of(
@@ -845,7 +668,7 @@ fn resolve_events(
             ));
         }
         if let ActionSpec::SetQueue(q) = ev.action {
-            check_queue(r, &f("action"), &ev.link, q).map_err(|e| match e {
+            crate::checks::check_queue(r, &f("action"), &ev.link, q).map_err(|e| match e {
                 ScenarioError::Invalid { file, msg, .. } => ScenarioError::Invalid {
                     file,
                     pos: crate::error::locate_nth(r.text(), "events", "link", &ev.link, 0),
