@@ -4,7 +4,7 @@
 //! the value is written, its line and column.
 
 use crate::error::{Reporter, ScenarioError};
-use crate::schema::{QueueSpec, Scenario};
+use crate::schema::{ActionSpec, QueueSpec, Scenario};
 use crate::validate::{End, FlowEnd, Names, PlanFlow, PlanLink, PlanRoute};
 use sim_core::Duration;
 use std::path::Path;
@@ -192,4 +192,36 @@ pub(crate) fn check_queue(
         _ => return Ok(()),
     };
     Err(r.at("links", field.into(), link, msg.into()))
+}
+
+/// An event's action must be able to act: a queue it sets holds a packet, and `SetBackup`
+/// has a host interface at an end of its link. Errors point at the event's `link`.
+pub(crate) fn check_event_action(
+    r: &Reporter<'_>,
+    sc: &Scenario,
+    i: usize,
+    link: &PlanLink,
+) -> Result<(), ScenarioError> {
+    let ev = &sc.events[i];
+    let field = format!("events[{i}].action");
+    let nth = sc.events[..i].iter().filter(|e| e.link == ev.link).count();
+    let err = |msg: String| r.at_nth("events", "link", &ev.link, nth, field.clone(), msg);
+    match ev.action {
+        ActionSpec::SetQueue(q) => match check_queue(r, &field, &ev.link, q) {
+            Err(ScenarioError::Invalid { msg, .. }) => Err(err(msg)),
+            other => other,
+        },
+        ActionSpec::SetBackup(_) => {
+            let host_end = |e: End| matches!(e, End::Iface { .. });
+            if host_end(link.a) || host_end(link.b) {
+                return Ok(());
+            }
+            Err(err(format!(
+                "SetBackup marks the host interface at an end of the link, but `{}` joins two \
+                 routers",
+                link.name
+            )))
+        }
+        _ => Ok(()),
+    }
 }

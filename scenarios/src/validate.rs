@@ -667,29 +667,8 @@ fn resolve_events(
                 ),
             ));
         }
-        if let ActionSpec::SetQueue(q) = ev.action {
-            crate::checks::check_queue(r, &f("action"), &ev.link, q).map_err(|e| match e {
-                ScenarioError::Invalid { file, msg, .. } => ScenarioError::Invalid {
-                    file,
-                    pos: crate::error::locate_nth(r.text(), "events", "link", &ev.link, 0),
-                    field: f("action"),
-                    msg,
-                },
-                other => other,
-            })?;
-        }
         let l = &links[li];
-        if ev.action == ActionSpec::SetBackup(true) || ev.action == ActionSpec::SetBackup(false) {
-            let host_end = |e: End| matches!(e, End::Iface { .. });
-            if !host_end(l.a) && !host_end(l.b) {
-                let msg = format!(
-                    "SetBackup marks the host interface at an end of the link, but `{}` joins \
-                     two routers",
-                    l.name
-                );
-                return Err(r.at("events", f("action"), &ev.link, msg));
-            }
-        }
+        crate::checks::check_event_action(r, sc, i, l)?;
         let (forward, reverse) = match ev.direction {
             DirectionName::Both => (true, true),
             DirectionName::Forward => (true, false),
