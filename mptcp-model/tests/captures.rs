@@ -1,10 +1,7 @@
-//! The MPTCP option parser against real captures: tcpdump's regression pcaps in
-//! `shared/captures/tcpdump/` (see its README). Every MPTCP option in them must parse,
-//! re-emit to the same octets, and print like tcpdump's decode in the `.out` beside it;
-//! the fuzzed DSS must be refused; the early-Linux ADD_ADDR HMAC must not verify.
-//!
-//! The captures folder is `$MPSIM_CAPTURES`, else `CARGO_MANIFEST_DIR/../../shared/captures/
-//! tcpdump`, else `CARGO_MANIFEST_DIR/../shared/captures/tcpdump`.
+//! The MPTCP option parser against real captures: tcpdump's regression pcaps, copied into
+//! `tests/data/tcpdump/` (provenance and licence in `tests/data/README.md`). Every MPTCP option
+//! in them must parse, re-emit to the same octets, and print like tcpdump's decode in the `.out`
+//! beside it; the fuzzed DSS must be refused; the early-Linux ADD_ADDR HMAC must not verify.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -21,20 +18,7 @@ use mptcp_model::wire::mptcp::{
 // Locating the captures
 
 fn captures_dir() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let candidates = std::env::var_os("MPSIM_CAPTURES")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([
-            manifest.join("../../shared/captures/tcpdump"),
-            manifest.join("../shared/captures/tcpdump"),
-        ]);
-    for dir in candidates {
-        if dir.join("mptcp-v1.pcap").is_file() {
-            return dir;
-        }
-    }
-    panic!("MPTCP captures not found: set MPSIM_CAPTURES to shared/captures/tcpdump");
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tcpdump")
 }
 
 // ---------------------------------------------------------------------------------------

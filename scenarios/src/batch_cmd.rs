@@ -136,11 +136,9 @@ pub(crate) fn report(
     }
 }
 
+/// Reports `e` and exits with 2: bad input, or a batch directory that cannot or may not be
+/// written. (Exit code 1 is kept for runs that failed inside a batch that did run.)
 fn fail(e: &BatchError) -> ExitCode {
     eprintln!("error: {e}");
-    if e.is_input_error() {
-        ExitCode::from(2)
-    } else {
-        ExitCode::from(1)
-    }
+    ExitCode::from(2)
 }

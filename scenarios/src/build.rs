@@ -255,7 +255,7 @@ fn apply_mode(cfg: &mut MptcpConfig, mode: ServiceMode) {
     let degraded = |rtt: crate::units::Time, loss: crate::units::Percent| {
         Some(mptcp_model::mptcp::Degraded {
             rtt: rtt.0,
-            loss_permille: (loss.0 * 1000.0).round() as u64,
+            loss_permille: (loss.probability() * 1000.0).round() as u64,
         })
     };
     cfg.scheduler = SchedulerKind::MinRtt;

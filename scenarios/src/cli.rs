@@ -1,7 +1,7 @@
 //! The `mpsim` subcommands, callable from the binary and from tests.
 
 use crate::error::ScenarioError;
-use crate::output::Staging;
+use crate::output::{DirKind, Staging};
 use crate::run::run;
 use crate::schema::{AppSpec, FormatName, OutputSpec, PresetName, Scenario};
 use crate::validate::Plan;
@@ -75,7 +75,9 @@ pub fn default_out(plan: &Plan) -> PathBuf {
 }
 
 /// Runs `plan` and writes its results directory at `out` (whole or not at all). Returns the
-/// results directory. `plots` overrides the scenario's choice when given.
+/// results directory. `plots` overrides the scenario's choice when given. `out` is checked
+/// (and the staging directory made) before the simulation starts, so a refused `--out` costs
+/// nothing.
 pub fn run_to_dir(
     plan: &Plan,
     out: &Path,
@@ -94,6 +96,12 @@ pub fn run_to_dir_with(
     figures: Option<&plots::PlotOptions>,
     progress: bool,
 ) -> Result<PathBuf, ScenarioError> {
+    let base = plan.file.parent().unwrap_or(Path::new("."));
+    let (written, traces) = portable_scenario(&plan.scenario, base);
+    let inputs: Vec<&Path> = std::iter::once(plan.file.as_path())
+        .chain(traces.iter().map(|(src, _)| src.as_path()))
+        .collect();
+    let stage = Staging::new(out, DirKind::Run, &inputs)?;
     let bar = progress_bar(plan, progress);
     let output = run(plan, |t| {
         if let Some(b) = &bar {
@@ -109,7 +117,6 @@ pub fn run_to_dir_with(
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let stage = Staging::new(out)?;
     let json =
         serde_json::to_string_pretty(&output.summary).map_err(|e| ScenarioError::Output {
             path: out.join("summary.json"),
@@ -120,11 +127,18 @@ pub fn run_to_dir_with(
         stage.write("timeseries.csv", output.timeseries.as_bytes())?;
     }
     stage.write("events.csv", output.events.as_bytes())?;
-    let ron = crate::load::to_ron(&plan.scenario).map_err(|e| ScenarioError::Output {
+    let ron = crate::load::to_ron(&written).map_err(|e| ScenarioError::Output {
         path: out.join("scenario.ron"),
         msg: e.to_string(),
     })?;
     stage.write("scenario.ron", ron.as_bytes())?;
+    for (src, name) in &traces {
+        let bytes = std::fs::read(src).map_err(|e| ScenarioError::Output {
+            path: out.join(name),
+            msg: format!("cannot copy {}: {e}", src.display()),
+        })?;
+        stage.write(name, &bytes)?;
+    }
     if plots.unwrap_or(plan.scenario.output.plots) && plan.scenario.output.timeseries {
         let own = plot_options(&plan.scenario.output);
         let opts = figures.unwrap_or(&own);
@@ -136,6 +150,45 @@ pub fn run_to_dir_with(
         })?;
     }
     stage.commit()
+}
+
+/// The scenario as a results directory holds it: every trace file is copied into the
+/// directory's `traces/` folder and named there (`traces/<file name>`; a second file of the
+/// same name from elsewhere becomes `traces/2-<file name>`), so the `scenario.ron` beside the
+/// results reruns from the results directory alone. Returns the rewritten scenario and the
+/// copies to make: (source path, path in the results directory), each source once.
+pub fn portable_scenario(sc: &Scenario, base: &Path) -> (Scenario, Vec<(PathBuf, String)>) {
+    let mut out = sc.clone();
+    let mut copies: Vec<(PathBuf, String)> = Vec::new();
+    let mut place = |t: &mut String| {
+        let src = base.join(&*t);
+        let name = match copies.iter().find(|(s, _)| *s == src) {
+            Some((_, n)) => n.clone(),
+            None => {
+                let file = src
+                    .file_name()
+                    .map_or_else(|| "trace".into(), |f| f.to_string_lossy().into_owned());
+                let mut name = format!("traces/{file}");
+                let mut k = 1;
+                while copies.iter().any(|(_, n)| *n == name) {
+                    k += 1;
+                    name = format!("traces/{k}-{file}");
+                }
+                copies.push((src, name.clone()));
+                name
+            }
+        };
+        *t = name;
+    };
+    for l in &mut out.links {
+        if let Some(t) = &mut l.trace {
+            place(t);
+        }
+        if let Some(t) = l.reverse.as_mut().and_then(|r| r.trace.as_mut()) {
+            place(t);
+        }
+    }
+    (out, copies)
 }
 
 fn progress_bar(plan: &Plan, wanted: bool) -> Option<indicatif::ProgressBar> {

@@ -1,8 +1,9 @@
 //! The `compare` subcommand of the `mpsim` binary: arguments, progress, the results
 //! directory (written under a temporary name and renamed: whole or not at all).
 
-use scenarios::batch::table::write_atomic;
 use scenarios::compare::{cc_variant, cross_with, mptcp_flows, run_compare, scheduler_variant};
+use scenarios::output::{DirKind, Staging};
+use scenarios::ScenarioError;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -80,6 +81,14 @@ pub(crate) fn compare(
     let seeds: Vec<u64> = (1..=seeds).collect();
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let out = out.unwrap_or_else(|| Path::new("results").join(format!("{}-compare", plan.name)));
+    // Checked (and staged) before any run, so a refused --out costs nothing.
+    let stage = match Staging::new(&out, DirKind::Compare, &[file]) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let bar = std::io::stderr().is_terminal().then(|| {
         let b = indicatif::ProgressBar::new((variants.len() * seeds.len()) as u64);
         b.set_style(
@@ -104,13 +113,13 @@ pub(crate) fn compare(
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(1);
+            return ExitCode::from(2);
         }
     };
     cmp.hol_metrics = !scheds.is_empty();
     let text = cmp.text();
     print!("{text}");
-    match write_dir(&out, &cmp, &text, plots) {
+    match write_dir(stage, &cmp, &text, plots) {
         Ok(()) => {
             eprintln!(
                 "{} runs in {:.1} s wall; results in {}",
@@ -122,36 +131,26 @@ pub(crate) fn compare(
         }
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(1)
+            ExitCode::from(2)
         }
     }
 }
 
+/// Writes the comparison's files into `stage` and moves it into place.
 fn write_dir(
-    out: &Path,
+    stage: Staging,
     cmp: &scenarios::compare::Comparison,
     text: &str,
     plots: Option<&plots::PlotOptions>,
-) -> Result<(), String> {
-    let name = out
-        .file_name()
-        .map_or_else(|| "compare".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    let res = (|| {
-        write_atomic(&tmp.join("compare.csv"), cmp.csv().as_bytes()).map_err(|e| e.to_string())?;
-        write_atomic(&tmp.join("table.txt"), text.as_bytes()).map_err(|e| e.to_string())?;
-        if let Some(opts) = plots {
-            cmp.plots(&tmp, opts)?;
-        }
-        if out.exists() {
-            std::fs::remove_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-        }
-        std::fs::rename(&tmp, out).map_err(|e| format!("{}: {e}", out.display()))
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
+) -> Result<(), ScenarioError> {
+    stage.write("compare.csv", cmp.csv().as_bytes())?;
+    stage.write("table.txt", text.as_bytes())?;
+    if let Some(opts) = plots {
+        cmp.plots(stage.dir(), opts)
+            .map_err(|msg| ScenarioError::Output {
+                path: stage.dest().to_path_buf(),
+                msg,
+            })?;
     }
-    res
+    stage.commit().map(drop)
 }

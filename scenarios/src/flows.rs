@@ -24,8 +24,9 @@ pub(crate) fn resolve_flows(
         let f = |s: &str| format!("flows[{i}].{s}");
         check_name(r, "flows", &f("name"), &fl.name)?;
         if out.iter().any(|o| o.name == fl.name) {
+            let n = out.iter().filter(|o| o.name == fl.name).count();
             let msg = format!("duplicate flow name `{}`", fl.name);
-            return Err(r.at("flows", f("name"), &fl.name, msg));
+            return Err(r.at_nth("flows", "name", &fl.name, n, f("name"), msg));
         }
         let mptcp = matches!(fl.transport, TransportSpec::Mptcp(_));
         let src = names
@@ -89,6 +90,12 @@ pub(crate) fn resolve_flows(
                 let msg = "the subflow limit must be at least 1".into();
                 return Err(r.at("flows", f("transport.path_manager"), "", msg));
             }
+            if let Some(crate::schema::ServiceMode::LoadBalancing { first_percent }) = m.mode {
+                if first_percent > 100 {
+                    let msg = format!("first_percent {first_percent} is more than 100");
+                    return Err(r.at("flows", f("transport.mode"), "", msg));
+                }
+            }
             if m.fail_after_rtos == 0 {
                 let msg = "must be at least 1".into();
                 return Err(r.at("flows", f("transport.fail_after_rtos"), "", msg));
@@ -151,6 +158,11 @@ fn paced_app(app: &AppSpec) -> Result<(Option<u64>, Option<mptcp_model::app::Pac
     use mptcp_model::app::Paced;
     use sim_core::Duration;
     Ok(match app {
+        AppSpec::Bulk { bytes: Some(b) } if b.0 == 0 => {
+            return Err(
+                "`bytes: \"0B\"` sends nothing; leave `bytes` out for an unlimited flow".into(),
+            )
+        }
         AppSpec::Bulk { bytes } => (bytes.map(|b| b.0), None),
         AppSpec::ConstantBitRate {
             rate,
@@ -169,6 +181,9 @@ fn paced_app(app: &AppSpec) -> Result<(Option<u64>, Option<mptcp_model::app::Pac
             if !off.is_zero() && on.is_zero() {
                 return Err("`off` needs a nonzero `on`".into());
             }
+            if off.is_zero() && !on.is_zero() {
+                return Err("`on` needs a nonzero `off` (leave both out for always on)".into());
+            }
             let total = bytes.map(|b| b.0);
             let p = Paced {
                 chunk,
@@ -183,7 +198,10 @@ fn paced_app(app: &AppSpec) -> Result<(Option<u64>, Option<mptcp_model::app::Pac
             if size.0 == 0 || every.0.is_zero() || *count == 0 {
                 return Err("size, every and count must be nonzero".into());
             }
-            let total = size.0 * u64::from(*count);
+            let total = size
+                .0
+                .checked_mul(u64::from(*count))
+                .ok_or("size × count is more bytes than can be counted")?;
             let p = Paced {
                 chunk: size.0,
                 period: every.0,

@@ -20,8 +20,10 @@
 //! ```
 #![deny(unsafe_code)]
 
+mod checks;
 pub mod error;
 mod flows;
+pub mod fuzz;
 pub mod generate;
 pub mod load;
 pub mod metrics;

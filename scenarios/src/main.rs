@@ -220,6 +220,16 @@ fn main() -> ExitCode {
 /// `mpsim plot`: redraws a results directory, starting from its `scenario.ron`'s figure
 /// options and averaging windows when it has one.
 fn plot(dir: &std::path::Path, figures: &FigureArgs) -> ExitCode {
+    // Plots are written into the directory: only into a run's results.
+    if scenarios::output::marker_kind(dir) != Some(scenarios::output::DirKind::Run) {
+        eprintln!(
+            "error: {}: not the results directory of a run (no `{}` marker); mpsim \
+             plot writes its figures there",
+            dir.display(),
+            scenarios::output::MARKER
+        );
+        return ExitCode::from(2);
+    }
     let scenario = std::fs::read_to_string(dir.join("scenario.ron"))
         .ok()
         .and_then(|text| scenarios::load::parse_str(&dir.join("scenario.ron"), &text).ok());
@@ -248,11 +258,9 @@ fn plot(dir: &std::path::Path, figures: &FigureArgs) -> ExitCode {
     }
 }
 
-/// Reports `e`; bad input exits with 2, failures to write results with 1.
+/// Reports `e` and exits with 2: bad input, and results that cannot or may not be written
+/// (the message names the user's path).
 fn fail(e: &ScenarioError) -> ExitCode {
     eprintln!("error: {e}");
-    match e {
-        ScenarioError::Output { .. } => ExitCode::from(1),
-        _ => ExitCode::from(2),
-    }
+    ExitCode::from(2)
 }

@@ -2,9 +2,12 @@
 //! and the recovery time (until goodput reaches 90% of the capacity of the paths still up),
 //! and goodput per phase between events.
 //!
-//! The runner records each flow's cumulative delivered bytes every millisecond (only when
-//! the scenario has link events), so both metrics have 1 ms resolution and cost O(duration
-//! in ms), independent of the packet count.
+//! The runner hands each flow's cumulative delivered bytes to a [`DeliveryLog`] every
+//! millisecond (only when the scenario has link events), so both metrics have 1 ms resolution.
+//! The log computes them as the ticks arrive: it keeps the last 101 ticks per flow, the
+//! running stall and first recovery tick per event and flow, and the values at phase
+//! boundaries. Its memory is O(flows × events), independent of the run's duration (nothing
+//! is allocated in proportion to the duration); its time O(ticks × flows).
 
 use crate::build::{link_ids, Sim};
 use crate::schema::TransportSpec;
@@ -20,79 +23,189 @@ pub const RECOVERY_WINDOW_TICKS: usize = 100;
 /// Fraction of the remaining capacity that counts as recovered.
 pub const RECOVERY_FRACTION: f64 = 0.9;
 
-/// Cumulative delivered bytes per flow, one entry per tick from time 0.
+/// One (event, flow) pair's window and what has been measured in it so far.
+#[derive(Clone, Debug)]
+struct Track {
+    /// The event's tick (the window's order).
+    event_tick: usize,
+    /// First tick measured: the event's, or the flow's start if later.
+    from: usize,
+    /// Last tick of the window (the next later event's tick, or the end).
+    to: usize,
+    /// Bytes per recovery window that count as recovered.
+    need: f64,
+    /// The capacity the flow's paths have after the event.
+    capacity_bps: f64,
+    /// Ticks without delivery in the current run, and the longest run.
+    run: usize,
+    longest: usize,
+    /// Ticks after `from` when the goodput first reached `need`.
+    recovered: Option<usize>,
+}
+
+/// Per flow: the last ticks of cumulative delivered bytes and the measurements in progress.
 pub struct DeliveryLog {
-    cum: Vec<Vec<u64>>,
+    /// Ticks recorded so far, per flow.
+    ticks: Vec<usize>,
+    /// The last `RECOVERY_WINDOW_TICKS + 1` values per flow, at `tick % (W + 1)`.
+    ring: Vec<Vec<u64>>,
+    /// Per flow, its tracks in event order, and the first one not yet over.
+    tracks: Vec<Vec<Track>>,
+    open: Vec<usize>,
+    /// Distinct phase boundary ticks (0, event ticks, the end), and per flow the value at each.
+    bounds: Vec<usize>,
+    at_bounds: Vec<Vec<Option<u64>>>,
+    /// The last value recorded per flow.
+    last: Vec<u64>,
 }
 
 impl DeliveryLog {
-    /// An empty log for `flows` flows.
-    pub fn new(flows: usize, ticks: usize) -> Self {
+    /// A log for `plan`'s flows and events; `sim` (built, not yet run) gives the routes that
+    /// decide each flow's capacity after each event.
+    pub fn new(plan: &Plan, sim: &Sim) -> Self {
+        let end = tick_of(sim_core::Instant::ZERO + plan.duration);
+        let caps = event_capacities(plan, sim);
+        let w = RECOVERY_WINDOW_TICKS;
+        let tracks = (0..plan.flows.len())
+            .map(|i| {
+                let start = tick_of(plan.flows[i].start);
+                plan.events
+                    .iter()
+                    .enumerate()
+                    .map(|(e, ev)| {
+                        let event_tick = tick_of(ev.at);
+                        let to = plan.events[e + 1..]
+                            .iter()
+                            .find(|n| n.at > ev.at)
+                            .map_or(end, |n| tick_of(n.at));
+                        let cap = caps[e][i];
+                        Track {
+                            event_tick,
+                            from: event_tick.max(start),
+                            to,
+                            need: RECOVERY_FRACTION * cap * (w as f64 * TICK.as_secs_f64()) / 8.0,
+                            capacity_bps: cap,
+                            run: 0,
+                            longest: 0,
+                            recovered: None,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Self::with_tracks(plan.flows.len(), tracks, phase_bounds(plan, end))
+    }
+
+    fn with_tracks(flows: usize, tracks: Vec<Vec<Track>>, bounds: Vec<usize>) -> Self {
         DeliveryLog {
-            cum: (0..flows).map(|_| Vec::with_capacity(ticks + 1)).collect(),
+            ticks: vec![0; flows],
+            ring: vec![vec![0; RECOVERY_WINDOW_TICKS + 1]; flows],
+            tracks,
+            open: vec![0; flows],
+            at_bounds: vec![vec![None; bounds.len()]; flows],
+            bounds,
+            last: vec![0; flows],
         }
     }
 
-    /// Appends one tick's cumulative delivered bytes of `flow`.
+    /// Appends the next tick's cumulative delivered bytes of `flow` (ticks from 0).
     pub fn push(&mut self, flow: usize, delivered: u64) {
-        self.cum[flow].push(delivered);
-    }
-
-    /// Delivered bytes of `flow` at tick `k` (clamped to what was recorded).
-    fn at(&self, flow: usize, k: usize) -> u64 {
-        let v = &self.cum[flow];
-        v.get(k).or(v.last()).copied().unwrap_or(0)
-    }
-
-    /// Longest run of ticks without delivery in `[from, to)`.
-    fn longest_stall(&self, flow: usize, from: usize, to: usize) -> usize {
-        let (mut best, mut run) = (0, 0);
-        for k in from..to {
-            if self.at(flow, k + 1) == self.at(flow, k) {
-                run += 1;
-                best = best.max(run);
-            } else {
-                run = 0;
+        let k = self.ticks[flow];
+        let w = RECOVERY_WINDOW_TICKS;
+        let ring = &mut self.ring[flow];
+        let tracks = &mut self.tracks[flow];
+        let open = &mut self.open[flow];
+        while tracks.get(*open).is_some_and(|t| t.to < k) {
+            *open += 1;
+        }
+        for t in tracks[*open..].iter_mut() {
+            if t.event_tick > k {
+                break;
+            }
+            // The step from tick k-1 to k lies in the window's [from, to).
+            if k > t.from && k <= t.to {
+                if delivered == ring[(k - 1) % (w + 1)] {
+                    t.run += 1;
+                    t.longest = t.longest.max(t.run);
+                } else {
+                    t.run = 0;
+                }
+            }
+            if t.recovered.is_none() && k >= t.from + w && k <= t.to {
+                let before = ring[(k - w) % (w + 1)];
+                if (delivered - before) as f64 >= t.need {
+                    t.recovered = Some(k - t.from);
+                }
             }
         }
-        best
+        ring[k % (w + 1)] = delivered;
+        if let Ok(b) = self.bounds.binary_search(&k) {
+            self.at_bounds[flow][b] = Some(delivered);
+        }
+        self.last[flow] = delivered;
+        self.ticks[flow] = k + 1;
     }
 
-    /// First tick `k` in `[from + W, to]` where the goodput over the last W ticks reaches
-    /// `bps`, as ticks after `from`.
-    fn recovery(&self, flow: usize, from: usize, to: usize, bps: f64) -> Option<usize> {
-        let w = RECOVERY_WINDOW_TICKS;
-        let need = bps * (w as f64 * TICK.as_secs_f64()) / 8.0;
-        (from + w..=to)
-            .find(|&k| (self.at(flow, k) - self.at(flow, k - w)) as f64 >= need)
-            .map(|k| k - from)
+    /// Delivered bytes of `flow` at phase boundary `b` (the last value when not reached).
+    fn at_bound(&self, flow: usize, b: usize) -> u64 {
+        self.at_bounds[flow][b].unwrap_or(self.last[flow])
     }
 }
 
-/// The state of every directed link (up, rate) after the events up to and including `upto`.
-fn link_state(plan: &Plan, upto: usize) -> (Vec<bool>, Vec<f64>) {
+/// The distinct tick boundaries of the phases: 0, each event's tick, the end.
+fn phase_bounds(plan: &Plan, end: usize) -> Vec<usize> {
+    let mut bounds = vec![0usize];
+    for ev in &plan.events {
+        let t = tick_of(ev.at);
+        if bounds.last() != Some(&t) {
+            bounds.push(t);
+        }
+    }
+    bounds.push(end);
+    bounds.dedup();
+    bounds
+}
+
+/// The capacity of each flow's paths after each event (`[event][flow]`), replaying the
+/// events' link changes in order.
+fn event_capacities(plan: &Plan, sim: &Sim) -> Vec<Vec<f64>> {
+    let (mut up, mut rate) = initial_link_state(plan);
+    plan.events
+        .iter()
+        .map(|ev| {
+            apply_event(ev, &mut up, &mut rate);
+            (0..plan.flows.len())
+                .map(|i| capacity(plan, sim, i, &up, &rate))
+                .collect()
+        })
+        .collect()
+}
+
+/// Every directed link up, at its configured (mean) rate.
+fn initial_link_state(plan: &Plan) -> (Vec<bool>, Vec<f64>) {
     let n = plan.links.len() * 2;
-    let mut up = vec![true; n];
-    let mut rate: Vec<f64> = (0..n)
+    let rate: Vec<f64> = (0..n)
         .map(|k| {
             let l = &plan.links[k / 2];
             let d = if k % 2 == 0 { &l.fwd } else { &l.rev };
             mean_rate(&d.rate).as_bps() as f64
         })
         .collect();
-    for ev in &plan.events[..=upto] {
-        let (f, b) = link_ids(ev.link);
-        for (id, change) in [(f, &ev.fwd_change), (b, &ev.rev_change)] {
-            let k = id.0 as usize;
-            match change {
-                Some(LinkChange::Down) => up[k] = false,
-                Some(LinkChange::Up) => up[k] = true,
-                Some(LinkChange::SetRate(r)) => rate[k] = rate_bps(r),
-                _ => {}
-            }
+    (vec![true; n], rate)
+}
+
+/// Applies one event's changes of link state (up, rate).
+fn apply_event(ev: &crate::validate::PlanEvent, up: &mut [bool], rate: &mut [f64]) {
+    let (f, b) = link_ids(ev.link);
+    for (id, change) in [(f, &ev.fwd_change), (b, &ev.rev_change)] {
+        let k = id.0 as usize;
+        match change {
+            Some(LinkChange::Down) => up[k] = false,
+            Some(LinkChange::Up) => up[k] = true,
+            Some(LinkChange::SetRate(r)) => rate[k] = rate_bps(r),
+            _ => {}
         }
     }
-    (up, rate)
 }
 
 fn rate_bps(r: &LinkRate) -> f64 {
@@ -135,32 +248,22 @@ fn tick_of(t: sim_core::Instant) -> usize {
 }
 
 /// Stall and recovery of every flow after every event.
-pub fn event_summaries(plan: &Plan, sim: &Sim, log: &DeliveryLog) -> Vec<EventSummary> {
-    let end = tick_of(sim_core::Instant::ZERO + plan.duration);
+pub fn event_summaries(plan: &Plan, log: &DeliveryLog) -> Vec<EventSummary> {
     plan.events
         .iter()
         .enumerate()
         .map(|(e, ev)| {
-            let (up, rate) = link_state(plan, e);
-            let from = tick_of(ev.at);
-            let to = plan.events[e + 1..]
-                .iter()
-                .find(|n| n.at > ev.at)
-                .map_or(end, |n| tick_of(n.at));
             let flows = plan
                 .flows
                 .iter()
                 .enumerate()
                 .map(|(i, f)| {
-                    let cap = capacity(plan, sim, i, &up, &rate);
-                    let from = from.max(tick_of(f.start));
+                    let t = &log.tracks[i][e];
                     EventFlowSummary {
                         flow: f.name.clone(),
-                        stall_s: log.longest_stall(i, from, to) as f64 * TICK.as_secs_f64(),
-                        recovery_s: log
-                            .recovery(i, from, to, RECOVERY_FRACTION * cap)
-                            .map(|k| k as f64 * TICK.as_secs_f64()),
-                        capacity_bps: cap,
+                        stall_s: t.longest as f64 * TICK.as_secs_f64(),
+                        recovery_s: t.recovered.map(|k| k as f64 * TICK.as_secs_f64()),
+                        capacity_bps: t.capacity_bps,
                     }
                 })
                 .collect();
@@ -179,23 +282,14 @@ pub fn phases(plan: &Plan, log: &DeliveryLog, i: usize) -> Vec<PhaseSummary> {
     if plan.events.is_empty() {
         return Vec::new();
     }
-    let mut bounds = vec![0usize];
-    for ev in &plan.events {
-        let t = tick_of(ev.at);
-        if bounds.last() != Some(&t) {
-            bounds.push(t);
-        }
-    }
-    bounds.push(tick_of(sim_core::Instant::ZERO + plan.duration));
-    bounds
-        .windows(2)
-        .filter(|w| w[1] > w[0])
-        .map(|w| {
-            let bytes = log.at(i, w[1]) - log.at(i, w[0]);
-            let secs = (w[1] - w[0]) as f64 * TICK.as_secs_f64();
+    (1..log.bounds.len())
+        .map(|b| {
+            let (w0, w1) = (log.bounds[b - 1], log.bounds[b]);
+            let bytes = log.at_bound(i, b) - log.at_bound(i, b - 1);
+            let secs = (w1 - w0) as f64 * TICK.as_secs_f64();
             PhaseSummary {
-                from_s: w[0] as f64 * TICK.as_secs_f64(),
-                to_s: w[1] as f64 * TICK.as_secs_f64(),
+                from_s: w0 as f64 * TICK.as_secs_f64(),
+                to_s: w1 as f64 * TICK.as_secs_f64(),
                 goodput_bps: bytes as f64 * 8.0 / secs,
             }
         })
@@ -206,9 +300,29 @@ pub fn phases(plan: &Plan, log: &DeliveryLog, i: usize) -> Vec<PhaseSummary> {
 mod tests {
     use super::*;
 
+    fn track(from: usize, to: usize, bps: f64) -> Track {
+        Track {
+            event_tick: from,
+            from,
+            to,
+            need: bps * (RECOVERY_WINDOW_TICKS as f64 * TICK.as_secs_f64()) / 8.0,
+            capacity_bps: bps,
+            run: 0,
+            longest: 0,
+            recovered: None,
+        }
+    }
+
     #[test]
     fn stall_and_recovery_on_a_made_up_log() {
-        let mut log = DeliveryLog::new(1, 1000);
+        // Windows: [90, 600) for the stall; [100, 600] at 90% of 16 Mbit/s; [100, 600] at
+        // 17 Mbit/s (never reached).
+        let tracks = vec![vec![
+            track(90, 600, 1e9),
+            track(100, 600, 0.9 * 16e6),
+            track(100, 600, 17e6),
+        ]];
+        let mut log = DeliveryLog::with_tracks(1, tracks, vec![0, 100, 600]);
         // 1000 bytes per ms until tick 100, nothing until 150, then 2000 per ms.
         let mut cum = 0;
         for k in 0..=600 {
@@ -219,9 +333,11 @@ mod tests {
                 _ => 2000,
             };
         }
-        assert_eq!(log.longest_stall(0, 90, 600), 50);
+        assert_eq!(log.tracks[0][0].longest, 50);
         // 2000 B/ms = 16 Mbit/s; 90% of it over 100 ms needs 90 ms of delivery after tick 150.
-        assert_eq!(log.recovery(0, 100, 600, 0.9 * 16e6), Some(140));
-        assert_eq!(log.recovery(0, 100, 600, 17e6), None);
+        assert_eq!(log.tracks[0][1].recovered, Some(140));
+        assert_eq!(log.tracks[0][2].recovered, None);
+        assert_eq!(log.at_bound(0, 1), 100_000);
+        assert_eq!(log.at_bound(0, 2), 100_000 + 450 * 2000);
     }
 }

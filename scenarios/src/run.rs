@@ -42,8 +42,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(Instant)) -> Result<RunOutput, 
         .map(|id| (id, link_name(plan, id)))
         .collect();
     let mut link_prev = vec![0u64; links.len()];
-    let ticks = (plan.duration.as_nanos() / TICK.as_nanos()) as usize;
-    let mut log = (!plan.events.is_empty()).then(|| DeliveryLog::new(plan.flows.len(), ticks));
+    let mut log = (!plan.events.is_empty()).then(|| DeliveryLog::new(plan, &sim));
     if let Some(log) = &mut log {
         log_deliveries(plan, &sim, log);
     }
@@ -168,7 +167,7 @@ fn summarize(plan: &Plan, sim: &Sim, probes: &[FlowProbe], log: Option<&Delivery
         duration_s: plan.duration.as_secs_f64(),
         flows,
         links: link_summaries(plan, sim),
-        events: log.map_or_else(Vec::new, |l| event_summaries(plan, sim, l)),
+        events: log.map_or_else(Vec::new, |l| event_summaries(plan, l)),
         engine_events: sim.events_processed(),
         unroutable_packets: sim.unroutable_packets(),
     }

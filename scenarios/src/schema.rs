@@ -424,7 +424,7 @@ fn default_interactive_rtt() -> Time {
 }
 
 fn default_degraded_loss() -> Percent {
-    Percent(0.05)
+    Percent::from_units(5 * Percent::PER_PERCENT)
 }
 
 fn default_split() -> u8 {

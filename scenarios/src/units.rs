@@ -1,9 +1,13 @@
 //! Quantities with units, as scenario files write them: `"50Mbps"`, `"10ms"`, `"0.1%"`,
 //! `"64KB"`.
 //!
-//! Every quantity is parsed exactly (decimal digits, no floating point for rates, times and
-//! sizes) and serializes back to a canonical string that parses to the same value, so an
-//! expanded scenario written next to its results reads back identically.
+//! Every quantity is parsed exactly from its decimal digits (no floating point anywhere) into
+//! an integer: rates in bit/s, times in ns, sizes in bytes, probabilities in units of 1e-14
+//! (1e-12 %). Each serializes back to a canonical string that parses to the same integer, so
+//! the `scenario.ron` written next to a run's results reads back to the same values. A value
+//! too large for its integer, or finer than one unit, is an error, never a rounded or wrapped
+//! value. Unit names are case-sensitive: `Mbps` is megabits per second, and `MBps`, `mbps` or
+//! `MB/s` are errors (the message says what to write), as are `kb` or `mb` for sizes.
 
 use core::fmt;
 use serde::de::{self, Deserializer, Visitor};
@@ -40,14 +44,13 @@ fn parse_scaled(num: &str, scale: u128) -> Result<u128, String> {
             .map_err(|_| format!("`{num}` is not a number"))?
     };
     let pow = 10u128.pow(frac.len() as u32);
-    let whole = int_v
-        .checked_mul(scale)
-        .ok_or_else(|| format!("`{num}` is too large"))?;
-    let part = frac_v * scale;
+    let too_large = || format!("`{num}` is too large");
+    let whole = int_v.checked_mul(scale).ok_or_else(too_large)?;
+    let part = frac_v.checked_mul(scale).ok_or_else(too_large)?;
     if part % pow != 0 {
         return Err(format!("`{num}` is more precise than the unit allows"));
     }
-    Ok(whole + part / pow)
+    whole.checked_add(part / pow).ok_or_else(too_large)
 }
 
 /// Splits `"12.5ms"` into `("12.5", "ms")`.
@@ -59,8 +62,23 @@ fn split_unit(s: &str) -> (&str, &str) {
     (s[..idx].trim(), s[idx..].trim())
 }
 
-fn to_u64(v: u128, what: &str) -> Result<u64, String> {
-    u64::try_from(v).map_err(|_| format!("{what} is too large"))
+/// The message for a rate unit that is not one of the exact names.
+fn unknown_rate_unit(u: &str, s: &str) -> String {
+    let hint = if u.contains('B') {
+        "rates are in bits per second: bytes per second are not accepted; multiply by 8 \
+         (e.g. 1 MB/s = \"8Mbps\")"
+    } else if ["bps", "kbps", "mbps", "gbps", "b/s", "kb/s", "mb/s", "gb/s"]
+        .contains(&u.to_ascii_lowercase().as_str())
+    {
+        "units are case-sensitive: write bps, kbps, Mbps or Gbps (or kbit/s, Mbit/s, Gbit/s)"
+    } else {
+        "units: bps, kbps, Mbps, Gbps"
+    };
+    format!("unknown rate unit `{u}` in `{s}`: {hint}")
+}
+
+fn to_u64(v: u128, what: &str, text: &str) -> Result<u64, String> {
+    u64::try_from(v).map_err(|_| format!("{what} `{text}` is too large"))
 }
 
 /// A link rate, written `"50Mbps"`, `"1.5Gbps"`, `"800kbps"` or `"12000bps"`. Must be > 0.
@@ -68,26 +86,24 @@ fn to_u64(v: u128, what: &str) -> Result<u64, String> {
 pub struct Rate(pub Bandwidth);
 
 impl Rate {
-    /// Parses a rate; units `bps`, `kbps`, `Mbps`, `Gbps` (decimal prefixes, case-insensitive).
+    /// Parses a rate in bits per second; units `bps`, `kbps` (or `Kbps`), `Mbps`, `Gbps`, or
+    /// `bit/s`, `kbit/s`, `Mbit/s`, `Gbit/s` (decimal prefixes). Case-sensitive: `MBps` (bytes)
+    /// and `mbps` are rejected with a message saying what to write.
     pub fn parse(s: &str) -> Result<Self, String> {
         let (num, unit) = split_unit(s);
-        let scale: u128 = match unit.to_ascii_lowercase().as_str() {
+        let scale: u128 = match unit {
             "bps" | "bit/s" => 1,
-            "kbps" | "kbit/s" => 1_000,
-            "mbps" | "mbit/s" => 1_000_000,
-            "gbps" | "gbit/s" => 1_000_000_000,
+            "kbps" | "Kbps" | "kbit/s" => 1_000,
+            "Mbps" | "Mbit/s" => 1_000_000,
+            "Gbps" | "Gbit/s" => 1_000_000_000,
             "" => return Err(format!("rate `{s}` needs a unit (bps, kbps, Mbps, Gbps)")),
-            u => {
-                return Err(format!(
-                    "unknown rate unit `{u}` in `{s}` (bps, kbps, Mbps, Gbps)"
-                ))
-            }
+            u => return Err(unknown_rate_unit(u, s)),
         };
         let bps = parse_scaled(num, scale).map_err(|e| format!("rate `{s}`: {e}"))?;
         if bps == 0 {
             return Err(format!("rate `{s}` must be greater than zero"));
         }
-        Ok(Rate(Bandwidth::from_bps(to_u64(bps, "rate")?)))
+        Ok(Rate(Bandwidth::from_bps(to_u64(bps, "rate", s)?)))
     }
 }
 
@@ -129,7 +145,7 @@ impl Time {
             }
         };
         let ns = parse_scaled(num, scale).map_err(|e| format!("time `{s}`: {e}"))?;
-        Ok(Time(Duration::from_nanos(to_u64(ns, "time")?)))
+        Ok(Time(Duration::from_nanos(to_u64(ns, "time", s)?)))
     }
 }
 
@@ -148,29 +164,56 @@ impl fmt::Display for Time {
     }
 }
 
-/// A probability written as a percentage, `"1%"` or `"0.05%"`, between 0% and 100%.
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Default)]
-pub struct Percent(pub f64);
+/// A probability written as a percentage, `"1%"` or `"0.05%"`, between 0% and 100%, held
+/// exactly as an integer count of 1e-12 % (1e-14 of probability one): `"0.7%"` is
+/// 700,000,000,000 and prints back as `"0.7%"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Percent(u64);
 
 impl Percent {
+    /// Units in one percent: 1e-12 % resolution.
+    pub const PER_PERCENT: u64 = 1_000_000_000_000;
+    /// Units in probability one (100 %).
+    pub const ONE: u64 = 100 * Self::PER_PERCENT;
+
     /// Parses `N%` into a probability in `[0, 1]`.
     pub fn parse(s: &str) -> Result<Self, String> {
         let t = s.trim();
         let Some(num) = t.strip_suffix('%') else {
             return Err(format!("`{s}` must be a percentage such as \"1%\""));
         };
-        // Exact to 1e-12 of a percent: parse as an integer count of 1e-12 %.
-        let scaled = parse_scaled(num, 1_000_000_000_000).map_err(|e| format!("`{s}`: {e}"))?;
-        if scaled > 100 * 1_000_000_000_000 {
+        let scaled =
+            parse_scaled(num, u128::from(Self::PER_PERCENT)).map_err(|e| format!("`{s}`: {e}"))?;
+        if scaled > u128::from(Self::ONE) {
             return Err(format!("`{s}` is more than 100%"));
         }
-        Ok(Percent(scaled as f64 / 1e14))
+        Ok(Percent(scaled as u64))
+    }
+
+    /// `units` of 1e-12 % (at most [`Percent::ONE`]).
+    pub const fn from_units(units: u64) -> Self {
+        Percent(if units > Self::ONE { Self::ONE } else { units })
+    }
+
+    /// The exact value in units of 1e-12 %.
+    pub fn units(self) -> u64 {
+        self.0
+    }
+
+    /// The probability (`units / 1e14`, the nearest `f64`).
+    pub fn probability(self) -> f64 {
+        self.0 as f64 / Self::ONE as f64
     }
 }
 
 impl fmt::Display for Percent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}%", self.0 * 100.0)
+        let (int, frac) = (self.0 / Self::PER_PERCENT, self.0 % Self::PER_PERCENT);
+        if frac == 0 {
+            return write!(f, "{int}%");
+        }
+        let digits = format!("{frac:012}");
+        write!(f, "{int}.{}%", digits.trim_end_matches('0'))
     }
 }
 
@@ -197,7 +240,7 @@ impl Bytes {
             }
         };
         let b = parse_scaled(num, scale).map_err(|e| format!("size `{s}`: {e}"))?;
-        Ok(Bytes(to_u64(b, "size")?))
+        Ok(Bytes(to_u64(b, "size", s)?))
     }
 }
 
@@ -290,13 +333,115 @@ mod tests {
 
     #[test]
     fn percent_and_bytes() {
-        assert!((Percent::parse("0.1%").unwrap().0 - 0.001).abs() < 1e-15);
+        assert_eq!(Percent::parse("0.1%").unwrap().probability(), 0.001);
+        assert_eq!(Percent::parse("0.7%").unwrap().to_string(), "0.7%");
         assert!(Percent::parse("101%").is_err());
         assert!(Percent::parse("0.1").is_err());
         assert_eq!(Bytes::parse("64KB").unwrap().0, 64_000);
         assert_eq!(Bytes::parse("4MiB").unwrap().0, 4 << 20);
         assert_eq!(Bytes::parse("4MiB").unwrap().to_string(), "4MiB");
         assert_eq!(Bytes::parse("1460").unwrap().0, 1460);
+    }
+
+    /// SplitMix64: a fixed sequence of test values.
+    fn values(seed: u64, n: usize) -> impl Iterator<Item = u64> {
+        let mut x = seed;
+        (0..n).map(move |k| {
+            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^= z >> 31;
+            // Every magnitude: shift by 0..64 bits.
+            z >> (k % 64)
+        })
+    }
+
+    #[test]
+    fn every_value_prints_as_text_that_parses_back_to_it() {
+        for v in values(1, 20_000) {
+            let r = Rate(Bandwidth::from_bps(v.max(1)));
+            assert_eq!(Rate::parse(&r.to_string()), Ok(r), "{r}");
+            let t = Time(Duration::from_nanos(v));
+            assert_eq!(Time::parse(&t.to_string()), Ok(t), "{t}");
+            let b = Bytes(v);
+            assert_eq!(Bytes::parse(&b.to_string()), Ok(b), "{b}");
+            let p = Percent::from_units(v % (Percent::ONE + 1));
+            assert_eq!(Percent::parse(&p.to_string()), Ok(p), "{p}");
+        }
+        for (text, canonical) in [
+            ("0.7%", "0.7%"),
+            ("0.05%", "0.05%"),
+            ("33.333333333333%", "33.333333333333%"),
+            ("100%", "100%"),
+            ("0%", "0%"),
+            ("1.5Mbps", "1500kbps"),
+            ("0.000001Gbps", "1kbps"),
+            ("1.000000001s", "1000000001ns"),
+            ("1.5MB", "1500KB"),
+            ("2.5KiB", "2560B"),
+        ] {
+            let again = |s: &str| -> String {
+                if s.ends_with('%') {
+                    Percent::parse(s).unwrap().to_string()
+                } else if s.ends_with("bps") {
+                    Rate::parse(s).unwrap().to_string()
+                } else if s.ends_with('B') {
+                    Bytes::parse(s).unwrap().to_string()
+                } else {
+                    Time::parse(s).unwrap().to_string()
+                }
+            };
+            assert_eq!(again(text), canonical);
+            assert_eq!(again(canonical), canonical);
+        }
+    }
+
+    #[test]
+    fn too_large_values_are_errors_not_wrapped() {
+        for bad in [
+            "340282366920938463463374607431.999s",
+            "340282366920938463463374607432s",
+            "18446744074s",
+            "307445734562min",
+            "99999999999999999999999999999999999999999ns",
+        ] {
+            let e = Time::parse(bad).unwrap_err();
+            assert!(e.contains("too large"), "{bad}: {e}");
+        }
+        assert!(Bytes::parse("18446744073709551616B")
+            .unwrap_err()
+            .contains("too large"));
+        assert!(Bytes::parse("17179869184GiB")
+            .unwrap_err()
+            .contains("too large"));
+        assert!(Rate::parse("18446744073709551.616Gbps")
+            .unwrap_err()
+            .contains("too large"));
+        assert_eq!(
+            Time::parse("18446744073.709551615s").unwrap().0.as_nanos(),
+            u64::MAX
+        );
+        assert!(Percent::parse("100.000000000001%")
+            .unwrap_err()
+            .contains("more than 100%"));
+        assert!(Percent::parse("0.0000000000001%")
+            .unwrap_err()
+            .contains("more precise"));
+    }
+
+    #[test]
+    fn units_are_case_sensitive() {
+        let e = Rate::parse("50MBps").unwrap_err();
+        assert!(e.contains("bits per second") && e.contains("8Mbps"), "{e}");
+        let e = Rate::parse("50mbps").unwrap_err();
+        assert!(e.contains("case-sensitive"), "{e}");
+        assert!(Rate::parse("50GBPS").is_err());
+        assert_eq!(Rate::parse("50Kbps").unwrap().0.as_bps(), 50_000);
+        assert_eq!(Rate::parse("5Mbit/s").unwrap().0.as_bps(), 5_000_000);
+        assert!(Time::parse("10MS").is_err() && Time::parse("1S").is_err());
+        assert!(Bytes::parse("64kb").is_err() && Bytes::parse("1mb").is_err());
+        assert!(Bytes::parse("1Mib").is_err());
     }
 
     #[test]

@@ -3,8 +3,11 @@
 //! Everything a user can get wrong is caught here, before anything runs, and reported with
 //! the file, the field path and, where the value can be found in the text, its line and
 //! column: unknown or duplicate names, links joining a node to itself, flows between
-//! interfaces of one host, routes that do not connect, events at or after the end of the run,
-//! missing or malformed trace files, zero sample intervals.
+//! interfaces of one host, routes that do not connect, flows whose ends no chain of links
+//! joins, events at or after the end of the run, missing or malformed trace files, queues that
+//! hold no packet, sample intervals below 1 ms or giving too many samples, runs too long to
+//! simulate. Limits are constants of this module ([`MAX_DURATION`], [`MIN_SAMPLE_INTERVAL`],
+//! [`MAX_SAMPLES`], [`MIN_QUEUE_BYTES`]; the checks are in `checks.rs`).
 
 use crate::error::{Reporter, ScenarioError};
 use crate::schema::{ActionSpec, DirectionName, LossSpec, QueueSpec, Scenario, TransportSpec};
@@ -14,6 +17,10 @@ use sim_core::{
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+pub use crate::checks::{
+    results_name_problem, MAX_DURATION, MAX_SAMPLES, MIN_QUEUE_BYTES, MIN_SAMPLE_INTERVAL,
+};
 
 /// One end of a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,22 +184,7 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
     let r = Reporter::new(file, text);
     let base = file.parent().unwrap_or(Path::new("."));
     let duration = sc.duration.0;
-    if duration.is_zero() {
-        return Err(r.at(
-            "duration",
-            "duration".into(),
-            "",
-            "must be greater than zero".into(),
-        ));
-    }
-    if sc.output.sample_interval.0.is_zero() {
-        return Err(r.at(
-            "sample_interval",
-            "output.sample_interval".into(),
-            "",
-            "must be greater than zero".into(),
-        ));
-    }
+    crate::checks::check_run_length(&r, &sc)?;
     let ecmp = sc.ecmp.unwrap_or(sc.topology.is_some());
     let expanded = crate::generate::expand(&r, &sc)?;
     let full: &Scenario = &expanded;
@@ -200,13 +192,11 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
     let links = resolve_links(&r, full, &names, base)?;
     let routes = resolve_routes(&r, full, &names, &links)?;
     let flows = crate::flows::resolve_flows(&r, full, &names)?;
+    crate::checks::check_flow_routes(&r, full, &names, &links, &routes, &flows)?;
     let events = resolve_events(&r, full, &links, duration)?;
     let routers = full.routers.clone();
     drop(expanded);
-    let name = sc.name.clone().unwrap_or_else(|| {
-        file.file_stem()
-            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
-    });
+    let name = crate::checks::plan_name(&r, file, &sc)?;
     Ok(Plan {
         file: file.to_path_buf(),
         name,
@@ -235,6 +225,9 @@ impl Names {
         let mut hosts = Vec::new();
         let mut host_idx = BTreeMap::new();
         let mut addrs: BTreeMap<Addr, String> = BTreeMap::new();
+        // Every `name:` of the hosts section in document order, to point at a duplicate.
+        let mut written: Vec<&str> = Vec::new();
+        let nth = |written: &[&str], name: &str| written.iter().filter(|n| **n == name).count();
         if sc.hosts.is_empty() {
             return Err(r.at(
                 "hosts",
@@ -247,13 +240,11 @@ impl Names {
             let field = format!("hosts[{i}].name");
             check_name(r, "hosts", &field, &h.name)?;
             if host_idx.insert(h.name.clone(), i).is_some() {
-                return Err(r.at(
-                    "hosts",
-                    field,
-                    &h.name,
-                    format!("duplicate host name `{}`", h.name),
-                ));
+                let n = nth(&written, &h.name);
+                let msg = format!("duplicate host name `{}`", h.name);
+                return Err(r.at_nth("hosts", "name", &h.name, n, field, msg));
             }
+            written.push(&h.name);
             if h.interfaces.is_empty() {
                 return Err(r.at(
                     "hosts",
@@ -267,13 +258,11 @@ impl Names {
                 let f = format!("hosts[{i}].interfaces[{j}]");
                 check_name(r, "hosts", &format!("{f}.name"), &itf.name)?;
                 if ifaces.iter().any(|(n, _)| n == &itf.name) {
-                    return Err(r.at(
-                        "hosts",
-                        format!("{f}.name"),
-                        &itf.name,
-                        format!("duplicate interface `{}` on host `{}`", itf.name, h.name),
-                    ));
+                    let n = nth(&written, &itf.name);
+                    let msg = format!("duplicate interface `{}` on host `{}`", itf.name, h.name);
+                    return Err(r.at_nth("hosts", "name", &itf.name, n, format!("{f}.name"), msg));
                 }
+                written.push(&itf.name);
                 let addr: Addr = itf.addr.parse().map_err(|()| {
                     r.at(
                         "hosts",
@@ -283,12 +272,12 @@ impl Names {
                     )
                 })?;
                 if let Some(other) = addrs.insert(addr, format!("{}.{}", h.name, itf.name)) {
-                    return Err(r.at(
-                        "hosts",
-                        format!("{f}.addr"),
-                        &itf.addr,
-                        format!("address {addr} is already used by `{other}`"),
-                    ));
+                    let n = (h.interfaces.iter().take(j))
+                        .chain(sc.hosts[..i].iter().flat_map(|h| &h.interfaces))
+                        .filter(|x| x.addr == itf.addr)
+                        .count();
+                    let msg = format!("address {addr} is already used by `{other}`");
+                    return Err(r.at_nth("hosts", "addr", &itf.addr, n, format!("{f}.addr"), msg));
                 }
                 ifaces.push((itf.name.clone(), addr));
             }
@@ -302,12 +291,9 @@ impl Names {
             let field = format!("routers[{i}]");
             check_name(r, "routers", &field, name)?;
             if host_idx.contains_key(name) || router_idx.insert(name.clone(), i).is_some() {
-                return Err(r.at(
-                    "routers",
-                    field,
-                    name,
-                    format!("duplicate node name `{name}`"),
-                ));
+                let n = sc.routers[..i].iter().filter(|x| *x == name).count();
+                let msg = format!("duplicate node name `{name}`");
+                return Err(r.at_nth("routers", "", name, n, field, msg));
             }
         }
         Ok(Names {
@@ -419,12 +405,9 @@ fn resolve_links(
         let f = |s: &str| format!("links[{i}].{s}");
         check_name(r, "links", &f("name"), &l.name)?;
         if out.iter().any(|o| o.name == l.name) {
-            return Err(r.at(
-                "links",
-                f("name"),
-                &l.name,
-                format!("duplicate link name `{}`", l.name),
-            ));
+            let n = out.iter().filter(|o| o.name == l.name).count();
+            let msg = format!("duplicate link name `{}`", l.name);
+            return Err(r.at_nth("links", "name", &l.name, n, f("name"), msg));
         }
         let a = names
             .end(&l.a)
@@ -458,6 +441,10 @@ fn resolve_links(
         } else {
             fwd_rate.clone()
         };
+        crate::checks::check_queue(r, &f("queue"), &l.name, l.queue)?;
+        if let Some(q) = rev.queue {
+            crate::checks::check_queue(r, &f("reverse.queue"), &l.name, q)?;
+        }
         let delay = l.delay.0;
         let framing = framing_of(l.framing);
         let fwd = DirParams {
@@ -549,17 +536,17 @@ pub fn framing_of(f: crate::schema::FramingSpec) -> sim_core::Framing {
 pub fn loss_of(l: LossSpec) -> LossModel {
     match l {
         LossSpec::None => LossModel::None,
-        LossSpec::Bernoulli(p) => LossModel::Bernoulli { p: p.0 },
+        LossSpec::Bernoulli(p) => LossModel::Bernoulli { p: p.probability() },
         LossSpec::GilbertElliott {
             p_good_to_bad,
             p_bad_to_good,
             loss_good,
             loss_bad,
         } => LossModel::GilbertElliott {
-            p_good_to_bad: p_good_to_bad.0,
-            p_bad_to_good: p_bad_to_good.0,
-            loss_good: loss_good.0,
-            loss_bad: loss_bad.0,
+            p_good_to_bad: p_good_to_bad.probability(),
+            p_bad_to_good: p_bad_to_good.probability(),
+            loss_good: loss_good.probability(),
+            loss_bad: loss_bad.probability(),
         },
     }
 }
@@ -704,12 +691,13 @@ fn resolve_events(
                 ),
             ));
         }
+        let l = &links[li];
+        crate::checks::check_event_action(r, sc, i, l)?;
         let (forward, reverse) = match ev.direction {
             DirectionName::Both => (true, true),
             DirectionName::Forward => (true, false),
             DirectionName::Reverse => (false, true),
         };
-        let l = &links[li];
         let change = |d: &DirParams| {
             Some(match &ev.action {
                 ActionSpec::Down => sim_core::LinkChange::Down,

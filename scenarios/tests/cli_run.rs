@@ -123,7 +123,11 @@ fn a_run_that_cannot_write_leaves_nothing_behind() {
         target.to_str().unwrap(),
         "--no-plots",
     ]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    // The message names the path the user gave, not a staging directory.
+    assert!(err.contains(target.to_str().unwrap()), "{err}");
+    assert!(!err.contains(".partial-"), "{err}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "user data");
     let _ = std::fs::remove_dir_all(&base);
 }

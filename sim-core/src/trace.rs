@@ -244,7 +244,8 @@ impl TraceCursor {
 mod tests {
     use super::*;
 
-    const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/traces/mahimahi");
+    /// The Mahimahi traces shipped with the scenarios (provenance in their README).
+    const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/traces");
 
     fn ms(t: u64) -> Instant {
         Instant::from_millis(t)
@@ -295,7 +296,7 @@ mod tests {
         for (file, lines) in [
             ("Verizon-LTE-short.down", 58_655),
             ("Verizon-LTE-short.up", 69_367),
-            ("TMobile-LTE-short.down", 194_846),
+            ("ATT-LTE-driving-2016.down", 45_604),
             ("ATT-LTE-driving-2016.up", 19_101),
         ] {
             let t = MahimahiTrace::from_file(&Path::new(DIR).join(file)).unwrap();

@@ -19,7 +19,7 @@
 //!   acked (rates scaled by `rtt_r`, rounded up). Decrease applied to FlightSize (as RFC 5681
 //!   does for Reno): `ssthresh = max(FlightSize (2 − min(α_r, 1.5)) / 2, 2 SMSS)`, with α from
 //!   the RTT of the last ACK. A timeout (no coupling view) halves as Reno.
-//! - [`CcMode::Linux`]: `net/mptcp/mptcp_balia.c` (v0.95, ALGORITHMS.md b3): windows in
+//! - [`CcMode::Linux`]: `net/mptcp/mptcp_balia.c` (v0.95): windows in
 //!   segments, `x_k` in bytes/s with *r's* MSS for every k, overflow guard (`>> 5` while
 //!   `x_max > 2^25`), `ai` cached and recalculated in slow start, after each increment and on
 //!   loss; `snd_cwnd_cnt >= ai` ⇒ `w += 1`; `α` floor-divided so the decrease is exactly
@@ -38,11 +38,11 @@ use sim_core::{Duration, Instant};
 
 /// Fixed-point scale (bits) of the paper-mode rates `w_k * rtt_r / rtt_k`.
 const TERM_SHIFT: u32 = 16;
-/// ALGORITHMS.md b3: `rate_scale_limit = 25`.
+/// `mptcp_balia.c` (v0.95): `rate_scale_limit = 25`.
 const RATE_SCALE_LIMIT: u32 = 25;
-/// ALGORITHMS.md b3: `scale_num = 5`.
+/// `mptcp_balia.c` (v0.95): `scale_num = 5`.
 const SCALE_NUM: u32 = 5;
-/// ALGORITHMS.md b3: `alpha_scale = 10`.
+/// `mptcp_balia.c` (v0.95): `alpha_scale = 10`.
 const ALPHA_SCALE: u32 = 10;
 
 /// Paper mode: bytes acked per SMSS of increase, `T = 10 w_r S² / ((x_r+x_max)(4x_r+x_max))`
@@ -69,7 +69,7 @@ pub fn paper_threshold(own: &SubflowView, others: &[SubflowView]) -> Option<(u64
     Some((t.max(1), y_max, y_r))
 }
 
-/// Linux `recalc_ai` (ALGORITHMS.md b3): `(ai, md)` in segments for own window `w_r`
+/// Linux `mptcp_balia_recalc_ai` (`mptcp_balia.c`): `(ai, md)` in segments for own window `w_r`
 /// (segments), own MSS `mss_r` and RTT `τ_r` (`srtt_us`), over the other subflows.
 pub fn linux_ai_md(w_r: u64, mss_r: u64, tau_r: u64, others: &[SubflowView]) -> (u64, u64) {
     // x_k = (mss_r · w_k · (USEC_PER_SEC << 3)) / srtt_us_k: r's MSS for every k (quirk 4).
@@ -327,7 +327,7 @@ mod tests {
         assert_eq!(b.window(), 8000);
     }
 
-    /// Linux mode (ALGORITHMS.md b3), MSS 1000, own w = 10 at 1 ms (srtt_us 8000):
+    /// Linux mode (`mptcp_balia.c`), MSS 1000, own w = 10 at 1 ms (srtt_us 8000):
     /// x_r = 1000·10·8e6/8000 = 1e7 B/s.
     /// - other w = 20 at 2 ms: x = 1e7, α = 1, S = 2e7: ai = ((4e14·10)/2e7)·10/5e7 = 40,
     ///   md = 5·1024 >> 10 = 5;

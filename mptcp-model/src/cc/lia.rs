@@ -14,7 +14,7 @@
 //! Implemented by byte counting as in [`super::Reno`] (RFC 3465): the increase above is
 //! `bytes_acked * MSS_i / T` with `T = max(cwnd_total / alpha, cwnd_i)`, so `bytes_acked` is
 //! accumulated and `cwnd_i` grows by one SMSS each time the counter passes `T` (which is
-//! also how the Linux kernel applies it, with `T` counted in ACKs, ALGORITHMS.md b1). `T` is
+//! also how the Linux kernel applies it, with `T` counted in ACKs, `mptcp_coupled.c`). `T` is
 //! computed exactly in integers: `cwnd_total / alpha = (sum_k cwnd_k / rtt_k)^2 /
 //! max_k(cwnd_k / rtt_k^2) = (sum_k cwnd_k * rtt_b / rtt_k)^2 / cwnd_b` for the maximising
 //! subflow `b`, rounded up (never more aggressive than the RFC). With one subflow `T` is
@@ -22,11 +22,11 @@
 //!
 //! The set `k` ranges over is this subflow plus the [`Coupling`] view, which the owner fills
 //! with the other subflows that can send (established, not failed) and have an RTT
-//! estimate (ALGORITHMS.md b1: `mptcp_sk_can_send(sk) && srtt_us != 0`).
+//! estimate (`mptcp_coupled.c`: `mptcp_sk_can_send(sk) && srtt_us != 0`).
 //!
 //! # Modes
 //! [`CcMode::Paper`] is the above. [`CcMode::Linux`] is `net/mptcp/mptcp_coupled.c` of the
-//! out-of-tree kernel v0.95 (ALGORITHMS.md b1): windows in whole segments, `alpha` in fixed
+//! out-of-tree kernel v0.95: windows in whole segments, `alpha` in fixed
 //! point with scales 32 / 10 / 12, **ACK events** counted in congestion avoidance against
 //! `T = max((1 << 12) / alpha, w_r)` (an increment after `T + 1` ACKs, whatever each ACK
 //! covers), slow start `w += acked segments` without the L cap, loss `w = max(w / 2, 2)`
@@ -47,11 +47,11 @@ use super::{
 };
 use sim_core::{Duration, Instant};
 
-/// ALGORITHMS.md b1: `alpha_scale_num = 32`.
+/// `mptcp_coupled.c` (v0.95): `alpha_scale_num = 32`.
 const ALPHA_SCALE_NUM: u32 = 32;
-/// ALGORITHMS.md b1: `alpha_scale_den = 10`.
+/// `mptcp_coupled.c` (v0.95): `alpha_scale_den = 10`.
 const ALPHA_SCALE_DEN: u32 = 10;
-/// ALGORITHMS.md b1: `alpha_scale = alpha_scale_num − 2 · alpha_scale_den = 12`.
+/// `mptcp_coupled.c` (v0.95): `alpha_scale = alpha_scale_num − 2 · alpha_scale_den = 12`.
 const ALPHA_SCALE: u32 = ALPHA_SCALE_NUM - 2 * ALPHA_SCALE_DEN;
 
 /// Fixed-point scale (bits) of the per-subflow terms `cwnd_k * rtt_b / rtt_k`.
@@ -74,7 +74,7 @@ pub struct Lia {
 
 use super::rtt_us;
 
-/// Linux `mptcp_ccc_recalc_alpha` (ALGORITHMS.md b1) over `own` and `others`, windows in
+/// Linux `mptcp_ccc_recalc_alpha` (`mptcp_coupled.c`) over `own` and `others`, windows in
 /// segments, `τ = srtt_us` (8 × µs):
 /// `b = argmax (w_i << 32) / τ_i²` (integer division, ties to the later subflow),
 /// `D = Σ ((w_i << 10) · τ_b) / τ_i`, `alpha = (w_b << 32) / D²`, 0 → 1.
@@ -176,7 +176,7 @@ impl Lia {
         self.mode
     }
 
-    /// Linux: the cached fixed-point alpha (ALGORITHMS.md b1).
+    /// Linux: the cached fixed-point alpha (`mptcp_coupled.c`).
     pub fn linux_alpha(&self) -> u64 {
         self.alpha
     }
@@ -190,7 +190,7 @@ impl Lia {
         }
     }
 
-    /// ALGORITHMS.md b1 `cong_avoid()` per ACK in Linux mode.
+    /// `mptcp_ccc_cong_avoid()` (`mptcp_coupled.c`) per ACK in Linux mode.
     fn on_ack_linux(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
         let recalc = |s: &Self| linux_alpha(&s.own_view(ack.srtt), coupling.others);
         if self.cwnd < self.ssthresh {
@@ -369,7 +369,7 @@ mod tests {
         }
     }
 
-    /// Linux mode, ALGORITHMS.md b1, MSS 1000: own w = 10 at 1 ms (srtt_us = 8000), other
+    /// Linux mode (`mptcp_coupled.c`), MSS 1000: own w = 10 at 1 ms (srtt_us = 8000), other
     /// w = 20 at 2 ms (16 000). max_numerator: (10 << 32) / 8000² = 671, (20 << 32) / 16000²
     /// = 335 ⇒ b = own. D = (10 << 10)·8000/8000 + (20 << 10)·8000/16000 = 20 480;
     /// alpha = (10 << 32) / 20480² = 102 (102.4); T = max(4096 / 102, 10) = 40: the increment

@@ -6,7 +6,8 @@
 //! real-valued formula of the RFC / paper, applied per acknowledged byte by exact integer
 //! byte counting in the manner of RFC 3465, windows in bytes) and `Linux` (the fixed-point
 //! arithmetic of the out-of-tree Linux MPTCP kernel v0.95, windows in segments, ACK events
-//! counted in congestion avoidance; `/work/shared/ALGORITHMS.md` b1–b3).
+//! counted in congestion avoidance; `net/mptcp/mptcp_coupled.c`, `mptcp_olia.c`,
+//! `mptcp_balia.c` of `multipath-tcp/mptcp`, branch `mptcp_v0.95`).
 //!
 //! Contract: windows are integer **bytes**; SMSS is the payload of a full-sized segment as the
 //! socket sends it (e.g. 1448 with timestamps). The socket calls
@@ -63,7 +64,7 @@ pub struct AckSample {
 /// Read-only state of one other subflow of the same connection (for coupled controllers).
 ///
 /// The owner lists only subflows that can send (established, not failed) and have an RTT
-/// estimate, as Linux's `mptcp_sk_can_send(sk) && srtt_us != 0` (ALGORITHMS.md b1).
+/// estimate, as Linux's `mptcp_sk_can_send(sk) && srtt_us != 0` (`mptcp_coupled.c`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SubflowView {
     /// Its congestion window in bytes.
@@ -76,7 +77,7 @@ pub struct SubflowView {
     pub smss: u64,
     /// Its slow-start threshold in bytes (`u64::MAX` before the first loss).
     pub ssthresh: u64,
-    /// It is in fast recovery (OLIA's `w^c` is then `ssthresh`, ALGORITHMS.md b2).
+    /// It is in fast recovery (OLIA's `w^c` is then `ssthresh`, `mptcp_olia.c`).
     pub in_recovery: bool,
     /// OLIA's `ℓ_p`: bytes acknowledged between its last two losses, or since the last loss
     /// if more ([`CongestionController::loss_interval`]).
@@ -159,13 +160,13 @@ pub enum CcKind {
     /// RFC 6356 LIA, paper form, coupled over the MPTCP subflows in the [`Coupling`] view
     /// (identical to Reno when there is no coupling).
     Lia,
-    /// LIA in the Linux fixed-point form (ALGORITHMS.md b1).
+    /// LIA in the Linux fixed-point form (`net/mptcp/mptcp_coupled.c`, v0.95).
     LiaLinux,
     /// OLIA (Khalili et al.) in the given mode.
     Olia(CcMode),
     /// BALIA (Peng, Walid, Hwang, Low) in the given mode.
     Balia(CcMode),
-    /// Weighted Vegas (Cao, Xu, Fu), delay based (ALGORITHMS.md b4).
+    /// Weighted Vegas (Cao, Xu, Fu), delay based (`net/mptcp/mptcp_wvegas.c`, v0.95).
     WVegas,
 }
 
@@ -277,7 +278,7 @@ pub(crate) fn rtt_us(d: Duration) -> u128 {
 }
 
 /// Linux `srtt_us`: 8 × the smoothed RTT in microseconds (at least 1); the factor cancels in
-/// every ratio of ALGORITHMS.md b1–b3.
+/// every ratio of `mptcp_coupled.c`, `mptcp_olia.c` and `mptcp_balia.c`.
 pub(crate) fn srtt_us8(d: Duration) -> u64 {
     (d.as_nanos() / 1_000).saturating_mul(8).max(1)
 }
@@ -293,7 +294,7 @@ pub(crate) fn segments(bytes: u64, smss: u64) -> u64 {
     (bytes / smss.max(1)).max(1)
 }
 
-/// OLIA's `ℓ` bookkeeping, shared by both modes (ALGORITHMS.md b2; Khalili et al. §IV:
+/// OLIA's `ℓ` bookkeeping, shared by both modes (`mptcp_olia.c`; Khalili et al. §IV:
 /// "ℓ_r = max(ℓ_{1r}, ℓ_{2r})", bytes acked between the last two losses and since the last).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct LossIntervals {

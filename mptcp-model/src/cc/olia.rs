@@ -21,7 +21,7 @@
 //!   rounded up; a signed byte counter moves the window by one SMSS when it reaches `±T`
 //!   (the α term can make `g` negative for paths in `M`). With one subflow `T = cwnd`: Reno
 //!   step for step. Decrease: `max(FlightSize / 2, 2 SMSS)` (RFC 5681).
-//! - [`CcMode::Linux`]: `net/mptcp/mptcp_olia.c` (v0.95, ALGORITHMS.md b2): scale 10,
+//! - [`CcMode::Linux`]: `net/mptcp/mptcp_olia.c` (v0.95): scale 10,
 //!   `rate = (1 + Σ_p ((w^c_p << 10) τ_r) / τ_p)²`, signed counter `cnt` in ACK events,
 //!   `w_r ± 1` at `±(2^10 − 1)` (remainder discarded), `w^c = ssthresh` in recovery, decrease
 //!   `max(w / 2, 2)` segments. With one subflow this is *not* exactly Reno: the `1 +` in
@@ -34,14 +34,14 @@ use super::{
 };
 use sim_core::{Duration, Instant};
 
-/// ALGORITHMS.md b2: `scale = 10`.
+/// `mptcp_olia.c` (v0.95): `scale = 10`.
 const SCALE: u32 = 10;
 /// Fixed-point scale (bits) of the paper-mode terms `w_p * rtt_r / rtt_p`.
 const TERM_SHIFT: u32 = 16;
 
 /// OLIA's `α_r` as `(sign, denominator)`: `sign / den` with `sign ∈ {−1, 0, +1}`.
 ///
-/// `paths` yields `(w^c_p, τ_p, ℓ_p)` with the own path first. CoNEXT'12 §V / ALGORITHMS.md b2:
+/// `paths` yields `(w^c_p, τ_p, ℓ_p)` with the own path first. CoNEXT'12 §V / `mptcp_olia.c`:
 /// `M = {p : w_p = max w}`, `B = argmax ℓ_p / τ_p²` (compared as `ℓ_p τ_b² ≥ ℓ_b τ_p²`),
 /// `α = +1/(n |B\M|)` on `B\M`, `−1/(n |M|)` on `M` when `B\M ≠ ∅`, else 0.
 pub fn epsilon<I>(paths: I) -> (i64, u64)
@@ -181,7 +181,7 @@ impl Olia {
         }
     }
 
-    /// ALGORITHMS.md b2 `cong_avoid()` in congestion avoidance (Linux mode).
+    /// `mptcp_olia_cong_avoid()` (`mptcp_olia.c`) in congestion avoidance (Linux mode).
     fn on_ack_linux(&mut self, srtt: Duration, c: &Coupling<'_>) {
         let w_r = segments(self.cwnd, self.smss);
         let tau_r = srtt_us8(srtt);
@@ -365,7 +365,7 @@ mod tests {
         );
     }
 
-    /// Linux mode (ALGORITHMS.md b2), MSS 1000. Own w = 10 at 1 ms (srtt_us 8000), other
+    /// Linux mode (`mptcp_olia.c`), MSS 1000. Own w = 10 at 1 ms (srtt_us 8000), other
     /// w = 20 at 2 ms, own ∈ B\M ⇒ ε = (1, 2). rate = (1 + 10 240 + 20 480·8000/16000)² =
     /// 20 481² = 419 471 361; inc_den = 2·10·rate = 8 389 427 220; per ACK
     /// cnt += ((rate + 2·10 240²) << 10) / inc_den = 644 287 038 464 / 8 389 427 220 = 76;
@@ -400,7 +400,7 @@ mod tests {
         assert_eq!((m.window(), m.counter()), (20_000, -1020));
         m.on_ack(&ack(1000, 2), &c);
         assert_eq!((m.window(), m.counter()), (19_000, 0));
-        // In recovery the other's w^c is its ssthresh (ALGORITHMS.md b2).
+        // In recovery the other's w^c is its ssthresh (`mptcp_olia.c`).
         let rec = SubflowView {
             in_recovery: true,
             ssthresh: 5000,

@@ -1,6 +1,6 @@
 //! Weighted Vegas (Cao, Xu, Fu, "Delay-based Congestion Control for Multipath TCP",
 //! ICNP 2012, §III): delay-based coupled congestion control, as in Linux
-//! `net/mptcp/mptcp_wvegas.c` (v0.95, ALGORITHMS.md b4). Windows in whole segments.
+//! `net/mptcp/mptcp_wvegas.c` (v0.95). Windows in whole segments.
 //!
 //! Once per RTT (an ACK beyond the `snd_nxt` recorded at the previous update, with at least
 //! 3 RTT samples in the round; fewer ⇒ Reno for that ACK):

@@ -254,7 +254,7 @@ impl MptcpConnection {
     }
 
     /// Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012 §4.2; the
-    /// out-of-tree kernel's `mptcp_rcv_buf_optimization`, ALGORITHMS.md b5), when the
+    /// out-of-tree kernel's `mptcp_rcv_buf_optimization` in `mptcp_sched.c`), when the
     /// scheduler has it, the switch is on, and the peer's window blocks new data: the
     /// segment at DATA_UNA, held by a slower subflow `s`, is sent again on the subflow `f`
     /// minRTT picks if `cwnd_s ≤ 4` segments or `4·srtt_f < srtt_s`; at most once per RTT

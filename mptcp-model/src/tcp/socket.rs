@@ -368,7 +368,7 @@ impl TcpSocket {
         self.cc.ssthresh()
     }
 
-    /// Opportunistic penalisation (Raiciu et al., NSDI 2012; ALGORITHMS.md b5): a subflow
+    /// Opportunistic penalisation (Raiciu et al., NSDI 2012; `mptcp_sched.c`): a subflow
     /// that holds up the connection-level window halves its window, unless it is in slow
     /// start or in loss recovery (the kernel penalises only in `TCP_CA_Open`). The halving
     /// is the controller's congestion response (`cwnd/2`, `ssthresh = cwnd/2` for Reno and

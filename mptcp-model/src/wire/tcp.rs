@@ -122,10 +122,11 @@ impl TcpHeader {
         TCP_HEADER_LEN + self.options.buffer_len().next_multiple_of(4)
     }
 
-    /// Size of the whole packet on the wire: IPv4 header + TCP header + payload.
+    /// Size of the whole packet on the wire: IPv4 header + TCP header + payload, saturating
+    /// at `u32::MAX` (a payload that large fits no IP packet; the sum never wraps).
     pub fn packet_size(&self) -> u32 {
-        // header_len() <= 20 + 48 even for invalid options: no overflow.
-        (IPV4_HEADER_LEN + self.header_len()) as u32 + self.payload_len
+        let headers = u32::try_from(IPV4_HEADER_LEN + self.header_len()).unwrap_or(u32::MAX);
+        headers.saturating_add(self.payload_len)
     }
 
     /// Sequence space the segment occupies: payload plus one each for SYN and FIN.
@@ -198,6 +199,19 @@ mod tests {
         h.flags |= TcpFlags::FIN;
         assert_eq!(h.seq_len(), 1449);
         assert_eq!(format!("{:?}", h.flags), "F.");
+    }
+
+    #[test]
+    fn packet_size_never_overflows() {
+        let mut h = TcpHeader {
+            payload_len: u32::MAX,
+            ..TcpHeader::default()
+        };
+        assert_eq!(h.packet_size(), u32::MAX);
+        h.payload_len = u32::MAX - 40;
+        assert_eq!(h.packet_size(), u32::MAX);
+        h.payload_len = u32::MAX - 41;
+        assert_eq!(h.packet_size(), u32::MAX - 1);
     }
 
     #[test]

@@ -61,18 +61,6 @@ pub enum BatchError {
     },
 }
 
-impl BatchError {
-    /// True for errors in what the user gave (exit code 2), false for failures to write
-    /// (exit code 1).
-    pub fn is_input_error(&self) -> bool {
-        match self {
-            BatchError::Output { .. } => false,
-            BatchError::Scenario(e) => !matches!(e, ScenarioError::Output { .. }),
-            _ => true,
-        }
-    }
-}
-
 /// Shorthand for an [`BatchError::Output`] at `path`.
 pub(crate) fn out_err(path: &std::path::Path, msg: impl ToString) -> BatchError {
     BatchError::Output {

@@ -21,7 +21,7 @@
 use super::error::{input_err, out_err, BatchError};
 use super::sweep::{RunSpec, Sweep};
 use super::table::{write_meta, write_summary, Counts};
-use crate::output::Staging;
+use crate::output::{DirKind, Staging};
 use crate::schema::Scenario;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -100,13 +100,21 @@ pub struct BatchReport {
     pub summary: PathBuf,
 }
 
-/// The text `scenario.ron` holds for `sc` (as [`crate::cli::run_to_dir`] writes it).
+/// The text of `sc` as a scenario file.
 pub fn scenario_text(sc: &Scenario) -> Result<String, String> {
     crate::load::to_ron(sc).map_err(|e| e.to_string())
 }
 
+/// The text `scenario.ron` holds for `sc` in a results directory (as
+/// [`crate::cli::run_to_dir`] writes it: trace files named by their copies in `traces/`).
+pub fn results_scenario_text(sc: &Scenario, base_file: &Path) -> Result<String, String> {
+    let base = base_file.parent().unwrap_or(Path::new("."));
+    scenario_text(&crate::cli::portable_scenario(sc, base).0)
+}
+
 /// Runs this shard's runs of `sweep` into `opts.out`, then rewrites `summary.csv`.
 pub fn run_batch(sweep: &Sweep, opts: &BatchOptions) -> Result<BatchReport, BatchError> {
+    crate::output::claim_dir(&opts.out, DirKind::Batch)?;
     let runs_dir = opts.out.join("runs");
     std::fs::create_dir_all(&runs_dir).map_err(|e| out_err(&runs_dir, e))?;
     let meta = sweep.meta();
@@ -174,7 +182,7 @@ fn is_complete(sweep: &Sweep, run: &RunSpec, dir: &Path) -> bool {
     let expected = sweep
         .scenario(run)
         .ok()
-        .and_then(|sc| scenario_text(&sc).ok());
+        .and_then(|sc| results_scenario_text(&sc, &sweep.base_file).ok());
     let found = std::fs::read_to_string(dir.join("scenario.ron")).ok();
     expected.is_some() && expected == found
 }
@@ -251,7 +259,7 @@ fn portable(sweep: &Sweep, msg: &str) -> String {
 
 fn record_failure(dest: &Path, scenario: Option<String>, msg: String) -> Result<(), String> {
     let write = || -> Result<(), crate::ScenarioError> {
-        let stage = Staging::new(dest)?;
+        let stage = Staging::new(dest, DirKind::Run, &[])?;
         stage.write("error.txt", format!("{msg}\n").as_bytes())?;
         if let Some(text) = &scenario {
             stage.write("scenario.ron", text.as_bytes())?;

@@ -7,7 +7,7 @@
 
 use super::error::{input_err, out_err, BatchError};
 use super::table::{read_meta, run_state, write_meta, write_summary, Counts, RunState};
-use crate::output::Staging;
+use crate::output::{DirKind, Staging};
 use std::path::{Path, PathBuf};
 
 /// What a merge did.
@@ -39,6 +39,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeReport, BatchE
         }
     }
     let target = out.unwrap_or(first).to_path_buf();
+    crate::output::claim_dir(&target, DirKind::Batch)?;
     let runs = target.join("runs");
     std::fs::create_dir_all(&runs).map_err(|e| out_err(&runs, e))?;
     write_meta(&target, &meta)?;
@@ -75,7 +76,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeReport, BatchE
 
 /// Copies a run directory (flat or nested) whole.
 fn copy_run(src: &Path, dest: &Path) -> Result<(), BatchError> {
-    let stage = Staging::new(dest)?;
+    let stage = Staging::new(dest, DirKind::Run, &[])?;
     copy_tree(src, stage.dir())?;
     stage.commit()?;
     Ok(())

@@ -91,7 +91,9 @@ fn numeric(label: &str) -> Option<(f64, &'static str)> {
     if let Ok(b) = Bytes::parse(label) {
         return Some((b.0 as f64, "bytes"));
     }
-    Percent::parse(label).ok().map(|p| (p.0 * 100.0, "%"))
+    Percent::parse(label)
+        .ok()
+        .map(|p| (p.probability() * 100.0, "%"))
 }
 
 /// A RON value label without a `Some(..)` around it, for legends.

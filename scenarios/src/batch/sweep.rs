@@ -184,10 +184,7 @@ fn err(file: &Path, field: impl Into<String>, msg: impl Into<String>) -> BatchEr
 impl Sweep {
     /// Reads, checks and expands the sweep at `file`.
     pub fn load(file: &Path) -> Result<Sweep, BatchError> {
-        let text = std::fs::read_to_string(file).map_err(|source| BatchError::Read {
-            file: file.to_path_buf(),
-            source,
-        })?;
+        let text = crate::load::read_text(file)?;
         let spec: SweepFile = ron_options()
             .from_str(&text)
             .map_err(|e| BatchError::Syntax {
@@ -203,10 +200,7 @@ impl Sweep {
     pub fn from_spec(file: &Path, spec: SweepFile) -> Result<Sweep, BatchError> {
         let dir = file.parent().unwrap_or(Path::new("."));
         let base_file = dir.join(&spec.scenario);
-        let base_text = std::fs::read_to_string(&base_file).map_err(|source| BatchError::Read {
-            file: base_file.clone(),
-            source,
-        })?;
+        let base_text = crate::load::read_text(&base_file)?;
         let mut sc = crate::load::parse_str(&base_file, &base_text)?;
         if sc.name.is_none() {
             sc.name = base_file

@@ -270,7 +270,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BatchError> {
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let tmp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(|e| out_err(&tmp, e))?;
+    std::fs::write(&tmp, bytes).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        out_err(path, e)
+    })?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         out_err(path, e)

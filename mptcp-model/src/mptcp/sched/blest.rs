@@ -1,6 +1,6 @@
 //! BLEST, BLocking ESTimation (Ferlin, Alay, Mehani, Boreli: "BLEST: Blocking
 //! Estimation-based MPTCP Scheduler for Heterogeneous Networks", IFIP Networking 2016;
-//! `net/mptcp/mptcp_blest.c`, out-of-tree kernel; ALGORITHMS.md b5).
+//! `net/mptcp/mptcp_blest.c`, out-of-tree kernel v0.95).
 //!
 //! Start from the minRTT choice `s`. If it is not the fastest usable subflow `f` (whose
 //! window is full), estimate how much `f` could send while a segment sent now on `s` is

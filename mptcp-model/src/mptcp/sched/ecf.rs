@@ -1,6 +1,6 @@
 //! ECF, Earliest Completion First (Lim, Nahum, Towsley, Gibbens: "ECF: An MPTCP Path
 //! Scheduler to Manage Heterogeneous Paths", CoNEXT 2017; `net/mptcp/mptcp_ecf.c` v0.96,
-//! `mptcp_ecf_r_beta = 4` ⇒ β = 0.25; ALGORITHMS.md b5).
+//! `mptcp_ecf_r_beta = 4` ⇒ β = 0.25).
 //!
 //! Start from the minRTT choice `s`. If it is not the fastest usable subflow `f` (whose
 //! window is full), with `δ = max(rttvar_f, rttvar_s)`, `k` = bytes not yet queued on any

@@ -1,7 +1,7 @@
 //! minRTT, the default scheduler of the Linux out-of-tree MPTCP kernel
-//! (`net/mptcp/mptcp_sched.c`, `get_subflow_from_selectors`; ALGORITHMS.md b5, first
-//! bullet). Opportunistic retransmission / penalisation, which the kernel runs beside it,
-//! is the connection's (see [`super::SchedulerKind::opportunistic`]).
+//! (`net/mptcp/mptcp_sched.c`, `get_subflow_from_selectors`, v0.95). Opportunistic
+//! retransmission / penalisation, which the kernel runs beside it, is the connection's
+//! (see [`super::SchedulerKind::opportunistic`]).
 //!
 //! Among the usable subflows with congestion-window space, pick the lowest smoothed RTT;
 //! ties go to the lowest index (the older subflow). Backup subflows are considered only when

@@ -21,7 +21,7 @@
 //! Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012) act on the
 //! retransmission queue, not on a single decision; the connection runs them when
 //! [`SchedulerKind::opportunistic`] says the kernel pairs them with that scheduler and the
-//! configuration switch is on. Shared rule (ALGORITHMS.md b5): backup subflows are
+//! configuration switch is on. Shared rule (`mptcp_sched.c`): backup subflows are
 //! considered only when no non-backup subflow is usable.
 
 pub mod atsss;
@@ -154,7 +154,7 @@ pub trait Scheduler {
 }
 
 /// True when backups are the class to use: no non-backup subflow is usable
-/// ("backup set only if none usable", ALGORITHMS.md b5).
+/// (`get_subflow_from_selectors` in the out-of-tree `mptcp_sched.c`).
 pub fn backup_class(subflows: &[SchedView]) -> bool {
     !subflows.iter().any(|s| s.usable && !s.backup)
 }

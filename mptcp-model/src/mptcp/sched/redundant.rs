@@ -1,5 +1,5 @@
 //! Redundant (`net/mptcp/mptcp_redundant.c`, out-of-tree kernel, with the fixes of
-//! `multipath-tcp/mptcp#474/#478`; ALGORITHMS.md b5): every segment on every available
+//! `multipath-tcp/mptcp#474/#478`): every segment on every available
 //! subflow; the receiver delivers each byte once and counts the copies.
 //!
 //! A decision returns the set of every usable subflow of the class in use (backups only

@@ -1,4 +1,4 @@
-//! Round-robin (`net/mptcp/mptcp_rr.c`, out-of-tree kernel; ALGORITHMS.md b5).
+//! Round-robin (`net/mptcp/mptcp_rr.c`, out-of-tree kernel v0.95).
 //!
 //! Each subflow gets a quota of `num_segments` consecutive segments per round (here the
 //! default, 1: one bit per subflow). A decision takes, among the available subflows, one

@@ -1,5 +1,4 @@
-//! The upstream Linux MPTCP scheduler (`net/mptcp/protocol.c`, `mptcp_subflow_get_send`;
-//! ALGORITHMS.md b5).
+//! The upstream Linux MPTCP scheduler (`net/mptcp/protocol.c`, `mptcp_subflow_get_send`).
 //!
 //! For each active subflow, `linger = sk_wmem_queued / pacing_rate` (the kernel's
 //! `(wmem << 32) / avg_pacing_rate`); pick the lowest among non-backup subflows, the best

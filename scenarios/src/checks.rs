@@ -1,0 +1,227 @@
+//! Checks that span a scenario, called by [`crate::validate`]: the run's length and sampling
+//! against fixed limits, the scenario's name as a results-directory name, a route between
+//! every flow's ends, and queues that can hold a packet. Each error names the field and, where
+//! the value is written, its line and column.
+
+use crate::error::{Reporter, ScenarioError};
+use crate::schema::{ActionSpec, QueueSpec, Scenario};
+use crate::validate::{End, FlowEnd, Names, PlanFlow, PlanLink, PlanRoute};
+use sim_core::Duration;
+use std::path::Path;
+
+/// The longest run: 1,000,000 simulated seconds (11.6 days).
+pub const MAX_DURATION: Duration = Duration::from_secs(1_000_000);
+/// The shortest sample interval of the time series.
+pub const MIN_SAMPLE_INTERVAL: Duration = Duration::from_millis(1);
+/// The most time-series samples a run may take (`duration / sample_interval`).
+pub const MAX_SAMPLES: u64 = 1_000_000;
+/// The smallest byte-limited queue: one 1500-byte packet.
+pub const MIN_QUEUE_BYTES: u64 = 1500;
+
+/// Duration and sampling: positive, bounded, and not more samples than [`MAX_SAMPLES`].
+pub(crate) fn check_run_length(r: &Reporter<'_>, sc: &Scenario) -> Result<(), ScenarioError> {
+    let (duration, step) = (sc.duration.0, sc.output.sample_interval.0);
+    let err = |section: &str, field: &str, msg: String| Err(r.at(section, field.into(), "", msg));
+    if duration.is_zero() {
+        return err("duration", "duration", "must be greater than zero".into());
+    }
+    if duration > MAX_DURATION {
+        let msg = format!(
+            "{} is longer than the longest run mpsim simulates ({})",
+            sc.duration,
+            crate::units::Time(MAX_DURATION)
+        );
+        return err("duration", "duration", msg);
+    }
+    if step < MIN_SAMPLE_INTERVAL {
+        let msg = format!(
+            "{} is below the 1ms resolution of the time series",
+            sc.output.sample_interval
+        );
+        return err("sample_interval", "output.sample_interval", msg);
+    }
+    let samples = duration.as_nanos().div_ceil(step.as_nanos());
+    if samples > MAX_SAMPLES {
+        let msg = format!(
+            "{} over {} is {samples} samples, more than {MAX_SAMPLES}; sample less often \
+             (at least every {})",
+            sc.output.sample_interval,
+            sc.duration,
+            crate::units::Time(Duration::from_nanos(
+                duration
+                    .as_nanos()
+                    .div_ceil(MAX_SAMPLES)
+                    .div_ceil(1_000_000)
+                    * 1_000_000
+            ))
+        );
+        return err("sample_interval", "output.sample_interval", msg);
+    }
+    Ok(())
+}
+
+/// Every flow's ends must be joined by an explicit route or a chain of links through routers
+/// (hosts do not forward), both ways: the data and the acknowledgements. For MPTCP this is
+/// the pair the connection is opened on; further subflows are the path manager's business.
+pub(crate) fn check_flow_routes(
+    r: &Reporter<'_>,
+    sc: &Scenario,
+    names: &Names,
+    links: &[PlanLink],
+    routes: &[PlanRoute],
+    flows: &[PlanFlow],
+) -> Result<(), ScenarioError> {
+    for (i, f) in flows.iter().enumerate() {
+        let ends = [(f.src, f.dst), (f.dst, f.src)];
+        for (from, to) in ends {
+            let explicit = routes
+                .iter()
+                .any(|rt| rt.src == from.addr && rt.dst == to.addr);
+            if explicit || reachable(links, sc.routers.len(), from, to) {
+                continue;
+            }
+            let name = |e: FlowEnd| {
+                let h = &names.hosts[e.host];
+                format!("{}.{}", h.name, h.ifaces[e.iface].0)
+            };
+            let msg = format!(
+                "no route from `{}` to `{}`: no chain of links through routers joins them \
+                 (hosts do not forward); add a link or a `Route`",
+                name(from),
+                name(to)
+            );
+            return Err(r.at("flows", format!("flows[{i}]"), &sc.flows[i].name, msg));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a packet from interface `from` can reach interface `to` over the links, passing
+/// only through routers (as `sim_core::routing` searches).
+fn reachable(links: &[PlanLink], routers: usize, from: FlowEnd, to: FlowEnd) -> bool {
+    let src = End::Iface {
+        host: from.host,
+        iface: from.iface,
+    };
+    let dst = End::Iface {
+        host: to.host,
+        iface: to.iface,
+    };
+    let mut seen = vec![false; routers];
+    let mut todo: Vec<End> = vec![src];
+    while let Some(at) = todo.pop() {
+        for l in links {
+            for (a, b) in [(l.a, l.b), (l.b, l.a)] {
+                if a != at {
+                    continue;
+                }
+                match b {
+                    b if b == dst => return true,
+                    End::Router(k) if !seen[k] => {
+                        seen[k] = true;
+                        todo.push(b);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    false
+}
+
+/// The scenario's name (`name:`, else the file's stem), which names its results directory:
+/// it must be a plain file-name component.
+pub(crate) fn plan_name(
+    r: &Reporter<'_>,
+    file: &Path,
+    sc: &Scenario,
+) -> Result<String, ScenarioError> {
+    if let Some(n) = &sc.name {
+        return match results_name_problem(n) {
+            None => Ok(n.clone()),
+            Some(why) => Err(r.at("name", "name".into(), n, why)),
+        };
+    }
+    let stem = file
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    match results_name_problem(&stem) {
+        None => Ok(stem),
+        Some(why) => Err(r.at(
+            "",
+            "name".into(),
+            "",
+            format!("the file name gives no usable scenario name ({why}); add `name: \"...\"`"),
+        )),
+    }
+}
+
+/// Why `name` cannot name a results directory (`results/<name>`), if it cannot: it must be
+/// one plain path component, not hidden, without control characters, at most 200 bytes.
+pub fn results_name_problem(name: &str) -> Option<String> {
+    let why = if name.is_empty() {
+        "the name is empty"
+    } else if name == "." || name == ".." {
+        "`.` and `..` are not names"
+    } else if name.contains(['/', '\\']) {
+        "a name may not contain `/` or `\\` (it names one directory)"
+    } else if name.chars().any(char::is_control) {
+        "a name may not contain control characters"
+    } else if name.starts_with('.') {
+        "a name may not start with `.` (a hidden directory)"
+    } else if name.len() > 200 {
+        "a name may be at most 200 bytes long"
+    } else {
+        return None;
+    };
+    Some(format!("`{}`: {why}", name.escape_debug()))
+}
+
+/// A queue must hold at least one packet.
+pub(crate) fn check_queue(
+    r: &Reporter<'_>,
+    field: &str,
+    link: &str,
+    q: QueueSpec,
+) -> Result<(), ScenarioError> {
+    let msg = match q {
+        QueueSpec::Packets(0) => "Packets(0) holds no packet: every packet would be dropped",
+        QueueSpec::Bytes(b) if b.0 < MIN_QUEUE_BYTES => {
+            "a byte limit below 1500B holds no full-sized packet: write at least Bytes(\"1500B\")"
+        }
+        _ => return Ok(()),
+    };
+    Err(r.at("links", field.into(), link, msg.into()))
+}
+
+/// An event's action must be able to act: a queue it sets holds a packet, and `SetBackup`
+/// has a host interface at an end of its link. Errors point at the event's `link`.
+pub(crate) fn check_event_action(
+    r: &Reporter<'_>,
+    sc: &Scenario,
+    i: usize,
+    link: &PlanLink,
+) -> Result<(), ScenarioError> {
+    let ev = &sc.events[i];
+    let field = format!("events[{i}].action");
+    let nth = sc.events[..i].iter().filter(|e| e.link == ev.link).count();
+    let err = |msg: String| r.at_nth("events", "link", &ev.link, nth, field.clone(), msg);
+    match ev.action {
+        ActionSpec::SetQueue(q) => match check_queue(r, &field, &ev.link, q) {
+            Err(ScenarioError::Invalid { msg, .. }) => Err(err(msg)),
+            other => other,
+        },
+        ActionSpec::SetBackup(_) => {
+            let host_end = |e: End| matches!(e, End::Iface { .. });
+            if host_end(link.a) || host_end(link.b) {
+                return Ok(());
+            }
+            Err(err(format!(
+                "SetBackup marks the host interface at an end of the link, but `{}` joins two \
+                 routers",
+                link.name
+            )))
+        }
+        _ => Ok(()),
+    }
+}
