@@ -8,6 +8,8 @@
 //!   recovery, RFC 6298 RTO, delayed ACKs, window scaling, persist timer, close).
 //! - [`app`]: a bulk sender and a sink; [`host`]: [`host::HostStack`], the
 //!   [`sim_core::Host`] that demultiplexes packets to sockets and runs their applications.
+//! - [`sctp`]: SCTP (RFC 9260) associations with multihoming, heartbeats and failover (and
+//!   RFC 7829's potentially-failed state), the baseline MPTCP is compared with.
 //! - [`event`]: what endpoints report (typed events drained with `poll_event`) and the
 //!   [`event::SubflowId`] that names a path.
 //!
@@ -49,5 +51,6 @@ pub mod crypto;
 pub mod event;
 pub mod host;
 pub mod mptcp;
+pub mod sctp;
 pub mod tcp;
 pub mod wire;

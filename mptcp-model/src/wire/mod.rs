@@ -1,5 +1,5 @@
-//! Wire formats: sequence numbers, the TCP header and its options; for captures, the IPv4
-//! header, the Internet checksum and whole packets as octets ([`packet`]).
+//! Wire formats: sequence numbers, the TCP header and its options, SCTP packets ([`sctp`]);
+//! for captures, the IPv4 header, the Internet checksum and whole packets as octets ([`packet`]).
 //!
 //! As in smoltcp, each header or option family has a `Repr` of meaningful values with
 //! `parse` (from octets, errors never panics), `emit` (to octets) and `buffer_len` (exact
@@ -11,6 +11,7 @@ pub mod fuzz;
 pub mod ipv4;
 pub mod mptcp;
 pub mod packet;
+pub mod sctp;
 pub mod seq;
 pub mod tcp;
 pub mod tcp_options;
