@@ -5,7 +5,8 @@
 //! a [`topology`] of hosts, routers and one-directional [`link`]s (fixed-rate or
 //! [`trace`]-driven, drop-tail, random loss, scheduled changes), [`routing`] by least delay
 //! computed on demand (optionally ECMP at routers, hashing each flow's addresses and
-//! [`FlowKey`] ports), and the [`sim`] event loop over an [`event`] queue.
+//! [`FlowKey`] ports), link aggregation as Linux bonding does it ([`bond`]), and the [`sim`]
+//! event loop over an [`event`] queue.
 //!
 //! ```
 //! use sim_core::*;
@@ -51,6 +52,7 @@
 #![deny(unsafe_code)]
 
 pub mod bandwidth;
+pub mod bond;
 pub mod event;
 pub mod host;
 pub mod ids;
@@ -65,9 +67,12 @@ pub mod topology;
 pub mod trace;
 
 #[cfg(test)]
+mod bond_tests;
+#[cfg(test)]
 mod sim_tests;
 
 pub use bandwidth::Bandwidth;
+pub use bond::{BondConfig, BondMode};
 pub use event::{EventQueue, Slab, SlotRef};
 pub use host::Host;
 pub use ids::{HostId, IfaceId, LinkId, NodeId, RouteId};

@@ -17,12 +17,17 @@
 //! other dropped packet leaves a no-op event at its would-be arrival, so the count of events
 //! processed is the same as with one heap entry per packet.
 //!
+//! A route's hop over a member of a bond ([`crate::bond`]) goes on the member the bond chooses
+//! for that packet; a member's loss of carrier is told to the hosts only when every member of
+//! its bond has lost it (the bond device's own carrier).
+//!
 //! Hosts are called only through the [`Host`] trait; after every call the engine sends the
 //! packets the host pushed (in order, at `now`) and re-arms its wake-up from
 //! [`Host::poll_timeout`]. At most one wake-up per host is kept armed for its current
 //! deadline; a deadline that moves later is picked up when the earlier wake-up fires (a
 //! harmless extra [`Host::on_timeout`], as the host contract allows).
 
+use crate::bond::BondState;
 use crate::event::{EventQueue, Slab, SlotRef};
 use crate::host::Host;
 use crate::ids::{next_id, HostId, LinkId, RouteId};
@@ -73,6 +78,7 @@ pub struct Simulator<H, N: Host<H>> {
     tx: Vec<Packet<H>>,
     unroutable: u64,
     events: u64,
+    bonds: Vec<BondState>,
 }
 
 impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
@@ -105,7 +111,14 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
                 l
             })
             .collect();
+        let bonds = network
+            .bonds()
+            .iter()
+            .cloned()
+            .map(BondState::new)
+            .collect();
         let mut sim = Simulator {
+            bonds,
             routes: RouteCache::new(network.g.iface_addr.len()),
             armed: vec![None; hosts.len()],
             hosts,
@@ -268,12 +281,44 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
         let next = f.hop + 1;
         if let Some(l) = self.routes.link(f.route, next) {
             f.hop += 1;
+            let l = self.hop_link(l, r);
             self.offer(l, r, size);
         } else if let Some(f) = self.slab.remove(r) {
             let mut tx = std::mem::take(&mut self.tx);
             self.hosts[f.to.index()].on_packet(now, f.pkt, &mut tx);
             self.after_host_call(f.to, tx);
         }
+    }
+
+    /// The link the packet in slot `r` takes for route hop `l`: `l`, or the member of `l`'s
+    /// bond the bond chooses now.
+    #[inline]
+    fn hop_link(&mut self, l: LinkId, r: SlotRef) -> LinkId {
+        let Some(b) = self.net.bond_of(l) else {
+            return l;
+        };
+        match self.slab.get(r) {
+            Some(f) => {
+                let p = &f.pkt;
+                self.bonds[b].pick(self.now, p.src, p.dst, p.header.flow_ports())
+            }
+            None => l,
+        }
+    }
+
+    /// A member link's carrier changed: the bond hears of it; returns whether the hosts at
+    /// its ends should (only when the whole bond lost or regained its carrier).
+    fn carrier_changed(&mut self, l: LinkId, up: bool) -> bool {
+        let Some(b) = self.net.bond_of(l) else {
+            return true;
+        };
+        let bond = &mut self.bonds[b];
+        let Some(k) = bond.member_index(l) else {
+            return true;
+        };
+        let before = bond.all_down();
+        bond.carrier_changed(self.now, k, up);
+        before != bond.all_down()
     }
 
     /// Offers the packet in slot `r` to link `l`: on the wire, or freed if refused or lost.
@@ -323,11 +368,15 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
                         self.queue.push_reserved(on.arrival, on.seq, Event::Dropped);
                     }
                 }
-                self.notify(l, false);
+                if self.carrier_changed(l, false) {
+                    self.notify(l, false);
+                }
             }
             LinkChange::Up if !link.is_up() => {
                 link.go_up(self.now);
-                self.notify(l, true);
+                if self.carrier_changed(l, true) {
+                    self.notify(l, true);
+                }
             }
             LinkChange::Down | LinkChange::Up => {}
             other => link.apply(self.now, other),
@@ -384,6 +433,10 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
         let Some(first) = self.routes.link(route, 0) else {
             debug_assert!(false, "routes have at least one link");
             return;
+        };
+        let first = match self.net.bond_of(first) {
+            None => first,
+            Some(b) => self.bonds[b].pick(self.now, pkt.src, pkt.dst, pkt.header.flow_ports()),
         };
         if let Offer::Accepted { arrival } = self.links[first.index()].offer(self.now, pkt.size) {
             let r = self.slab.insert(InFlight {

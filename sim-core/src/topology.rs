@@ -7,6 +7,7 @@
 //! The resulting [`Network`] is immutable; the [`crate::Simulator`] owns the links' runtime
 //! state and caches the routes of the flows it carries.
 
+use crate::bond::{BondConfig, BondMode};
 use crate::ids::{next_id, HostId, IfaceId, LinkId, NodeId};
 use crate::link::{Attach, LinkConfig, LinkRate};
 use crate::packet::Addr;
@@ -117,6 +118,14 @@ pub enum TopologyError {
         /// Destination address.
         dst: Addr,
     },
+    /// A bond is malformed (members missing, not parallel, shared, or a zero `miimon`).
+    #[error("bond {bond:?}: {what}")]
+    Bond {
+        /// Bond name.
+        bond: String,
+        /// What is wrong.
+        what: String,
+    },
     /// The simulator was given the wrong number of hosts.
     #[error("network has {expected} hosts but {got} were given")]
     HostCount {
@@ -169,6 +178,7 @@ pub struct NetworkBuilder {
     g: Graph,
     explicit: BTreeMap<(IfaceId, IfaceId), Vec<LinkId>>,
     ecmp_seed: Option<u64>,
+    bonds: Vec<BondConfig>,
 }
 
 impl NetworkBuilder {
@@ -241,6 +251,13 @@ impl NetworkBuilder {
     /// run's master seed). Off by default: the lowest link id wins ties.
     pub fn ecmp(&mut self, seed: u64) {
         self.ecmp_seed = Some(seed);
+    }
+
+    /// Adds a bond over parallel links (validated in [`NetworkBuilder::build`]): a packet
+    /// routed over any member goes on the member the bond chooses (see [`crate::bond`]).
+    pub fn add_bond(&mut self, cfg: BondConfig) -> usize {
+        self.bonds.push(cfg);
+        self.bonds.len() - 1
     }
 
     /// Adds an explicit route for packets from `src` to `dst`, checked now: the first link
@@ -361,6 +378,42 @@ impl NetworkBuilder {
                     what,
                 })?;
         }
+        self.validate_bonds()
+    }
+
+    /// Every bond has members, all existing and parallel (same ends), none in two bonds, a
+    /// nonzero `miimon` and a primary among its members.
+    fn validate_bonds(&self) -> Result<(), TopologyError> {
+        let mut used = vec![false; self.g.links.len()];
+        for b in &self.bonds {
+            let err = |what: String| TopologyError::Bond {
+                bond: b.name.clone(),
+                what,
+            };
+            let Some(&first) = b.members.first() else {
+                return Err(err("no member links".into()));
+            };
+            if b.miimon.is_zero() {
+                return Err(err("miimon must be nonzero".into()));
+            }
+            if let BondMode::ActiveBackup { primary: Some(p) } = b.mode {
+                if p >= b.members.len() {
+                    return Err(err(format!("primary {p} is not a member")));
+                }
+            }
+            let ends = |l: LinkId| self.g.links.get(l.index()).map(|c| (c.from, c.to));
+            let want = ends(first).ok_or(TopologyError::UnknownLink(first))?;
+            for &l in &b.members {
+                let e = ends(l).ok_or(TopologyError::UnknownLink(l))?;
+                let name = &self.g.links[l.index()].name;
+                if e != want {
+                    return Err(err(format!("link {name:?} does not join the same ends")));
+                }
+                if std::mem::replace(&mut used[l.index()], true) {
+                    return Err(err(format!("link {name:?} is already in a bond")));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -371,7 +424,14 @@ impl NetworkBuilder {
             g,
             explicit,
             ecmp_seed,
+            bonds,
         } = self;
+        let mut bond_of = vec![None; g.links.len()];
+        for (b, cfg) in bonds.iter().enumerate() {
+            for &l in &cfg.members {
+                bond_of[l.index()] = Some(next_id(b));
+            }
+        }
         let link_by_name = g
             .links
             .iter()
@@ -392,6 +452,8 @@ impl NetworkBuilder {
             explicit,
             ecmp,
             link_by_name,
+            bonds,
+            bond_of,
         })
     }
 }
@@ -404,9 +466,21 @@ pub struct Network {
     explicit: BTreeMap<(IfaceId, IfaceId), Vec<LinkId>>,
     ecmp: Option<EcmpKeys>,
     link_by_name: BTreeMap<String, LinkId>,
+    bonds: Vec<BondConfig>,
+    /// The bond each link is a member of.
+    bond_of: Vec<Option<u32>>,
 }
 
 impl Network {
+    /// The bonds, in creation order.
+    pub fn bonds(&self) -> &[BondConfig] {
+        &self.bonds
+    }
+    /// The bond link `l` is a member of, if any.
+    #[inline]
+    pub fn bond_of(&self, l: LinkId) -> Option<usize> {
+        self.bond_of[l.index()].map(|b| b as usize)
+    }
     /// The link called `name`.
     pub fn link_id(&self, name: &str) -> Option<LinkId> {
         self.link_by_name.get(name).copied()
