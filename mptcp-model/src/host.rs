@@ -15,6 +15,10 @@
 //! 49152 up, skipping any in use. Each connection draws its keys, nonces and ISNs from its
 //! own stream `host/{name}/mptcp/{flow}/{n}`. Interface changes reach every connection.
 //!
+//! SCTP (`sctp_host.rs`): [`HostStack::add_sctp_client`] / [`HostStack::add_sctp_server`] run
+//! [`crate::sctp::SctpAssociation`]s; the host's `Host<WireHeader>` face carries both TCP and
+//! SCTP packets (the simulators of the scenarios use it).
+//!
 //! Records (`host_record.rs`): the endpoints' events gathered into one queue
 //! ([`HostStack::poll_event`]), per-path samples ([`HostStack::subflow_samples`]) and an
 //! opt-in packet capture per interface ([`HostStack::capture_interface`]).
@@ -30,11 +34,14 @@ pub use crate::mptcp::LocalAddr;
 pub use host_record::{CapturedPacket, Direction, FlowEvent, SubflowSample};
 pub use mptcp_host::Role;
 use mptcp_host::{MpConn, MpListener, PendingMp};
+pub use sctp_host::{SctpFlowEvent, SctpRole};
 
 #[path = "host_record.rs"]
 mod host_record;
 #[path = "mptcp_host.rs"]
 mod mptcp_host;
+#[path = "sctp_host.rs"]
+mod sctp_host;
 
 /// What a demultiplexing key leads to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,6 +115,10 @@ pub struct HostStack {
     capture: Vec<Addr>,
     /// Captured packets not yet drained.
     captured: VecDeque<CapturedPacket>,
+    /// SCTP associations and listeners.
+    sctp: sctp_host::SctpHost,
+    /// TCP packets on their way out through `Host<WireHeader>` (memory reused).
+    wire_scratch: Vec<Packet<TcpHeader>>,
 }
 
 impl HostStack {
@@ -131,6 +142,8 @@ impl HostStack {
             events: VecDeque::new(),
             capture: Vec::new(),
             captured: VecDeque::new(),
+            sctp: sctp_host::SctpHost::default(),
+            wire_scratch: Vec::new(),
         }
     }
 
@@ -193,8 +206,8 @@ impl HostStack {
         self.find(flow, true).next().map(|c| c.sock.state())
     }
 
-    /// Bytes the sending application of `flow` wrote (TCP, or MPTCP at the connection
-    /// level).
+    /// Bytes the sending application of `flow` wrote (TCP, MPTCP at the connection level,
+    /// or SCTP).
     pub fn app_bytes_written(&self, flow: FlowId) -> u64 {
         let tcp: u64 = self
             .find(flow, true)
@@ -204,16 +217,18 @@ impl HostStack {
             .mp_find(flow)
             .map(|c| c.conn.app_bytes_written())
             .sum::<u64>()
+            + self.sctp_written(flow)
     }
 
-    /// Bytes the receiving application(s) of `flow` read (TCP, or MPTCP at the connection
-    /// level).
+    /// Bytes the receiving application(s) of `flow` read (TCP, MPTCP at the connection
+    /// level, or SCTP).
     pub fn app_bytes_read(&self, flow: FlowId) -> u64 {
         let tcp: u64 = self.find(flow, false).map(|c| c.read).sum();
         tcp + self
             .mp_find(flow)
             .map(|c| c.conn.app_bytes_read())
             .sum::<u64>()
+            + self.sctp_read(flow)
     }
 
     /// Runs the app of connection `i` and sends what its socket has to send.
@@ -343,19 +358,7 @@ impl Host<TcpHeader> for HostStack {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        let socks = self.conns.iter().filter_map(|c| c.sock.poll_timeout());
-        let starts = self.pending.iter().map(|f| f.start);
-        let mp = self.mp_conns.iter().filter_map(|c| c.conn.poll_timeout());
-        let mp_starts = self.mp_pending.iter().map(|f| f.start);
-        let prio = self.prio_changes.front().map(|c| c.0);
-        let apps = self.next_app_write();
-        socks
-            .chain(starts)
-            .chain(mp)
-            .chain(mp_starts)
-            .chain(prio)
-            .chain(apps)
-            .min()
+        HostStack::poll_timeout(self)
     }
 
     fn on_interface_change(
@@ -382,6 +385,24 @@ impl Host<TcpHeader> for HostStack {
 }
 
 impl HostStack {
+    /// The earliest instant the host wants a wake-up (either face of [`Host`]).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let socks = self.conns.iter().filter_map(|c| c.sock.poll_timeout());
+        let starts = self.pending.iter().map(|f| f.start);
+        let mp = self.mp_conns.iter().filter_map(|c| c.conn.poll_timeout());
+        let mp_starts = self.mp_pending.iter().map(|f| f.start);
+        let prio = self.prio_changes.front().map(|c| c.0);
+        let apps = self.next_app_write();
+        socks
+            .chain(starts)
+            .chain(mp)
+            .chain(mp_starts)
+            .chain(prio)
+            .chain(apps)
+            .chain(self.sctp_poll_timeout())
+            .min()
+    }
+
     /// Runs whatever is due at `now`: flow starts, applications, backup changes, timers.
     fn wake(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
         self.start_due(now, tx);
@@ -492,7 +513,7 @@ mod tests {
         assert_eq!(a.poll_timeout(), Some(Instant::from_millis(100)));
         assert!(a.sender_stats(FlowId(1)).is_none());
         // A stale wake-up is harmless.
-        let mut tx = Vec::new();
+        let mut tx: Vec<Packet<TcpHeader>> = Vec::new();
         a.on_timeout(Instant::from_millis(50), &mut tx);
         assert!(tx.is_empty());
         run(
@@ -619,7 +640,7 @@ mod tests {
                 TcpConfig::default(),
                 BulkSender::bytes(1),
             );
-            let mut tx = Vec::new();
+            let mut tx: Vec<Packet<TcpHeader>> = Vec::new();
             h.on_timeout(Instant::ZERO, &mut tx);
             tx[0].header.seq
         };

@@ -11,11 +11,11 @@ use mptcp_model::cc::{CcKind, CcMode};
 use mptcp_model::host::{FlowId, HostStack, LocalAddr, Role};
 use mptcp_model::mptcp::{MptcpCcKind, MptcpConfig, PathManagerKind, SchedulerKind};
 use mptcp_model::tcp::{RtoMode, SocketAddr, TcpConfig};
-use mptcp_model::wire::tcp::TcpHeader;
+use mptcp_model::wire::WireHeader;
 use sim_core::{Attach, HostId, LinkConfig, LinkId, NetworkBuilder, Simulator};
 
 /// The simulator type every scenario runs on.
-pub type Sim = Simulator<TcpHeader, HostStack>;
+pub type Sim = Simulator<WireHeader, HostStack>;
 
 /// Port the receiver of flow `i` listens on.
 pub fn server_port(i: usize) -> u16 {
@@ -96,6 +96,10 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
         nb.add_route(r.src, r.dst, hops)
             .map_err(|e| e.to_string())?;
     }
+    for b in &plan.bonds {
+        nb.add_bond(b.config(true));
+        nb.add_bond(b.config(false));
+    }
     let network = nb.build().map_err(|e| e.to_string())?;
     let mut hosts: Vec<HostStack> = plan
         .hosts
@@ -106,6 +110,9 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
         match &f.transport {
             TransportSpec::Tcp(t) => add_tcp_flow(&mut hosts, i, f, t),
             TransportSpec::Mptcp(m) => add_mptcp_flow(&mut hosts, plan, i, f, m),
+            TransportSpec::Sctp(s) => {
+                crate::sctp_plan::add_sctp_flow(&mut hosts, &network, plan, i, f, s)
+            }
         }
     }
     for ev in &plan.events {

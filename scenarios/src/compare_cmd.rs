@@ -1,7 +1,9 @@
 //! The `compare` subcommand of the `mpsim` binary: arguments, progress, the results
 //! directory (written under a temporary name and renamed: whole or not at all).
 
-use scenarios::compare::{cc_variant, cross_with, mptcp_flows, run_compare, scheduler_variant};
+use scenarios::compare::{
+    cc_variant, cross_with, mptcp_flows, run_compare, scheduler_variant, transport_variant,
+};
 use scenarios::output::{DirKind, Staging};
 use scenarios::ScenarioError;
 use std::io::IsTerminal;
@@ -11,11 +13,20 @@ use std::process::ExitCode;
 /// The controllers compared when neither `--cc` nor `--scheduler` is given.
 pub(crate) const DEFAULT_CC: [&str; 4] = ["lia", "olia", "balia", "uncoupled"];
 
-/// `mpsim compare`: `cc` and `schedulers` as given on the command line (`None`: absent).
+/// What `mpsim compare` varies, as given on the command line (`None`: absent).
+pub(crate) struct Choices<'a> {
+    /// `--cc`.
+    pub(crate) cc: Option<&'a [String]>,
+    /// `--scheduler`.
+    pub(crate) schedulers: Option<&'a [String]>,
+    /// `--transport`.
+    pub(crate) transports: Option<&'a [String]>,
+}
+
+/// `mpsim compare`.
 pub(crate) fn compare(
     file: &Path,
-    cc: Option<&[String]>,
-    schedulers: Option<&[String]>,
+    choices: Choices<'_>,
     seeds: u64,
     out: Option<PathBuf>,
     jobs: Option<usize>,
@@ -32,6 +43,38 @@ pub(crate) fn compare(
             return ExitCode::from(2);
         }
     };
+    let Choices {
+        cc,
+        schedulers,
+        transports,
+    } = choices;
+    if let Some(t) = transports {
+        if cc.is_some() || schedulers.is_some() {
+            eprintln!("error: --transport cannot be combined with --cc or --scheduler");
+            return ExitCode::from(2);
+        }
+        // The scenario's MPTCP flows, or every flow if it has none.
+        let mut flows = mptcp_flows(&plan.scenario);
+        if flows.is_empty() {
+            flows = (0..plan.scenario.flows.len()).collect();
+        }
+        let variants = match t
+            .iter()
+            .map(|n| transport_variant(n, &flows))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(v) if !v.is_empty() => v,
+            Ok(_) => {
+                eprintln!("error: nothing to compare (empty --transport list)");
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("error: --transport: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        return run_variants(file, &plan.name, variants, false, seeds, out, jobs, plots);
+    }
     let flows = mptcp_flows(&plan.scenario);
     if flows.is_empty() {
         eprintln!(
@@ -78,9 +121,25 @@ pub(crate) fn compare(
         eprintln!("error: nothing to compare (empty --cc / --scheduler list)");
         return ExitCode::from(2);
     }
+    let hol = !scheds.is_empty();
+    run_variants(file, &plan.name, variants, hol, seeds, out, jobs, plots)
+}
+
+/// Runs `variants` of the scenario at `file` (named `name`) and writes the results.
+#[allow(clippy::too_many_arguments)]
+fn run_variants(
+    file: &Path,
+    name: &str,
+    variants: Vec<scenarios::compare::Variant>,
+    hol_metrics: bool,
+    seeds: u64,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    plots: Option<&plots::PlotOptions>,
+) -> ExitCode {
     let seeds: Vec<u64> = (1..=seeds).collect();
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let out = out.unwrap_or_else(|| Path::new("results").join(format!("{}-compare", plan.name)));
+    let out = out.unwrap_or_else(|| Path::new("results").join(format!("{name}-compare")));
     // Checked (and staged) before any run, so a refused --out costs nothing.
     let stage = match Staging::new(&out, DirKind::Compare, &[file]) {
         Ok(s) => s,
@@ -116,7 +175,7 @@ pub(crate) fn compare(
             return ExitCode::from(2);
         }
     };
-    cmp.hol_metrics = !scheds.is_empty();
+    cmp.hol_metrics = hol_metrics;
     let text = cmp.text();
     print!("{text}");
     match write_dir(stage, &cmp, &text, plots) {

@@ -29,11 +29,13 @@ pub(crate) fn resolve_flows(
             return Err(r.at_nth("flows", "name", &fl.name, n, f("name"), msg));
         }
         let mptcp = matches!(fl.transport, TransportSpec::Mptcp(_));
+        // MPTCP and SCTP flows may name a multihomed host alone (every interface).
+        let multi = mptcp || matches!(fl.transport, TransportSpec::Sctp(_));
         let src = names
-            .flow_end_of(&fl.from, mptcp)
+            .flow_end_of(&fl.from, multi)
             .map_err(|m| r.at("flows", f("from"), &fl.from, m))?;
         let dst = names
-            .flow_end_of(&fl.to, mptcp)
+            .flow_end_of(&fl.to, multi)
             .map_err(|m| r.at("flows", f("to"), &fl.to, m))?;
         if src.host == dst.host {
             let msg = "a flow must join two different hosts".into();
@@ -45,6 +47,11 @@ pub(crate) fn resolve_flows(
         }
         let (mss, init_cwnd, bufs) = match &fl.transport {
             TransportSpec::Tcp(t) => (t.mss, t.init_cwnd, [t.rcv_buf.0, t.snd_buf.0]),
+            TransportSpec::Sctp(s) => {
+                crate::sctp_plan::check(r, i, s)?;
+                // Checked above in SCTP's own terms; these pass the TCP checks below.
+                (1460, 1, [s.rcv_buf.0.max(2920), s.snd_buf.0.max(2920)])
+            }
             TransportSpec::Mptcp(m) => (
                 m.subflow.mss,
                 m.subflow.init_cwnd,
@@ -76,10 +83,10 @@ pub(crate) fn resolve_flows(
             Opener::Sender => src.host,
             Opener::Receiver => dst.host,
         };
-        if !mptcp && fl.opener == Opener::Receiver {
-            let msg =
-                "single-path TCP flows are opened by their sender; `opener: Receiver` needs Mptcp"
-                    .into();
+        if !multi && fl.opener == Opener::Receiver {
+            let msg = "single-path TCP flows are opened by their sender; `opener: Receiver` needs \
+                       Mptcp or Sctp"
+                .into();
             return Err(r.at("flows", f("opener"), "", msg));
         }
         let mut backup = Vec::new();

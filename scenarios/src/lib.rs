@@ -20,6 +20,7 @@
 //! ```
 #![deny(unsafe_code)]
 
+pub mod bonds;
 mod checks;
 pub mod error;
 mod flows;
@@ -29,6 +30,7 @@ pub mod load;
 pub mod metrics;
 pub mod probe;
 pub mod schema;
+pub mod sctp_plan;
 pub mod summary;
 pub mod units;
 pub mod validate;

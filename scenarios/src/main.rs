@@ -67,8 +67,8 @@ enum Cmd {
         #[arg(long)]
         resume: bool,
     },
-    /// Run a scenario under several congestion controllers (applied to every MPTCP flow)
-    /// with the same seeds; print and write a table and plots.
+    /// Run a scenario under several congestion controllers, schedulers or transports
+    /// (applied to every MPTCP flow) with the same seeds; print and write a table and plots.
     Compare {
         /// The scenario file (RON).
         file: PathBuf,
@@ -82,6 +82,11 @@ enum Cmd {
         /// Adds HoL delay and wasted bytes to the table and a HoL delay CDF plot.
         #[arg(long, value_delimiter = ',')]
         scheduler: Option<Vec<String>>,
+        /// Transports instead (not with --cc or --scheduler): mptcp, mptcp-backup, sctp,
+        /// sctp-linux, bond-ab, bond-rr, bond-xor, bond-lacp, tcp. Adds stall and recovery
+        /// after the first link event to the table and a goodput-over-time plot.
+        #[arg(long, value_delimiter = ',')]
+        transport: Option<Vec<String>>,
         /// Seeds 1..=N.
         #[arg(long, default_value_t = 10)]
         seeds: u64,
@@ -170,6 +175,7 @@ fn main() -> ExitCode {
             file,
             cc,
             scheduler,
+            transport,
             seeds,
             out,
             jobs,
@@ -178,8 +184,11 @@ fn main() -> ExitCode {
         } => match figures.apply(plots::PlotOptions::default()) {
             Ok(opts) => compare_cmd::compare(
                 &file,
-                cc.as_deref(),
-                scheduler.as_deref(),
+                compare_cmd::Choices {
+                    cc: cc.as_deref(),
+                    schedulers: scheduler.as_deref(),
+                    transports: transport.as_deref(),
+                },
                 seeds,
                 out,
                 jobs,

@@ -14,7 +14,7 @@ use crate::schema::TransportSpec;
 use crate::summary::{EventFlowSummary, EventSummary, PhaseSummary};
 use crate::validate::{mean_rate, Plan};
 use sim_core::{Duration, LinkChange, LinkRate};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 /// Resolution of the delivery record.
 pub const TICK: Duration = Duration::from_millis(1);
@@ -131,7 +131,8 @@ impl DeliveryLog {
                     t.run = 0;
                 }
             }
-            if t.recovered.is_none() && k >= t.from + w && k <= t.to {
+            // A flow left without capacity has nothing to recover to.
+            if t.recovered.is_none() && t.need > 0.0 && k >= t.from + w && k <= t.to {
                 let before = ring[(k - w) % (w + 1)];
                 if (delivered - before) as f64 >= t.need {
                     t.recovered = Some(k - t.from);
@@ -218,7 +219,7 @@ fn capacity(plan: &Plan, sim: &Sim, i: usize, up: &[bool], rate: &[f64]) -> f64 
     let f = &plan.flows[i];
     let pairs: Vec<(sim_core::Addr, sim_core::Addr)> = match f.transport {
         TransportSpec::Tcp(_) => vec![(f.src.addr, f.dst.addr)],
-        TransportSpec::Mptcp(_) => {
+        TransportSpec::Mptcp(_) | TransportSpec::Sctp(_) => {
             let s = &plan.hosts[f.src.host].ifaces;
             let d = &plan.hosts[f.dst.host].ifaces;
             s.iter()
@@ -226,21 +227,29 @@ fn capacity(plan: &Plan, sim: &Sim, i: usize, up: &[bool], rate: &[f64]) -> f64 
                 .collect()
         }
     };
-    let mut bottlenecks = BTreeSet::new();
+    // Distinct bottleneck hops of the up paths and their capacities (a bonded hop offers
+    // what its members still up offer, `bonds::hop_capacity`).
+    let mut bottlenecks = BTreeMap::new();
     for (a, b) in pairs {
         let Some(route) = sim.network().route(a, b) else {
             continue;
         };
-        if route.iter().all(|l| up[l.0 as usize]) {
-            let bn = route
-                .iter()
-                .min_by(|x, y| rate[x.0 as usize].total_cmp(&rate[y.0 as usize]));
-            if let Some(l) = bn {
-                bottlenecks.insert(l.0 as usize);
-            }
+        let hops: Option<Vec<(usize, f64)>> = route
+            .iter()
+            .map(|l| {
+                let k = l.0 as usize;
+                crate::bonds::hop_capacity(&plan.bonds, k, up, rate).map(|c| (k, c))
+            })
+            .collect();
+        if let Some(bn) = hops.and_then(|h| h.into_iter().min_by(|x, y| x.1.total_cmp(&y.1))) {
+            bottlenecks.insert(bn.0, bn.1);
         }
     }
-    bottlenecks.iter().map(|&k| rate[k]).sum()
+    if matches!(f.transport, TransportSpec::Sctp(_)) {
+        // SCTP carries new data on one path at a time: the best path still up.
+        return bottlenecks.values().copied().fold(0.0, f64::max);
+    }
+    bottlenecks.values().sum()
 }
 
 fn tick_of(t: sim_core::Instant) -> usize {

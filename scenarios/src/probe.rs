@@ -87,6 +87,7 @@ impl FlowProbe {
         let sent = match &f.transport {
             TransportSpec::Tcp(_) => self.sample_tcp(sim, f, id, &tsec, &mut rows),
             TransportSpec::Mptcp(_) => self.sample_mptcp(plan, sim, f, id, &tsec, dts, &mut rows),
+            TransportSpec::Sctp(_) => self.sample_sctp(plan, sim, f, id, &tsec, dts, &mut rows),
         };
         if let Some(ts) = ts {
             let n = &f.name;
@@ -200,6 +201,57 @@ impl FlowProbe {
     }
 }
 
+impl FlowProbe {
+    /// SCTP: the window and flight over all paths, the SRTT of the path carrying new data,
+    /// and each path's throughput (labelled like MPTCP subflows).
+    #[allow(clippy::too_many_arguments)]
+    fn sample_sctp(
+        &mut self,
+        plan: &Plan,
+        sim: &Sim,
+        f: &PlanFlow,
+        id: FlowId,
+        tsec: &str,
+        dts: f64,
+        rows: &mut String,
+    ) -> u64 {
+        let host = sim.host(HostId(f.src.host as u32));
+        let Some(st) = host.sctp_stats(id) else {
+            return 0;
+        };
+        let paths = host.sctp_paths(id);
+        let n = &f.name;
+        let cwnd: u64 = paths.iter().map(|p| p.cwnd).sum();
+        let flight: u64 = paths.iter().map(|p| p.flight).sum();
+        let _ = writeln!(rows, "{tsec},flow,{n},,cwnd_bytes,{cwnd}");
+        let _ = writeln!(rows, "{tsec},flow,{n},,inflight_bytes,{flight}");
+        // The path carrying new data: the primary while active, else the first active one.
+        let active =
+            |p: &mptcp_model::sctp::PathStats| p.state == mptcp_model::sctp::PathState::Active;
+        let carrying = (paths.iter().position(|p| p.primary && active(p)))
+            .or_else(|| paths.iter().position(active));
+        if self.prev_subflow.len() < paths.len() {
+            self.prev_subflow.resize(paths.len(), 0);
+        }
+        for (k, p) in paths.iter().enumerate() {
+            let label = subflow_label(plan, f, p.local, p.remote);
+            let thr = p.data_bytes_sent.saturating_sub(self.prev_subflow[k]) as f64 * 8.0 / dts;
+            self.prev_subflow[k] = p.data_bytes_sent;
+            let _ = writeln!(rows, "{tsec},flow,{n},{label},throughput_bps,{thr:.1}");
+            let _ = writeln!(rows, "{tsec},flow,{n},{label},cwnd_bytes,{}", p.cwnd);
+            if let Some(srtt) = p.srtt {
+                let ms = srtt.as_nanos() as f64 / 1e6;
+                let _ = writeln!(rows, "{tsec},flow,{n},{label},srtt_ms,{ms:.3}");
+                if Some(k) == carrying {
+                    self.note_srtt(Some(srtt));
+                    let _ = writeln!(rows, "{tsec},flow,{n},,srtt_ms,{ms:.3}");
+                }
+            }
+        }
+        st.data_bytes_sent
+    }
+}
+
 /// The MPTCP statistics of flow `i` at its data sender, if it is an MPTCP flow.
 pub fn mptcp_stats(plan: &Plan, sim: &Sim, i: usize) -> Option<MptcpStats> {
     let f = &plan.flows[i];
@@ -207,6 +259,6 @@ pub fn mptcp_stats(plan: &Plan, sim: &Sim, i: usize) -> Option<MptcpStats> {
         TransportSpec::Mptcp(_) => sim
             .host(HostId(f.src.host as u32))
             .mptcp_stats(FlowId(i as u32)),
-        TransportSpec::Tcp(_) => None,
+        TransportSpec::Tcp(_) | TransportSpec::Sctp(_) => None,
     }
 }

@@ -99,6 +99,7 @@ fn drain_events(sim: &mut Sim) {
     for h in 0..sim.hosts().len() {
         let host = sim.host_mut(HostId(h as u32));
         while host.poll_event().is_some() {}
+        while host.poll_sctp_event().is_some() {}
     }
 }
 
@@ -176,6 +177,7 @@ fn summarize(plan: &Plan, sim: &Sim, probes: &[FlowProbe], log: Option<&Delivery
 fn fill_transport(plan: &Plan, sim: &Sim, i: usize, s: &mut FlowSummary) {
     let f = &plan.flows[i];
     match &f.transport {
+        TransportSpec::Sctp(spec) => crate::sctp_plan::fill_summary(plan, sim, i, spec, s),
         TransportSpec::Tcp(t) => {
             let st = sim
                 .host(HostId(f.src.host as u32))

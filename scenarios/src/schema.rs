@@ -40,6 +40,9 @@ pub struct Scenario {
     /// hops. Default: on with a `topology`, off otherwise (ties go to the lowest link).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecmp: Option<bool>,
+    /// Link aggregation (Linux bonding) over parallel links.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bonds: Vec<crate::bonds::BondSpec>,
     /// Explicit routes; address pairs without one follow the shortest path (least delay).
     #[serde(default)]
     pub routes: Vec<RouteSpec>,
@@ -265,6 +268,9 @@ pub enum TransportSpec {
     Tcp(TcpSpec),
     /// Multipath TCP (RFC 8684).
     Mptcp(MptcpSpec),
+    /// SCTP (RFC 9260) with multihoming: one path at a time, failover (see
+    /// [`crate::sctp_plan`]).
+    Sctp(crate::sctp_plan::SctpSpec),
 }
 
 /// Which end of a flow opens the connection.

@@ -177,6 +177,8 @@ pub struct Plan {
     pub flows: Vec<PlanFlow>,
     /// Events in time order (stable for equal times).
     pub events: Vec<PlanEvent>,
+    /// Bonds over links.
+    pub bonds: Vec<crate::bonds::PlanBond>,
 }
 
 /// Checks `sc` (read from `file`, whose text is `text`) and resolves it.
@@ -191,6 +193,7 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
     let names = Names::collect(&r, full)?;
     let links = resolve_links(&r, full, &names, base)?;
     let routes = resolve_routes(&r, full, &names, &links)?;
+    let bonds = crate::bonds::resolve_bonds(&r, full, &links)?;
     let flows = crate::flows::resolve_flows(&r, full, &names)?;
     crate::checks::check_flow_routes(&r, full, &names, &links, &routes, &flows)?;
     let events = resolve_events(&r, full, &links, duration)?;
@@ -209,6 +212,7 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
         routes,
         flows,
         events,
+        bonds,
         scenario: sc,
     })
 }

@@ -44,8 +44,11 @@ pub struct SctpAssociation {
     local_port: u16,
     remote_port: u16,
     local_addrs: AddrList,
-    /// `(remote, local)`: the source address for each destination (routing's choice).
+    /// `(remote, local)`: the source addresses that reach each destination, in preference
+    /// order (routing's choice; a local address whose interface is down is skipped).
     sources: Vec<(Addr, Addr)>,
+    /// Local addresses whose interface is down.
+    down: AddrList,
     local_tag: u32,
     peer_tag: u32,
     paths: Vec<Path>,
@@ -137,6 +140,7 @@ impl SctpAssociation {
             remote_port,
             local_addrs: AddrList::of(locals),
             sources,
+            down: AddrList::default(),
             local_tag: 0,
             peer_tag: 0,
             paths: Vec::new(),
@@ -222,18 +226,37 @@ impl SctpAssociation {
         self.reply_path = self.primary;
     }
 
-    /// The local address that reaches `remote`.
+    /// The local address packets to `remote` leave from: the first that reaches it and is
+    /// up (else the first that reaches it, else the first local address).
     fn source_for(&self, remote: Addr) -> Addr {
-        self.sources.iter().find(|(r, _)| *r == remote).map_or_else(
-            || {
-                self.local_addrs
-                    .as_slice()
-                    .first()
-                    .copied()
-                    .unwrap_or_default()
-            },
-            |s| s.1,
-        )
+        let mut reach = self.sources.iter().filter(|(r, _)| *r == remote);
+        let first = reach.clone().next().map(|s| s.1);
+        let fallback = self.local_addrs.as_slice().first().copied();
+        reach
+            .find(|(_, l)| !self.down.as_slice().contains(l))
+            .map(|s| s.1)
+            .or(first)
+            .or(fallback)
+            .unwrap_or_default()
+    }
+
+    /// Local interface `local` went down or came back: packets to each destination leave
+    /// from the first local address that reaches it and is up (as routes through a link
+    /// without carrier are withdrawn).
+    pub fn on_interface_change(&mut self, local: Addr, up: bool) {
+        let mut down = AddrList::default();
+        for &a in self.down.as_slice() {
+            if a != local {
+                down.push(a);
+            }
+        }
+        if !up {
+            down.push(local);
+        }
+        self.down = down;
+        for k in 0..self.paths.len() {
+            self.paths[k].local = self.source_for(self.paths[k].remote);
+        }
     }
 
     fn establish(&mut self, now: Instant) {

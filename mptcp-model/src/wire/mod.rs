@@ -8,6 +8,7 @@
 
 pub mod checksum;
 pub mod fuzz;
+pub mod header;
 pub mod ipv4;
 pub mod mptcp;
 pub mod packet;
@@ -16,6 +17,7 @@ pub mod seq;
 pub mod tcp;
 pub mod tcp_options;
 
+pub use header::WireHeader;
 pub use seq::{DataSeq, SeqNum};
 pub use tcp::{TcpFlags, TcpHeader, IPV4_HEADER_LEN, TCP_HEADER_LEN};
 pub use tcp_options::{SackBlocks, TcpOptions, Timestamps};

@@ -13,11 +13,18 @@
 //! delay (p50, p99, mean) and wasted bytes join the table, and `hol-cdf` plots the delay's
 //! distribution per variant from the receivers' histograms merged over seeds.
 //!
+//! [`transport_variant`] compares transports instead (`mpsim compare --transport mptcp,sctp,
+//! bond-ab,tcp`): its variants rewrite the parsed scenario ([`transport`]) rather than
+//! substitute values; with link events, the table adds each flow's stall and recovery after
+//! the first event and `goodput-time` draws every variant's goodput over time.
+//!
 //! Runs go to a pool of `jobs` threads; results are stored by run index, so the output is the
 //! same for any number of threads. Time series stay in memory (only the per-subflow mean
 //! window and, for the first seed, the window over time are kept).
 
+mod failover;
 pub mod table;
+pub mod transport;
 
 use crate::batch::sweep::{RunSpec, SweepFile};
 use crate::batch::Sweep;
@@ -40,13 +47,16 @@ pub struct Substitution {
     pub value: String,
 }
 
-/// One variant of the scenario: a label and its substitutions.
+/// One variant of the scenario: a label, its substitutions and, for transport variants,
+/// the rewrite of the compared flows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Variant {
     /// Label in tables and plots.
     pub label: String,
     /// The substitutions, applied in order.
     pub set: Vec<Substitution>,
+    /// Carry flows `.1` by transport `.0` ([`transport::apply`]), after the substitutions.
+    pub rewrite: Option<(transport::TransportKind, Vec<usize>)>,
 }
 
 impl Variant {
@@ -55,6 +65,7 @@ impl Variant {
         Variant {
             label: label.into(),
             set: Vec::new(),
+            rewrite: None,
         }
     }
 
@@ -80,6 +91,7 @@ pub fn cross_with(a: &[Variant], b: &[Variant], sep: &str) -> Vec<Variant> {
             b.iter().map(move |y| Variant {
                 label: format!("{}{sep}{}", x.label, y.label),
                 set: x.set.iter().chain(&y.set).cloned().collect(),
+                rewrite: y.rewrite.clone().or_else(|| x.rewrite.clone()),
             })
         })
         .collect()
@@ -160,6 +172,14 @@ pub fn scheduler_variant(name: &str, flows: &[usize]) -> Result<Variant, String>
     Ok(v)
 }
 
+/// The variant "transport `name` for flows `flows`" (see [`transport`]).
+pub fn transport_variant(name: &str, flows: &[usize]) -> Result<Variant, String> {
+    let kind = transport::parse_transport(name)?;
+    let mut v = Variant::new(name.trim().to_ascii_lowercase());
+    v.rewrite = Some((kind, flows.to_vec()));
+    Ok(v)
+}
+
 /// The sweep that runs `variant` of the scenario at `file` under `seeds`, with time series
 /// recorded in memory and no per-run plots.
 pub fn variant_sweep(file: &Path, variant: &Variant, seeds: &[u64]) -> Result<Sweep, String> {
@@ -211,7 +231,8 @@ pub fn run_compare(
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&(vi, run)) = todo.get(k) else { break };
                 let keep_series = run.index == 0;
-                let res = run_one(&sweeps[vi], run, keep_series).map(|mut r| {
+                let rewrite = variants[vi].rewrite.as_ref();
+                let res = run_one(&sweeps[vi], run, keep_series, rewrite).map(|mut r| {
                     r.variant = vi;
                     r
                 });
@@ -251,8 +272,16 @@ pub fn run_compare(
 }
 
 /// Runs one seed of one variant in memory.
-fn run_one(sweep: &Sweep, run: &RunSpec, keep_series: bool) -> Result<RunResult, String> {
-    let sc = sweep.scenario(run)?;
+fn run_one(
+    sweep: &Sweep,
+    run: &RunSpec,
+    keep_series: bool,
+    rewrite: Option<&(transport::TransportKind, Vec<usize>)>,
+) -> Result<RunResult, String> {
+    let mut sc = sweep.scenario(run)?;
+    if let Some((kind, flows)) = rewrite {
+        transport::apply(&mut sc, *kind, flows)?;
+    }
     let plan = crate::validate::validate(&sweep.base_file, "", sc).map_err(|e| e.to_string())?;
     let out = crate::run::run(&plan, |_| {})?;
     Ok(RunResult::from_output(

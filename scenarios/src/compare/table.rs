@@ -36,6 +36,12 @@ pub struct FlowResult {
     pub hol: Option<HolResult>,
     /// MPTCP: bytes the receiver got again after it had them.
     pub wasted_bytes: Option<u64>,
+    /// Longest stall after the run's first link event (s), if it has one.
+    pub stall_s: Option<f64>,
+    /// Recovery after the first link event (s); `None` if never (or no event).
+    pub recovery_s: Option<f64>,
+    /// Goodput over time `(s, bit/s)` (first seed only).
+    pub goodput_series: Vec<(f64, f64)>,
 }
 
 /// Head-of-line delay of one MPTCP flow in one run (ms).
@@ -60,6 +66,13 @@ pub struct RunResult {
     pub seed: u64,
     /// Flows, in scenario order.
     pub flows: Vec<FlowResult>,
+    /// The run's link events as plot markers (`link action` at their time).
+    pub event_marks: Vec<plots::Marker>,
+}
+
+/// What the first link event of the run `s` did to flow `name`.
+fn first_event<'a>(s: &'a Summary, name: &str) -> Option<&'a crate::summary::EventFlowSummary> {
+    s.events.first()?.flows.iter().find(|f| f.flow == name)
 }
 
 /// Per (flow, subflow): sum of window samples, their count, and the samples kept.
@@ -80,14 +93,21 @@ impl RunResult {
     pub fn from_output(seed: u64, s: &Summary, timeseries: &str, keep_series: bool) -> RunResult {
         // time_s,kind,name,subflow,metric,value — cwnd rows per flow and subflow.
         let mut cw: BTreeMap<(String, String), CwndAcc> = BTreeMap::new();
+        let mut goodput: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
         for line in timeseries.lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
-            if f.len() != 6 || f[1] != "flow" || f[4] != "cwnd_bytes" {
+            if f.len() != 6 || f[1] != "flow" {
                 continue;
             }
             let (Ok(t), Ok(v)) = (f[0].parse::<f64>(), f[5].parse::<f64>()) else {
                 continue;
             };
+            if keep_series && f[3].is_empty() && f[4] == "goodput_bps" {
+                goodput.entry(f[2].to_owned()).or_default().push((t, v));
+            }
+            if f[4] != "cwnd_bytes" {
+                continue;
+            }
             let e = cw.entry((f[2].to_owned(), f[3].to_owned())).or_default();
             e.0 += v;
             e.1 += 1;
@@ -125,13 +145,23 @@ impl RunResult {
                         histogram: h.histogram.clone(),
                     }),
                     wasted_bytes: f.wasted_bytes,
+                    stall_s: first_event(s, &f.name).map(|e| e.stall_s),
+                    recovery_s: first_event(s, &f.name).and_then(|e| e.recovery_s),
+                    goodput_series: goodput.remove(&f.name).unwrap_or_default(),
                 }
+            })
+            .collect();
+        let event_marks = (s.events.iter())
+            .map(|e| plots::Marker {
+                x: e.time_s,
+                label: format!("{} {}", e.link, e.action),
             })
             .collect();
         RunResult {
             variant: 0,
             seed,
             flows,
+            event_marks,
         }
     }
 }
@@ -212,6 +242,11 @@ impl Comparison {
                 rows.push(row(&name, "", "goodput_mbps", g));
                 let l = flows.iter().map(|f| f.loss_rate * 100.0).collect();
                 rows.push(row(&name, "", "loss_pct", l));
+                rows.extend(
+                    super::failover::event_rows(&flows)
+                        .into_iter()
+                        .map(|(m, xs)| row(&name, "", m, xs)),
+                );
                 if self.hol_metrics {
                     let hol: Vec<&HolResult> =
                         flows.iter().filter_map(|f| f.hol.as_ref()).collect();
@@ -340,6 +375,7 @@ impl Comparison {
                 }
             }
         }
+        s.push_str(&self.event_table(&rows));
         let _ = writeln!(
             s,
             "\n{:<16} {:<10} {:<10} {:>18}",
@@ -453,6 +489,7 @@ impl Comparison {
         if self.hol_metrics {
             out.extend(self.hol_cdf(dir, opts)?);
         }
+        out.extend(self.goodput_time(dir, opts)?);
         Ok(out)
     }
 

@@ -1,0 +1,125 @@
+//! The comparison's view of a link event: each flow's stall and recovery after the run's
+//! first event (the summary's `events[0]`: longest time without in-order delivery, and the
+//! time until the goodput over 100 ms reaches 90 % of what the paths still up carry), as
+//! rows, a text table, and goodput over time per variant (`goodput-time`, first seed, the
+//! events marked).
+
+use super::table::{Comparison, FlowResult, Row};
+use plots::{LineChart, Marker, PlotOptions, Series};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The event rows of one flow over seeds: `stall_s`, `recovery_s` (seeds that recovered)
+/// and `recovered` (their share), or nothing without an event.
+pub(super) fn event_rows(flows: &[&FlowResult]) -> Vec<(&'static str, Vec<f64>)> {
+    let stalls: Vec<f64> = flows.iter().filter_map(|f| f.stall_s).collect();
+    if stalls.is_empty() {
+        return Vec::new();
+    }
+    let rec: Vec<f64> = flows.iter().filter_map(|f| f.recovery_s).collect();
+    let share = rec.len() as f64 / stalls.len() as f64;
+    vec![
+        ("stall_s", stalls),
+        ("recovery_s", rec),
+        ("recovered", vec![share]),
+    ]
+}
+
+impl Comparison {
+    /// The stall and recovery table (empty without a link event).
+    pub(super) fn event_table(&self, rows: &[Row]) -> String {
+        let mut s = String::new();
+        if !rows.iter().any(|r| r.metric == "stall_s") {
+            return s;
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<16} {:<10} {:>18} {:>16} {:>16} {:>10}",
+            "variant", "flow", "goodput Mbit/s", "stall s", "recovery s", "recovered"
+        );
+        let pm = |c: &crate::batch::report::Cell, p: usize| {
+            if c.n == 0 {
+                "never".to_owned()
+            } else if c.half.is_finite() {
+                format!("{:.p$} ± {:.p$}", c.mean, c.half)
+            } else {
+                format!("{:.p$}", c.mean)
+            }
+        };
+        for v in &self.variants {
+            for name in self.flow_names() {
+                let get = |m: &str| {
+                    rows.iter()
+                        .find(|r| &r.variant == v && r.flow == name && r.metric == m)
+                };
+                let (Some(g), Some(st), Some(rec), Some(share)) = (
+                    get("goodput_mbps"),
+                    get("stall_s"),
+                    get("recovery_s"),
+                    get("recovered"),
+                ) else {
+                    continue;
+                };
+                let _ = writeln!(
+                    s,
+                    "{:<16} {:<10} {:>18} {:>16} {:>16} {:>9.0}%",
+                    v,
+                    name,
+                    pm(&g.cell, 2),
+                    pm(&st.cell, 3),
+                    pm(&rec.cell, 3),
+                    share.cell.mean * 100.0
+                );
+            }
+        }
+        s
+    }
+
+    /// `goodput-time`: every variant's goodput over time (first seed), one line per variant
+    /// and flow, with the scenario's events marked. Nothing when no run kept its series.
+    pub fn goodput_time(&self, dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, String> {
+        let names = self.flow_names();
+        let mut series = Vec::new();
+        let mut markers: Vec<Marker> = Vec::new();
+        for (v, label) in self.variants.iter().enumerate() {
+            let Some(run) = self.runs.iter().find(|r| r.variant == v) else {
+                continue;
+            };
+            for (k, f) in run.flows.iter().enumerate() {
+                if f.goodput_series.is_empty() {
+                    continue;
+                }
+                let pts = f
+                    .goodput_series
+                    .iter()
+                    .map(|&(t, g)| (t, g / 1e6))
+                    .collect();
+                let lab = if names.len() > 1 {
+                    format!("{label} {}", f.name)
+                } else {
+                    label.clone()
+                };
+                series.push(Series::new(lab, pts).with_slot(v * names.len().max(1) + k));
+            }
+            if markers.is_empty() {
+                markers = run.event_marks.clone();
+            }
+        }
+        if series.is_empty() {
+            return Ok(Vec::new());
+        }
+        let title = format!(
+            "{}: goodput over time (seed {})",
+            self.scenario, self.seeds[0]
+        );
+        let chart = LineChart {
+            title: &title,
+            x_label: "time (s)",
+            y_label: "goodput (Mbit/s)",
+            series: &series,
+            markers: &markers,
+            ..LineChart::default()
+        };
+        plots::line_chart(&dir.join("goodput-time"), &chart, opts).map_err(|e| e.to_string())
+    }
+}
