@@ -8,8 +8,8 @@
 mod util;
 
 use mptcp_model::cc::CcKind;
-use mptcp_model::tcp::{RtoMode, TcpConfig, TcpState};
-use sim_core::{Duration, Instant};
+use mptcp_model::tcp::{CwndReduction, RtoMode, TcpConfig, TcpState};
+use sim_core::{Bandwidth, Duration, Instant};
 use util::*;
 
 const S: u64 = 1448;
@@ -43,22 +43,28 @@ fn lossy(sack: bool) -> Pair {
 #[test]
 fn sack_recovery_retransmits_exactly_the_holes() {
     let mut p = lossy(true);
-    // t=60: with SACK, segments 34 and 35 also leave (pipe shrinks as SACKs arrive). The ACK
-    // SACKing 13, 15 and 16 makes 12 lost (3 segments > 2·SMSS SACKed above it, RFC 6675
-    // IsLost): fast recovery with FlightSize = 36 − 12 = 24 S, so ssthresh = cwnd = 12 S
-    // (Reno: FlightSize / 2), and 12 is retransmitted at once. Once SACKs for 15–18 arrive
-    // 14 is lost too and is retransmitted when pipe < cwnd, still at t=60.
+    // t=60: with SACK, the SACKs for 13 and 15 each release a new segment by limited
+    // transmit (34 and 35: RFC 6675 pipe). The ACK SACKing 13, 15 and 16 makes 12 lost (3
+    // segments > 2·SMSS SACKed above it, RFC 6675 IsLost): fast recovery. FlightSize without
+    // the limited-transmit segments (RFC 5681 §3.2 step 2) = 34 − 12 = 22 S = cwnd, so
+    // ssthresh = 11 S, exactly half the window. PRR (RFC 6937, prior cwnd 22 S): the 14
+    // segments SACKed from then on (16–29) release ⌈11·14/22⌉ = 7 segments: the holes 12
+    // and 14, then 36–40.
     p.run_until(ms(60));
     let s = p.client.stats();
-    assert_eq!((s.ssthresh, s.cwnd), (12 * S, 12 * S));
+    assert_eq!(s.ssthresh, 11 * S);
     assert_eq!(s.fast_recoveries, 1);
     assert_eq!(p.tx_times(12 * S), vec![ms(40), ms(60)]);
     assert_eq!(p.tx_times(14 * S), vec![ms(40), ms(60)]);
-    // t=80: the cumulative ACK passes RecoveryPoint (36): recovery ends with
-    // cwnd = ssthresh, and the next ACK is congestion avoidance (no growth yet).
+    assert_eq!(p.tx_times(34 * S), vec![ms(60)]);
+    assert_eq!(p.tx_times(40 * S), vec![ms(60)]);
+    assert!(p.tx_times(41 * S).is_empty());
+    // t=80: the cumulative ACK passes RecoveryPoint (36): recovery ends with cwnd = ssthresh
+    // = 11 S; that ACK (22 S acknowledged) and the next (2 S) count for congestion avoidance
+    // as in Linux (RFC 3465 byte counting: +1 S once 11 S, then 12 S, were acknowledged).
     p.run_until(ms(80));
     let s = p.client.stats();
-    assert_eq!((s.ssthresh, s.cwnd), (12 * S, 12 * S));
+    assert_eq!((s.ssthresh, s.cwnd), (11 * S, 13 * S));
     p.run(ms(10_000));
     let s = p.client.stats();
     assert_eq!(
@@ -73,20 +79,104 @@ fn sack_recovery_retransmits_exactly_the_holes() {
 }
 
 #[test]
-fn sack_recovery_with_cubic_uses_beta_07() {
-    let cfg = TcpConfig::default();
+fn halve_mode_sets_cwnd_to_ssthresh_at_once() {
+    // The same losses with the RFC 5681 / RFC 6675 rule: cwnd = ssthresh = 11 S when
+    // recovery begins, and only `cwnd − pipe` may be sent.
+    let cfg = TcpConfig {
+        cwnd_reduction: CwndReduction::Halve,
+        ..reno(true)
+    };
     let mut p = Pair::bulk(cfg, 10, 60 * S);
     p.drop = drop_first_tx_of(&[12 * S, 14 * S]);
     p.run_until(ms(60));
     let s = p.client.stats();
-    // RFC 9438 §4.6: ssthresh = FlightSize · 0.7 = 24 S · 0.7 = 24_326 bytes.
-    assert_eq!((s.ssthresh, s.cwnd), (24 * S * 7 / 10, 24 * S * 7 / 10));
+    assert_eq!((s.ssthresh, s.cwnd), (11 * S, 11 * S));
     p.run(ms(10_000));
     assert_eq!(
         p.retransmitted_ranges(),
         vec![(12 * S, 13 * S), (14 * S, 15 * S)]
     );
-    assert_eq!(p.client.stats().rto_timeouts, 0);
+    assert_eq!(p.read, 60 * S);
+}
+
+/// A 10 Mbit/s path (a 1500-octet packet every 1.2 ms), 10 ms one way; segment 50 is lost
+/// once, while the window is 60 segments.
+fn paced_single_loss(reduction: CwndReduction) -> Pair {
+    let cfg = TcpConfig {
+        cwnd_reduction: reduction,
+        ..reno(true)
+    };
+    let mut p = Pair::bulk(cfg, 10, 200 * S);
+    p.rate = Some(Bandwidth::from_mbps(10));
+    p.drop = drop_first_tx_of(&[50 * S]);
+    p
+}
+
+/// Send times of the client's new data segments (first transmissions) in `[from, to)`.
+fn new_data_times(p: &Pair, from: Instant, to: Instant) -> Vec<Instant> {
+    let mut seen = std::collections::BTreeSet::new();
+    p.data_sent()
+        .filter(|r| seen.insert(r.data_off()))
+        .map(|r| r.sent)
+        .filter(|&t| t >= from && t < to)
+        .collect()
+}
+
+#[test]
+fn prr_sends_one_segment_for_every_two_delivered() {
+    let mut p = paced_single_loss(CwndReduction::Prr);
+    p.run(ms(400));
+    let s = p.client.stats();
+    // The window was 60 S when the loss was detected (FlightSize 62 S with the two
+    // limited-transmit segments): ssthresh = 30 S, halved to the segment.
+    assert_eq!(
+        (s.ssthresh, s.fast_recoveries, s.rto_timeouts),
+        (30 * S, 1, 0)
+    );
+    let rexmit = p.tx_times(50 * S)[1];
+    let acked = p
+        .acks()
+        .filter(|r| r.ack_off() > 50 * S)
+        .map(|r| r.sent)
+        .min()
+        .unwrap();
+    // Duplicate ACKs arrive every 1.2 ms, one per segment delivered. PRR (Reno, β = 1/2)
+    // sends one new segment for every two delivered: 2.4 ms apart, from the fast
+    // retransmission until its ACK (the window shrinks from 60 to 30 S over that round
+    // trip; pipe stays above ssthresh, so PRR-SSRB never acts).
+    let times = new_data_times(&p, rexmit, acked);
+    let gaps: Vec<u64> = times.windows(2).map(|w| (w[1] - w[0]).as_nanos()).collect();
+    assert_eq!(times[0] - rexmit, Duration::from_micros(2_400));
+    assert_eq!(gaps, vec![2_400_000; 24]);
+    // That ACK (52 octets: 41.6 µs on the wire, then 10 ms) ends recovery: cwnd = ssthresh
+    // = 30 S, plus one S of congestion avoidance for the 62 S it acknowledges.
+    let mut q = paced_single_loss(CwndReduction::Prr);
+    q.run_until(acked + Duration::from_micros(10_041));
+    assert_eq!(q.client.stats().cwnd, 30 * S);
+    q.run_until(acked + Duration::from_micros(10_042));
+    assert_eq!(q.client.stats().cwnd, 31 * S);
+}
+
+#[test]
+fn halve_mode_pauses_then_sends_one_per_ack() {
+    let mut p = paced_single_loss(CwndReduction::Halve);
+    p.run(ms(400));
+    let s = p.client.stats();
+    assert_eq!(
+        (s.ssthresh, s.fast_recoveries, s.rto_timeouts),
+        (30 * S, 1, 0)
+    );
+    let rexmit = p.tx_times(50 * S)[1];
+    let times = new_data_times(&p, rexmit, rexmit + Duration::from_millis(40));
+    // cwnd = ssthresh = 30 S at once: nothing new until pipe falls below 30 S, i.e. after
+    // 30 more duplicate ACKs (36 ms), then one segment per ACK.
+    let gaps: Vec<u64> = times.windows(2).map(|w| (w[1] - w[0]).as_nanos()).collect();
+    assert!(
+        times[0] - rexmit >= Duration::from_millis(30),
+        "{:?}",
+        times[0] - rexmit
+    );
+    assert!(gaps.iter().all(|&g| g == 1_200_000), "{gaps:?}");
 }
 
 #[test]
@@ -111,11 +201,12 @@ fn newreno_recovers_two_losses_with_a_partial_ack() {
     assert_eq!(p.tx_times(43 * S), vec![ms(80)]);
     assert_eq!(p.tx_times(48 * S), vec![ms(80)]);
     assert!(p.tx_times(49 * S).is_empty());
-    // t=100: the full ACK (43 ≥ recover) ends recovery with cwnd = ssthresh = 11 S; the
-    // three ACKs after it count 6 S towards congestion avoidance (no increase yet).
+    // t=100: the full ACK (43 ≥ recover) ends recovery with cwnd = ssthresh = 11 S; it
+    // acknowledges 29 S, which counts for congestion avoidance (+1 S, 18 S left over), and
+    // the next ACK brings the count to 20 S ≥ 12 S: cwnd 13 S.
     p.run_until(ms(100));
     let s = p.client.stats();
-    assert_eq!((s.ssthresh, s.cwnd), (11 * S, 11 * S));
+    assert_eq!((s.ssthresh, s.cwnd), (11 * S, 13 * S));
     p.run(ms(10_000));
     let s = p.client.stats();
     assert_eq!(

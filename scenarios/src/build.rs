@@ -2,15 +2,15 @@
 //! the flows' endpoints and the scheduled link events.
 
 use crate::schema::{
-    CcModeName, CcName, MptcpCcName, MptcpSpec, Opener, PathManagerSpec, RtoName, SchedulerName,
-    ServiceMode, TcpSpec, TransportSpec,
+    CcModeName, CcName, CwndReductionName, MptcpCcName, MptcpSpec, Opener, PathManagerSpec,
+    RtoName, SchedulerName, ServiceMode, TcpSpec, TransportSpec,
 };
 use crate::validate::{End, FlowEnd, Plan, PlanFlow};
 use mptcp_model::app::BulkSender;
 use mptcp_model::cc::{CcKind, CcMode};
 use mptcp_model::host::{FlowId, HostStack, LocalAddr, Role};
 use mptcp_model::mptcp::{MptcpCcKind, MptcpConfig, PathManagerKind, SchedulerKind};
-use mptcp_model::tcp::{RtoMode, SocketAddr, TcpConfig};
+use mptcp_model::tcp::{CwndReduction, RtoMode, SocketAddr, TcpConfig};
 use mptcp_model::wire::tcp::TcpHeader;
 use sim_core::{Attach, HostId, LinkConfig, LinkId, NetworkBuilder, Simulator};
 
@@ -147,6 +147,7 @@ fn add_tcp_flow(hosts: &mut [HostStack], i: usize, f: &PlanFlow, t: &TcpSpec) {
         init_cwnd_segments: t.init_cwnd,
         min_rto: t.min_rto.0,
         rto: rto_mode(t.rto),
+        cwnd_reduction: cwnd_reduction(t.cwnd_reduction),
         cc: match t.cc {
             CcName::Reno => CcKind::Reno,
             CcName::Cubic => CcKind::Cubic,
@@ -192,6 +193,7 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         init_cwnd_segments: s.init_cwnd,
         min_rto: s.min_rto.0,
         rto: rto_mode(s.rto),
+        cwnd_reduction: cwnd_reduction(s.cwnd_reduction),
         ..TcpConfig::default()
     };
     let mut cfg = MptcpConfig {
@@ -339,6 +341,13 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
     let id = FlowId(i as u32);
     hosts[listen.host].add_mptcp_server(id, remote, announce, cfg, listen_role);
     hosts[open.host].add_mptcp_client(id, locals, remote, f.start, cfg, open_role);
+}
+
+fn cwnd_reduction(r: CwndReductionName) -> CwndReduction {
+    match r {
+        CwndReductionName::Prr => CwndReduction::Prr,
+        CwndReductionName::Halve => CwndReduction::Halve,
+    }
 }
 
 fn rto_mode(r: RtoName) -> RtoMode {

@@ -544,6 +544,8 @@ pub struct SubflowSpec {
     pub min_rto: Time,
     /// RTO estimator.
     pub rto: RtoName,
+    /// Window during SACK-based fast recovery: `Prr` (Linux) or `Halve`.
+    pub cwnd_reduction: CwndReductionName,
 }
 
 impl Default for SubflowSpec {
@@ -557,6 +559,7 @@ impl Default for SubflowSpec {
             init_cwnd: t.init_cwnd,
             min_rto: t.min_rto,
             rto: t.rto,
+            cwnd_reduction: t.cwnd_reduction,
         }
     }
 }
@@ -601,6 +604,19 @@ pub struct TcpSpec {
     pub min_rto: Time,
     /// RTO estimator: `Linux` (SRTT + max(4·mdev, min_rto)) or `Rfc6298`.
     pub rto: RtoName,
+    /// Window during SACK-based fast recovery: `Prr` (RFC 6937 as Linux, the default) or
+    /// `Halve` (RFC 5681 / RFC 6675: cwnd = ssthresh at once).
+    pub cwnd_reduction: CwndReductionName,
+}
+
+/// The window during SACK-based fast recovery.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum CwndReductionName {
+    /// Proportional Rate Reduction (RFC 6937), Linux's `tcp_cwnd_reduction`.
+    #[default]
+    Prr,
+    /// RFC 5681 §3.2 / RFC 6675 §5: cwnd = ssthresh when recovery begins.
+    Halve,
 }
 
 /// Retransmission-timeout estimator.
@@ -626,6 +642,7 @@ impl Default for TcpSpec {
             init_cwnd: 10,
             min_rto: Time(sim_core::Duration::from_millis(200)),
             rto: RtoName::Linux,
+            cwnd_reduction: CwndReductionName::Prr,
         }
     }
 }

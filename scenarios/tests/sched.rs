@@ -65,8 +65,13 @@ fn blest_and_ecf_cut_head_of_line_delay_on_heterogeneous_paths() {
     let get = |s: &str| rows.iter().find(|r| r.0 == s).unwrap().1;
     assert!(get("Blest") < get("MinRtt"), "{rows:?}");
     assert!(get("Ecf") < get("MinRtt"), "{rows:?}");
-    // Round-robin spreads data evenly regardless of RTT: worse than minRTT.
-    assert!(get("RoundRobin") > get("MinRtt"), "{rows:?}");
+    // Round-robin spreads data evenly regardless of RTT: BLEST and ECF beat it too. It is
+    // not reliably worse than minRTT here: with a 30-packet Wi-Fi queue minRTT fills the
+    // Wi-Fi window and overflows to LTE as well (p99 over seeds 1..=10: minRTT 172 ms,
+    // round-robin 154 ms with Linux's fast-recovery window; 153 / 155 ms when the ACK
+    // ending recovery did not count for window growth).
+    assert!(get("Blest") < get("RoundRobin"), "{rows:?}");
+    assert!(get("Ecf") < get("RoundRobin"), "{rows:?}");
 }
 
 const TWO_EQUAL_PATHS: &str = r#"Scenario(

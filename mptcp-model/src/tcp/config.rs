@@ -42,6 +42,22 @@ pub struct TcpConfig {
     pub syn_retries: u32,
     /// How the retransmission timeout is computed from RTT samples.
     pub rto: RtoMode,
+    /// How the window shrinks during SACK-based fast recovery.
+    pub cwnd_reduction: CwndReduction,
+}
+
+/// The window during SACK-based fast recovery (RFC 6675).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum CwndReduction {
+    /// Proportional Rate Reduction (RFC 6937) as Linux's `tcp_cwnd_reduction`: the window
+    /// falls to `ssthresh` gradually over one round trip, sending about one segment for
+    /// every `1/β` delivered, then (PRR-SSRB) grows back towards `ssthresh` if the losses
+    /// emptied the pipe. After recovery `cwnd = ssthresh`.
+    #[default]
+    Prr,
+    /// RFC 5681 §3.2 / RFC 6675 §5 (4.2): `cwnd = ssthresh` at once when recovery begins,
+    /// and sending while `pipe < cwnd`.
+    Halve,
 }
 
 /// The retransmission-timeout estimator.
@@ -78,6 +94,7 @@ impl Default for TcpConfig {
             time_wait: Duration::from_secs(1),
             syn_retries: 6,
             rto: RtoMode::Linux,
+            cwnd_reduction: CwndReduction::Prr,
         }
     }
 }

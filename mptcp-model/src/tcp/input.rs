@@ -2,6 +2,8 @@
 //! RTT, RTO timer), loss detection and recovery (RFC 6675 with SACK, RFC 6582 without),
 //! the receive side and the closing state transitions.
 
+use super::config::CwndReduction;
+use super::prr::{Prr, PrrAck};
 use super::sack::DUP_THRESH;
 use super::send::Recovery;
 use super::socket::TcpSocket;
@@ -21,6 +23,12 @@ struct AckInfo {
     dup: bool,
     /// FlightSize before the ACK.
     flight: u64,
+    /// FlightSize before the ACK without limited-transmit segments (RFC 5681 §3.2 step 2).
+    flight_for_ssthresh: u64,
+    /// RFC 6937 DeliveredData: octets newly cumulatively acknowledged or newly SACKed.
+    delivered: u64,
+    /// The ACK marked more octets lost.
+    newly_lost: bool,
     rtt: Option<Duration>,
 }
 
@@ -68,6 +76,8 @@ impl TcpSocket {
         if self.snd.rwnd_room() > 0 {
             self.persist_backoff = 0;
         }
+        let sacked_before = self.snd.board.sacked_bytes();
+        let lost_before = self.snd.board.lost_marked();
         let sacked = if self.sack_ok {
             self.snd.apply_sacks(&h.options.sack, ack)
         } else {
@@ -76,6 +86,7 @@ impl TcpSocket {
         let mut info = AckInfo {
             newly: ack - self.snd.una,
             flight: self.snd.flight(),
+            flight_for_ssthresh: self.snd.flight_for_ssthresh(),
             ..AckInfo::default()
         };
         // RFC 5681 §2 duplicate ACK (RFC 6675 §2: or one carrying new SACK information).
@@ -91,6 +102,10 @@ impl TcpSocket {
         }
         let smss = self.smss();
         self.snd.board.update_lost(self.snd.una, smss);
+        // Δ SND.UNA + Δ SACKed: octets SACKed earlier and now cumulatively acknowledged
+        // leave the SACKed total, so they are not counted twice.
+        info.delivered = (info.newly + self.snd.board.sacked_bytes()).saturating_sub(sacked_before);
+        info.newly_lost = self.snd.board.lost_marked() > lost_before;
         self.recovery_step(now, &info, c);
     }
 
@@ -123,37 +138,28 @@ impl TcpSocket {
     }
 
     fn recovery_step(&mut self, now: Instant, info: &AckInfo, c: &Coupling<'_>) {
-        let smss = self.smss();
         match self.snd.recovery {
             Recovery::Open => {
                 let lost = self.sack_ok && self.snd.board.is_lost(self.snd.una);
                 let dups = u64::from(self.snd.dupacks) >= DUP_THRESH;
                 if (lost || dups) && self.snd.flight() > 0 {
-                    self.enter_fast_recovery(now, info.flight, c);
+                    self.enter_fast_recovery(now, info, c);
+                    self.prr_on_ack(info);
                 } else if info.newly > 0 {
                     self.cc_on_ack(now, info, c);
                 }
             }
             Recovery::Fast { point } => {
                 if self.snd.una >= point {
-                    // RFC 6675 / RFC 6582 full ACK: recovery ends, cwnd = ssthresh.
-                    self.snd.recovery = Recovery::Open;
-                    self.snd.newreno_cwnd = None;
-                    self.snd.rexmit_una = false;
-                } else if let Some(w) = self.snd.newreno_cwnd {
-                    self.snd.newreno_cwnd = Some(if info.newly > 0 {
-                        // RFC 6582 §3.2 step 5: partial ACK — retransmit the first
-                        // unacknowledged segment, deflate by the amount acknowledged and
-                        // add back one SMSS if at least one SMSS was acknowledged.
-                        self.snd.rexmit_una = true;
-                        let back = if info.newly >= smss { smss } else { 0 };
-                        w.saturating_sub(info.newly) + back
-                    } else if info.dup {
-                        // RFC 6582 §3.2 step 4: inflate by one SMSS per duplicate ACK.
-                        w + smss
-                    } else {
-                        w
-                    });
+                    // RFC 6675 / RFC 6582 full ACK: recovery ends with cwnd = ssthresh; the
+                    // ACK then counts for window growth, as Linux's tcp_cong_control calls
+                    // cong_avoid once tcp_fastretrans_alert has left recovery.
+                    self.exit_fast_recovery();
+                    self.cc_on_ack(now, info, c);
+                } else if self.snd.newreno_cwnd.is_some() {
+                    self.newreno_step(info);
+                } else {
+                    self.prr_on_ack(info);
                 }
             }
             Recovery::Loss { point } => {
@@ -167,19 +173,73 @@ impl TcpSocket {
         }
     }
 
-    /// RFC 6675 §5 (4.1–4.3) / RFC 6582 §3.2 steps 2–3: ssthresh and cwnd from the
-    /// controller, RecoveryPoint = SND.MAX, retransmit the first unacknowledged segment;
-    /// without SACK, cwnd is inflated to `ssthresh + 3·SMSS`.
-    fn enter_fast_recovery(&mut self, now: Instant, flight: u64, c: &Coupling<'_>) {
-        self.cc.on_congestion_event(now, flight, c);
+    /// RFC 6582 §3.2 steps 4–5 for one ACK during NewReno fast recovery.
+    fn newreno_step(&mut self, info: &AckInfo) {
+        let smss = self.smss();
+        let Some(w) = self.snd.newreno_cwnd else {
+            return;
+        };
+        self.snd.newreno_cwnd = Some(if info.newly > 0 {
+            // Step 5: partial ACK — retransmit the first unacknowledged segment, deflate by
+            // the amount acknowledged and add back one SMSS if at least one SMSS was
+            // acknowledged.
+            self.snd.rexmit_una = true;
+            let back = if info.newly >= smss { smss } else { 0 };
+            w.saturating_sub(info.newly) + back
+        } else if info.dup {
+            // Step 4: inflate by one SMSS per duplicate ACK.
+            w + smss
+        } else {
+            w
+        });
+    }
+
+    /// RFC 6937 / Linux `tcp_cwnd_reduction` for one ACK during SACK-based recovery.
+    fn prr_on_ack(&mut self, info: &AckInfo) {
+        let smss = self.smss();
+        let ack = PrrAck {
+            delivered: info.delivered,
+            pipe: self.snd.pipe(),
+            ssthresh: self.cc.ssthresh(),
+            una_advanced: info.newly > 0,
+            newly_lost: info.newly_lost,
+        };
+        if let Some(p) = self.snd.prr.as_mut() {
+            p.on_ack(&ack, smss);
+        }
+    }
+
+    /// Loss detected by duplicate ACKs or SACK: fast recovery begins (RFC 6675 §5 (4.1)–(4.3),
+    /// RFC 6582 §3.2 steps 2–3). The controller sets `ssthresh` (and its `cwnd`, the value
+    /// after recovery) from the FlightSize without limited-transmit segments (RFC 5681 §3.2
+    /// step 2); RecoveryPoint = SND.MAX; the first unacknowledged segment is retransmitted.
+    /// Without SACK, cwnd is inflated to `ssthresh + 3·SMSS` (RFC 6582); with SACK the window
+    /// during recovery is PRR's (RFC 6937, starting from the window before the reduction) or,
+    /// with [`CwndReduction::Halve`], `ssthresh` at once.
+    fn enter_fast_recovery(&mut self, now: Instant, info: &AckInfo, c: &Coupling<'_>) {
+        let prior_cwnd = self.cc.window();
+        self.cc
+            .on_congestion_event(now, info.flight_for_ssthresh, c);
         self.snd.recovery = Recovery::Fast {
             point: self.snd.nxt,
         };
         self.snd.rexmit_una = true;
+        self.snd.limited_transmit = 0;
         if !self.sack_ok {
             self.snd.newreno_cwnd = Some(self.cc.ssthresh() + 3 * self.smss());
+        } else if self.cfg.cwnd_reduction == CwndReduction::Prr {
+            self.snd.prr = Some(Prr::new(prior_cwnd));
         }
         self.counters.fast_recoveries += 1;
+    }
+
+    /// Fast recovery ends (RecoveryPoint cumulatively acknowledged): the window is the
+    /// controller's again, `ssthresh` (Linux `tcp_end_cwnd_reduction`).
+    fn exit_fast_recovery(&mut self) {
+        self.snd.recovery = Recovery::Open;
+        self.snd.newreno_cwnd = None;
+        self.snd.prr = None;
+        self.snd.rexmit_una = false;
     }
 
     fn cc_on_ack(&mut self, now: Instant, info: &AckInfo, c: &Coupling<'_>) {

@@ -9,13 +9,15 @@
 //!
 //! Parts: [`config`] (TcpConfig), `send` (send side, segment choice), `recv` (reassembly,
 //! SACK generation, delayed ACK, window), [`rtt`] (RFC 6298), `sack` (RFC 6675 scoreboard),
-//! `ranges` (sorted range set), `input` (ACK processing and loss recovery), `output`
-//! (segment construction), [`hook`] (how MPTCP shapes a subflow's segments), [`stats`].
+//! `prr` (RFC 6937 window during recovery), `ranges` (sorted range set), `input` (ACK
+//! processing and loss recovery), `output` (segment construction), [`hook`] (how MPTCP
+//! shapes a subflow's segments), [`stats`].
 
 pub mod config;
 pub mod hook;
 mod input;
 mod output;
+mod prr;
 pub(crate) mod ranges;
 mod recv;
 pub mod rtt;
@@ -24,7 +26,7 @@ mod send;
 mod socket;
 pub mod stats;
 
-pub use config::{RtoMode, TcpConfig};
+pub use config::{CwndReduction, RtoMode, TcpConfig};
 pub use hook::{NoHook, SegmentHook, SegmentInfo, SegmentKind};
 pub use rtt::RttEstimator;
 pub use sack::DUP_THRESH;

@@ -26,6 +26,8 @@ pub(crate) struct Scoreboard {
     retx_unsacked: u64,
     /// Un-SACKed octets in `[snd_una, lost_end)`.
     lost_unsacked: u64,
+    /// Octets ever marked lost by [`Scoreboard::update_lost`] (Linux `tp->lost`, in octets).
+    lost_marked: u64,
 }
 
 impl Scoreboard {
@@ -39,7 +41,6 @@ impl Scoreboard {
     }
 
     /// Octets SACKed above `snd_una`.
-    #[cfg(test)]
     pub(crate) fn sacked_bytes(&self) -> u64 {
         self.sacked.total()
     }
@@ -85,6 +86,7 @@ impl Scoreboard {
     /// or more than `(DupThresh − 1)·SMSS` SACKed octets, lie above it. Moves `lost_end`
     /// up accordingly and refreshes the lost-octet count.
     pub(crate) fn update_lost(&mut self, una: u64, smss: u64) {
+        let old_end = self.lost_end.max(una);
         let (mut count, mut bytes) = (0, 0);
         for (s, e) in self.sacked.iter_rev() {
             count += 1;
@@ -95,8 +97,17 @@ impl Scoreboard {
             }
         }
         self.lost_end = self.lost_end.max(una);
+        if self.lost_end > old_end {
+            let sacked = self.sacked.total_within(old_end, self.lost_end);
+            self.lost_marked += self.lost_end - old_end - sacked;
+        }
         let sacked_below = self.sacked.total() - self.sacked.total_above(self.lost_end);
         self.lost_unsacked = (self.lost_end - una).saturating_sub(sacked_below);
+    }
+
+    /// Octets ever marked lost (a counter: compare before and after an ACK).
+    pub(crate) fn lost_marked(&self) -> u64 {
+        self.lost_marked
     }
 
     /// True when octet `seq` is un-SACKed and considered lost.

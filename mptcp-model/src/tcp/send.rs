@@ -6,6 +6,7 @@
 //! offset `1 + k`, and the FIN (once queued) is offset `app_end`. The owner provides the bytes
 //! available to send (`app_end`); this module decides which range goes next.
 
+use super::prr::Prr;
 use super::sack::Scoreboard;
 use crate::wire::{SackBlocks, SeqNum};
 use sim_core::Instant;
@@ -81,6 +82,12 @@ pub(crate) struct SendState {
     pub(crate) rexmit_una: bool,
     /// RFC 6582 inflated window during NewReno fast recovery.
     pub(crate) newreno_cwnd: Option<u64>,
+    /// RFC 6937 state during SACK-based fast recovery with [`super::CwndReduction::Prr`].
+    pub(crate) prr: Option<Prr>,
+    /// New data sent by limited transmit (RFC 3042; RFC 6675 §5: while duplicate ACKs or
+    /// SACKs arrive before loss recovery), since SND.UNA last advanced. RFC 5681 §3.2 step 2:
+    /// not part of the FlightSize from which `ssthresh` is computed.
+    pub(crate) limited_transmit: u64,
     /// Karn-timed segment: `(end offset, send time)` (used without timestamps).
     pub(crate) timed: Option<(u64, Instant)>,
     /// Send new data even if smaller than a segment (persist timer expired, RFC 1122).
@@ -109,6 +116,8 @@ impl SendState {
             dupacks: 0,
             rexmit_una: false,
             newreno_cwnd: None,
+            prr: None,
+            limited_transmit: 0,
             timed: None,
             force: false,
             ignore_wnd: false,
@@ -183,14 +192,32 @@ impl SendState {
         self.board.advance(self.una, ack);
         self.una = ack;
         self.dupacks = 0;
+        self.limited_transmit = 0;
+    }
+
+    /// RFC 5681 FlightSize without the segments limited transmit sent (RFC 5681 §3.2 step 2,
+    /// RFC 3042 §2): what `ssthresh` is computed from when a loss is detected.
+    pub(crate) fn flight_for_ssthresh(&self) -> u64 {
+        self.flight().saturating_sub(self.limited_transmit)
+    }
+
+    /// RFC 6675 `pipe`.
+    pub(crate) fn pipe(&self) -> u64 {
+        self.board.pipe(self.una, self.nxt)
+    }
+
+    /// The window in force: PRR's during SACK-based fast recovery, else `cwnd`.
+    pub(crate) fn window(&self, cwnd: u64) -> u64 {
+        self.prr.map_or(cwnd, |p| p.cwnd())
     }
 
     /// Octets the congestion window (or RFC 6582's inflated window) still allows:
-    /// `cwnd − pipe` (RFC 6675), or `inflated cwnd − FlightSize` (RFC 6582).
+    /// `cwnd − pipe` (RFC 6675; `cwnd` is PRR's during recovery), or
+    /// `inflated cwnd − FlightSize` (RFC 6582).
     pub(crate) fn cwnd_room(&self, cwnd: u64) -> u64 {
         match self.newreno_cwnd {
             Some(w) => w.saturating_sub(self.flight()),
-            None => cwnd.saturating_sub(self.board.pipe(self.una, self.nxt)),
+            None => self.window(cwnd).saturating_sub(self.pipe()),
         }
     }
 
@@ -277,6 +304,13 @@ impl SendState {
     /// Records that `seg` was sent at `now`.
     pub(crate) fn on_sent(&mut self, seg: &Seg, now: Instant) {
         let end = seg.end();
+        if let Some(p) = self.prr.as_mut() {
+            p.on_sent();
+        }
+        let disorder = self.dupacks > 0 || self.board.sacked_bytes() > 0;
+        if !seg.retransmit && self.recovery == Recovery::Open && disorder {
+            self.limited_transmit += seg.cost();
+        }
         if seg.retransmit {
             self.board.on_retransmit(seg.start, end);
             self.timed = None;

@@ -271,7 +271,7 @@ impl TcpSocket {
     /// A snapshot of the counters and current state.
     pub fn stats(&self) -> TcpStats {
         TcpStats {
-            cwnd: self.cc.window(),
+            cwnd: self.cwnd(),
             ssthresh: self.cc.ssthresh(),
             srtt: self.rtt.srtt(),
             rttvar: self.rtt.rttvar(),
@@ -323,9 +323,10 @@ impl TcpSocket {
         self.snd.cwnd_room(self.cc.window())
     }
 
-    /// The congestion window in bytes.
+    /// The congestion window in bytes: during SACK-based fast recovery with PRR, the window
+    /// PRR allows (Linux's `snd_cwnd` then), else the controller's.
     pub fn cwnd(&self) -> u64 {
-        self.cc.window()
+        self.snd.window(self.cc.window())
     }
 
     /// The smoothed RTT, once measured.
@@ -479,12 +480,14 @@ impl TcpSocket {
         self.counters.rto_timeouts += 1;
         let in_fast = matches!(self.snd.recovery, Recovery::Fast { .. });
         let first = self.rtt.backoff_count() == 0 && !in_fast;
-        self.cc.on_rto(now, self.snd.flight(), first);
+        self.cc.on_rto(now, self.snd.flight_for_ssthresh(), first);
         self.rtt.backoff();
         let (una, nxt) = (self.snd.una, self.snd.nxt);
         self.snd.board.mark_all_lost(una, nxt);
         self.snd.recovery = Recovery::Loss { point: nxt };
         self.snd.newreno_cwnd = None;
+        self.snd.prr = None;
+        self.snd.limited_transmit = 0;
         self.snd.dupacks = 0;
         self.snd.rexmit_una = false;
         self.snd.timed = None;
