@@ -8,7 +8,7 @@
 mod util;
 
 use mptcp_model::cc::CcKind;
-use mptcp_model::tcp::{CwndReduction, RtoMode, TcpConfig, TcpState};
+use mptcp_model::tcp::{CwndReduction, NewRenoTimer, RtoMode, TcpConfig, TcpState};
 use sim_core::{Bandwidth, Duration, Instant};
 use util::*;
 
@@ -335,4 +335,55 @@ fn an_application_limited_sender_does_not_grow_its_window() {
     let mut bulk = Pair::bulk(cfg, 10, 400 * s);
     bulk.run_until(ms(300));
     assert!(bulk.client.stats().cwnd > 10 * s);
+}
+
+/// NewReno (no SACK) with 20 losses in one window: segments 30, 32, …, 68 of the t=60 ms
+/// flight (slow start: 40 segments, 30–69) are each lost once.
+fn newreno_many_losses(timer: NewRenoTimer) -> Pair {
+    let cfg = TcpConfig {
+        newreno_timer: timer,
+        ..reno(false)
+    };
+    let mut p = Pair::bulk(cfg, 10, 200 * S);
+    let lost: Vec<u64> = (0..20).map(|k| (30 + 2 * k) * S).collect();
+    p.drop = drop_first_tx_of(&lost);
+    p
+}
+
+#[test]
+fn newreno_slow_but_steady_repairs_one_hole_per_round_trip() {
+    // Linux's timer handling (every ACK advancing SND.UNA restarts the RTO): each partial
+    // ACK retransmits the next hole, one per 20 ms round trip, and the timer never fires.
+    let mut p = newreno_many_losses(NewRenoTimer::SlowButSteady);
+    p.run(ms(10_000));
+    let s = p.client.stats();
+    assert_eq!((s.fast_recoveries, s.rto_timeouts), (1, 0));
+    let rexmits: Vec<Instant> = (0..20).map(|k| p.tx_times((30 + 2 * k) * S)[1]).collect();
+    let gaps: Vec<Duration> = rexmits.windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(gaps, vec![Duration::from_millis(20); 19]);
+    assert_eq!(p.read, 200 * S);
+}
+
+#[test]
+fn newreno_impatient_times_out_after_the_first_partial_ack() {
+    // RFC 6582 §4 impatient: only the first partial ACK restarts the timer; the RTO then
+    // fires one RTO after it and the remaining holes are resent in slow start.
+    let mut p = newreno_many_losses(NewRenoTimer::Impatient);
+    let mut q = newreno_many_losses(NewRenoTimer::SlowButSteady);
+    p.run(ms(10_000));
+    q.run(ms(10_000));
+    let s = p.client.stats();
+    assert_eq!((s.fast_recoveries, s.rto_timeouts), (1, 1));
+    // The first partial ACK arrives at t=100 and retransmits 32 (timer: 100 + 200 ms).
+    // Later partial ACKs keep repairing one hole per round trip (34 at 120, …, 52 at 300)
+    // without touching the timer, which fires at t=300: 52 goes out a second time at once
+    // (go-back-N from SND.UNA), 54 follows in slow start at 320. Without SACK the timeout's
+    // recovery point (SND.MAX = 136) is then held until an ACK passes it, so the
+    // duplicate ACKs the go-back-N resends provoke start no second fast recovery.
+    assert_eq!(p.tx_times(32 * S)[1], ms(100));
+    assert_eq!(p.tx_times(52 * S)[1..], [ms(300), ms(300)]);
+    assert_eq!(p.tx_times(54 * S)[1], ms(320));
+    assert_eq!(p.read, 200 * S);
+    let done = |x: &Pair| x.client.stats().all_acked_at.unwrap();
+    assert!(done(&p) < done(&q), "{:?} vs {:?}", done(&p), done(&q));
 }

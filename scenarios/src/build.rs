@@ -2,15 +2,15 @@
 //! the flows' endpoints and the scheduled link events.
 
 use crate::schema::{
-    CcModeName, CcName, CwndReductionName, MptcpCcName, MptcpSpec, Opener, PathManagerSpec,
-    RtoName, SchedulerName, ServiceMode, TcpSpec, TransportSpec,
+    CcModeName, CcName, CwndReductionName, MptcpCcName, MptcpSpec, NewRenoTimerName, Opener,
+    PathManagerSpec, RtoName, SchedulerName, ServiceMode, TcpSpec, TransportSpec,
 };
 use crate::validate::{End, FlowEnd, Plan, PlanFlow};
 use mptcp_model::app::BulkSender;
 use mptcp_model::cc::{CcKind, CcMode};
 use mptcp_model::host::{FlowId, HostStack, LocalAddr, Role};
 use mptcp_model::mptcp::{MptcpCcKind, MptcpConfig, PathManagerKind, SchedulerKind};
-use mptcp_model::tcp::{CwndReduction, RtoMode, SocketAddr, TcpConfig};
+use mptcp_model::tcp::{CwndReduction, NewRenoTimer, RtoMode, SocketAddr, TcpConfig};
 use mptcp_model::wire::tcp::TcpHeader;
 use sim_core::{Attach, HostId, LinkConfig, LinkId, NetworkBuilder, Simulator};
 
@@ -148,6 +148,7 @@ fn add_tcp_flow(hosts: &mut [HostStack], i: usize, f: &PlanFlow, t: &TcpSpec) {
         min_rto: t.min_rto.0,
         rto: rto_mode(t.rto),
         cwnd_reduction: cwnd_reduction(t.cwnd_reduction),
+        newreno_timer: newreno_timer(t.newreno_timer),
         cc: match t.cc {
             CcName::Reno => CcKind::Reno,
             CcName::Cubic => CcKind::Cubic,
@@ -194,6 +195,7 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         min_rto: s.min_rto.0,
         rto: rto_mode(s.rto),
         cwnd_reduction: cwnd_reduction(s.cwnd_reduction),
+        newreno_timer: newreno_timer(s.newreno_timer),
         ..TcpConfig::default()
     };
     let mut cfg = MptcpConfig {
@@ -347,6 +349,13 @@ fn cwnd_reduction(r: CwndReductionName) -> CwndReduction {
     match r {
         CwndReductionName::Prr => CwndReduction::Prr,
         CwndReductionName::Halve => CwndReduction::Halve,
+    }
+}
+
+fn newreno_timer(r: NewRenoTimerName) -> NewRenoTimer {
+    match r {
+        NewRenoTimerName::SlowButSteady => NewRenoTimer::SlowButSteady,
+        NewRenoTimerName::Impatient => NewRenoTimer::Impatient,
     }
 }
 

@@ -546,6 +546,8 @@ pub struct SubflowSpec {
     pub rto: RtoName,
     /// Window during SACK-based fast recovery: `Prr` (Linux) or `Halve`.
     pub cwnd_reduction: CwndReductionName,
+    /// RTO restarts on partial ACKs without SACK: `SlowButSteady` (Linux) or `Impatient`.
+    pub newreno_timer: NewRenoTimerName,
 }
 
 impl Default for SubflowSpec {
@@ -560,6 +562,7 @@ impl Default for SubflowSpec {
             min_rto: t.min_rto,
             rto: t.rto,
             cwnd_reduction: t.cwnd_reduction,
+            newreno_timer: t.newreno_timer,
         }
     }
 }
@@ -607,6 +610,19 @@ pub struct TcpSpec {
     /// Window during SACK-based fast recovery: `Prr` (RFC 6937 as Linux, the default) or
     /// `Halve` (RFC 5681 / RFC 6675: cwnd = ssthresh at once).
     pub cwnd_reduction: CwndReductionName,
+    /// Without SACK (NewReno, RFC 6582 §4): `SlowButSteady` (every partial ACK restarts the
+    /// retransmission timer, as Linux) or `Impatient` (only the first one does).
+    pub newreno_timer: NewRenoTimerName,
+}
+
+/// When partial ACKs restart the retransmission timer during NewReno recovery.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum NewRenoTimerName {
+    /// Every partial ACK restarts it (Linux).
+    #[default]
+    SlowButSteady,
+    /// Only the first partial ACK of a recovery restarts it (RFC 6582 §3.2 step 5).
+    Impatient,
 }
 
 /// The window during SACK-based fast recovery.
@@ -643,6 +659,7 @@ impl Default for TcpSpec {
             min_rto: Time(sim_core::Duration::from_millis(200)),
             rto: RtoName::Linux,
             cwnd_reduction: CwndReductionName::Prr,
+            newreno_timer: NewRenoTimerName::SlowButSteady,
         }
     }
 }

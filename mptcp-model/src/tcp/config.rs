@@ -44,6 +44,25 @@ pub struct TcpConfig {
     pub rto: RtoMode,
     /// How the window shrinks during SACK-based fast recovery.
     pub cwnd_reduction: CwndReduction,
+    /// When partial ACKs restart the retransmission timer during NewReno (non-SACK) fast
+    /// recovery (RFC 6582 §4).
+    pub newreno_timer: NewRenoTimer,
+}
+
+/// RFC 6582 §4: resetting the retransmission timer on partial ACKs during NewReno recovery.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum NewRenoTimer {
+    /// "Slow-but-Steady": every partial ACK restarts the timer, so recovery retransmits one
+    /// hole per round trip however many there are. Linux: every ACK that advances SND.UNA
+    /// sets `FLAG_SET_XMIT_TIMER` (`tcp_clean_rtx_queue`), which restarts the timer at
+    /// `now + RTO` (`tcp_set_xmit_timer` → `tcp_rearm_rto`; no loss probe outside the Open
+    /// state), and the head's retransmission re-arms it again (`tcp_xmit_retransmit_queue`).
+    #[default]
+    SlowButSteady,
+    /// "Impatient" (RFC 6582 §3.2 step 5, the variant the RFC specifies): only the first
+    /// partial ACK of a recovery restarts the timer, so after many losses the timeout fires
+    /// and recovery continues by slow start from the loss window.
+    Impatient,
 }
 
 /// The window during SACK-based fast recovery (RFC 6675).
@@ -95,6 +114,7 @@ impl Default for TcpConfig {
             syn_retries: 6,
             rto: RtoMode::Linux,
             cwnd_reduction: CwndReduction::Prr,
+            newreno_timer: NewRenoTimer::SlowButSteady,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! RTT, RTO timer), loss detection and recovery (RFC 6675 with SACK, RFC 6582 without),
 //! the receive side and the closing state transitions.
 
-use super::config::CwndReduction;
+use super::config::{CwndReduction, NewRenoTimer};
 use super::prr::{Prr, PrrAck};
 use super::sack::DUP_THRESH;
 use super::send::Recovery;
@@ -129,9 +129,20 @@ impl TcpSocket {
         }
         info.payload = self.snd.payload_in(self.snd.una, ack);
         self.counters.bytes_acked += info.payload;
+        let partial = match self.snd.recovery {
+            Recovery::Fast { point } => self.snd.newreno_cwnd.is_some() && ack < point,
+            _ => false,
+        };
         self.snd.advance(ack);
         self.rtt.reset_backoff();
-        self.rto_at = (self.snd.flight() > 0).then(|| now + self.rtt.rto());
+        if partial {
+            self.snd.partial_acks = self.snd.partial_acks.saturating_add(1);
+        }
+        if self.snd.flight() == 0 {
+            self.rto_at = None;
+        } else if !partial || self.rto_restart_on_partial_ack() {
+            self.rto_at = Some(now + self.rtt.rto());
+        }
         if self.snd.fin_acked() && self.counters.all_acked_at.is_none() {
             self.counters.all_acked_at = Some(now);
         }
@@ -150,7 +161,7 @@ impl TcpSocket {
                 }
             }
             Recovery::Fast { point } => {
-                if self.snd.una >= point {
+                if self.recovered(point) {
                     // RFC 6675 / RFC 6582 full ACK: recovery ends with cwnd = ssthresh; the
                     // ACK then counts for window growth, as Linux's tcp_cong_control calls
                     // cong_avoid once tcp_fastretrans_alert has left recovery.
@@ -166,11 +177,28 @@ impl TcpSocket {
                 if info.newly > 0 {
                     self.cc_on_ack(now, info, c);
                 }
-                if self.snd.una >= point {
+                if self.recovered(point) {
                     self.snd.recovery = Recovery::Open;
                 }
             }
         }
+    }
+
+    /// Recovery up to `point` (SND.MAX when it began) is complete. Without SACK the state is
+    /// held while SND.UNA sits exactly at `point` (Linux `tcp_is_non_sack_preventing_reopen`:
+    /// "hold old state until something *above* high_seq is ACKed"; RFC 6582 §4.1):
+    /// duplicate ACKs for `point` can be echoes of segments sent twice by the go-back-N
+    /// retransmission after a timeout and must not start another fast retransmit.
+    fn recovered(&self, point: u64) -> bool {
+        let una = self.snd.una;
+        una > point || (una == point && self.sack_ok)
+    }
+
+    /// RFC 6582 §4: whether a partial ACK (or the retransmission it triggers) may restart
+    /// the retransmission timer — always when slow-but-steady, only for the first partial
+    /// ACK of the recovery when impatient.
+    pub(super) fn rto_restart_on_partial_ack(&self) -> bool {
+        self.cfg.newreno_timer == NewRenoTimer::SlowButSteady || self.snd.partial_acks <= 1
     }
 
     /// RFC 6582 §3.2 steps 4–5 for one ACK during NewReno fast recovery.
@@ -227,6 +255,7 @@ impl TcpSocket {
         self.snd.limited_transmit = 0;
         if !self.sack_ok {
             self.snd.newreno_cwnd = Some(self.cc.ssthresh() + 3 * self.smss());
+            self.snd.partial_acks = 0;
         } else if self.cfg.cwnd_reduction == CwndReduction::Prr {
             self.snd.prr = Some(Prr::new(prior_cwnd));
         }

@@ -26,7 +26,7 @@ mod send;
 mod socket;
 pub mod stats;
 
-pub use config::{CwndReduction, RtoMode, TcpConfig};
+pub use config::{CwndReduction, NewRenoTimer, RtoMode, TcpConfig};
 pub use hook::{NoHook, SegmentHook, SegmentInfo, SegmentKind};
 pub use rtt::RttEstimator;
 pub use sack::DUP_THRESH;

@@ -161,8 +161,10 @@ impl TcpSocket {
             self.probe_pending = false;
         }
         self.persist_at = None;
-        let rearm =
-            self.rtt.mode() == RtoMode::Linux && seg.retransmit && seg.start == self.snd.una;
+        let rearm = self.rtt.mode() == RtoMode::Linux
+            && seg.retransmit
+            && seg.start == self.snd.una
+            && (self.snd.newreno_cwnd.is_none() || self.rto_restart_on_partial_ack());
         if self.rto_at.is_none() || rearm {
             // RFC 6298 §5.1; and in Linux mode, as tcp_xmit_retransmit_queue, re-armed when the
             // head of the retransmission queue is retransmitted, so a fast retransmission

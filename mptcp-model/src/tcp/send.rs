@@ -82,6 +82,8 @@ pub(crate) struct SendState {
     pub(crate) rexmit_una: bool,
     /// RFC 6582 inflated window during NewReno fast recovery.
     pub(crate) newreno_cwnd: Option<u64>,
+    /// Partial ACKs in the current NewReno fast recovery (RFC 6582 §4 timer rules).
+    pub(crate) partial_acks: u32,
     /// RFC 6937 state during SACK-based fast recovery with [`super::CwndReduction::Prr`].
     pub(crate) prr: Option<Prr>,
     /// New data sent by limited transmit (RFC 3042; RFC 6675 §5: while duplicate ACKs or
@@ -116,6 +118,7 @@ impl SendState {
             dupacks: 0,
             rexmit_una: false,
             newreno_cwnd: None,
+            partial_acks: 0,
             prr: None,
             limited_transmit: 0,
             timed: None,
