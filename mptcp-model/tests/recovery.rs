@@ -8,7 +8,7 @@
 mod util;
 
 use mptcp_model::cc::CcKind;
-use mptcp_model::tcp::{CwndReduction, NewRenoTimer, RtoMode, TcpConfig, TcpState};
+use mptcp_model::tcp::{CwndReduction, LossDetection, NewRenoTimer, RtoMode, TcpConfig, TcpState};
 use sim_core::{Bandwidth, Duration, Instant};
 use util::*;
 
@@ -25,6 +25,14 @@ fn reno(sack: bool) -> TcpConfig {
         sack,
         rto: RtoMode::Rfc6298,
         ..TcpConfig::default()
+    }
+}
+
+/// [`reno`] with SACK and RFC 6675 DupThresh loss detection (no RACK, no loss probe).
+fn dupthresh() -> TcpConfig {
+    TcpConfig {
+        loss_detection: LossDetection::DupThresh,
+        ..reno(true)
     }
 }
 
@@ -222,8 +230,10 @@ fn rto_after_failed_fast_retransmit_keeps_sacked_data() {
     // 10 segments, all in the initial window; segment 0 and its fast retransmission are
     // lost. The RTO timer started with the first transmission at t=20 (RTO 200 ms: SRTT
     // 20 ms, RTTVAR 10 ms, below min_rto) and duplicate ACKs do not restart it, so it fires
-    // at exactly t=220 and resends only segment 0: 1–9 (and the FIN) were SACKed.
-    let mut p = Pair::bulk(reno(true), 10, 10 * S);
+    // at exactly t=220 and resends only segment 0: 1–9 (and the FIN) were SACKed. (With
+    // RACK the timer is re-armed from the fast retransmission: see
+    // `rack_rearms_the_rto_from_the_lost_fast_retransmission`.)
+    let mut p = Pair::bulk(dupthresh(), 10, 10 * S);
     p.drop = drop_tx(&[(0, 2)]);
     p.run_until(ms(219));
     let s = p.client.stats();
@@ -248,9 +258,11 @@ fn rto_after_failed_fast_retransmit_keeps_sacked_data() {
 fn rto_follows_rfc6298_and_backs_off() {
     // min_rto 1 ms so that RFC 6298 alone decides: 50 ms one-way delay, the handshake
     // gives R = 100 ms: SRTT = 100, RTTVAR = 50, RTO = 100 + 4·50 = 300 ms.
+    // (No loss probe: a lone segment's probe would come at 2·SRTT + 1 ms.)
     let cfg = TcpConfig {
         min_rto: Duration::from_millis(1),
         rto: RtoMode::Rfc6298,
+        loss_detection: LossDetection::DupThresh,
         ..TcpConfig::default()
     };
     let mut p = Pair::new(cfg, cfg, Duration::from_millis(50));
@@ -277,7 +289,8 @@ fn tail_loss_is_recovered_by_the_rto_200ms_after_the_last_ack() {
     // 20 segments: 10–19 leave at t=40 (19 carries the FIN) and 19 is lost. The server
     // ACKs 12, 14, 16, 18 at t=50 and, 40 ms later, the lone 18th segment's delayed ACK
     // (t=90, arriving t=100). That last new ACK restarts the timer: RTO 200 ms → t=300.
-    let mut p = Pair::bulk(reno(true), 10, 20 * S);
+    // RFC 6675 without a loss probe; RACK-TLP: `tail_loss_probe_repairs_the_tail_without_rto`.
+    let mut p = Pair::bulk(dupthresh(), 10, 20 * S);
     p.drop = drop_first_tx_of(&[19 * S]);
     p.run(ms(10_000));
     assert_eq!(p.tx_times(19 * S), vec![ms(40), ms(300)]);
@@ -386,4 +399,77 @@ fn newreno_impatient_times_out_after_the_first_partial_ack() {
     assert_eq!(p.read, 200 * S);
     let done = |x: &Pair| x.client.stats().all_acked_at.unwrap();
     assert!(done(&p) < done(&q), "{:?} vs {:?}", done(&p), done(&q));
+}
+
+#[test]
+fn tail_loss_probe_repairs_the_tail_without_rto() {
+    // RACK-TLP (RFC 8985 §7): 20 segments, the last two (18 and 19, 19 with the FIN) lost.
+    // The last ACK (for 16–17) arrives at t=60 with two segments in flight: PTO = 2·SRTT +
+    // 2 ms = 42 ms, so at t=102 the probe resends the last segment. Its SACK (t=122) shows
+    // 18, sent at t=40, overdue (RACK: sent before a delivered segment, 40 + RACK.rtt 20 +
+    // reo_wnd min_RTT/4 = 5 ms <= 122): fast recovery retransmits it at once. No RTO.
+    let mut p = Pair::bulk(reno(true), 10, 20 * S);
+    p.drop = drop_first_tx_of(&[18 * S, 19 * S]);
+    p.run(ms(10_000));
+    assert_eq!(p.tx_times(19 * S), vec![ms(40), ms(102)]);
+    assert_eq!(p.tx_times(18 * S), vec![ms(40), ms(122)]);
+    let s = p.client.stats();
+    assert_eq!(
+        (s.tail_loss_probes, s.fast_recoveries, s.rto_timeouts),
+        (1, 1, 0)
+    );
+    assert_eq!(s.all_acked_at, Some(ms(142)));
+    assert_eq!(p.read, 20 * S);
+}
+
+#[test]
+fn a_lone_tail_segment_is_probed_after_the_delayed_ack_allowance() {
+    // One segment in flight: PTO = 2·SRTT + rto_min, capped by the RTO (200 ms here): the
+    // probe replaces the timeout at t=100 + 200 (timestamps: the probe is no RTO, cwnd kept).
+    let mut p = Pair::bulk(reno(true), 10, 20 * S);
+    p.drop = drop_first_tx_of(&[19 * S]);
+    p.run(ms(10_000));
+    assert_eq!(p.tx_times(19 * S), vec![ms(40), ms(300)]);
+    let s = p.client.stats();
+    assert_eq!(
+        (s.tail_loss_probes, s.fast_recoveries, s.rto_timeouts),
+        (1, 0, 0)
+    );
+    assert_eq!(p.read, 20 * S);
+}
+
+#[test]
+fn rack_detects_a_lost_fast_retransmission() {
+    // Segment 12 and its fast retransmission (t=60) are lost. New data sent after the
+    // retransmission in the same burst (PRR) is SACKed at t=80: RACK (reo_wnd 0 during
+    // recovery) finds the retransmission overdue and sends it again at once. RFC 6675
+    // DupThresh cannot tell and waits for the RTO.
+    let mut p = Pair::bulk(reno(true), 10, 60 * S);
+    p.drop = drop_tx(&[(12 * S, 2)]);
+    p.run(ms(10_000));
+    assert_eq!(p.tx_times(12 * S), vec![ms(40), ms(60), ms(80)]);
+    let s = p.client.stats();
+    assert_eq!((s.fast_recoveries, s.rto_timeouts), (1, 0));
+    assert_eq!(p.read, 60 * S);
+    let mut q = Pair::bulk(dupthresh(), 10, 60 * S);
+    q.drop = drop_tx(&[(12 * S, 2)]);
+    q.run(ms(10_000));
+    assert_eq!(q.client.stats().rto_timeouts, 1);
+    assert_eq!(q.read, 60 * S);
+}
+
+#[test]
+fn rack_rearms_the_rto_from_the_lost_fast_retransmission() {
+    // The failed-fast-retransmission case with RACK: the first SACK (t=40) finds segment 0
+    // not yet overdue (reo_wnd = min_RTT/4 = 5 ms with one segment SACKed) and arms the
+    // reordering timer in the retransmission timer's slot; the third SACK marks it lost
+    // and it is retransmitted. When the reordering timer fires, the RTO is re-armed from
+    // the head's latest transmission (Linux tcp_rearm_rto): 40 + 200 ms.
+    let mut p = Pair::bulk(reno(true), 10, 10 * S);
+    p.drop = drop_tx(&[(0, 2)]);
+    p.run(ms(10_000));
+    assert_eq!(p.tx_times(0), vec![ms(20), ms(40), ms(240)]);
+    let s = p.client.stats();
+    assert_eq!((s.fast_recoveries, s.rto_timeouts), (1, 1));
+    assert_eq!(s.all_acked_at, Some(ms(260)));
 }

@@ -2,15 +2,18 @@
 //! the flows' endpoints and the scheduled link events.
 
 use crate::schema::{
-    CcModeName, CcName, CwndReductionName, MptcpCcName, MptcpSpec, NewRenoTimerName, Opener,
-    PathManagerSpec, RtoName, SchedulerName, ServiceMode, TcpSpec, TransportSpec,
+    CcModeName, CcName, CwndReductionName, LossDetectionName, MptcpCcName, MptcpSpec,
+    NewRenoTimerName, Opener, PathManagerSpec, RtoName, SchedulerName, ServiceMode, TcpSpec,
+    TransportSpec,
 };
 use crate::validate::{End, FlowEnd, Plan, PlanFlow};
 use mptcp_model::app::BulkSender;
 use mptcp_model::cc::{CcKind, CcMode};
 use mptcp_model::host::{FlowId, HostStack, LocalAddr, Role};
 use mptcp_model::mptcp::{MptcpCcKind, MptcpConfig, PathManagerKind, SchedulerKind};
-use mptcp_model::tcp::{CwndReduction, NewRenoTimer, RtoMode, SocketAddr, TcpConfig};
+use mptcp_model::tcp::{
+    CwndReduction, LossDetection, NewRenoTimer, RtoMode, SocketAddr, TcpConfig,
+};
 use mptcp_model::wire::tcp::TcpHeader;
 use sim_core::{Attach, HostId, LinkConfig, LinkId, NetworkBuilder, Simulator};
 
@@ -149,6 +152,7 @@ fn add_tcp_flow(hosts: &mut [HostStack], i: usize, f: &PlanFlow, t: &TcpSpec) {
         rto: rto_mode(t.rto),
         cwnd_reduction: cwnd_reduction(t.cwnd_reduction),
         newreno_timer: newreno_timer(t.newreno_timer),
+        loss_detection: loss_detection(t.loss_detection),
         cc: match t.cc {
             CcName::Reno => CcKind::Reno,
             CcName::Cubic => CcKind::Cubic,
@@ -196,6 +200,7 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         rto: rto_mode(s.rto),
         cwnd_reduction: cwnd_reduction(s.cwnd_reduction),
         newreno_timer: newreno_timer(s.newreno_timer),
+        loss_detection: loss_detection(s.loss_detection),
         ..TcpConfig::default()
     };
     let mut cfg = MptcpConfig {
@@ -356,6 +361,13 @@ fn newreno_timer(r: NewRenoTimerName) -> NewRenoTimer {
     match r {
         NewRenoTimerName::SlowButSteady => NewRenoTimer::SlowButSteady,
         NewRenoTimerName::Impatient => NewRenoTimer::Impatient,
+    }
+}
+
+fn loss_detection(r: LossDetectionName) -> LossDetection {
+    match r {
+        LossDetectionName::RackTlp => LossDetection::RackTlp,
+        LossDetectionName::DupThresh => LossDetection::DupThresh,
     }
 }
 

@@ -548,6 +548,8 @@ pub struct SubflowSpec {
     pub cwnd_reduction: CwndReductionName,
     /// RTO restarts on partial ACKs without SACK: `SlowButSteady` (Linux) or `Impatient`.
     pub newreno_timer: NewRenoTimerName,
+    /// Loss detection with SACK: `RackTlp` (Linux) or `DupThresh`.
+    pub loss_detection: LossDetectionName,
 }
 
 impl Default for SubflowSpec {
@@ -563,6 +565,7 @@ impl Default for SubflowSpec {
             rto: t.rto,
             cwnd_reduction: t.cwnd_reduction,
             newreno_timer: t.newreno_timer,
+            loss_detection: t.loss_detection,
         }
     }
 }
@@ -613,6 +616,19 @@ pub struct TcpSpec {
     /// Without SACK (NewReno, RFC 6582 §4): `SlowButSteady` (every partial ACK restarts the
     /// retransmission timer, as Linux) or `Impatient` (only the first one does).
     pub newreno_timer: NewRenoTimerName,
+    /// Loss detection with SACK: `RackTlp` (RFC 8985 RACK with tail loss probes, as Linux)
+    /// or `DupThresh` (RFC 6675: three SACKed segments above a hole, no probe).
+    pub loss_detection: LossDetectionName,
+}
+
+/// Loss detection with SACK.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum LossDetectionName {
+    /// RACK-TLP (RFC 8985), Linux's default.
+    #[default]
+    RackTlp,
+    /// RFC 6675 DupThresh, NextSeg rules 1–3, no loss probe.
+    DupThresh,
 }
 
 /// When partial ACKs restart the retransmission timer during NewReno recovery.
@@ -660,6 +676,7 @@ impl Default for TcpSpec {
             rto: RtoName::Linux,
             cwnd_reduction: CwndReductionName::Prr,
             newreno_timer: NewRenoTimerName::SlowButSteady,
+            loss_detection: LossDetectionName::RackTlp,
         }
     }
 }

@@ -47,6 +47,25 @@ pub struct TcpConfig {
     /// When partial ACKs restart the retransmission timer during NewReno (non-SACK) fast
     /// recovery (RFC 6582 §4).
     pub newreno_timer: NewRenoTimer,
+    /// How losses are detected when SACK is in use.
+    pub loss_detection: LossDetection,
+}
+
+/// Loss detection with SACK.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum LossDetection {
+    /// RACK-TLP (RFC 8985) as Linux (`net.ipv4.tcp_recovery = 1`, `tcp_early_retrans = 3`):
+    /// a segment is lost once a segment sent after it was delivered and a reordering window
+    /// (min_RTT/4, none during recovery or once three segments are SACKed) has passed, which
+    /// also catches lost retransmissions; a tail loss probe (2·SRTT after the last send)
+    /// retransmits the last segment or sends new data so that a tail loss is repaired
+    /// without a timeout. Only lost segments are retransmitted (Linux has no RFC 6675
+    /// rule 3).
+    #[default]
+    RackTlp,
+    /// RFC 6675 §4 DupThresh: a segment is lost when three segments (or more than two SMSS)
+    /// above it are SACKed; NextSeg rules 1–3; no loss probe.
+    DupThresh,
 }
 
 /// RFC 6582 §4: resetting the retransmission timer on partial ACKs during NewReno recovery.
@@ -115,6 +134,7 @@ impl Default for TcpConfig {
             rto: RtoMode::Linux,
             cwnd_reduction: CwndReduction::Prr,
             newreno_timer: NewRenoTimer::SlowButSteady,
+            loss_detection: LossDetection::RackTlp,
         }
     }
 }

@@ -78,8 +78,9 @@ impl TcpSocket {
         }
         let sacked_before = self.snd.board.sacked_bytes();
         let lost_before = self.snd.board.lost_marked();
+        let min_rtt = self.rtt.min_rtt();
         let sacked = if self.sack_ok {
-            self.snd.apply_sacks(&h.options.sack, ack)
+            self.snd.apply_sacks(&h.options.sack, ack, now, min_rtt)
         } else {
             0
         };
@@ -95,22 +96,30 @@ impl TcpSocket {
             && !h.flags.fin()
             && info.flight > 0
             && (!wnd_changed || sacked > 0);
-        if info.newly > 0 {
-            self.on_new_ack(now, h, ack, &mut info);
-        } else if info.dup {
+        let restart_timer = info.newly > 0 && self.on_new_ack(now, h, ack, &mut info);
+        if info.dup {
             self.snd.dupacks += 1;
         }
-        let smss = self.smss();
-        self.snd.board.update_lost(self.snd.una, smss);
+        // Linux FLAG_NOT_DUP / FLAG_DATA_SACKED for the loss probe's verdict.
+        let pure_dup = info.newly == 0 && h.payload_len == 0 && !wnd_changed && sacked == 0;
+        self.tlp_on_ack(now, ack, pure_dup, c);
+        let reo_armed = self.detect_losses(now);
         // Δ SND.UNA + Δ SACKed: octets SACKed earlier and now cumulatively acknowledged
         // leave the SACKed total, so they are not counted twice.
         info.delivered = (info.newly + self.snd.board.sacked_bytes()).saturating_sub(sacked_before);
         info.newly_lost = self.snd.board.lost_marked() > lost_before;
         self.recovery_step(now, &info, c);
+        if self.snd.flight() == 0 {
+            self.rto_at = None;
+        } else if restart_timer && !reo_armed {
+            // RFC 6298 §5.3 (Linux tcp_set_xmit_timer: a loss probe or the RTO).
+            self.set_xmit_timer(now);
+        }
     }
 
-    /// The cumulative ACK advanced: RTT sample, counters, RTO timer (RFC 6298 §5.2–5.3).
-    fn on_new_ack(&mut self, now: Instant, h: &TcpHeader, ack: u64, info: &mut AckInfo) {
+    /// The cumulative ACK advanced: RTT sample, counters. Returns whether the retransmission
+    /// timer restarts (RFC 6298 §5.3; RFC 6582 §4 for partial ACKs without SACK).
+    fn on_new_ack(&mut self, now: Instant, h: &TcpHeader, ack: u64, info: &mut AckInfo) -> bool {
         info.rtt = match h.options.timestamps {
             // RFC 7323 §4.1: every ACK advancing SND.UNA gives a sample from TSecr.
             Some(ts) if self.ts_ok && ts.tsecr != 0 => Some(self.ts_rtt(now, ts.tsecr)),
@@ -133,28 +142,23 @@ impl TcpSocket {
             Recovery::Fast { point } => self.snd.newreno_cwnd.is_some() && ack < point,
             _ => false,
         };
-        self.snd.advance(ack);
+        let min_rtt = self.rtt.min_rtt();
+        self.snd.advance(ack, now, min_rtt);
         self.rtt.reset_backoff();
         if partial {
             self.snd.partial_acks = self.snd.partial_acks.saturating_add(1);
         }
-        if self.snd.flight() == 0 {
-            self.rto_at = None;
-        } else if !partial || self.rto_restart_on_partial_ack() {
-            self.rto_at = Some(now + self.rtt.rto());
-        }
         if self.snd.fin_acked() && self.counters.all_acked_at.is_none() {
             self.counters.all_acked_at = Some(now);
         }
+        !partial || self.rto_restart_on_partial_ack()
     }
 
     fn recovery_step(&mut self, now: Instant, info: &AckInfo, c: &Coupling<'_>) {
         match self.snd.recovery {
             Recovery::Open => {
-                let lost = self.sack_ok && self.snd.board.is_lost(self.snd.una);
-                let dups = u64::from(self.snd.dupacks) >= DUP_THRESH;
-                if (lost || dups) && self.snd.flight() > 0 {
-                    self.enter_fast_recovery(now, info, c);
+                if self.time_to_recover() {
+                    self.enter_fast_recovery(now, info.flight_for_ssthresh, c);
                     self.prr_on_ack(info);
                 } else if info.newly > 0 {
                     self.cc_on_ack(now, info, c);
@@ -182,6 +186,35 @@ impl TcpSocket {
                 }
             }
         }
+    }
+
+    /// Linux `tcp_time_to_recover`: with RACK, once something is marked lost; with RFC 6675
+    /// DupThresh, once SND.UNA is lost or three duplicate ACKs arrived; without SACK, three
+    /// duplicate ACKs (RFC 6582 §3.2 step 1).
+    fn time_to_recover(&self) -> bool {
+        if self.snd.flight() == 0 {
+            return false;
+        }
+        let dups = u64::from(self.snd.dupacks) >= DUP_THRESH;
+        if !self.sack_ok {
+            return dups;
+        }
+        if self.rack_tlp() {
+            return self.snd.board.lost_bytes() > 0;
+        }
+        dups || self.snd.board.is_lost(self.snd.una)
+    }
+
+    /// RACK's reordering timer marked losses outside recovery (Linux
+    /// `tcp_rack_reo_timeout`): fast recovery begins, and PRR counts one segment delivered.
+    pub(super) fn enter_recovery_on_timer(&mut self, now: Instant, c: &Coupling<'_>) {
+        let flight = self.snd.flight_for_ssthresh();
+        self.enter_fast_recovery(now, flight, c);
+        let info = AckInfo {
+            delivered: self.smss(),
+            ..AckInfo::default()
+        };
+        self.prr_on_ack(&info);
     }
 
     /// Recovery up to `point` (SND.MAX when it began) is complete. Without SACK the state is
@@ -244,10 +277,10 @@ impl TcpSocket {
     /// Without SACK, cwnd is inflated to `ssthresh + 3·SMSS` (RFC 6582); with SACK the window
     /// during recovery is PRR's (RFC 6937, starting from the window before the reduction) or,
     /// with [`CwndReduction::Halve`], `ssthresh` at once.
-    fn enter_fast_recovery(&mut self, now: Instant, info: &AckInfo, c: &Coupling<'_>) {
+    fn enter_fast_recovery(&mut self, now: Instant, flight: u64, c: &Coupling<'_>) {
         let prior_cwnd = self.cc.window();
-        self.cc
-            .on_congestion_event(now, info.flight_for_ssthresh, c);
+        self.cc.on_congestion_event(now, flight, c);
+        self.snd.tlp = None;
         self.snd.recovery = Recovery::Fast {
             point: self.snd.nxt,
         };

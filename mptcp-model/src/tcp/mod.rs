@@ -9,15 +9,18 @@
 //!
 //! Parts: [`config`] (TcpConfig), `send` (send side, segment choice), `recv` (reassembly,
 //! SACK generation, delayed ACK, window), [`rtt`] (RFC 6298), `sack` (RFC 6675 scoreboard),
-//! `prr` (RFC 6937 window during recovery), `ranges` (sorted range set), `input` (ACK
-//! processing and loss recovery), `output` (segment construction), [`hook`] (how MPTCP
-//! shapes a subflow's segments), [`stats`].
+//! `prr` (RFC 6937 window during recovery), `rack` (RFC 8985 RACK-TLP state), `xmit` (send
+//! times of the data in flight), `ranges` (sorted range set), `input` (ACK processing and
+//! loss recovery), `output` (segment construction), [`hook`] (how MPTCP shapes a subflow's
+//! segments), [`stats`].
 
 pub mod config;
 pub mod hook;
 mod input;
+mod loss;
 mod output;
 mod prr;
+mod rack;
 pub(crate) mod ranges;
 mod recv;
 pub mod rtt;
@@ -25,8 +28,9 @@ mod sack;
 mod send;
 mod socket;
 pub mod stats;
+mod xmit;
 
-pub use config::{CwndReduction, NewRenoTimer, RtoMode, TcpConfig};
+pub use config::{CwndReduction, LossDetection, NewRenoTimer, RtoMode, TcpConfig};
 pub use hook::{NoHook, SegmentHook, SegmentInfo, SegmentKind};
 pub use rtt::RttEstimator;
 pub use sack::DUP_THRESH;

@@ -1,11 +1,12 @@
 //! [`TcpSocket`]: construction, the application API, the handshake, timers and output.
 //! Processing of segments in synchronized states is in `input.rs`, output in `output.rs`.
 
+use super::loss::XmitTimer;
 use super::recv::RecvState;
 use super::rtt::RttEstimator;
 use super::send::{Recovery, SendState};
 use super::stats::TcpStats;
-use super::{AcceptError, ConnectionError, SocketAddr, TcpConfig, TcpState};
+use super::{AcceptError, ConnectionError, LossDetection, SocketAddr, TcpConfig, TcpState};
 use crate::cc::{Cc, CongestionController, Coupling};
 use crate::wire::{SeqNum, TcpHeader, TcpOptions};
 use sim_core::{Duration, Instant, Packet};
@@ -62,7 +63,11 @@ pub struct TcpSocket {
     pub(super) syn_pending: bool,
     pub(super) syn_sent_at: Option<Instant>,
     pub(super) syn_retransmits: u32,
+    /// The retransmission timer slot's deadline; what it is for is `xmit_timer`.
     pub(super) rto_at: Option<Instant>,
+    pub(super) xmit_timer: XmitTimer,
+    /// A tail loss probe is to be sent at the next poll.
+    pub(super) tlp_due: bool,
     /// Linux `tcp_cwnd_validate` state: the current flight used the whole window.
     pub(super) cwnd_limited: bool,
     /// Most bytes in flight in the current flight (while not cwnd-limited).
@@ -105,6 +110,8 @@ impl TcpSocket {
             syn_sent_at: None,
             syn_retransmits: 0,
             rto_at: None,
+            xmit_timer: XmitTimer::Rto,
+            tlp_due: false,
             cwnd_limited: false,
             max_flight: 0,
             cwnd_usage_seq: 0,
@@ -161,6 +168,7 @@ impl TcpSocket {
         self.peer_mss = o.mss.unwrap_or(DEFAULT_PEER_MSS).max(MIN_PEER_MSS);
         self.ts_ok = self.cfg.timestamps && o.timestamps.is_some();
         self.sack_ok = self.cfg.sack && o.sack_permitted;
+        self.snd.rack_tlp = self.sack_ok && self.cfg.loss_detection == LossDetection::RackTlp;
         match o.window_scale {
             // RFC 7323 §2.3: shifts above 14 are treated as 14.
             Some(ws) if self.cfg.window_scale => {
@@ -433,11 +441,23 @@ impl TcpSocket {
 
     /// Runs the timers due at `now`; a wake-up with nothing due is a no-op.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.handle_timeout_coupled(now, &Coupling::NONE);
+    }
+
+    /// As [`TcpSocket::handle_timeout`], giving the congestion controller a view of the other
+    /// subflows of the same MPTCP connection (for a recovery RACK's reordering timer starts).
+    pub fn handle_timeout_coupled(&mut self, now: Instant, coupling: &Coupling<'_>) {
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         self.rcv.on_timeout(now);
         if due(self.rto_at) {
             self.rto_at = None;
-            self.on_rto(now);
+            // Linux tcp_write_timer_handler leaves icsk_pending set for the reordering timer
+            // and the probe, so that tcp_rearm_rto measures the RTO from the head.
+            match self.xmit_timer {
+                XmitTimer::Rto => self.on_rto(now),
+                XmitTimer::Reorder => self.on_reorder_timeout(now, coupling),
+                XmitTimer::LossProbe => self.on_probe_timeout(now),
+            }
         }
         if due(self.persist_at) {
             self.persist_at = None;
@@ -488,6 +508,8 @@ impl TcpSocket {
         self.snd.newreno_cwnd = None;
         self.snd.prr = None;
         self.snd.limited_transmit = 0;
+        self.snd.tlp = None;
+        self.tlp_due = false;
         self.snd.dupacks = 0;
         self.snd.rexmit_una = false;
         self.snd.timed = None;
@@ -534,7 +556,7 @@ impl TcpSocket {
                     self.syn_pending = true;
                 } else if h.flags.ack() && h.ack == self.snd.iss + 1 {
                     self.handshake_rtt(now, h);
-                    self.snd.advance(1);
+                    self.snd.advance(1, now, None);
                     self.established(now);
                     self.on_synchronized(now, h, coupling);
                 }
@@ -553,7 +575,7 @@ impl TcpSocket {
         self.rcv.on_syn(h.options.timestamps.map(|t| t.tsval));
         self.snd.set_syn_window(h.window, 1);
         self.handshake_rtt(now, h);
-        self.snd.advance(1);
+        self.snd.advance(1, now, None);
         self.established(now);
         self.rcv.ack_now = true;
     }
