@@ -3,12 +3,12 @@
 
 use crate::schema::{
     CcModeName, CcName, CwndReductionName, LossDetectionName, MptcpCcName, MptcpSpec,
-    NewRenoTimerName, Opener, PathManagerSpec, RtoName, SchedulerName, ServiceMode, TcpSpec,
-    TransportSpec,
+    NewRenoTimerName, Opener, PathManagerSpec, RenoGrowthName, RtoName, SchedulerName, ServiceMode,
+    SlowStartName, TcpSpec, TransportSpec,
 };
 use crate::validate::{End, FlowEnd, Plan, PlanFlow};
 use mptcp_model::app::BulkSender;
-use mptcp_model::cc::{CcKind, CcMode};
+use mptcp_model::cc::{CcKind, CcMode, RenoGrowth, SlowStart};
 use mptcp_model::host::{FlowId, HostStack, LocalAddr, Role};
 use mptcp_model::mptcp::{MptcpCcKind, MptcpConfig, PathManagerKind, SchedulerKind};
 use mptcp_model::tcp::{
@@ -153,6 +153,12 @@ fn add_tcp_flow(hosts: &mut [HostStack], i: usize, f: &PlanFlow, t: &TcpSpec) {
         cwnd_reduction: cwnd_reduction(t.cwnd_reduction),
         newreno_timer: newreno_timer(t.newreno_timer),
         loss_detection: loss_detection(t.loss_detection),
+        slow_start: slow_start(t.slow_start),
+        initial_ssthresh: t.initial_ssthresh,
+        reno_growth: match t.reno_growth {
+            RenoGrowthName::ByteCounting => RenoGrowth::ByteCounting,
+            RenoGrowthName::PerAck => RenoGrowth::PerAck,
+        },
         cc: match t.cc {
             CcName::Reno => CcKind::Reno,
             CcName::Cubic => CcKind::Cubic,
@@ -201,6 +207,8 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         cwnd_reduction: cwnd_reduction(s.cwnd_reduction),
         newreno_timer: newreno_timer(s.newreno_timer),
         loss_detection: loss_detection(s.loss_detection),
+        slow_start: slow_start(s.slow_start),
+        initial_ssthresh: s.initial_ssthresh,
         ..TcpConfig::default()
     };
     let mut cfg = MptcpConfig {
@@ -368,6 +376,14 @@ fn loss_detection(r: LossDetectionName) -> LossDetection {
     match r {
         LossDetectionName::RackTlp => LossDetection::RackTlp,
         LossDetectionName::DupThresh => LossDetection::DupThresh,
+    }
+}
+
+fn slow_start(s: SlowStartName) -> SlowStart {
+    match s {
+        SlowStartName::HyStart => SlowStart::HyStart,
+        SlowStartName::HyStartPlusPlus => SlowStart::HyStartPlusPlus,
+        SlowStartName::Standard => SlowStart::Standard,
     }
 }
 

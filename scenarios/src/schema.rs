@@ -550,6 +550,11 @@ pub struct SubflowSpec {
     pub newreno_timer: NewRenoTimerName,
     /// Loss detection with SACK: `RackTlp` (Linux) or `DupThresh`.
     pub loss_detection: LossDetectionName,
+    /// Slow start of `UncoupledCubic` subflows: `HyStart` (Linux), `HyStartPlusPlus`,
+    /// `Standard`.
+    pub slow_start: SlowStartName,
+    /// Initial ssthresh in segments; unset: unlimited (Linux).
+    pub initial_ssthresh: Option<u32>,
 }
 
 impl Default for SubflowSpec {
@@ -566,6 +571,8 @@ impl Default for SubflowSpec {
             cwnd_reduction: t.cwnd_reduction,
             newreno_timer: t.newreno_timer,
             loss_detection: t.loss_detection,
+            slow_start: t.slow_start,
+            initial_ssthresh: t.initial_ssthresh,
         }
     }
 }
@@ -619,6 +626,37 @@ pub struct TcpSpec {
     /// Loss detection with SACK: `RackTlp` (RFC 8985 RACK with tail loss probes, as Linux)
     /// or `DupThresh` (RFC 6675: three SACKed segments above a hole, no probe).
     pub loss_detection: LossDetectionName,
+    /// CUBIC's slow start: `HyStart` (Linux tcp_cubic.c hybrid slow start, the default),
+    /// `HyStartPlusPlus` (RFC 9406) or `Standard` (RFC 5681 until the first loss).
+    pub slow_start: SlowStartName,
+    /// Initial slow-start threshold in segments; unset: arbitrarily high (RFC 5681, Linux).
+    /// htsim starts with 100 segments.
+    pub initial_ssthresh: Option<u32>,
+    /// Reno's window growth: `ByteCounting` (RFC 3465; Linux counts segments) or `PerAck`
+    /// (one SMSS²/cwnd per ACK: halved growth with delayed ACKs, the Mathis et al. case).
+    pub reno_growth: RenoGrowthName,
+}
+
+/// CUBIC's slow start.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum SlowStartName {
+    /// Linux CUBIC's HyStart (ACK train and delay increase).
+    #[default]
+    HyStart,
+    /// RFC 9406 HyStart++ (Conservative Slow Start after a delay increase).
+    HyStartPlusPlus,
+    /// RFC 5681 slow start until the first loss.
+    Standard,
+}
+
+/// Reno's window growth per ACK.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum RenoGrowthName {
+    /// By bytes (segments) acknowledged: RFC 3465, Linux.
+    #[default]
+    ByteCounting,
+    /// Per ACK: RFC 5681 eq. (3) without byte counting.
+    PerAck,
 }
 
 /// Loss detection with SACK.
@@ -677,6 +715,9 @@ impl Default for TcpSpec {
             cwnd_reduction: CwndReductionName::Prr,
             newreno_timer: NewRenoTimerName::SlowButSteady,
             loss_detection: LossDetectionName::RackTlp,
+            slow_start: SlowStartName::HyStart,
+            initial_ssthresh: None,
+            reno_growth: RenoGrowthName::ByteCounting,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Per-socket configuration.
 
-use crate::cc::CcKind;
+use crate::cc::{CcKind, CcOptions, RenoGrowth, SlowStart};
 use sim_core::Duration;
 
 /// Configuration of one TCP endpoint. `Default` gives a Linux-like modern stack.
@@ -49,6 +49,13 @@ pub struct TcpConfig {
     pub newreno_timer: NewRenoTimer,
     /// How losses are detected when SACK is in use.
     pub loss_detection: LossDetection,
+    /// CUBIC's slow start (Linux: HyStart).
+    pub slow_start: SlowStart,
+    /// Initial slow-start threshold in segments; `None`: arbitrarily high (RFC 5681 §3.1,
+    /// Linux; htsim uses 100 segments).
+    pub initial_ssthresh: Option<u32>,
+    /// Reno's window growth per ACK (Linux: byte/segment counting).
+    pub reno_growth: RenoGrowth,
 }
 
 /// Loss detection with SACK.
@@ -135,6 +142,22 @@ impl Default for TcpConfig {
             cwnd_reduction: CwndReduction::Prr,
             newreno_timer: NewRenoTimer::SlowButSteady,
             loss_detection: LossDetection::RackTlp,
+            slow_start: SlowStart::HyStart,
+            initial_ssthresh: None,
+            reno_growth: RenoGrowth::ByteCounting,
+        }
+    }
+}
+
+impl TcpConfig {
+    /// The congestion-control options for segments of `smss` bytes.
+    pub fn cc_options(&self, smss: u64) -> CcOptions {
+        CcOptions {
+            slow_start: self.slow_start,
+            initial_ssthresh: self
+                .initial_ssthresh
+                .map(|s| u64::from(s).saturating_mul(smss)),
+            reno_growth: self.reno_growth,
         }
     }
 }

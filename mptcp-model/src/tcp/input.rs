@@ -312,6 +312,8 @@ impl TcpSocket {
             srtt: self.rtt.srtt(),
             bytes_in_flight: info.flight,
             cwnd_limited: self.is_cwnd_limited(),
+            snd_una: self.snd.una,
+            snd_nxt: self.snd.nxt,
         };
         self.cc.on_ack(&sample, c);
     }

@@ -97,7 +97,12 @@ impl TcpSocket {
             state: TcpState::Closed,
             snd: SendState::new(iss),
             rcv: RecvState::new(cfg.rcv_buf, shift),
-            cc: Cc::new(cfg.cc, smss, smss * u64::from(cfg.init_cwnd_segments)),
+            cc: Cc::with_options(
+                cfg.cc,
+                smss,
+                smss * u64::from(cfg.init_cwnd_segments),
+                &cfg.cc_options(smss),
+            ),
             rtt: RttEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto, cfg.rto),
             irs: SeqNum(0),
             ts_ok: false,
@@ -609,7 +614,7 @@ impl TcpSocket {
         } else {
             u64::from(self.cfg.init_cwnd_segments.max(1))
         };
-        self.cc = Cc::new(self.cfg.cc, smss, segs * smss);
+        self.cc = Cc::with_options(self.cfg.cc, smss, segs * smss, &self.cfg.cc_options(smss));
         self.rto_at = None;
         self.rtt.reset_backoff();
     }
