@@ -21,7 +21,7 @@ use super::send::DataSend;
 use super::stats::{
     FailReason, MptcpEvent, MptcpEventKind, MptcpStats, SubflowState, SubflowStats, MAX_EVENTS,
 };
-use super::subflow::{Mapping, Role, Subflow, SubflowHook, SubflowMp, TxCtx, DSS_DATA_LEN};
+use super::subflow::{dss_data_len, Mapping, Role, Subflow, SubflowHook, SubflowMp, TxCtx};
 use super::{LocalAddr, MptcpConfig};
 use crate::cc::SubflowView;
 use crate::crypto::{idsn, Key};
@@ -686,6 +686,7 @@ impl MptcpConnection {
             data_fin: None,
             idsn: self.snd.idsn,
             checksum: self.cfg.checksum,
+            ack64: self.rcv.ack64,
         };
         TxCtx::new(&self.snd, base)
     }
@@ -724,7 +725,7 @@ impl MptcpConnection {
                 *lo = Some(lo.map_or(r, |x| x.min(r)));
                 *hi = Some(hi.map_or(r, |x| x.max(r)));
             }
-            let payload = s.sock.data_payload(DSS_DATA_LEN);
+            let payload = s.sock.data_payload(dss_data_len(self.rcv.ack64));
             if usable {
                 mss = mss.max(payload);
             }
@@ -804,7 +805,7 @@ impl MptcpConnection {
             return 0;
         };
         let len = avail
-            .min(sf.sock.data_payload(DSS_DATA_LEN))
+            .min(sf.sock.data_payload(dss_data_len(self.rcv.ack64)))
             .min(u64::from(u16::MAX));
         if len == 0 {
             return 0;

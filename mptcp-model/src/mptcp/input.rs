@@ -10,7 +10,7 @@
 use super::conn::MptcpConnection;
 use super::send::expand;
 use super::stats::{MptcpEventKind, SubflowState};
-use super::subflow::{Role, DSS_DATA_LEN};
+use super::subflow::{dss_data_len, Role};
 use crate::cc::{CongestionController, Coupling, SubflowView};
 use crate::crypto::{idsn, join_hmac, truncated_hmac160, truncated_hmac64, Key};
 use crate::tcp::{reset_reply, TcpState};
@@ -91,7 +91,7 @@ impl MptcpConnection {
                     cwnd: s.sock.cwnd(),
                     srtt: Some(srtt),
                     bytes_in_flight: s.sock.bytes_in_flight(),
-                    smss: s.sock.data_payload(DSS_DATA_LEN),
+                    smss: s.sock.data_payload(dss_data_len(self.rcv.ack64)),
                     ssthresh: s.sock.congestion_controller().ssthresh(),
                     in_recovery: s.sock.in_fast_recovery(),
                     loss_interval: s.sock.congestion_controller().loss_interval(),
@@ -301,6 +301,9 @@ impl MptcpConnection {
             self.subflows[i].sock.request_ack();
             return;
         }
+        // RFC 8684 §3.3.2: a 64-bit DSN is acknowledged with a 64-bit DATA_ACK (Linux
+        // get_mapping_status: use_64bit_ack = dsn64 of the latest mapping).
+        self.rcv.ack64 = matches!(m.dsn, crate::wire::mptcp::SeqField::Long(_));
         if let Some(off) = data_off {
             let ssn = SeqNum(m.subflow_seq).to_offset(SeqNum(0), off);
             self.on_mapped_data(ssn, dsn, len, off, u64::from(h.payload_len));

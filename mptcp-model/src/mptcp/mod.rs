@@ -47,7 +47,7 @@ pub use sched::SchedulerKind;
 pub use stats::{
     FailReason, HolSummary, MptcpEvent, MptcpEventKind, MptcpStats, SubflowState, SubflowStats,
 };
-pub use subflow::DSS_DATA_LEN;
+pub use subflow::{dss_data_len, DSS_DATA_LEN};
 
 use crate::cc::CcKind;
 use crate::tcp::TcpConfig;
