@@ -72,6 +72,8 @@ impl TcpSocket {
         if ack < self.snd.una {
             return;
         }
+        // Any ACK may change what a loss probe would be (state, SRTT, RTO).
+        self.probe_scheduled = None;
         let wnd_changed = self.snd.update_window(seq, ack, h.window);
         if self.snd.rwnd_room() > 0 {
             self.persist_backoff = 0;

@@ -46,7 +46,14 @@ impl TcpSocket {
             return false;
         }
         let reo = self.reo_wnd();
-        let Some(r) = self.snd.rack.take_scan(now, reo) else {
+        let scan = self.snd.rack.take_scan(now, reo);
+        let b = &self.snd.board;
+        // Outside recovery with nothing SACKed and no retransmission in flight, Linux does not
+        // look (tcp_ack_is_dubious is false in the Open state): nothing can be lost then.
+        let clean = self.snd.recovery == Recovery::Open
+            && b.sacked_bytes() == 0
+            && b.retransmitted_in_flight() == 0;
+        let Some(r) = scan.filter(|_| !clean) else {
             self.snd.board.update_lost(una, u64::MAX);
             return false;
         };
@@ -108,6 +115,9 @@ impl TcpSocket {
     /// armed for a probe; `advancing` (an ACK advanced SND.UNA) caps the timeout at a whole
     /// RTO, else at the time left until the RTO. Returns whether it armed the probe.
     pub(super) fn schedule_loss_probe(&mut self, now: Instant, advancing: bool) -> bool {
+        if !self.rack_tlp() {
+            return false;
+        }
         let b = &self.snd.board;
         let open = self.snd.recovery == Recovery::Open
             && b.sacked_bytes() == 0
@@ -134,6 +144,7 @@ impl TcpSocket {
         let pto = rack::probe_timeout(self.rtt.srtt(), one_segment, self.cfg.min_rto, left);
         self.rto_at = Some(now + pto);
         self.xmit_timer = XmitTimer::LossProbe;
+        self.probe_scheduled = (!one_segment && !advancing).then_some(now);
         true
     }
 

@@ -224,6 +224,11 @@ impl TcpSocket {
             return;
         }
         let probe_pending = self.rto_at.is_some() && self.xmit_timer == XmitTimer::LossProbe;
+        if probe_pending && self.probe_scheduled == Some(now) {
+            // Scheduled at this instant already with more than one segment in flight:
+            // re-arming gives the same deadline.
+            return;
+        }
         if prior_flight == 0 || probe_pending || self.rto_at.is_none() {
             self.rearm_rto(now);
         }

@@ -264,6 +264,10 @@ impl Scoreboard {
 
     /// Moves the cursor over SACKed and retransmitted octets (keeps `NextSeg` O(1)).
     pub(crate) fn settle_cursor(&mut self, una: u64, snd_max: u64) {
+        if self.sacked.is_empty() && self.rexmit.total() == 0 {
+            self.cursor = una;
+            return;
+        }
         let s = self.next_hole(una, snd_max).map_or(snd_max, |h| h.0);
         self.cursor = self.cursor.max(s).max(una);
     }
@@ -277,6 +281,9 @@ impl Scoreboard {
 
     /// RFC 6675 §4 `NextSeg` rule (1): the first lost hole not yet retransmitted.
     pub(crate) fn next_lost(&self, una: u64, snd_max: u64) -> Option<(u64, u64)> {
+        if self.lost_unsacked == 0 || self.lost_end <= self.cursor.max(una) {
+            return None;
+        }
         self.next_hole(una, snd_max)
             .filter(|&(s, _)| s < self.lost_end)
             .map(|(s, e)| (s, e.min(self.lost_end)))

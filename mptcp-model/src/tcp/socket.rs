@@ -68,6 +68,9 @@ pub struct TcpSocket {
     pub(super) xmit_timer: XmitTimer,
     /// A tail loss probe is to be sent at the next poll.
     pub(super) tlp_due: bool,
+    /// When the loss probe was last scheduled with more than one segment in flight (a
+    /// burst of new data at that instant cannot change it).
+    pub(super) probe_scheduled: Option<Instant>,
     /// Linux `tcp_cwnd_validate` state: the current flight used the whole window.
     pub(super) cwnd_limited: bool,
     /// Most bytes in flight in the current flight (while not cwnd-limited).
@@ -117,6 +120,7 @@ impl TcpSocket {
             rto_at: None,
             xmit_timer: XmitTimer::Rto,
             tlp_due: false,
+            probe_scheduled: None,
             cwnd_limited: false,
             max_flight: 0,
             cwnd_usage_seq: 0,
