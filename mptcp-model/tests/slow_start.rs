@@ -102,3 +102,33 @@ fn standard_slow_start_runs_until_a_loss() {
     p.run_until(us(600_000));
     assert_eq!(p.client.stats().ssthresh, u64::MAX);
 }
+
+#[test]
+fn an_initial_ssthresh_ends_slow_start_there() {
+    // htsim's setting: ssthresh = 100 segments from the start. Reno (no HyStart) leaves
+    // slow start at exactly 100 segments and then grows by one segment per window.
+    let cfg = TcpConfig {
+        cc: mptcp_model::cc::CcKind::Reno,
+        initial_ssthresh: Some(100),
+        ..TcpConfig::default()
+    };
+    let mut p = Pair::bulk(cfg, 20, 3000 * S);
+    p.rate = Some(Bandwidth::from_mbps(20));
+    assert_eq!(
+        p.client.stats().ssthresh,
+        100 * 1460,
+        "before the handshake: MSS 1460"
+    );
+    p.run_until(us(60_000));
+    assert_eq!(p.client.stats().ssthresh, 100 * S);
+    let mut t = 60_000;
+    while p.client.stats().cwnd < 100 * S {
+        t += 100;
+        p.run_until(us(t));
+    }
+    assert_eq!(p.client.stats().cwnd, 100 * S);
+    p.run_until(us(t + 40_000));
+    let s = p.client.stats();
+    assert_eq!(s.ssthresh, 100 * S);
+    assert!(s.cwnd <= 101 * S, "{}", s.cwnd / S);
+}
