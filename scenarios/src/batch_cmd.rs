@@ -92,6 +92,9 @@ pub(crate) fn batch(
 pub(crate) fn merge(dirs: &[PathBuf], out: Option<&Path>) -> ExitCode {
     match batch::merge(dirs, out) {
         Ok(rep) => {
+            for w in &rep.warnings {
+                eprintln!("warning: {w}");
+            }
             let c = rep.counts;
             eprintln!(
                 "merge: {} run directories copied into {}; {} ok, {} failed, {} missing",

@@ -13,7 +13,7 @@ mod figure_args;
 
 /// mpsim — a deterministic discrete-event simulator of Multipath TCP.
 #[derive(Parser)]
-#[command(name = "mpsim", version, about, long_about = None)]
+#[command(name = "mpsim", version = scenarios::manifest::VERSION_LINE, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -126,6 +126,11 @@ enum Cmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    scenarios::manifest::set_command(
+        std::env::args_os()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned()),
+    );
     match cli.cmd {
         Cmd::Run {
             file,

@@ -90,7 +90,16 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn assert_same_tree(a: &Path, b: &Path) {
-    let (ta, tb) = (tree(a), tree(b));
+    assert_same_tree_except(a, b, &[]);
+}
+
+/// As [`assert_same_tree`], leaving out the files named `skip` (relative paths).
+fn assert_same_tree_except(a: &Path, b: &Path, skip: &[&str]) {
+    let (mut ta, mut tb) = (tree(a), tree(b));
+    for k in skip {
+        ta.remove(*k);
+        tb.remove(*k);
+    }
     let names = |t: &BTreeMap<String, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
     assert_eq!(names(&ta), names(&tb), "{} vs {}", a.display(), b.display());
     for (k, v) in &ta {
@@ -271,7 +280,45 @@ fn threads_shards_and_lone_runs_give_byte_identical_results() {
     let lone = fx.path("lone");
     let out = mpsim(&[&"run", &run.join("scenario.ron"), &"--out", &lone]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_same_tree(&run, &lone);
+    assert_same_tree_except(&run, &lone, &["manifest.json"]);
+    // Their manifests differ only in the command that made them.
+    let (in_batch, alone) = (manifest(&run), manifest(&lone));
+    for key in [
+        "kind",
+        "mpsim_version",
+        "git_commit",
+        "scenario_sha256",
+        "seed",
+    ] {
+        assert_eq!(in_batch[key], alone[key], "{key}");
+    }
+    let command = |m: &serde_json::Value| -> Vec<String> {
+        serde_json::from_value(m["command"].clone()).unwrap()
+    };
+    assert_eq!(
+        command(&in_batch),
+        ["mpsim", "batch", &s.display().to_string()]
+    );
+    assert_eq!(
+        command(&alone),
+        [
+            "mpsim",
+            "run",
+            &run.join("scenario.ron").display().to_string()
+        ]
+    );
+    let batch_manifest = manifest(&j1);
+    assert_eq!(batch_manifest["kind"], "batch");
+    assert_eq!(batch_manifest["seeds"], serde_json::json!([1, 7]));
+    assert_eq!(command(&batch_manifest), command(&in_batch));
+    assert_eq!(
+        batch_manifest["sweep_sha256"],
+        scenarios::manifest::sha256_hex(&std::fs::read(&s).unwrap())
+    );
+    assert_eq!(
+        batch_manifest["scenario_sha256"],
+        scenarios::manifest::sha256_hex(&std::fs::read(fx.path("tiny.ron")).unwrap())
+    );
 
     let csv = std::fs::read_to_string(j1.join("summary.csv")).unwrap();
     let header = csv.lines().next().unwrap();
@@ -320,6 +367,10 @@ fn threads_shards_and_lone_runs_give_byte_identical_results() {
         "{}",
         stderr(&out)
     );
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
 }
 
 fn complete_runs(runs: &Path) -> Vec<PathBuf> {

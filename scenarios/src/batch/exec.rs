@@ -20,7 +20,8 @@
 
 use super::error::{input_err, out_err, BatchError};
 use super::sweep::{RunSpec, Sweep};
-use super::table::{write_meta, write_summary, Counts};
+use super::table::{write_atomic, write_meta, write_summary, Counts};
+use crate::manifest::Manifest;
 use crate::output::{DirKind, Staging};
 use crate::schema::Scenario;
 use std::io::IsTerminal;
@@ -119,6 +120,8 @@ pub fn run_batch(sweep: &Sweep, opts: &BatchOptions) -> Result<BatchReport, Batc
     std::fs::create_dir_all(&runs_dir).map_err(|e| out_err(&runs_dir, e))?;
     let meta = sweep.meta();
     write_meta(&opts.out, &meta)?;
+    let manifest = opts.out.join("manifest.json");
+    write_atomic(&manifest, sweep.manifest().to_json().as_bytes())?;
     let mine: Vec<&RunSpec> = sweep
         .runs
         .iter()
@@ -233,17 +236,17 @@ fn run_one(sweep: &Sweep, run: &RunSpec, dest: &Path) -> Result<(), String> {
         Ok(sc) => sc,
         Err(msg) => {
             let msg = format!("the expanded scenario does not parse: {msg}");
-            return record_failure(dest, None, msg);
+            return record_failure(dest, run.seed, None, msg);
         }
     };
     let text = scenario_text(&sc).ok();
     let plan = match crate::validate::validate(&sweep.base_file, "", sc) {
         Ok(p) => p,
-        Err(e) => return record_failure(dest, text, portable(sweep, &e.to_string())),
+        Err(e) => return record_failure(dest, run.seed, text, portable(sweep, &e.to_string())),
     };
     match crate::cli::run_to_dir(&plan, dest, None, false) {
         Ok(_) => Ok(()),
-        Err(e) => record_failure(dest, text, portable(sweep, &e.to_string())),
+        Err(e) => record_failure(dest, run.seed, text, portable(sweep, &e.to_string())),
     }
 }
 
@@ -257,12 +260,19 @@ fn portable(sweep: &Sweep, msg: &str) -> String {
     }
 }
 
-fn record_failure(dest: &Path, scenario: Option<String>, msg: String) -> Result<(), String> {
+fn record_failure(
+    dest: &Path,
+    seed: u64,
+    scenario: Option<String>,
+    msg: String,
+) -> Result<(), String> {
     let write = || -> Result<(), crate::ScenarioError> {
         let stage = Staging::new(dest, DirKind::Run, &[])?;
         stage.write("error.txt", format!("{msg}\n").as_bytes())?;
         if let Some(text) = &scenario {
             stage.write("scenario.ron", text.as_bytes())?;
+            let manifest = Manifest::run(text.as_bytes(), seed);
+            stage.write("manifest.json", manifest.to_json().as_bytes())?;
         }
         stage.commit().map(drop)
     };

@@ -132,6 +132,10 @@ pub struct Sweep {
     pub runs: Vec<RunSpec>,
     /// Default results directory.
     pub output: Option<String>,
+    /// SHA-256 of the base scenario file as read (hex).
+    pub base_sha256: String,
+    /// SHA-256 of the sweep file as read (hex), when it was read from a file.
+    pub sweep_sha256: Option<String>,
     base: Value,
 }
 
@@ -193,7 +197,9 @@ impl Sweep {
                 col: e.span.start.col,
                 msg: e.code.to_string(),
             })?;
-        Sweep::from_spec(file, spec)
+        let mut sweep = Sweep::from_spec(file, spec)?;
+        sweep.sweep_sha256 = Some(crate::manifest::sha256_hex(text.as_bytes()));
+        Ok(sweep)
     }
 
     /// Expands an already parsed sweep read from `file`.
@@ -255,6 +261,8 @@ impl Sweep {
             axes,
             runs,
             output: spec.output,
+            base_sha256: crate::manifest::sha256_hex(base_text.as_bytes()),
+            sweep_sha256: None,
             base,
         })
     }
@@ -267,6 +275,25 @@ impl Sweep {
         }
         tree["seed"] = Value::from(run.seed);
         serde_json::from_value(tree).map_err(|e| e.to_string())
+    }
+
+    /// The seeds of the runs, in order of first use.
+    pub fn seeds(&self) -> Vec<u64> {
+        let mut seen = BTreeSet::new();
+        (self.runs.iter())
+            .filter(|r| seen.insert(r.seed))
+            .map(|r| r.seed)
+            .collect()
+    }
+
+    /// The batch directory's `manifest.json` (see [`crate::manifest`]).
+    pub fn manifest(&self) -> crate::manifest::Manifest {
+        crate::manifest::Manifest {
+            sweep_sha256: self.sweep_sha256.clone(),
+            seeds: Some(self.seeds()),
+            ..crate::manifest::Manifest::new("batch", &[])
+        }
+        .with_scenario_sha256(self.base_sha256.clone())
     }
 
     /// What `batch.json` records.
