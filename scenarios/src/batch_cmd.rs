@@ -119,13 +119,14 @@ pub(crate) fn report(
     dir: &Path,
     x: Option<String>,
     y: Option<String>,
-    group: Option<Vec<String>>,
+    (group, flow): (Option<Vec<String>>, Option<String>),
     figures: plots::PlotOptions,
 ) -> ExitCode {
     let opts = ReportOptions {
         x,
         y,
         group,
+        flow,
         figures,
     };
     match batch::report(dir, &opts) {

@@ -113,12 +113,16 @@ enum Cmd {
         /// The axis on the x axis (default: the first).
         #[arg(long)]
         x: Option<String>,
-        /// The summary.csv column to plot (default: goodput_bps_total).
+        /// The summary.csv column to plot (default: goodput_bps_total), run-level or a flow's
+        /// (goodput_bps, events.0.stall_s, hol_delay_ms.p99, ...).
         #[arg(long)]
         y: Option<String>,
         /// Axes that make the lines or bar sets (default: all but x).
         #[arg(long, value_delimiter = ',')]
         group: Option<Vec<String>>,
+        /// For a flow's metric: only this flow (default: a group per flow).
+        #[arg(long)]
+        flow: Option<String>,
         #[command(flatten)]
         figures: FigureArgs,
     },
@@ -198,9 +202,10 @@ fn main() -> ExitCode {
             x,
             y,
             group,
+            flow,
             figures,
         } => match figures.apply(plots::PlotOptions::default()) {
-            Ok(opts) => batch_cmd::report(&dir, x, y, group, opts),
+            Ok(opts) => batch_cmd::report(&dir, x, y, (group, flow), opts),
             Err(code) => code,
         },
         Cmd::Validate { file } => match scenarios::load(&file, None) {

@@ -266,7 +266,8 @@ fn threads_shards_and_lone_runs_give_byte_identical_results() {
     }
     assert_same_tree(&j1, &j2);
     let summary = std::fs::read_to_string(s0.join("summary.csv")).unwrap();
-    assert_eq!(summary.matches(",ok,").count(), 6);
+    // 6 runs of 2 flows each, and a row for each of the 6 other shard's runs.
+    assert_eq!(summary.matches(",ok,").count(), 6 * 2);
     assert_eq!(summary.matches(",missing,").count(), 6);
     let out = mpsim(&[&"merge", &s0, &s1]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -320,16 +321,35 @@ fn threads_shards_and_lone_runs_give_byte_identical_results() {
         scenarios::manifest::sha256_hex(&std::fs::read(fx.path("tiny.ron")).unwrap())
     );
 
+    // The tables: a row per run and flow, per subflow, per link, per histogram bucket.
     let csv = std::fs::read_to_string(j1.join("summary.csv")).unwrap();
     let header = csv.lines().next().unwrap();
     assert!(
-        header.starts_with("run,id,cc,delay,seed,status,error,goodput_bps_total,jain_goodput,"),
+        header.starts_with(
+            "run,id,cc,delay_ms,delay_label,seed,status,error,goodput_bps_total,jain_goodput,"
+        ),
         "{header}"
     );
-    assert!(
-        header.contains(",flows.f1.goodput_bps,") && header.contains(",links.core.dropped_loss,")
-    );
-    assert_eq!(csv.lines().nth(1).unwrap().split(',').next(), Some("0"));
+    assert!(header.contains(",flow,") && header.contains(",goodput_bps,"));
+    assert!(header.contains(",events.0.stall_s,") && header.contains(",events.0.action,"));
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 12 * 2);
+    assert!(rows[0].starts_with("0,\"cc=Reno,delay=5ms,seed=1\",Reno,5,5ms,1,ok,,"));
+    assert!(rows[1].starts_with("0,\"cc=Reno,delay=5ms,seed=1\",Reno,5,5ms,1,ok,,"));
+    assert!(rows[23].starts_with("11,\"cc=Cubic,delay=20ms,seed=7\",Cubic,20,20ms,7,ok,,"));
+    let links = std::fs::read_to_string(j1.join("links.csv")).unwrap();
+    assert!(links.starts_with("run,id,cc,delay_ms,delay_label,seed,link,"));
+    assert!(links.lines().next().unwrap().contains(",dropped_loss,"));
+    // Four link directions (access, core, each way) per run.
+    assert_eq!(links.lines().count(), 1 + 12 * 4);
+    for f in ["subflows.csv", "hol_histogram.csv"] {
+        let text = std::fs::read_to_string(j1.join(f)).unwrap();
+        assert_eq!(
+            text.lines().count(),
+            1,
+            "{f}: TCP flows have no subflows or HoL delay"
+        );
+    }
 
     // The report aggregates over seeds and draws.
     let out = mpsim(&[
@@ -338,13 +358,14 @@ fn threads_shards_and_lone_runs_give_byte_identical_results() {
         &"--x",
         &"delay",
         &"--y",
-        &"flows.f1.goodput_bps",
+        &"goodput_bps",
+        &"--flow",
+        &"f1",
         &"--formats",
         &"svg",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let table =
-        std::fs::read_to_string(j1.join("report/flows.f1.goodput_bps-vs-delay.csv")).unwrap();
+    let table = std::fs::read_to_string(j1.join("report/goodput_bps-vs-delay.csv")).unwrap();
     assert_eq!(
         table.lines().next(),
         Some("cc,delay,n,mean,sd,ci95_low,ci95_high")
@@ -357,7 +378,16 @@ fn threads_shards_and_lone_runs_give_byte_identical_results() {
             .all(|l| l.split(',').nth(2) == Some("2")),
         "{table}"
     );
-    assert!(j1.join("report/flows.f1.goodput_bps-vs-delay.svg").exists());
+    assert!(j1.join("report/goodput_bps-vs-delay.svg").exists());
+    // Without --flow, each flow is a group of its own.
+    let out = mpsim(&[&"report", &j1, &"--x", &"delay", &"--y", &"goodput_bps"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = std::fs::read_to_string(j1.join("report/goodput_bps-vs-delay.csv")).unwrap();
+    assert_eq!(
+        table.lines().next(),
+        Some("cc,flow,delay,n,mean,sd,ci95_low,ci95_high")
+    );
+    assert_eq!(table.lines().count(), 13);
     let out = mpsim(&[&"report", &j1, &"--x", &"cc", &"--formats", &"svg"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = mpsim(&[&"report", &j1, &"--y", &"no_such_metric"]);
@@ -458,11 +488,12 @@ fn a_failing_run_is_recorded_and_the_others_complete() {
     );
     let csv = std::fs::read_to_string(fx.path("o/summary.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().skip(1).collect();
-    assert_eq!(rows.len(), 8);
-    for r in &rows[..4] {
+    // Two flows in each of the 4 runs that ran, one row for each failed run.
+    assert_eq!(rows.len(), 4 * 2 + 4);
+    for r in &rows[..8] {
         assert!(r.contains(",ok,,"), "{r}");
     }
-    for r in &rows[4..] {
+    for r in &rows[8..] {
         assert!(r.contains(",failed,../tiny.ron: events[0].at:"), "{r}");
     }
     let e = std::fs::read_to_string(fx.path("o/runs/dur=500ms,cc=Cubic,seed=2/error.txt")).unwrap();

@@ -3,10 +3,12 @@
 //!
 //! - [`sweep`]: the sweep file and its expansion into runs with stable ids;
 //! - [`exec`]: running a sweep (threads, `--shard`, `--resume`) into a batch directory;
-//! - [`table`]: the batch directory's `summary.csv`;
+//! - [`table`]: the batch directory's tables (`summary.csv` and its companions, built by
+//!   `tidy` with the axis columns of [`columns`]);
 //! - [`merge`]: joining shards;
 //! - [`report`]: aggregating over seeds with confidence intervals and drawing the result.
 
+pub mod columns;
 pub mod error;
 pub mod exec;
 mod fragment;
@@ -15,6 +17,7 @@ mod path;
 pub mod report;
 pub mod sweep;
 pub mod table;
+mod tidy;
 
 pub use error::BatchError;
 pub use exec::{run_batch, BatchOptions, BatchReport, Shard};

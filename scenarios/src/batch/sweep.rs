@@ -157,8 +157,23 @@ pub struct AxisMeta {
     pub name: String,
     /// Path as written.
     pub path: String,
-    /// Value labels.
+    /// The values' text: a string's contents, other values' RON text.
     pub values: Vec<String>,
+    /// The values' labels when the sweep gives them (else the values' text is the label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<String>>,
+}
+
+impl AxisMeta {
+    /// The values' labels: what run ids, the runs' `values` and legends name them by.
+    pub fn labels(&self) -> &[String] {
+        self.labels.as_deref().unwrap_or(&self.values)
+    }
+
+    /// The axis's columns in the batch tables.
+    pub fn columns(&self) -> super::columns::AxisColumns {
+        super::columns::AxisColumns::new(&self.name, &self.values, self.labels())
+    }
 }
 
 /// A run in `batch.json`.
@@ -166,7 +181,7 @@ pub struct AxisMeta {
 pub struct RunMeta {
     /// Run id.
     pub id: String,
-    /// Value label per axis.
+    /// Per axis, the label of the run's value.
     pub values: Vec<String>,
     /// Master seed.
     pub seed: u64,
@@ -307,6 +322,7 @@ impl Sweep {
                     name: a.name.clone(),
                     path: a.path.clone(),
                     values: a.labels.clone(),
+                    labels: None,
                 })
                 .collect(),
             runs: self
