@@ -192,6 +192,63 @@ fn cross_product_and_zip_give_the_expected_run_ids() {
     ));
 }
 
+#[test]
+fn ranges_geometric_series_and_labels_expand_into_runs() {
+    let fx = Fixture::new("series", "1s", "10Mbps");
+    let s = fx.sweep(
+        "series",
+        r#"axes: [
+            Axis(name: "delay", path: "links.core.delay", values: Range("10ms", "30ms", "10ms")),
+            Axis(name: "rate", path: "links.access.rate", values: Geom("1Mbps", "4Mbps", 2),
+                 labels: ["slow", "mid", "fast"]),
+        ], seeds: Count(1)"#,
+    );
+    let sweep = Sweep::load(&s).unwrap();
+    let ids: Vec<&str> = sweep.runs.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids.len(), 9);
+    assert_eq!(
+        &ids[..3],
+        [
+            "delay=10ms,rate=slow,seed=1",
+            "delay=10ms,rate=mid,seed=1",
+            "delay=10ms,rate=fast,seed=1"
+        ]
+    );
+    let sc = sweep.scenario(&sweep.runs[5]).unwrap();
+    assert_eq!(sc.links[1].delay.to_string(), "20ms");
+    assert_eq!(sc.links[0].rate.unwrap().to_string(), "4Mbps");
+    let meta = sweep.meta();
+    assert_eq!(meta.axes[1].values, ["1Mbps", "2Mbps", "4Mbps"]);
+    assert_eq!(meta.axes[1].labels(), ["slow", "mid", "fast"]);
+    let cols = meta.axes[1].columns();
+    assert_eq!(cols.names(), ["rate_bps", "rate_label"]);
+    assert_eq!(cols.cells[2], ("4000000".into(), Some("fast".into())));
+
+    for (axis, want) in [
+        (r#"values: Range("10ms", "30ms")"#, "three values"),
+        (r#"values: Range(1, 3, 1)"#, "value `1`"),
+        (r#"values: Geom("1ms", "8ms", 1)"#, "above 1"),
+        (r#"values: ["5ms", "6ms"], labels: ["a"]"#, "1 labels for 2 values"),
+        (r#"values: ["5ms", "6ms"], labels: ["a", "a"]"#, "names two values"),
+        (r#"values: Reno"#, "neither a list"),
+    ] {
+        let s = fx.sweep(
+            "bad-series",
+            &format!(r#"axes: [Axis(name: "d", path: "links.core.delay", {axis})]"#),
+        );
+        let e = Sweep::load(&s).unwrap_err().to_string();
+        assert!(e.contains("axes[0] (`d`)") && e.contains(want), "{axis}: {e}");
+    }
+    // Axis columns may not clash with the tables' or each other's.
+    let s = fx.sweep(
+        "clash",
+        r#"axes: [Axis(name: "d", path: "links.core.delay", values: ["5ms"]),
+                  Axis(name: "d_label", path: "flows[*].transport.cc", values: [Reno])]"#,
+    );
+    let e = Sweep::load(&s).unwrap_err().to_string();
+    assert!(e.contains("`d_label` is taken"), "{e}");
+}
+
 trait ParseTime {
     fn parse_time(&self) -> scenarios::units::Time;
 }

@@ -1,7 +1,8 @@
 //! Batch runs: sweep files expanded into many runs, run in parallel or in shards, joined,
 //! tabulated and plotted.
 //!
-//! - [`sweep`]: the sweep file and its expansion into runs with stable ids;
+//! - [`sweep`]: the sweep file and its expansion into runs with stable ids (axis values
+//!   listed or as a `Range`/`Geom` series, `series`);
 //! - [`exec`]: running a sweep (threads, `--shard`, `--resume`) into a batch directory;
 //! - [`table`]: the batch directory's tables (`summary.csv` and its companions, built by
 //!   `tidy` with the axis columns of [`columns`]);
@@ -15,6 +16,7 @@ mod fragment;
 pub mod merge;
 mod path;
 pub mod report;
+mod series;
 pub mod sweep;
 pub mod table;
 mod tidy;

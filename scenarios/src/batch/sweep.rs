@@ -73,11 +73,15 @@ pub struct SweepFile {
 pub struct AxisSpec {
     /// Dotted path of the field it sets, e.g. `links.bottleneck.delay`.
     pub path: String,
-    /// The values, in RON as a scenario would write them.
-    pub values: Vec<Box<RawValue>>,
+    /// The values: a list, in RON as a scenario would write them, or a series
+    /// `Range(from, to, step)` / `Geom(from, to, factor)` ([`super::series`]).
+    pub values: Box<RawValue>,
     /// Column and id name (default: the path's last field name).
     #[serde(default)]
     pub name: Option<String>,
+    /// A label per value, for run ids, tables and legends (default: the values' text).
+    #[serde(default)]
+    pub labels: Option<Vec<String>>,
 }
 
 /// Which seeds each parameter combination runs with.
@@ -96,8 +100,12 @@ pub struct Axis {
     pub name: String,
     /// The path as written.
     pub path: String,
-    /// Each value's label: a string's contents, other values' RON text.
+    /// Each value's text: a string's contents, other values' RON text.
+    pub values: Vec<String>,
+    /// Each value's label: as given by the sweep, else its text.
     pub labels: Vec<String>,
+    /// Whether the sweep gave the labels.
+    labelled: bool,
     /// The nodes the path names in the base scenario.
     targets: Vec<Concrete>,
     /// Per value, per target: the value to patch in.
@@ -189,8 +197,8 @@ pub struct RunMeta {
 
 /// Most runs one sweep may expand to.
 const MAX_RUNS: usize = 1_000_000;
-/// Column names an axis may not take.
-const RESERVED: [&str; 5] = ["run", "id", "seed", "status", "error"];
+/// Column names an axis may not take (the tables' own key columns).
+const RESERVED: [&str; 7] = ["run", "id", "seed", "status", "error", "flow", "subflow"];
 
 fn err(file: &Path, field: impl Into<String>, msg: impl Into<String>) -> BatchError {
     BatchError::Sweep {
@@ -321,8 +329,8 @@ impl Sweep {
                 .map(|a| AxisMeta {
                     name: a.name.clone(),
                     path: a.path.clone(),
-                    values: a.labels.clone(),
-                    labels: None,
+                    values: a.values.clone(),
+                    labels: a.labelled.then(|| a.labels.clone()),
                 })
                 .collect(),
             runs: self
@@ -404,10 +412,12 @@ fn expand_axis(
         return Err(err(
             file,
             &field,
-            "names use letters, digits, `_` and `-`, and may not be run, id, seed, status or error",
+            "names use letters, digits, `_` and `-`, and may not be run, id, seed, status, error, \
+             flow or subflow",
         ));
     }
-    if a.values.is_empty() {
+    let texts = value_texts(&a.values).map_err(|m| err(file, &field, m))?;
+    if texts.is_empty() {
         return Err(err(file, &field, "no values"));
     }
     let targets = path::resolve(base, &a.path).map_err(|m| err(file, &field, m))?;
@@ -419,33 +429,92 @@ fn expand_axis(
         ));
     }
     let mut parsed = Vec::new();
-    let mut labels = Vec::new();
-    for raw in &a.values {
-        let text = raw.get_ron().trim();
+    let mut values: Vec<String> = Vec::new();
+    for text in &texts {
         let vals = parse_for(base, &targets, text)
             .map_err(|m| err(file, &field, format!("value `{text}`: {m}")))?;
-        let label = match fragment::parse(text, None) {
+        let value = match fragment::parse(text, None) {
             Ok(Value::String(s)) => s,
             _ => text.split_whitespace().collect::<Vec<_>>().join(" "),
         };
-        if !zipped && labels.contains(&label) {
+        if !zipped && values.contains(&value) {
             return Err(err(file, &field, format!("value `{text}` is listed twice")));
         }
-        labels.push(label);
+        values.push(value);
         parsed.push(vals);
     }
+    let labels = match &a.labels {
+        None => values.clone(),
+        Some(l) => {
+            check_labels(l, &values, zipped).map_err(|m| err(file, &field, m))?;
+            l.clone()
+        }
+    };
     Ok(Axis {
         name,
         path: a.path.clone(),
+        values,
         labels,
+        labelled: a.labels.is_some(),
         targets,
         parsed,
     })
 }
 
-/// Axis names are unique and no two axes set the same field.
+/// The RON text of each value of an axis: the list's elements, or a series' values.
+fn value_texts(raw: &RawValue) -> Result<Vec<String>, String> {
+    let text = raw.get_ron().trim();
+    if text.starts_with('[') {
+        let list: Vec<Box<RawValue>> = ron_options()
+            .from_str(text)
+            .map_err(|e| format!("values: {}", e.code))?;
+        return Ok(list.iter().map(|v| v.get_ron().trim().to_owned()).collect());
+    }
+    let series = fragment::parse(text, None).map_err(|m| format!("values: {m}"))?;
+    super::series::expand(&series)?.ok_or_else(|| {
+        format!("values: `{text}` is neither a list [..] nor Range(from, to, step) or Geom(from, to, factor)")
+    })
+}
+
+/// A label per value, none empty, each naming one value; distinct unless the axis is zipped
+/// (where a value may repeat).
+fn check_labels(labels: &[String], values: &[String], zipped: bool) -> Result<(), String> {
+    if labels.len() != values.len() {
+        return Err(format!(
+            "{} labels for {} values",
+            labels.len(),
+            values.len()
+        ));
+    }
+    for (i, l) in labels.iter().enumerate() {
+        if l.trim().is_empty() {
+            return Err(format!("label {i} is empty"));
+        }
+        if let Some(j) = labels[..i].iter().position(|m| m == l) {
+            if !zipped || values[j] != values[i] {
+                return Err(format!("label `{l}` names two values"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Axis names are unique, no two axes set the same field, and their table columns
+/// ([`super::columns`]) are distinct and not the tables' own.
 fn check_axes(file: &Path, axes: &[Axis]) -> Result<(), BatchError> {
+    let mut taken: Vec<String> = RESERVED.iter().map(|s| (*s).to_owned()).collect();
     for (i, a) in axes.iter().enumerate() {
+        let columns = super::columns::AxisColumns::new(&a.name, &a.values, &a.labels);
+        for c in columns.names() {
+            if taken.contains(&c) {
+                return Err(err(
+                    file,
+                    format!("axes[{i}] (`{}`)", a.name),
+                    format!("its column `{c}` is taken (by the tables or another axis); rename the axis"),
+                ));
+            }
+            taken.push(c);
+        }
         for b in &axes[..i] {
             if a.name == b.name {
                 return Err(err(
