@@ -1,10 +1,11 @@
 //! `mpsim`: run, validate and plot Multipath TCP simulation scenarios.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use figure_args::FigureArgs;
+use scenarios::batch::overrides;
 use scenarios::cli::{default_out, run_to_dir_with};
 use scenarios::ScenarioError;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod batch_cmd;
@@ -31,15 +32,19 @@ enum Cmd {
         /// Master seed, overriding the scenario's.
         #[arg(long)]
         seed: Option<u64>,
+        /// Replace a field, as a sweep axis would: a dotted path and a RON value
+        /// (`links.lte.delay=40ms`, `flows[*].transport.cc=Cubic`); repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// Skip drawing plots.
         #[arg(long)]
         no_plots: bool,
         #[command(flatten)]
         figures: FigureArgs,
     },
-    /// Check a scenario file without running it.
+    /// Check a scenario or sweep file without running it (a sweep: every run's scenario).
     Validate {
-        /// The scenario file (RON).
+        /// The scenario or sweep file (RON).
         file: PathBuf,
     },
     /// Redraw the plots of a results directory from its files.
@@ -66,6 +71,10 @@ enum Cmd {
         /// Skip runs whose results are complete.
         #[arg(long)]
         resume: bool,
+        /// List the runs (position, id, what would happen) and check each run's scenario;
+        /// run and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Run a scenario under several congestion controllers (applied to every MPTCP flow)
     /// with the same seeds; print and write a table and plots.
@@ -106,6 +115,11 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Print a shell completion script: `mpsim completions bash > ~/.local/share/bash-completion/completions/mpsim`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Aggregate a batch over seeds (mean, 95% CI) and plot a metric against an axis.
     Report {
         /// A batch directory written by `mpsim batch`.
@@ -140,12 +154,13 @@ fn main() -> ExitCode {
             file,
             out,
             seed,
+            set,
             no_plots,
             figures,
         } => {
-            let plan = match scenarios::load(&file, seed) {
+            let plan = match load_run(&file, seed, &set) {
                 Ok(p) => p,
-                Err(e) => return fail(&e),
+                Err(code) => return code,
             };
             let own = scenarios::cli::plot_options(&plan.scenario.output);
             let opts = match figures.apply(own) {
@@ -174,7 +189,8 @@ fn main() -> ExitCode {
             jobs,
             shard,
             resume,
-        } => batch_cmd::batch(&sweep, out, jobs, shard.as_deref(), resume),
+            dry_run,
+        } => batch_cmd::batch(&sweep, out, jobs, shard.as_deref(), (resume, dry_run)),
         Cmd::Compare {
             file,
             cc,
@@ -208,6 +224,7 @@ fn main() -> ExitCode {
             Ok(opts) => batch_cmd::report(&dir, x, y, (group, flow), opts),
             Err(code) => code,
         },
+        Cmd::Validate { file } if is_sweep(&file) => batch_cmd::validate_sweep(&file),
         Cmd::Validate { file } => match scenarios::load(&file, None) {
             Ok(plan) => {
                 println!(
@@ -224,7 +241,36 @@ fn main() -> ExitCode {
             Err(e) => fail(&e),
         },
         Cmd::Plot { dir, figures } => plot(&dir, &figures),
+        Cmd::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "mpsim", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
     }
+}
+
+/// True when `file` reads as a sweep file (an unreadable file is left to the scenario loader
+/// to report).
+fn is_sweep(file: &Path) -> bool {
+    scenarios::load::read_text(file).is_ok_and(|t| scenarios::batch::sweep::is_sweep_text(&t))
+}
+
+/// The scenario `mpsim run` runs: `file` with `--set` overrides and `--seed`.
+fn load_run(file: &Path, seed: Option<u64>, set: &[String]) -> Result<scenarios::Plan, ExitCode> {
+    if set.is_empty() {
+        return scenarios::load(file, seed).map_err(|e| fail(&e));
+    }
+    let sets = set
+        .iter()
+        .map(|s| overrides::split_set(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|msg| {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        })?;
+    overrides::load_with_sets(file, seed, &sets).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
 }
 
 /// `mpsim plot`: redraws a results directory, starting from its `scenario.ron`'s figure

@@ -228,8 +228,14 @@ fn ranges_geometric_series_and_labels_expand_into_runs() {
         (r#"values: Range("10ms", "30ms")"#, "three values"),
         (r#"values: Range(1, 3, 1)"#, "value `1`"),
         (r#"values: Geom("1ms", "8ms", 1)"#, "above 1"),
-        (r#"values: ["5ms", "6ms"], labels: ["a"]"#, "1 labels for 2 values"),
-        (r#"values: ["5ms", "6ms"], labels: ["a", "a"]"#, "names two values"),
+        (
+            r#"values: ["5ms", "6ms"], labels: ["a"]"#,
+            "1 labels for 2 values",
+        ),
+        (
+            r#"values: ["5ms", "6ms"], labels: ["a", "a"]"#,
+            "names two values",
+        ),
         (r#"values: Reno"#, "neither a list"),
     ] {
         let s = fx.sweep(
@@ -237,7 +243,10 @@ fn ranges_geometric_series_and_labels_expand_into_runs() {
             &format!(r#"axes: [Axis(name: "d", path: "links.core.delay", {axis})]"#),
         );
         let e = Sweep::load(&s).unwrap_err().to_string();
-        assert!(e.contains("axes[0] (`d`)") && e.contains(want), "{axis}: {e}");
+        assert!(
+            e.contains("axes[0] (`d`)") && e.contains(want),
+            "{axis}: {e}"
+        );
     }
     // Axis columns may not clash with the tables' or each other's.
     let s = fx.sweep(
@@ -365,6 +374,22 @@ fn threads_shards_and_lone_runs_give_byte_identical_results() {
             &run.join("scenario.ron").display().to_string()
         ]
     );
+    // `mpsim run --set` with the run's axis values (same paths) gives the same files.
+    let set = fx.path("set");
+    let out = mpsim(&[
+        &"run",
+        &fx.path("tiny.ron"),
+        &"--set",
+        &"links.core.delay=10ms",
+        &"--set",
+        &"flows[*].transport.cc=Cubic",
+        &"--seed",
+        &"7",
+        &"--out",
+        &set,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_same_tree_except(&run, &set, &["manifest.json"]);
     let batch_manifest = manifest(&j1);
     assert_eq!(batch_manifest["kind"], "batch");
     assert_eq!(batch_manifest["seeds"], serde_json::json!([1, 7]));
@@ -563,4 +588,98 @@ fn a_failing_run_is_recorded_and_the_others_complete() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn dry_runs_list_the_runs_and_validate_checks_sweeps() {
+    let fx = Fixture::new("dry", "2s", "10Mbps");
+    let s = fx.sweep("dry", GRID);
+    let out = mpsim(&[
+        &"batch",
+        &s,
+        &"--dry-run",
+        &"--shard",
+        &"1/4",
+        &"--out",
+        &fx.path("o"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        listed,
+        "1\tcc=Reno,delay=5ms,seed=7\trun\n5\tcc=Reno,delay=20ms,seed=7\trun\n\
+         9\tcc=Cubic,delay=10ms,seed=7\trun\n"
+    );
+    assert!(stderr(&out).contains("12 runs, 3 in shard 1/4: 3 to run, 0 complete, 0 invalid"));
+    assert!(!fx.path("o").exists(), "a dry run writes nothing");
+    // With --resume, complete runs are marked.
+    let out = mpsim(&[&"batch", &s, &"--shard", &"1/4", &"--out", &fx.path("o")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = mpsim(&[
+        &"batch",
+        &s,
+        &"--dry-run",
+        &"--resume",
+        &"--out",
+        &fx.path("o"),
+    ]);
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        listed.matches("\tcomplete (skipped)").count(),
+        3,
+        "{listed}"
+    );
+    assert_eq!(listed.matches("\trun\n").count(), 9, "{listed}");
+
+    // A sweep whose shortened runs end before their event: invalid runs named.
+    let bad = fx.sweep(
+        "bad",
+        r#"axes: [Axis(name: "dur", path: "duration", values: ["2s", "500ms"])]"#,
+    );
+    let out = mpsim(&[&"batch", &bad, &"--dry-run", &"--out", &fx.path("o2")]);
+    assert_eq!(out.status.code(), Some(1));
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        listed.contains("1\tdur=500ms,seed=1\tinvalid: ../tiny.ron: events[0].at"),
+        "{listed}"
+    );
+    let out = mpsim(&[&"validate", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("run dur=500ms,seed=1: ../tiny.ron: events[0].at"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("1 of 2 runs have an invalid scenario"));
+    let out = mpsim(&[&"validate", &s]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("ok (sweep of 12 runs: axes cc (2), delay (3); seeds 2"));
+
+    // Every shipped sweep validates.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for f in [
+        "sweeps/cc-vs-rtt.ron",
+        "sweeps/dumbbell-cc.ron",
+        "sweeps/handover-recovery.ron",
+        "sweeps/sched-heterogeneous.ron",
+        "datacenter/fattree-permutation-sweep.ron",
+    ] {
+        let out = mpsim(&[&"validate", &root.join(f)]);
+        assert!(out.status.success(), "{f}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn shell_completions_know_the_subcommands() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = mpsim(&[&"completions", &shell]);
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout).into_owned();
+        for word in ["batch", "dry-run", "completions", "set"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let out = mpsim(&[&"completions", &"tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
 }

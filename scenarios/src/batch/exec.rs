@@ -157,6 +157,47 @@ pub fn run_batch(sweep: &Sweep, opts: &BatchOptions) -> Result<BatchReport, Batc
     })
 }
 
+/// What a batch would do with a run (`mpsim batch --dry-run`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Planned {
+    /// It would run.
+    Run,
+    /// Its results are complete; `--resume` skips it.
+    Complete,
+    /// Its scenario is not valid: the run would fail with this message.
+    Invalid(String),
+}
+
+/// The runs of `shard` in expansion order and what a batch would do with each: each run's
+/// scenario is expanded and validated (not run), and with `resume_in` (the batch directory
+/// of `--resume`) complete runs are marked. Nothing is written.
+pub fn plan_runs<'s>(
+    sweep: &'s Sweep,
+    shard: Shard,
+    resume_in: Option<&Path>,
+) -> Vec<(&'s RunSpec, Planned)> {
+    let runs = sweep.runs.iter().filter(|r| shard.owns(r.index));
+    runs.map(|r| {
+        let complete =
+            resume_in.is_some_and(|dir| is_complete(sweep, r, &dir.join("runs").join(&r.id)));
+        let state = if complete {
+            Planned::Complete
+        } else {
+            match sweep.scenario(r) {
+                Err(msg) => {
+                    Planned::Invalid(format!("the expanded scenario does not parse: {msg}"))
+                }
+                Ok(sc) => match crate::validate::validate(&sweep.base_file, "", sc) {
+                    Ok(_) => Planned::Run,
+                    Err(e) => Planned::Invalid(portable(sweep, &e.to_string())),
+                },
+            }
+        };
+        (r, state)
+    })
+    .collect()
+}
+
 /// Removes `.<id>.partial-*` and `.<id>.old-*` leftovers of this shard's runs.
 fn clean_partials(runs_dir: &Path, mine: &[&RunSpec]) -> Result<(), BatchError> {
     let ids: std::collections::BTreeSet<&str> = mine.iter().map(|r| r.id.as_str()).collect();

@@ -7,6 +7,7 @@
 //! - [`table`]: the batch directory's tables (`summary.csv` and its companions, built by
 //!   `tidy` with the axis columns of [`columns`]);
 //! - [`merge`]: joining shards;
+//! - [`overrides`]: `mpsim run --set`, the sweep machinery on one scenario;
 //! - [`report`]: aggregating over seeds with confidence intervals and drawing the result.
 
 pub mod columns;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod exec;
 mod fragment;
 pub mod merge;
+pub mod overrides;
 mod path;
 pub mod report;
 mod series;
@@ -22,7 +24,7 @@ pub mod table;
 mod tidy;
 
 pub use error::BatchError;
-pub use exec::{run_batch, BatchOptions, BatchReport, Shard};
+pub use exec::{plan_runs, run_batch, BatchOptions, BatchReport, Planned, Shard};
 pub use merge::{merge, MergeReport};
 pub use report::{report, ReportOptions};
 pub use sweep::Sweep;

@@ -351,10 +351,34 @@ impl Sweep {
     }
 }
 
+/// True when `text` is a sweep file (its value is `Sweep(..)`), not a scenario: what comes
+/// first after whitespace, comments and `#![..]` attributes is the name `Sweep`.
+pub fn is_sweep_text(text: &str) -> bool {
+    let mut rest = text.trim_start_matches('\u{feff}');
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, after)| after);
+        } else if let Some(r) = rest.strip_prefix("#!") {
+            rest = r.split_once(']').map_or("", |(_, after)| after);
+        } else {
+            break;
+        }
+    }
+    rest.strip_prefix("Sweep")
+        .is_some_and(|r| !r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+}
+
 /// Parses `text` once per target, each guided by the base's node there, and checks that
 /// the base with it patched in is a scenario. Where the base holds `None`, `Name(..)` is
 /// tried as an enum variant first and then as a struct.
-fn parse_for(base: &Value, targets: &[Concrete], text: &str) -> Result<Vec<Value>, String> {
+pub(super) fn parse_for(
+    base: &Value,
+    targets: &[Concrete],
+    text: &str,
+) -> Result<Vec<Value>, String> {
     let attempt = |read: fn(&str, Option<&Value>) -> Result<Value, String>| {
         let vals = targets
             .iter()
@@ -376,7 +400,7 @@ fn parse_for(base: &Value, targets: &[Concrete], text: &str) -> Result<Vec<Value
     })
 }
 
-fn patch(tree: &mut Value, targets: &[Concrete], vals: &[Value]) {
+pub(super) fn patch(tree: &mut Value, targets: &[Concrete], vals: &[Value]) {
     for (t, v) in targets.iter().zip(vals) {
         if let Some(slot) = path::get_mut(tree, t) {
             *slot = v.clone();
@@ -684,6 +708,16 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sweeps_are_told_from_scenarios() {
+        assert!(is_sweep_text(
+            "// a sweep\n/* x */ #![enable(implicit_some)]\nSweep(scenario: \"a\")"
+        ));
+        assert!(!is_sweep_text("Scenario(duration: \"1s\")"));
+        assert!(!is_sweep_text("(duration: \"1s\")"));
+        assert!(!is_sweep_text("Sweeping()"));
+    }
 
     #[test]
     fn slugs_keep_safe_labels_and_hash_the_rest() {
