@@ -656,8 +656,17 @@ fn dry_runs_list_the_runs_and_validate_checks_sweeps() {
     assert!(String::from_utf8_lossy(&out.stdout)
         .contains("ok (sweep of 12 runs: axes cc (2), delay (3); seeds 2"));
 
-    // Every shipped sweep validates.
+    // Every shipped sweep validates, and so does the README's example.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("../README.md")).unwrap();
+    let start = readme.find("```ron\nSweep(").expect("a sweep example") + "```ron\n".len();
+    let example = &readme[start..start + readme[start..].find("```").unwrap()];
+    let dumbbell = root.join("dumbbell.ron").display().to_string();
+    let example = example.replace("\"../dumbbell.ron\"", &format!("{dumbbell:?}"));
+    let readme_sweep = fx.path("sweeps/readme.ron");
+    std::fs::write(&readme_sweep, example).unwrap();
+    let out = mpsim(&[&"validate", &readme_sweep]);
+    assert!(out.status.success(), "the README's sweep: {}", stderr(&out));
     for f in [
         "sweeps/cc-vs-rtt.ron",
         "sweeps/dumbbell-cc.ron",
