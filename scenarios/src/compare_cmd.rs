@@ -159,6 +159,8 @@ fn write_dir(
     plots: Option<&plots::PlotOptions>,
 ) -> Result<(), ScenarioError> {
     stage.write("compare.csv", cmp.csv().as_bytes())?;
+    stage.write("compare_subflows.csv", cmp.subflows_csv().as_bytes())?;
+    stage.write("aggregate.csv", cmp.aggregate_csv().as_bytes())?;
     stage.write("table.txt", text.as_bytes())?;
     if let Some(opts) = plots {
         cmp.plots(stage.dir(), opts)
