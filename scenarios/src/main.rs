@@ -157,32 +157,7 @@ fn main() -> ExitCode {
             set,
             no_plots,
             figures,
-        } => {
-            let plan = match load_run(&file, seed, &set) {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
-            let own = scenarios::cli::plot_options(&plan.scenario.output);
-            let opts = match figures.apply(own) {
-                Ok(o) => (!figures.is_empty()).then_some(o),
-                Err(code) => return code,
-            };
-            let out = out.unwrap_or_else(|| default_out(&plan));
-            let started = std::time::Instant::now();
-            match run_to_dir_with(&plan, &out, no_plots.then_some(false), opts.as_ref(), true) {
-                Ok(dir) => {
-                    eprintln!(
-                        "{}: {} simulated in {:.2} s wall; results in {}",
-                        plan.name,
-                        plan.duration,
-                        started.elapsed().as_secs_f64(),
-                        dir.display()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(&e),
-            }
-        }
+        } => run(&file, out, (seed, &set), no_plots, &figures),
         Cmd::Batch {
             sweep,
             out,
@@ -252,6 +227,40 @@ fn main() -> ExitCode {
 /// to report).
 fn is_sweep(file: &Path) -> bool {
     scenarios::load::read_text(file).is_ok_and(|t| scenarios::batch::sweep::is_sweep_text(&t))
+}
+
+/// `mpsim run`: `file` with `--seed` and `--set` into `out` (default results/<name>).
+fn run(
+    file: &Path,
+    out: Option<PathBuf>,
+    (seed, set): (Option<u64>, &[String]),
+    no_plots: bool,
+    figures: &FigureArgs,
+) -> ExitCode {
+    let plan = match load_run(file, seed, set) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let own = scenarios::cli::plot_options(&plan.scenario.output);
+    let opts = match figures.apply(own) {
+        Ok(o) => (!figures.is_empty()).then_some(o),
+        Err(code) => return code,
+    };
+    let out = out.unwrap_or_else(|| default_out(&plan));
+    let started = std::time::Instant::now();
+    match run_to_dir_with(&plan, &out, no_plots.then_some(false), opts.as_ref(), true) {
+        Ok(dir) => {
+            eprintln!(
+                "{}: {} simulated in {:.2} s wall; results in {}",
+                plan.name,
+                plan.duration,
+                started.elapsed().as_secs_f64(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
 }
 
 /// The scenario `mpsim run` runs: `file` with `--set` overrides and `--seed`.
