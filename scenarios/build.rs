@@ -6,7 +6,8 @@
 //! not empty (for packagers building from a tarball of a known commit); the full id of
 //! `HEAD` of the git work tree this package lies at the top of (`git rev-parse HEAD`); else
 //! `unknown` (no git, or a source tree that is not a clone). Nothing else reaches the build:
-//! no date, no host name, no dirty flag, so two builds of one commit are the same. The script
+//! no date, no host name, no dirty flag (a build from a work tree with uncommitted changes
+//! names the commit it started from), so two builds of one commit are the same. The script
 //! runs again when `HEAD` or the branch it points to moves.
 
 use std::path::{Path, PathBuf};
