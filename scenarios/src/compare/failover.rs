@@ -37,13 +37,14 @@ impl Comparison {
             "\n{:<16} {:<10} {:>18} {:>16} {:>16} {:>10}",
             "variant", "flow", "goodput Mbit/s", "stall s", "recovery s", "recovered"
         );
-        let pm = |c: &crate::batch::report::Cell, p: usize| {
+        // `scale` turns a metric's base unit into the column's (bit/s to Mbit/s).
+        let pm = |c: &crate::batch::report::Cell, p: usize, scale: f64| {
             if c.n == 0 {
                 "never".to_owned()
             } else if c.half.is_finite() {
-                format!("{:.p$} ± {:.p$}", c.mean, c.half)
+                format!("{:.p$} ± {:.p$}", c.mean * scale, c.half * scale)
             } else {
-                format!("{:.p$}", c.mean)
+                format!("{:.p$}", c.mean * scale)
             }
         };
         for v in &self.variants {
@@ -53,7 +54,7 @@ impl Comparison {
                         .find(|r| &r.variant == v && r.flow == name && r.metric == m)
                 };
                 let (Some(g), Some(st), Some(rec), Some(share)) = (
-                    get("goodput_mbps"),
+                    get("goodput_bps"),
                     get("stall_s"),
                     get("recovery_s"),
                     get("recovered"),
@@ -65,9 +66,9 @@ impl Comparison {
                     "{:<16} {:<10} {:>18} {:>16} {:>16} {:>9.0}%",
                     v,
                     name,
-                    pm(&g.cell, 2),
-                    pm(&st.cell, 3),
-                    pm(&rec.cell, 3),
+                    pm(&g.cell, 2, 1e-6),
+                    pm(&st.cell, 3, 1.0),
+                    pm(&rec.cell, 3, 1.0),
                     share.cell.mean * 100.0
                 );
             }
