@@ -34,12 +34,15 @@ pub use crate::mptcp::LocalAddr;
 pub use host_record::{CapturedPacket, Direction, FlowEvent, SubflowSample};
 pub use mptcp_host::Role;
 use mptcp_host::{MpConn, MpListener, PendingMp};
+pub use relay_host::{RelayStats, RESPONSE_LEN};
 pub use sctp_host::{SctpFlowEvent, SctpRole};
 
 #[path = "host_record.rs"]
 mod host_record;
 #[path = "mptcp_host.rs"]
 mod mptcp_host;
+#[path = "relay_host.rs"]
+mod relay_host;
 #[path = "sctp_host.rs"]
 mod sctp_host;
 
@@ -63,6 +66,8 @@ type ConnKey = (Addr, u16, Addr, u16);
 enum App {
     Sender(BulkSender),
     Receiver(Sink),
+    /// A converter's connection to a server: its relay reads and writes (`relay_host.rs`).
+    Relay,
 }
 
 #[derive(Clone, Debug)]
@@ -89,6 +94,8 @@ struct PendingFlow {
 struct Listener {
     flow: FlowId,
     cfg: TcpConfig,
+    /// What accepted connections send (`None`: they receive, with a [`Sink`]).
+    app: Option<BulkSender>,
 }
 
 /// TCP endpoints and applications of one host.
@@ -117,6 +124,8 @@ pub struct HostStack {
     captured: VecDeque<CapturedPacket>,
     /// SCTP associations and listeners.
     sctp: sctp_host::SctpHost,
+    /// Transport Converter and Convert client state.
+    relay: relay_host::RelayHost,
     /// TCP packets on their way out through `Host<WireHeader>` (memory reused).
     wire_scratch: Vec<Packet<TcpHeader>>,
 }
@@ -143,6 +152,7 @@ impl HostStack {
             capture: Vec::new(),
             captured: VecDeque::new(),
             sctp: sctp_host::SctpHost::default(),
+            relay: relay_host::RelayHost::default(),
             wire_scratch: Vec::new(),
         }
     }
@@ -181,8 +191,33 @@ impl HostStack {
 
     /// Listens on `local`; each accepted connection gets a [`Sink`] and counts as `flow`.
     pub fn add_listener(&mut self, flow: FlowId, local: SocketAddr, cfg: TcpConfig) {
-        self.listeners
-            .insert((local.addr, local.port), Listener { flow, cfg });
+        self.listeners.insert(
+            (local.addr, local.port),
+            Listener {
+                flow,
+                cfg,
+                app: None,
+            },
+        );
+    }
+
+    /// Listens on `local`; each accepted connection sends as `app` says (a server the client
+    /// downloads from) and counts as `flow`.
+    pub fn add_sending_listener(
+        &mut self,
+        flow: FlowId,
+        local: SocketAddr,
+        cfg: TcpConfig,
+        app: BulkSender,
+    ) {
+        self.listeners.insert(
+            (local.addr, local.port),
+            Listener {
+                flow,
+                cfg,
+                app: Some(app),
+            },
+        );
     }
 
     fn find(&self, flow: FlowId, sender: bool) -> impl Iterator<Item = &Conn> {
@@ -226,7 +261,10 @@ impl HostStack {
         let tcp: u64 = self.find(flow, false).map(|c| c.read).sum();
         tcp + self
             .mp_find(flow)
-            .map(|c| c.conn.app_bytes_read())
+            .map(|c| {
+                let read = c.conn.app_bytes_read();
+                read - self.convert_answer_in(flow, read)
+            })
             .sum::<u64>()
             + self.sctp_read(flow)
     }
@@ -239,6 +277,7 @@ impl HostStack {
                 app.drive(&mut c.sock);
             }
             App::Receiver(sink) => c.read += sink.drive(&mut c.sock),
+            App::Relay => {}
         }
         while let Some(p) = c.sock.poll_transmit(now) {
             tx.push(p);
@@ -290,7 +329,7 @@ impl HostStack {
         Some(self.insert(Conn {
             flow: l.flow,
             number: 0,
-            app: App::Receiver(Sink),
+            app: l.app.map_or(App::Receiver(Sink), App::Sender),
             sock,
             read: 0,
         }))

@@ -27,6 +27,8 @@ pub enum Role {
     Paced(Paced),
     /// As `Receive`, and records when each message of this many bytes was complete.
     ReceiveMessages(u64),
+    /// No application: a Transport Converter's relay reads and writes (`relay_host.rs`).
+    Relay,
 }
 
 #[derive(Clone, Debug)]
@@ -99,6 +101,7 @@ fn drive(c: &mut MpConn, now: Instant) {
                 conn.close();
             }
         }
+        Role::Relay => {}
     }
 }
 
@@ -178,7 +181,7 @@ impl HostStack {
                 .any(|f| f.local.addr == local && f.local.port == port)
     }
 
-    fn pick_port(&mut self, local: Addr, remote: SocketAddr) -> u16 {
+    pub(super) fn pick_port(&mut self, local: Addr, remote: SocketAddr) -> u16 {
         let span = u32::from(u16::MAX - FIRST_PORT) + 1;
         for k in 0..span {
             let off = (u32::from(self.next_port - FIRST_PORT) + k) % span;
@@ -319,10 +322,24 @@ impl HostStack {
             }
             return true;
         }
-        let Some(l) = self.mp_listeners.get(&(pkt.dst, h.dst_port)) else {
+        self.mptcp_accept(now, pkt, None, tx)
+    }
+
+    /// An MP_CAPABLE SYN to an MPTCP listener: a new connection, counted under `flow` if
+    /// given (a Transport Converter's relayed connections), else the listener's flow. False
+    /// when no MPTCP listener is there.
+    pub(super) fn mptcp_accept(
+        &mut self,
+        now: Instant,
+        pkt: &Packet<TcpHeader>,
+        flow: Option<FlowId>,
+        tx: &mut Vec<Packet<TcpHeader>>,
+    ) -> bool {
+        let local = SocketAddr::new(pkt.dst, pkt.header.dst_port);
+        let Some(l) = self.mp_listeners.get(&(pkt.dst, pkt.header.dst_port)) else {
             return false;
         };
-        let (flow, cfg, role) = (l.flow, l.cfg, l.role);
+        let (flow, cfg, role) = (flow.unwrap_or(l.flow), l.cfg, l.role);
         let announce = l.announce.clone();
         let rng = self.stream_for(flow);
         let down = &self.down;

@@ -316,15 +316,20 @@ impl HostStack {
         assocs.chain(starts).min()
     }
 
-    /// Runs the TCP/MPTCP machinery with the reused buffer and wraps what it sent.
+    /// Runs the TCP/MPTCP machinery with the reused buffer, then the converters' relays, and
+    /// wraps what they sent.
     fn with_tcp(
         &mut self,
+        now: Instant,
         tx: &mut Vec<Packet<WireHeader>>,
         f: impl FnOnce(&mut Self, &mut Vec<Packet<TcpHeader>>),
     ) {
         let mut out = std::mem::take(&mut self.wire_scratch);
         f(self, &mut out);
-        tx.extend(out.drain(..).map(wrap));
+        self.pump_relays(now, &mut out);
+        for p in out.drain(..) {
+            tx.push(self.wire_of(p));
+        }
         self.wire_scratch = out;
     }
 }
@@ -344,14 +349,29 @@ impl Host<WireHeader> for HostStack {
                     size: pkt.size,
                     header,
                 };
-                self.with_tcp(tx, |h, out| Host::<TcpHeader>::on_packet(h, now, p, out));
+                self.with_tcp(now, tx, |h, out| {
+                    Host::<TcpHeader>::on_packet(h, now, p, out)
+                });
+            }
+            WireHeader::Convert(header, msg) => {
+                let p = Packet {
+                    src: pkt.src,
+                    dst: pkt.dst,
+                    size: pkt.size - msg.buffer_len() as u32,
+                    header,
+                };
+                self.with_tcp(now, tx, |h, out| {
+                    if !h.converter_syn(now, p, msg, out) {
+                        Host::<TcpHeader>::on_packet(h, now, p, out);
+                    }
+                });
             }
             WireHeader::Sctp(h) => self.on_sctp_packet(now, pkt.src, pkt.dst, &h, tx),
         }
     }
 
     fn on_timeout(&mut self, now: Instant, tx: &mut Vec<Packet<WireHeader>>) {
-        self.with_tcp(tx, |h, out| Host::<TcpHeader>::on_timeout(h, now, out));
+        self.with_tcp(now, tx, |h, out| Host::<TcpHeader>::on_timeout(h, now, out));
         self.sctp_wake(now, tx);
     }
 
@@ -366,7 +386,7 @@ impl Host<WireHeader> for HostStack {
         up: bool,
         tx: &mut Vec<Packet<WireHeader>>,
     ) {
-        self.with_tcp(tx, |h, out| {
+        self.with_tcp(now, tx, |h, out| {
             Host::<TcpHeader>::on_interface_change(h, now, iface, up, out)
         });
         for k in 0..self.sctp.conns.len() {

@@ -151,7 +151,30 @@ fn clamp_u32(v: u64) -> u32 {
 }
 
 fn add_tcp_flow(hosts: &mut [HostStack], i: usize, f: &PlanFlow, t: &TcpSpec) {
-    let cfg = TcpConfig {
+    let cfg = tcp_config(t);
+    let local = SocketAddr {
+        addr: f.src.addr,
+        port: client_port(i),
+    };
+    let remote = SocketAddr {
+        addr: f.dst.addr,
+        port: server_port(i),
+    };
+    let id = FlowId(i as u32);
+    hosts[f.dst.host].add_listener(id, remote, cfg);
+    hosts[f.src.host].add_sender(
+        id,
+        local,
+        remote,
+        f.start,
+        cfg,
+        BulkSender { total: f.bytes },
+    );
+}
+
+/// The TCP endpoint settings a `Tcp(..)` transport names.
+pub(crate) fn tcp_config(t: &TcpSpec) -> TcpConfig {
+    TcpConfig {
         mss: t.mss,
         sack: t.sack,
         timestamps: t.timestamps,
@@ -175,25 +198,7 @@ fn add_tcp_flow(hosts: &mut [HostStack], i: usize, f: &PlanFlow, t: &TcpSpec) {
             CcName::Cubic => CcKind::Cubic,
         },
         ..TcpConfig::default()
-    };
-    let local = SocketAddr {
-        addr: f.src.addr,
-        port: client_port(i),
-    };
-    let remote = SocketAddr {
-        addr: f.dst.addr,
-        port: server_port(i),
-    };
-    let id = FlowId(i as u32);
-    hosts[f.dst.host].add_listener(id, remote, cfg);
-    hosts[f.src.host].add_sender(
-        id,
-        local,
-        remote,
-        f.start,
-        cfg,
-        BulkSender { total: f.bytes },
-    );
+    }
 }
 
 /// The controller arithmetic a `cc_mode` names.
@@ -301,12 +306,14 @@ fn apply_mode(cfg: &mut MptcpConfig, mode: ServiceMode) {
     }
 }
 
-/// The ends of an MPTCP flow: (opening end, listening end).
+/// The ends of an MPTCP connection: (opening end, listening end). Through a Transport
+/// Converter, the converter is the listening end.
 pub fn mptcp_ends(f: &PlanFlow) -> (FlowEnd, FlowEnd) {
-    match f.opener {
+    let (open, listen) = match f.opener {
         Opener::Sender => (f.src, f.dst),
         Opener::Receiver => (f.dst, f.src),
-    }
+    };
+    (open, f.proxy.as_ref().map_or(listen, |p| p.end))
 }
 
 fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, m: &MptcpSpec) {
@@ -334,7 +341,7 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
         .collect();
     let remote = SocketAddr {
         addr: listen.addr,
-        port: server_port(i),
+        port: f.proxy.as_ref().map_or(server_port(i), |p| p.port),
     };
     let announce = plan.hosts[listen.host]
         .ifaces
@@ -365,7 +372,12 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
         Opener::Receiver => (receiver, sender()),
     };
     let id = FlowId(i as u32);
-    hosts[listen.host].add_mptcp_server(id, remote, announce, cfg, listen_role);
+    if let Some(p) = &f.proxy {
+        crate::proxy_plan::add_proxy(hosts, i, f, p, remote, &open_role);
+        hosts[listen.host].add_mptcp_server(id, remote, announce, cfg, Role::Relay);
+    } else {
+        hosts[listen.host].add_mptcp_server(id, remote, announce, cfg, listen_role);
+    }
     hosts[open.host].add_mptcp_client(id, locals, remote, f.start, cfg, open_role);
 }
 

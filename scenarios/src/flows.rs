@@ -148,6 +148,18 @@ pub(crate) fn resolve_flows(
             let msg = "paced applications need an Mptcp transport".into();
             return Err(r.at("flows", f("app"), "", msg));
         }
+        let proxy = match &fl.proxy {
+            Some(p) => Some(crate::proxy_plan::resolve(
+                r,
+                i,
+                p,
+                names,
+                (src, dst),
+                mptcp,
+                paced.is_some(),
+            )?),
+            None => None,
+        };
         out.push(PlanFlow {
             name: fl.name.clone(),
             src,
@@ -158,6 +170,7 @@ pub(crate) fn resolve_flows(
             backup,
             bytes,
             paced,
+            proxy,
         });
     }
     Ok(out)

@@ -30,6 +30,7 @@ pub mod load;
 pub mod manifest;
 pub mod metrics;
 pub mod probe;
+pub mod proxy_plan;
 pub mod schema;
 pub mod sctp_plan;
 pub mod summary;

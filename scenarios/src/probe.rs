@@ -148,7 +148,8 @@ impl FlowProbe {
         dts: f64,
         rows: &mut String,
     ) -> u64 {
-        let Some(st) = sim.host(HostId(f.src.host as u32)).mptcp_stats(id) else {
+        let (tx_host, rx_host) = crate::proxy_plan::mptcp_hosts(f);
+        let Some(st) = sim.host(HostId(tx_host as u32)).mptcp_stats(id) else {
             return 0;
         };
         let mut per_label: Vec<LabelSample> = vec![LabelSample::default(); self.labels.len()];
@@ -178,7 +179,7 @@ impl FlowProbe {
         }
         let n = &f.name;
         let ooo = sim
-            .host(HostId(f.dst.host as u32))
+            .host(HostId(rx_host as u32))
             .mptcp_connection(id)
             .map_or(0, |c| c.ooo_bytes());
         self.max_ooo_bytes = Some(self.max_ooo_bytes.unwrap_or(0).max(ooo));
@@ -257,7 +258,7 @@ pub fn mptcp_stats(plan: &Plan, sim: &Sim, i: usize) -> Option<MptcpStats> {
     let f = &plan.flows[i];
     match f.transport {
         TransportSpec::Mptcp(_) => sim
-            .host(HostId(f.src.host as u32))
+            .host(HostId(crate::proxy_plan::mptcp_hosts(f).0 as u32))
             .mptcp_stats(FlowId(i as u32)),
         TransportSpec::Tcp(_) | TransportSpec::Sctp(_) => None,
     }

@@ -211,7 +211,7 @@ fn fill_transport(plan: &Plan, sim: &Sim, i: usize, s: &mut FlowSummary) {
             s.opportunistic_retransmissions = Some(st.opportunistic_retransmissions);
             s.fct_ms = f.paced.and_then(|p| fct(plan, sim, i, p));
             if let Some(r) = sim
-                .host(HostId(f.dst.host as u32))
+                .host(HostId(crate::proxy_plan::mptcp_hosts(f).1 as u32))
                 .mptcp_stats(FlowId(i as u32))
             {
                 let ms = |d: sim_core::Duration| d.as_nanos() as f64 / 1e6;

@@ -259,6 +259,10 @@ pub struct FlowSpec {
     /// What the sending application does.
     #[serde(default)]
     pub app: AppSpec,
+    /// MPTCP only: a Transport Converter (RFC 8803) the opening end connects through (see
+    /// [`crate::proxy_plan`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<crate::proxy_plan::ProxySpec>,
 }
 
 /// Transport protocol of a flow.

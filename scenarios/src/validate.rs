@@ -129,6 +129,8 @@ pub struct PlanFlow {
     pub bytes: Option<u64>,
     /// MPTCP only: a paced application (constant bit rate, on-off, request/response).
     pub paced: Option<mptcp_model::app::Paced>,
+    /// MPTCP only: the Transport Converter the flow goes through.
+    pub proxy: Option<crate::proxy_plan::PlanProxy>,
 }
 
 /// A resolved link event.

@@ -14,7 +14,7 @@
 //!
 //! The four-way handshake (INIT, INIT ACK with a signed State Cookie, COOKIE ECHO with data
 //! bundled, COOKIE ACK; §5.1), path verification of the peer's other addresses (§5.4), the
-//! data receiver ([`recv`]: delayed SACKs, Gap Ack Blocks, duplicates), fast retransmit and
+//! data receiver (`recv`: delayed SACKs, Gap Ack Blocks, duplicates), fast retransmit and
 //! Fast Recovery (§7.2.4) and the graceful SHUTDOWN exchange (§9.2) are modelled; streams
 //! beyond one ordered stream, fragmentation, PR-SCTP, ECN, AUTH and dynamic addresses are
 //! not. Packets are [`crate::wire::sctp::SctpPacket`]s whose sizes are their encoded sizes.

@@ -1,8 +1,10 @@
 //! The transport header a packet carries between hosts: TCP (and MPTCP, whose options ride in
-//! TCP headers) or SCTP. Only the host boundary sees this enum
-//! ([`crate::host::HostStack`]'s `Host<WireHeader>`): the TCP and MPTCP endpoints keep working
-//! on `Packet<TcpHeader>`, the SCTP associations on `Packet<SctpPacket>`.
+//! TCP headers), a TCP SYN with a Convert message as its data (RFC 8803), or SCTP. Only the
+//! host boundary sees this enum ([`crate::host::HostStack`]'s `Host<WireHeader>`): the TCP
+//! and MPTCP endpoints keep working on `Packet<TcpHeader>`, the SCTP associations on
+//! `Packet<SctpPacket>`.
 
+use super::convert::ConvertMsg;
 use super::sctp::SctpPacket;
 use super::tcp::TcpHeader;
 use sim_core::{FlowKey, Packet};
@@ -13,6 +15,10 @@ use sim_core::{FlowKey, Packet};
 pub enum WireHeader {
     /// A TCP segment (MPTCP options included).
     Tcp(TcpHeader),
+    /// A SYN carrying a Convert message (RFC 8803 §4) as TCP Fast Open data (RFC 7413): the
+    /// packet's size counts the message's octets; the TCP sequence space of the model does
+    /// not (the converter consumes them).
+    Convert(TcpHeader, ConvertMsg),
     /// An SCTP packet.
     Sctp(SctpPacket),
 }
@@ -21,7 +27,7 @@ pub enum WireHeader {
 impl FlowKey for WireHeader {
     fn flow_ports(&self) -> (u16, u16) {
         match self {
-            WireHeader::Tcp(h) => h.flow_ports(),
+            WireHeader::Tcp(h) | WireHeader::Convert(h, _) => h.flow_ports(),
             WireHeader::Sctp(h) => h.flow_ports(),
         }
     }

@@ -7,6 +7,7 @@
 //! always the encoded sizes, so an option costs exactly the octets it would on a real link.
 
 pub mod checksum;
+pub mod convert;
 pub mod fuzz;
 pub mod header;
 pub mod ipv4;

@@ -126,6 +126,7 @@ pub fn apply(sc: &mut Scenario, kind: TransportKind, flows: &[usize]) -> Result<
                 });
             }
             TransportKind::Sctp(defaults) => {
+                flow.proxy = None;
                 flow.transport = TransportSpec::Sctp(SctpSpec {
                     defaults,
                     ..SctpSpec::default()
@@ -149,6 +150,8 @@ pub fn apply(sc: &mut Scenario, kind: TransportKind, flows: &[usize]) -> Result<
                 flow.from = pin(&flow.from);
                 flow.to = pin(&flow.to);
                 flow.opener = Opener::Sender;
+                // Directly to the server: a converter serves MPTCP only.
+                flow.proxy = None;
                 flow.transport = TransportSpec::Tcp(TcpSpec::default());
             }
         }
