@@ -91,9 +91,10 @@ enum Cmd {
         /// Adds HoL delay and wasted bytes to the table and a HoL delay CDF plot.
         #[arg(long, value_delimiter = ',')]
         scheduler: Option<Vec<String>>,
-        /// Transports instead (not with --cc or --scheduler): mptcp, mptcp-backup, sctp,
-        /// sctp-linux, bond-ab, bond-rr, bond-xor, bond-lacp, tcp. Adds stall and recovery
-        /// after the first link event to the table and a goodput-over-time plot.
+        /// Transports instead (not with --cc or --scheduler): as-written, mptcp, mptcp-backup,
+        /// mptcp-single, sctp, sctp-linux, bond-ab, bond-rr, bond-xor, bond-lacp, tcp. Adds
+        /// stall and recovery after the first link event, completion and response times, to
+        /// the table and a goodput-over-time plot.
         #[arg(long, value_delimiter = ',')]
         transport: Option<Vec<String>>,
         /// Seeds 1..=N.

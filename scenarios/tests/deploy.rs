@@ -95,3 +95,97 @@ fn proxy_errors_name_the_field() {
         assert!(e.to_string().contains(field), "{field}: {e}");
     }
 }
+
+/// Runs `variants` of the shipped deployment `name` under seed 1.
+fn compare(name: &str, variants: &[&str]) -> Comparison {
+    let vs: Vec<_> = (variants.iter())
+        .map(|n| transport_variant(n, &[0]).unwrap())
+        .collect();
+    run_compare(&shipped(name), &vs, &[1], 2, |_, _| {}).unwrap()
+}
+
+/// Flow 0 of variant `v` in a one-seed comparison.
+fn flow(cmp: &Comparison, v: usize) -> &scenarios::compare::FlowResult {
+    &cmp.runs.iter().find(|r| r.variant == v).unwrap().flows[0]
+}
+
+/// 100 MB over Wi-Fi (25 Mbit/s) and LTE (45 Mbit/s) against Wi-Fi alone: the aggregate
+/// is within 10 % of the two links' sum and the file arrives in well under half the time.
+#[test]
+fn download_booster_aggregates_wifi_and_lte() {
+    let cmp = compare("download-booster.ron", &["as-written", "tcp"]);
+    let (both, wifi) = (flow(&cmp, 0), flow(&cmp, 1));
+    assert!(both.goodput_bps > 63e6 && wifi.goodput_bps < 25e6);
+    let (t_both, t_wifi) = (both.completion_s.unwrap(), wifi.completion_s.unwrap());
+    // 100 MB at 70 Mbit/s is 11.4 s; at 25 Mbit/s, 32 s.
+    assert!(t_both > 11.4 && t_both < 13.0, "{t_both}");
+    assert!(t_wifi > 32.0 && t_wifi < 35.0, "{t_wifi}");
+}
+
+/// Interactive mode keeps LTE idle while Wi-Fi is good and bounds the response delay when
+/// it degrades; single-path Wi-Fi waits out retransmission timeouts.
+#[test]
+fn siri_interactive_mode_bounds_response_delay() {
+    let text = std::fs::read_to_string(shipped("siri-interactive.ron")).unwrap();
+    // Wi-Fi good throughout: LTE is open but idle.
+    let good = (text.replacen("SetDelay(\"200ms\")", "SetDelay(\"10ms\")", 1)).replacen(
+        "Bernoulli(\"10%\")",
+        "Bernoulli(\"0%\")",
+        1,
+    );
+    let plan = scenarios::load_str(Path::new("t.ron"), &good, None).unwrap();
+    let out = run(&plan, |_| {}).unwrap();
+    let lte = (out.summary.flows[0].subflows.iter())
+        .find(|s| s.label == "lte")
+        .expect("the LTE subflow is open (as a backup)");
+    assert!(lte.backup);
+    assert_eq!(lte.data_bytes_sent, 0);
+    let cmp = compare("siri-interactive.ron", &["as-written", "mptcp-single"]);
+    let (inter, single) = (flow(&cmp, 0), flow(&cmp, 1));
+    let (pi, ps) = (inter.response_ms.unwrap(), single.response_ms.unwrap());
+    assert!(pi[1] < 1000.0 && ps[1] > 2000.0, "p99 {pi:?} {ps:?}");
+}
+
+/// The blog's speedometer: single-path TCP stops for the whole outage and more (its
+/// retransmission timer backs off), MPTCP carries on over the other link.
+#[test]
+fn blog_testbed_mptcp_rides_out_the_unplugged_link() {
+    let cmp = compare("blog-testbed.ron", &["tcp", "mptcp"]);
+    let (tcp, mp) = (flow(&cmp, 0), flow(&cmp, 1));
+    assert!(tcp.stall_s.unwrap() > 9.9, "{:?}", tcp.stall_s);
+    assert!(mp.stall_s.unwrap() < 0.1 && mp.recovery_s.unwrap() < 0.5);
+    assert!(mp.goodput_bps > 2.5 * tcp.goodput_bps);
+    // Per second: TCP delivers nothing in the seconds ending at 12 s to 23 s (the link is
+    // back at 20 s, the backed-off retransmission timer fires later), MPTCP never drops
+    // below 90 Mbit/s.
+    let zero: Vec<f64> = (tcp.goodput_series.iter())
+        .filter(|(_, g)| *g == 0.0)
+        .map(|(t, _)| *t)
+        .collect();
+    assert!(
+        zero == (12..=23).map(f64::from).collect::<Vec<_>>(),
+        "{:?}",
+        tcp.goodput_series
+    );
+    assert!(mp.goodput_series.iter().all(|(_, g)| *g > 90e6));
+}
+
+/// Hybrid access: DSL and LTE with a 4x RTT difference through the converter, against DSL
+/// alone.
+#[test]
+fn hybrid_access_uses_both_paths() {
+    let cmp = compare("hybrid-access.ron", &["as-written", "tcp"]);
+    let (hyb, dsl) = (flow(&cmp, 0), flow(&cmp, 1));
+    let (th, td) = (hyb.completion_s.unwrap(), dsl.completion_s.unwrap());
+    // 50 MB at 56 Mbit/s is 7.1 s; at 16 Mbit/s, 25 s.
+    assert!(th > 7.1 && th < 9.0, "{th}");
+    assert!(td > 25.0 && td < 28.0, "{td}");
+    let out = run_file("hybrid-access.ron");
+    let sent: Vec<u64> = (out.summary.flows[0].subflows.iter())
+        .map(|s| s.data_bytes_sent)
+        .collect();
+    assert!(
+        sent.len() == 2 && sent.iter().all(|&b| b > 10_000_000),
+        "{sent:?}"
+    );
+}

@@ -2,7 +2,8 @@
 //! first event (the summary's `events[0]`: longest time without in-order delivery, and the
 //! time until the goodput over 100 ms reaches 90 % of what the paths still up carry), as
 //! rows, a text table, and goodput over time per variant (`goodput-time`, first seed, the
-//! events marked).
+//! events marked). Also each flow's completion time (finite transfers) and message delays
+//! (paced applications: request/response, constant bit rate).
 
 use super::table::{Comparison, FlowResult, Row};
 use plots::{LineChart, Marker, PlotOptions, Series};
@@ -25,7 +26,76 @@ pub(super) fn event_rows(flows: &[&FlowResult]) -> Vec<(&'static str, Vec<f64>)>
     ]
 }
 
+/// The completion rows of one flow over seeds: `completion_s` (seeds whose transfer
+/// completed) and `response_p50_ms`, `response_p99_ms`, `response_mean_ms` (paced
+/// applications); none for what the flow does not have.
+pub(super) fn completion_rows(flows: &[&FlowResult]) -> Vec<(&'static str, Vec<f64>)> {
+    let mut rows = Vec::new();
+    let done: Vec<f64> = flows.iter().filter_map(|f| f.completion_s).collect();
+    if !done.is_empty() {
+        rows.push(("completion_s", done));
+    }
+    let resp: Vec<[f64; 3]> = flows.iter().filter_map(|f| f.response_ms).collect();
+    if !resp.is_empty() {
+        for (k, m) in ["response_p50_ms", "response_p99_ms", "response_mean_ms"]
+            .into_iter()
+            .enumerate()
+        {
+            rows.push((m, resp.iter().map(|r| r[k]).collect()));
+        }
+    }
+    rows
+}
+
 impl Comparison {
+    /// The completion and response-time table (empty when no flow has either).
+    pub(super) fn completion_table(&self, rows: &[Row]) -> String {
+        let mut s = String::new();
+        let wanted = ["completion_s", "response_p50_ms", "response_p99_ms"];
+        if !rows.iter().any(|r| wanted.contains(&r.metric)) {
+            return s;
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<16} {:<10} {:>18} {:>10} {:>18} {:>18}",
+            "variant", "flow", "completion s", "completed", "response p50 ms", "response p99 ms"
+        );
+        let runs = self.seeds.len();
+        let pm = |c: Option<&Row>, p: usize| match c.map(|r| &r.cell) {
+            None => "-".to_owned(),
+            Some(c) if c.half.is_finite() => format!("{:.p$} ± {:.p$}", c.mean, c.half),
+            Some(c) => format!("{:.p$}", c.mean),
+        };
+        for v in &self.variants {
+            for name in self.flow_names() {
+                let get = |m: &str| {
+                    rows.iter()
+                        .find(|r| &r.variant == v && r.flow == name && r.metric == m)
+                };
+                let (done, p50, p99) = (
+                    get("completion_s"),
+                    get("response_p50_ms"),
+                    get("response_p99_ms"),
+                );
+                if done.is_none() && p50.is_none() {
+                    continue;
+                }
+                let n = done.map_or(0, |r| r.cell.n);
+                let _ = writeln!(
+                    s,
+                    "{:<16} {:<10} {:>18} {:>10} {:>18} {:>18}",
+                    v,
+                    name,
+                    pm(done, 3),
+                    format!("{n}/{runs}"),
+                    pm(p50, 1),
+                    pm(p99, 1)
+                );
+            }
+        }
+        s
+    }
+
     /// The stall and recovery table (empty without a link event).
     pub(super) fn event_table(&self, rows: &[Row]) -> String {
         let mut s = String::new();

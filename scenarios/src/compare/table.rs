@@ -45,6 +45,11 @@ pub struct FlowResult {
     pub recovery_s: Option<f64>,
     /// Goodput over time `(s, bit/s)` (first seed only).
     pub goodput_series: Vec<(f64, f64)>,
+    /// A finite transfer's completion time (s after its start), if it completed.
+    pub completion_s: Option<f64>,
+    /// A paced application's message delays (write to complete delivery, ms): median,
+    /// 99th percentile and mean.
+    pub response_ms: Option<[f64; 3]>,
 }
 
 /// Head-of-line delay of one MPTCP flow in one run (ms).
@@ -151,6 +156,10 @@ impl RunResult {
                     stall_s: first_event(s, &f.name).map(|e| e.stall_s),
                     recovery_s: first_event(s, &f.name).and_then(|e| e.recovery_s),
                     goodput_series: goodput.remove(&f.name).unwrap_or_default(),
+                    completion_s: f.completed_at_s.map(|c| c - f.start_s),
+                    response_ms: (f.fct_ms.as_ref())
+                        .filter(|m| m.completed > 0)
+                        .map(|m| [m.p50, m.p99, m.mean]),
                 }
             })
             .collect();
@@ -246,8 +255,8 @@ impl Comparison {
                 let l = flows.iter().map(|f| f.loss_rate * 100.0).collect();
                 rows.push(row(&name, "", "retransmitted_pct", l));
                 rows.extend(
-                    super::failover::event_rows(&flows)
-                        .into_iter()
+                    (super::failover::event_rows(&flows).into_iter())
+                        .chain(super::failover::completion_rows(&flows))
                         .map(|(m, xs)| row(&name, "", m, xs)),
                 );
                 if self.hol_metrics {
@@ -449,6 +458,7 @@ impl Comparison {
             }
         }
         s.push_str(&self.event_table(&rows));
+        s.push_str(&self.completion_table(&rows));
         let _ = writeln!(
             s,
             "\n{:<16} {:<10} {:<10} {:>18}",

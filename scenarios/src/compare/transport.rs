@@ -4,9 +4,12 @@
 //! Linux bond of the multihomed host's parallel links.
 //!
 //! A variant rewrites the parsed scenario (after the seed is set, before validation):
+//! - `as-written`: nothing (the flows as the file has them: a service mode, a converter);
 //! - `mptcp`: the flows' transport is MPTCP (their own MPTCP settings if they have them)
 //!   without service mode or backups; `mptcp-backup`: the same with every interface of the
 //!   opening host but the opening one marked backup (RFC 8684 §3.3.8's MP_PRIO "B" bit);
+//!   `mptcp-single`: the same with one subflow (the opening interface's; full mesh of at
+//!   most one), for applications only MPTCP connections carry (request/response);
 //! - `sctp` / `sctp-linux`: SCTP with RFC 9260's or Linux's parameters; the ends as written
 //!   (a multihomed host named alone takes part with every address);
 //! - `tcp`: single-path TCP (Linux defaults, CUBIC) from the sender over the opening
@@ -18,17 +21,23 @@
 //!   are single-path TCP over it.
 
 use crate::bonds::{BondModeSpec, BondSpec};
-use crate::schema::{InterfaceSpec, MptcpSpec, Opener, Scenario, TcpSpec, TransportSpec};
+use crate::schema::{
+    InterfaceSpec, MptcpSpec, Opener, PathManagerSpec, Scenario, TcpSpec, TransportSpec,
+};
 use crate::sctp_plan::{SctpDefaults, SctpSpec};
 use crate::units::Time;
 
 /// What a transport variant carries the compared flows with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TransportKind {
+    /// The flows as written.
+    AsWritten,
     /// MPTCP, every path regular.
     Mptcp,
     /// MPTCP with the opener's other interfaces as backups.
     MptcpBackup,
+    /// MPTCP with a single subflow.
+    MptcpSingle,
     /// SCTP with multihoming.
     Sctp(SctpDefaults),
     /// Single-path TCP.
@@ -38,9 +47,11 @@ pub enum TransportKind {
 }
 
 /// The names `--transport` accepts and what they mean, in the order tables list them.
-pub const TRANSPORT_NAMES: [(&str, TransportKind); 9] = [
+pub const TRANSPORT_NAMES: [(&str, TransportKind); 11] = [
+    ("as-written", TransportKind::AsWritten),
     ("mptcp", TransportKind::Mptcp),
     ("mptcp-backup", TransportKind::MptcpBackup),
+    ("mptcp-single", TransportKind::MptcpSingle),
     ("sctp", TransportKind::Sctp(SctpDefaults::Rfc9260)),
     ("sctp-linux", TransportKind::Sctp(SctpDefaults::Linux)),
     ("bond-ab", TransportKind::Bond(BondModeSpec::ActiveBackup)),
@@ -82,6 +93,9 @@ fn ifaces<'a>(sc: &'a Scenario, host: &str) -> Result<&'a [InterfaceSpec], Strin
 
 /// Rewrites flows `flows` of `sc` to be carried by `kind`.
 pub fn apply(sc: &mut Scenario, kind: TransportKind, flows: &[usize]) -> Result<(), String> {
+    if kind == TransportKind::AsWritten {
+        return Ok(());
+    }
     if let TransportKind::Bond(mode) = kind {
         bond_hosts(sc, mode, flows)?;
     }
@@ -110,7 +124,8 @@ pub fn apply(sc: &mut Scenario, kind: TransportKind, flows: &[usize]) -> Result<
             .to_owned();
         let flow = &mut sc.flows[i];
         match kind {
-            TransportKind::Mptcp | TransportKind::MptcpBackup => {
+            TransportKind::AsWritten => {}
+            TransportKind::Mptcp | TransportKind::MptcpBackup | TransportKind::MptcpSingle => {
                 let backup = if kind == TransportKind::MptcpBackup {
                     (opener_ifaces.iter())
                         .filter(|x| **x != opening)
@@ -119,9 +134,15 @@ pub fn apply(sc: &mut Scenario, kind: TransportKind, flows: &[usize]) -> Result<
                 } else {
                     Vec::new()
                 };
+                let path_manager = if kind == TransportKind::MptcpSingle {
+                    PathManagerSpec::FullMesh { max_subflows: 1 }
+                } else {
+                    mptcp.path_manager.clone()
+                };
                 flow.transport = TransportSpec::Mptcp(MptcpSpec {
                     mode: None,
                     backup,
+                    path_manager,
                     ..mptcp
                 });
             }
