@@ -16,11 +16,13 @@
 //! MPTCP receive window closes behind it) and writes into the other side's send buffer as it
 //! has room; a FIN on one side is passed on once the buffer toward the other side is empty.
 //! A server that refuses the connection (RST) or cannot be reached makes the converter reset
-//! the client's connection attempt. Counters: [`RelayStats`].
+//! the client's connection attempt; so does a SYN without a Convert message (MP_JOINs of
+//! relayed connections excepted). Counters: [`RelayStats`].
 
 use super::{App, Conn, FlowId, HostStack, Slot};
 use crate::tcp::{reset_reply, SocketAddr, TcpConfig, TcpSocket, TcpState};
 use crate::wire::convert::{ConvertMsg, ConvertTlv};
+use crate::wire::mptcp::MptcpOption;
 use crate::wire::{SeqNum, TcpHeader, WireHeader};
 use rand::Rng;
 use sim_core::{Addr, Instant, Packet};
@@ -132,12 +134,14 @@ impl HostStack {
         }
     }
 
-    /// The wire form of TCP packet `p`: a Convert client's initial SYN carries its message.
+    /// The wire form of TCP packet `p`: a Convert client's MP_CAPABLE SYNs carry its
+    /// message (joins do not).
     pub(super) fn wire_of(&self, p: Packet<TcpHeader>) -> Packet<WireHeader> {
         let h = &p.header;
-        if !self.relay.clients.is_empty() && h.flags.syn() && !h.flags.ack() {
+        let capable = || (h.options.mptcp.iter()).any(|o| matches!(o, MptcpOption::Capable(_)));
+        if !self.relay.clients.is_empty() && h.flags.syn() && !h.flags.ack() && capable() {
             let key = (p.src, h.src_port, p.dst, h.dst_port);
-            if let Some(&Slot::Mptcp(k, 0)) = self.index.get(&key) {
+            if let Some(&Slot::Mptcp(k, _)) = self.index.get(&key) {
                 if let Some(&msg) = self.relay.clients.get(&self.mp_conns[k].flow) {
                     return Packet {
                         src: p.src,
@@ -215,6 +219,28 @@ impl HostStack {
             },
         });
         self.service(upstream, now, tx);
+        true
+    }
+
+    /// A SYN to a converter without a Convert message (and not an MP_JOIN of a relayed
+    /// connection, nor a retransmission for a connection it has): reset (true), as there is
+    /// no server to connect it to (RFC 8803 §5.2 reaches the converter only with one).
+    pub(super) fn converter_refuses(
+        &self,
+        syn: &Packet<TcpHeader>,
+        tx: &mut Vec<Packet<TcpHeader>>,
+    ) -> bool {
+        let h = &syn.header;
+        let fresh_syn = h.flags.syn() && !h.flags.ack() && !h.flags.rst();
+        if self.relay.converters.is_empty()
+            || !fresh_syn
+            || !self.relay.converters.contains_key(&(syn.dst, h.dst_port))
+            || (h.options.mptcp.iter()).any(|o| matches!(o, MptcpOption::Join(_)))
+            || (self.index).contains_key(&(syn.dst, h.dst_port, syn.src, h.src_port))
+        {
+            return false;
+        }
+        tx.extend(reset_reply(syn));
         true
     }
 

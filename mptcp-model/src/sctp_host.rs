@@ -350,7 +350,9 @@ impl Host<WireHeader> for HostStack {
                     header,
                 };
                 self.with_tcp(now, tx, |h, out| {
-                    Host::<TcpHeader>::on_packet(h, now, p, out)
+                    if !h.converter_refuses(&p, out) {
+                        Host::<TcpHeader>::on_packet(h, now, p, out);
+                    }
                 });
             }
             WireHeader::Convert(header, msg) => {

@@ -58,6 +58,12 @@ fn delay(a: usize, b: usize) -> Duration {
 impl Net {
     /// A download of `bytes` from the server through the converter (relay buffer `buffer`).
     fn download(bytes: u64, buffer: u64) -> Net {
+        Net::new(bytes, buffer, false)
+    }
+
+    /// A transfer of `bytes` through the converter: the server sends (a download) or the
+    /// client does (`upload`).
+    fn new(bytes: u64, buffer: u64, upload: bool) -> Net {
         let mut hosts = [
             HostStack::new("client", 1),
             HostStack::new("converter", 1),
@@ -76,12 +82,21 @@ impl Net {
                 backup: false,
             },
         ];
-        hosts[0].add_mptcp_client(FLOW, locals, conv, Instant::ZERO, cfg, Role::Receive);
+        let app = BulkSender { total: Some(bytes) };
+        let role = if upload {
+            Role::Send(app)
+        } else {
+            Role::Receive
+        };
+        hosts[0].add_mptcp_client(FLOW, locals, conv, Instant::ZERO, cfg, role);
         hosts[0].set_convert(FLOW, ConvertMsg::connect(SERVER, SERVER_PORT));
         hosts[1].add_mptcp_server(FLOW, conv, Vec::new(), cfg, Role::Relay);
         hosts[1].add_converter(FLOW, conv, server, TcpConfig::default(), buffer);
-        let app = BulkSender { total: Some(bytes) };
-        hosts[2].add_sending_listener(FLOW, server, TcpConfig::default(), app);
+        if upload {
+            hosts[2].add_listener(FLOW, server, TcpConfig::default());
+        } else {
+            hosts[2].add_sending_listener(FLOW, server, TcpConfig::default(), app);
+        }
         Net {
             now: Instant::ZERO,
             hosts,
@@ -247,4 +262,45 @@ fn bytes_are_conserved_end_to_end_through_the_relay() {
         matches!(state, Some(TcpState::Closed | TcpState::TimeWait)),
         "{state:?}"
     );
+}
+
+#[test]
+fn an_upload_is_relayed_whole_to_the_server() {
+    const TOTAL: u64 = 5_000_000;
+    let mut net = Net::new(TOTAL, 128 * 1024, true);
+    net.run(ms(60_000), |n| {
+        let Some(st) = n.hosts[1].relay_stats(FLOW).first().copied() else {
+            return;
+        };
+        let (read, written) = (
+            n.hosts[2].app_bytes_read(FLOW),
+            n.hosts[0].app_bytes_written(FLOW),
+        );
+        assert!(read <= st.bytes_up && st.bytes_up + st.buffered_up <= written);
+    });
+    let st = net.hosts[1].relay_stats(FLOW)[0];
+    assert_eq!((st.bytes_up, st.buffered_up, st.bytes_down), (TOTAL, 0, 0));
+    assert_eq!(net.hosts[2].app_bytes_read(FLOW), TOTAL);
+    assert_eq!(net.hosts[0].app_bytes_written(FLOW), TOTAL);
+}
+
+/// A server that refuses (no listener: it answers the converter's SYN with a RST) makes the
+/// converter reset the client's held SYN instead of answering it; the client gives up (no
+/// second attempt after a refusal).
+#[test]
+fn a_refused_connection_resets_the_client() {
+    let mut net = Net::download(1000, 1 << 20);
+    net.hosts[2] = HostStack::new("server", 1);
+    net.run(ms(1000), |_| {});
+    let to_client: Vec<(Instant, bool, bool)> = (net.log.iter())
+        .filter(|s| s.pkt.src == CONV && s.pkt.dst == C0)
+        .map(|s| match &s.pkt.header {
+            WireHeader::Tcp(h) => (s.at, h.flags.syn(), h.flags.rst()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(to_client, [(ms(50), false, true)]);
+    let st = net.hosts[1].relay_stats(FLOW)[0];
+    assert_eq!((st.server_established_at, st.bytes_down), (None, 0));
+    assert_eq!(net.hosts[0].app_bytes_read(FLOW), 0);
 }

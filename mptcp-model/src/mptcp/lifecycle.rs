@@ -24,7 +24,17 @@ impl MptcpConnection {
         let local_index;
         let initial = self.remote_key.is_none();
         if initial {
-            if self.subflows.iter().any(|s| s.mp.active()) || self.completed_at.is_some() {
+            // A peer that reset the MP_CAPABLE handshake refused the connection (Linux:
+            // ECONNREFUSED): no new attempt. A timed-out attempt is retried (on another
+            // interface if the first is down).
+            let refused = (self.subflows.iter()).any(|s| {
+                matches!(
+                    s.sock.error(),
+                    Some(ConnectionError::Refused | ConnectionError::Reset)
+                )
+            });
+            if refused || self.subflows.iter().any(|s| s.mp.active()) || self.completed_at.is_some()
+            {
                 return None;
             }
             local_index = self.locals.iter().position(|l| l.up)?;
