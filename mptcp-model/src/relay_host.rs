@@ -12,8 +12,8 @@
 //! requested server, and only when that one is established does it accept the held SYN into
 //! its MPTCP listener (its SYN+ACK answers the client's SYN, §5.2: no extra round trip over a
 //! direct connection). It then relays both ways with buffers of its own: it reads from one
-//! side only while its buffer for that direction holds less than `buffer` octets (the TCP or
-//! MPTCP receive window closes behind it) and writes into the other side's send buffer as it
+//! side at most until its buffer for that direction holds `buffer` octets (what it leaves
+//! unread closes that side's TCP or MPTCP receive window) and writes into the other side's send buffer as it
 //! has room; a FIN on one side is passed on once the buffer toward the other side is empty.
 //! A server that refuses the connection (RST) or cannot be reached makes the converter reset
 //! the client's connection attempt; so does a SYN without a Convert message (MP_JOINs of
@@ -302,9 +302,7 @@ impl HostStack {
         let sock = &mut self.conns[up].sock;
         let conn = &mut self.mp_conns[k].conn;
         // Server -> client: the answer first, then the server's bytes.
-        if rl.stats.buffered_down < rl.buffer {
-            rl.stats.buffered_down += sock.recv();
-        }
+        rl.stats.buffered_down += sock.recv_up_to(rl.buffer - rl.stats.buffered_down);
         rl.stats.max_buffered_down = rl.stats.max_buffered_down.max(rl.stats.buffered_down);
         if rl.answer > 0 {
             rl.answer -= conn.send(rl.answer);
@@ -315,19 +313,19 @@ impl HostStack {
             rl.stats.bytes_down += n;
         }
         // Client -> server.
-        if rl.stats.buffered_up < rl.buffer {
-            rl.stats.buffered_up += conn.recv();
-        }
+        rl.stats.buffered_up += conn.recv_up_to(rl.buffer - rl.stats.buffered_up);
         if rl.stats.buffered_up > 0 {
             let n = sock.send(rl.stats.buffered_up);
             rl.stats.buffered_up -= n;
             rl.stats.bytes_up += n;
         }
-        if sock.peer_closed() && rl.stats.buffered_down == 0 && rl.answer == 0 && !conn.is_closing()
-        {
+        // A FIN is passed on once everything before it was: read and written on.
+        let down_drained = sock.readable() == 0 && rl.stats.buffered_down == 0 && rl.answer == 0;
+        if sock.peer_closed() && down_drained && !conn.is_closing() {
             conn.close();
         }
-        if conn.peer_closed() && rl.stats.buffered_up == 0 && !sock.is_closing() {
+        let up_drained = conn.readable() == 0 && rl.stats.buffered_up == 0;
+        if conn.peer_closed() && up_drained && !sock.is_closing() {
             sock.close();
         }
         if sock.state() == TcpState::Closed && conn.is_closing() && conn.peer_closed() {

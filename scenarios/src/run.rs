@@ -155,6 +155,7 @@ fn summarize(plan: &Plan, sim: &Sim, probes: &[FlowProbe], log: Option<&Delivery
                 hol_delay_ms: None,
                 fct_ms: None,
                 max_ooo_bytes: p.max_ooo_bytes,
+                converter: f.proxy.as_ref().and_then(|c| converter_summary(sim, c, id)),
                 subflows: Vec::new(),
                 phases: log.map_or_else(Vec::new, |l| phases(plan, l, i)),
             };
@@ -301,6 +302,23 @@ fn events_csv(plan: &Plan) -> String {
         );
     }
     s
+}
+
+/// The converter's counters of flow `id` (its first relayed connection).
+fn converter_summary(
+    sim: &Sim,
+    proxy: &crate::proxy_plan::PlanProxy,
+    id: FlowId,
+) -> Option<crate::summary::ConverterSummary> {
+    let relays = sim.host(HostId(proxy.end.host as u32)).relay_stats(id);
+    let r = relays.first()?;
+    Some(crate::summary::ConverterSummary {
+        syn_s: r.syn_at?.as_secs_f64(),
+        server_established_s: r.server_established_at.map(Instant::as_secs_f64),
+        bytes_down: r.bytes_down,
+        bytes_up: r.bytes_up,
+        max_buffered_down: r.max_buffered_down,
+    })
 }
 
 /// Completion times of the messages of a paced MPTCP flow `i`.

@@ -64,12 +64,32 @@ pub struct FlowSummary {
     /// MPTCP: largest out-of-order queue at the receiver seen at the sampling instants.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_ooo_bytes: Option<u64>,
+    /// MPTCP through a Transport Converter: what the converter did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub converter: Option<ConverterSummary>,
     /// MPTCP: every subflow the connection had, in creation order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subflows: Vec<SubflowSummary>,
     /// Goodput between consecutive link events (only when the scenario has events).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<PhaseSummary>,
+}
+
+/// A Transport Converter's view of a relayed flow (RFC 8803; the first relayed connection).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ConverterSummary {
+    /// When the client's SYN with its Connect TLV reached the converter (s).
+    pub syn_s: f64,
+    /// When the converter's connection to the server was up and it answered the client's
+    /// SYN (s); absent if the server never answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_established_s: Option<f64>,
+    /// Octets relayed from the server to the client.
+    pub bytes_down: u64,
+    /// Octets relayed from the client to the server.
+    pub bytes_up: u64,
+    /// Most octets the converter held toward the client at once (its relay buffer in use).
+    pub max_buffered_down: u64,
 }
 
 /// Message completion times (ms) of a paced application.

@@ -349,6 +349,19 @@ impl MptcpConnection {
         n
     }
 
+    /// As [`MptcpConnection::recv`], at most `max` bytes (the rest stays in the receive
+    /// buffer, the data-level window closed by as much).
+    pub fn recv_up_to(&mut self, max: u64) -> u64 {
+        let n = self.rcv.read_up_to(max);
+        self.app_read += n;
+        n
+    }
+
+    /// Bytes delivered in order and not yet read.
+    pub fn readable(&self) -> u64 {
+        self.rcv.unread
+    }
+
     /// Bytes the application read.
     pub fn app_bytes_read(&self) -> u64 {
         self.app_read

@@ -119,6 +119,13 @@ impl DataRecv {
     pub(crate) fn read(&mut self) -> u64 {
         std::mem::take(&mut self.unread)
     }
+
+    /// The application reads at most `max` of the bytes delivered; returns how many.
+    pub(crate) fn read_up_to(&mut self, max: u64) -> u64 {
+        let n = self.unread.min(max);
+        self.unread -= n;
+        n
+    }
 }
 
 #[cfg(test)]

@@ -249,8 +249,13 @@ impl RecvState {
     /// while only the SYN's unscaled window was advertised and at least two segments of it
     /// remain: the next ACK opens the full window anyway.
     pub(crate) fn read(&mut self, rcv_mss: u64) -> u64 {
-        let n = self.unread;
-        self.unread = 0;
+        self.read_up_to(u64::MAX, rcv_mss)
+    }
+
+    /// As [`Self::read`], at most `max` bytes.
+    pub(crate) fn read_up_to(&mut self, max: u64, rcv_mss: u64) -> u64 {
+        let n = self.unread.min(max);
+        self.unread -= n;
         if self.unbounded {
             return n;
         }

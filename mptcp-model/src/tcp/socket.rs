@@ -234,6 +234,13 @@ impl TcpSocket {
         self.rcv.read(mss)
     }
 
+    /// As [`TcpSocket::recv`], at most `max` bytes (the rest stays in the receive buffer,
+    /// its window closed by as much).
+    pub fn recv_up_to(&mut self, max: u64) -> u64 {
+        let mss = self.smss();
+        self.rcv.read_up_to(max, mss)
+    }
+
     /// In-order bytes delivered but not yet read.
     pub fn readable(&self) -> u64 {
         self.rcv.unread
