@@ -242,6 +242,7 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         checksum: m.checksum,
         opportunistic_retransmission: m.opportunistic_retransmission,
         degraded: None,
+        ..MptcpConfig::default()
     };
     if let Some(mode) = m.mode {
         apply_mode(&mut cfg, mode);

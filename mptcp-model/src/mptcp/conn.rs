@@ -19,7 +19,8 @@
 //! close with FIN.
 
 use super::event::{Handshake, MptcpEvent, MptcpEventKind};
-use super::pm::{AnyPathManager, PmLocal, PmSubflow};
+use super::mib::MptcpMib;
+use super::pm::{AnyPathManager, PmLocal, PmRemote, PmSubflow};
 use super::recv::DataRecv;
 use super::sched::{AnyScheduler, SchedView};
 use super::send::DataSend;
@@ -35,21 +36,82 @@ use rand::Rng;
 use sim_core::{Addr, Instant, Packet, RngStream};
 use std::collections::VecDeque;
 
-/// A local address of the connection and its interface state.
+/// A local address of the connection (its index is its address id, RFC 8684 §3.2), its
+/// interface state and its path-manager endpoint.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Local {
     pub(crate) addr: Addr,
     pub(crate) backup: bool,
+    /// The interface's link is up.
     pub(crate) up: bool,
+    /// The endpoint was deleted (`ip mptcp endpoint delete`): no subflow uses it.
+    pub(crate) removed: bool,
+    /// In-kernel endpoint flags `subflow` and `fullmesh`.
+    pub(crate) subflow: bool,
+    pub(crate) fullmesh: bool,
 }
 
-/// An address the listener announces with ADD_ADDR.
+impl Local {
+    pub(crate) fn new(addr: Addr, backup: bool, up: bool) -> Self {
+        Local {
+            addr,
+            backup,
+            up,
+            removed: false,
+            subflow: false,
+            fullmesh: false,
+        }
+    }
+
+    /// Subflows may use it.
+    pub(crate) fn usable(&self) -> bool {
+        self.up && !self.removed
+    }
+}
+
+/// A remote address of the connection: where subflows go, and its address id.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Remote {
+    pub(crate) sa: SocketAddr,
+    /// The peer's address id (0: the address the connection was opened to).
+    pub(crate) id: u8,
+    /// The peer withdrew it (REMOVE_ADDR).
+    pub(crate) removed: bool,
+}
+
+/// An address the listener announces with ADD_ADDR, retransmitted until echoed.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Announce {
     pub(super) id: u8,
     pub(super) addr: Addr,
     pub(super) echoed: bool,
     pub(super) next_at: Option<Instant>,
+    /// Sent at least once (a withdrawal then needs a REMOVE_ADDR).
+    pub(super) sent: bool,
+    /// Retransmissions so far (at most [`super::ADD_ADDR_RETRANS_MAX`]).
+    pub(super) retrans: u8,
+    /// Withdrawn (endpoint deleted, interface down): no longer announced.
+    pub(super) withdrawn: bool,
+}
+
+impl Announce {
+    /// Address `addr` with id `id`, not yet announced.
+    pub(super) fn new(id: u8, addr: Addr) -> Self {
+        Announce {
+            id,
+            addr,
+            echoed: false,
+            next_at: None,
+            sent: false,
+            retrans: 0,
+            withdrawn: false,
+        }
+    }
+
+    /// Still to be (re)sent.
+    pub(super) fn pending(&self) -> bool {
+        !self.echoed && !self.withdrawn && self.retrans < super::ADD_ADDR_RETRANS_MAX
+    }
 }
 
 /// A subflow the path manager wants opened: the owner chooses a free local port and calls
@@ -78,8 +140,12 @@ pub struct MptcpConnection {
     pub(crate) local_key: Key,
     pub(crate) remote_key: Option<Key>,
     pub(crate) locals: Vec<Local>,
-    pub(crate) remotes: Vec<SocketAddr>,
+    pub(crate) remotes: Vec<Remote>,
     pub(super) announce: Vec<Announce>,
+    /// Local address ids to withdraw with REMOVE_ADDR on the next signal.
+    pub(super) pending_rm: Vec<u8>,
+    /// The `MPTcpExt` counters of this connection.
+    pub(crate) mib: MptcpMib,
     pub(crate) subflows: Vec<Subflow>,
     /// Per subflow: the path manager must not retry its pair (refused / timed out).
     pub(crate) pm_block: Vec<bool>,
@@ -100,6 +166,10 @@ pub struct MptcpConnection {
     pub(super) opp_rtx: u64,
     pub(super) opp_last: Option<(u64, usize)>,
     pub(super) pm_locals: Vec<PmLocal>,
+    pub(super) pm_remotes: Vec<PmRemote>,
+    /// The peer's MP_CAPABLE set the `C` flag: no joins to its initial address (RFC 8684
+    /// §3.1).
+    pub(crate) peer_deny_join_id0: bool,
     pub(super) pm_subflows: Vec<PmSubflow>,
     pub(super) app_written: u64,
     pub(super) app_read: u64,
@@ -117,6 +187,8 @@ impl MptcpConnection {
             locals,
             remotes: Vec::new(),
             announce: Vec::new(),
+            pending_rm: Vec::new(),
+            mib: MptcpMib::new(),
             subflows: Vec::new(),
             pm_block: Vec::new(),
             // The peer's window is unknown until its SYN (-ACK): nothing may be sent.
@@ -135,6 +207,8 @@ impl MptcpConnection {
             opp_rtx: 0,
             opp_last: None,
             pm_locals: Vec::new(),
+            pm_remotes: Vec::new(),
+            peer_deny_join_id0: false,
             pm_subflows: Vec::new(),
             app_written: 0,
             app_read: 0,
@@ -151,16 +225,26 @@ impl MptcpConnection {
         remote: SocketAddr,
         rng: RngStream,
     ) -> Self {
-        let locals = locals
-            .iter()
-            .map(|l| Local {
-                addr: l.addr,
-                backup: l.backup,
-                up: is_up(l.addr),
+        let flags = |k: usize| match cfg.path_manager {
+            super::PathManagerKind::InKernel(pm) => pm.initial_flags(k),
+            _ => (false, false),
+        };
+        let locals = (locals.iter().enumerate())
+            .map(|(k, l)| {
+                let (subflow, fullmesh) = flags(k);
+                Local {
+                    subflow,
+                    fullmesh,
+                    ..Local::new(l.addr, l.backup, is_up(l.addr))
+                }
             })
             .collect();
         let mut c = MptcpConnection::new(cfg, true, rng, locals);
-        c.remotes.push(remote);
+        c.remotes.push(Remote {
+            sa: remote,
+            id: 0,
+            removed: false,
+        });
         c
     }
 
@@ -185,29 +269,24 @@ impl MptcpConnection {
         }
         let locals = core::iter::once(local.addr)
             .chain(announce.iter().copied())
-            .map(|addr| Local {
-                addr,
-                backup: false,
-                up: is_up(addr),
-            })
+            .map(|addr| Local::new(addr, false, is_up(addr)))
             .collect();
         let mut c = MptcpConnection::new(cfg, false, rng, locals);
-        c.remotes
-            .push(SocketAddr::new(syn.src, syn.header.src_port));
+        c.remotes.push(Remote {
+            sa: SocketAddr::new(syn.src, syn.header.src_port),
+            id: 0,
+            removed: false,
+        });
         // The SYN's (unscaled) window bounds the data level until the first DATA_ACK.
         c.snd.set_initial_window(u64::from(syn.header.window));
         c.announce = announce
             .iter()
             .enumerate()
-            .map(|(k, &addr)| Announce {
-                id: (k + 1) as u8,
-                addr,
-                echoed: false,
-                next_at: None,
-            })
+            .map(|(k, &addr)| Announce::new((k + 1) as u8, addr))
             .collect();
         let isn = SeqNum(c.rng.random());
         let sock = TcpSocket::accept(now, local, syn, isn, c.subflow_cfg()).ok()?;
+        c.mib.inc(super::mib::MibField::MpCapableSynRx);
         c.push_subflow(now, sock, Role::CapableServer, (0, 0), false);
         c.event(
             now,
@@ -288,7 +367,8 @@ impl MptcpConnection {
             remote,
             recreated_from: recreates.map(|j| j as u32),
         };
-        let mp = SubflowMp::new(id, role, addrs.0, addrs.1, backup);
+        let mut mp = SubflowMp::new(id, role, addrs.0, addrs.1, backup);
+        mp.remote_id = self.remotes.get(addrs.1).map_or(0, |r| r.id);
         self.subflows.push(Subflow { sock, mp });
         self.pm_block.push(false);
         self.event(
@@ -419,6 +499,17 @@ impl MptcpConnection {
                 tcp,
             }
         })
+    }
+
+    /// The owner answered a join SYN for this connection with a RST carrying MP_TCPRST
+    /// (counted here as `MPRstTx`).
+    pub fn note_reset_sent(&mut self) {
+        self.mib.inc(super::mib::MibField::MpRstTx);
+    }
+
+    /// The `MPTcpExt` counters of this connection (see [`super::mib`]).
+    pub fn mib(&self) -> &MptcpMib {
+        &self.mib
     }
 
     /// Bytes waiting in the connection-level out-of-order queue (receive side).

@@ -8,7 +8,7 @@
 
 use crate::event::{Event, SubflowId};
 use crate::tcp::SocketAddr;
-use crate::wire::mptcp::RemoveAddrRepr;
+use crate::wire::mptcp::{RemoveAddrRepr, ResetReason};
 use sim_core::{Addr, Instant};
 
 /// A step of the MP_CAPABLE or MP_JOIN handshake (RFC 8684 §3.1, §3.2).
@@ -49,6 +49,11 @@ pub enum FailReason {
     InterfaceDown,
     /// `subflow_fail_rtos` consecutive retransmission timeouts.
     RetransmissionTimeouts,
+    /// Its local address was removed (endpoint deleted, as when a daemon withdraws an
+    /// address): closed and announced to the peer with REMOVE_ADDR.
+    EndpointRemoved,
+    /// The peer removed the address at the subflow's far end (REMOVE_ADDR received).
+    AddressRemoved,
 }
 
 /// Something that happened to an MPTCP connection or one of its subflows.
@@ -104,8 +109,28 @@ pub enum MptcpEventKind {
         /// It is the echo of our announcement.
         echo: bool,
     },
-    /// A REMOVE_ADDR arrived (the model records it; it never sends one).
+    /// An ADD_ADDR announcement arrived whose HMAC did not verify: dropped (counted as
+    /// `AddAddrDrop`), the address is not used.
+    AddAddrDropped {
+        /// Address id.
+        id: u8,
+        /// The address announced.
+        addr: Addr,
+    },
+    /// A REMOVE_ADDR went out on this subflow (RFC 8684 §3.4.2).
+    RemoveAddrSent(RemoveAddrRepr),
+    /// A REMOVE_ADDR arrived on this subflow; the subflows to the removed addresses close.
     RemoveAddrReceived(RemoveAddrRepr),
+    /// We reset the subflow: a RST with MP_TCPRST (RFC 8684 §3.6) went out.
+    ResetSent {
+        /// The MP_TCPRST reason.
+        reason: ResetReason,
+    },
+    /// The peer reset the subflow; `reason` is its MP_TCPRST reason, if it sent one.
+    ResetReceived {
+        /// The MP_TCPRST reason.
+        reason: Option<ResetReason>,
+    },
     /// An MP_PRIO went out on this subflow (RFC 8684 §3.3.8).
     PrioSent {
         /// The backup flag it carries.

@@ -9,6 +9,7 @@
 
 use super::conn::MptcpConnection;
 use super::event::{Handshake, MptcpEventKind, Refusal};
+use super::mib::MibField;
 use super::send::expand;
 use super::stats::SubflowState;
 use super::subflow::{Role, DSS_DATA_LEN};
@@ -16,11 +17,10 @@ use crate::cc::{CongestionController, Coupling, SubflowView};
 use crate::crypto::{idsn, join_hmac, truncated_hmac160, truncated_hmac64, Key};
 use crate::tcp::{reset_reply, TcpState};
 use crate::wire::mptcp::{
-    AddAddrKind, AddAddrRepr, CapableForm, DssRepr, JoinRepr, MptcpOption, ResetReason,
-    TcpRstFlags, TcpRstRepr,
+    CapableForm, DssRepr, JoinRepr, MptcpOption, ResetReason, TcpRstFlags, TcpRstRepr,
 };
 use crate::wire::{SeqNum, TcpHeader};
-use sim_core::{Addr, Instant, Packet};
+use sim_core::{Instant, Packet};
 
 /// The RST (RFC 9293 §3.10.7.1) answering `pkt`, with an MP_TCPRST option (RFC 8684 §3.6,
 /// reason "MPTCP-specific error"), or `None` when `pkt` is itself a RST.
@@ -48,9 +48,9 @@ impl MptcpConnection {
         };
         let h = &pkt.header;
         if sf.mp.dead {
-            if !h.flags.rst() {
-                self.outbox.extend(mptcp_reset(pkt));
-            }
+            // The subflow's socket is gone: the TCP stack answers with a plain RST
+            // (RFC 9293 §3.10.7.1), as for any segment without a connection.
+            self.outbox.extend(reset_reply(pkt));
             return;
         }
         if h.flags.rst() {
@@ -110,7 +110,10 @@ impl MptcpConnection {
     }
 
     fn refuse(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>, why: Refusal) {
-        self.outbox.extend(mptcp_reset(pkt));
+        if let Some(rst) = mptcp_reset(pkt) {
+            self.mib.inc(MibField::MpRstTx);
+            self.outbox.push_back(rst);
+        }
         self.pm_block[i] = true;
         let why = MptcpEventKind::SubflowRefused(why);
         self.kill(now, i, SubflowState::Refused, Some(why));
@@ -162,6 +165,7 @@ impl MptcpConnection {
         let Some(k) = key else {
             return false;
         };
+        self.mib.inc(MibField::MpCapableAckRx);
         let kind = MptcpEventKind::CapableReceived(Handshake::Ack);
         self.event(now, Some(i), kind);
         self.learn_remote_key(k);
@@ -184,6 +188,7 @@ impl MptcpConnection {
         });
         match key {
             Some(k) => {
+                self.mib.inc(MibField::MpCapableSynAckRx);
                 self.learn_remote_key(k);
                 self.snd.set_initial_window(u64::from(h.window));
                 true
@@ -212,10 +217,18 @@ impl MptcpConnection {
             MptcpOption::Join(JoinRepr::SynAck {
                 truncated_hmac,
                 random,
+                backup,
                 ..
-            }) => Some((*truncated_hmac, *random)),
+            }) => Some((*truncated_hmac, *random, *backup)),
             _ => None,
         });
+        if let Some((_, _, backup)) = got {
+            self.mib.inc(MibField::MpJoinSynAckRx);
+            if backup {
+                self.mib.inc(MibField::MpJoinSynAckBackupRx);
+            }
+        }
+        let got = got.map(|(mac, r, _)| (mac, r));
         // RFC 8684 §3.2: B's HMAC = HMAC(Key-B ‖ Key-A, R-B ‖ R-A), leftmost 64 bits.
         let ok = match (got, self.remote_key) {
             (Some((mac, r)), Some(rk)) => {
@@ -231,6 +244,7 @@ impl MptcpConnection {
             return true;
         }
         let why = if got.is_some() {
+            self.mib.inc(MibField::MpJoinSynAckHmacFailure);
             Refusal::BadHmac
         } else {
             Refusal::NotMptcp
@@ -267,8 +281,10 @@ impl MptcpConnection {
             mac == truncated_hmac160(&join_hmac(rk, self.local_key, peer_nonce, nonce))
         });
         if ok {
+            self.mib.inc(MibField::MpJoinAckRx);
             self.event(now, Some(i), MptcpEventKind::JoinAccepted);
         } else {
+            self.mib.inc(MibField::MpJoinAckHmacFailure);
             self.refuse(now, i, pkt, Refusal::BadHmac);
         }
         ok
@@ -334,9 +350,7 @@ impl MptcpConnection {
                 }
                 MptcpOption::AddAddr(a) => self.on_add_addr(now, i, a),
                 MptcpOption::Prio(p) => self.on_prio(now, i, p.backup),
-                MptcpOption::RemoveAddr(r) => {
-                    self.event(now, Some(i), MptcpEventKind::RemoveAddrReceived(*r));
-                }
+                MptcpOption::RemoveAddr(r) => self.on_remove_addr(now, i, r),
                 _ => {}
             }
         }
@@ -393,59 +407,20 @@ impl MptcpConnection {
         }
     }
 
-    fn on_add_addr(&mut self, now: Instant, i: usize, a: &AddAddrRepr) {
-        match a.kind {
-            AddAddrKind::V1 { .. } if self.initiator => {
-                let Some(rk) = self.remote_key else {
-                    return;
-                };
-                // RFC 8684 §3.4.1: the announcing host's key first.
-                let core::net::IpAddr::V4(v4) = a.addr else {
-                    return;
-                };
-                if !a.verify_hmac(rk, self.local_key) {
-                    return;
-                }
-                let addr = Addr(u32::from(v4));
-                let port = a.port.unwrap_or(self.remotes[0].port);
-                let sa = crate::tcp::SocketAddr::new(addr, port);
-                let (id, echo) = (a.addr_id, false);
-                self.event(
-                    now,
-                    Some(i),
-                    MptcpEventKind::AddAddrReceived { id, addr, echo },
-                );
-                if !self.remotes.contains(&sa) {
-                    self.remotes.push(sa);
-                }
-                let sf = &mut self.subflows[i];
-                sf.mp.add_addr = Some(AddAddrRepr {
-                    kind: AddAddrKind::V1Echo,
-                    ..*a
-                });
-                sf.sock.request_ack();
-            }
-            AddAddrKind::V1Echo if !self.initiator => {
-                if let core::net::IpAddr::V4(v4) = a.addr {
-                    let (id, addr, echo) = (a.addr_id, Addr(u32::from(v4)), true);
-                    self.event(
-                        now,
-                        Some(i),
-                        MptcpEventKind::AddAddrReceived { id, addr, echo },
-                    );
-                }
-                self.on_add_addr_echo(a.addr_id);
-            }
-            _ => {}
-        }
-    }
-
     fn on_rst(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>) {
+        let reason = pkt.header.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::TcpRst(r) => Some(r.reason),
+            _ => None,
+        });
+        if reason.is_some() {
+            self.mib.inc(MibField::MpRstRx);
+        }
         self.subflows[i].sock.handle_packet(now, pkt);
         self.absorb(i);
         if self.subflows[i].sock.state() != TcpState::Closed {
             return;
         }
+        self.event(now, Some(i), MptcpEventKind::ResetReceived { reason });
         if self.subflows[i].mp.state == SubflowState::Joining {
             self.pm_block[i] = true;
             let why = MptcpEventKind::SubflowRefused(Refusal::PeerReset);

@@ -7,7 +7,9 @@
 //!   `input.rs` (a received packet: handshake gate, subflow TCP, MPTCP options),
 //!   `transmit.rs` (scheduling data onto subflows, signals, completion, segments out),
 //!   `timers.rs` (deadlines and wake-ups), `lifecycle.rs` (subflows opened, joined, failed,
-//!   closed; interface and backup changes; reinjection of a failed subflow's data).
+//!   closed; backup changes; reinjection of a failed subflow's data), `addrs.rs` (endpoints
+//!   added and deleted, interfaces down and up, ADD_ADDR and REMOVE_ADDR).
+//! - [`mib`]: the `MPTcpExt` counters, kept where the Linux kernel keeps them.
 //! - `subflow.rs`: per-subflow MPTCP state, the mapping table and the
 //!   [`crate::tcp::SegmentHook`] that puts MPTCP options on a subflow's segments.
 //! - `send.rs` / `recv.rs`: the data-level send buffer (mappings handed out, reinjection
@@ -26,7 +28,9 @@
 //! Choices the RFC leaves open, made here:
 //! - **Mappings** are per segment (Linux maps per skb); subflow retransmissions reuse them.
 //! - **Failure**: a subflow whose interface goes down fails for good (its data is
-//!   reinjected, a new subflow joins when the interface is back). After
+//!   reinjected, a new subflow joins when the interface is back) and the address is
+//!   withdrawn with REMOVE_ADDR on a remaining subflow, so the peer closes its side at once
+//!   (`addrs.rs`: the host deletes the interface's endpoint as NetworkManager does). After
 //!   [`MptcpConfig::subflow_fail_rtos`] consecutive RTOs (default 1) it is "potentially
 //!   failed" as in the Linux out-of-tree kernel (`tp->pf`, set by the first RTO): the
 //!   scheduler skips it and its unacknowledged data is reinjected; an ACK of new data brings
@@ -36,11 +40,13 @@
 //!   DSN at or beyond `DATA_UNA + window` (the highest right edge seen), so data in flight at
 //!   the data level never exceeds the receiver's buffer.
 
+mod addrs;
 mod conn;
 pub mod event;
 mod hol;
 mod input;
 mod lifecycle;
+pub mod mib;
 pub mod pm;
 mod recv;
 pub mod sched;
@@ -53,6 +59,7 @@ mod transmit;
 pub use conn::{MptcpConnection, SubflowRequest};
 pub use event::{FailReason, Handshake, MptcpEvent, MptcpEventKind, Refusal};
 pub use input::mptcp_reset;
+pub use mib::{MibField, MptcpMib};
 pub use pm::PathManagerKind;
 pub use sched::SchedulerKind;
 pub use stats::{HolSummary, MptcpStats, SubflowState, SubflowStats};
@@ -69,6 +76,21 @@ pub struct LocalAddr {
     pub addr: Addr,
     /// Subflows from this address are backups (used only when no other subflow is usable).
     pub backup: bool,
+}
+
+/// The flags of a path-manager endpoint added at run time (`ip mptcp endpoint add ADDR
+/// FLAGS`, Linux `MPTCP_PM_ADDR_FLAG_*`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct EndpointFlags {
+    /// Announce it to the peer with ADD_ADDR (listener).
+    pub signal: bool,
+    /// Open a subflow from it (initiator, in-kernel path manager; the full mesh uses every
+    /// address anyway).
+    pub subflow: bool,
+    /// Its subflows are backups.
+    pub backup: bool,
+    /// Open subflows from it to every accepted peer address (in-kernel).
+    pub fullmesh: bool,
 }
 
 /// Congestion control of the subflows.
@@ -139,7 +161,14 @@ pub struct MptcpConfig {
     pub degraded: Option<Degraded>,
     /// Carry the DSS checksum field (RFC 8684 §3.3.1; length only, the value is 0).
     pub checksum: bool,
+    /// Interval between retransmissions of an unechoed ADD_ADDR (Linux
+    /// `net.mptcp.add_addr_timeout`, default 120 s); at most [`ADD_ADDR_RETRANS_MAX`] of
+    /// them (Linux `ADD_ADDR_RETRANS_MAX`).
+    pub add_addr_timeout: Duration,
 }
+
+/// Retransmissions of an unechoed ADD_ADDR (Linux `ADD_ADDR_RETRANS_MAX`, `pm_netlink.c`).
+pub const ADD_ADDR_RETRANS_MAX: u8 = 3;
 
 impl Default for MptcpConfig {
     fn default() -> Self {
@@ -155,6 +184,7 @@ impl Default for MptcpConfig {
             opportunistic_retransmission: false,
             degraded: None,
             checksum: false,
+            add_addr_timeout: Duration::from_secs(120),
         }
     }
 }

@@ -11,6 +11,7 @@
 //! `VecDeque` reused in place.
 
 use super::event::{Handshake, MptcpEvent, MptcpEventKind};
+use super::mib::{MibField, MptcpMib};
 use super::send::DataSend;
 use super::stats::SubflowState;
 use crate::crypto::{join_hmac, token, truncated_hmac160, truncated_hmac64, Key};
@@ -18,7 +19,7 @@ use crate::event::{Event, SubflowId};
 use crate::tcp::{SegmentHook, SegmentInfo, SegmentKind, TcpSocket};
 use crate::wire::mptcp::{
     AddAddrKind, AddAddrRepr, CapableFlags, CapableForm, CapableRepr, DssMapping, DssRepr,
-    JoinRepr, MptcpOption, PrioRepr, SeqField,
+    JoinRepr, MptcpOption, PrioRepr, RemoveAddrRepr, SeqField,
 };
 use crate::wire::tcp_options::MAX_OPTIONS_LEN;
 use crate::wire::TcpOptions;
@@ -105,11 +106,16 @@ pub(crate) struct SubflowMp {
     pub(crate) local: usize,
     /// Index of the remote address.
     pub(crate) remote: usize,
+    /// The peer's address id of the remote end (RFC 8684 §3.2: 0 for the initial subflow,
+    /// the MP_JOIN's or the ADD_ADDR's id otherwise).
+    pub(crate) remote_id: u8,
     pub(crate) map: MappingTable,
     /// Put the DATA_FIN on the next pure ACK.
     pub(crate) send_data_fin: bool,
     /// ADD_ADDR (announcement or echo) for the next pure ACK.
     pub(crate) add_addr: Option<AddAddrRepr>,
+    /// REMOVE_ADDR for the next pure ACK.
+    pub(crate) remove_addr: Option<RemoveAddrRepr>,
     /// Retransmit the join's third ACK then (RFC 8684 §3.2: until it is acknowledged).
     pub(crate) third_ack_rtx_at: Option<Instant>,
     /// Lifetime extremes of the smoothed RTT (BLEST's `min_srtt` / `max_srtt`).
@@ -141,9 +147,11 @@ impl SubflowMp {
             backup,
             local,
             remote,
+            remote_id: 0,
             map: MappingTable::default(),
             send_data_fin: false,
             add_addr: None,
+            remove_addr: None,
             third_ack_rtx_at: None,
             srtt_min: None,
             srtt_max: None,
@@ -213,6 +221,7 @@ pub(crate) struct SubflowHook<'a> {
     pub(crate) mp: &'a mut SubflowMp,
     pub(crate) ctx: TxCtx,
     pub(crate) events: &'a mut VecDeque<MptcpEvent>,
+    pub(crate) mib: &'a mut MptcpMib,
     pub(crate) now: Instant,
 }
 
@@ -366,17 +375,31 @@ impl SubflowHook<'_> {
             });
             if push(opts, prio) {
                 self.mp.send_prio = None;
+                self.mib.inc(MibField::MpPrioTx);
                 self.sent(MptcpEventKind::PrioSent { backup: b });
+            }
+        }
+        if let Some(r) = self.mp.remove_addr {
+            if push(opts, MptcpOption::RemoveAddr(r)) {
+                self.mp.remove_addr = None;
+                self.mib.inc(MibField::RmAddrTx);
+                self.sent(MptcpEventKind::RemoveAddrSent(r));
             }
         }
         if let Some(a) = self.mp.add_addr {
             if push(opts, MptcpOption::AddAddr(a)) {
                 self.mp.add_addr = None;
+                let echo = a.kind == AddAddrKind::V1Echo;
+                self.mib.inc(if echo {
+                    MibField::EchoAddTx
+                } else {
+                    MibField::AddAddrTx
+                });
                 if let core::net::IpAddr::V4(v4) = a.addr {
                     self.sent(MptcpEventKind::AddAddrSent {
                         id: a.addr_id,
                         addr: Addr(u32::from(v4)),
-                        echo: a.kind == AddAddrKind::V1Echo,
+                        echo,
                     });
                 }
             }
@@ -414,7 +437,12 @@ impl SegmentHook for SubflowHook<'_> {
         }
         let capable = matches!(self.mp.role, Role::CapableClient | Role::CapableServer);
         match (step, o) {
-            (Some(step), _) if capable => self.sent(MptcpEventKind::CapableSent(step)),
+            (Some(step), _) if capable => {
+                if step == Handshake::Syn {
+                    self.mib.inc(MibField::MpCapableSynTx);
+                }
+                self.sent(MptcpEventKind::CapableSent(step));
+            }
             (Some(step), _) => self.sent(MptcpEventKind::JoinSent(step)),
             // RFC 8684 §3.1: the first data segment may carry both keys (the third ACK's).
             (None, MptcpOption::Capable(_)) => {

@@ -16,7 +16,7 @@ impl MptcpConnection {
         let ann = self
             .announce
             .iter()
-            .filter(|a| !a.echoed)
+            .filter(|a| a.pending())
             .filter_map(|a| a.next_at);
         socks.chain(ann).chain(self.data_fin_rtx_at).min()
     }

@@ -56,6 +56,7 @@ impl MptcpConnection {
             mp,
             ctx,
             events,
+            mib: &mut self.mib,
             now,
         };
         while let Some(p) = sock.poll_transmit_with(now, &mut hook) {
@@ -225,6 +226,7 @@ impl MptcpConnection {
         from: Option<u32>,
         opportunistic: bool,
     ) {
+        self.mib.inc(super::mib::MibField::MpTcpRetrans);
         let kind = MptcpEventKind::Reinjected {
             dsn: self.snd.dsn(range.0),
             bytes: range.1,
@@ -345,8 +347,9 @@ impl MptcpConnection {
             .map(|(i, _)| i)
     }
 
-    /// DATA_FIN and ADD_ADDR (re)transmissions.
+    /// DATA_FIN, REMOVE_ADDR and ADD_ADDR (re)transmissions.
     fn signal(&mut self, now: Instant) {
+        self.signal_remove_addr();
         if self.snd.fin_to_send().is_some() && self.data_fin_rtx_at.is_none() {
             if let Some(i) = self.signal_subflow() {
                 let sf = &mut self.subflows[i];
@@ -364,7 +367,7 @@ impl MptcpConnection {
         let due = self
             .announce
             .iter()
-            .position(|a| !a.echoed && a.next_at.is_none_or(|t| t <= now));
+            .position(|a| a.pending() && a.next_at.is_none_or(|t| t <= now));
         let (Some(k), Some(rk)) = (due, self.remote_key) else {
             return;
         };
@@ -384,15 +387,35 @@ impl MptcpConnection {
             hmac: repr.expected_hmac(self.local_key, rk),
         };
         sf.mp.add_addr = Some(repr);
-        sf.sock.request_ack();
-        a.next_at = Some(now + sf.sock.rto());
+        sf.sock.request_pure_ack();
+        if a.sent {
+            a.retrans += 1;
+        }
+        a.sent = true;
+        a.next_at = Some(now + self.cfg.add_addr_timeout);
     }
 
-    /// The ADD_ADDR echo for announced address `id` arrived.
-    pub(crate) fn on_add_addr_echo(&mut self, id: u8) {
-        if let Some(a) = self.announce.iter_mut().find(|a| a.id == id) {
-            a.echoed = true;
+    /// Puts the pending REMOVE_ADDR ids on a pure ACK of the signal subflow (RFC 8684
+    /// §3.4.2; as Linux `mptcp_pm_nl_addr_send_ack`, once, not retransmitted). They wait
+    /// while no subflow is usable.
+    fn signal_remove_addr(&mut self) {
+        if self.pending_rm.is_empty() || self.remote_key.is_none() {
+            return;
         }
+        let Some(i) = self.signal_subflow() else {
+            return;
+        };
+        let sf = &mut self.subflows[i];
+        if sf.mp.remove_addr.is_some() {
+            return;
+        }
+        let n = self
+            .pending_rm
+            .len()
+            .min(crate::wire::mptcp::MAX_REMOVE_IDS);
+        sf.mp.remove_addr = crate::wire::mptcp::RemoveAddrRepr::new(&self.pending_rm[..n]);
+        self.pending_rm.drain(..n);
+        sf.sock.request_pure_ack();
     }
 
     fn maybe_complete(&mut self, now: Instant) {

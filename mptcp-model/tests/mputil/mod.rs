@@ -69,6 +69,7 @@ pub(crate) struct Rec {
 }
 
 type Mutate = Box<dyn FnMut(&mut Packet<TcpHeader>, bool)>;
+type DropIf = Box<dyn FnMut(&Packet<TcpHeader>, bool) -> bool>;
 type OnStep = Box<dyn FnMut(&HostStack, &HostStack)>;
 
 /// The two hosts and the two paths.
@@ -84,6 +85,8 @@ pub(crate) struct Net {
     pub(crate) client_events: Vec<FlowEvent>,
     pub(crate) server_events: Vec<FlowEvent>,
     pub(crate) mutate: Mutate,
+    /// Drops a packet (after `mutate`) when it returns true: a filter on the path.
+    pub(crate) drop_if: DropIf,
     pub(crate) on_step: OnStep,
     encoder: PacketEncoder,
     octets: Vec<u8>,
@@ -189,6 +192,7 @@ impl Net {
             client_events: Vec::new(),
             server_events: Vec::new(),
             mutate: Box::new(|_, _| {}),
+            drop_if: Box::new(|_, _| false),
             on_step: Box::new(|_, _| {}),
             encoder: PacketEncoder::new(),
             octets: Vec::new(),
@@ -210,9 +214,10 @@ impl Net {
         back.header = without_dss_checksums(back.header);
         assert_eq!(back, pkt, "whole-packet round trip");
         let k = path_of(&pkt, to_server);
+        let filtered = (self.drop_if)(&pkt, to_server);
         let path = &mut self.paths[k];
         let lost = path.loss > 0.0 && path.rng.random::<f64>() < path.loss;
-        let dropped = !path.up || lost;
+        let dropped = !path.up || lost || filtered;
         self.log.push(Rec {
             t: self.now,
             to_server,
@@ -306,6 +311,33 @@ impl Net {
                 Event::Tcp(_) => None,
             })
             .collect()
+    }
+
+    /// The MPTCP-level events of the client (or the server) from `from` on: (when, subflow
+    /// number, what).
+    pub(crate) fn events_since(
+        &self,
+        client: bool,
+        from: Instant,
+    ) -> Vec<(Instant, Option<u32>, MptcpEventKind)> {
+        let all = if client {
+            &self.client_events
+        } else {
+            &self.server_events
+        };
+        all.iter()
+            .filter(|e| e.at >= from)
+            .filter_map(|e| match e.event {
+                Event::Mptcp(k) => Some((e.at, e.subflow.map(|s| s.number), k)),
+                Event::Tcp(_) => None,
+            })
+            .collect()
+    }
+
+    /// The nonzero `MPTcpExt` counters of the client's (or the server's) host.
+    pub(crate) fn mib(&self, client: bool) -> Vec<(&'static str, u64)> {
+        let h = if client { &self.client } else { &self.server };
+        h.mptcp_mib().nonzero().collect()
     }
 
     /// Runs every event up to `t`, then sets the clock to `t`.

@@ -1,0 +1,50 @@
+//! The shipped failure scenarios (`scenarios/failure/`): the Wi-Fi/LTE handover on an
+//! interface-down event.
+
+use scenarios::run::{run, RunOutput};
+use std::path::Path;
+
+fn run_file(name: &str) -> RunOutput {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+    let plan = scenarios::load(&path, None).expect("shipped scenario is valid");
+    run(&plan, |_| {}).expect("runs")
+}
+
+/// The value of `metric` of the subflow series `label` of flow `flow` at `time_s`.
+fn subflow_value(out: &RunOutput, flow: &str, label: &str, metric: &str, time_s: &str) -> f64 {
+    out.timeseries
+        .lines()
+        .find_map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[0] == time_s && c[1] == "flow" && c[2] == flow && c[3] == label && c[4] == metric)
+                .then(|| c[5].parse().unwrap())
+        })
+        .unwrap_or_else(|| panic!("no {metric} of {flow}/{label} at {time_s}"))
+}
+
+#[test]
+fn interface_down_handover_resumes_within_two_lte_rtts_without_wifi_rto() {
+    let out = run_file("failure/handover-interface-down.ron");
+    let s = &out.summary;
+    let down = &s.events[0];
+    assert_eq!((down.time_s, down.action.as_str()), (5.0, "down"));
+    let stall = down.flows[0].stall_s;
+    // RFC 8684 §3.4.2: the phone's REMOVE_ADDR goes up LTE, the server reinjects the Wi-Fi
+    // subflow's data on LTE at once: one LTE round trip (82 ms of propagation here).
+    let lte_rtt_ms = subflow_value(&out, "download", "lte", "srtt_ms", "5.000000");
+    let bound = (2.0 * lte_rtt_ms + 50.0) / 1000.0;
+    assert!(stall <= bound, "stall {stall} s, bound {bound} s");
+    assert_eq!(stall, 0.082, "one LTE round trip");
+    // The Wi-Fi subflow is closed by the REMOVE_ADDR, never by its retransmission timer.
+    let f = &s.flows[0];
+    let wifi = &f.subflows[0];
+    assert_eq!(
+        (wifi.label.as_str(), wifi.state.as_str()),
+        ("wifi", "closed")
+    );
+    assert_eq!(wifi.rto_timeouts, 0);
+    // Wi-Fi is joined again when it returns at 8 s.
+    assert_eq!(f.subflows.len(), 3);
+    assert_eq!(f.subflows[2].label, "wifi");
+    assert!(f.subflows[2].established_s.unwrap() > 8.0);
+}
