@@ -103,6 +103,8 @@ pub struct HostStack {
     down: BTreeSet<Addr>,
     /// Timed endpoint changes of local interfaces `(at, addr, change)`, by time.
     endpoint_changes: VecDeque<(Instant, Addr, EndpointChange)>,
+    /// Timed application aborts of MPTCP flows `(at, flow)`, by time.
+    aborts: VecDeque<(Instant, FlowId)>,
     next_port: u16,
     /// Endpoint events not yet drained.
     events: VecDeque<FlowEvent>,
@@ -130,6 +132,7 @@ impl HostStack {
             mib: crate::mptcp::MptcpMib::new(),
             down: BTreeSet::new(),
             endpoint_changes: VecDeque::new(),
+            aborts: VecDeque::new(),
             next_port: mptcp_host::FIRST_PORT,
             events: VecDeque::new(),
             capture: Vec::new(),
@@ -150,6 +153,13 @@ impl HostStack {
     pub fn schedule_endpoint(&mut self, at: Instant, addr: Addr, change: EndpointChange) {
         let k = self.endpoint_changes.partition_point(|c| c.0 <= at);
         self.endpoint_changes.insert(k, (at, addr, change));
+    }
+
+    /// At `at`, the application of MPTCP flow `flow` on this host aborts its connection:
+    /// MP_FASTCLOSE (RFC 8684 §3.5).
+    pub fn schedule_abort(&mut self, at: Instant, flow: FlowId) {
+        let k = self.aborts.partition_point(|c| c.0 <= at);
+        self.aborts.insert(k, (at, flow));
     }
 
     /// The host's name.
@@ -359,12 +369,14 @@ impl Host<TcpHeader> for HostStack {
         let mp = self.mp_conns.iter().filter_map(|c| c.conn.poll_timeout());
         let mp_starts = self.mp_pending.iter().map(|f| f.start);
         let prio = self.endpoint_changes.front().map(|c| c.0);
+        let aborts = self.aborts.front().map(|c| c.0);
         let apps = self.next_app_write();
         socks
             .chain(starts)
             .chain(mp)
             .chain(mp_starts)
             .chain(prio)
+            .chain(aborts)
             .chain(apps)
             .min()
     }
@@ -403,6 +415,13 @@ impl HostStack {
             }
             self.endpoint_changes.pop_front();
             self.apply_endpoint_change(now, addr, change, tx);
+        }
+        while let Some(&(at, flow)) = self.aborts.front() {
+            if at > now {
+                break;
+            }
+            self.aborts.pop_front();
+            self.abort_mptcp(now, flow, tx);
         }
         self.start_due_mp(now, tx);
         for i in 0..self.conns.len() {

@@ -419,6 +419,21 @@ impl HostStack {
         }
     }
 
+    /// The application of every MPTCP connection of `flow` here aborts it.
+    pub(super) fn abort_mptcp(
+        &mut self,
+        now: Instant,
+        flow: FlowId,
+        tx: &mut Vec<Packet<TcpHeader>>,
+    ) {
+        for k in 0..self.mp_conns.len() {
+            if self.mp_conns[k].flow == flow {
+                self.mp_conns[k].conn.abort(now);
+                self.service_mp(k, now, tx);
+            }
+        }
+    }
+
     /// Opens requested subflows, runs the application and sends what connection `k` has.
     pub(super) fn service_mp(&mut self, k: usize, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
         loop {

@@ -43,9 +43,7 @@ fn remove_addr_arrival(net: &Net) -> (Instant, usize) {
                     .any(|o| matches!(o, MptcpOption::RemoveAddr(_)))
         })
         .expect("a REMOVE_ADDR was sent");
-    let p = &net.paths[r.path];
-    let tx = p.rate.unwrap().transmit_time(u64::from(r.pkt.size));
-    (r.t + tx + p.delay, r.path)
+    (r.arrival.expect("delivered"), r.path)
 }
 
 #[test]

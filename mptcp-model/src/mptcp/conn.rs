@@ -157,6 +157,10 @@ pub struct MptcpConnection {
     pub(crate) established_at: Option<Instant>,
     pub(super) completed_at: Option<Instant>,
     pub(super) data_fin_rtx_at: Option<Instant>,
+    /// When subflows still open after completion are torn down.
+    pub(super) close_deadline: Option<Instant>,
+    /// When the connection was torn down (fast close).
+    pub(super) closed_at: Option<Instant>,
     pub(crate) outbox: VecDeque<Packet<TcpHeader>>,
     /// Events not yet drained by [`MptcpConnection::poll_event`].
     pub(super) events: VecDeque<MptcpEvent>,
@@ -200,6 +204,8 @@ impl MptcpConnection {
             established_at: None,
             completed_at: None,
             data_fin_rtx_at: None,
+            close_deadline: None,
+            closed_at: None,
             outbox: VecDeque::new(),
             events: VecDeque::new(),
             views: Vec::new(),

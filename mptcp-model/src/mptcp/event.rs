@@ -176,6 +176,18 @@ pub enum MptcpEventKind {
     /// Our DATA_FIN was acknowledged and the peer's received: the connection is complete
     /// and its subflows close.
     Completed,
+    /// A RST with MP_FASTCLOSE (RFC 8684 §3.5) went out on this subflow.
+    FastCloseSent,
+    /// A RST with MP_FASTCLOSE carrying our key arrived on this subflow.
+    FastCloseReceived,
+    /// The connection was torn down at once: by our MP_FASTCLOSE (an application abort, or
+    /// subflows still open at the close timeout) or by the peer's.
+    FastClosed {
+        /// The peer's MP_FASTCLOSE.
+        by_peer: bool,
+        /// Ours, because subflows were still open `close_timeout` after completion.
+        close_timeout: bool,
+    },
 }
 
 /// One event of a connection: when, which subflow, what.

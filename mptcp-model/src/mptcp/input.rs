@@ -54,7 +54,9 @@ impl MptcpConnection {
             return;
         }
         if h.flags.rst() {
-            self.on_rst(now, i, pkt);
+            if !self.on_fast_close(now, i, pkt) {
+                self.on_rst(now, i, pkt);
+            }
             return;
         }
         if !self.admit(now, i, pkt) {

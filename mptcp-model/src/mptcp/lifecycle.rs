@@ -18,7 +18,7 @@ use sim_core::{Addr, Instant, Packet};
 impl MptcpConnection {
     /// The next subflow the owner should open, if any (call until `None`).
     pub fn poll_subflow_request(&mut self) -> Option<SubflowRequest> {
-        if !self.initiator {
+        if !self.initiator || self.closed_at.is_some() {
             return None;
         }
         let remote_index;

@@ -41,6 +41,7 @@
 //!   the data level never exceeds the receiver's buffer.
 
 mod addrs;
+mod close;
 mod conn;
 pub mod event;
 mod hol;
@@ -165,6 +166,9 @@ pub struct MptcpConfig {
     /// `net.mptcp.add_addr_timeout`, default 120 s); at most [`ADD_ADDR_RETRANS_MAX`] of
     /// them (Linux `ADD_ADDR_RETRANS_MAX`).
     pub add_addr_timeout: Duration,
+    /// How long subflows may stay open after the connection completed before they are
+    /// torn down with MP_FASTCLOSE (Linux `net.mptcp.close_timeout`, default 60 s).
+    pub close_timeout: Duration,
 }
 
 /// Retransmissions of an unechoed ADD_ADDR (Linux `ADD_ADDR_RETRANS_MAX`, `pm_netlink.c`).
@@ -185,6 +189,7 @@ impl Default for MptcpConfig {
             degraded: None,
             checksum: false,
             add_addr_timeout: Duration::from_secs(120),
+            close_timeout: Duration::from_secs(60),
         }
     }
 }

@@ -23,6 +23,9 @@ impl MptcpConnection {
     }
 
     fn produce(&mut self, now: Instant) {
+        if self.closed_at.is_some() {
+            return;
+        }
         self.schedule(now);
         self.signal(now);
         self.maybe_complete(now);
@@ -64,7 +67,7 @@ impl MptcpConnection {
         }
     }
 
-    fn usable(s: &Subflow) -> bool {
+    pub(crate) fn usable(s: &Subflow) -> bool {
         s.mp.state == SubflowState::Established
             && !s.mp.dead
             && s.sock.state() == TcpState::Established
@@ -350,14 +353,7 @@ impl MptcpConnection {
     /// DATA_FIN, REMOVE_ADDR and ADD_ADDR (re)transmissions.
     fn signal(&mut self, now: Instant) {
         self.signal_remove_addr();
-        if self.snd.fin_to_send().is_some() && self.data_fin_rtx_at.is_none() {
-            if let Some(i) = self.signal_subflow() {
-                let sf = &mut self.subflows[i];
-                sf.mp.send_data_fin = true;
-                sf.sock.request_ack();
-                self.data_fin_rtx_at = Some(now + sf.sock.rto());
-            }
-        }
+        self.signal_data_fin(now);
         if self.remote_key.is_none() || self.announce.is_empty() || self.completed_at.is_some() {
             return;
         }
@@ -416,20 +412,5 @@ impl MptcpConnection {
         sf.mp.remove_addr = crate::wire::mptcp::RemoveAddrRepr::new(&self.pending_rm[..n]);
         self.pending_rm.drain(..n);
         sf.sock.request_pure_ack();
-    }
-
-    fn maybe_complete(&mut self, now: Instant) {
-        if self.completed_at.is_some() || !self.snd.fin_acked() || !self.rcv.fin_received {
-            return;
-        }
-        self.completed_at = Some(now);
-        self.data_fin_rtx_at = None;
-        self.event(now, None, MptcpEventKind::Completed);
-        for s in &mut self.subflows {
-            if !s.mp.dead {
-                s.mp.third_ack_rtx_at = None;
-                s.sock.close();
-            }
-        }
     }
 }

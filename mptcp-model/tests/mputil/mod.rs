@@ -66,6 +66,8 @@ pub(crate) struct Rec {
     pub(crate) path: usize,
     pub(crate) pkt: Packet<TcpHeader>,
     pub(crate) dropped: bool,
+    /// When it reaches the other host (`None` if dropped).
+    pub(crate) arrival: Option<Instant>,
 }
 
 type Mutate = Box<dyn FnMut(&mut Packet<TcpHeader>, bool)>;
@@ -218,25 +220,26 @@ impl Net {
         let path = &mut self.paths[k];
         let lost = path.loss > 0.0 && path.rng.random::<f64>() < path.loss;
         let dropped = !path.up || lost || filtered;
+        let d = usize::from(to_server);
+        let start = self.now.max(path.free_at[d]);
+        let tx = path
+            .rate
+            .map_or(Duration::ZERO, |r| r.transmit_time(u64::from(pkt.size)));
+        let arrival = start + tx + path.delay;
         self.log.push(Rec {
             t: self.now,
             to_server,
             path: k,
             pkt,
             dropped,
+            arrival: (!dropped).then_some(arrival),
         });
         if dropped {
             return;
         }
-        let d = usize::from(to_server);
-        let start = self.now.max(path.free_at[d]);
-        let tx = path
-            .rate
-            .map_or(Duration::ZERO, |r| r.transmit_time(u64::from(pkt.size)));
         path.free_at[d] = start + tx;
         self.seq += 1;
-        self.flight
-            .insert((start + tx + path.delay, self.seq), (to_server, k, pkt));
+        self.flight.insert((arrival, self.seq), (to_server, k, pkt));
     }
 
     fn drain(&mut self, to_server: bool, tx: &mut Vec<Packet<TcpHeader>>) {
