@@ -206,6 +206,12 @@ pub(crate) fn check_event_action(
     let field = format!("events[{i}].action");
     let nth = sc.events[..i].iter().filter(|e| e.link == ev.link).count();
     let err = |msg: String| r.at_nth("events", "link", &ev.link, nth, field.clone(), msg);
+    if !ev.notify && ev.action != ActionSpec::Down {
+        return Err(err(
+            "`notify: false` applies to a `Down` action only (its `Up` tells no host either)"
+                .into(),
+        ));
+    }
     match ev.action {
         ActionSpec::SetQueue(q) => match check_queue(r, &field, &ev.link, q) {
             Err(ScenarioError::Invalid { msg, .. }) => Err(err(msg)),

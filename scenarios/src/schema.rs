@@ -539,7 +539,10 @@ pub struct MptcpSpec {
     pub rcv_buf: Bytes,
     /// Connection-level send buffer.
     pub snd_buf: Bytes,
-    /// Consecutive retransmission timeouts after which a subflow is declared failed.
+    /// Consecutive retransmission timeouts after which a subflow is declared (potentially)
+    /// failed and its data reinjected (1: the out-of-tree Linux `pf`; about 5 matches
+    /// upstream Linux's `net.mptcp.stale_loss_cnt` = 4; 0: never). How a silent failure
+    /// (`Down` with `notify: false`) is found.
     pub fail_after_rtos: u32,
     /// Carry the DSS checksum field (RFC 8684 §3.3.1).
     pub checksum: bool,
@@ -736,6 +739,15 @@ pub struct EventSpec {
     pub direction: DirectionName,
     /// What changes.
     pub action: ActionSpec,
+    /// `Down` only: whether the hosts at the link's ends notice (carrier lost; MPTCP then
+    /// withdraws the address at once). `false` models a black hole the hosts find only by
+    /// their own timeouts (default `true`; the `Up` that follows tells them nothing either).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub notify: bool,
+}
+
+fn is_true(v: &bool) -> bool {
+    *v
 }
 
 /// Link directions an event applies to.

@@ -700,6 +700,7 @@ fn resolve_events(
         };
         let change = |d: &DirParams| {
             Some(match &ev.action {
+                ActionSpec::Down if !ev.notify => sim_core::LinkChange::DownSilent,
                 ActionSpec::Down => sim_core::LinkChange::Down,
                 ActionSpec::Up => sim_core::LinkChange::Up,
                 ActionSpec::SetRate(rate) => sim_core::LinkChange::SetRate(LinkRate::Fixed(rate.0)),

@@ -48,3 +48,30 @@ fn interface_down_handover_resumes_within_two_lte_rtts_without_wifi_rto() {
     assert_eq!(f.subflows[2].label, "wifi");
     assert!(f.subflows[2].established_s.unwrap() > 8.0);
 }
+
+#[test]
+fn a_silent_interface_failure_is_found_by_timeouts_and_survived() {
+    // The same handover, but the Wi-Fi link dies without the phone noticing (a black hole,
+    // `notify: false`): no REMOVE_ADDR; the server finds it by its retransmission timeout
+    // (`fail_after_rtos: 1`), reinjects on LTE, and uses Wi-Fi again once it carries
+    // segments again (the Up is not announced either).
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("failure/handover-interface-down.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let silent = text.replace("action: Down),", "action: Down, notify: false),");
+    assert_ne!(silent, text);
+    let plan = scenarios::load_str(&path, &silent, None).expect("valid");
+    let out = run(&plan, |_| {}).expect("runs");
+    let s = &out.summary;
+    let stall = s.events[0].flows[0].stall_s;
+    assert!(stall > 0.2, "{stall}: an RTO (at least 200 ms) is needed");
+    let f = &s.flows[0];
+    assert_eq!(
+        f.subflows.len(),
+        2,
+        "no new join: the subflow was never abandoned"
+    );
+    let wifi = &f.subflows[0];
+    assert!(wifi.rto_timeouts >= 1);
+    assert_eq!(wifi.state, "established", "back in use after the Up");
+    assert!(f.reinjected_bytes.unwrap() > 0);
+}

@@ -315,7 +315,9 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
         };
         let link = &mut self.links[l.index()];
         match change {
-            LinkChange::Down if link.is_up() => {
+            LinkChange::Down | LinkChange::DownSilent if link.is_up() => {
+                let silent = change == LinkChange::DownSilent;
+                link.down_silently = silent;
                 for (k, on) in link.go_down().enumerate() {
                     self.slab.remove(on.slot);
                     if k > 0 {
@@ -323,13 +325,17 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
                         self.queue.push_reserved(on.arrival, on.seq, Event::Dropped);
                     }
                 }
-                self.notify(l, false);
+                if !silent {
+                    self.notify(l, false);
+                }
             }
             LinkChange::Up if !link.is_up() => {
                 link.go_up(self.now);
-                self.notify(l, true);
+                if !std::mem::take(&mut link.down_silently) {
+                    self.notify(l, true);
+                }
             }
-            LinkChange::Down | LinkChange::Up => {}
+            LinkChange::Down | LinkChange::DownSilent | LinkChange::Up => {}
             other => link.apply(self.now, other),
         }
     }

@@ -315,6 +315,31 @@ fn down_drops_queue_and_wire_and_up_restores() {
 }
 
 #[test]
+fn a_silent_down_drops_like_down_but_tells_no_host() {
+    let sends = [(Instant::ZERO, pkt(A, B, 0)), (us(4_000), pkt(A, B, 1))];
+    let (nb, l, ha, hb) = pair(link(
+        "ab",
+        Attach::Node(NodeId(0)),
+        Attach::Node(NodeId(0)),
+        10,
+        5,
+    ));
+    let hosts = vec![TestHost::sending(sends), TestHost::default()];
+    let mut sim = Simulator::new(nb.build().unwrap(), hosts, 1).unwrap();
+    sim.schedule_link_change(us(3_000), l, LinkChange::DownSilent);
+    sim.schedule_link_change(us(5_000), l, LinkChange::Up);
+    sim.schedule_link_change(us(7_000), l, LinkChange::Down);
+    sim.run_until(Instant::from_secs(1));
+    // Packet 0 was on the wire at 3 ms (arrival 6.2 ms), packet 1 refused while down.
+    assert!(sim.host(hb).received.is_empty());
+    assert_eq!(sim.link_stats(l).dropped_down, 2);
+    // Neither the silent down nor the up that ends it reaches the hosts; a later
+    // ordinary Down does.
+    assert_eq!(sim.host(ha).iface_events, [(us(7_000), A, false)]);
+    assert_eq!(sim.host(hb).iface_events, [(us(7_000), B, false)]);
+}
+
+#[test]
 fn only_the_head_of_each_link_waits_in_the_event_queue() {
     let sends = (0..1000).map(|i| (Instant::ZERO, pkt(A, B, i)));
     let (nb, l, _, hb) = pair(link(

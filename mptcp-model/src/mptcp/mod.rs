@@ -152,7 +152,18 @@ pub struct MptcpConfig {
     pub rcv_buf: u32,
     /// Send buffer (connection level), bytes.
     pub snd_buf: u32,
-    /// Consecutive RTOs after which a subflow counts as (potentially) failed; 0 = never.
+    /// Consecutive RTOs after which a subflow counts as (potentially) failed — skipped by
+    /// the scheduler, its unacknowledged data reinjected (`SubflowStale`), usable again at
+    /// the next ACK of new data (`SubflowRecover`); 0 = never. This is how the host finds a
+    /// silent failure (a black hole it is not told of: a link `Down` with `notify: false`).
+    ///
+    /// The out-of-tree Linux kernel marks a subflow potentially failed (`tp->pf`) at its
+    /// first RTO: the default 1. Upstream Linux counts instead, each time the MPTCP-level
+    /// retransmission timer fires (`mptcp_pm_subflow_chk_stale`), the intervals in which a
+    /// subflow with data outstanding received nothing, and marks it stale after
+    /// `net.mptcp.stale_loss_cnt` (default 4) of them when another subflow is in better
+    /// shape; those intervals are at least the subflow's own (backed-off) RTO, so upstream's
+    /// default is about `subflow_fail_rtos: 5` here.
     pub subflow_fail_rtos: u32,
     /// Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012) with the
     /// schedulers the Linux out-of-tree kernel runs them with (minRTT, BLEST; see
