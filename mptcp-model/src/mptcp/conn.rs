@@ -146,6 +146,14 @@ pub struct MptcpConnection {
     pub(super) pending_rm: Vec<u8>,
     /// The `MPTcpExt` counters of this connection.
     pub(crate) mib: MptcpMib,
+    /// Fell back to TCP (RFC 8684 §3.7).
+    pub(crate) fallback: Option<super::fallback::Fallback>,
+    /// DSS checksums in use: asked for here, or by the peer's MP_CAPABLE `A` flag.
+    pub(crate) checksum_on: bool,
+    /// No join was ever established: a fallback in the middle is still possible.
+    pub(crate) infinite_ok: bool,
+    /// We sent MP_FAIL (or answered one).
+    pub(crate) fail_sent: bool,
     pub(crate) subflows: Vec<Subflow>,
     /// Per subflow: the path manager must not retry its pair (refused / timed out).
     pub(crate) pm_block: Vec<bool>,
@@ -193,6 +201,10 @@ impl MptcpConnection {
             announce: Vec::new(),
             pending_rm: Vec::new(),
             mib: MptcpMib::new(),
+            fallback: None,
+            checksum_on: cfg.checksum,
+            infinite_ok: true,
+            fail_sent: false,
             subflows: Vec::new(),
             pm_block: Vec::new(),
             // The peer's window is unknown until its SYN (-ACK): nothing may be sent.
@@ -254,9 +266,10 @@ impl MptcpConnection {
         c
     }
 
-    /// The listener's side, from a SYN carrying MP_CAPABLE received on `local`; `announce`
-    /// are further local addresses advertised with ADD_ADDR (ids 1, 2, ...). `None` when the
-    /// SYN is not an MP_CAPABLE SYN.
+    /// The listener's side, from a SYN received on `local`; `announce` are further local
+    /// addresses advertised with ADD_ADDR (ids 1, 2, ...). A SYN without MP_CAPABLE (or MPTCP
+    /// disabled here) gives a connection that is plain TCP from the start (RFC 8684 §3.7).
+    /// `None` when the SYN cannot open a socket.
     pub fn accept(
         now: Instant,
         cfg: MptcpConfig,
@@ -266,13 +279,10 @@ impl MptcpConnection {
         is_up: impl Fn(Addr) -> bool,
         rng: RngStream,
     ) -> Option<Self> {
-        let capable =
-            syn.header.options.mptcp.iter().any(
-                |o| matches!(o, crate::wire::mptcp::MptcpOption::Capable(c) if c.version == 1),
-            );
-        if !capable {
-            return None;
-        }
+        let capable = syn.header.options.mptcp.iter().find_map(|o| match o {
+            crate::wire::mptcp::MptcpOption::Capable(c) if c.version == 1 => Some(c.flags),
+            _ => None,
+        });
         let locals = core::iter::once(local.addr)
             .chain(announce.iter().copied())
             .map(|addr| Local::new(addr, false, is_up(addr)))
@@ -292,13 +302,22 @@ impl MptcpConnection {
             .collect();
         let isn = SeqNum(c.rng.random());
         let sock = TcpSocket::accept(now, local, syn, isn, c.subflow_cfg()).ok()?;
-        c.mib.inc(super::mib::MibField::MpCapableSynRx);
+        match capable.filter(|_| cfg.enabled) {
+            Some(flags) => {
+                c.mib.inc(super::mib::MibField::MpCapableSynRx);
+                // RFC 8684 §3.1: checksums when either end asks for them.
+                c.checksum_on |= flags.checksum_required();
+            }
+            None => c.announce.clear(),
+        }
         c.push_subflow(now, sock, Role::CapableServer, (0, 0), false);
-        c.event(
-            now,
-            Some(0),
-            MptcpEventKind::CapableReceived(Handshake::Syn),
-        );
+        if capable.is_some() && cfg.enabled {
+            let kind = MptcpEventKind::CapableReceived(Handshake::Syn);
+            c.event(now, Some(0), kind);
+        } else {
+            // A SYN without MP_CAPABLE, or MPTCP disabled here: plain TCP (RFC 8684 §3.7).
+            c.fall_back(now, 0, super::event::FallbackReason::NotRequested, (1, 1));
+        }
         Some(c)
     }
 

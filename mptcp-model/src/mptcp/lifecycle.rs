@@ -24,6 +24,9 @@ impl MptcpConnection {
         let remote_index;
         let local_index;
         let initial = self.remote_key.is_none();
+        if self.fallback.is_some() {
+            return None;
+        }
         if initial {
             if self.subflows.iter().any(|s| s.mp.active()) || self.completed_at.is_some() {
                 return None;
@@ -93,7 +96,13 @@ impl MptcpConnection {
         let sock = TcpSocket::connect(now, local, req.remote, isn, self.subflow_cfg());
         let backup = self.locals[req.local_index].backup;
         let addrs = (req.local_index, req.remote_index);
-        self.push_subflow(now, sock, role, addrs, backup)
+        let id = self.push_subflow(now, sock, role, addrs, backup);
+        if req.initial && !self.cfg.enabled {
+            // MPTCP disabled here: a plain TCP connection from the start (no MP_CAPABLE).
+            let i = id as usize;
+            self.fall_back(now, i, super::event::FallbackReason::NotRequested, (1, 1));
+        }
+        id
     }
 
     /// A SYN with MP_JOIN for our token arrived on `local`: opens the listener's side of
@@ -123,6 +132,7 @@ impl MptcpConnection {
         let remote = SocketAddr::new(syn.src, syn.header.src_port);
         let local_index = (self.locals.iter()).position(|l| l.addr == local.addr && !l.removed);
         let reason = match local_index {
+            _ if self.fallback.is_some() => Some(Refusal::FellBack),
             _ if self.remote_key.is_none() => Some(Refusal::NotEstablished),
             None => Some(Refusal::UnknownAddress),
             Some(_) => None,
@@ -204,6 +214,12 @@ impl MptcpConnection {
         if let Some(kind) = why {
             self.event(now, Some(i), kind);
         }
+        // The in-kernel path manager does not reuse an endpoint whose subflow closed: its
+        // address id becomes available again only when the endpoint is removed and added
+        // back (`id_avail_bitmap` in `pm_netlink.c`; `local_returns` clears the block).
+        if matches!(self.cfg.path_manager, super::PathManagerKind::InKernel(_)) {
+            self.pm_block[i] = true;
+        }
         let sf = &mut self.subflows[i];
         sf.sock.abort_with(now, ConnectionError::Reset);
         sf.mp.dead = true;
@@ -270,8 +286,9 @@ impl MptcpConnection {
             _ => {}
         }
         let sf = &mut self.subflows[i];
-        if sf.sock.peer_closed() && !sf.sock.is_closing() {
-            // As the TCP sink: a subflow the peer closed is closed too.
+        if sf.sock.peer_closed() && !sf.sock.is_closing() && self.fallback.is_none() {
+            // As the TCP sink: a subflow the peer closed is closed too (after a fallback
+            // the subflow is the connection: it closes when our data is done).
             sf.sock.close();
         }
     }

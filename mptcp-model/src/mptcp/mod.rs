@@ -44,6 +44,7 @@ mod addrs;
 mod close;
 mod conn;
 pub mod event;
+mod fallback;
 mod hol;
 mod input;
 mod lifecycle;
@@ -58,7 +59,7 @@ mod timers;
 mod transmit;
 
 pub use conn::{MptcpConnection, SubflowRequest};
-pub use event::{FailReason, Handshake, MptcpEvent, MptcpEventKind, Refusal};
+pub use event::{FailReason, FallbackReason, Handshake, MptcpEvent, MptcpEventKind, Refusal};
 pub use input::mptcp_reset;
 pub use mib::{MibField, MptcpMib};
 pub use pm::PathManagerKind;
@@ -180,6 +181,14 @@ pub struct MptcpConfig {
     /// How long subflows may stay open after the connection completed before they are
     /// torn down with MP_FASTCLOSE (Linux `net.mptcp.close_timeout`, default 60 s).
     pub close_timeout: Duration,
+    /// Use MPTCP at all (Linux `net.mptcp.enabled`): when false this end speaks plain TCP
+    /// (no MP_CAPABLE), and its peer falls back.
+    pub enabled: bool,
+    /// The listener lets the peer join its initial address (Linux
+    /// `net.mptcp.allow_join_initial_addr_port`, default true); false sets the MP_CAPABLE
+    /// `C` flag (RFC 8684 §3.1), e.g. behind a load balancer whose address reaches any of
+    /// several servers, which then announce their own addresses.
+    pub allow_join_initial_addr: bool,
 }
 
 /// Retransmissions of an unechoed ADD_ADDR (Linux `ADD_ADDR_RETRANS_MAX`, `pm_netlink.c`).
@@ -201,6 +210,8 @@ impl Default for MptcpConfig {
             checksum: false,
             add_addr_timeout: Duration::from_secs(120),
             close_timeout: Duration::from_secs(60),
+            enabled: true,
+            allow_join_initial_addr: true,
         }
     }
 }

@@ -43,7 +43,9 @@ impl MptcpConnection {
             fully_established: self.fully_established,
             data_fin: None,
             idsn: self.snd.idsn,
-            checksum: self.cfg.checksum,
+            checksum: self.checksum_on,
+            fallback: self.fallback.is_some(),
+            deny_join_id0: !self.initiator && !self.cfg.allow_join_initial_addr,
         };
         TxCtx::new(&self.snd, base)
     }
@@ -116,7 +118,7 @@ impl MptcpConnection {
 
     /// Hands data to subflows, a segment's worth per scheduler decision.
     fn schedule(&mut self, now: Instant) {
-        if self.remote_key.is_none() {
+        if self.remote_key.is_none() && self.fallback.is_none() {
             return;
         }
         let mut redundant = None;
@@ -172,8 +174,14 @@ impl MptcpConnection {
         let Some(sf) = self.subflows.get_mut(i) else {
             return 0;
         };
+        // A fallen-back connection's segments carry no DSS: the whole MSS is payload.
+        let extra = if self.fallback.is_some() {
+            0
+        } else {
+            DSS_DATA_LEN
+        };
         let len = avail
-            .min(sf.sock.data_payload(DSS_DATA_LEN))
+            .min(sf.sock.data_payload(extra))
             .min(u64::from(u16::MAX));
         if len == 0 {
             return 0;
@@ -352,6 +360,10 @@ impl MptcpConnection {
 
     /// DATA_FIN, REMOVE_ADDR and ADD_ADDR (re)transmissions.
     fn signal(&mut self, now: Instant) {
+        if self.fallback.is_some() {
+            self.fallback_close();
+            return;
+        }
         self.signal_remove_addr();
         self.signal_data_fin(now);
         if self.remote_key.is_none() || self.announce.is_empty() || self.completed_at.is_some() {

@@ -82,6 +82,7 @@ impl TcpSocket {
             window: self.rcv.syn_window_field(),
             options: o,
             payload_len: 0,
+            payload_rewrite: None,
         };
         Some(self.packet(header))
     }
@@ -256,6 +257,7 @@ impl TcpSocket {
             options,
             // Bounded by the MSS.
             payload_len: payload as u32,
+            payload_rewrite: None,
         };
         self.rcv.on_ack_sent();
         self.packet(header)

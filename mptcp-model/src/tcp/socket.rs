@@ -460,6 +460,7 @@ impl TcpSocket {
             window: 0,
             options,
             payload_len: 0,
+            payload_rewrite: None,
         };
         Some(self.packet(header))
     }
