@@ -2,15 +2,18 @@
 //! the flows' endpoints and the scheduled link events.
 
 use crate::schema::{
-    CcModeName, CcName, MptcpCcName, MptcpSpec, Opener, PathManagerSpec, RtoName, SchedulerName,
-    ServiceMode, TcpSpec, TransportSpec,
+    CcModeName, CcName, CwndReductionName, LossDetectionName, MptcpCcName, MptcpSpec,
+    NewRenoTimerName, Opener, PathManagerSpec, RenoGrowthName, RtoName, SchedulerName, ServiceMode,
+    SlowStartName, TcpSpec, TransportSpec,
 };
 use crate::validate::{End, FlowEnd, Plan, PlanFlow};
 use mptcp_model::app::BulkSender;
-use mptcp_model::cc::{CcKind, CcMode};
+use mptcp_model::cc::{CcKind, CcMode, RenoGrowth, SlowStart};
 use mptcp_model::host::{FlowId, HostStack, LocalAddr, Role};
 use mptcp_model::mptcp::{MptcpCcKind, MptcpConfig, PathManagerKind, SchedulerKind};
-use mptcp_model::tcp::{RtoMode, SocketAddr, TcpConfig};
+use mptcp_model::tcp::{
+    CwndReduction, LossDetection, NewRenoTimer, RtoMode, SocketAddr, TcpConfig,
+};
 use mptcp_model::wire::tcp::TcpHeader;
 use sim_core::{Attach, HostId, LinkConfig, LinkId, NetworkBuilder, Simulator};
 
@@ -151,6 +154,15 @@ fn add_tcp_flow(hosts: &mut [HostStack], i: usize, f: &PlanFlow, t: &TcpSpec) {
         init_cwnd_segments: t.init_cwnd,
         min_rto: t.min_rto.0,
         rto: rto_mode(t.rto),
+        cwnd_reduction: cwnd_reduction(t.cwnd_reduction),
+        newreno_timer: newreno_timer(t.newreno_timer),
+        loss_detection: loss_detection(t.loss_detection),
+        slow_start: slow_start(t.slow_start),
+        initial_ssthresh: t.initial_ssthresh,
+        reno_growth: match t.reno_growth {
+            RenoGrowthName::ByteCounting => RenoGrowth::ByteCounting,
+            RenoGrowthName::PerAck => RenoGrowth::PerAck,
+        },
         cc: match t.cc {
             CcName::Reno => CcKind::Reno,
             CcName::Cubic => CcKind::Cubic,
@@ -196,6 +208,11 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         init_cwnd_segments: s.init_cwnd,
         min_rto: s.min_rto.0,
         rto: rto_mode(s.rto),
+        cwnd_reduction: cwnd_reduction(s.cwnd_reduction),
+        newreno_timer: newreno_timer(s.newreno_timer),
+        loss_detection: loss_detection(s.loss_detection),
+        slow_start: slow_start(s.slow_start),
+        initial_ssthresh: s.initial_ssthresh,
         ..TcpConfig::default()
     };
     let mut cfg = MptcpConfig {
@@ -344,6 +361,35 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
     let id = FlowId(i as u32);
     hosts[listen.host].add_mptcp_server(id, remote, announce, cfg, listen_role);
     hosts[open.host].add_mptcp_client(id, locals, remote, f.start, cfg, open_role);
+}
+
+fn cwnd_reduction(r: CwndReductionName) -> CwndReduction {
+    match r {
+        CwndReductionName::Prr => CwndReduction::Prr,
+        CwndReductionName::Halve => CwndReduction::Halve,
+    }
+}
+
+fn newreno_timer(r: NewRenoTimerName) -> NewRenoTimer {
+    match r {
+        NewRenoTimerName::SlowButSteady => NewRenoTimer::SlowButSteady,
+        NewRenoTimerName::Impatient => NewRenoTimer::Impatient,
+    }
+}
+
+fn loss_detection(r: LossDetectionName) -> LossDetection {
+    match r {
+        LossDetectionName::RackTlp => LossDetection::RackTlp,
+        LossDetectionName::DupThresh => LossDetection::DupThresh,
+    }
+}
+
+fn slow_start(s: SlowStartName) -> SlowStart {
+    match s {
+        SlowStartName::HyStart => SlowStart::HyStart,
+        SlowStartName::HyStartPlusPlus => SlowStart::HyStartPlusPlus,
+        SlowStartName::Standard => SlowStart::Standard,
+    }
 }
 
 fn rto_mode(r: RtoName) -> RtoMode {

@@ -34,7 +34,8 @@ fn interface_down_handover_resumes_within_two_lte_rtts_without_wifi_rto() {
     let lte_rtt_ms = subflow_value(&out, "download", "lte", "srtt_ms", "5.000000");
     let bound = (2.0 * lte_rtt_ms + 50.0) / 1000.0;
     assert!(stall <= bound, "stall {stall} s, bound {bound} s");
-    assert_eq!(stall, 0.082, "one LTE round trip");
+    // About one LTE round trip: 2 × 41 ms of propagation plus serialization.
+    assert!((0.082..0.090).contains(&stall), "{stall}");
     // The Wi-Fi subflow is closed by the REMOVE_ADDR, never by its retransmission timer.
     let f = &s.flows[0];
     let wifi = &f.subflows[0];

@@ -27,9 +27,21 @@ use crate::wire::TcpOptions;
 use sim_core::{Addr, Instant};
 use std::collections::VecDeque;
 
-/// Octets a data segment's DSS takes: 4 + 8 (data ACK) + 8 (DSN) + 4 (SSN) + 2 (length)
-/// = 26, padded to 28; with the 2-octet checksum exactly 28 (RFC 8684 §3.3).
-pub const DSS_DATA_LEN: usize = 28;
+/// Octets a data segment's DSS takes (RFC 8684 §3.3): 4, the data ACK, 8 (DSN), 4 (SSN),
+/// 2 (length) and, with checksums, 2 more, padded to 4. The data ACK is 4 octets until the
+/// peer sends a mapping with a 64-bit DSN, then 8 (§3.3.2; Linux `use_64bit_ack`): 24
+/// octets, with or without the checksum, for a 32-bit data ACK, 28 for a 64-bit one.
+pub const fn dss_data_len(ack64: bool) -> usize {
+    if ack64 {
+        28
+    } else {
+        24
+    }
+}
+
+/// The DSS of a data segment from a host that receives no data (a bulk sender): Linux sends
+/// a 32-bit data ACK with the 64-bit DSN, 24 octets.
+pub const DSS_DATA_LEN: usize = dss_data_len(false);
 
 /// `len` octets from subflow offset `ssn` carry data offsets `dsn..dsn + len`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,6 +223,23 @@ pub(crate) struct TxCtx {
     pub(crate) fallback: bool,
     /// We ask the peer not to join our initial address (MP_CAPABLE `C` flag).
     pub(crate) deny_join_id0: bool,
+    /// The peer's last mapping had a 64-bit DSN: our data ACK is 64 bits too (RFC 8684
+    /// §3.3.2), else 32 (Linux `use_64bit_ack`).
+    pub(crate) ack64: bool,
+}
+
+impl TxCtx {
+    /// The DATA_ACK field as sent: 64 or 32 bits.
+    fn data_ack_field(&self) -> Option<SeqField> {
+        self.data_ack.map(|a| {
+            if self.ack64 {
+                SeqField::Long(a)
+            } else {
+                // The least significant 32 bits (RFC 8684 §3.3.1).
+                SeqField::Short(a as u32)
+            }
+        })
+    }
 }
 
 impl TxCtx {
@@ -325,7 +354,7 @@ impl SubflowHook<'_> {
             }
         }
         Some(MptcpOption::Dss(DssRepr {
-            data_ack: ctx.data_ack.map(SeqField::Long),
+            data_ack: ctx.data_ack_field(),
             mapping: Some(DssMapping {
                 dsn: SeqField::Long(dsn),
                 // The relative subflow sequence number is 32 bits on the wire.
@@ -352,7 +381,7 @@ impl SubflowHook<'_> {
     fn infinite(&mut self) -> Option<MptcpOption> {
         let m = self.mp.send_infinite?;
         Some(MptcpOption::Dss(DssRepr {
-            data_ack: self.ctx.data_ack.map(SeqField::Long),
+            data_ack: self.ctx.data_ack_field(),
             mapping: Some(m),
             data_fin: false,
         }))
@@ -401,7 +430,7 @@ impl SubflowHook<'_> {
         }
         let fin = ctx.data_fin.filter(|_| self.mp.send_data_fin);
         let dss = DssRepr {
-            data_ack: ctx.data_ack.map(SeqField::Long),
+            data_ack: ctx.data_ack_field(),
             // RFC 8684 §3.3.3: a DATA_FIN without data has a mapping of length 1 and
             // subflow sequence number 0.
             mapping: fin.map(|dsn| DssMapping {
@@ -460,7 +489,7 @@ impl SegmentHook for SubflowHook<'_> {
         if self.ctx.fallback && self.mp.send_infinite.is_none() {
             0
         } else {
-            DSS_DATA_LEN
+            dss_data_len(self.ctx.ack64)
         }
     }
 

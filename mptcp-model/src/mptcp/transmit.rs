@@ -7,7 +7,7 @@ use super::conn::MptcpConnection;
 use super::event::MptcpEventKind;
 use super::sched::{Pick, SchedCtx, SchedView, Scheduler};
 use super::stats::SubflowState;
-use super::subflow::{Mapping, Role, Subflow, SubflowHook, TxCtx, DSS_DATA_LEN};
+use super::subflow::{dss_data_len, Mapping, Role, Subflow, SubflowHook, TxCtx};
 use crate::tcp::TcpState;
 use crate::wire::mptcp::{AddAddrKind, AddAddrRepr};
 use crate::wire::TcpHeader;
@@ -44,6 +44,7 @@ impl MptcpConnection {
             data_fin: None,
             idsn: self.snd.idsn,
             checksum: self.checksum_on,
+            ack64: self.rcv.ack64,
             fallback: self.fallback.is_some(),
             deny_join_id0: !self.initiator && !self.cfg.allow_join_initial_addr,
         };
@@ -91,7 +92,7 @@ impl MptcpConnection {
                 *lo = Some(lo.map_or(r, |x| x.min(r)));
                 *hi = Some(hi.map_or(r, |x| x.max(r)));
             }
-            let payload = s.sock.data_payload(DSS_DATA_LEN);
+            let payload = s.sock.data_payload(dss_data_len(self.rcv.ack64));
             if usable {
                 mss = mss.max(payload);
             }
@@ -178,7 +179,7 @@ impl MptcpConnection {
         let extra = if self.fallback.is_some() {
             0
         } else {
-            DSS_DATA_LEN
+            dss_data_len(self.rcv.ack64)
         };
         let len = avail
             .min(sf.sock.data_payload(extra))
