@@ -60,6 +60,7 @@ mod transmit;
 
 pub use conn::{MptcpConnection, SubflowRequest};
 pub use event::{FailReason, FallbackReason, Handshake, MptcpEvent, MptcpEventKind, Refusal};
+pub use hol::bucket_lower as hol_bucket_lower;
 pub use input::mptcp_reset;
 pub use mib::{MibField, MptcpMib};
 pub use pm::PathManagerKind;
