@@ -151,6 +151,7 @@ pub(crate) fn resolve_flows(
             backup,
             bytes,
             paced,
+            via: None,
         });
     }
     Ok(out)

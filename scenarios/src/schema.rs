@@ -52,6 +52,9 @@ pub struct Scenario {
     /// Timed changes to links.
     #[serde(default)]
     pub events: Vec<EventSpec>,
+    /// Middleboxes on links or at routers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub middleboxes: Vec<crate::middlebox::MiddleboxSpec>,
     /// What the run writes.
     #[serde(default)]
     pub output: OutputSpec,
@@ -256,6 +259,10 @@ pub struct FlowSpec {
     /// What the sending application does.
     #[serde(default)]
     pub app: AppSpec,
+    /// MPTCP: the name of a `LoadBalancer` middlebox the opening end connects through (to
+    /// its virtual address); the listening end must be one of its backends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// Transport protocol of a flow.
@@ -546,6 +553,11 @@ pub struct MptcpSpec {
     pub fail_after_rtos: u32,
     /// Carry the DSS checksum field (RFC 8684 §3.3.1).
     pub checksum: bool,
+    /// The listener lets joins reach the address the connection was opened to (Linux
+    /// `net.mptcp.allow_join_initial_addr_port`, default true). `false` sets the MP_CAPABLE
+    /// `C` flag (RFC 8684 §3.1); behind a load balancer (`via`) the backend then announces
+    /// its own address with ADD_ADDR, so joins bypass the balancer's hash.
+    pub allow_join_initial_addr: bool,
     /// Settings of every subflow.
     pub subflow: SubflowSpec,
 }
@@ -564,6 +576,7 @@ impl Default for MptcpSpec {
             snd_buf: Bytes(4 << 20),
             fail_after_rtos: 1,
             checksum: false,
+            allow_join_initial_addr: true,
             subflow: SubflowSpec::default(),
         }
     }

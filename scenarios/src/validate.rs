@@ -129,6 +129,8 @@ pub struct PlanFlow {
     pub bytes: Option<u64>,
     /// MPTCP only: a paced application (constant bit rate, on-off, request/response).
     pub paced: Option<mptcp_model::app::Paced>,
+    /// MPTCP only: the load balancer the opening end connects through.
+    pub via: Option<crate::middlebox::Balanced>,
 }
 
 /// A resolved link event.
@@ -177,6 +179,8 @@ pub struct Plan {
     pub flows: Vec<PlanFlow>,
     /// Events in time order (stable for equal times).
     pub events: Vec<PlanEvent>,
+    /// Middleboxes.
+    pub middleboxes: Vec<crate::middlebox::PlanMiddlebox>,
 }
 
 /// Checks `sc` (read from `file`, whose text is `text`) and resolves it.
@@ -191,8 +195,10 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
     let names = Names::collect(&r, full)?;
     let links = resolve_links(&r, full, &names, base)?;
     let routes = resolve_routes(&r, full, &names, &links)?;
-    let flows = crate::flows::resolve_flows(&r, full, &names)?;
+    let mut flows = crate::flows::resolve_flows(&r, full, &names)?;
     crate::checks::check_flow_routes(&r, full, &names, &links, &routes, &flows)?;
+    let middleboxes = crate::middlebox::resolve_middleboxes(&r, full, &names, &links)?;
+    crate::middlebox::resolve_via(&r, full, &middleboxes, &mut flows, &names)?;
     let events = resolve_events(&r, full, &links, duration)?;
     let routers = full.routers.clone();
     drop(expanded);
@@ -209,6 +215,7 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
         routes,
         flows,
         events,
+        middleboxes,
         scenario: sc,
     })
 }
@@ -363,7 +370,7 @@ impl Names {
     }
 }
 
-fn list<'a>(it: impl Iterator<Item = &'a String>) -> String {
+pub(crate) fn list<'a>(it: impl Iterator<Item = &'a String>) -> String {
     let v: Vec<&str> = it.map(String::as_str).collect();
     if v.is_empty() {
         "none".into()

@@ -1,7 +1,7 @@
 //! The shipped failure scenarios (`scenarios/failure/`): the Wi-Fi/LTE handover on an
 //! interface-down event.
 
-use scenarios::run::{run, RunOutput};
+use scenarios::run::{run, FlowSummary, RunOutput};
 use std::path::Path;
 
 fn run_file(name: &str) -> RunOutput {
@@ -75,4 +75,77 @@ fn a_silent_interface_failure_is_found_by_timeouts_and_survived() {
     assert!(wifi.rto_timeouts >= 1);
     assert_eq!(wifi.state, "established", "back in use after the Up");
     assert!(f.reinjected_bytes.unwrap() > 0);
+}
+
+/// `(name, value)` of the nonzero MPTcpExt counters of host `host`.
+fn counters(out: &RunOutput, host: &str) -> Vec<(String, u64)> {
+    let h = out.summary.hosts.iter().find(|h| h.name == host);
+    h.map_or_else(Vec::new, |h| h.mptcp_ext.0.clone())
+}
+
+fn named(c: &[(&str, u64)]) -> Vec<(String, u64)> {
+    c.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect()
+}
+
+#[test]
+fn a_load_balancer_refuses_joins_hashed_to_the_other_server_unless_the_c_flag_is_set() {
+    let out = run_file("failure/load-balancer.ron");
+    let s = &out.summary;
+    let (plain, remedy) = (&s.flows[0], &s.flows[1]);
+    // Both connections landed on server1; the plain flow's LTE join was hashed to server2,
+    // which knows no connection with its token: refused with a RST (RFC 8684 §3.2).
+    assert_eq!(plain.from, "203.0.113.11");
+    let labels = |f: &FlowSummary| -> Vec<(String, String)> {
+        (f.subflows.iter())
+            .map(|x| (x.label.clone(), x.local.clone()))
+            .collect()
+    };
+    assert_eq!(labels(plain), [("wifi".into(), "203.0.113.11:5000".into())]);
+    // With the C flag no join goes to the virtual address; the server's own address,
+    // announced with ADD_ADDR, is joined from both interfaces, on the same server.
+    assert_eq!(remedy.from, "203.0.113.11");
+    assert_eq!(
+        labels(remedy),
+        [
+            ("wifi".into(), "203.0.113.11:5001".into()),
+            ("wifi".into(), "203.0.113.11:5001".into()),
+            ("lte".into(), "203.0.113.11:5001".into()),
+        ]
+    );
+    assert!(remedy.subflows.iter().all(|x| x.state == "established"));
+    assert!(remedy.bytes_delivered > plain.bytes_delivered * 13 / 10);
+    assert_eq!(
+        counters(&out, "phone"),
+        named(&[
+            ("MPCapableSYNTX", 2),
+            ("MPCapableSYNACKRX", 2),
+            ("MPJoinSynAckRx", 2),
+            ("MPJoinSynTx", 3),
+            ("AddAddr", 1),
+            ("EchoAddTx", 1),
+            ("MPRstRx", 1),
+        ])
+    );
+    assert_eq!(
+        counters(&out, "server1"),
+        named(&[
+            ("MPCapableSYNRX", 2),
+            ("MPCapableACKRX", 2),
+            ("MPJoinSynRx", 2),
+            ("MPJoinAckRx", 2),
+            ("AddAddrTx", 1),
+            ("EchoAdd", 1),
+        ])
+    );
+    assert_eq!(
+        counters(&out, "server2"),
+        named(&[
+            ("MPJoinNoTokenFound", 1),
+            ("MPJoinSynRx", 1),
+            ("MPRstTx", 1),
+        ])
+    );
+    let lb = &s.middleboxes[0];
+    assert_eq!((lb.name.as_str(), lb.dropped), ("lb", 0));
+    assert!(lb.changed > 0 && lb.changed < lb.seen);
 }

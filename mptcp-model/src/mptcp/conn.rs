@@ -479,6 +479,11 @@ impl MptcpConnection {
         self.completed_at
     }
 
+    /// Why the connection fell back to plain TCP (RFC 8684 §3.7), if it did.
+    pub fn fallback_reason(&self) -> Option<super::event::FallbackReason> {
+        self.fallback.map(|f| f.reason)
+    }
+
     /// The local and remote endpoints of subflow `id`.
     pub fn subflow_endpoints(&self, id: u32) -> Option<(SocketAddr, SocketAddr)> {
         let s = self.subflows.get(id as usize)?;
