@@ -119,14 +119,30 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
         }
     }
     for ev in &plan.events {
-        if let crate::schema::ActionSpec::SetBackup(backup) = ev.action {
-            let l = &plan.links[ev.link];
-            for end in [l.a, l.b] {
-                if let End::Iface { host, iface } = end {
-                    let addr = plan.hosts[host].ifaces[iface].1;
-                    hosts[host].schedule_backup(ev.at, addr, backup);
-                }
+        use crate::schema::ActionSpec;
+        use mptcp_model::host::EndpointChange;
+        let change = match ev.action {
+            ActionSpec::SetBackup(backup) => EndpointChange::Backup(backup),
+            ActionSpec::EndpointDelete => EndpointChange::Delete,
+            ActionSpec::EndpointAdd(e) => EndpointChange::Add(mptcp_model::mptcp::EndpointFlags {
+                signal: e.signal,
+                subflow: e.subflow,
+                backup: e.backup,
+                fullmesh: e.fullmesh,
+            }),
+            _ => continue,
+        };
+        let l = &plan.links[ev.link];
+        for end in [l.a, l.b] {
+            if let End::Iface { host, iface } = end {
+                let addr = plan.hosts[host].ifaces[iface].1;
+                hosts[host].schedule_endpoint(ev.at, addr, change);
             }
+        }
+    }
+    for (i, f) in plan.flows.iter().enumerate() {
+        if let Some(at) = f.abort {
+            hosts[f.src.host].schedule_abort(at, FlowId(i as u32));
         }
     }
     let mut boxes = Middleboxes::new();

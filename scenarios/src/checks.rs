@@ -217,13 +217,18 @@ pub(crate) fn check_event_action(
             Err(ScenarioError::Invalid { msg, .. }) => Err(err(msg)),
             other => other,
         },
-        ActionSpec::SetBackup(_) => {
+        ActionSpec::SetBackup(_) | ActionSpec::EndpointDelete | ActionSpec::EndpointAdd(_) => {
             let host_end = |e: End| matches!(e, End::Iface { .. });
             if host_end(link.a) || host_end(link.b) {
                 return Ok(());
             }
+            let action = match ev.action {
+                ActionSpec::SetBackup(_) => "SetBackup",
+                ActionSpec::EndpointDelete => "EndpointDelete",
+                _ => "EndpointAdd",
+            };
             Err(err(format!(
-                "SetBackup marks the host interface at an end of the link, but `{}` joins two \
+                "{action} marks the host interface at an end of the link, but `{}` joins two \
                  routers",
                 link.name
             )))

@@ -141,6 +141,17 @@ pub(crate) fn resolve_flows(
             let msg = "paced applications need an Mptcp transport".into();
             return Err(r.at("flows", f("app"), "", msg));
         }
+        let abort = match fl.abort_at {
+            Some(t) if !mptcp => {
+                let msg = "an abort (MP_FASTCLOSE) needs an Mptcp transport".into();
+                return Err(r.at("flows", f("abort_at"), &t.to_string(), msg));
+            }
+            Some(t) if t.0 >= sc.duration.0 || t.0 < fl.start.0 => {
+                let msg = format!("{t} is not between the flow's start and the end of the run");
+                return Err(r.at("flows", f("abort_at"), &t.to_string(), msg));
+            }
+            t => t.map(|t| Instant::ZERO + t.0),
+        };
         out.push(PlanFlow {
             name: fl.name.clone(),
             src,
@@ -151,6 +162,7 @@ pub(crate) fn resolve_flows(
             backup,
             bytes,
             paced,
+            abort,
             via: None,
         });
     }

@@ -129,6 +129,8 @@ pub struct PlanFlow {
     pub bytes: Option<u64>,
     /// MPTCP only: a paced application (constant bit rate, on-off, request/response).
     pub paced: Option<mptcp_model::app::Paced>,
+    /// MPTCP only: when the data sender's application aborts (MP_FASTCLOSE).
+    pub abort: Option<Instant>,
     /// MPTCP only: the load balancer the opening end connects through.
     pub via: Option<crate::middlebox::Balanced>,
 }
@@ -715,7 +717,9 @@ fn resolve_events(
                 ActionSpec::SetLoss(loss) => sim_core::LinkChange::SetLoss(loss_of(*loss)),
                 ActionSpec::SetQueue(q) => sim_core::LinkChange::SetQueue(queue_of(*q, &d.rate)),
                 // A host-interface event (MP_PRIO), applied by the builder.
-                ActionSpec::SetBackup(_) => return None,
+                ActionSpec::SetBackup(_)
+                | ActionSpec::EndpointDelete
+                | ActionSpec::EndpointAdd(_) => return None,
             })
         };
         out.push(PlanEvent {

@@ -44,6 +44,31 @@ fn interface_down_handover_resumes_within_two_lte_rtts_without_wifi_rto() {
         ("wifi", "closed")
     );
     assert_eq!(wifi.rto_timeouts, 0);
+    // The phone withdrew the address (REMOVE_ADDR, the subflow closed), the server reset
+    // its Wi-Fi subflow at once and reinjected its data.
+    assert_eq!(
+        counters(&out, "phone"),
+        named(&[
+            ("MPCapableSYNTX", 1),
+            ("MPCapableSYNACKRX", 1),
+            ("MPJoinSynAckRx", 2),
+            ("MPJoinSynTx", 2),
+            ("RmAddrTx", 1),
+            ("RmSubflow", 1),
+        ])
+    );
+    assert_eq!(
+        counters(&out, "server"),
+        named(&[
+            ("MPCapableSYNRX", 1),
+            ("MPCapableACKRX", 1),
+            ("MPTCPRetrans", 62),
+            ("MPJoinSynRx", 2),
+            ("MPJoinAckRx", 2),
+            ("RmAddr", 1),
+            ("MPRstTx", 1),
+        ])
+    );
     // Wi-Fi is joined again when it returns at 8 s.
     assert_eq!(f.subflows.len(), 3);
     assert_eq!(f.subflows[2].label, "wifi");

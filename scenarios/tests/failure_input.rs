@@ -149,3 +149,47 @@ fn middleboxes_are_checked() {
         assert!(err.contains(msg), "{msg}: {err}");
     }
 }
+
+#[test]
+fn aborts_and_endpoint_events_are_checked() {
+    let ok = r#"Flow(name: "f", from: "a", to: "b", abort_at: Some("1s"), transport: Mptcp()),"#;
+    let (code, err, _) = validate(
+        "abort-ok",
+        r#"Flow(name: "f", from: "a", to: "b", transport: Mptcp()),"#,
+        ok,
+    );
+    assert_eq!(code, 0, "{err}");
+    let cases = [
+        (
+            r#"transport: Mptcp()),"#,
+            r#"abort_at: Some("1s"), transport: Tcp()),"#,
+            "flows[0].abort_at",
+            "needs an Mptcp transport",
+        ),
+        (
+            r#"transport: Mptcp()),"#,
+            r#"abort_at: Some("3s"), transport: Mptcp()),"#,
+            "flows[0].abort_at",
+            "is not between the flow's start and the end of the run",
+        ),
+        (
+            "action: Down, notify: false",
+            "action: EndpointDelete, notify: false",
+            "events[0].action",
+            "applies to a `Down` action only",
+        ),
+    ];
+    for (k, (from, to, field, msg)) in cases.iter().enumerate() {
+        let (code, err, p) = validate(&format!("abort-bad-{k}"), from, to);
+        assert_eq!(code, 2, "{to}: {err}");
+        assert!(err.contains(&format!("{}:", p.display())), "{err}");
+        assert!(err.contains(field), "{field}: {err}");
+        assert!(err.contains(msg), "{msg}: {err}");
+    }
+    let (code, err, _) = validate(
+        "endpoint-add",
+        "action: Down, notify: false",
+        "action: EndpointAdd(subflow: true)",
+    );
+    assert_eq!(code, 0, "{err}");
+}
