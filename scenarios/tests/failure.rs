@@ -1,5 +1,7 @@
 //! The shipped failure scenarios (`scenarios/failure/`): the Wi-Fi/LTE handover on an
-//! interface-down event.
+//! interface-down event (notified and silent), joins through a load balancer without and
+//! with the `C` flag remedy, and a join through a NAT. The `mptcp_join.sh` catalogue is in
+//! `catalogue.rs`.
 
 use scenarios::run::{run, FlowSummary, RunOutput};
 use std::path::Path;
@@ -173,4 +175,65 @@ fn a_load_balancer_refuses_joins_hashed_to_the_other_server_unless_the_c_flag_is
     let lb = &s.middleboxes[0];
     assert_eq!((lb.name.as_str(), lb.dropped), ("lb", 0));
     assert!(lb.changed > 0 && lb.changed < lb.seen);
+}
+
+const NAT_SCENARIO: &str = r#"Scenario(
+    duration: "4s",
+    hosts: [
+        Host(name: "phone", interfaces: [
+            Interface(name: "wifi", addr: "192.168.1.10"),
+            Interface(name: "lte", addr: "10.64.0.10"),
+        ]),
+        Host(name: "server", interfaces: [Interface(name: "eth0", addr: "203.0.113.1")]),
+    ],
+    routers: ["home", "internet"],
+    links: [
+        Link(name: "wifi", a: "phone.wifi", b: "home", rate: "20Mbps", delay: "10ms"),
+        Link(name: "uplink", a: "home", b: "internet", rate: "100Mbps", delay: "2ms"),
+        Link(name: "lte", a: "phone.lte", b: "internet", rate: "10Mbps", delay: "40ms"),
+        Link(name: "core", a: "internet", b: "server", rate: "1Gbps", delay: "1ms"),
+    ],
+    middleboxes: [
+        Middlebox(name: "nat", at: "home", kind: Nat(public: "198.51.100.7", inside: ["phone.wifi"])),
+    ],
+    flows: [
+        Flow(name: "download", from: "server", to: "phone.lte", opener: Receiver,
+             app: Bulk(bytes: "2MB"), transport: Mptcp()),
+    ],
+    output: Output(sample_interval: "100ms", plots: false),
+)
+"#;
+
+#[test]
+fn a_join_through_a_nat_comes_from_the_public_address_and_is_accepted() {
+    // The Wi-Fi join leaves the home router as 198.51.100.7:61000 (the NAT's first port);
+    // the server knows the connection by its token, not by the address (RFC 8684 §3.2).
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("failure/nat.ron");
+    let plan = scenarios::load_str(&path, NAT_SCENARIO, None).expect("valid");
+    let out = run(&plan, |_| {}).expect("runs");
+    let f = &out.summary.flows[0];
+    let ends: Vec<(&str, &str)> = (f.subflows.iter())
+        .map(|x| (x.local.as_str(), x.remote.as_str()))
+        .collect();
+    assert_eq!(
+        ends,
+        [
+            ("203.0.113.1:5000", "10.64.0.10:49152"),
+            ("203.0.113.1:5000", "198.51.100.7:61000"),
+        ]
+    );
+    assert_eq!(f.bytes_delivered, 2_000_000);
+    assert!(f.subflows.iter().all(|x| x.data_bytes_sent > 0));
+    assert_eq!(
+        counters(&out, "server"),
+        named(&[
+            ("MPCapableSYNRX", 1),
+            ("MPCapableACKRX", 1),
+            ("MPJoinSynRx", 1),
+            ("MPJoinAckRx", 1),
+        ])
+    );
+    let nat = &out.summary.middleboxes[0];
+    assert_eq!((nat.seen, nat.changed, nat.dropped), (1518, 1518, 0));
+    assert_eq!(out.summary.unroutable_packets, 0);
 }
