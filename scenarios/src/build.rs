@@ -107,6 +107,32 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
             .map_err(|e| e.to_string())?;
     }
     let network = nb.build().map_err(|e| e.to_string())?;
+    let hosts = host_stacks(plan);
+    let mut sim = Simulator::with_middlebox(network, hosts, plan.seed, middleboxes(plan))
+        .map_err(|e| e.to_string())?;
+    for m in &plan.middleboxes {
+        for &l in &m.links {
+            sim.attach_middlebox(LinkId(l));
+        }
+    }
+    for ev in &plan.events {
+        let (f, b) = link_ids(ev.link);
+        if let Some(c) = &ev.fwd_change {
+            sim.schedule_link_change(ev.at, f, c.clone());
+        }
+        if let Some(c) = &ev.rev_change {
+            sim.schedule_link_change(ev.at, b, c.clone());
+        }
+    }
+    for f in &plan.flows {
+        sim.wake_host(HostId(f.src.host as u32), f.start);
+        sim.wake_host(HostId(f.dst.host as u32), f.start);
+    }
+    Ok(sim)
+}
+
+/// Every host's stack with its flows, endpoint changes and aborts.
+fn host_stacks(plan: &Plan) -> Vec<HostStack> {
     let mut hosts: Vec<HostStack> = plan
         .hosts
         .iter()
@@ -145,32 +171,17 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
             hosts[f.src.host].schedule_abort(at, FlowId(i as u32));
         }
     }
+    hosts
+}
+
+/// The plan's middleboxes (attached to their links by [`build`]).
+fn middleboxes(plan: &Plan) -> Middleboxes {
     let mut boxes = Middleboxes::new();
     for m in &plan.middleboxes {
         let links: Vec<LinkId> = m.links.iter().map(|&l| LinkId(l)).collect();
         boxes.add(&m.name, m.kind.clone(), &links, plan.seed);
     }
-    let mut sim =
-        Simulator::with_middlebox(network, hosts, plan.seed, boxes).map_err(|e| e.to_string())?;
-    for m in &plan.middleboxes {
-        for &l in &m.links {
-            sim.attach_middlebox(LinkId(l));
-        }
-    }
-    for ev in &plan.events {
-        let (f, b) = link_ids(ev.link);
-        if let Some(c) = &ev.fwd_change {
-            sim.schedule_link_change(ev.at, f, c.clone());
-        }
-        if let Some(c) = &ev.rev_change {
-            sim.schedule_link_change(ev.at, b, c.clone());
-        }
-    }
-    for f in &plan.flows {
-        sim.wake_host(HostId(f.src.host as u32), f.start);
-        sim.wake_host(HostId(f.dst.host as u32), f.start);
-    }
-    Ok(sim)
+    boxes
 }
 
 fn clamp_u32(v: u64) -> u32 {

@@ -175,112 +175,22 @@ pub(crate) fn resolve_middleboxes(
 ) -> Result<Vec<PlanMiddlebox>, ScenarioError> {
     let mut out: Vec<PlanMiddlebox> = Vec::new();
     for (i, m) in sc.middleboxes.iter().enumerate() {
-        let f = |s: &str| format!("middleboxes[{i}].{s}");
-        let err = |field: &str, value: &str, msg: String| r.at("middleboxes", f(field), value, msg);
-        crate::validate::check_name(r, "middleboxes", &f("name"), &m.name)?;
+        let err = |field: &str, value: &str, msg: String| {
+            r.at(
+                "middleboxes",
+                format!("middleboxes[{i}].{field}"),
+                value,
+                msg,
+            )
+        };
+        let name_field = format!("middleboxes[{i}].name");
+        crate::validate::check_name(r, "middleboxes", &name_field, &m.name)?;
         if out.iter().any(|o| o.name == m.name) {
-            return Err(err(
-                "name",
-                &m.name,
-                format!("duplicate middlebox `{}`", m.name),
-            ));
+            let msg = format!("duplicate middlebox `{}`", m.name);
+            return Err(err("name", &m.name, msg));
         }
-        let (links_in, router) = match (names.end(&m.at), links.iter().position(|l| l.name == m.at))
-        {
-            (Ok(End::Router(k)), _) => (router_inputs(links, k), Some(k)),
-            (_, Some(li)) => {
-                let (fwd, rev) = match m.direction {
-                    DirectionName::Both => (true, true),
-                    DirectionName::Forward => (true, false),
-                    DirectionName::Reverse => (false, true),
-                };
-                let id = 2 * li as u32;
-                let ids = [(fwd, id), (rev, id + 1)];
-                (ids.iter().filter(|x| x.0).map(|x| x.1).collect(), None)
-            }
-            _ => {
-                let msg = format!(
-                    "`{}` is neither a router nor a link (links: {})",
-                    m.at,
-                    list(links.iter().map(|l| &l.name))
-                );
-                return Err(err("at", &m.at, msg));
-            }
-        };
-        let addr = |field: &str, s: &str| -> Result<Addr, ScenarioError> {
-            let a: Addr = s
-                .parse()
-                .map_err(|()| err(field, s, format!("`{s}` is not an IPv4 address")))?;
-            if names
-                .hosts
-                .iter()
-                .any(|h| h.ifaces.iter().any(|x| x.1 == a))
-            {
-                return Err(err(field, s, format!("{a} is a host interface's address")));
-            }
-            Ok(a)
-        };
-        let iface = |field: &str, s: &str| -> Result<Addr, ScenarioError> {
-            names
-                .flow_end_of(s, false)
-                .map(|e| e.addr)
-                .map_err(|msg| err(field, s, msg))
-        };
-        let (kind, owned) = match &m.kind {
-            MiddleboxKindSpec::StripMptcp { syn_only } => (
-                MiddleboxKind::StripMptcp {
-                    syn_only: *syn_only,
-                },
-                vec![],
-            ),
-            MiddleboxKindSpec::StripOptions(kinds) => {
-                let subtypes = kinds.iter().fold(0u16, |m, k| m | 1 << k.subtype());
-                (MiddleboxKind::StripOptions { subtypes }, vec![])
-            }
-            MiddleboxKindSpec::RewriteOption(field) => (
-                MiddleboxKind::RewriteOption(match field {
-                    OptionFieldName::DssSubflowSeq => OptionField::DssSubflowSeq,
-                    OptionFieldName::DssDataSeq => OptionField::DssDataSeq,
-                    OptionFieldName::AddAddrAddress => OptionField::AddAddrAddress,
-                }),
-                vec![],
-            ),
-            &MiddleboxKindSpec::RewritePayload { first, every } => {
-                if first == 0 {
-                    return Err(err("kind.first", "", "must be at least 1".into()));
-                }
-                (MiddleboxKind::RewritePayload { first, every }, vec![])
-            }
-            MiddleboxKindSpec::Nat { public, inside } => {
-                let public = addr("kind.public", public)?;
-                let inside = (inside.iter().enumerate())
-                    .map(|(k, s)| iface(&format!("kind.inside[{k}]"), s))
-                    .collect::<Result<Vec<_>, _>>()?;
-                (MiddleboxKind::Nat { public, inside }, vec![public])
-            }
-            MiddleboxKindSpec::LoadBalancer { vip, backends } => {
-                let vip = addr("kind.vip", vip)?;
-                if backends.is_empty() {
-                    return Err(err("kind.backends", "", "at least one backend".into()));
-                }
-                let backends = (backends.iter().enumerate())
-                    .map(|(k, s)| iface(&format!("kind.backends[{k}]"), s))
-                    .collect::<Result<Vec<_>, _>>()?;
-                (MiddleboxKind::LoadBalancer { vip, backends }, vec![vip])
-            }
-            MiddleboxKindSpec::ForgeAddAddr { addr: a, after } => {
-                let a: Addr = a
-                    .parse()
-                    .map_err(|()| err("kind.addr", a, format!("`{a}` is not an IPv4 address")))?;
-                (
-                    MiddleboxKind::ForgeAddAddr {
-                        addr: a,
-                        after: *after,
-                    },
-                    vec![],
-                )
-            }
-        };
+        let (links_in, router) = placement(m, names, links).map_err(|msg| err("at", &m.at, msg))?;
+        let (kind, owned) = resolve_kind(&m.kind, names).map_err(|(f, v, msg)| err(&f, &v, msg))?;
         if !owned.is_empty() && router.is_none() {
             let msg = format!(
                 "a box with an address of its own must be at a router, not `{}`",
@@ -314,6 +224,107 @@ pub(crate) fn resolve_middleboxes(
         });
     }
     Ok(out)
+}
+
+/// Where box `m` sits: the directed links it sees and its router, if at one.
+fn placement(
+    m: &MiddleboxSpec,
+    names: &Names,
+    links: &[PlanLink],
+) -> Result<(Vec<u32>, Option<usize>), String> {
+    if let Ok(End::Router(k)) = names.end(&m.at) {
+        return Ok((router_inputs(links, k), Some(k)));
+    }
+    let Some(li) = links.iter().position(|l| l.name == m.at) else {
+        return Err(format!(
+            "`{}` is neither a router nor a link (links: {})",
+            m.at,
+            list(links.iter().map(|l| &l.name))
+        ));
+    };
+    let (fwd, rev) = match m.direction {
+        DirectionName::Both => (true, true),
+        DirectionName::Forward => (true, false),
+        DirectionName::Reverse => (false, true),
+    };
+    let id = 2 * li as u32;
+    let ids = [(fwd, id), (rev, id + 1)];
+    Ok((ids.iter().filter(|x| x.0).map(|x| x.1).collect(), None))
+}
+
+/// A field error: (path below the box, offending text, message).
+type KindError = (String, String, String);
+
+/// The model of a box's `kind` and the addresses it owns.
+fn resolve_kind(
+    kind: &MiddleboxKindSpec,
+    names: &Names,
+) -> Result<(MiddleboxKind, Vec<Addr>), KindError> {
+    let bad = |field: &str, s: &str, msg: String| (field.to_owned(), s.to_owned(), msg);
+    let parse = |field: &str, s: &str| -> Result<Addr, KindError> {
+        s.parse()
+            .map_err(|()| bad(field, s, format!("`{s}` is not an IPv4 address")))
+    };
+    let own = |field: &str, s: &str| -> Result<Addr, KindError> {
+        let a = parse(field, s)?;
+        if names
+            .hosts
+            .iter()
+            .any(|h| h.ifaces.iter().any(|x| x.1 == a))
+        {
+            return Err(bad(field, s, format!("{a} is a host interface's address")));
+        }
+        Ok(a)
+    };
+    let ifaces = |field: &str, list: &[String]| -> Result<Vec<Addr>, KindError> {
+        (list.iter().enumerate())
+            .map(|(k, s)| {
+                let f = format!("{field}[{k}]");
+                (names.flow_end_of(s, false).map(|e| e.addr)).map_err(|msg| bad(&f, s, msg))
+            })
+            .collect()
+    };
+    Ok(match kind {
+        &MiddleboxKindSpec::StripMptcp { syn_only } => {
+            (MiddleboxKind::StripMptcp { syn_only }, vec![])
+        }
+        MiddleboxKindSpec::StripOptions(kinds) => {
+            let subtypes = kinds.iter().fold(0u16, |m, k| m | 1 << k.subtype());
+            (MiddleboxKind::StripOptions { subtypes }, vec![])
+        }
+        MiddleboxKindSpec::RewriteOption(field) => {
+            let field = match field {
+                OptionFieldName::DssSubflowSeq => OptionField::DssSubflowSeq,
+                OptionFieldName::DssDataSeq => OptionField::DssDataSeq,
+                OptionFieldName::AddAddrAddress => OptionField::AddAddrAddress,
+            };
+            (MiddleboxKind::RewriteOption(field), vec![])
+        }
+        &MiddleboxKindSpec::RewritePayload { first, every } => {
+            if first == 0 {
+                return Err(bad("kind.first", "", "must be at least 1".into()));
+            }
+            (MiddleboxKind::RewritePayload { first, every }, vec![])
+        }
+        MiddleboxKindSpec::Nat { public, inside } => {
+            let public = own("kind.public", public)?;
+            let inside = ifaces("kind.inside", inside)?;
+            (MiddleboxKind::Nat { public, inside }, vec![public])
+        }
+        MiddleboxKindSpec::LoadBalancer { vip, backends } => {
+            let vip = own("kind.vip", vip)?;
+            if backends.is_empty() {
+                return Err(bad("kind.backends", "", "at least one backend".into()));
+            }
+            let backends = ifaces("kind.backends", backends)?;
+            (MiddleboxKind::LoadBalancer { vip, backends }, vec![vip])
+        }
+        MiddleboxKindSpec::ForgeAddAddr { addr, after } => {
+            let addr = parse("kind.addr", addr)?;
+            let after = *after;
+            (MiddleboxKind::ForgeAddAddr { addr, after }, vec![])
+        }
+    })
 }
 
 /// The directed links arriving at router `k`.
