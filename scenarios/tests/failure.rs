@@ -237,3 +237,68 @@ fn a_join_through_a_nat_comes_from_the_public_address_and_is_accepted() {
     assert_eq!((nat.seen, nat.changed, nat.dropped), (1518, 1518, 0));
     assert_eq!(out.summary.unroutable_packets, 0);
 }
+
+/// Runs shipped scenario `file` with `from` replaced by `to`.
+fn run_variant(file: &str, from: &str, to: &str) -> RunOutput {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} lacks {from}");
+    let plan = scenarios::load_str(&path, &text.replacen(from, to, 1), None).expect("valid");
+    run(&plan, |_| {}).expect("runs")
+}
+
+#[test]
+fn options_stripped_or_rewritten_on_data_make_the_only_subflow_fall_back() {
+    // RFC 8684 §3.7: DSS options removed from the client's data: the server takes the data
+    // as TCP (no DATA_ACKs from then on) and the client falls back when its data is
+    // acknowledged without one.
+    let (file, box_kind) = (
+        "failure/fail-infinite-map.ron",
+        "RewritePayload(first: 100)",
+    );
+    let out = run_variant(file, box_kind, "StripOptions([Dss])");
+    let f = &out.summary.flows[0];
+    assert_eq!(f.fallback.as_deref(), Some("ack_without_data_ack"));
+    assert_eq!(f.bytes_delivered, 4_000_000);
+    let mpc_server = [("MPCapableSYNRX", 1), ("MPCapableACKRX", 1)];
+    assert_eq!(counters(&out, "server"), named(&mpc_server));
+    assert_eq!(out.summary.middleboxes[0].changed, 9);
+    // A rewritten subflow sequence number: the mapping does not cover its segment.
+    let out = run_variant(file, box_kind, "RewriteOption(DssSubflowSeq)");
+    let f = &out.summary.flows[0];
+    assert_eq!(f.fallback.as_deref(), Some("ack_without_data_ack"));
+    assert_eq!(f.bytes_delivered, 4_000_000);
+    let mut want = mpc_server.to_vec();
+    want.push(("DSSNoMatchTCP", 1));
+    assert_eq!(counters(&out, "server"), named(&want));
+}
+
+#[test]
+fn a_rewritten_add_addr_fails_its_hmac_and_is_dropped() {
+    // An address-translating gateway changes the ADD_ADDR's address: the HMAC (RFC 8684
+    // §3.4.1) covers it, so both announcements are dropped and nothing is joined.
+    let out = run_variant(
+        "failure/add-addr-limits.ron",
+        "    flows: [",
+        "    middleboxes: [Middlebox(name: \"alg\", at: \"c0\", direction: Reverse,\n\
+         kind: RewriteOption(AddAddrAddress))],\n    flows: [",
+    );
+    assert_eq!(
+        counters(&out, "client"),
+        named(&[
+            ("MPCapableSYNTX", 1),
+            ("MPCapableSYNACKRX", 1),
+            ("AddAddrDrop", 2),
+        ])
+    );
+    assert_eq!(
+        counters(&out, "server"),
+        named(&[
+            ("MPCapableSYNRX", 1),
+            ("MPCapableACKRX", 1),
+            ("AddAddrTx", 2),
+        ])
+    );
+    let f = &out.summary.flows[0];
+    assert_eq!((f.subflows.len(), f.bytes_delivered), (1, 4_000_000));
+}
