@@ -173,7 +173,8 @@ pub struct MptcpConfig {
     pub opportunistic_retransmission: bool,
     /// Degraded regular subflows join the backup class (service modes); `None`: never.
     pub degraded: Option<Degraded>,
-    /// Carry the DSS checksum field (RFC 8684 §3.3.1; length only, the value is 0).
+    /// Ask for DSS checksums (RFC 8684 §3.3.1: used when either end asks; computed over the
+    /// pseudo-header and the payload octets, verified on receipt, a mismatch leads to MP_FAIL).
     pub checksum: bool,
     /// Interval between retransmissions of an unechoed ADD_ADDR (Linux
     /// `net.mptcp.add_addr_timeout`, default 120 s); at most [`ADD_ADDR_RETRANS_MAX`] of
