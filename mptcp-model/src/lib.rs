@@ -12,6 +12,8 @@
 //!   RFC 7829's potentially-failed state), the baseline MPTCP is compared with.
 //! - [`event`]: what endpoints report (typed events drained with `poll_event`) and the
 //!   [`event::SubflowId`] that names a path.
+//! - [`middlebox`]: option strippers and rewriters, NAT, a load balancer and an on-path
+//!   attacker, attached to links through [`sim_core::Middlebox`].
 //!
 //! Endpoints never read a clock: every entry point takes `now`, outputs are polled.
 //!
@@ -50,6 +52,7 @@ pub mod cc;
 pub mod crypto;
 pub mod event;
 pub mod host;
+pub mod middlebox;
 pub mod mptcp;
 pub mod sctp;
 pub mod tcp;

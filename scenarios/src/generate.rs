@@ -211,6 +211,8 @@ pub fn expand<'a>(r: &Reporter<'_>, sc: &'a Scenario) -> Result<Cow<'a, Scenario
                 transport: t.transport.clone(),
                 app: AppSpec::Bulk { bytes },
                 proxy: None,
+                abort_at: None,
+                via: None,
             });
         }
     }

@@ -29,6 +29,7 @@ pub mod generate;
 pub mod load;
 pub mod manifest;
 pub mod metrics;
+pub mod middlebox;
 pub mod probe;
 pub mod proxy_plan;
 pub mod schema;

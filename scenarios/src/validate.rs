@@ -131,6 +131,10 @@ pub struct PlanFlow {
     pub paced: Option<mptcp_model::app::Paced>,
     /// MPTCP only: the Transport Converter the flow goes through.
     pub proxy: Option<crate::proxy_plan::PlanProxy>,
+    /// MPTCP only: when the data sender's application aborts (MP_FASTCLOSE).
+    pub abort: Option<Instant>,
+    /// MPTCP only: the load balancer the opening end connects through.
+    pub via: Option<crate::middlebox::Balanced>,
 }
 
 /// A resolved link event.
@@ -181,6 +185,8 @@ pub struct Plan {
     pub events: Vec<PlanEvent>,
     /// Bonds over links.
     pub bonds: Vec<crate::bonds::PlanBond>,
+    /// Middleboxes.
+    pub middleboxes: Vec<crate::middlebox::PlanMiddlebox>,
 }
 
 /// Checks `sc` (read from `file`, whose text is `text`) and resolves it.
@@ -196,8 +202,10 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
     let links = resolve_links(&r, full, &names, base)?;
     let routes = resolve_routes(&r, full, &names, &links)?;
     let bonds = crate::bonds::resolve_bonds(&r, full, &links)?;
-    let flows = crate::flows::resolve_flows(&r, full, &names)?;
+    let mut flows = crate::flows::resolve_flows(&r, full, &names)?;
     crate::checks::check_flow_routes(&r, full, &names, &links, &routes, &flows)?;
+    let middleboxes = crate::middlebox::resolve_middleboxes(&r, full, &names, &links)?;
+    crate::middlebox::resolve_via(&r, full, &middleboxes, &mut flows, &names)?;
     let events = resolve_events(&r, full, &links, duration)?;
     let routers = full.routers.clone();
     drop(expanded);
@@ -215,6 +223,7 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
         flows,
         events,
         bonds,
+        middleboxes,
         scenario: sc,
     })
 }
@@ -369,7 +378,7 @@ impl Names {
     }
 }
 
-fn list<'a>(it: impl Iterator<Item = &'a String>) -> String {
+pub(crate) fn list<'a>(it: impl Iterator<Item = &'a String>) -> String {
     let v: Vec<&str> = it.map(String::as_str).collect();
     if v.is_empty() {
         "none".into()
@@ -706,6 +715,7 @@ fn resolve_events(
         };
         let change = |d: &DirParams| {
             Some(match &ev.action {
+                ActionSpec::Down if !ev.notify => sim_core::LinkChange::DownSilent,
                 ActionSpec::Down => sim_core::LinkChange::Down,
                 ActionSpec::Up => sim_core::LinkChange::Up,
                 ActionSpec::SetRate(rate) => sim_core::LinkChange::SetRate(LinkRate::Fixed(rate.0)),
@@ -713,7 +723,9 @@ fn resolve_events(
                 ActionSpec::SetLoss(loss) => sim_core::LinkChange::SetLoss(loss_of(*loss)),
                 ActionSpec::SetQueue(q) => sim_core::LinkChange::SetQueue(queue_of(*q, &d.rate)),
                 // A host-interface event (MP_PRIO), applied by the builder.
-                ActionSpec::SetBackup(_) => return None,
+                ActionSpec::SetBackup(_)
+                | ActionSpec::EndpointDelete
+                | ActionSpec::EndpointAdd(_) => return None,
             })
         };
         out.push(PlanEvent {
