@@ -20,6 +20,7 @@ mod input;
 mod output;
 pub(crate) mod ranges;
 mod recv;
+mod report;
 pub mod rtt;
 mod sack;
 mod send;
