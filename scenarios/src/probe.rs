@@ -1,14 +1,12 @@
-//! Sampling flows into the tidy time series: one `FlowProbe` per flow remembers the counters
-//! of the previous sample so rates are differences over the sample interval.
+//! Sampling flows into typed time-series records: one [`FlowProbe`] per flow remembers the
+//! counters of the previous sample so rates are differences over the sample interval, and
+//! the subflows it has named so far.
 
-use crate::build::{mptcp_ends, Sim};
-use crate::output::secs;
-use crate::schema::{Opener, TransportSpec};
-use crate::validate::{Plan, PlanFlow};
-use mptcp_model::host::FlowId;
+use crate::build::{FlowHandle, Sim};
+use crate::plan::{FlowIndex, Plan, PlanFlow, PlanTransport};
+use crate::record::sample::{Metric, Sample, Series, SubflowKey, SubflowRecord};
 use mptcp_model::mptcp::{MptcpStats, SubflowState};
-use sim_core::{Addr, Duration, HostId, Instant};
-use std::fmt::Write as _;
+use sim_core::{Addr, Duration, Instant};
 
 /// Per-flow sampling state.
 #[derive(Default)]
@@ -25,8 +23,18 @@ pub struct FlowProbe {
     pub max_ooo_bytes: Option<u64>,
     /// Previous `data_bytes_sent` of each MPTCP subflow, by subflow index.
     prev_subflow: Vec<u64>,
-    /// Subflow labels in order of first appearance.
+    /// Subflow labels in order of first appearance (their keys).
     labels: Vec<String>,
+}
+
+/// Where a probe puts what it found at one sampling instant: subflows seen for the first
+/// time, then samples (both emptied by the caller after each flow; their memory is reused).
+#[derive(Default)]
+pub struct Found {
+    /// Subflows seen for the first time.
+    pub subflows: Vec<SubflowRecord>,
+    /// Samples, in the order they are written.
+    pub samples: Vec<Sample>,
 }
 
 /// The interface name of `addr` on the hosts of `plan`.
@@ -34,21 +42,24 @@ fn iface_name(plan: &Plan, addr: Addr) -> String {
     plan.hosts
         .iter()
         .flat_map(|h| h.ifaces.iter())
-        .find(|(_, a)| *a == addr)
-        .map_or_else(|| addr.to_string(), |(n, _)| n.clone())
+        .find(|i| i.addr == addr)
+        .map_or_else(|| addr.to_string(), |i| i.name.clone())
 }
 
 /// A subflow's label: the opening host's interface name, followed by the listening host's
 /// when that host has several interfaces (`wifi`, or `wifi-eth1`).
 pub fn subflow_label(plan: &Plan, f: &PlanFlow, local: Addr, remote: Addr) -> String {
     // `local` / `remote` are seen from the data sender.
-    let (open, listen) = match f.opener {
-        Opener::Sender => (local, remote),
-        Opener::Receiver => (remote, local),
+    let Some(m) = f.mptcp() else {
+        return iface_name(plan, local);
     };
-    let (_, listen_end) = mptcp_ends(f);
+    let (open, listen) = if m.opener == f.src {
+        (local, remote)
+    } else {
+        (remote, local)
+    };
     let mut label = iface_name(plan, open);
-    if plan.hosts[listen_end.host].ifaces.len() > 1 {
+    if plan.host(m.listener.host()).ifaces.len() > 1 {
         label = format!("{label}-{}", iface_name(plan, listen));
     }
     label
@@ -61,48 +72,56 @@ struct LabelSample {
     alive: Option<(u64, u64, Option<Duration>)>,
 }
 
+fn ms(d: Duration) -> f64 {
+    d.as_nanos() as f64 / 1e6
+}
+
 impl FlowProbe {
-    /// Samples flow `i` at `t` (`dt` after the previous sample), appending rows to `ts` when
-    /// given.
+    /// Samples flow `i` (ids `h`) at `t` (`dt` after the previous sample) into `found`.
+    #[allow(clippy::too_many_arguments)]
     pub fn sample(
         &mut self,
         plan: &Plan,
         sim: &Sim,
-        i: usize,
+        i: FlowIndex,
+        h: FlowHandle,
         t: Instant,
         dt: Duration,
-        ts: Option<&mut String>,
+        found: &mut Found,
     ) {
-        let f = &plan.flows[i];
-        let id = FlowId(i as u32);
-        let read = sim.host(HostId(f.dst.host as u32)).app_bytes_read(id);
+        let f = plan.flow(i);
+        let read = sim.host(h.receiver).app_bytes_read(h.id);
         if let (Some(total), None) = (f.bytes, self.completed_at) {
             if read >= total {
                 self.completed_at = Some(t);
             }
         }
-        let tsec = secs(t.as_nanos());
         let dts = dt.as_secs_f64();
-        let mut rows = String::new();
+        let at = found.samples.len();
         let sent = match &f.transport {
-            TransportSpec::Tcp(_) => self.sample_tcp(sim, f, id, &tsec, &mut rows),
-            TransportSpec::Mptcp(_) => self.sample_mptcp(plan, sim, f, id, &tsec, dts, &mut rows),
+            PlanTransport::Tcp(_) => self.sample_tcp(sim, i, h, t, found),
+            PlanTransport::Mptcp(_) => self.sample_mptcp(plan, sim, (i, h), t, dts, found),
         };
-        if let Some(ts) = ts {
-            let n = &f.name;
-            let goodput = (read - self.prev_read) as f64 * 8.0 / dts;
-            let thr = sent.saturating_sub(self.prev_sent) as f64 * 8.0 / dts;
-            let _ = writeln!(ts, "{tsec},flow,{n},,goodput_bps,{goodput:.1}");
-            let _ = writeln!(ts, "{tsec},flow,{n},,throughput_bps,{thr:.1}");
-            ts.push_str(&rows);
-        }
+        let goodput = (read - self.prev_read) as f64 * 8.0 / dts;
+        let thr = sent.saturating_sub(self.prev_sent) as f64 * 8.0 / dts;
+        let flow = |metric, value| Sample {
+            at: t,
+            series: Series::Flow(i),
+            metric,
+            value,
+        };
+        // Goodput and throughput come first.
+        found.samples.insert(at, flow(Metric::GoodputBps, goodput));
+        found
+            .samples
+            .insert(at + 1, flow(Metric::ThroughputBps, thr));
         self.prev_read = read;
         self.prev_sent = sent;
     }
 
     fn note_srtt(&mut self, srtt: Option<Duration>) {
         if let Some(s) = srtt {
-            self.srtt_sum_ms += s.as_nanos() as f64 / 1e6;
+            self.srtt_sum_ms += ms(s);
             self.srtt_n += 1;
         }
     }
@@ -110,46 +129,45 @@ impl FlowProbe {
     fn sample_tcp(
         &mut self,
         sim: &Sim,
-        f: &PlanFlow,
-        id: FlowId,
-        tsec: &str,
-        rows: &mut String,
+        i: FlowIndex,
+        h: FlowHandle,
+        t: Instant,
+        found: &mut Found,
     ) -> u64 {
-        let Some(s) = sim.host(HostId(f.src.host as u32)).sender_stats(id) else {
+        let Some(s) = sim.host(h.sender).sender_stats(h.id) else {
             return 0;
         };
         self.note_srtt(s.srtt);
-        let n = &f.name;
-        let _ = writeln!(rows, "{tsec},flow,{n},,cwnd_bytes,{}", s.cwnd);
-        let _ = writeln!(
-            rows,
-            "{tsec},flow,{n},,inflight_bytes,{}",
-            s.bytes_in_flight
-        );
+        let mut push = |metric, value| {
+            let series = Series::Flow(i);
+            found.samples.push(Sample {
+                at: t,
+                series,
+                metric,
+                value,
+            })
+        };
+        push(Metric::CwndBytes, s.cwnd as f64);
+        push(Metric::InflightBytes, s.bytes_in_flight as f64);
         if let Some(srtt) = s.srtt {
-            let _ = writeln!(
-                rows,
-                "{tsec},flow,{n},,srtt_ms,{:.3}",
-                srtt.as_nanos() as f64 / 1e6
-            );
+            push(Metric::SrttMs, ms(srtt));
         }
         s.payload_bytes_sent
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn sample_mptcp(
         &mut self,
         plan: &Plan,
         sim: &Sim,
-        f: &PlanFlow,
-        id: FlowId,
-        tsec: &str,
+        (i, h): (FlowIndex, FlowHandle),
+        t: Instant,
         dts: f64,
-        rows: &mut String,
+        found: &mut Found,
     ) -> u64 {
-        let Some(st) = sim.host(HostId(f.src.host as u32)).mptcp_stats(id) else {
+        let Some(st) = sim.host(h.sender).mptcp_stats(h.id) else {
             return 0;
         };
+        let f = plan.flow(i);
         let mut per_label: Vec<LabelSample> = vec![LabelSample::default(); self.labels.len()];
         let (mut cwnd_total, mut inflight_total) = (0u64, 0u64);
         for (k, sf) in st.subflows.iter().enumerate() {
@@ -157,6 +175,11 @@ impl FlowProbe {
             let li = match self.labels.iter().position(|l| *l == label) {
                 Some(li) => li,
                 None => {
+                    found.subflows.push(SubflowRecord {
+                        flow: i,
+                        key: SubflowKey(self.labels.len() as u32),
+                        label: label.clone(),
+                    });
                     self.labels.push(label);
                     per_label.push(LabelSample::default());
                     self.labels.len() - 1
@@ -175,24 +198,31 @@ impl FlowProbe {
                 self.note_srtt(t.srtt);
             }
         }
-        let n = &f.name;
         let ooo = sim
-            .host(HostId(f.dst.host as u32))
-            .mptcp_connection(id)
+            .host(h.receiver)
+            .mptcp_connection(h.id)
             .map_or(0, |c| c.ooo_bytes());
         self.max_ooo_bytes = Some(self.max_ooo_bytes.unwrap_or(0).max(ooo));
-        let _ = writeln!(rows, "{tsec},flow,{n},,ooo_bytes,{ooo}");
-        let _ = writeln!(rows, "{tsec},flow,{n},,cwnd_bytes,{cwnd_total}");
-        let _ = writeln!(rows, "{tsec},flow,{n},,inflight_bytes,{inflight_total}");
-        for (label, s) in self.labels.iter().zip(&per_label) {
-            let thr = s.sent as f64 * 8.0 / dts;
-            let _ = writeln!(rows, "{tsec},flow,{n},{label},throughput_bps,{thr:.1}");
+        let mut push = |series, metric, value| {
+            found.samples.push(Sample {
+                at: t,
+                series,
+                metric,
+                value,
+            })
+        };
+        let flow = Series::Flow(i);
+        push(flow, Metric::OooBytes, ooo as f64);
+        push(flow, Metric::CwndBytes, cwnd_total as f64);
+        push(flow, Metric::InflightBytes, inflight_total as f64);
+        for (k, s) in per_label.iter().enumerate() {
+            let sub = Series::Subflow(i, SubflowKey(k as u32));
+            push(sub, Metric::ThroughputBps, s.sent as f64 * 8.0 / dts);
             if let Some((cwnd, inflight, srtt)) = s.alive {
-                let _ = writeln!(rows, "{tsec},flow,{n},{label},cwnd_bytes,{cwnd}");
-                let _ = writeln!(rows, "{tsec},flow,{n},{label},inflight_bytes,{inflight}");
+                push(sub, Metric::CwndBytes, cwnd as f64);
+                push(sub, Metric::InflightBytes, inflight as f64);
                 if let Some(srtt) = srtt {
-                    let ms = srtt.as_nanos() as f64 / 1e6;
-                    let _ = writeln!(rows, "{tsec},flow,{n},{label},srtt_ms,{ms:.3}");
+                    push(sub, Metric::SrttMs, ms(srtt));
                 }
             }
         }
@@ -200,13 +230,8 @@ impl FlowProbe {
     }
 }
 
-/// The MPTCP statistics of flow `i` at its data sender, if it is an MPTCP flow.
-pub fn mptcp_stats(plan: &Plan, sim: &Sim, i: usize) -> Option<MptcpStats> {
-    let f = &plan.flows[i];
-    match f.transport {
-        TransportSpec::Mptcp(_) => sim
-            .host(HostId(f.src.host as u32))
-            .mptcp_stats(FlowId(i as u32)),
-        TransportSpec::Tcp(_) => None,
-    }
+/// The MPTCP statistics of flow `f` (ids `h`) at its data sender, if it is an MPTCP flow.
+pub fn mptcp_stats(f: &PlanFlow, sim: &Sim, h: FlowHandle) -> Option<MptcpStats> {
+    f.mptcp()?;
+    sim.host(h.sender).mptcp_stats(h.id)
 }

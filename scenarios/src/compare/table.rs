@@ -2,7 +2,9 @@
 //! interval), the CSV and text tables, and the plots.
 
 use crate::batch::report::{aggregate, Cell};
-use crate::run::Summary;
+use crate::plan::Plan;
+use crate::record::memory::Record;
+use crate::record::sample::{self, Metric};
 use plots::{BarSet, LineChart, PlotOptions, Series};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -76,23 +78,34 @@ pub fn jain(xs: &[f64]) -> f64 {
 }
 
 impl RunResult {
-    /// Extracts the results of a run from its summary and `timeseries.csv` text.
-    pub fn from_output(seed: u64, s: &Summary, timeseries: &str, keep_series: bool) -> RunResult {
-        // time_s,kind,name,subflow,metric,value — cwnd rows per flow and subflow.
-        let mut cw: BTreeMap<(String, String), CwndAcc> = BTreeMap::new();
-        for line in timeseries.lines().skip(1) {
-            let f: Vec<&str> = line.split(',').collect();
-            if f.len() != 6 || f[1] != "flow" || f[4] != "cwnd_bytes" {
-                continue;
-            }
-            let (Ok(t), Ok(v)) = (f[0].parse::<f64>(), f[5].parse::<f64>()) else {
-                continue;
+    /// Extracts the results of a run of `plan` from its typed record (its summary and its
+    /// congestion-window samples).
+    pub fn from_record(seed: u64, plan: &Plan, record: &Record, keep_series: bool) -> RunResult {
+        let Some(s) = record.summary.as_ref() else {
+            return RunResult {
+                variant: 0,
+                seed,
+                flows: Vec::new(),
             };
-            let e = cw.entry((f[2].to_owned(), f[3].to_owned())).or_default();
-            e.0 += v;
+        };
+        // Window samples per (flow, subflow label); "" for the flow as a whole.
+        let mut cw: BTreeMap<(String, String), CwndAcc> = BTreeMap::new();
+        for sample in (record.samples.iter()).filter(|x| x.metric == Metric::CwndBytes) {
+            let (flow, sub) = match sample.series {
+                sample::Series::Flow(f) => (f, String::new()),
+                sample::Series::Subflow(f, k) => {
+                    let label = (record.subflows_of(f))
+                        .find(|r| r.key == k)
+                        .map_or_else(String::new, |r| r.label.clone());
+                    (f, label)
+                }
+                sample::Series::Link(_) => continue,
+            };
+            let e = cw.entry((plan.flow(flow).name.clone(), sub)).or_default();
+            e.0 += sample.value;
             e.1 += 1;
             if keep_series {
-                e.2.push((t, v));
+                e.2.push((sample.at.as_secs_f64(), sample.value));
             }
         }
         let flows = s
