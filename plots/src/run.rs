@@ -6,8 +6,15 @@
 //!   name; extra columns are ignored). `kind` is `flow` or `link`; `subflow` is empty for
 //!   connection-level rows. Unknown kinds and metrics are ignored; `time_s` and `value` must
 //!   parse as floats on every row.
-//! - `events.csv`, header `time_s,target,action`; may be absent or empty. Each row becomes a
-//!   marker labelled `"<target> <action>"`.
+//! - `events.csv`: may be absent or empty. Its scheduled link events become markers labelled
+//!   `"<target> <detail>"` (rows whose `event` is `link`; columns `time_s,event,target,
+//!   detail`); an older file with columns `time_s,target,action` gives one marker per row.
+//! - `subflows.csv` (optional), columns `flow,subflow,label`: a subflow's series (its
+//!   `subflow` column holds its number) is labelled `<flow>/<number> <label>` (`download/2
+//!   wifi`); without it, `<flow>/<subflow>`.
+//!
+//! A flow with a single path (a TCP connection, number 0) whose metric also has a
+//! flow-level series draws that one only.
 //!
 //! Series keep the order in which they first appear in the file, and every flow, subflow
 //! and link keeps one palette slot (its order of first appearance) in every figure of the
@@ -42,7 +49,8 @@ struct Key {
 }
 
 /// Metrics `draw_run` uses; rows with other metrics are skipped.
-const METRICS: [&str; 6] = [
+const METRICS: [&str; 7] = [
+    "backoff",
     "goodput_bps",
     "throughput_bps",
     "cwnd_bytes",
@@ -71,6 +79,8 @@ pub(crate) struct RunData {
     link_slots: Vec<String>,
     /// The sample interval: the smallest step between two sample times, in seconds.
     step: f64,
+    /// Labels of subflows by (flow, subflow number) from `subflows.csv`.
+    subflow_labels: BTreeMap<(String, String), String>,
 }
 
 impl RunData {
@@ -174,21 +184,28 @@ impl RunData {
         Series::new(label, break_gaps(&points, step)).with_slot(self.slot(key))
     }
 
-    /// Sets the RTT samples of `key` to NaN where its flow or subflow is idle: nothing sent
-    /// in the interval and nothing in flight at its start or end.
+    /// Sets the RTT samples of `key` to NaN where its flow or subflow is idle (nothing sent
+    /// in the interval and nothing in flight at its start or end) or in RTO back-off (its
+    /// `backoff` sample is nonzero: no RTT is measured then).
     fn hide_idle(&self, key: &Key, points: &mut [(f64, f64)]) {
         let other = |metric: &str| Key {
             metric: metric.to_owned(),
             ..key.clone()
         };
-        let (thr, infl) = (other("throughput_bps"), other("inflight_bytes"));
+        let (mut thr, infl) = (other("throughput_bps"), other("inflight_bytes"));
+        if !self.points.contains_key(&thr) {
+            // A TCP connection's path: the flow's own throughput is the path's.
+            thr.subflow = None;
+        }
         if !self.points.contains_key(&thr) || !self.points.contains_key(&infl) {
             return;
         }
+        let backoff = other("backoff");
         for p in points.iter_mut() {
             let i = self.index(p.0);
             let zero = |k: &Key, i| self.value_at(k, i).unwrap_or(0.0) == 0.0;
-            if zero(&thr, i) && zero(&infl, i) && zero(&infl, i - 1) {
+            // In RTO back-off no RTT is measured (Karn): the value is a frozen old one.
+            if (zero(&thr, i) && zero(&infl, i) && zero(&infl, i - 1)) || !zero(&backoff, i) {
                 p.1 = f64::NAN;
             }
         }
@@ -275,31 +292,56 @@ pub(crate) fn parse_timeseries(path: &Path, text: &str) -> Result<RunData, PlotE
     Ok(data)
 }
 
-/// Parses an `events.csv` text read from `path` into markers, in file order.
+/// Parses an `events.csv` text read from `path` into markers (its link events), in file
+/// order.
 pub(crate) fn parse_events(path: &Path, text: &str) -> Result<Vec<Marker>, PlotError> {
     let table = Table::parse(path, text)?;
     if table.is_empty() {
         return Ok(Vec::new());
     }
-    let (time, target, action) = (
-        table.column("time_s")?,
-        table.column("target")?,
-        table.column("action")?,
-    );
-    table
-        .records
-        .iter()
-        .map(|rec| {
-            Ok(Marker {
-                x: table.number(rec, time)?,
-                label: format!(
-                    "{} {}",
-                    rec.fields[target].trim(),
-                    rec.fields[action].trim()
-                ),
-            })
+    let (time, target) = (table.column("time_s")?, table.column("target")?);
+    // The older form: every row a link event, its action in `action`.
+    let (event, detail) = match table.column("action") {
+        Ok(action) => (None, action),
+        Err(_) => (Some(table.column("event")?), table.column("detail")?),
+    };
+    let mut out = Vec::new();
+    for rec in &table.records {
+        if event.is_some_and(|e| rec.fields[e].trim() != "link") {
+            continue;
+        }
+        out.push(Marker {
+            x: table.number(rec, time)?,
+            label: format!(
+                "{} {}",
+                rec.fields[target].trim(),
+                rec.fields[detail].trim()
+            ),
+        });
+    }
+    Ok(out)
+}
+
+/// Reads the labels of `subflows.csv` text: (flow, number) -> label.
+pub(crate) fn parse_subflows(
+    path: &Path,
+    text: &str,
+) -> Result<BTreeMap<(String, String), String>, PlotError> {
+    let table = Table::parse(path, text)?;
+    if table.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let [flow, subflow, label] = ["flow", "subflow", "label"].map(|c| table.column(c));
+    let (flow, subflow, label) = (flow?, subflow?, label?);
+    Ok((table.records.iter())
+        .map(|r| {
+            let key = (
+                r.fields[flow].trim().to_owned(),
+                r.fields[subflow].trim().to_owned(),
+            );
+            (key, r.fields[label].trim().to_owned())
         })
-        .collect()
+        .collect())
 }
 
 /// `points` with a NaN point inserted wherever two consecutive samples are more than 1.5
@@ -329,12 +371,31 @@ fn file_safe(name: &str) -> String {
         .collect()
 }
 
-/// Label of a series: the flow or link name, plus `/subflow` for subflow rows.
-fn label(key: &Key) -> String {
+/// Label of a series: the flow or link name, plus `/subflow` (and the subflow's label from
+/// `subflows.csv`) for subflow rows.
+fn label(data: &RunData, key: &Key) -> String {
     match &key.subflow {
-        Some(sf) => format!("{}/{sf}", key.name),
+        Some(sf) => match data.subflow_labels.get(&(key.name.clone(), sf.clone())) {
+            Some(l) => format!("{}/{sf} {l}", key.name),
+            None => format!("{}/{sf}", key.name),
+        },
         None => key.name.clone(),
     }
+}
+
+/// Whether subflow series `key` only repeats its flow's series of the same metric (the
+/// flow's one path, when the flow has a series of its own).
+fn repeats_flow(data: &RunData, keys: &[&Key], key: &Key) -> bool {
+    key.subflow.is_some()
+        && keys
+            .iter()
+            .any(|k| k.subflow.is_none() && k.name == key.name)
+        && keys
+            .iter()
+            .filter(|k| k.subflow.is_some() && k.name == key.name)
+            .count()
+            == 1
+        && data.points.contains_key(key)
 }
 
 /// Redraws the standard figures of the run in `dir` from `dir/timeseries.csv` and
@@ -364,7 +425,11 @@ pub fn draw_run(
     let text = read_optional(&ts_path)?.ok_or(PlotError::MissingInput {
         path: ts_path.clone(),
     })?;
-    let data = parse_timeseries(&ts_path, &text)?;
+    let mut data = parse_timeseries(&ts_path, &text)?;
+    let sf_path = dir.join("subflows.csv");
+    if let Some(text) = read_optional(&sf_path)? {
+        data.subflow_labels = parse_subflows(&sf_path, &text)?;
+    }
     let ev_path = dir.join("events.csv");
     let markers = match read_optional(&ev_path)? {
         Some(text) => parse_events(&ev_path, &text)?,
@@ -402,9 +467,11 @@ pub fn draw_run(
         // Subflows first, flow-level lines last (drawn on top).
         let mut keys: Vec<&Key> = data.keys(kind, metric).collect();
         keys.sort_by_key(|k| k.subflow.is_none());
+        let all = keys.clone();
+        keys.retain(|k| !repeats_flow(&data, &all, k));
         let mut series: Vec<Series> = keys
             .iter()
-            .map(|k| data.series(k, label(k), scale, run))
+            .map(|k| data.series(k, label(&data, k), scale, run))
             .collect();
         let before = series.len();
         if kind == Kind::Link {
@@ -452,7 +519,11 @@ fn subflow_layers(data: &RunData, flow: &str, run: &RunOptions) -> Vec<Series> {
         .filter(|k| k.name == flow && k.subflow.is_some())
         .map(|k| {
             let sf = k.subflow.as_deref().unwrap_or_default();
-            data.series(k, format!("subflow {sf}"), 1e-6, run)
+            let name = match data.subflow_labels.get(&(k.name.clone(), sf.to_owned())) {
+                Some(l) => format!("subflow {sf} {l}"),
+                None => format!("subflow {sf}"),
+            };
+            data.series(k, name, 1e-6, run)
         })
         .collect()
 }

@@ -57,7 +57,7 @@ pub fn run_into<S: Sink>(
     let mut built = build(plan).map_err(RunError::Build)?;
     let step = plan.scenario.output.sample_interval.0;
     let end = plan.end();
-    let mut recorder = Recorder::new(plan, sink);
+    let mut recorder = Recorder::new(plan, &built, sink);
     let mut log = (!plan.events.is_empty()).then(|| DeliveryLog::new(plan, &built));
     if let Some(log) = &mut log {
         log_deliveries(&built, log);
@@ -86,7 +86,7 @@ pub fn run_into<S: Sink>(
         recorder.sample(plan, &mut built, t, dt)?;
         progress(t);
     }
-    let summary = summarize(plan, &built, recorder.probes(), log.as_ref());
+    let summary = summarize(plan, &built, recorder.state(), log.as_ref());
     Ok(recorder.finish(&summary)?)
 }
 

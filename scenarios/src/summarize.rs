@@ -4,7 +4,8 @@
 use crate::build::{Built, FlowHandle};
 use crate::metrics::{event_summaries, phases, DeliveryLog};
 use crate::plan::{FlowIndex, Plan, PlanTransport};
-use crate::probe::{mptcp_stats, subflow_label, FlowProbe};
+use crate::probe::{mptcp_stats, FlowProbe};
+use crate::record::paths::{subflow_label, Paths};
 use crate::summary::{FctMs, FlowSummary, HolDelayMs, LinkSummary, SubflowSummary, Summary};
 use sim_core::Instant;
 
@@ -12,7 +13,7 @@ use sim_core::Instant;
 pub fn summarize(
     plan: &Plan,
     built: &Built,
-    probes: &[FlowProbe],
+    (probes, paths): (&[FlowProbe], &Paths),
     log: Option<&DeliveryLog>,
 ) -> Summary {
     let end = plan.end();
@@ -57,7 +58,7 @@ pub fn summarize(
                 subflows: Vec::new(),
                 phases: log.map_or_else(Vec::new, |l| phases(plan, l, i)),
             };
-            fill_transport(plan, built, i, h, &mut s);
+            fill_transport((plan, built, paths), i, h, &mut s);
             s
         })
         .collect();
@@ -73,7 +74,12 @@ pub fn summarize(
     }
 }
 
-fn fill_transport(plan: &Plan, built: &Built, i: FlowIndex, h: FlowHandle, s: &mut FlowSummary) {
+fn fill_transport(
+    (plan, built, paths): (&Plan, &Built, &Paths),
+    i: FlowIndex,
+    h: FlowHandle,
+    s: &mut FlowSummary,
+) {
     let f = plan.flow(i);
     let sim = &built.sim;
     match &f.transport {
@@ -115,7 +121,10 @@ fn fill_transport(plan: &Plan, built: &Built, i: FlowIndex, h: FlowHandle, s: &m
                 s.segments_retransmitted += t.segments_retransmitted;
                 s.fast_recoveries += t.fast_recoveries;
                 s.rto_timeouts += t.rto_timeouts;
+                let number = |n: u32| paths.number(i, h.sender, n).unwrap_or(n);
                 s.subflows.push(SubflowSummary {
+                    subflow: number(sf.id.number),
+                    recreated_from: sf.id.recreated_from.map(number),
                     label: subflow_label(plan, f, sf.id.local.addr, sf.id.remote.addr),
                     local: format!("{}:{}", sf.id.local.addr, sf.id.local.port),
                     remote: format!("{}:{}", sf.id.remote.addr, sf.id.remote.port),

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// One subflow (or a single-path flow's only window) in one run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SubflowResult {
-    /// Subflow label (`""` for a TCP flow's window or an MPTCP flow's total).
+    /// Subflow: `<number>:<label>` (`1:lte`), or `""` for a flow's total window.
     pub label: String,
     /// Mean sampled congestion window (bytes).
     pub mean_cwnd: f64,
@@ -93,11 +93,13 @@ impl RunResult {
         for sample in (record.samples.iter()).filter(|x| x.metric == Metric::CwndBytes) {
             let (flow, sub) = match sample.series {
                 sample::Series::Flow(f) => (f, String::new()),
+                // A TCP connection's one path repeats its flow.
+                sample::Series::Subflow(f, _) if plan.flow(f).mptcp().is_none() => continue,
                 sample::Series::Subflow(f, k) => {
                     let label = (record.subflows_of(f))
                         .find(|r| r.key == k)
                         .map_or_else(String::new, |r| r.label.clone());
-                    (f, label)
+                    (f, format!("{}:{label}", k.0))
                 }
                 sample::Series::Link(_) => continue,
             };

@@ -6,15 +6,24 @@
 //!
 //! Formats (tidy: one observation per row, a data frame reads them as they are):
 //! - `timeseries.csv`: `time_s,kind,name,subflow,metric,value`; `kind` is `flow` or `link`,
-//!   `subflow` the subflow's label (empty for a whole flow or a link).
-//! - `events.csv`: `time_s,target,action`, one row per scheduled link event.
+//!   `subflow` the subflow's number (empty for a whole flow or a link); metrics in
+//!   [`crate::record::sample::Metric`].
+//! - `subflows.csv`: `flow,subflow,label,sender,receiver,sender_iface,receiver_iface,
+//!   recreated_from,opened_s`, one row per subflow as it appears: what each number of the
+//!   other files is (addresses and ports at the data sender and receiver, their interfaces
+//!   as `host.iface`, the subflow it re-creates).
+//! - `events.csv`: `time_s,host,flow,subflow,event,...` ([`super::event_text`]), every
+//!   event of every endpoint and the scheduled link events, in time order; times to the
+//!   nanosecond (9 decimals), as the simulation keeps them.
 
+use super::event_text;
 use super::sample::{action_text, EventKind, EventRecord, Sample, Series, SubflowRecord};
 use super::sink::Sink;
-use crate::output::secs;
-use crate::plan::{Dir, Plan};
+use crate::output::{secs, secs_exact};
+use crate::plan::{Dir, IfaceIndex, Plan};
 use crate::summary::Summary;
 use sim_core::Instant;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -24,10 +33,12 @@ pub struct FileSink {
     dir: PathBuf,
     timeseries: Option<BufWriter<File>>,
     events: BufWriter<File>,
-    /// Names of the flows, of each link's two directions, and of each flow's subflows by key.
+    subflows: BufWriter<File>,
+    /// Names of the hosts, the flows, each link's two directions and the interfaces.
+    host_names: Vec<String>,
     flow_names: Vec<String>,
     link_names: Vec<[String; 2]>,
-    subflow_labels: Vec<Vec<String>>,
+    iface_names: BTreeMap<IfaceIndex, String>,
     /// The time column of the last sample written, and its instant.
     time: (Instant, String),
 }
@@ -43,30 +54,48 @@ impl FileSink {
             None
         };
         let mut events = BufWriter::new(File::create(dir.join("events.csv"))?);
-        events.write_all(b"time_s,target,action\n")?;
+        writeln!(events, "{}", event_text::HEADER)?;
+        let mut subflows = BufWriter::new(File::create(dir.join("subflows.csv"))?);
+        subflows.write_all(
+            b"flow,subflow,label,sender,receiver,sender_iface,receiver_iface,recreated_from,\
+              opened_s\n",
+        )?;
         Ok(FileSink {
             dir: dir.to_path_buf(),
             timeseries,
             events,
+            subflows,
+            host_names: plan.hosts.iter().map(|h| h.name.clone()).collect(),
             flow_names: plan.flows.iter().map(|f| f.name.clone()).collect(),
             link_names: (plan.links.iter())
                 .map(|l| Dir::BOTH.map(|d| l.direction_name(d)))
                 .collect(),
-            subflow_labels: vec![Vec::new(); plan.flows.len()],
+            iface_names: (plan.host_indices())
+                .flat_map(|h| plan.iface_indices(h))
+                .map(|i| (i, plan.iface_label(i)))
+                .collect(),
             time: (Instant::ZERO, secs(0)),
         })
     }
 }
 
 impl Sink for FileSink {
-    fn subflow(&mut self, record: &SubflowRecord) -> io::Result<()> {
-        let labels = &mut self.subflow_labels[record.flow.0 as usize];
-        let k = record.key.0 as usize;
-        if labels.len() <= k {
-            labels.resize(k + 1, String::new());
-        }
-        labels[k].clone_from(&record.label);
-        Ok(())
+    fn subflow(&mut self, r: &SubflowRecord) -> io::Result<()> {
+        let iface = |i: Option<IfaceIndex>| i.and_then(|i| self.iface_names.get(&i));
+        let none = String::new();
+        writeln!(
+            self.subflows,
+            "{},{},{},{},{},{},{},{},{}",
+            self.flow_names[r.flow.0 as usize],
+            r.key.0,
+            r.label,
+            r.sender,
+            r.receiver,
+            iface(r.sender_iface).unwrap_or(&none),
+            iface(r.receiver_iface).unwrap_or(&none),
+            r.recreated_from.map(|n| n.to_string()).unwrap_or_default(),
+            secs_exact(r.opened.as_nanos()),
+        )
     }
 
     fn sample(&mut self, s: &Sample) -> io::Result<()> {
@@ -78,31 +107,58 @@ impl Sink for FileSink {
         }
         let t = &self.time.1;
         let (kind, name, subflow) = match s.series {
-            Series::Flow(f) => ("flow", &self.flow_names[f.0 as usize], ""),
-            Series::Subflow(f, k) => (
-                "flow",
-                &self.flow_names[f.0 as usize],
-                self.subflow_labels[f.0 as usize][k.0 as usize].as_str(),
-            ),
-            Series::Link(d) => (
-                "link",
-                &self.link_names[d.link.0 as usize][d.dir as usize],
-                "",
-            ),
+            Series::Flow(f) => ("flow", &self.flow_names[f.0 as usize], None),
+            Series::Subflow(f, k) => ("flow", &self.flow_names[f.0 as usize], Some(k.0)),
+            Series::Link(d) => {
+                let name = &self.link_names[d.link.0 as usize][d.dir as usize];
+                ("link", name, None)
+            }
         };
         let (metric, prec, v) = (s.metric.name(), s.metric.decimals(), s.value);
-        writeln!(w, "{t},{kind},{name},{subflow},{metric},{v:.prec$}")
+        match subflow {
+            Some(k) => writeln!(w, "{t},{kind},{name},{k},{metric},{v:.prec$}"),
+            None => writeln!(w, "{t},{kind},{name},,{metric},{v:.prec$}"),
+        }
     }
 
     fn event(&mut self, e: &EventRecord) -> io::Result<()> {
+        let t = secs_exact(e.at.as_nanos());
+        let w = &mut self.events;
         match &e.kind {
             EventKind::Link { link, action } => writeln!(
-                self.events,
-                "{},{},{}",
-                secs(e.at.as_nanos()),
+                w,
+                "{t},,,,link,{},{},,,,,,,",
                 self.link_names[link.0 as usize][0],
                 action_text(action)
             ),
+            EventKind::Flow {
+                host,
+                flow,
+                subflow,
+                event,
+            } => {
+                let c = event_text::columns(event);
+                let num = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+                writeln!(
+                    w,
+                    "{t},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                    self.host_names[host.0 as usize],
+                    self.flow_names[flow.0 as usize],
+                    subflow.map(|k| k.0.to_string()).unwrap_or_default(),
+                    c.event,
+                    c.target,
+                    c.detail,
+                    num(c.bytes),
+                    num(c.dsn),
+                    num(c.from_subflow.map(u64::from)),
+                    c.rto
+                        .map(|d| format!("{:.3}", d.as_nanos() as f64 / 1e6))
+                        .unwrap_or_default(),
+                    num(c.backoff.map(u64::from)),
+                    num(c.cwnd),
+                    num(c.ssthresh),
+                )
+            }
         }
     }
 
@@ -111,6 +167,7 @@ impl Sink for FileSink {
             w.flush()?;
         }
         self.events.flush()?;
+        self.subflows.flush()?;
         let json = serde_json::to_string_pretty(summary)?;
         std::fs::write(self.dir.join("summary.json"), format!("{json}\n"))
     }

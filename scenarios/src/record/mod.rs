@@ -5,8 +5,10 @@
 //!
 //! [`Recorder`]: recorder::Recorder
 
+pub mod event_text;
 pub mod files;
 pub mod memory;
+pub mod paths;
 pub mod recorder;
 pub mod sample;
 pub mod sink;

@@ -1,14 +1,19 @@
 //! [`Recorder`]: reads a running simulation at each sampling instant and hands typed records
 //! to a [`Sink`]: the flows' samples (through their [`FlowProbe`]s), the links' rates and
-//! queues, and the scheduled link events that have happened. The model's own event queues
-//! are drained at the same instants (the hosts' contract), so memory holds at most one
-//! sampling interval's events. Recording costs O(samples + events), never O(packets).
+//! queues, the scheduled link events that have happened and every event the model's
+//! endpoints queued since the previous instant (drained there, as the hosts' contract asks,
+//! so memory holds at most one sampling interval's events). Subflows are numbered across
+//! both ends of each flow ([`Paths`]). Recording costs O(samples + events), never
+//! O(packets).
 
+use super::paths::Paths;
 use super::sample::{EventKind, EventRecord, Metric, Sample, Series};
 use super::sink::Sink;
 use crate::build::Built;
-use crate::plan::{FlowIndex, Plan};
+use crate::plan::{FlowIndex, HostIndex, Plan};
 use crate::probe::{FlowProbe, Found};
+use mptcp_model::event::{Event, MptcpEventKind};
+use mptcp_model::host::FlowEvent;
 use sim_core::{Duration, Instant};
 use std::io;
 
@@ -24,12 +29,18 @@ pub struct Recorder<S> {
     /// Scheduled events recorded so far.
     events_done: usize,
     found: Found,
+    /// The numbering of each flow's subflows.
+    paths: Paths,
+    /// The model's events of one interval, with their host: gathered, then sorted by time.
+    pending: Vec<(HostIndex, FlowEvent)>,
 }
 
 impl<S: Sink> Recorder<S> {
     /// A recorder of a run of `plan` into `sink`.
-    pub fn new(plan: &Plan, sink: S) -> Self {
+    pub fn new(plan: &Plan, built: &Built, sink: S) -> Self {
         Recorder {
+            paths: Paths::new(plan, &built.handles),
+            pending: Vec::new(),
             sink,
             series: plan.scenario.output.timeseries,
             probes: plan.flows.iter().map(|_| FlowProbe::default()).collect(),
@@ -39,9 +50,10 @@ impl<S: Sink> Recorder<S> {
         }
     }
 
-    /// The flows' probes (their running measurements feed the summary).
-    pub fn probes(&self) -> &[FlowProbe] {
-        &self.probes
+    /// The flows' probes (their running measurements feed the summary) and the numbering
+    /// of their subflows.
+    pub fn state(&self) -> (&[FlowProbe], &Paths) {
+        (&self.probes, &self.paths)
     }
 
     /// Records the state at sampling instant `t`, `dt` after the previous one.
@@ -57,7 +69,8 @@ impl<S: Sink> Recorder<S> {
         for (k, probe) in self.probes.iter_mut().enumerate() {
             let i = FlowIndex(k as u32);
             let h = built.handles.flow(i);
-            probe.sample(plan, sim, i, h, t, dt, &mut self.found);
+            let paths = &mut self.paths;
+            probe.sample(plan, sim, (i, h), paths, t, dt, &mut self.found);
             for s in self.found.subflows.drain(..) {
                 self.sink.subflow(&s)?;
             }
@@ -93,25 +106,74 @@ impl<S: Sink> Recorder<S> {
         Ok(())
     }
 
-    /// Empties the hosts' event queues (the model's events are not recorded yet) and records
-    /// the scheduled events up to `t`.
+    /// Records the events up to `t`: the scheduled link events, and the model's events the
+    /// hosts queued (drained, as their contract asks), merged in time order (a link event
+    /// before what its host makes of it at the same instant).
     fn drain_events(&mut self, plan: &Plan, built: &mut Built, t: Instant) -> io::Result<()> {
         for h in plan.host_indices() {
             let host = built.sim.host_mut(built.handles.host(h));
-            while host.poll_event().is_some() {}
+            while let Some(e) = host.poll_event() {
+                self.pending.push((h, e));
+            }
         }
-        while let Some(ev) = plan.events.get(self.events_done).filter(|e| e.at <= t) {
-            let record = EventRecord {
-                at: ev.at,
-                kind: EventKind::Link {
-                    link: ev.link,
-                    action: ev.action.clone(),
-                },
-            };
-            self.sink.event(&record)?;
-            self.events_done += 1;
+        self.pending.sort_by_key(|(h, e)| (e.at, *h));
+        let mut next = 0;
+        loop {
+            let link = plan.events.get(self.events_done).filter(|e| e.at <= t);
+            let model = self.pending.get(next);
+            match (link, model) {
+                (Some(ev), m) if m.is_none_or(|(_, e)| ev.at <= e.at) => {
+                    let kind = EventKind::Link {
+                        link: ev.link,
+                        action: ev.action.clone(),
+                    };
+                    self.sink.event(&EventRecord { at: ev.at, kind })?;
+                    self.events_done += 1;
+                }
+                (_, Some(&(h, e))) => {
+                    self.model_event(plan, built, h, e)?;
+                    next += 1;
+                }
+                _ => break,
+            }
         }
+        self.pending.clear();
         Ok(())
+    }
+
+    /// Records one event of the model, numbering the subflows it names.
+    fn model_event(
+        &mut self,
+        plan: &Plan,
+        built: &Built,
+        host: HostIndex,
+        e: FlowEvent,
+    ) -> io::Result<()> {
+        let flow = FlowIndex(e.flow.0);
+        let engine_host = built.handles.host(host);
+        let subflow = e.subflow.map(|id| {
+            (self.paths).key(
+                plan,
+                (flow, engine_host),
+                id,
+                e.at,
+                &mut self.found.subflows,
+            )
+        });
+        for s in self.found.subflows.drain(..) {
+            self.sink.subflow(&s)?;
+        }
+        let mut event = e.event;
+        if let Event::Mptcp(MptcpEventKind::Reinjected { from, .. }) = &mut event {
+            *from = from.and_then(|n| self.paths.number(flow, engine_host, n));
+        }
+        let kind = EventKind::Flow {
+            host,
+            flow,
+            subflow,
+            event,
+        };
+        self.sink.event(&EventRecord { at: e.at, kind })
     }
 
     /// Hands the summary to the sink and returns the sink.

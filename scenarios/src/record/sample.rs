@@ -3,8 +3,10 @@
 //! ([`crate::record::sink::Sink`]) receive them in the order they happen; names are
 //! resolved through the plan only when a sink writes text.
 
-use crate::plan::{FlowIndex, LinkDirection, LinkIndex};
+use crate::plan::{FlowIndex, HostIndex, IfaceIndex, LinkDirection, LinkIndex};
 use crate::schema::ActionSpec;
+use mptcp_model::event::Event;
+use mptcp_model::tcp::SocketAddr;
 use sim_core::Instant;
 
 /// What a sample measures. Rates are over the interval since the previous sample; counts,
@@ -27,6 +29,22 @@ pub enum Metric {
     QueuePackets,
     /// A link's queue, bytes.
     QueueBytes,
+    /// A path's TCP state as Linux numbers it (`include/net/tcp_states.h`, `tcpi_state`):
+    /// 1 ESTABLISHED, 2 SYN_SENT, 3 SYN_RECV, 4 FIN_WAIT1, 5 FIN_WAIT2, 6 TIME_WAIT,
+    /// 7 CLOSE, 8 CLOSE_WAIT, 9 LAST_ACK, 10 LISTEN, 11 CLOSING.
+    TcpState,
+    /// Slow-start threshold, bytes (no sample while it is still infinite, as `ss` shows none).
+    SsthreshBytes,
+    /// RTT variation, ms.
+    RttvarMs,
+    /// Retransmission timeout including back-off, ms.
+    RtoMs,
+    /// Segments retransmitted so far (`tcpi_total_retrans`).
+    Retransmissions,
+    /// Consecutive timeouts without new data acknowledged (`tcpi_backoff`).
+    Backoff,
+    /// Payload bytes cumulatively acknowledged (`tcpi_bytes_acked`).
+    BytesAcked,
 }
 
 impl Metric {
@@ -41,6 +59,13 @@ impl Metric {
             Metric::OooBytes => "ooo_bytes",
             Metric::QueuePackets => "queue_packets",
             Metric::QueueBytes => "queue_bytes",
+            Metric::TcpState => "tcp_state",
+            Metric::SsthreshBytes => "ssthresh_bytes",
+            Metric::RttvarMs => "rttvar_ms",
+            Metric::RtoMs => "rto_ms",
+            Metric::Retransmissions => "retransmissions",
+            Metric::Backoff => "backoff",
+            Metric::BytesAcked => "bytes_acked",
         }
     }
 
@@ -48,13 +73,15 @@ impl Metric {
     pub fn decimals(self) -> usize {
         match self {
             Metric::GoodputBps | Metric::ThroughputBps => 1,
-            Metric::SrttMs => 3,
+            Metric::SrttMs | Metric::RttvarMs | Metric::RtoMs => 3,
             _ => 0,
         }
     }
 }
 
-/// A subflow within its flow: the number its [`SubflowRecord`] gives it.
+/// A subflow within its flow: its number. A flow's subflows are numbered as the end that
+/// opens them numbers them (creation order from 0, never reused; a plain TCP connection is
+/// number 0); the other end's subflows are matched to them by their addresses and ports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SubflowKey(pub u32);
 
@@ -87,11 +114,23 @@ pub struct Sample {
 pub struct SubflowRecord {
     /// Its flow.
     pub flow: FlowIndex,
-    /// Its key within the flow.
+    /// Its number within the flow.
     pub key: SubflowKey,
     /// A short human label: the opening host's interface name, followed by the listening
     /// host's when that host has several (`wifi`, `wifi-eth1`).
     pub label: String,
+    /// Address and port at the data sender.
+    pub sender: SocketAddr,
+    /// Address and port at the data receiver.
+    pub receiver: SocketAddr,
+    /// The data sender's interface.
+    pub sender_iface: Option<IfaceIndex>,
+    /// The data receiver's interface.
+    pub receiver_iface: Option<IfaceIndex>,
+    /// The earlier subflow (number) on the same addresses that this one re-creates.
+    pub recreated_from: Option<u32>,
+    /// When it was opened (first seen, for a subflow the records met before its opening).
+    pub opened: Instant,
 }
 
 /// Something that happened during the run.
@@ -103,6 +142,18 @@ pub enum EventKind {
         link: LinkIndex,
         /// Its action.
         action: ActionSpec,
+    },
+    /// An event of a flow's endpoint (TCP or MPTCP level), as the model reports it.
+    Flow {
+        /// The host whose endpoint reported it.
+        host: HostIndex,
+        /// The flow.
+        flow: FlowIndex,
+        /// The subflow concerned (`None`: the MPTCP connection as a whole).
+        subflow: Option<SubflowKey>,
+        /// What happened; subflow numbers inside it (a reinjection's origin) are the
+        /// records' numbers.
+        event: Event,
     },
 }
 
