@@ -137,6 +137,9 @@ pub fn build(plan: &Plan) -> Result<Built, String> {
         handles.flows.push(handle);
         add_flow(&mut hosts, &handles, handle.id, f);
     }
+    for &iface in plan.capture.iter().flat_map(|c| &c.ifaces) {
+        hosts[handles.host(iface.host).0 as usize].capture_interface(plan.iface(iface).addr);
+    }
     for ev in &plan.events {
         for &(iface, backup) in &ev.backups {
             let host = &mut hosts[handles.host(iface.host).0 as usize];

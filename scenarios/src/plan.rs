@@ -11,7 +11,7 @@
 //! This file holds data only and imports neither the validation nor the builder, so both
 //! depend on it and not on each other.
 
-use crate::schema::{ActionSpec, Scenario};
+use crate::schema::{ActionSpec, CaptureFormat, CaptureLink, Scenario};
 use mptcp_model::app::Paced;
 use mptcp_model::host::LocalAddr;
 use mptcp_model::mptcp::MptcpConfig;
@@ -283,6 +283,19 @@ pub struct PlanEvent {
     pub backups: Vec<(IfaceIndex, bool)>,
 }
 
+/// A packet capture, resolved: the interfaces and how their files are written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanCapture {
+    /// The captured interfaces, in plan order.
+    pub ifaces: Vec<IfaceIndex>,
+    /// pcap or pcapng.
+    pub format: CaptureFormat,
+    /// Ethernet or raw IP framing.
+    pub link: CaptureLink,
+    /// Bytes kept of each frame.
+    pub snaplen: u32,
+}
+
 /// A scenario whose names are resolved and whose values are checked.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -310,6 +323,8 @@ pub struct Plan {
     pub flows: Vec<PlanFlow>,
     /// Events in time order (stable for equal times).
     pub events: Vec<PlanEvent>,
+    /// The packet capture, if the scenario asks for one.
+    pub capture: Option<PlanCapture>,
 }
 
 impl Plan {

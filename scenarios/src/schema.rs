@@ -870,6 +870,68 @@ pub struct OutputSpec {
     /// font_scale: 1.5)`); default: the screen look.
     #[serde(skip_serializing_if = "FigureSpec::is_default")]
     pub figure: FigureSpec,
+    /// Packet captures of host interfaces (`pcap: Capture(interfaces: All)`); none when
+    /// left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pcap: Option<CaptureSpec>,
+}
+
+/// Which host interfaces a capture records.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum CaptureInterfaces {
+    /// Every interface of every host.
+    #[default]
+    All,
+    /// These interfaces (`"host.iface"`, or `"host"` for a host's only interface).
+    Only(Vec<String>),
+}
+
+/// The container a capture is written in.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum CaptureFormat {
+    /// pcapng, the interface named in its description block (`<host>.<iface>.pcapng`).
+    #[default]
+    Pcapng,
+    /// Classic pcap with nanosecond time stamps (`<host>.<iface>.pcap`).
+    Pcap,
+}
+
+/// The link layer a capture's packets are framed in.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum CaptureLink {
+    /// Ethernet II frames (`LINKTYPE_ETHERNET`), locally administered MAC addresses
+    /// `02:00:<IPv4 address>` of the packet's source and destination.
+    #[default]
+    Ethernet,
+    /// Bare IPv4 packets (`LINKTYPE_RAW`).
+    RawIp,
+}
+
+/// A packet capture: one file per captured host interface in the results directory's
+/// `pcap/` folder, every packet the host sends or receives there as real octets
+/// (`mptcp_model::wire::packet`).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default, rename = "Capture")]
+pub struct CaptureSpec {
+    /// The interfaces.
+    pub interfaces: CaptureInterfaces,
+    /// The file format.
+    pub format: CaptureFormat,
+    /// The framing.
+    pub link: CaptureLink,
+    /// Bytes kept of each frame (the rest is cut, its length kept), 1..=262144.
+    pub snaplen: u32,
+}
+
+impl Default for CaptureSpec {
+    fn default() -> Self {
+        CaptureSpec {
+            interfaces: CaptureInterfaces::All,
+            format: CaptureFormat::Pcapng,
+            link: CaptureLink::Ethernet,
+            snaplen: 262_144,
+        }
+    }
 }
 
 impl Default for OutputSpec {
@@ -880,6 +942,7 @@ impl Default for OutputSpec {
             plots: true,
             formats: vec![FormatName::Png, FormatName::Svg],
             figure: FigureSpec::default(),
+            pcap: None,
         }
     }
 }

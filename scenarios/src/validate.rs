@@ -12,8 +12,11 @@
 use crate::error::{Reporter, ScenarioError};
 use crate::names::{check_name, list, Names};
 pub use crate::plan::Plan;
-use crate::plan::{Dir, DirParams, End, LinkDirection, LinkIndex, PlanEvent, PlanLink, PlanRoute};
-use crate::schema::{ActionSpec, DirectionName, LossSpec, QueueSpec, Scenario};
+use crate::plan::{
+    Dir, DirParams, End, HostIndex, IfaceIndex, LinkDirection, LinkIndex, PlanCapture, PlanEvent,
+    PlanLink, PlanRoute,
+};
+use crate::schema::{ActionSpec, CaptureInterfaces, DirectionName, LossSpec, QueueSpec, Scenario};
 use sim_core::{
     Bandwidth, Duration, Instant, LinkChange, LinkRate, LossModel, MahimahiTrace, QueueLimit,
 };
@@ -39,6 +42,7 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
     let flows = crate::flows::resolve_flows(&r, full, &names)?;
     crate::checks::check_flow_routes(&r, full, &names, &links, &routes, &flows)?;
     let events = resolve_events(&r, full, &links, duration)?;
+    let capture = resolve_capture(&r, full, &names)?;
     let routers = full.routers.clone();
     drop(expanded);
     let name = crate::checks::plan_name(&r, file, &sc)?;
@@ -54,8 +58,60 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
         routes,
         flows,
         events,
+        capture,
         scenario: sc,
     })
+}
+
+/// The interfaces `output.pcap` names (every one for `All`) and its snaplen, checked.
+fn resolve_capture(
+    r: &Reporter<'_>,
+    sc: &Scenario,
+    names: &Names,
+) -> Result<Option<PlanCapture>, ScenarioError> {
+    let Some(spec) = &sc.output.pcap else {
+        return Ok(None);
+    };
+    if !(1..=262_144).contains(&spec.snaplen) {
+        let msg = format!("snaplen {} is outside 1..=262144", spec.snaplen);
+        return Err(r.at("pcap", "output.pcap.snaplen".into(), "", msg));
+    }
+    let ifaces = match &spec.interfaces {
+        CaptureInterfaces::All => (names.hosts.iter().enumerate())
+            .flat_map(|(h, host)| {
+                (0..host.ifaces.len()).map(move |nth| IfaceIndex {
+                    host: HostIndex(h as u32),
+                    nth: nth as u32,
+                })
+            })
+            .collect(),
+        CaptureInterfaces::Only(list) => {
+            let mut out: Vec<IfaceIndex> = Vec::new();
+            for (k, name) in list.iter().enumerate() {
+                let field = format!("output.pcap.interfaces[{k}]");
+                match names.end(name) {
+                    Ok(End::Iface(i)) if !out.contains(&i) => out.push(i),
+                    Ok(End::Iface(_)) => {
+                        let msg = format!("`{name}` is captured twice");
+                        return Err(r.at("pcap", field, name, msg));
+                    }
+                    Ok(End::Router(_)) => {
+                        let msg = format!("`{name}` is a router; captures are of host interfaces");
+                        return Err(r.at("pcap", field, name, msg));
+                    }
+                    Err(m) => return Err(r.at("pcap", field, name, m)),
+                }
+            }
+            out.sort();
+            out
+        }
+    };
+    Ok(Some(PlanCapture {
+        ifaces,
+        format: spec.format,
+        link: spec.link,
+        snaplen: spec.snaplen,
+    }))
 }
 
 fn resolve_links(

@@ -15,13 +15,17 @@
 //! - `events.csv`: `time_s,host,flow,subflow,event,...` ([`super::event_text`]), every
 //!   event of every endpoint and the scheduled link events, in time order; times to the
 //!   nanosecond (9 decimals), as the simulation keeps them.
+//! - `pcap/<host>.<iface>.pcapng` (or `.pcap`): the packets of each captured interface
+//!   ([`super::pcap`]).
 
 use super::event_text;
+use super::pcap::Captures;
 use super::sample::{action_text, EventKind, EventRecord, Sample, Series, SubflowRecord};
 use super::sink::Sink;
 use crate::output::{secs, secs_exact};
 use crate::plan::{Dir, IfaceIndex, Plan};
 use crate::summary::Summary;
+use mptcp_model::host::CapturedPacket;
 use sim_core::Instant;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -41,6 +45,8 @@ pub struct FileSink {
     iface_names: BTreeMap<IfaceIndex, String>,
     /// The time column of the last sample written, and its instant.
     time: (Instant, String),
+    /// The packet captures, when the scenario asks for them.
+    captures: Option<Captures>,
 }
 
 impl FileSink {
@@ -75,6 +81,9 @@ impl FileSink {
                 .map(|i| (i, plan.iface_label(i)))
                 .collect(),
             time: (Instant::ZERO, secs(0)),
+            captures: (plan.capture.as_ref())
+                .map(|c| Captures::create(dir, plan, c))
+                .transpose()?,
         })
     }
 }
@@ -162,7 +171,17 @@ impl Sink for FileSink {
         }
     }
 
+    fn packet(&mut self, packet: &CapturedPacket) -> io::Result<()> {
+        match &mut self.captures {
+            Some(c) => c.write(packet),
+            None => Ok(()),
+        }
+    }
+
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        if let Some(c) = &mut self.captures {
+            c.finish()?;
+        }
         if let Some(w) = &mut self.timeseries {
             w.flush()?;
         }

@@ -9,6 +9,7 @@ pub mod event_text;
 pub mod files;
 pub mod memory;
 pub mod paths;
+pub mod pcap;
 pub mod recorder;
 pub mod sample;
 pub mod sink;

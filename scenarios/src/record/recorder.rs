@@ -65,6 +65,20 @@ impl<S: Sink> Recorder<S> {
         dt: Duration,
     ) -> io::Result<()> {
         self.drain_events(plan, built, t)?;
+        if let Some(capture) = &plan.capture {
+            // Each capturing host once, its packets in the order it saw them.
+            let mut last = None;
+            for i in &capture.ifaces {
+                if last == Some(i.host) {
+                    continue;
+                }
+                last = Some(i.host);
+                let host = built.sim.host_mut(built.handles.host(i.host));
+                while let Some(p) = host.poll_captured() {
+                    self.sink.packet(&p)?;
+                }
+            }
+        }
         let sim = &built.sim;
         for (k, probe) in self.probes.iter_mut().enumerate() {
             let i = FlowIndex(k as u32);

@@ -7,6 +7,7 @@
 
 use super::sample::{EventRecord, Sample, SubflowRecord};
 use crate::summary::Summary;
+use mptcp_model::host::CapturedPacket;
 use std::io;
 
 /// A destination of a run's records.
@@ -17,6 +18,11 @@ pub trait Sink {
     fn sample(&mut self, sample: &Sample) -> io::Result<()>;
     /// An event.
     fn event(&mut self, event: &EventRecord) -> io::Result<()>;
+    /// A packet that crossed a captured interface (only when the scenario captures; in the
+    /// order each host saw them). Ignored unless the sink writes captures.
+    fn packet(&mut self, _packet: &CapturedPacket) -> io::Result<()> {
+        Ok(())
+    }
     /// The run is over: its summary. Files are complete when this returns.
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
 }
@@ -37,6 +43,10 @@ impl<A: Sink, B: Sink> Sink for Tee<A, B> {
         self.0.event(event)?;
         self.1.event(event)
     }
+    fn packet(&mut self, packet: &CapturedPacket) -> io::Result<()> {
+        self.0.packet(packet)?;
+        self.1.packet(packet)
+    }
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         self.0.finish(summary)?;
         self.1.finish(summary)
@@ -52,6 +62,9 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
     fn event(&mut self, event: &EventRecord) -> io::Result<()> {
         (**self).event(event)
+    }
+    fn packet(&mut self, packet: &CapturedPacket) -> io::Result<()> {
+        (**self).packet(packet)
     }
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         (**self).finish(summary)
