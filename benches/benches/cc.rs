@@ -58,6 +58,8 @@ fn per_ack(c: &mut Criterion) {
                             srtt: Some(rtt),
                             bytes_in_flight: 40 * SMSS,
                             cwnd_limited: true,
+                            snd_una: 0,
+                            snd_nxt: 0,
                         };
                         cc.on_ack(&a, black_box(&coupling));
                     }

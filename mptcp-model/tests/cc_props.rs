@@ -80,7 +80,7 @@ proptest! {
             match o {
                 Op::Ack { segs, rtt_us, flight } => {
                     let r = Duration::from_micros(rtt_us);
-                    let a = AckSample { now, acked_bytes: segs * SMSS, rtt: Some(r), srtt: Some(r), bytes_in_flight: flight, cwnd_limited: true };
+                    let a = AckSample { now, acked_bytes: segs * SMSS, rtt: Some(r), srtt: Some(r), bytes_in_flight: flight, cwnd_limited: true, snd_una: 0, snd_nxt: 0 };
                     cc.on_sent(now, SMSS, flight);
                     cc.on_ack(&a, &c);
                 }

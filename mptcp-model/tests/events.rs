@@ -36,12 +36,15 @@ fn reno_sack() -> TcpConfig {
 #[test]
 fn fast_recovery_is_entered_and_left() {
     // Segments 12 and 14 lost once (the timeline of recovery.rs): fast recovery at t=60
-    // with Reno's ssthresh = cwnd = FlightSize/2 = 12 S, over at t=80 when the ACK passes
-    // the recovery point; both FINs exchanged at t=120.
+    // with Reno's ssthresh = FlightSize/2 = 11 S (FlightSize at loss detection, 22 S, does
+    // not count the limited-transmit segments: RFC 5681 §3.2 step 2), over at t=80 when the
+    // ACK passes the recovery point — that ACK also counts for congestion-avoidance growth
+    // (Linux tcp_cong_control), so the window leaves recovery at 12 S; both FINs exchanged
+    // at t=120.
     let mut p = Pair::bulk(reno_sack(), 10, 60 * S);
     p.drop = drop_first_tx_of(&[12 * S, 14 * S]);
     p.run(ms(10_000));
-    let (kind, w) = (RecoveryKind::Fast, 12 * S);
+    let (kind, w) = (RecoveryKind::Fast, 11 * S);
     assert_eq!(
         events(&mut p.client),
         [
@@ -54,7 +57,7 @@ fn fast_recovery_is_entered_and_left() {
                     ssthresh: w
                 }
             ),
-            (ms(80), TcpEvent::RecoveryLeft { kind, cwnd: w }),
+            (ms(80), TcpEvent::RecoveryLeft { kind, cwnd: w + S }),
             (ms(120), TcpEvent::Closed { error: None }),
         ]
     );
@@ -64,8 +67,11 @@ fn fast_recovery_is_entered_and_left() {
 #[test]
 fn timeouts_report_their_value_and_back_off() {
     // RTO 300 ms after the handshake (min_rto 1 ms, RFC 6298, R = 100 ms); the lone segment
-    // is lost twice: timeouts at 400 ms (300 ms, first) and 1000 ms (600 ms, second); the
-    // third copy is acknowledged at 1100 ms. The loss window is one segment, ssthresh 2 S.
+    // is lost twice: its first copy is sent at 100 ms, the tail loss probe (RFC 8985 §7.2 as
+    // Linux: PTO = 2·SRTT + rto_min with one segment in flight = 201 ms) sends the second at
+    // 301 ms and re-arms the RTO from there, so the timeout fires at 601 ms (300 ms, first
+    // back-off) and sends the third copy, acknowledged at 701 ms. The loss window is one
+    // segment, ssthresh 2 S.
     let cfg = TcpConfig {
         min_rto: Duration::from_millis(1),
         rto: RtoMode::Rfc6298,
@@ -85,25 +91,24 @@ fn timeouts_report_their_value_and_back_off() {
         events(&mut p.client),
         [
             (ms(100), TcpEvent::Established),
-            (ms(400), rto(300, 1)),
+            (ms(601), rto(300, 1)),
             (
-                ms(400),
+                ms(601),
                 TcpEvent::RecoveryEntered {
                     kind,
                     cwnd: S,
                     ssthresh: 2 * S
                 }
             ),
-            (ms(1000), rto(600, 2)),
             // Slow start: the loss window plus the 1000 bytes acknowledged.
             (
-                ms(1100),
+                ms(701),
                 TcpEvent::RecoveryLeft {
                     kind,
                     cwnd: S + 1000
                 }
             ),
-            (ms(1100), TcpEvent::Closed { error: None }),
+            (ms(701), TcpEvent::Closed { error: None }),
         ]
     );
 }

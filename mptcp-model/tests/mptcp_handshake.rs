@@ -50,14 +50,15 @@ fn capable_handshake_keys_tokens_idsn_and_exact_bytes() {
     assert_eq!(synack.size, 20 + 20 + 20 + 12);
 
     // The client sends data at once: its first data segment carries MP_CAPABLE with both
-    // keys and the data length (RFC 8684 §3.1), 22 octets + 2 NOPs.
+    // keys and the data length (RFC 8684 §3.1), 22 octets + 2 NOPs, as many as the DSS of
+    // a data sender (32-bit data ACK + 64-bit DSN: 24): payload 1460 − 12 − 24 = 1424.
     let first = net.data_to_server().next().unwrap().pkt;
     let o: Vec<_> = first.header.options.mptcp.iter().collect();
     let b = mptcp_bytes(o[0]);
     let mut want = vec![30, 22, 0x01, 0x01];
     want.extend(ck.to_be_bytes());
     want.extend(sk.to_be_bytes());
-    want.extend(1420u16.to_be_bytes());
+    want.extend(1424u16.to_be_bytes());
     assert_eq!(b, want);
     let mut raw = [0u8; 60];
     let n = first.header.emit(&mut raw).unwrap();
@@ -69,8 +70,8 @@ fn capable_handshake_keys_tokens_idsn_and_exact_bytes() {
         _ => None,
     });
     let m = dss.unwrap();
-    assert_eq!(m.dsn.value(), idsn(ck).wrapping_add(1 + 1420));
-    assert_eq!(m.subflow_seq, 1 + 1420);
+    assert_eq!(m.dsn.value(), idsn(ck).wrapping_add(1 + 1424));
+    assert_eq!(m.subflow_seq, 1 + 1424);
 }
 
 #[test]

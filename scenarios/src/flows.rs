@@ -66,6 +66,9 @@ pub(crate) fn resolve_flows(
             let msg = "must be at least 1".into();
             return Err(r.at("flows", f(&format!("{sub}.init_cwnd")), "", msg));
         }
+        if let Some((field, msg)) = tcp_settings_error(&fl.transport) {
+            return Err(r.at("flows", f(&format!("{sub}.{field}")), "", msg.into()));
+        }
         if bufs
             .iter()
             .any(|&b| b < u64::from(mss) * 2 || b > u64::from(u32::MAX))
@@ -221,4 +224,34 @@ fn paced_app(app: &AppSpec) -> Result<(Option<u64>, Option<mptcp_model::app::Pac
             (Some(total), Some(p))
         }
     })
+}
+
+/// TCP settings that cannot apply to the flow's transport: an initial ssthresh below two
+/// segments (RFC 5681 §3.1), HyStart variants without CUBIC, per-ACK growth without Reno.
+/// Returns the field and the message.
+fn tcp_settings_error(t: &TransportSpec) -> Option<(&'static str, &'static str)> {
+    use crate::schema::{CcName, MptcpCcName, RenoGrowthName, SlowStartName};
+    let (ssthresh, slow_start, cubic) = match t {
+        TransportSpec::Tcp(t) => {
+            if t.reno_growth != RenoGrowthName::ByteCounting && t.cc != CcName::Reno {
+                return Some(("reno_growth", "applies to `cc: Reno` only"));
+            }
+            (t.initial_ssthresh, t.slow_start, t.cc == CcName::Cubic)
+        }
+        TransportSpec::Mptcp(m) => (
+            m.subflow.initial_ssthresh,
+            m.subflow.slow_start,
+            m.cc == MptcpCcName::UncoupledCubic,
+        ),
+    };
+    if ssthresh.is_some_and(|s| s < 2) {
+        return Some(("initial_ssthresh", "must be at least 2 segments"));
+    }
+    if slow_start != SlowStartName::HyStart && !cubic {
+        return Some((
+            "slow_start",
+            "applies to CUBIC only (`cc: Cubic`, or `UncoupledCubic` for MPTCP)",
+        ));
+    }
+    None
 }

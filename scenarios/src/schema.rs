@@ -585,6 +585,17 @@ pub struct SubflowSpec {
     pub min_rto: Time,
     /// RTO estimator.
     pub rto: RtoName,
+    /// Window during SACK-based fast recovery: `Prr` (Linux) or `Halve`.
+    pub cwnd_reduction: CwndReductionName,
+    /// RTO restarts on partial ACKs without SACK: `SlowButSteady` (Linux) or `Impatient`.
+    pub newreno_timer: NewRenoTimerName,
+    /// Loss detection with SACK: `RackTlp` (Linux) or `DupThresh`.
+    pub loss_detection: LossDetectionName,
+    /// Slow start of `UncoupledCubic` subflows: `HyStart` (Linux), `HyStartPlusPlus`,
+    /// `Standard`.
+    pub slow_start: SlowStartName,
+    /// Initial ssthresh in segments; unset: unlimited (Linux).
+    pub initial_ssthresh: Option<u32>,
 }
 
 impl Default for SubflowSpec {
@@ -598,6 +609,11 @@ impl Default for SubflowSpec {
             init_cwnd: t.init_cwnd,
             min_rto: t.min_rto,
             rto: t.rto,
+            cwnd_reduction: t.cwnd_reduction,
+            newreno_timer: t.newreno_timer,
+            loss_detection: t.loss_detection,
+            slow_start: t.slow_start,
+            initial_ssthresh: t.initial_ssthresh,
         }
     }
 }
@@ -642,6 +658,76 @@ pub struct TcpSpec {
     pub min_rto: Time,
     /// RTO estimator: `Linux` (SRTT + max(4·mdev, min_rto)) or `Rfc6298`.
     pub rto: RtoName,
+    /// Window during SACK-based fast recovery: `Prr` (RFC 6937 as Linux, the default) or
+    /// `Halve` (RFC 5681 / RFC 6675: cwnd = ssthresh at once).
+    pub cwnd_reduction: CwndReductionName,
+    /// Without SACK (NewReno, RFC 6582 §4): `SlowButSteady` (every partial ACK restarts the
+    /// retransmission timer, as Linux) or `Impatient` (only the first one does).
+    pub newreno_timer: NewRenoTimerName,
+    /// Loss detection with SACK: `RackTlp` (RFC 8985 RACK with tail loss probes, as Linux)
+    /// or `DupThresh` (RFC 6675: three SACKed segments above a hole, no probe).
+    pub loss_detection: LossDetectionName,
+    /// CUBIC's slow start: `HyStart` (Linux tcp_cubic.c hybrid slow start, the default),
+    /// `HyStartPlusPlus` (RFC 9406) or `Standard` (RFC 5681 until the first loss).
+    pub slow_start: SlowStartName,
+    /// Initial slow-start threshold in segments; unset: arbitrarily high (RFC 5681, Linux).
+    /// htsim starts with 100 segments.
+    pub initial_ssthresh: Option<u32>,
+    /// Reno's window growth: `ByteCounting` (RFC 3465; Linux counts segments) or `PerAck`
+    /// (one SMSS²/cwnd per ACK: halved growth with delayed ACKs, the Mathis et al. case).
+    pub reno_growth: RenoGrowthName,
+}
+
+/// CUBIC's slow start.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum SlowStartName {
+    /// Linux CUBIC's HyStart (ACK train and delay increase).
+    #[default]
+    HyStart,
+    /// RFC 9406 HyStart++ (Conservative Slow Start after a delay increase).
+    HyStartPlusPlus,
+    /// RFC 5681 slow start until the first loss.
+    Standard,
+}
+
+/// Reno's window growth per ACK.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum RenoGrowthName {
+    /// By bytes (segments) acknowledged: RFC 3465, Linux.
+    #[default]
+    ByteCounting,
+    /// Per ACK: RFC 5681 eq. (3) without byte counting.
+    PerAck,
+}
+
+/// Loss detection with SACK.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum LossDetectionName {
+    /// RACK-TLP (RFC 8985), Linux's default.
+    #[default]
+    RackTlp,
+    /// RFC 6675 DupThresh, NextSeg rules 1–3, no loss probe.
+    DupThresh,
+}
+
+/// When partial ACKs restart the retransmission timer during NewReno recovery.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum NewRenoTimerName {
+    /// Every partial ACK restarts it (Linux).
+    #[default]
+    SlowButSteady,
+    /// Only the first partial ACK of a recovery restarts it (RFC 6582 §3.2 step 5).
+    Impatient,
+}
+
+/// The window during SACK-based fast recovery.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum CwndReductionName {
+    /// Proportional Rate Reduction (RFC 6937), Linux's `tcp_cwnd_reduction`.
+    #[default]
+    Prr,
+    /// RFC 5681 §3.2 / RFC 6675 §5: cwnd = ssthresh when recovery begins.
+    Halve,
 }
 
 /// Retransmission-timeout estimator.
@@ -667,6 +753,12 @@ impl Default for TcpSpec {
             init_cwnd: 10,
             min_rto: Time(sim_core::Duration::from_millis(200)),
             rto: RtoName::Linux,
+            cwnd_reduction: CwndReductionName::Prr,
+            newreno_timer: NewRenoTimerName::SlowButSteady,
+            loss_detection: LossDetectionName::RackTlp,
+            slow_start: SlowStartName::HyStart,
+            initial_ssthresh: None,
+            reno_growth: RenoGrowthName::ByteCounting,
         }
     }
 }

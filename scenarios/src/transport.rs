@@ -10,13 +10,16 @@
 use crate::names::Names;
 use crate::plan::{FlowEnd, PlanMptcp, PlanTcp};
 use crate::schema::{
-    CcModeName, CcName, MptcpCcName, MptcpSpec, Opener, PathManagerSpec, RtoName, SchedulerName,
-    ServiceMode, TcpSpec,
+    CcModeName, CcName, CwndReductionName, LossDetectionName, MptcpCcName, MptcpSpec,
+    NewRenoTimerName, Opener, PathManagerSpec, RenoGrowthName, RtoName, SchedulerName, ServiceMode,
+    SlowStartName, TcpSpec,
 };
-use mptcp_model::cc::{CcKind, CcMode};
+use mptcp_model::cc::{CcKind, CcMode, RenoGrowth, SlowStart};
 use mptcp_model::host::LocalAddr;
 use mptcp_model::mptcp::{MptcpCcKind, MptcpConfig, PathManagerKind, SchedulerKind};
-use mptcp_model::tcp::{RtoMode, SocketAddr, TcpConfig};
+use mptcp_model::tcp::{
+    CwndReduction, LossDetection, NewRenoTimer, RtoMode, SocketAddr, TcpConfig,
+};
 
 /// Port the receiver of flow `i` listens on.
 pub fn server_port(i: usize) -> u16 {
@@ -40,6 +43,15 @@ pub(crate) fn resolve_tcp(i: usize, src: FlowEnd, dst: FlowEnd, t: &TcpSpec) -> 
         init_cwnd_segments: t.init_cwnd,
         min_rto: t.min_rto.0,
         rto: rto_mode(t.rto),
+        cwnd_reduction: cwnd_reduction(t.cwnd_reduction),
+        newreno_timer: newreno_timer(t.newreno_timer),
+        loss_detection: loss_detection(t.loss_detection),
+        slow_start: slow_start(t.slow_start),
+        initial_ssthresh: t.initial_ssthresh,
+        reno_growth: match t.reno_growth {
+            RenoGrowthName::ByteCounting => RenoGrowth::ByteCounting,
+            RenoGrowthName::PerAck => RenoGrowth::PerAck,
+        },
         cc: match t.cc {
             CcName::Reno => CcKind::Reno,
             CcName::Cubic => CcKind::Cubic,
@@ -170,6 +182,11 @@ fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         init_cwnd_segments: s.init_cwnd,
         min_rto: s.min_rto.0,
         rto: rto_mode(s.rto),
+        cwnd_reduction: cwnd_reduction(s.cwnd_reduction),
+        newreno_timer: newreno_timer(s.newreno_timer),
+        loss_detection: loss_detection(s.loss_detection),
+        slow_start: slow_start(s.slow_start),
+        initial_ssthresh: s.initial_ssthresh,
         ..TcpConfig::default()
     };
     let mut cfg = MptcpConfig {
@@ -253,6 +270,35 @@ fn apply_mode(cfg: &mut MptcpConfig, mode: ServiceMode) {
 
 fn clamp_u32(v: u64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+fn cwnd_reduction(r: CwndReductionName) -> CwndReduction {
+    match r {
+        CwndReductionName::Prr => CwndReduction::Prr,
+        CwndReductionName::Halve => CwndReduction::Halve,
+    }
+}
+
+fn newreno_timer(r: NewRenoTimerName) -> NewRenoTimer {
+    match r {
+        NewRenoTimerName::SlowButSteady => NewRenoTimer::SlowButSteady,
+        NewRenoTimerName::Impatient => NewRenoTimer::Impatient,
+    }
+}
+
+fn loss_detection(r: LossDetectionName) -> LossDetection {
+    match r {
+        LossDetectionName::RackTlp => LossDetection::RackTlp,
+        LossDetectionName::DupThresh => LossDetection::DupThresh,
+    }
+}
+
+fn slow_start(s: SlowStartName) -> SlowStart {
+    match s {
+        SlowStartName::HyStart => SlowStart::HyStart,
+        SlowStartName::HyStartPlusPlus => SlowStart::HyStartPlusPlus,
+        SlowStartName::Standard => SlowStart::Standard,
+    }
 }
 
 fn rto_mode(r: RtoName) -> RtoMode {

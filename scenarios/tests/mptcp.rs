@@ -77,7 +77,11 @@ fn handover_rides_out_the_wifi_outage() {
     );
     let rejoined = wifi.last().unwrap();
     assert!(rejoined.established_s.unwrap() > 20.0);
-    assert!(rejoined.data_bytes_sent > 10_000_000, "{rejoined:?}");
+    // Over 10 s at a 0.1 % loss rate, sharing with LTE (LIA): 9.5 MB since the window
+    // after fast recovery is exactly half (it was 10+ MB with the limited-transmit
+    // segments counted in FlightSize), with PRR, RACK-TLP and the 24-octet DSS; 8 MB
+    // leaves room for seed-to-seed spread.
+    assert!(rejoined.data_bytes_sent > 8_000_000, "{rejoined:?}");
     assert!(phase_goodput(&out, 0, 20.0) > outage);
 }
 

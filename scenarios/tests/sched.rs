@@ -67,8 +67,13 @@ fn blest_and_ecf_cut_head_of_line_delay_on_heterogeneous_paths() {
     let get = |s: &str| rows.iter().find(|r| r.0 == s).unwrap().1;
     assert!(get("Blest") < get("MinRtt"), "{rows:?}");
     assert!(get("Ecf") < get("MinRtt"), "{rows:?}");
-    // Round-robin spreads data evenly regardless of RTT: worse than minRTT.
-    assert!(get("RoundRobin") > get("MinRtt"), "{rows:?}");
+    // Round-robin spreads data evenly regardless of RTT: BLEST and ECF beat it too. It is
+    // not reliably worse than minRTT here: with a 30-packet Wi-Fi queue minRTT fills the
+    // Wi-Fi window and overflows to LTE as well (p99 over seeds 1..=10: minRTT 172 ms,
+    // round-robin 154 ms with Linux's fast-recovery window; 153 / 155 ms when the ACK
+    // ending recovery did not count for window growth).
+    assert!(get("Blest") < get("RoundRobin"), "{rows:?}");
+    assert!(get("Ecf") < get("RoundRobin"), "{rows:?}");
 }
 
 const TWO_EQUAL_PATHS: &str = r#"Scenario(
@@ -183,9 +188,11 @@ fn mp_prio_backup_idles_until_the_last_regular_subflow_fails() {
     // Within an RTT of the MP_PRIO the sender stops using b; nothing while a works.
     assert_eq!(label_bytes(ts, "b", 2.2, 6.0), 0.0);
     assert!(label_bytes(ts, "a", 2.2, 6.0) > 5_000_000.0);
-    // a fails at 6 s: b carries the data within one RTO (min RTO 200 ms, sampled at 100 ms).
+    // a fails at 6 s: b carries the data once a's retransmission timer fired: first a tail
+    // loss probe (RACK-TLP, 2·SRTT + 2 ms), then the RTO from the probe (min RTO 200 ms;
+    // sampled at 100 ms).
     assert!(
-        label_bytes(ts, "b", 6.0, 6.3) > 100_000.0,
+        label_bytes(ts, "b", 6.0, 6.4) > 100_000.0,
         "backup takes over"
     );
     assert!(f.bytes_delivered > 15_000_000);

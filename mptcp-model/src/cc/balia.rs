@@ -273,6 +273,10 @@ impl CongestionController for Balia {
     fn ssthresh(&self) -> u64 {
         self.ssthresh
     }
+
+    fn set_ssthresh(&mut self, ssthresh: u64) {
+        self.ssthresh = ssthresh;
+    }
 }
 
 #[cfg(test)]

@@ -5,13 +5,22 @@
 //! identical results on every platform; the cube root for `K` is an exact integer search
 //! (no platform `cbrt`). Time never becomes `f64` state: the epoch start and `K` are integer
 //! [`Instant`] / [`Duration`]s, and only the difference `t − K` is converted to seconds inside
-//! the formula. HyStart++ is not implemented (standard slow start, RFC 9438 §4.10).
+//! the formula.
+//!
+//! Slow start (RFC 9438 §4.10) is RFC 5681's with, by default, Linux CUBIC's HyStart
+//! ([`SlowStart::HyStart`], net/ipv4/tcp_cubic.c), or RFC 9406 HyStart++
+//! ([`SlowStart::HyStartPlusPlus`]). RFC 9438's fast convergence (§4.7) and Reno-friendly
+//! region (§4.3) are modelled; so is Linux's choice of `β = 0.7` (717/1024 there).
 
+use super::hystart::{HystartPlusPlus, LinuxHystart, PlusPlusStep, SlowStart, SsAck, L_NON_PACED};
 use super::{slow_start, AckSample, CongestionController, Coupling};
 use sim_core::{Duration, Instant};
 
 /// RFC 9438 §5: `C = 0.4` (segments / s³).
 pub const C: f64 = 0.4;
+/// Linux `HZ`: HyStart ignores delays in an epoch's first second.
+const ONE_SECOND: Duration = Duration::from_secs(1);
+
 /// RFC 9438 §4.6: `β_cubic = 0.7`.
 pub const BETA: f64 = 0.7;
 /// RFC 9438 §4.3: `α_cubic = 3 (1 − β_cubic) / (1 + β_cubic)`.
@@ -44,6 +53,9 @@ pub struct Cubic {
     epoch: Option<Epoch>,
     /// RFC 9438 §4.7 fast convergence (on by default, as in Linux).
     pub fast_convergence: bool,
+    slow_start: SlowStart,
+    hystart: LinuxHystart,
+    hystart_pp: HystartPlusPlus,
 }
 
 /// Largest `r` with `r³ <= x`.
@@ -80,6 +92,66 @@ impl Cubic {
             cwnd_prior: 0.0,
             epoch: None,
             fast_convergence: true,
+            slow_start: SlowStart::default(),
+            hystart: LinuxHystart::default(),
+            hystart_pp: HystartPlusPlus::default(),
+        }
+    }
+
+    /// A controller with the given slow-start variant.
+    pub fn with_slow_start(smss: u64, initial_window: u64, slow_start: SlowStart) -> Cubic {
+        Cubic {
+            slow_start,
+            ..Cubic::new(smss, initial_window)
+        }
+    }
+
+    /// Linux HyStart's state (for inspection).
+    pub fn hystart(&self) -> &LinuxHystart {
+        &self.hystart
+    }
+
+    /// HyStart++'s state (for inspection).
+    pub fn hystart_plus_plus(&self) -> &HystartPlusPlus {
+        &self.hystart_pp
+    }
+
+    /// Linux `cubictcp_acked`: HyStart sees every ACK (not only window-limited ones), except
+    /// in the first second of a congestion-avoidance epoch; it ends slow start with
+    /// `ssthresh = cwnd`.
+    fn hystart_on_ack(&mut self, a: &SsAck) {
+        if self.slow_start != SlowStart::HyStart {
+            return;
+        }
+        if self
+            .epoch
+            .is_some_and(|e| a.now.saturating_duration_since(e.start) < ONE_SECOND)
+        {
+            return;
+        }
+        let in_slow_start = (self.cwnd as u64) < self.ssthresh;
+        if self.hystart.on_ack(a, in_slow_start) {
+            self.ssthresh = self.cwnd as u64;
+        }
+    }
+
+    /// Slow-start growth for one ACK of `acked` bytes.
+    fn slow_start_on_ack(&mut self, a: &SsAck, acked: u64) {
+        let cw = self.cwnd as u64;
+        if self.slow_start != SlowStart::HyStartPlusPlus {
+            self.cwnd = slow_start(cw, self.ssthresh, acked, self.smss) as f64;
+            return;
+        }
+        match self.hystart_pp.on_ack(a) {
+            // RFC 9406 §4.2: cwnd += min(N, L·SMSS) / divisor, not beyond ssthresh.
+            PlusPlusStep::Grow { divisor } => {
+                let inc = acked.min(L_NON_PACED * self.smss) / divisor;
+                self.cwnd = cw.saturating_add(inc).min(self.ssthresh.max(cw)) as f64;
+            }
+            PlusPlusStep::EnterCa => self.ssthresh = cw,
+            PlusPlusStep::Standard => {
+                self.cwnd = slow_start(cw, self.ssthresh, acked, self.smss) as f64;
+            }
         }
     }
 
@@ -166,12 +238,25 @@ impl Cubic {
 impl CongestionController for Cubic {
     fn on_sent(&mut self, _now: Instant, _bytes: u64, _in_flight: u64) {}
 
-    /// Slow start below `ssthresh` (RFC 9438 §4.10: standard RFC 5681 slow start, with RFC
-    /// 3465 L = 2); the cubic / Reno-friendly increase above it.
+    /// HyStart first (it may end slow start); then, for a window-limited flow, slow start
+    /// below `ssthresh` (RFC 9438 §4.10: RFC 5681 slow start with RFC 3465 L = 2, or
+    /// HyStart++'s growth) and the cubic / Reno-friendly increase above it.
     fn on_ack(&mut self, ack: &AckSample, _coupling: &Coupling<'_>) {
+        let ss = SsAck {
+            now: ack.now,
+            rtt: ack.rtt,
+            srtt: ack.srtt,
+            snd_una: ack.snd_una,
+            snd_nxt: ack.snd_nxt,
+            cwnd: self.cwnd as u64,
+            smss: self.smss,
+        };
+        self.hystart_on_ack(&ss);
+        if !ack.cwnd_limited {
+            return;
+        }
         if (self.cwnd as u64) < self.ssthresh {
-            let w = slow_start(self.cwnd as u64, self.ssthresh, ack.acked_bytes, self.smss);
-            self.cwnd = w as f64;
+            self.slow_start_on_ack(&ss, ack.acked_bytes);
             return;
         }
         self.congestion_avoidance(ack);
@@ -190,6 +275,7 @@ impl CongestionController for Cubic {
         self.ssthresh = self.reduced_ssthresh(in_flight);
         self.cwnd = self.ssthresh as f64;
         self.epoch = None;
+        self.hystart_pp.on_congestion();
     }
 
     /// RFC 9438 §4.8: `ssthresh` as in §4.6, `cwnd = 1 SMSS` (RFC 5681 loss window); the
@@ -203,6 +289,9 @@ impl CongestionController for Cubic {
         self.cwnd = self.smss as f64;
         self.w_max = 0.0;
         self.epoch = None;
+        // Linux cubictcp_state(TCP_CA_Loss): bictcp_reset + bictcp_hystart_reset.
+        self.hystart.reset();
+        self.hystart_pp.on_congestion();
     }
 
     fn window(&self) -> u64 {
@@ -211,6 +300,10 @@ impl CongestionController for Cubic {
 
     fn ssthresh(&self) -> u64 {
         self.ssthresh
+    }
+
+    fn set_ssthresh(&mut self, ssthresh: u64) {
+        self.ssthresh = ssthresh;
     }
 }
 
@@ -226,6 +319,8 @@ mod tests {
             srtt: Some(Duration::from_millis(srtt_ms)),
             bytes_in_flight: 0,
             cwnd_limited: true,
+            snd_una: 0,
+            snd_nxt: 0,
         }
     }
 

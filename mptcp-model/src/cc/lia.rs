@@ -281,6 +281,10 @@ impl CongestionController for Lia {
     fn ssthresh(&self) -> u64 {
         self.ssthresh
     }
+
+    fn set_ssthresh(&mut self, ssthresh: u64) {
+        self.ssthresh = ssthresh;
+    }
 }
 
 #[cfg(test)]
@@ -297,6 +301,8 @@ mod tests {
             srtt: Some(Duration::from_millis(srtt_ms)),
             bytes_in_flight: 0,
             cwnd_limited: true,
+            snd_una: 0,
+            snd_nxt: 0,
         }
     }
 

@@ -24,6 +24,7 @@
 
 pub mod balia;
 pub mod cubic;
+pub mod hystart;
 pub mod lia;
 pub mod olia;
 pub mod reno;
@@ -31,9 +32,10 @@ pub mod wvegas;
 
 pub use balia::Balia;
 pub use cubic::Cubic;
+pub use hystart::SlowStart;
 pub use lia::Lia;
 pub use olia::Olia;
-pub use reno::Reno;
+pub use reno::{Reno, RenoGrowth};
 pub use wvegas::WVegas;
 
 use sim_core::{Duration, Instant};
@@ -59,6 +61,10 @@ pub struct AckSample {
     /// false, as every Linux controller's `cong_avoid` does, so a flow limited by its
     /// application, receiver or MPTCP scheduler does not inflate its window.
     pub cwnd_limited: bool,
+    /// SND.UNA after this ACK, as a sequence offset (slow-start round tracking).
+    pub snd_una: u64,
+    /// SND.NXT when this ACK arrived, as a sequence offset.
+    pub snd_nxt: u64,
 }
 
 /// Read-only state of one other subflow of the same connection (for coupled controllers).
@@ -143,6 +149,9 @@ pub trait CongestionController {
     /// The slow-start threshold in bytes (`u64::MAX` until the first congestion event).
     fn ssthresh(&self) -> u64;
 
+    /// Sets the slow-start threshold (an initial value other than "arbitrarily high").
+    fn set_ssthresh(&mut self, ssthresh: u64);
+
     /// OLIA's `ℓ` of this subflow in bytes (0 for controllers that do not track it).
     fn loss_interval(&self) -> u64 {
         0
@@ -197,9 +206,33 @@ pub enum Cc {
     WVegas(WVegas),
 }
 
+/// Settings every controller of a socket gets besides its kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CcOptions {
+    /// CUBIC's slow start (Linux: HyStart).
+    pub slow_start: SlowStart,
+    /// Initial `ssthresh` in bytes; `None` = arbitrarily high (RFC 5681 §3.1, Linux).
+    pub initial_ssthresh: Option<u64>,
+    /// Reno's window growth per ACK.
+    pub reno_growth: RenoGrowth,
+}
+
 impl Cc {
+    /// A controller of `kind` with the given options.
+    pub fn with_options(kind: CcKind, smss: u64, initial_window: u64, o: &CcOptions) -> Cc {
+        let mut cc = match kind {
+            CcKind::Reno => Cc::Reno(Reno::with_growth(smss, initial_window, o.reno_growth)),
+            CcKind::Cubic => Cc::Cubic(Cubic::with_slow_start(smss, initial_window, o.slow_start)),
+            _ => Cc::new(kind, smss, initial_window),
+        };
+        if let Some(s) = o.initial_ssthresh {
+            cc.set_ssthresh(s);
+        }
+        cc
+    }
+
     /// A controller of `kind` for segments of `smss` bytes with an initial window of
-    /// `initial_window` bytes.
+    /// `initial_window` bytes, with the default [`CcOptions`].
     pub fn new(kind: CcKind, smss: u64, initial_window: u64) -> Cc {
         match kind {
             CcKind::Reno => Cc::Reno(Reno::new(smss, initial_window)),
@@ -232,8 +265,9 @@ impl CongestionController for Cc {
     }
     fn on_ack(&mut self, ack: &AckSample, coupling: &Coupling<'_>) {
         // Linux: `if (!tcp_is_cwnd_limited(sk)) return;` opens reno, cubic, lia, olia and
-        // balia's cong_avoid. wVegas always runs: its per-RTT delay logic needs every ACK.
-        if !ack.cwnd_limited && !matches!(self, Cc::WVegas(_)) {
+        // balia's cong_avoid. wVegas always runs: its per-RTT delay logic needs every ACK;
+        // CUBIC applies the gate itself after HyStart, which sees every ACK (pkts_acked).
+        if !ack.cwnd_limited && !matches!(self, Cc::WVegas(_) | Cc::Cubic(_)) {
             return;
         }
         dispatch!(self, c => c.on_ack(ack, coupling))
@@ -249,6 +283,9 @@ impl CongestionController for Cc {
     }
     fn ssthresh(&self) -> u64 {
         dispatch!(self, c => c.ssthresh())
+    }
+    fn set_ssthresh(&mut self, ssthresh: u64) {
+        dispatch!(self, c => c.set_ssthresh(ssthresh))
     }
     fn loss_interval(&self) -> u64 {
         dispatch!(self, c => c.loss_interval())
@@ -361,6 +398,8 @@ pub(crate) mod testutil {
             srtt: Some(Duration::from_millis(srtt_ms)),
             bytes_in_flight: 0,
             cwnd_limited: true,
+            snd_una: 0,
+            snd_nxt: 0,
         }
     }
 

@@ -287,6 +287,10 @@ impl CongestionController for Olia {
         self.ssthresh
     }
 
+    fn set_ssthresh(&mut self, ssthresh: u64) {
+        self.ssthresh = ssthresh;
+    }
+
     fn loss_interval(&self) -> u64 {
         self.loss.value()
     }

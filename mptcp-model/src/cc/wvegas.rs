@@ -216,6 +216,10 @@ impl CongestionController for WVegas {
     fn ssthresh(&self) -> u64 {
         self.ssthresh
     }
+
+    fn set_ssthresh(&mut self, ssthresh: u64) {
+        self.ssthresh = ssthresh;
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +237,8 @@ mod tests {
             srtt: Some(Duration::from_millis(rtt_ms)),
             bytes_in_flight: flight,
             cwnd_limited: true,
+            snd_una: 0,
+            snd_nxt: 0,
         }
     }
 

@@ -11,7 +11,7 @@ use super::conn::MptcpConnection;
 use super::event::{Handshake, MptcpEventKind, Refusal};
 use super::send::expand;
 use super::stats::SubflowState;
-use super::subflow::{Role, DSS_DATA_LEN};
+use super::subflow::{dss_data_len, Role};
 use crate::cc::{CongestionController, Coupling, SubflowView};
 use crate::crypto::{idsn, join_hmac, truncated_hmac160, truncated_hmac64, Key};
 use crate::tcp::{reset_reply, TcpState};
@@ -82,7 +82,7 @@ impl MptcpConnection {
     }
 
     /// The coupling view for subflow `i`: the other subflows that can send and have an RTT.
-    fn fill_views(&mut self, i: usize) {
+    pub(crate) fn fill_views(&mut self, i: usize) {
         self.views.clear();
         for (j, s) in self.subflows.iter().enumerate() {
             if j == i || s.mp.dead || s.mp.state != SubflowState::Established {
@@ -93,7 +93,7 @@ impl MptcpConnection {
                     cwnd: s.sock.cwnd(),
                     srtt: Some(srtt),
                     bytes_in_flight: s.sock.bytes_in_flight(),
-                    smss: s.sock.data_payload(DSS_DATA_LEN),
+                    smss: s.sock.data_payload(dss_data_len(self.rcv.ack64)),
                     ssthresh: s.sock.congestion_controller().ssthresh(),
                     in_recovery: s.sock.in_fast_recovery(),
                     loss_interval: s.sock.congestion_controller().loss_interval(),
@@ -366,6 +366,9 @@ impl MptcpConnection {
             self.on_data_fin(now, i, base, dsn);
             return;
         }
+        // RFC 8684 §3.3.2: a 64-bit DSN is acknowledged with a 64-bit DATA_ACK (Linux
+        // get_mapping_status: use_64bit_ack = dsn64 of the latest mapping).
+        self.rcv.ack64 = matches!(m.dsn, crate::wire::mptcp::SeqField::Long(_));
         if let Some(off) = data_off {
             let ssn = SeqNum(m.subflow_seq).to_offset(SeqNum(0), off);
             self.on_mapped_data(ssn, dsn, len, off, u64::from(h.payload_len));

@@ -56,7 +56,7 @@ pub use input::mptcp_reset;
 pub use pm::PathManagerKind;
 pub use sched::SchedulerKind;
 pub use stats::{HolSummary, MptcpStats, SubflowState, SubflowStats};
-pub use subflow::DSS_DATA_LEN;
+pub use subflow::{dss_data_len, DSS_DATA_LEN};
 
 use crate::cc::CcKind;
 use crate::tcp::TcpConfig;

@@ -35,6 +35,8 @@ pub(crate) struct DataRecv {
     pub(crate) now: Instant,
     /// Head-of-line delay per segment.
     pub(crate) hol: HolTracker,
+    /// The peer's latest mapping carried a 64-bit DSN (our DATA_ACK is then 64 bits).
+    pub(crate) ack64: bool,
 }
 
 impl DataRecv {
@@ -52,6 +54,7 @@ impl DataRecv {
             duplicate: 0,
             now: Instant::ZERO,
             hol: HolTracker::new(),
+            ack64: false,
         }
     }
 

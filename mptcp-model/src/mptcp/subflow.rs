@@ -25,9 +25,21 @@ use crate::wire::TcpOptions;
 use sim_core::{Addr, Instant};
 use std::collections::VecDeque;
 
-/// Octets a data segment's DSS takes: 4 + 8 (data ACK) + 8 (DSN) + 4 (SSN) + 2 (length)
-/// = 26, padded to 28; with the 2-octet checksum exactly 28 (RFC 8684 §3.3).
-pub const DSS_DATA_LEN: usize = 28;
+/// Octets a data segment's DSS takes (RFC 8684 §3.3): 4, the data ACK, 8 (DSN), 4 (SSN),
+/// 2 (length) and, with checksums, 2 more, padded to 4. The data ACK is 4 octets until the
+/// peer sends a mapping with a 64-bit DSN, then 8 (§3.3.2; Linux `use_64bit_ack`): 24
+/// octets, with or without the checksum, for a 32-bit data ACK, 28 for a 64-bit one.
+pub const fn dss_data_len(ack64: bool) -> usize {
+    if ack64 {
+        28
+    } else {
+        24
+    }
+}
+
+/// The DSS of a data segment from a host that receives no data (a bulk sender): Linux sends
+/// a 32-bit data ACK with the 64-bit DSN, 24 octets.
+pub const DSS_DATA_LEN: usize = dss_data_len(false);
 
 /// `len` octets from subflow offset `ssn` carry data offsets `dsn..dsn + len`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,6 +199,23 @@ pub(crate) struct TxCtx {
     pub(crate) idsn: u64,
     /// DSS checksums in use (the field is carried, RFC 8684 §3.3.1; its value is 0).
     pub(crate) checksum: bool,
+    /// The peer's last mapping had a 64-bit DSN: our data ACK is 64 bits too (RFC 8684
+    /// §3.3.2), else 32 (Linux `use_64bit_ack`).
+    pub(crate) ack64: bool,
+}
+
+impl TxCtx {
+    /// The DATA_ACK field as sent: 64 or 32 bits.
+    fn data_ack_field(&self) -> Option<SeqField> {
+        self.data_ack.map(|a| {
+            if self.ack64 {
+                SeqField::Long(a)
+            } else {
+                // The least significant 32 bits (RFC 8684 §3.3.1).
+                SeqField::Short(a as u32)
+            }
+        })
+    }
 }
 
 impl TxCtx {
@@ -293,7 +322,7 @@ impl SubflowHook<'_> {
             }
         }
         Some(MptcpOption::Dss(DssRepr {
-            data_ack: ctx.data_ack.map(SeqField::Long),
+            data_ack: ctx.data_ack_field(),
             mapping: Some(DssMapping {
                 dsn: SeqField::Long(ctx.idsn.wrapping_add(m.dsn)),
                 // The relative subflow sequence number is 32 bits on the wire.
@@ -344,7 +373,7 @@ impl SubflowHook<'_> {
         }
         let fin = ctx.data_fin.filter(|_| self.mp.send_data_fin);
         let dss = DssRepr {
-            data_ack: ctx.data_ack.map(SeqField::Long),
+            data_ack: ctx.data_ack_field(),
             // RFC 8684 §3.3.3: a DATA_FIN without data has a mapping of length 1 and
             // subflow sequence number 0.
             mapping: fin.map(|dsn| DssMapping {
@@ -386,7 +415,7 @@ impl SubflowHook<'_> {
 
 impl SegmentHook for SubflowHook<'_> {
     fn data_options_len(&self) -> usize {
-        DSS_DATA_LEN
+        dss_data_len(self.ctx.ack64)
     }
 
     fn payload_limit(&self, start: u64) -> u64 {

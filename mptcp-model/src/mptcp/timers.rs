@@ -3,6 +3,7 @@
 //! nothing due is a no-op.
 
 use super::conn::MptcpConnection;
+use crate::cc::Coupling;
 use sim_core::Instant;
 
 impl MptcpConnection {
@@ -29,7 +30,12 @@ impl MptcpConnection {
                 continue;
             }
             if due(self.subflows[i].sock.poll_timeout()) {
-                self.subflows[i].sock.handle_timeout(now);
+                // A recovery the RACK reordering timer starts sees the other subflows.
+                self.fill_views(i);
+                let coupling = Coupling {
+                    others: &self.views,
+                };
+                self.subflows[i].sock.handle_timeout_coupled(now, &coupling);
                 self.absorb(i);
                 self.after_subflow_change(now, i);
             }

@@ -7,7 +7,7 @@ use super::conn::MptcpConnection;
 use super::event::MptcpEventKind;
 use super::sched::{Pick, SchedCtx, SchedView, Scheduler};
 use super::stats::SubflowState;
-use super::subflow::{Mapping, Role, Subflow, SubflowHook, TxCtx, DSS_DATA_LEN};
+use super::subflow::{dss_data_len, Mapping, Role, Subflow, SubflowHook, TxCtx};
 use crate::tcp::TcpState;
 use crate::wire::mptcp::{AddAddrKind, AddAddrRepr};
 use crate::wire::TcpHeader;
@@ -41,6 +41,7 @@ impl MptcpConnection {
             data_fin: None,
             idsn: self.snd.idsn,
             checksum: self.cfg.checksum,
+            ack64: self.rcv.ack64,
         };
         TxCtx::new(&self.snd, base)
     }
@@ -85,7 +86,7 @@ impl MptcpConnection {
                 *lo = Some(lo.map_or(r, |x| x.min(r)));
                 *hi = Some(hi.map_or(r, |x| x.max(r)));
             }
-            let payload = s.sock.data_payload(DSS_DATA_LEN);
+            let payload = s.sock.data_payload(dss_data_len(self.rcv.ack64));
             if usable {
                 mss = mss.max(payload);
             }
@@ -169,7 +170,7 @@ impl MptcpConnection {
             return 0;
         };
         let len = avail
-            .min(sf.sock.data_payload(DSS_DATA_LEN))
+            .min(sf.sock.data_payload(dss_data_len(self.rcv.ack64)))
             .min(u64::from(u16::MAX));
         if len == 0 {
             return 0;

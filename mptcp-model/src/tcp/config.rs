@@ -1,6 +1,6 @@
 //! Per-socket configuration.
 
-use crate::cc::CcKind;
+use crate::cc::{CcKind, CcOptions, RenoGrowth, SlowStart};
 use sim_core::Duration;
 
 /// Configuration of one TCP endpoint. `Default` gives a Linux-like modern stack.
@@ -42,6 +42,67 @@ pub struct TcpConfig {
     pub syn_retries: u32,
     /// How the retransmission timeout is computed from RTT samples.
     pub rto: RtoMode,
+    /// How the window shrinks during SACK-based fast recovery.
+    pub cwnd_reduction: CwndReduction,
+    /// When partial ACKs restart the retransmission timer during NewReno (non-SACK) fast
+    /// recovery (RFC 6582 §4).
+    pub newreno_timer: NewRenoTimer,
+    /// How losses are detected when SACK is in use.
+    pub loss_detection: LossDetection,
+    /// CUBIC's slow start (Linux: HyStart).
+    pub slow_start: SlowStart,
+    /// Initial slow-start threshold in segments; `None`: arbitrarily high (RFC 5681 §3.1,
+    /// Linux; htsim uses 100 segments).
+    pub initial_ssthresh: Option<u32>,
+    /// Reno's window growth per ACK (Linux: byte/segment counting).
+    pub reno_growth: RenoGrowth,
+}
+
+/// Loss detection with SACK.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum LossDetection {
+    /// RACK-TLP (RFC 8985) as Linux (`net.ipv4.tcp_recovery = 1`, `tcp_early_retrans = 3`):
+    /// a segment is lost once a segment sent after it was delivered and a reordering window
+    /// (min_RTT/4, none during recovery or once three segments are SACKed) has passed, which
+    /// also catches lost retransmissions; a tail loss probe (2·SRTT after the last send)
+    /// retransmits the last segment or sends new data so that a tail loss is repaired
+    /// without a timeout. Only lost segments are retransmitted (Linux has no RFC 6675
+    /// rule 3).
+    #[default]
+    RackTlp,
+    /// RFC 6675 §4 DupThresh: a segment is lost when three segments (or more than two SMSS)
+    /// above it are SACKed; NextSeg rules 1–3; no loss probe.
+    DupThresh,
+}
+
+/// RFC 6582 §4: resetting the retransmission timer on partial ACKs during NewReno recovery.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum NewRenoTimer {
+    /// "Slow-but-Steady": every partial ACK restarts the timer, so recovery retransmits one
+    /// hole per round trip however many there are. Linux: every ACK that advances SND.UNA
+    /// sets `FLAG_SET_XMIT_TIMER` (`tcp_clean_rtx_queue`), which restarts the timer at
+    /// `now + RTO` (`tcp_set_xmit_timer` → `tcp_rearm_rto`; no loss probe outside the Open
+    /// state), and the head's retransmission re-arms it again (`tcp_xmit_retransmit_queue`).
+    #[default]
+    SlowButSteady,
+    /// "Impatient" (RFC 6582 §3.2 step 5, the variant the RFC specifies): only the first
+    /// partial ACK of a recovery restarts the timer, so after many losses the timeout fires
+    /// and recovery continues by slow start from the loss window.
+    Impatient,
+}
+
+/// The window during SACK-based fast recovery (RFC 6675).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum CwndReduction {
+    /// Proportional Rate Reduction (RFC 6937) as Linux's `tcp_cwnd_reduction`: the window
+    /// falls to `ssthresh` gradually over one round trip, sending about one segment for
+    /// every `1/β` delivered, then (PRR-SSRB) grows back towards `ssthresh` if the losses
+    /// emptied the pipe. After recovery `cwnd = ssthresh`.
+    #[default]
+    Prr,
+    /// RFC 5681 §3.2 / RFC 6675 §5 (4.2): `cwnd = ssthresh` at once when recovery begins,
+    /// and sending while `pipe < cwnd`.
+    Halve,
 }
 
 /// The retransmission-timeout estimator.
@@ -78,6 +139,25 @@ impl Default for TcpConfig {
             time_wait: Duration::from_secs(1),
             syn_retries: 6,
             rto: RtoMode::Linux,
+            cwnd_reduction: CwndReduction::Prr,
+            newreno_timer: NewRenoTimer::SlowButSteady,
+            loss_detection: LossDetection::RackTlp,
+            slow_start: SlowStart::HyStart,
+            initial_ssthresh: None,
+            reno_growth: RenoGrowth::ByteCounting,
+        }
+    }
+}
+
+impl TcpConfig {
+    /// The congestion-control options for segments of `smss` bytes.
+    pub fn cc_options(&self, smss: u64) -> CcOptions {
+        CcOptions {
+            slow_start: self.slow_start,
+            initial_ssthresh: self
+                .initial_ssthresh
+                .map(|s| u64::from(s).saturating_mul(smss)),
+            reno_growth: self.reno_growth,
         }
     }
 }

@@ -9,15 +9,20 @@
 //!
 //! Parts: [`config`] (TcpConfig), `send` (send side, segment choice), `recv` (reassembly,
 //! SACK generation, delayed ACK, window), [`rtt`] (RFC 6298), `sack` (RFC 6675 scoreboard),
-//! `ranges` (sorted range set), `input` (ACK processing and loss recovery), `output`
-//! (segment construction), [`hook`] (how MPTCP shapes a subflow's segments), [`stats`],
-//! [`event`] (what the socket reports, drained with [`TcpSocket::poll_event`]).
+//! `prr` (RFC 6937 window during recovery), `rack` (RFC 8985 RACK-TLP state), `xmit` (send
+//! times of the data in flight), `ranges` (sorted range set), `input` (ACK processing and
+//! loss recovery), `output` (segment construction), [`hook`] (how MPTCP shapes a subflow's
+//! segments), [`stats`], [`event`] (what the socket reports, drained with
+//! [`TcpSocket::poll_event`]).
 
 pub mod config;
 pub mod event;
 pub mod hook;
 mod input;
+mod loss;
 mod output;
+mod prr;
+mod rack;
 pub(crate) mod ranges;
 mod recv;
 mod report;
@@ -26,8 +31,9 @@ mod sack;
 mod send;
 mod socket;
 pub mod stats;
+mod xmit;
 
-pub use config::{RtoMode, TcpConfig};
+pub use config::{CwndReduction, LossDetection, NewRenoTimer, RtoMode, TcpConfig};
 pub use event::{RecoveryKind, TcpEvent};
 pub use hook::{NoHook, SegmentHook, SegmentInfo, SegmentKind};
 pub use rtt::RttEstimator;

@@ -3,6 +3,8 @@
 
 use super::config::RtoMode;
 use super::hook::{NoHook, SegmentHook, SegmentInfo, SegmentKind};
+use super::loss::XmitTimer;
+use super::send::Seg;
 use super::socket::TcpSocket;
 use super::TcpState;
 use crate::cc::CongestionController;
@@ -141,10 +143,17 @@ impl TcpSocket {
             .saturating_sub(opts_len as u64)
             .max(1);
         let room = self.snd.cwnd_room(self.cc.window());
-        let Some(seg) = self
-            .snd
-            .next_segment(room, |s| max_payload.min(hook.payload_limit(s)).max(1))
-        else {
+        let limit = |s| max_payload.min(hook.payload_limit(s)).max(1);
+        let probe = std::mem::take(&mut self.tlp_due);
+        let seg = if probe {
+            self.snd.probe_segment(limit)
+        } else {
+            self.snd.next_segment(room, limit)
+        };
+        let Some(seg) = seg else {
+            if probe {
+                self.rearm_rto(now);
+            }
             // Data waiting and no window for it: the flow is cwnd-limited now.
             if self.snd.app_end > self.snd.nxt && room < max_payload {
                 self.cwnd_validate(true);
@@ -156,18 +165,16 @@ impl TcpSocket {
             o.sack = SackBlocks::new();
             o
         });
+        let prior_flight = self.snd.flight();
         self.snd.on_sent(&seg, now);
         if seg.payload > 0 {
             self.probe_pending = false;
         }
         self.persist_at = None;
-        let rearm =
-            self.rtt.mode() == RtoMode::Linux && seg.retransmit && seg.start == self.snd.una;
-        if self.rto_at.is_none() || rearm {
-            // RFC 6298 §5.1; and in Linux mode, as tcp_xmit_retransmit_queue, re-armed when the
-            // head of the retransmission queue is retransmitted, so a fast retransmission
-            // gets a full RTO to be acknowledged.
-            self.rto_at = Some(now + self.rtt.rto());
+        if probe {
+            self.on_probe_sent(now, seg.retransmit);
+        } else {
+            self.arm_after_send(now, &seg, prior_flight);
         }
         self.counters.payload_bytes_sent += seg.payload;
         if seg.retransmit {
@@ -196,6 +203,36 @@ impl TcpSocket {
         hook.decorate(&SegmentInfo { kind, fin: seg.fin }, &mut opts);
         opts.fit_sack();
         Some(self.segment(seg.start, seg.payload, flags, opts, hook))
+    }
+
+    /// The retransmission timer slot after a segment left. RFC 6298 §5.1: armed if idle;
+    /// in Linux RTO mode re-armed when the head is retransmitted (tcp_xmit_retransmit_queue:
+    /// a fast retransmission gets a whole RTO), unless RACK's reordering timer holds the
+    /// slot. With RACK-TLP, new data (Linux tcp_event_new_data_sent, tcp_write_xmit) re-arms
+    /// the RTO if nothing was in flight or a probe was pending, then schedules a loss probe.
+    fn arm_after_send(&mut self, now: Instant, seg: &Seg, prior_flight: u64) {
+        let head = self.rtt.mode() == RtoMode::Linux
+            && seg.retransmit
+            && seg.start == self.snd.una
+            && (self.snd.newreno_cwnd.is_none() || self.rto_restart_on_partial_ack())
+            && !(self.rto_at.is_some() && self.xmit_timer == XmitTimer::Reorder);
+        if !self.rack_tlp() || seg.retransmit {
+            if self.rto_at.is_none() || head {
+                self.rto_at = Some(now + self.rtt.rto());
+                self.xmit_timer = XmitTimer::Rto;
+            }
+            return;
+        }
+        let probe_pending = self.rto_at.is_some() && self.xmit_timer == XmitTimer::LossProbe;
+        if probe_pending && self.probe_scheduled == Some(now) {
+            // Scheduled at this instant already with more than one segment in flight:
+            // re-arming gives the same deadline.
+            return;
+        }
+        if prior_flight == 0 || probe_pending || self.rto_at.is_none() {
+            self.rearm_rto(now);
+        }
+        self.schedule_loss_probe(now, false);
     }
 
     /// Starts the persist timer when data waits for a window with nothing in flight.

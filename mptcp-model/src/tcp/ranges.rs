@@ -135,6 +135,18 @@ impl RangeSet {
         }
         sum
     }
+
+    /// Octets covered within `[a, b)`, walking down from the top (cost: ranges above `a`).
+    pub(crate) fn total_within(&self, a: u64, b: u64) -> u64 {
+        let mut sum = 0;
+        for (s, e) in self.iter_rev() {
+            if e <= a {
+                break;
+            }
+            sum += e.min(b).saturating_sub(s.max(a));
+        }
+        sum
+    }
 }
 
 #[cfg(test)]
@@ -173,6 +185,8 @@ mod tests {
         assert_eq!(r.next_after(50), None);
         assert_eq!(r.total_above(35), 15);
         assert_eq!(r.total_above(0), 30);
+        assert_eq!(r.total_within(15, 55), 20);
+        assert_eq!(r.total_within(20, 30), 0);
         let mut gone = Vec::new();
         r.remove_below(35, |a, b| gone.push((a, b)));
         assert_eq!(gone, vec![(10, 20), (30, 35)]);

@@ -1,17 +1,24 @@
-//! The sender's loss-recovery scoreboard (RFC 6675), kept as sorted ranges.
+//! The sender's loss-recovery scoreboard (RFC 6675, with RACK's time stamps: RFC 8985),
+//! kept as sorted ranges.
 //!
 //! Positions are `u64` sequence offsets. The scoreboard holds
 //! - the SACKed ranges above `snd_una`,
-//! - `lost_end`: every un-SACKed octet in `[snd_una, lost_end)` is lost. RFC 6675's
-//!   `IsLost(S)` is monotone (an octet below a lost one has at least as much SACKed data
-//!   above it), so the lost set is a prefix and one boundary describes it,
-//! - `HighRxt`: the highest octet retransmitted in this recovery episode, and the number of
-//!   retransmitted octets still un-SACKed and un-acknowledged (they count in `pipe`).
+//! - `lost_end`: every un-SACKed octet in `[snd_una, lost_end)` is lost. Both RFC 6675's
+//!   `IsLost(S)` and RACK on first transmissions (sent in sequence order) mark a prefix, so
+//!   one boundary describes it,
+//! - the octets retransmitted and presumed in flight ([`Retransmits`], Linux
+//!   `TCPCB_SACKED_RETRANS`) with the time of their latest transmission; a retransmission
+//!   RACK declares lost leaves this set and is lost again,
+//! - the first-transmission times ([`OriginalTimes`]),
+//! - a cursor below which every outstanding octet is SACKed or retransmitted (RFC 6675's
+//!   `HighRxt`, generalised to retransmissions lost again), where `NextSeg` starts looking.
 //!
 //! Per-ACK work is O(log n + ranges touched), never a rescan from `snd_una`: `pipe` is kept
 //! from running totals, `IsLost` walks down from the top at most [`DUP_THRESH`] ranges.
 
 use super::ranges::RangeSet;
+use super::xmit::{OriginalTimes, Retransmits, Stamp, Xmit};
+use sim_core::{Duration, Instant};
 
 /// RFC 6675 §2: DupThresh.
 pub const DUP_THRESH: u64 = 3;
@@ -21,11 +28,53 @@ pub const DUP_THRESH: u64 = 3;
 pub(crate) struct Scoreboard {
     sacked: RangeSet,
     lost_end: u64,
-    high_rxt: u64,
-    /// Un-SACKed octets in `[snd_una, high_rxt)`: retransmitted and presumed in flight.
-    retx_unsacked: u64,
+    /// Every octet in `[snd_una, cursor)` is SACKed or retransmitted and in flight.
+    cursor: u64,
+    rexmit: Retransmits,
+    originals: OriginalTimes,
     /// Un-SACKed octets in `[snd_una, lost_end)`.
     lost_unsacked: u64,
+    /// Octets ever marked lost (Linux `tp->lost`, in octets).
+    lost_marked: u64,
+}
+
+/// What RACK's loss scan found (RFC 8985 §6.2 step 5).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RackScan {
+    /// How long until the latest segment sent before RACK's reference, not yet lost, times
+    /// out (the reordering timer), if there is one.
+    pub(crate) wait: Option<Duration>,
+}
+
+/// RACK's reference: the most recently sent segment known delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RackRef {
+    /// `RACK.xmit_ts` (with the transmission order in place of `RACK.end_seq`).
+    pub(crate) xmit: Stamp,
+    /// `RACK.rtt`.
+    pub(crate) rtt: Duration,
+    /// `RACK.reo_wnd`.
+    pub(crate) reo_wnd: Duration,
+    /// The time of the scan.
+    pub(crate) now: Instant,
+}
+
+impl RackRef {
+    /// A segment stamped `t` was sent before the reference (RFC 8985 `RACK_sent_after`).
+    fn before(&self, t: Stamp) -> bool {
+        self.xmit > t
+    }
+
+    /// RFC 8985 §6.2 step 5: a segment sent at `at` is overdue once
+    /// `RACK.rtt + RACK.reo_wnd − (now − at) <= 0` (Linux `tcp_rack_skb_timeout`).
+    fn expired(&self, at: Instant) -> bool {
+        at + self.rtt + self.reo_wnd <= self.now
+    }
+
+    /// How long until a segment sent at `at` is overdue.
+    fn wait(&self, at: Instant) -> Duration {
+        (at + self.rtt + self.reo_wnd).saturating_duration_since(self.now)
+    }
 }
 
 impl Scoreboard {
@@ -33,7 +82,7 @@ impl Scoreboard {
     pub(crate) fn new(una: u64) -> Self {
         Scoreboard {
             lost_end: una,
-            high_rxt: una,
+            cursor: una,
             ..Scoreboard::default()
         }
     }
@@ -43,46 +92,58 @@ impl Scoreboard {
         self.sacked.total()
     }
 
-    /// Un-SACKed octets considered lost (RFC 6675 `IsLost`), as of the last update.
-    pub(crate) fn lost_bytes(&self) -> u64 {
-        self.lost_unsacked
+    /// Octets retransmitted and presumed in flight.
+    pub(crate) fn retransmitted_in_flight(&self) -> u64 {
+        self.rexmit.total()
     }
 
-    /// HighRxt.
+    /// The NextSeg cursor (RFC 6675 HighRxt).
     #[cfg(test)]
     pub(crate) fn high_rxt(&self) -> u64 {
-        self.high_rxt
+        self.cursor
+    }
+
+    /// The segment `[s, e)` was sent for the first time.
+    pub(crate) fn on_first_sent(&mut self, s: u64, e: u64, stamp: Stamp) {
+        self.originals.push(s, e, stamp);
+    }
+
+    /// Octets `[s, e)` were retransmitted.
+    pub(crate) fn on_retransmit(&mut self, s: u64, e: u64, stamp: Stamp) {
+        self.rexmit.insert(s, e, stamp);
+        if s <= self.cursor {
+            self.cursor = self.cursor.max(e);
+        }
     }
 
     /// Records SACK block `[l, r)` (already validated to lie within `(una, snd_max]`);
-    /// returns the octets newly SACKed.
-    pub(crate) fn on_sack(&mut self, l: u64, r: u64) -> u64 {
-        let high_rxt = self.high_rxt;
-        let mut rx = 0;
-        let added = self.sacked.insert_with(l, r, |a, b| {
-            if a < high_rxt {
-                rx += b.min(high_rxt) - a;
+    /// returns the octets newly SACKed. `delivered` sees the latest transmission of each
+    /// newly SACKed part (RACK, RFC 8985 §6.2 step 2).
+    pub(crate) fn on_sack(&mut self, l: u64, r: u64, mut delivered: impl FnMut(Xmit)) -> u64 {
+        let (rexmit, originals) = (&mut self.rexmit, &self.originals);
+        self.sacked.insert_with(l, r, |a, b| {
+            if let Some(x) = original_xmit(originals, rexmit, None, a, b) {
+                delivered(x);
             }
-        });
-        self.retx_unsacked = self.retx_unsacked.saturating_sub(rx);
-        added
+            rexmit.remove(a, b, |stamp| delivered(retransmission(stamp)));
+        })
     }
 
-    /// The cumulative ACK moved from `old` to `new`.
-    pub(crate) fn advance(&mut self, old: u64, new: u64) {
-        let hr = new.min(self.high_rxt);
-        let mut sacked_below_hr = 0;
-        self.sacked.remove_below(new, |a, b| {
-            if a < hr {
-                sacked_below_hr += b.min(hr) - a;
+    /// The cumulative ACK moved from `old` to `new`; `delivered` sees the latest
+    /// transmission of the newly delivered octets (those not SACKed before).
+    pub(crate) fn advance(&mut self, old: u64, new: u64, mut delivered: impl FnMut(Xmit)) {
+        if new > old {
+            let x = original_xmit(&self.originals, &self.rexmit, Some(&self.sacked), old, new);
+            if let Some(x) = x {
+                delivered(x);
             }
-        });
-        if hr > old {
-            let left = (hr - old).saturating_sub(sacked_below_hr);
-            self.retx_unsacked = self.retx_unsacked.saturating_sub(left);
         }
-        self.high_rxt = self.high_rxt.max(new);
+        self.rexmit
+            .remove(old, new, |stamp| delivered(retransmission(stamp)));
+        self.sacked.remove_below(new, |_, _| {});
+        self.originals.prune(new);
         self.lost_end = self.lost_end.max(new);
+        self.cursor = self.cursor.max(new);
     }
 
     /// RFC 6675 §4 `IsLost`: an octet is lost when DupThresh discontiguous SACKed ranges,
@@ -90,17 +151,74 @@ impl Scoreboard {
     /// up accordingly and refreshes the lost-octet count.
     pub(crate) fn update_lost(&mut self, una: u64, smss: u64) {
         let (mut count, mut bytes) = (0, 0);
+        let mut end = self.lost_end;
         for (s, e) in self.sacked.iter_rev() {
             count += 1;
             bytes += e - s;
             if count >= DUP_THRESH || bytes > (DUP_THRESH - 1).saturating_mul(smss) {
-                self.lost_end = self.lost_end.max(s);
+                end = end.max(s);
                 break;
             }
         }
-        self.lost_end = self.lost_end.max(una);
+        self.mark_lost_below(una, end);
+    }
+
+    /// Every un-SACKed octet below `end` is lost; refreshes the counts.
+    fn mark_lost_below(&mut self, una: u64, end: u64) {
+        let old_end = self.lost_end.max(una);
+        self.lost_end = old_end.max(end);
+        if self.lost_end > old_end {
+            let sacked = self.sacked.total_within(old_end, self.lost_end);
+            self.lost_marked += self.lost_end - old_end - sacked;
+        }
         let sacked_below = self.sacked.total() - self.sacked.total_above(self.lost_end);
         self.lost_unsacked = (self.lost_end - una).saturating_sub(sacked_below);
+    }
+
+    /// RFC 8985 §6.2 step 5 (Linux `tcp_rack_detect_loss`): every segment sent before
+    /// RACK's reference and overdue is lost — a prefix of the first transmissions, and the
+    /// oldest retransmissions, which leave the in-flight set and become lost again. Returns
+    /// how long until the latest segment sent before the reference becomes overdue.
+    pub(crate) fn rack_detect(&mut self, una: u64, r: &RackRef) -> RackScan {
+        let mut wait = None;
+        // First transmissions: the overdue ones sent before the reference are a prefix.
+        let lost = self
+            .originals
+            .last_where(|&(_, _, t)| r.before(t) && r.expired(t.at));
+        self.mark_lost_below(una, lost.map_or(una, |x| x.1));
+        let waiting = self.originals.last_where(|&(_, _, t)| r.before(t));
+        if let Some((_, e, t)) = waiting.filter(|&(_, _, t)| !r.expired(t.at)) {
+            let lo = self.lost_end;
+            if e > lo && self.sacked.total_within(lo, e) < e - lo {
+                wait = Some(r.wait(t.at));
+            }
+        }
+        // Retransmissions, oldest first.
+        while let Some((s, e, t)) = self.rexmit.oldest() {
+            if !r.before(t) || !r.expired(t.at) {
+                break;
+            }
+            self.lost_marked += self.rexmit.remove_sent_at(s, e, t);
+            self.cursor = self.cursor.min(s.max(una));
+            self.rexmit.pop_oldest();
+        }
+        if let Some((_, _, t)) = self.rexmit.last_logged(|&(_, _, t)| r.before(t)) {
+            if !r.expired(t.at) {
+                let w = r.wait(t.at);
+                wait = Some(wait.map_or(w, |x: Duration| x.max(w)));
+            }
+        }
+        RackScan { wait }
+    }
+
+    /// Octets ever marked lost (a counter: compare before and after an ACK).
+    pub(crate) fn lost_marked(&self) -> u64 {
+        self.lost_marked
+    }
+
+    /// Un-SACKed octets considered lost (whether retransmitted since or not).
+    pub(crate) fn lost_bytes(&self) -> u64 {
+        self.lost_unsacked
     }
 
     /// True when octet `seq` is un-SACKed and considered lost.
@@ -111,10 +229,9 @@ impl Scoreboard {
     /// RFC 6675 §5.1 after an RTO: every un-SACKed octet outstanding is lost, and
     /// retransmission restarts from `snd_una` (SACKed data is not resent).
     pub(crate) fn mark_all_lost(&mut self, una: u64, snd_max: u64) {
-        self.lost_end = snd_max;
-        self.high_rxt = una;
-        self.retx_unsacked = 0;
-        self.update_lost(una, u64::MAX);
+        self.rexmit.clear();
+        self.cursor = una;
+        self.mark_lost_below(una, snd_max);
     }
 
     /// RFC 6675 §4 `SetPipe`: octets presumed in flight =
@@ -123,15 +240,21 @@ impl Scoreboard {
         (snd_max - una)
             .saturating_sub(self.sacked.total())
             .saturating_sub(self.lost_unsacked)
-            + self.retx_unsacked
+            + self.rexmit.total()
     }
 
-    /// The first un-SACKed octet at or above `max(HighRxt, una)`, and the end of its hole
-    /// (the next SACKed range or `snd_max`).
+    /// The first octet at or above `max(cursor, una)` neither SACKed nor retransmitted, and
+    /// the end of its hole (the next SACKed or retransmitted range, or `snd_max`).
     fn next_hole(&self, una: u64, snd_max: u64) -> Option<(u64, u64)> {
-        let mut s = self.high_rxt.max(una);
-        if let Some((_, e)) = self.sacked.containing(s) {
-            s = e;
+        let mut s = self.cursor.max(una);
+        loop {
+            if let Some((_, e)) = self.sacked.containing(s) {
+                s = e;
+            } else if let Some((_, e)) = self.rexmit.containing(s) {
+                s = e;
+            } else {
+                break;
+            }
         }
         if s >= snd_max {
             return None;
@@ -139,30 +262,83 @@ impl Scoreboard {
         Some((s, self.hole_end(s, snd_max)))
     }
 
-    /// End of the un-SACKed hole starting at `s`: the next SACKed range or `snd_max`.
-    pub(crate) fn hole_end(&self, s: u64, snd_max: u64) -> u64 {
-        self.sacked.next_after(s).map_or(snd_max, |r| r.0)
+    /// Moves the cursor over SACKed and retransmitted octets (keeps `NextSeg` O(1)).
+    pub(crate) fn settle_cursor(&mut self, una: u64, snd_max: u64) {
+        if self.sacked.is_empty() && self.rexmit.total() == 0 {
+            self.cursor = una;
+            return;
+        }
+        let s = self.next_hole(una, snd_max).map_or(snd_max, |h| h.0);
+        self.cursor = self.cursor.max(s).max(una);
     }
 
-    /// RFC 6675 §4 `NextSeg` rule (1): the first lost, un-SACKed hole above HighRxt.
+    /// End of the un-SACKed, un-retransmitted hole starting at `s`.
+    pub(crate) fn hole_end(&self, s: u64, snd_max: u64) -> u64 {
+        let sacked = self.sacked.next_after(s).map_or(snd_max, |r| r.0);
+        let rexmit = self.rexmit.next_after(s).map_or(snd_max, |r| r.0);
+        sacked.min(rexmit).min(snd_max)
+    }
+
+    /// RFC 6675 §4 `NextSeg` rule (1): the first lost hole not yet retransmitted.
     pub(crate) fn next_lost(&self, una: u64, snd_max: u64) -> Option<(u64, u64)> {
+        if self.lost_unsacked == 0 || self.lost_end <= self.cursor.max(una) {
+            return None;
+        }
         self.next_hole(una, snd_max)
             .filter(|&(s, _)| s < self.lost_end)
+            .map(|(s, e)| (s, e.min(self.lost_end)))
     }
 
-    /// RFC 6675 §4 `NextSeg` rule (3): an un-SACKed hole above HighRxt and below the
-    /// highest SACKed octet, lost or not.
+    /// RFC 6675 §4 `NextSeg` rule (3): an un-SACKed hole not yet retransmitted and below
+    /// the highest SACKed octet, lost or not.
     pub(crate) fn next_unsacked(&self, una: u64, snd_max: u64) -> Option<(u64, u64)> {
         let top = self.sacked.last()?.1;
         self.next_hole(una, snd_max).filter(|&(s, _)| s < top)
     }
 
-    /// Octets `[s, e)` were retransmitted.
-    pub(crate) fn on_retransmit(&mut self, s: u64, e: u64) {
-        if e > self.high_rxt {
-            self.retx_unsacked += e - s.max(self.high_rxt);
-            self.high_rxt = e;
+    /// When the octet at SND.UNA was last sent (for the RTO measured from the head,
+    /// Linux `tcp_rto_delta_us`).
+    pub(crate) fn head_sent_at(&self, una: u64) -> Option<Instant> {
+        self.rexmit
+            .stamp_of(una)
+            .or_else(|| self.originals.stamp_of(una))
+            .map(|s| s.at)
+    }
+}
+
+/// The latest transmission among the newly delivered octets `[a, b)`: the first
+/// transmission of the highest octet not in flight as a retransmission (nor, for a cumulative
+/// ACK, SACKed before). Retransmitted parts are reported by the caller from [`Retransmits`].
+fn original_xmit(
+    originals: &OriginalTimes,
+    rexmit: &Retransmits,
+    sacked: Option<&RangeSet>,
+    a: u64,
+    b: u64,
+) -> Option<Xmit> {
+    let mut x = b.checked_sub(1)?;
+    loop {
+        let skip = rexmit
+            .containing(x)
+            .or_else(|| sacked.and_then(|r| r.containing(x)));
+        match skip {
+            Some((s, _)) if s <= a => return None,
+            Some((s, _)) => x = s - 1,
+            None => break,
         }
+    }
+    (x >= a).then_some(())?;
+    originals.stamp_of(x).map(|stamp| Xmit {
+        stamp,
+        retransmitted: false,
+    })
+}
+
+/// A delivered retransmission stamped `stamp`.
+fn retransmission(stamp: Stamp) -> Xmit {
+    Xmit {
+        stamp,
+        retransmitted: true,
     }
 }
 
@@ -172,25 +348,33 @@ mod tests {
 
     const M: u64 = 100;
 
+    fn t0() -> Stamp {
+        Stamp::default()
+    }
+
+    fn sack(b: &mut Scoreboard, l: u64, r: u64) -> u64 {
+        b.on_sack(l, r, |_| {})
+    }
+
     #[test]
     fn is_lost_needs_three_segments_above() {
         let mut b = Scoreboard::new(0);
         // Segments of 100: [0,100) lost, SACKs arrive for 100.., 200.., 300..
-        b.on_sack(100, 200);
+        sack(&mut b, 100, 200);
         b.update_lost(0, M);
         assert!(!b.is_lost(0));
-        b.on_sack(200, 300);
+        sack(&mut b, 200, 300);
         b.update_lost(0, M);
         assert!(!b.is_lost(0));
         assert_eq!(b.pipe(0, 1000), 800);
-        b.on_sack(300, 400);
+        sack(&mut b, 300, 400);
         b.update_lost(0, M);
         assert!(b.is_lost(0));
         assert!(!b.is_lost(150));
         assert!(!b.is_lost(400));
         assert_eq!(b.pipe(0, 1000), 600);
         assert_eq!(b.next_lost(0, 1000), Some((0, 100)));
-        b.on_retransmit(0, 100);
+        b.on_retransmit(0, 100, t0());
         assert_eq!(b.pipe(0, 1000), 700);
         assert_eq!(b.next_lost(0, 1000), None);
         assert_eq!(b.next_unsacked(0, 1000), None);
@@ -200,16 +384,17 @@ mod tests {
     fn three_discontiguous_blocks_and_retransmission_accounting() {
         let mut b = Scoreboard::new(0);
         for s in [100, 300, 500, 700] {
-            b.on_sack(s, s + 50);
+            sack(&mut b, s, s + 50);
         }
         b.update_lost(0, M);
         // Three blocks above [0,100) and [150,300): both lost; [350,500) not yet
         // (two blocks, 100 octets above it).
         assert!(b.is_lost(0) && b.is_lost(200) && !b.is_lost(400));
         assert_eq!(b.next_lost(0, 800), Some((0, 100)));
-        b.on_retransmit(0, 100);
+        b.on_retransmit(0, 100, t0());
         assert_eq!(b.next_lost(0, 800), Some((150, 300)));
-        b.on_retransmit(150, 250);
+        b.on_retransmit(150, 250, t0());
+        b.settle_cursor(0, 800);
         assert_eq!(b.high_rxt(), 250);
         assert_eq!(b.next_lost(0, 800), Some((250, 300)));
         assert_eq!(b.next_unsacked(0, 800), Some((250, 300)));
@@ -217,11 +402,11 @@ mod tests {
         assert_eq!(b.pipe(0, 800), 550);
         // The retransmitted [150,250) gets SACKed: octet by octet (RFC 6675 SetPipe) the
         // pipe is [0,100) + [350,500) + [550,700) + [750,800) = 450.
-        b.on_sack(150, 250);
+        sack(&mut b, 150, 250);
         b.update_lost(0, M);
         assert_eq!(b.pipe(0, 800), 450);
         // Cumulative ACK to 150: [250,300) lost, the rest as before: 350.
-        b.advance(0, 150);
+        b.advance(0, 150, |_| {});
         b.update_lost(150, M);
         assert_eq!(b.sacked_bytes(), 250);
         assert_eq!(b.pipe(150, 800), 350);
@@ -230,17 +415,61 @@ mod tests {
     #[test]
     fn rto_marks_everything_unsacked_lost() {
         let mut b = Scoreboard::new(0);
-        b.on_sack(300, 400);
+        sack(&mut b, 300, 400);
         b.mark_all_lost(0, 1000);
         assert_eq!(b.pipe(0, 1000), 0);
         assert_eq!(b.next_lost(0, 1000), Some((0, 300)));
-        b.on_retransmit(0, 100);
+        b.on_retransmit(0, 100, t0());
         assert_eq!(b.pipe(0, 1000), 100);
-        b.advance(0, 100);
+        b.advance(0, 100, |_| {});
         b.update_lost(100, M);
         assert_eq!(b.pipe(100, 1000), 0);
         assert_eq!(b.next_lost(100, 1000), Some((100, 300)));
-        b.on_retransmit(100, 300);
+        b.on_retransmit(100, 300, t0());
         assert_eq!(b.next_lost(100, 1000), Some((400, 1000)));
+    }
+
+    #[test]
+    fn rack_marks_by_send_time_and_loses_retransmissions_again() {
+        let st = |ms: u64, order: u64| Stamp {
+            at: Instant::from_millis(ms),
+            order,
+        };
+        let mut b = Scoreboard::new(0);
+        for k in 0..10 {
+            b.on_first_sent(k * M, (k + 1) * M, st(k, k));
+        }
+        // Segment 5 (sent at 5 ms) is SACKed at 30 ms: RACK.rtt = 25 ms.
+        let mut seen = Vec::new();
+        b.on_sack(5 * M, 6 * M, |x| seen.push(x));
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].stamp, st(5, 5));
+        let r = |at: Stamp, now: u64, rtt: u64, reo: u64| RackRef {
+            xmit: at,
+            rtt: Duration::from_millis(rtt),
+            reo_wnd: Duration::from_millis(reo),
+            now: Instant::from_millis(now),
+        };
+        // reo_wnd 4 ms: segments sent at 0..=1 ms are overdue at 30 ms (0 + 25 + 4 <= 30),
+        // 2..=4 are not yet; the latest of them (4 ms) becomes overdue in 3 ms.
+        let scan = b.rack_detect(0, &r(st(5, 5), 30, 25, 4));
+        assert_eq!(scan.wait, Some(Duration::from_millis(3)));
+        assert!(b.is_lost(150) && !b.is_lost(250));
+        assert_eq!(b.lost_bytes(), 2 * M);
+        // Without a reordering window everything sent before segment 5 is lost.
+        let scan = b.rack_detect(0, &r(st(5, 5), 30, 25, 0));
+        assert_eq!(scan.wait, None);
+        assert_eq!(b.lost_bytes(), 5 * M);
+        assert_eq!(b.pipe(0, 10 * M), 4 * M);
+        // Segments 0 and 1 are retransmitted at 31 ms; segment 9's SACK (sent at 9 ms) does
+        // not make them lost again; the SACK of something sent after them, overdue, does.
+        b.on_retransmit(0, M, st(31, 10));
+        b.on_retransmit(M, 2 * M, st(31, 11));
+        assert_eq!(b.next_lost(0, 10 * M), Some((2 * M, 5 * M)));
+        b.rack_detect(0, &r(st(9, 9), 40, 31, 0));
+        assert_eq!(b.retransmitted_in_flight(), 2 * M);
+        b.rack_detect(0, &r(st(31, 12), 60, 29, 0));
+        assert_eq!(b.retransmitted_in_flight(), 0);
+        assert_eq!(b.next_lost(0, 10 * M), Some((0, 5 * M)));
     }
 }

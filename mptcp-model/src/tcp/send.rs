@@ -6,9 +6,12 @@
 //! offset `1 + k`, and the FIN (once queued) is offset `app_end`. The owner provides the bytes
 //! available to send (`app_end`); this module decides which range goes next.
 
+use super::prr::Prr;
+use super::rack::{Rack, TlpEpisode};
 use super::sack::Scoreboard;
+use super::xmit::Stamp;
 use crate::wire::{SackBlocks, SeqNum};
-use sim_core::Instant;
+use sim_core::{Duration, Instant};
 
 /// Loss-recovery phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +84,14 @@ pub(crate) struct SendState {
     pub(crate) rexmit_una: bool,
     /// RFC 6582 inflated window during NewReno fast recovery.
     pub(crate) newreno_cwnd: Option<u64>,
+    /// Partial ACKs in the current NewReno fast recovery (RFC 6582 §4 timer rules).
+    pub(crate) partial_acks: u32,
+    /// RFC 6937 state during SACK-based fast recovery with [`super::CwndReduction::Prr`].
+    pub(crate) prr: Option<Prr>,
+    /// New data sent by limited transmit (RFC 3042; RFC 6675 §5: while duplicate ACKs or
+    /// SACKs arrive before loss recovery), since SND.UNA last advanced. RFC 5681 §3.2 step 2:
+    /// not part of the FlightSize from which `ssthresh` is computed.
+    pub(crate) limited_transmit: u64,
     /// Karn-timed segment: `(end offset, send time)` (used without timestamps).
     pub(crate) timed: Option<(u64, Instant)>,
     /// Send new data even if smaller than a segment (persist timer expired, RFC 1122).
@@ -88,6 +99,16 @@ pub(crate) struct SendState {
     /// Ignore the peer's window (an MPTCP subflow: the window is connection-level and
     /// enforced by the connection before it hands data to the subflow, RFC 8684 §3.3.5).
     pub(crate) ignore_wnd: bool,
+    /// RACK-TLP loss detection (else RFC 6675 DupThresh with NextSeg rule 3).
+    pub(crate) rack_tlp: bool,
+    /// RACK's reference (RFC 8985).
+    pub(crate) rack: Rack,
+    /// The tail loss probe episode in progress.
+    pub(crate) tlp: Option<TlpEpisode>,
+    /// Start of the highest segment sent (what a loss probe retransmits).
+    pub(crate) last_seg_start: u64,
+    /// Segments sent so far (orders transmissions at the same instant).
+    tx_count: u64,
 }
 
 impl SendState {
@@ -109,9 +130,17 @@ impl SendState {
             dupacks: 0,
             rexmit_una: false,
             newreno_cwnd: None,
+            partial_acks: 0,
+            prr: None,
+            limited_transmit: 0,
             timed: None,
             force: false,
             ignore_wnd: false,
+            rack_tlp: false,
+            rack: Rack::default(),
+            tlp: None,
+            last_seg_start: 1,
+            tx_count: 0,
         }
     }
 
@@ -166,31 +195,61 @@ impl SendState {
 
     /// Applies the SACK blocks of an ACK; returns the octets newly SACKed. Blocks outside
     /// `(SND.UNA, SND.MAX]` (e.g. D-SACK or stale) are ignored (RFC 2883 §4).
-    pub(crate) fn apply_sacks(&mut self, blocks: &SackBlocks, ack: u64) -> u64 {
+    /// `now` and `min_rtt` feed RACK (RFC 8985 §6.2 step 2).
+    pub(crate) fn apply_sacks(
+        &mut self,
+        blocks: &SackBlocks,
+        ack: u64,
+        now: Instant,
+        min_rtt: Option<Duration>,
+    ) -> u64 {
         let mut added = 0;
         for &(l, r) in blocks.as_slice() {
             let l = l.to_offset(self.iss, ack);
             let r = r.to_offset(self.iss, ack);
             if l < r && l >= ack.max(self.una) && r <= self.nxt {
-                added += self.board.on_sack(l, r);
+                let rack = &mut self.rack;
+                added += self
+                    .board
+                    .on_sack(l, r, |x| rack.on_delivered(x, now, min_rtt));
             }
         }
         added
     }
 
-    /// The cumulative ACK advanced to `ack`.
-    pub(crate) fn advance(&mut self, ack: u64) {
-        self.board.advance(self.una, ack);
+    /// The cumulative ACK advanced to `ack` (at `now`; `min_rtt` for RACK).
+    pub(crate) fn advance(&mut self, ack: u64, now: Instant, min_rtt: Option<Duration>) {
+        let rack = &mut self.rack;
+        self.board
+            .advance(self.una, ack, |x| rack.on_delivered(x, now, min_rtt));
         self.una = ack;
         self.dupacks = 0;
+        self.limited_transmit = 0;
+    }
+
+    /// RFC 5681 FlightSize without the segments limited transmit sent (RFC 5681 §3.2 step 2,
+    /// RFC 3042 §2): what `ssthresh` is computed from when a loss is detected.
+    pub(crate) fn flight_for_ssthresh(&self) -> u64 {
+        self.flight().saturating_sub(self.limited_transmit)
+    }
+
+    /// RFC 6675 `pipe`.
+    pub(crate) fn pipe(&self) -> u64 {
+        self.board.pipe(self.una, self.nxt)
+    }
+
+    /// The window in force: PRR's during SACK-based fast recovery, else `cwnd`.
+    pub(crate) fn window(&self, cwnd: u64) -> u64 {
+        self.prr.map_or(cwnd, |p| p.cwnd())
     }
 
     /// Octets the congestion window (or RFC 6582's inflated window) still allows:
-    /// `cwnd − pipe` (RFC 6675), or `inflated cwnd − FlightSize` (RFC 6582).
+    /// `cwnd − pipe` (RFC 6675; `cwnd` is PRR's during recovery), or
+    /// `inflated cwnd − FlightSize` (RFC 6582).
     pub(crate) fn cwnd_room(&self, cwnd: u64) -> u64 {
         match self.newreno_cwnd {
             Some(w) => w.saturating_sub(self.flight()),
-            None => cwnd.saturating_sub(self.board.pipe(self.una, self.nxt)),
+            None => self.window(cwnd).saturating_sub(self.pipe()),
         }
     }
 
@@ -213,7 +272,12 @@ impl SendState {
     /// starting at offset `s` may carry (a full segment, or less at a boundary the owner
     /// keeps segments from crossing).
     pub(crate) fn next_segment(&self, room: u64, max_payload: impl Fn(u64) -> u64) -> Option<Seg> {
-        if self.rexmit_una && self.una < self.nxt {
+        let una_lost = || {
+            self.board
+                .next_lost(self.una, self.nxt)
+                .is_some_and(|h| h.0 == self.una)
+        };
+        if self.rexmit_una && self.una < self.nxt && (!self.rack_tlp || una_lost()) {
             let bound = self.board.hole_end(self.una, self.nxt);
             return Some(self.fit(self.una, bound, max_payload(self.una), true));
         }
@@ -226,14 +290,29 @@ impl SendState {
         if let Some(seg) = self.new_data(room, max_payload(self.nxt)) {
             return Some(seg);
         }
-        // Rule 3: un-SACKed data below the highest SACK, during fast recovery.
-        if matches!(self.recovery, Recovery::Fast { .. }) {
+        // Rule 3: un-SACKed data below the highest SACK, during fast recovery (not with
+        // RACK: Linux retransmits only segments marked lost).
+        if matches!(self.recovery, Recovery::Fast { .. }) && !self.rack_tlp {
             if let Some((s, e)) = self.board.next_unsacked(self.una, self.nxt) {
                 let seg = self.fit(s, e, max_payload(s), true);
                 return (seg.cost() <= room).then_some(seg);
             }
         }
         None
+    }
+
+    /// A tail loss probe (Linux `tcp_send_loss_probe`, RFC 8985 §7.3): one segment of new
+    /// data regardless of the congestion window if the peer's window allows, else the last
+    /// segment sent again.
+    pub(crate) fn probe_segment(&self, max_payload: impl Fn(u64) -> u64) -> Option<Seg> {
+        if let Some(seg) = self.new_data(u64::MAX >> 2, max_payload(self.nxt)) {
+            return Some(seg);
+        }
+        if self.una >= self.nxt {
+            return None;
+        }
+        let s = self.last_seg_start.max(self.una);
+        Some(self.fit(s, self.nxt, max_payload(s), true))
     }
 
     /// New data within the peer's window and `room`, with sender-side silly window
@@ -277,14 +356,30 @@ impl SendState {
     /// Records that `seg` was sent at `now`.
     pub(crate) fn on_sent(&mut self, seg: &Seg, now: Instant) {
         let end = seg.end();
+        let stamp = Stamp {
+            at: now,
+            order: self.tx_count,
+        };
+        self.tx_count += 1;
+        if let Some(p) = self.prr.as_mut() {
+            p.on_sent();
+        }
+        let disorder = self.dupacks > 0 || self.board.sacked_bytes() > 0;
+        if !seg.retransmit && self.recovery == Recovery::Open && disorder {
+            self.limited_transmit += seg.cost();
+        }
         if seg.retransmit {
-            self.board.on_retransmit(seg.start, end);
+            self.board.on_retransmit(seg.start, end, stamp);
             self.timed = None;
             if seg.start == self.una {
                 self.rexmit_una = false;
             }
-        } else if self.timed.is_none() {
-            self.timed = Some((end, now));
+        } else {
+            self.board.on_first_sent(seg.start, end, stamp);
+            self.last_seg_start = seg.start;
+            if self.timed.is_none() {
+                self.timed = Some((end, now));
+            }
         }
         self.nxt = self.nxt.max(end);
         self.force = false;

@@ -2,11 +2,12 @@
 //! Processing of segments in synchronized states is in `input.rs`, output in `output.rs`.
 
 use super::event::TcpEvent;
+use super::loss::XmitTimer;
 use super::recv::RecvState;
 use super::rtt::RttEstimator;
 use super::send::{Recovery, SendState};
 use super::stats::TcpStats;
-use super::{AcceptError, ConnectionError, SocketAddr, TcpConfig, TcpState};
+use super::{AcceptError, ConnectionError, LossDetection, SocketAddr, TcpConfig, TcpState};
 use crate::cc::{Cc, CongestionController, Coupling};
 use crate::wire::{SeqNum, TcpHeader, TcpOptions};
 use sim_core::{Duration, Instant, Packet};
@@ -64,7 +65,14 @@ pub struct TcpSocket {
     pub(super) syn_pending: bool,
     pub(super) syn_sent_at: Option<Instant>,
     pub(super) syn_retransmits: u32,
+    /// The retransmission timer slot's deadline; what it is for is `xmit_timer`.
     pub(super) rto_at: Option<Instant>,
+    pub(super) xmit_timer: XmitTimer,
+    /// A tail loss probe is to be sent at the next poll.
+    pub(super) tlp_due: bool,
+    /// When the loss probe was last scheduled with more than one segment in flight (a
+    /// burst of new data at that instant cannot change it).
+    pub(super) probe_scheduled: Option<Instant>,
     /// Linux `tcp_cwnd_validate` state: the current flight used the whole window.
     pub(super) cwnd_limited: bool,
     /// Most bytes in flight in the current flight (while not cwnd-limited).
@@ -96,7 +104,12 @@ impl TcpSocket {
             state: TcpState::Closed,
             snd: SendState::new(iss),
             rcv: RecvState::new(cfg.rcv_buf, shift),
-            cc: Cc::new(cfg.cc, smss, smss * u64::from(cfg.init_cwnd_segments)),
+            cc: Cc::with_options(
+                cfg.cc,
+                smss,
+                smss * u64::from(cfg.init_cwnd_segments),
+                &cfg.cc_options(smss),
+            ),
             rtt: RttEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto, cfg.rto),
             irs: SeqNum(0),
             ts_ok: false,
@@ -109,6 +122,9 @@ impl TcpSocket {
             syn_sent_at: None,
             syn_retransmits: 0,
             rto_at: None,
+            xmit_timer: XmitTimer::Rto,
+            tlp_due: false,
+            probe_scheduled: None,
             cwnd_limited: false,
             max_flight: 0,
             cwnd_usage_seq: 0,
@@ -166,6 +182,7 @@ impl TcpSocket {
         self.peer_mss = o.mss.unwrap_or(DEFAULT_PEER_MSS).max(MIN_PEER_MSS);
         self.ts_ok = self.cfg.timestamps && o.timestamps.is_some();
         self.sack_ok = self.cfg.sack && o.sack_permitted;
+        self.snd.rack_tlp = self.sack_ok && self.cfg.loss_detection == LossDetection::RackTlp;
         match o.window_scale {
             // RFC 7323 §2.3: shifts above 14 are treated as 14.
             Some(ws) if self.cfg.window_scale => {
@@ -277,7 +294,7 @@ impl TcpSocket {
     pub fn stats(&self) -> TcpStats {
         TcpStats {
             state: self.state,
-            cwnd: self.cc.window(),
+            cwnd: self.cwnd(),
             ssthresh: self.cc.ssthresh(),
             srtt: self.rtt.srtt(),
             rttvar: self.rtt.rttvar(),
@@ -334,9 +351,10 @@ impl TcpSocket {
         self.snd.cwnd_room(self.cc.window())
     }
 
-    /// The congestion window in bytes.
+    /// The congestion window in bytes: during SACK-based fast recovery with PRR, the window
+    /// PRR allows (Linux's `snd_cwnd` then), else the controller's.
     pub fn cwnd(&self) -> u64 {
-        self.cc.window()
+        self.snd.window(self.cc.window())
     }
 
     /// The smoothed RTT, once measured.
@@ -446,17 +464,29 @@ impl TcpSocket {
 
     /// Runs the timers due at `now`; a wake-up with nothing due is a no-op.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.handle_timeout_coupled(now, &Coupling::NONE);
+    }
+
+    /// As [`TcpSocket::handle_timeout`], giving the congestion controller a view of the other
+    /// subflows of the same MPTCP connection (for a recovery RACK's reordering timer starts).
+    pub fn handle_timeout_coupled(&mut self, now: Instant, coupling: &Coupling<'_>) {
         let before = self.watch(true);
-        self.run_timers(now);
+        self.run_timers(now, coupling);
         self.report(now, before);
     }
 
-    fn run_timers(&mut self, now: Instant) {
+    fn run_timers(&mut self, now: Instant, coupling: &Coupling<'_>) {
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         self.rcv.on_timeout(now);
         if due(self.rto_at) {
             self.rto_at = None;
-            self.on_rto(now);
+            // Linux tcp_write_timer_handler leaves icsk_pending set for the reordering timer
+            // and the probe, so that tcp_rearm_rto measures the RTO from the head.
+            match self.xmit_timer {
+                XmitTimer::Rto => self.on_rto(now),
+                XmitTimer::Reorder => self.on_reorder_timeout(now, coupling),
+                XmitTimer::LossProbe => self.on_probe_timeout(now),
+            }
         }
         if due(self.persist_at) {
             self.persist_at = None;
@@ -499,12 +529,16 @@ impl TcpSocket {
         self.counters.rto_timeouts += 1;
         let in_fast = matches!(self.snd.recovery, Recovery::Fast { .. });
         let first = self.rtt.backoff_count() == 0 && !in_fast;
-        self.cc.on_rto(now, self.snd.flight(), first);
+        self.cc.on_rto(now, self.snd.flight_for_ssthresh(), first);
         self.rtt.backoff();
         let (una, nxt) = (self.snd.una, self.snd.nxt);
         self.snd.board.mark_all_lost(una, nxt);
         self.snd.recovery = Recovery::Loss { point: nxt };
         self.snd.newreno_cwnd = None;
+        self.snd.prr = None;
+        self.snd.limited_transmit = 0;
+        self.snd.tlp = None;
+        self.tlp_due = false;
         self.snd.dupacks = 0;
         self.snd.rexmit_una = false;
         self.snd.timed = None;
@@ -552,7 +586,7 @@ impl TcpSocket {
                         self.syn_pending = true;
                     } else if h.flags.ack() && h.ack == self.snd.iss + 1 {
                         self.handshake_rtt(now, h);
-                        self.snd.advance(1);
+                        self.snd.advance(1, now, None);
                         self.established(now);
                         self.on_synchronized(now, h, coupling);
                     }
@@ -573,7 +607,7 @@ impl TcpSocket {
         self.rcv.on_syn(h.options.timestamps.map(|t| t.tsval));
         self.snd.set_syn_window(h.window, 1);
         self.handshake_rtt(now, h);
-        self.snd.advance(1);
+        self.snd.advance(1, now, None);
         self.established(now);
         self.rcv.ack_now = true;
     }
@@ -607,7 +641,7 @@ impl TcpSocket {
         } else {
             u64::from(self.cfg.init_cwnd_segments.max(1))
         };
-        self.cc = Cc::new(self.cfg.cc, smss, segs * smss);
+        self.cc = Cc::with_options(self.cfg.cc, smss, segs * smss, &self.cfg.cc_options(smss));
         self.rto_at = None;
         self.rtt.reset_backoff();
     }

@@ -49,6 +49,8 @@ pub struct TcpStats {
     pub fast_recoveries: u64,
     /// Retransmission timeouts (data and handshake).
     pub rto_timeouts: u64,
+    /// Tail loss probes sent (RFC 8985 §7).
+    pub tail_loss_probes: u64,
     /// Bytes the application wrote with `send`.
     pub app_bytes_written: u64,
     /// When the connection became established.

@@ -554,4 +554,33 @@ mod tests {
         assert_eq!(emit_vec(&p), [30, 4, 0x80, 1, 30, 4, 0x80, 1]);
         assert_eq!(TcpOptions::parse(&emit_vec(&p)).unwrap(), p);
     }
+
+    #[test]
+    fn linux_data_sender_options_leave_no_room_for_sack() {
+        use crate::wire::mptcp::{DssMapping, DssRepr, SeqField};
+        // Linux's bulk sender: timestamps (12) + DSS with a 32-bit DATA_ACK and a 64-bit
+        // DSN (22 + 2 NOPs = 24) = 36 octets; a SACK block needs 12 more: none fits
+        // (tcp_established_options gives SACK only the space left).
+        let mut o = TcpOptions {
+            timestamps: Some(Timestamps { tsval: 1, tsecr: 2 }),
+            ..TcpOptions::new()
+        };
+        assert!(o.mptcp.push(MptcpOption::Dss(DssRepr {
+            data_ack: Some(SeqField::Short(7)),
+            mapping: Some(DssMapping {
+                dsn: SeqField::Long(9),
+                subflow_seq: 1,
+                data_len: 1424,
+                checksum: None,
+            }),
+            data_fin: false,
+        })));
+        assert_eq!(o.buffer_len(), 36);
+        o.sack.push(SeqNum(1), SeqNum(2));
+        o.fit_sack();
+        assert_eq!((o.sack.len(), o.buffer_len()), (0, 36));
+        let bytes = emit_vec(&o);
+        assert_eq!(&bytes[12..16], &[30, 22, 0x20, 0x0d]);
+        assert_eq!(TcpOptions::parse(&bytes).unwrap(), o);
+    }
 }

@@ -1,0 +1,263 @@
+//! When the data in flight was sent: what RACK (RFC 8985) compares. Linux keeps one time
+//! stamp per segment in its retransmission queue and a time-sorted list of the segments in
+//! flight (`tsorted_sent_queue`); here:
+//! - [`OriginalTimes`]: first transmissions, one entry per segment, which go out in sequence
+//!   order, so stamps rise with sequence numbers;
+//! - [`Retransmits`]: octets retransmitted and presumed in flight (Linux `TCPCB_SACKED_RETRANS`)
+//!   with the stamp of their latest transmission, by sequence, plus the same segments in order
+//!   of transmission for the loss scan.
+//!
+//! A [`Stamp`] is the send time plus a per-socket transmission counter: segments sent at the
+//! same simulated instant keep the order in which they left, as the distinct nanosecond
+//! clock readings of Linux's `skb_mstamp_ns` do (RFC 8985's `RACK_sent_after` falls back on
+//! sequence numbers, which would put new data sent in the same burst before a retransmission
+//! of older data). Costs are O(log n) plus the entries touched; nothing rescans from
+//! SND.UNA.
+
+use sim_core::Instant;
+use std::collections::VecDeque;
+
+/// When a segment left: time, then order of transmission among equal times.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Stamp {
+    /// Transmission time.
+    pub(crate) at: Instant,
+    /// Transmissions of the socket before this one.
+    pub(crate) order: u64,
+}
+
+/// One delivered transmission, as RACK sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Xmit {
+    /// When it left.
+    pub(crate) stamp: Stamp,
+    /// It was a retransmission (Linux `TCPCB_RETRANS`).
+    pub(crate) retransmitted: bool,
+}
+
+/// First-transmission stamps, one `(start, end, stamp)` per segment, ascending in all three.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OriginalTimes {
+    segs: VecDeque<(u64, u64, Stamp)>,
+}
+
+impl OriginalTimes {
+    /// The segment `[start, end)` was sent for the first time.
+    pub(crate) fn push(&mut self, start: u64, end: u64, stamp: Stamp) {
+        self.segs.push_back((start, end, stamp));
+    }
+
+    /// Forgets everything below `una`.
+    pub(crate) fn prune(&mut self, una: u64) {
+        while self.segs.front().is_some_and(|r| r.1 <= una) {
+            self.segs.pop_front();
+        }
+    }
+
+    /// When octet `seq` was first sent.
+    pub(crate) fn stamp_of(&self, seq: u64) -> Option<Stamp> {
+        let i = self.segs.partition_point(|r| r.1 <= seq);
+        self.segs.get(i).filter(|r| r.0 <= seq).map(|r| r.2)
+    }
+
+    /// The newest segment satisfying `pred`, where the segments satisfying it come first (a
+    /// time order), as `(start, end, stamp)`.
+    pub(crate) fn last_where(
+        &self,
+        pred: impl Fn(&(u64, u64, Stamp)) -> bool,
+    ) -> Option<(u64, u64, Stamp)> {
+        let n = self.segs.partition_point(|r| pred(r));
+        n.checked_sub(1).map(|i| self.segs[i])
+    }
+}
+
+/// Retransmitted octets presumed in flight, with the stamp of their latest transmission.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Retransmits {
+    /// Disjoint `(start, end, stamp)` sorted by sequence.
+    set: VecDeque<(u64, u64, Stamp)>,
+    /// The same transmissions in the order they were sent (entries go stale when their
+    /// octets are SACKed, acknowledged or declared lost; checked against `set`).
+    log: VecDeque<(u64, u64, Stamp)>,
+    total: u64,
+}
+
+impl Retransmits {
+    /// Octets retransmitted and presumed in flight.
+    pub(crate) fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// `[s, e)` was retransmitted (replacing any older retransmission of it).
+    pub(crate) fn insert(&mut self, s: u64, e: u64, stamp: Stamp) {
+        if s >= e {
+            return;
+        }
+        self.remove(s, e, |_| {});
+        let i = self.set.partition_point(|r| r.1 <= s);
+        self.set.insert(i, (s, e, stamp));
+        self.total += e - s;
+        self.log.push_back((s, e, stamp));
+    }
+
+    /// Removes `[s, e)`; `gone` sees the stamp of each removed part.
+    pub(crate) fn remove(&mut self, s: u64, e: u64, mut gone: impl FnMut(Stamp)) {
+        let mut i = self.set.partition_point(|r| r.1 <= s);
+        while let Some(&(a, b, t)) = self.set.get(i) {
+            if a >= e {
+                break;
+            }
+            let (lo, hi) = (a.max(s), b.min(e));
+            gone(t);
+            self.total -= hi - lo;
+            match (a < lo, b > hi) {
+                (false, false) => {
+                    self.set.remove(i);
+                }
+                (true, false) => {
+                    self.set[i].1 = lo;
+                    i += 1;
+                }
+                (false, true) => self.set[i].0 = hi,
+                (true, true) => {
+                    self.set[i].1 = lo;
+                    self.set.insert(i + 1, (hi, b, t));
+                    i += 2;
+                }
+            }
+        }
+    }
+
+    /// The retransmitted range containing `seq`, if any.
+    pub(crate) fn containing(&self, seq: u64) -> Option<(u64, u64)> {
+        let i = self.set.partition_point(|r| r.1 <= seq);
+        self.set.get(i).filter(|r| r.0 <= seq).map(|r| (r.0, r.1))
+    }
+
+    /// When octet `seq` was last retransmitted, if it is in flight as a retransmission.
+    pub(crate) fn stamp_of(&self, seq: u64) -> Option<Stamp> {
+        let i = self.set.partition_point(|r| r.1 <= seq);
+        self.set.get(i).filter(|r| r.0 <= seq).map(|r| r.2)
+    }
+
+    /// The first retransmitted range starting after `seq`.
+    pub(crate) fn next_after(&self, seq: u64) -> Option<(u64, u64)> {
+        let i = self.set.partition_point(|r| r.0 <= seq);
+        self.set.get(i).map(|r| (r.0, r.1))
+    }
+
+    /// Forgets everything.
+    pub(crate) fn clear(&mut self) {
+        self.set.clear();
+        self.log.clear();
+        self.total = 0;
+    }
+
+    /// The oldest logged retransmission still (partly) in flight, dropping stale entries
+    /// from the front.
+    pub(crate) fn oldest(&mut self) -> Option<(u64, u64, Stamp)> {
+        while let Some(&(s, e, t)) = self.log.front() {
+            if self.live(s, e, t) {
+                return Some((s, e, t));
+            }
+            self.log.pop_front();
+        }
+        None
+    }
+
+    /// Drops the oldest logged retransmission.
+    pub(crate) fn pop_oldest(&mut self) {
+        self.log.pop_front();
+    }
+
+    /// The newest logged retransmission satisfying `pred`, when those satisfying it come
+    /// first in the log (a time order).
+    pub(crate) fn last_logged(
+        &self,
+        pred: impl Fn(&(u64, u64, Stamp)) -> bool,
+    ) -> Option<(u64, u64, Stamp)> {
+        let n = self.log.partition_point(|x| pred(x));
+        n.checked_sub(1).map(|i| self.log[i])
+    }
+
+    /// Some octet of `[s, e)` is still in flight as the retransmission stamped `t`.
+    fn live(&self, s: u64, e: u64, t: Stamp) -> bool {
+        let i = self.set.partition_point(|r| r.1 <= s);
+        self.set
+            .range(i..)
+            .take_while(|r| r.0 < e)
+            .any(|r| r.2 == t)
+    }
+
+    /// Removes the parts of `[s, e)` still in flight as the retransmission stamped `t` (one
+    /// declared lost); returns the octets removed.
+    pub(crate) fn remove_sent_at(&mut self, s: u64, e: u64, t: Stamp) -> u64 {
+        let mut removed = 0;
+        loop {
+            let i = self.set.partition_point(|r| r.1 <= s);
+            let hit = self
+                .set
+                .range(i..)
+                .take_while(|r| r.0 < e)
+                .find(|r| r.2 == t)
+                .map(|r| (r.0.max(s), r.1.min(e)));
+            let Some((a, b)) = hit else {
+                return removed;
+            };
+            self.remove(a, b, |_| {});
+            removed += b - a;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(ms: u64, order: u64) -> Stamp {
+        Stamp {
+            at: Instant::from_millis(ms),
+            order,
+        }
+    }
+
+    #[test]
+    fn original_segments_by_sequence_and_time() {
+        let mut o = OriginalTimes::default();
+        o.push(1, 101, t(10, 0));
+        o.push(101, 201, t(10, 1));
+        o.push(201, 301, t(20, 2));
+        assert_eq!(o.stamp_of(150), Some(t(10, 1)));
+        assert_eq!(o.stamp_of(201), Some(t(20, 2)));
+        assert_eq!(o.stamp_of(301), None);
+        assert_eq!(o.last_where(|r| r.2 < t(20, 0)), Some((101, 201, t(10, 1))));
+        o.prune(201);
+        assert_eq!(o.stamp_of(100), None);
+        assert_eq!(o.last_where(|r| r.2 < t(20, 0)), None);
+    }
+
+    #[test]
+    fn retransmits_split_and_go_stale() {
+        let mut r = Retransmits::default();
+        r.insert(100, 200, t(5, 0));
+        r.insert(200, 300, t(5, 1));
+        r.insert(500, 600, t(6, 2));
+        assert_eq!(r.total(), 300);
+        assert_eq!(r.containing(250), Some((200, 300)));
+        assert_eq!(r.next_after(250), Some((500, 600)));
+        let mut gone = Vec::new();
+        r.remove(150, 520, |x| gone.push(x));
+        assert_eq!(gone, vec![t(5, 0), t(5, 1), t(6, 2)]);
+        assert_eq!(r.total(), 130);
+        assert_eq!(r.oldest(), Some((100, 200, t(5, 0))));
+        r.remove(100, 150, |_| {});
+        // The first two log entries have nothing left in flight: dropped.
+        assert_eq!(r.oldest(), Some((500, 600, t(6, 2))));
+        r.insert(520, 600, t(9, 3));
+        // 520..600 now belongs to the newer transmission: the old entry is stale.
+        assert_eq!(r.oldest(), Some((520, 600, t(9, 3))));
+        assert_eq!(r.stamp_of(550), Some(t(9, 3)));
+        assert_eq!(r.remove_sent_at(520, 600, t(9, 3)), 80);
+        assert_eq!((r.total(), r.oldest()), (0, None));
+    }
+}
