@@ -19,11 +19,16 @@
 //! Series keep the order in which they first appear in the file, and every flow, subflow
 //! and link keeps one palette slot (its order of first appearance) in every figure of the
 //! run. Lines are broken where a series has no sample (a subflow that did not exist yet, or
-//! whose interface was down); a subflow's RTT is not drawn while it is idle (nothing sent in
-//! the interval and nothing in flight at either end of it), since its SRTT is then a frozen
-//! old value. Rates can be averaged over windows of several samples
-//! ([`RunOptions::average_over`]) where per-sample values alias against a periodic
-//! application (25 frames/s sampled every 100 ms alternate between 2 and 3 frames).
+//! had closed), and a subflow's non-rate lines (window, RTT, in flight) while it was failed:
+//! from its first `subflow_failed` row in `events.csv` (at either end: its interface went
+//! down, or retransmission timeouts) to a `subflow_recovered` row. The data sender's socket
+//! exists through an outage, with a window frozen at one segment, which is no path state
+//! to draw across it; the subflow's throughput stays drawn (zero is what the path carried).
+//! A subflow's RTT is not drawn while it is idle (nothing sent in the interval and nothing
+//! in flight at either end of it), since its SRTT is then a frozen old value. Rates can be
+//! averaged over windows of several samples ([`RunOptions::average_over`]) where per-sample
+//! values alias against a periodic application (25 frames/s sampled every 100 ms alternate
+//! between 2 and 3 frames).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -81,7 +86,13 @@ pub(crate) struct RunData {
     step: f64,
     /// Labels of subflows by (flow, subflow number) from `subflows.csv`.
     subflow_labels: BTreeMap<(String, String), String>,
+    /// Times `[from, to)` each (flow, subflow number) was failed, from `events.csv`.
+    failed: Failures,
 }
+
+/// Per (flow, subflow number): the intervals `[from, to)` (seconds) it was failed, in time
+/// order; `to` is infinite for a subflow that never recovered.
+pub(crate) type Failures = BTreeMap<(String, String), Vec<(f64, f64)>>;
 
 impl RunData {
     fn push(&mut self, key: Key, point: (f64, f64)) {
@@ -172,6 +183,9 @@ impl RunData {
         if key.metric == "srtt_ms" {
             self.hide_idle(key, &mut points);
         }
+        if !key.metric.ends_with("_bps") {
+            self.hide_failed(key, &mut points);
+        }
         if key.metric.ends_with("_bps") && step.is_finite() {
             if let Some(w) = opts.average_over {
                 let k = (w / step).round().max(1.0) as i64;
@@ -206,6 +220,21 @@ impl RunData {
             let zero = |k: &Key, i| self.value_at(k, i).unwrap_or(0.0) == 0.0;
             // In RTO back-off no RTT is measured (Karn): the value is a frozen old one.
             if (zero(&thr, i) && zero(&infl, i) && zero(&infl, i - 1)) || !zero(&backoff, i) {
+                p.1 = f64::NAN;
+            }
+        }
+    }
+
+    /// Sets the samples of subflow series `key` to NaN while the subflow was failed.
+    fn hide_failed(&self, key: &Key, points: &mut [(f64, f64)]) {
+        let Some(sf) = &key.subflow else {
+            return;
+        };
+        let Some(spans) = self.failed.get(&(key.name.clone(), sf.clone())) else {
+            return;
+        };
+        for p in points.iter_mut() {
+            if spans.iter().any(|&(from, to)| p.0 >= from && p.0 < to) {
                 p.1 = f64::NAN;
             }
         }
@@ -322,6 +351,52 @@ pub(crate) fn parse_events(path: &Path, text: &str) -> Result<Vec<Marker>, PlotE
     Ok(out)
 }
 
+/// The failure intervals of every subflow in an `events.csv` text read from `path`: from a
+/// `subflow_failed` row (at either end; the first while not yet failed) to the next
+/// `subflow_recovered` row of the same flow and subflow. An older file without `event`
+/// and `subflow` columns has none.
+pub(crate) fn parse_failures(path: &Path, text: &str) -> Result<Failures, PlotError> {
+    let table = Table::parse(path, text)?;
+    let mut out = Failures::new();
+    let (Ok(event), Ok(flow), Ok(subflow)) = (
+        table.column("event"),
+        table.column("flow"),
+        table.column("subflow"),
+    ) else {
+        return Ok(out);
+    };
+    let time = table.column("time_s")?;
+    let mut since: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for rec in &table.records {
+        let id = || {
+            (
+                rec.fields[flow].trim().to_owned(),
+                rec.fields[subflow].trim().to_owned(),
+            )
+        };
+        match rec.fields[event].trim() {
+            "subflow_failed" => {
+                let t = table.number(rec, time)?;
+                since.entry(id()).or_insert(t);
+            }
+            "subflow_recovered" => {
+                if let Some(from) = since.remove(&id()) {
+                    let to = table.number(rec, time)?;
+                    out.entry(id()).or_default().push((from, to));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (id, from) in since {
+        out.entry(id).or_default().push((from, f64::INFINITY));
+    }
+    for spans in out.values_mut() {
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    Ok(out)
+}
+
 /// Reads the labels of `subflows.csv` text: (flow, number) -> label.
 pub(crate) fn parse_subflows(
     path: &Path,
@@ -409,8 +484,9 @@ fn repeats_flow(data: &RunData, keys: &[&Key], key: &Key) -> bool {
 ///   goodput line per flow, plus a stacked `throughput-<flow>` figure for each flow with
 ///   subflows. A flow without `goodput_bps` rows falls back to its flow-level
 ///   `throughput_bps`. Averaged over `run.average_over` when set.
-/// - `cwnd`: congestion window in kB (10³ bytes) per subflow, then per flow (on top).
-/// - `rtt`: smoothed RTT in ms, likewise; not drawn while a (sub)flow is idle.
+/// - `cwnd`: congestion window in kB (10³ bytes) per subflow, then per flow (on top); a
+///   subflow's line breaks while it is failed.
+/// - `rtt`: smoothed RTT in ms, likewise; not drawn while a (sub)flow is idle or failed.
 /// - `queue`: queue length in packets per link; links whose queue stayed empty are left
 ///   out (the title says how many).
 ///
@@ -432,7 +508,10 @@ pub fn draw_run(
     }
     let ev_path = dir.join("events.csv");
     let markers = match read_optional(&ev_path)? {
-        Some(text) => parse_events(&ev_path, &text)?,
+        Some(text) => {
+            data.failed = parse_failures(&ev_path, &text)?;
+            parse_events(&ev_path, &text)?
+        }
         None => Vec::new(),
     };
     let mut written = Vec::new();
@@ -590,4 +669,82 @@ fn draw_throughput(
         }
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENTS: &str = "time_s,host,flow,subflow,event,target,detail\n\
+        10.0,,,,link,wifi,down\n\
+        10.0,phone,f,0,subflow_failed,,interface_down\n\
+        10.3,server,f,0,subflow_failed,,retransmission_timeouts\n\
+        12.0,server,f,1,subflow_failed,,retransmission_timeouts\n\
+        13.5,server,f,1,subflow_recovered,,\n\
+        20.0,,,,link,wifi,up\n";
+
+    #[test]
+    fn failures_run_from_the_first_failure_to_the_recovery() {
+        let f = parse_failures(Path::new("events.csv"), EVENTS).unwrap();
+        let span = |sf: &str| f[&("f".to_owned(), sf.to_owned())].clone();
+        assert_eq!(span("0"), [(10.0, f64::INFINITY)]);
+        assert_eq!(span("1"), [(12.0, 13.5)]);
+        assert_eq!(f.len(), 2);
+        // The older form has no subflow events.
+        let old = parse_failures(Path::new("e.csv"), "time_s,target,action\n1,l,down\n");
+        assert!(old.unwrap().is_empty());
+    }
+
+    /// One flow `f`, subflow 0, samples every second from 1 to 6 s; `throughput_bps` and
+    /// `inflight_bytes` zero at 3 and 4 s; no sample at all at 5 s.
+    fn data() -> RunData {
+        let mut ts = String::from("time_s,kind,name,subflow,metric,value\n");
+        for t in [1, 2, 3, 4, 6] {
+            let busy = if t == 3 || t == 4 { 0 } else { 1000 };
+            for (m, v) in [
+                ("cwnd_bytes", 14480),
+                ("srtt_ms", 50),
+                ("throughput_bps", busy),
+                ("inflight_bytes", busy),
+            ] {
+                ts += &format!("{t},flow,f,0,{m},{v}\n");
+            }
+        }
+        parse_timeseries(Path::new("ts.csv"), &ts).unwrap()
+    }
+
+    fn values(data: &RunData, metric: &str) -> Vec<(f64, Option<f64>)> {
+        let key = data.keys(Kind::Flow, metric).next().unwrap().clone();
+        let s = data.series(&key, String::new(), 1.0, &RunOptions::default());
+        s.points
+            .iter()
+            .map(|p| (p.0, p.1.is_finite().then_some(p.1)))
+            .collect()
+    }
+
+    #[test]
+    fn lines_break_at_missing_samples_and_while_failed_rtt_not_drawn_while_idle() {
+        let mut d = data();
+        // A sample missing at 5 s: a NaN point between 4 and 6 s.
+        let cwnd = values(&d, "cwnd_bytes");
+        assert_eq!(cwnd[4], (5.0, None));
+        assert_eq!(cwnd.len(), 6);
+        // Idle at 4 s (nothing sent, nothing in flight at 3 or 4 s): no RTT there. At 3 s
+        // data was in flight at 2 s, so the sample stands.
+        let rtt = values(&d, "srtt_ms");
+        assert_eq!(rtt[2], (3.0, Some(50.0)));
+        assert_eq!(rtt[3], (4.0, None));
+        assert_eq!(rtt[5], (6.0, Some(50.0)));
+        // Failed from 2 s to 3.5 s: window and RTT broken there, throughput kept.
+        d.failed
+            .insert(("f".to_owned(), "0".to_owned()), vec![(2.0, 3.5)]);
+        let cwnd = values(&d, "cwnd_bytes");
+        assert_eq!(
+            cwnd.iter().map(|p| p.1.is_some()).collect::<Vec<_>>(),
+            [true, false, false, true, false, true]
+        );
+        assert_eq!(values(&d, "srtt_ms")[1], (2.0, None));
+        let thr = values(&d, "throughput_bps");
+        assert_eq!((thr[1], thr[2]), ((2.0, Some(1000.0)), (3.0, Some(0.0))));
+    }
 }
