@@ -161,29 +161,65 @@ fn check_capture(file: &Path, whole: bool) -> String {
             file.display()
         );
     }
-    let nops = expert_frames(file, "tcp.nop").len();
-    // Every subflow belongs to a resolved MPTCP stream; one flow, one stream.
-    let fields = tshark(
+    // One pass for the rest: per frame its TCP and MPTCP streams, length, flags, MPTCP
+    // subtypes, join token, data sequence mapping and expert messages.
+    let frames = tshark(
         file,
         &[
-            "-Y",
-            "mptcp",
             "-T",
             "fields",
+            "-E",
+            "occurrence=a",
+            "-E",
+            "aggregator=|",
             "-e",
             "tcp.stream",
             "-e",
             "mptcp.stream",
+            "-e",
+            "tcp.len",
+            "-e",
+            "tcp.flags",
+            "-e",
+            "tcp.options.mptcp.subtype",
+            "-e",
+            "tcp.options.mptcp.recvtok",
+            "-e",
+            "mptcp.dsn",
+            "-e",
+            "mptcp.related_mapping",
+            "-e",
+            "_ws.expert.message",
         ],
     );
-    let mut tcp_streams = std::collections::BTreeMap::<String, bool>::new();
+    let mut tcp_streams = std::collections::BTreeMap::<&str, bool>::new();
     let mut mptcp_streams = std::collections::BTreeSet::new();
-    for l in fields.lines() {
-        let (tcp, mp) = l.split_once('\t').unwrap_or((l, ""));
-        *tcp_streams.entry(tcp.to_owned()).or_default() |= !mp.is_empty();
-        if !mp.is_empty() {
-            mptcp_streams.insert(mp.to_owned());
+    let (mut joins, mut segments, mut unmapped, mut nops) = (Vec::new(), 0, 0, 0);
+    for line in frames.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [tcp, mp, len, flags, subtypes, token, dsn, mapping, expert] = f[..] else {
+            panic!("{}: unexpected tshark line {line:?}", file.display());
+        };
+        if tcp.is_empty() {
+            continue;
         }
+        // Every subflow belongs to a resolved MPTCP stream; one flow, one stream.
+        if !subtypes.is_empty() || !mp.is_empty() {
+            *tcp_streams.entry(tcp).or_default() |= !mp.is_empty();
+            if !mp.is_empty() {
+                mptcp_streams.insert(mp.to_owned());
+            }
+        }
+        let flags = u16::from_str_radix(flags.trim_start_matches("0x"), 16).unwrap();
+        let (syn, ack) = (flags & 0x002 != 0, flags & 0x010 != 0);
+        if syn && !ack && subtypes.split('|').any(|t| t == "1") {
+            joins.push((token.to_owned(), mp.to_owned()));
+        }
+        if len.parse::<u32>().unwrap() > 0 {
+            segments += 1;
+            unmapped += usize::from(dsn.is_empty() || mapping.is_empty());
+        }
+        nops += usize::from(expert.contains("4 NOP in a row"));
     }
     assert!(
         tcp_streams.values().all(|&resolved| resolved),
@@ -192,45 +228,14 @@ fn check_capture(file: &Path, whole: bool) -> String {
     );
     assert_eq!(mptcp_streams.len(), 1, "{}", file.display());
     // Joins: every MP_JOIN SYN is matched to the connection by its token.
-    let joins = tshark(
-        file,
-        &[
-            "-Y",
-            "tcp.options.mptcp.subtype == 1 && tcp.flags.syn == 1 && tcp.flags.ack == 0",
-            "-T",
-            "fields",
-            "-e",
-            "tcp.options.mptcp.recvtok",
-            "-e",
-            "mptcp.stream",
-        ],
-    );
-    for l in joins.lines().filter(|_| whole) {
-        let (token, stream) = l.split_once('\t').unwrap_or((l, ""));
+    for (token, stream) in joins.iter().filter(|_| whole) {
         assert!(
             !token.is_empty() && mptcp_streams.contains(stream),
-            "{}: join not matched to its connection: {l}",
+            "{}: join not matched to its connection: {token:?} {stream:?}",
             file.display()
         );
     }
     // Every data segment is mapped to data sequence numbers.
-    let data = tshark(
-        file,
-        &[
-            "-Y",
-            "tcp.len > 0",
-            "-T",
-            "fields",
-            "-e",
-            "mptcp.dsn",
-            "-e",
-            "mptcp.related_mapping",
-        ],
-    );
-    let segments = data.lines().count();
-    let unmapped = (data.lines())
-        .filter(|l| l.split('\t').any(str::is_empty))
-        .count();
     if whole {
         assert_eq!(unmapped, 0, "{}: data without a mapping", file.display());
     }
@@ -240,7 +245,7 @@ fn check_capture(file: &Path, whole: bool) -> String {
          no malformed packet",
         file.file_name().unwrap().to_string_lossy(),
         tcp_streams.len(),
-        joins.lines().count(),
+        joins.len(),
         if whole { " matched to the token" } else { "" },
         segments,
         unmapped,
