@@ -143,8 +143,9 @@ fn expert_frames(file: &Path, filter: &str) -> Vec<String> {
 /// every join must be matched to its connection's token, every data segment mapped to
 /// data sequence numbers, and no MPTCP expert item may appear. A single interface of a
 /// multihomed host sees only some subflows: there Wireshark's mapping analysis misses a
-/// few segments that carry their own DSS mapping ("No mapping available"), the one MPTCP
-/// item allowed.
+/// few segments that carry their own DSS mapping ("No mapping available"; in the phone's
+/// LTE capture 8 segments, each one Wireshark flags out-of-order, while the server's
+/// capture maps the same segments), the one MPTCP item allowed.
 ///
 /// Explained TCP item: "4 NOP in a row" on every segment with a DSS mapping. Linux (and
 /// the model) lays the options out as NOP NOP Timestamps, then the DSS with its two
