@@ -241,3 +241,35 @@ fn handover_log_shows_failure_reinjection_and_rejoin_in_order() {
         "events in time order"
     );
 }
+
+/// `compare`'s mean window of a subflow counts the instants it was ESTABLISHED: the second
+/// path of two-path is still in its handshake (SYN_SENT, a window of 10 x 1460 bytes before
+/// the MSS is known) at the first sample.
+#[test]
+fn compare_windows_are_those_of_established_subflows() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("two-path.ron"))
+        .unwrap();
+    let plan = plan_of(&text);
+    let rec = run(&plan, |_| {}).unwrap().record;
+    let f = FlowIndex(0);
+    let second = rec.subflows_of(f).nth(1).unwrap().key;
+    let states = rec.points(Series::Subflow(f, second), Metric::TcpState);
+    assert_eq!(states[0].1, 2.0, "SYN_SENT at the first sample");
+    let established: Vec<f64> = (states.iter())
+        .filter(|p| p.1 == 1.0)
+        .map(|p| p.0)
+        .collect();
+    let result = scenarios::compare::RunResult::from_record(1, &plan, &rec, true);
+    let sub = (result.flows[0].subflows.iter())
+        .find(|s| s.label.starts_with(&format!("{}:", second.0)))
+        .unwrap();
+    let times: Vec<f64> = sub.series.iter().map(|p| p.0).collect();
+    assert_eq!(times, established);
+    let windows = rec.points(Series::Subflow(f, second), Metric::CwndBytes);
+    let mean = (windows.iter().zip(&states))
+        .filter(|(_, s)| s.1 == 1.0)
+        .map(|(w, _)| w.1)
+        .sum::<f64>()
+        / established.len() as f64;
+    assert_eq!(sub.mean_cwnd, mean);
+}

@@ -258,7 +258,7 @@ pub fn run_compare(
 fn run_one(sweep: &Sweep, run: &RunSpec, keep_series: bool) -> Result<RunResult, String> {
     let sc = sweep.scenario(run)?;
     let plan = crate::validate::validate(&sweep.base_file, "", sc).map_err(|e| e.to_string())?;
-    let sink = MemorySink::only(&[Metric::CwndBytes]);
+    let sink = MemorySink::only(&[Metric::CwndBytes, Metric::TcpState]);
     let record = run_into(&plan, sink, |_| {})
         .map_err(|e| e.to_string())?
         .into_record();

@@ -9,7 +9,8 @@ use crate::plan::Plan;
 use crate::record::memory::Record;
 use crate::record::sample::{self, Metric};
 use plots::{BarSet, LineChart, PlotOptions, Series};
-use std::collections::BTreeMap;
+use sim_core::Instant;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -91,6 +92,12 @@ impl RunResult {
                 flows: Vec::new(),
             };
         };
+        // Subflows sampled while not ESTABLISHED (a handshake's window, before the MSS is
+        // known; a closing one's): the mean window is that of a subflow carrying data.
+        let unestablished: BTreeSet<(sample::Series, Instant)> = (record.samples.iter())
+            .filter(|x| x.metric == Metric::TcpState && x.value != 1.0)
+            .map(|x| (x.series, x.at))
+            .collect();
         // Window samples per (flow, subflow label); "" for the flow as a whole.
         let mut cw: BTreeMap<(String, String), CwndAcc> = BTreeMap::new();
         for sample in (record.samples.iter()).filter(|x| x.metric == Metric::CwndBytes) {
@@ -98,6 +105,9 @@ impl RunResult {
                 sample::Series::Flow(f) => (f, String::new()),
                 // A TCP connection's one path repeats its flow.
                 sample::Series::Subflow(f, _) if plan.flow(f).mptcp().is_none() => continue,
+                s @ sample::Series::Subflow(..) if unestablished.contains(&(s, sample.at)) => {
+                    continue
+                }
                 sample::Series::Subflow(f, k) => {
                     let label = (record.subflows_of(f))
                         .find(|r| r.key == k)

@@ -1,6 +1,7 @@
 //! [`MemorySink`]: keeps a run's typed records in memory, for `mpsim compare` and the tests
 //! (which read them as values, never as CSV text). It can keep only some metrics
-//! ([`MemorySink::only`]), so a comparison holds the windows it tabulates and nothing else.
+//! ([`MemorySink::only`]), so a comparison holds the windows it tabulates and the states that
+//! say when each subflow was established, nothing else.
 
 use super::sample::{EventRecord, Metric, Sample, Series, SubflowKey, SubflowRecord};
 use super::sink::Sink;
