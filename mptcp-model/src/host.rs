@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub use crate::mptcp::LocalAddr;
 pub use host_record::{CapturedPacket, Direction, FlowEvent, SubflowSample};
-pub use mptcp_host::Role;
+pub use mptcp_host::{EndpointChange, Role};
 use mptcp_host::{MpConn, MpListener, PendingMp};
 
 #[path = "host_record.rs"]
@@ -98,9 +98,13 @@ pub struct HostStack {
     mp_listeners: BTreeMap<(Addr, u16), MpListener>,
     mp_pending: Vec<PendingMp>,
     tokens: BTreeMap<u32, usize>,
+    /// `MPTcpExt` counters of events no connection owns (joins for unknown tokens).
+    mib: crate::mptcp::MptcpMib,
     down: BTreeSet<Addr>,
-    /// Timed backup-flag changes of local interfaces `(at, addr, backup)`, by time.
-    prio_changes: VecDeque<(Instant, Addr, bool)>,
+    /// Timed endpoint changes of local interfaces `(at, addr, change)`, by time.
+    endpoint_changes: VecDeque<(Instant, Addr, EndpointChange)>,
+    /// Timed application aborts of MPTCP flows `(at, flow)`, by time.
+    aborts: VecDeque<(Instant, FlowId)>,
     next_port: u16,
     /// Endpoint events not yet drained.
     events: VecDeque<FlowEvent>,
@@ -125,8 +129,10 @@ impl HostStack {
             mp_listeners: BTreeMap::new(),
             mp_pending: Vec::new(),
             tokens: BTreeMap::new(),
+            mib: crate::mptcp::MptcpMib::new(),
             down: BTreeSet::new(),
-            prio_changes: VecDeque::new(),
+            endpoint_changes: VecDeque::new(),
+            aborts: VecDeque::new(),
             next_port: mptcp_host::FIRST_PORT,
             events: VecDeque::new(),
             capture: Vec::new(),
@@ -137,8 +143,23 @@ impl HostStack {
     /// At `at`, local interface `addr` becomes a backup path (`backup`) or a regular one
     /// for every MPTCP connection of this host (MP_PRIO tells the peers).
     pub fn schedule_backup(&mut self, at: Instant, addr: Addr, backup: bool) {
-        let k = self.prio_changes.partition_point(|c| c.0 <= at);
-        self.prio_changes.insert(k, (at, addr, backup));
+        self.schedule_endpoint(at, addr, EndpointChange::Backup(backup));
+    }
+
+    /// At `at`, the MPTCP path-manager endpoint on local interface `addr` changes as
+    /// `change` says, for every MPTCP connection and listener of this host (what `ip mptcp
+    /// endpoint`, NetworkManager or mptcpd do). Changes at the same instant apply in the
+    /// order they were scheduled.
+    pub fn schedule_endpoint(&mut self, at: Instant, addr: Addr, change: EndpointChange) {
+        let k = self.endpoint_changes.partition_point(|c| c.0 <= at);
+        self.endpoint_changes.insert(k, (at, addr, change));
+    }
+
+    /// At `at`, the application of MPTCP flow `flow` on this host aborts its connection:
+    /// MP_FASTCLOSE (RFC 8684 §3.5).
+    pub fn schedule_abort(&mut self, at: Instant, flow: FlowId) {
+        let k = self.aborts.partition_point(|c| c.0 <= at);
+        self.aborts.insert(k, (at, flow));
     }
 
     /// The host's name.
@@ -347,13 +368,15 @@ impl Host<TcpHeader> for HostStack {
         let starts = self.pending.iter().map(|f| f.start);
         let mp = self.mp_conns.iter().filter_map(|c| c.conn.poll_timeout());
         let mp_starts = self.mp_pending.iter().map(|f| f.start);
-        let prio = self.prio_changes.front().map(|c| c.0);
+        let prio = self.endpoint_changes.front().map(|c| c.0);
+        let aborts = self.aborts.front().map(|c| c.0);
         let apps = self.next_app_write();
         socks
             .chain(starts)
             .chain(mp)
             .chain(mp_starts)
             .chain(prio)
+            .chain(aborts)
             .chain(apps)
             .min()
     }
@@ -386,15 +409,19 @@ impl HostStack {
     fn wake(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
         self.start_due(now, tx);
         self.run_apps(now, tx);
-        while let Some(&(at, addr, backup)) = self.prio_changes.front() {
+        while let Some(&(at, addr, change)) = self.endpoint_changes.front() {
             if at > now {
                 break;
             }
-            self.prio_changes.pop_front();
-            for k in 0..self.mp_conns.len() {
-                self.mp_conns[k].conn.set_backup(addr, backup);
-                self.service_mp(k, now, tx);
+            self.endpoint_changes.pop_front();
+            self.apply_endpoint_change(now, addr, change, tx);
+        }
+        while let Some(&(at, flow)) = self.aborts.front() {
+            if at > now {
+                break;
             }
+            self.aborts.pop_front();
+            self.abort_mptcp(now, flow, tx);
         }
         self.start_due_mp(now, tx);
         for i in 0..self.conns.len() {

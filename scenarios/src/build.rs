@@ -9,12 +9,14 @@
 use crate::plan::{Dir, FlowIndex, HostIndex, LinkDirection, LinkIndex, Plan, PlanTransport};
 use crate::plan::{End, PlanFlow, PlanMptcp};
 use mptcp_model::app::BulkSender;
-use mptcp_model::host::{FlowId, HostStack, Role};
+use mptcp_model::host::{EndpointChange, FlowId, HostStack, Role};
+use mptcp_model::middlebox::Middleboxes;
+use mptcp_model::tcp::SocketAddr;
 use mptcp_model::wire::tcp::TcpHeader;
 use sim_core::{Attach, HostId, LinkConfig, LinkId, NetworkBuilder, Simulator};
 
 /// The simulator type every scenario runs on.
-pub type Sim = Simulator<TcpHeader, HostStack>;
+pub type Sim = Simulator<TcpHeader, HostStack, Middleboxes>;
 
 /// The engine's ids of one flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +51,17 @@ impl Handles {
     /// Flow `f`'s ids.
     pub fn flow(&self, f: FlowIndex) -> FlowHandle {
         self.flows[f.0 as usize]
+    }
+
+    /// Flow `f`'s receiving (`receiver`) or sending host becomes `host` (the backend a
+    /// load balancer gave the connection to).
+    pub(crate) fn set_flow_end(&mut self, f: FlowIndex, receiver: bool, host: HostId) {
+        let h = &mut self.flows[f.0 as usize];
+        if receiver {
+            h.receiver = host;
+        } else {
+            h.sender = host;
+        }
     }
 
     /// Every flow's ids, in the plan's order.
@@ -95,6 +108,12 @@ pub fn build(plan: &Plan) -> Result<Built, String> {
         ifaces.push(v);
     }
     let routers: Vec<_> = plan.routers.iter().map(|r| nb.add_router(r)).collect();
+    for m in &plan.middleboxes {
+        for (&r, &addr) in m.router.iter().zip(&m.owned) {
+            nb.add_router_address(routers[r], addr)
+                .map_err(|e| e.to_string())?;
+        }
+    }
     let attach = |e: End| match e {
         End::Iface(i) => Attach::Iface(ifaces[i.host.0 as usize][i.nth as usize]),
         End::Router(r) => Attach::Node(routers[r.0 as usize]),
@@ -140,13 +159,15 @@ pub fn build(plan: &Plan) -> Result<Built, String> {
     for &iface in plan.capture.iter().flat_map(|c| &c.ifaces) {
         hosts[handles.host(iface.host).0 as usize].capture_interface(plan.iface(iface).addr);
     }
-    for ev in &plan.events {
-        for &(iface, backup) in &ev.backups {
-            let host = &mut hosts[handles.host(iface.host).0 as usize];
-            host.schedule_backup(ev.at, plan.iface(iface).addr, backup);
+    schedule_host_events(&mut hosts, plan, &handles);
+    let boxes = middleboxes(plan, &handles);
+    let mut sim =
+        Simulator::with_middlebox(network, hosts, plan.seed, boxes).map_err(|e| e.to_string())?;
+    for m in &plan.middleboxes {
+        for &l in &m.links {
+            sim.attach_middlebox(handles.link(directed(l)));
         }
     }
-    let mut sim = Simulator::new(network, hosts, plan.seed).map_err(|e| e.to_string())?;
     for ev in &plan.events {
         for (dir, change) in &ev.changes {
             let d = LinkDirection {
@@ -164,6 +185,57 @@ pub fn build(plan: &Plan) -> Result<Built, String> {
     Ok(Built { sim, handles })
 }
 
+/// Endpoint changes (MP_PRIO, `ip mptcp endpoint delete/add`) at the host interfaces the
+/// events name, and the applications' aborts (MP_FASTCLOSE).
+fn schedule_host_events(hosts: &mut [HostStack], plan: &Plan, handles: &Handles) {
+    for ev in &plan.events {
+        use crate::schema::ActionSpec;
+        let change = match ev.action {
+            ActionSpec::SetBackup(backup) => EndpointChange::Backup(backup),
+            ActionSpec::EndpointDelete => EndpointChange::Delete,
+            ActionSpec::EndpointAdd(e) => EndpointChange::Add(mptcp_model::mptcp::EndpointFlags {
+                signal: e.signal,
+                subflow: e.subflow,
+                backup: e.backup,
+                fullmesh: e.fullmesh,
+            }),
+            _ => continue,
+        };
+        for &iface in &ev.endpoints {
+            let host = &mut hosts[handles.host(iface.host).0 as usize];
+            host.schedule_endpoint(ev.at, plan.iface(iface).addr, change);
+        }
+    }
+    for (i, f) in plan.flows_indexed() {
+        if let Some(at) = f.abort {
+            hosts[handles.host(f.src.host()).0 as usize].schedule_abort(at, FlowId(i.0));
+        }
+    }
+}
+
+/// A middlebox's directed link id (`2 * link + reverse`) as a plan direction.
+fn directed(l: u32) -> LinkDirection {
+    let dir = if l % 2 == 0 {
+        Dir::Forward
+    } else {
+        Dir::Reverse
+    };
+    LinkDirection {
+        link: LinkIndex(l / 2),
+        dir,
+    }
+}
+
+/// The plan's middleboxes (attached to their links by [`build`]).
+fn middleboxes(plan: &Plan, handles: &Handles) -> Middleboxes {
+    let mut boxes = Middleboxes::new();
+    for m in &plan.middleboxes {
+        let links: Vec<LinkId> = m.links.iter().map(|&l| handles.link(directed(l))).collect();
+        boxes.add(&m.name, m.kind.clone(), &links, plan.seed);
+    }
+    boxes
+}
+
 /// Gives flow `f`'s endpoints to its hosts.
 fn add_flow(hosts: &mut [HostStack], handles: &Handles, id: FlowId, f: &PlanFlow) {
     let host = |h: HostIndex| handles.host(h).0 as usize;
@@ -175,8 +247,25 @@ fn add_flow(hosts: &mut [HostStack], handles: &Handles, id: FlowId, f: &PlanFlow
         }
         PlanTransport::Mptcp(m) => {
             let (open_role, listen_role) = roles(f, m);
-            let listen = &mut hosts[host(m.listener.host())];
-            listen.add_mptcp_server(id, m.remote, m.announce.clone(), m.config, listen_role);
+            match &f.via {
+                // Every backend listens on its own address; one of them gets the connection.
+                Some(v) => {
+                    for b in &v.backends {
+                        let mut own = m.announce.clone();
+                        if own.first() == Some(&m.listener.addr) {
+                            own[0] = b.addr;
+                        }
+                        let local = SocketAddr::new(b.addr, m.remote.port);
+                        let role = listen_role;
+                        hosts[host(b.host())].add_mptcp_server(id, local, own, m.config, role);
+                    }
+                }
+                None => {
+                    let listen = &mut hosts[host(m.listener.host())];
+                    let announce = m.announce.clone();
+                    listen.add_mptcp_server(id, m.remote, announce, m.config, listen_role);
+                }
+            }
             let open = &mut hosts[host(m.opener.host())];
             open.add_mptcp_client(id, m.locals.clone(), m.remote, f.start, m.config, open_role);
         }

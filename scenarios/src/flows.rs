@@ -3,9 +3,9 @@
 use crate::error::{Reporter, ScenarioError};
 use crate::names::{check_name, Names};
 use crate::plan::{End, IfaceIndex, PlanFlow, PlanTransport};
-use crate::schema::{AppSpec, Opener, Scenario, TransportSpec};
+use crate::schema::{AppSpec, FlowSpec, Opener, Scenario, TransportSpec};
 use crate::transport::{mptcp_cc_label, resolve_mptcp, resolve_tcp, tcp_cc_label};
-use sim_core::Instant;
+use sim_core::{Duration, Instant};
 
 /// Checks every flow and resolves its endpoints.
 pub(crate) fn resolve_flows(
@@ -151,6 +151,8 @@ pub(crate) fn resolve_flows(
                 (PlanTransport::Mptcp(plan), mptcp_cc_label(m))
             }
         };
+        let abort = abort_time(fl, sc.duration.0)
+            .map_err(|(v, msg)| r.at("flows", f("abort_at"), &v, msg))?;
         out.push(PlanFlow {
             name: fl.name.clone(),
             src,
@@ -160,9 +162,28 @@ pub(crate) fn resolve_flows(
             cc_label,
             bytes,
             paced,
+            abort,
+            via: None,
         });
     }
     Ok(out)
+}
+
+/// When flow `fl`'s sender aborts (MP_FASTCLOSE), checked: MPTCP only, between its start
+/// and `end`. Errors give the offending text and the message.
+fn abort_time(fl: &FlowSpec, end: Duration) -> Result<Option<Instant>, (String, String)> {
+    let mptcp = matches!(fl.transport, TransportSpec::Mptcp(_));
+    match fl.abort_at {
+        Some(t) if !mptcp => Err((
+            t.to_string(),
+            "an abort (MP_FASTCLOSE) needs an Mptcp transport".into(),
+        )),
+        Some(t) if t.0 >= end || t.0 < fl.start.0 => Err((
+            t.to_string(),
+            format!("{t} is not between the flow's start and the end of the run"),
+        )),
+        t => Ok(t.map(|t| Instant::ZERO + t.0)),
+    }
 }
 
 /// The bytes of a bulk application, or the schedule of a paced one.

@@ -28,6 +28,7 @@ pub mod generate;
 pub mod load;
 pub mod manifest;
 pub mod metrics;
+pub mod middlebox;
 mod names;
 pub mod plan;
 pub mod probe;

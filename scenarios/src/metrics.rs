@@ -202,7 +202,7 @@ fn apply_event(built: &Built, ev: &PlanEvent, up: &mut [bool], rate: &mut [f64])
         let d = LinkDirection { link: ev.link, dir };
         let k = built.handles.link(d).0 as usize;
         match change {
-            LinkChange::Down => up[k] = false,
+            LinkChange::Down | LinkChange::DownSilent => up[k] = false,
             LinkChange::Up => up[k] = true,
             LinkChange::SetRate(r) => rate[k] = rate_bps(r),
             _ => {}

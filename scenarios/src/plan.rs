@@ -255,6 +255,10 @@ pub struct PlanFlow {
     pub bytes: Option<u64>,
     /// MPTCP only: a paced application (constant bit rate, on-off, request/response).
     pub paced: Option<Paced>,
+    /// MPTCP only: when the data sender's application aborts (MP_FASTCLOSE).
+    pub abort: Option<Instant>,
+    /// MPTCP only: the load balancer the opening end connects through.
+    pub via: Option<crate::middlebox::Balanced>,
 }
 
 impl PlanFlow {
@@ -279,8 +283,9 @@ pub struct PlanEvent {
     /// The engine's change of each direction it applies to (rates, queues, losses, up and
     /// down).
     pub changes: Vec<(Dir, LinkChange)>,
-    /// `SetBackup`: the host interfaces at the link's ends and their new backup flag.
-    pub backups: Vec<(IfaceIndex, bool)>,
+    /// `SetBackup`, `EndpointDelete`, `EndpointAdd`: the host interfaces at the link's ends,
+    /// whose MPTCP endpoints change.
+    pub endpoints: Vec<IfaceIndex>,
 }
 
 /// A packet capture, resolved: the interfaces and how their files are written.
@@ -325,6 +330,8 @@ pub struct Plan {
     pub events: Vec<PlanEvent>,
     /// The packet capture, if the scenario asks for one.
     pub capture: Option<PlanCapture>,
+    /// Middleboxes.
+    pub middleboxes: Vec<crate::middlebox::PlanMiddlebox>,
 }
 
 impl Plan {

@@ -9,13 +9,13 @@
 
 use crate::build::{build, Built};
 use crate::metrics::{DeliveryLog, TICK};
-use crate::plan::Plan;
+use crate::plan::{FlowIndex, Plan, PlanTransport};
 use crate::record::memory::{MemorySink, Record};
 use crate::record::recorder::Recorder;
 use crate::record::sink::Sink;
 use crate::summarize::summarize;
 pub use crate::summary::*;
-use sim_core::Instant;
+use sim_core::{HostId, Instant};
 
 /// What a run produced, kept in memory.
 pub struct RunOutput {
@@ -55,6 +55,8 @@ pub fn run_into<S: Sink>(
     mut progress: impl FnMut(Instant),
 ) -> Result<S, RunError> {
     let mut built = build(plan).map_err(RunError::Build)?;
+    let balanced = plan.flows.iter().any(|f| f.via.is_some());
+    let mut settled = balanced.then(|| plan.clone());
     let step = plan.scenario.output.sample_interval.0;
     let end = plan.end();
     let mut recorder = Recorder::new(plan, &built, sink);
@@ -73,6 +75,10 @@ pub fn run_into<S: Sink>(
         };
         built.sim.run_until(next);
         t = next;
+        if let Some(p) = &mut settled {
+            settle_balanced(p, &mut built);
+        }
+        let plan = settled.as_ref().unwrap_or(plan);
         if let Some(log) = &mut log {
             if t.as_nanos() % TICK.as_nanos() == 0 {
                 log_deliveries(&built, log);
@@ -86,6 +92,7 @@ pub fn run_into<S: Sink>(
         recorder.sample(plan, &mut built, t, dt)?;
         progress(t);
     }
+    let plan = settled.as_ref().unwrap_or(plan);
     let summary = summarize(plan, &built, recorder.state(), log.as_ref());
     Ok(recorder.finish(&summary)?)
 }
@@ -93,5 +100,33 @@ pub fn run_into<S: Sink>(
 fn log_deliveries(built: &Built, log: &mut DeliveryLog) {
     for (i, h) in built.handles.flows() {
         log.push(i, built.sim.host(h.receiver).app_bytes_read(h.id));
+    }
+}
+
+/// For flows through a load balancer: the backend that took the connection becomes the
+/// flow's listening end (once one has it), in the plan and in the engine handles.
+fn settle_balanced(plan: &mut Plan, built: &mut Built) {
+    for (k, f) in plan.flows.iter_mut().enumerate() {
+        let Some(v) = &f.via else { continue };
+        let PlanTransport::Mptcp(m) = &mut f.transport else {
+            continue;
+        };
+        let i = FlowIndex(k as u32);
+        let h = built.handles.flow(i);
+        let has = |host: HostId| built.sim.host(host).mptcp_started(h.id).is_some();
+        let listen_is_dst = m.listener == f.dst;
+        if has(if listen_is_dst { h.receiver } else { h.sender }) {
+            continue;
+        }
+        let found = (v.backends.iter()).find(|b| has(built.handles.host(b.host())));
+        let Some(&b) = found else { continue };
+        m.listener = b;
+        if listen_is_dst {
+            f.dst = b;
+        } else {
+            f.src = b;
+        }
+        let host = built.handles.host(b.host());
+        built.handles.set_flow_end(i, listen_is_dst, host);
     }
 }

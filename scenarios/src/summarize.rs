@@ -5,8 +5,12 @@ use crate::build::{Built, FlowHandle};
 use crate::metrics::{event_summaries, phases, DeliveryLog};
 use crate::plan::{FlowIndex, Plan, PlanTransport};
 use crate::probe::{mptcp_stats, FlowProbe};
+use crate::record::event_text::snake;
 use crate::record::paths::{subflow_label, Paths};
-use crate::summary::{FctMs, FlowSummary, HolDelayMs, LinkSummary, SubflowSummary, Summary};
+use crate::summary::{
+    Counters, FctMs, FlowSummary, HolDelayMs, HostSummary, LinkSummary, MiddleboxSummary,
+    SubflowSummary, Summary,
+};
 use sim_core::Instant;
 
 /// The summary of a finished run.
@@ -55,6 +59,7 @@ pub fn summarize(
                 hol_delay_ms: None,
                 fct_ms: None,
                 max_ooo_bytes: p.max_ooo_bytes,
+                fallback: None,
                 subflows: Vec::new(),
                 phases: log.map_or_else(Vec::new, |l| phases(plan, l, i)),
             };
@@ -69,6 +74,15 @@ pub fn summarize(
         flows,
         links: link_summaries(plan, built),
         events: log.map_or_else(Vec::new, |l| event_summaries(plan, l)),
+        hosts: host_summaries(plan, built),
+        middleboxes: (sim.middlebox().stats())
+            .map(|(name, st)| MiddleboxSummary {
+                name: name.to_owned(),
+                seen: st.seen,
+                changed: st.changed,
+                dropped: st.dropped,
+            })
+            .collect(),
         engine_events: sim.events_processed(),
         unroutable_packets: sim.unroutable_packets(),
     }
@@ -97,6 +111,9 @@ fn fill_transport(
             let Some(st) = mptcp_stats(f, sim, h) else {
                 return;
             };
+            s.fallback = (sim.host(h.sender).mptcp_connection(h.id))
+                .and_then(|c| c.fallback_reason())
+                .map(snake);
             s.bytes_sent = st.data_bytes_sent;
             s.reinjected_bytes = Some(st.reinjected_bytes);
             s.scheduler = Some(m.scheduler_label.into());
@@ -138,6 +155,20 @@ fn fill_transport(
             }
         }
     }
+}
+
+/// The hosts with nonzero `MPTcpExt` counters.
+fn host_summaries(plan: &Plan, built: &Built) -> Vec<HostSummary> {
+    (plan.host_indices())
+        .filter_map(|k| {
+            let mib = built.sim.host(built.handles.host(k)).mptcp_mib();
+            let c: Vec<(String, u64)> = mib.nonzero().map(|(n, v)| (n.to_owned(), v)).collect();
+            (!c.is_empty()).then(|| HostSummary {
+                name: plan.host(k).name.clone(),
+                mptcp_ext: Counters(c),
+            })
+        })
+        .collect()
 }
 
 fn link_summaries(plan: &Plan, built: &Built) -> Vec<LinkSummary> {

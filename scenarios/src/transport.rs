@@ -231,8 +231,10 @@ fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         snd_buf: clamp_u32(m.snd_buf.0),
         subflow_fail_rtos: m.fail_after_rtos,
         checksum: m.checksum,
+        allow_join_initial_addr: m.allow_join_initial_addr,
         opportunistic_retransmission: m.opportunistic_retransmission,
         degraded: None,
+        ..MptcpConfig::default()
     };
     if let Some(mode) = m.mode {
         apply_mode(&mut cfg, mode);

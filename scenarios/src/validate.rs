@@ -39,8 +39,10 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
     let names = Names::collect(&r, full)?;
     let links = resolve_links(&r, full, &names, base)?;
     let routes = resolve_routes(&r, full, &names, &links)?;
-    let flows = crate::flows::resolve_flows(&r, full, &names)?;
+    let mut flows = crate::flows::resolve_flows(&r, full, &names)?;
     crate::checks::check_flow_routes(&r, full, &names, &links, &routes, &flows)?;
+    let middleboxes = crate::middlebox::resolve_middleboxes(&r, full, &names, &links)?;
+    crate::middlebox::resolve_via(&r, full, &middleboxes, &mut flows, &names)?;
     let events = resolve_events(&r, full, &links, duration)?;
     let capture = resolve_capture(&r, full, &names)?;
     let routers = full.routers.clone();
@@ -59,6 +61,7 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
         flows,
         events,
         capture,
+        middleboxes,
         scenario: sc,
     })
 }
@@ -399,6 +402,7 @@ fn resolve_events(
             DirectionName::Reverse => &[Dir::Reverse],
         };
         let change = |d: &DirParams| match &ev.action {
+            ActionSpec::Down if !ev.notify => Some(LinkChange::DownSilent),
             ActionSpec::Down => Some(LinkChange::Down),
             ActionSpec::Up => Some(LinkChange::Up),
             ActionSpec::SetRate(rate) => Some(LinkChange::SetRate(LinkRate::Fixed(rate.0))),
@@ -406,16 +410,17 @@ fn resolve_events(
             ActionSpec::SetLoss(loss) => Some(LinkChange::SetLoss(loss_of(*loss))),
             ActionSpec::SetQueue(q) => Some(LinkChange::SetQueue(queue_of(*q, &d.rate))),
             // A host-interface event (MP_PRIO): the interfaces at the link's ends.
-            ActionSpec::SetBackup(_) => None,
+            ActionSpec::SetBackup(_) | ActionSpec::EndpointDelete | ActionSpec::EndpointAdd(_) => {
+                None
+            }
         };
         let changes = (dirs.iter())
             .filter_map(|&d| change(l.params(d)).map(|c| (d, c)))
             .collect();
-        let backups = match ev.action {
-            ActionSpec::SetBackup(backup) => (l.a.iface().into_iter())
-                .chain(l.b.iface())
-                .map(|i| (i, backup))
-                .collect(),
+        let endpoints = match ev.action {
+            ActionSpec::SetBackup(_) | ActionSpec::EndpointDelete | ActionSpec::EndpointAdd(_) => {
+                (l.a.iface().into_iter()).chain(l.b.iface()).collect()
+            }
             _ => Vec::new(),
         };
         out.push(PlanEvent {
@@ -423,7 +428,7 @@ fn resolve_events(
             link: LinkIndex(li as u32),
             action: ev.action.clone(),
             changes,
-            backups,
+            endpoints,
         });
     }
     out.sort_by_key(|e| e.at);

@@ -19,6 +19,9 @@ pub(crate) struct Graph {
     pub(crate) iface_host: Vec<HostId>,
     pub(crate) iface_addr: Vec<Addr>,
     pub(crate) iface_by_addr: BTreeMap<Addr, IfaceId>,
+    /// Addresses owned by routers (a NAT's public address, a load balancer's virtual one):
+    /// routes to them end at the router, where a middlebox rewrites the destination.
+    pub(crate) router_by_addr: BTreeMap<Addr, NodeId>,
     pub(crate) links: Vec<LinkConfig>,
 }
 

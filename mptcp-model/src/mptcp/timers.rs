@@ -1,6 +1,6 @@
 //! Timers of an [`MptcpConnection`]: the earliest deadline over its subflows' sockets, the
-//! joins' third-ACK retransmissions, DATA_FIN and ADD_ADDR retransmissions; a wake-up with
-//! nothing due is a no-op.
+//! joins' third-ACK retransmissions, DATA_FIN and ADD_ADDR retransmissions, the close
+//! timeout; a wake-up with nothing due is a no-op.
 
 use super::conn::MptcpConnection;
 use crate::cc::Coupling;
@@ -17,9 +17,14 @@ impl MptcpConnection {
         let ann = self
             .announce
             .iter()
-            .filter(|a| !a.echoed)
+            .filter(|a| a.pending())
             .filter_map(|a| a.next_at);
-        socks.chain(ann).chain(self.data_fin_rtx_at).min()
+        let close = self.close_deadline.filter(|_| self.lingering());
+        socks
+            .chain(ann)
+            .chain(self.data_fin_rtx_at)
+            .chain(close)
+            .min()
     }
 
     /// Runs the timers due at `now` (a wake-up with nothing due is a no-op).
@@ -47,6 +52,9 @@ impl MptcpConnection {
         }
         if due(self.data_fin_rtx_at) {
             self.data_fin_rtx_at = None;
+        }
+        if due(self.close_deadline) {
+            self.on_close_timeout(now);
         }
         for a in &mut self.announce {
             if due(a.next_at) {

@@ -55,7 +55,8 @@ pub struct EventColumns {
 }
 
 /// A `CamelCase` name (of a `Debug` value) as `snake_case`.
-fn snake(v: impl Debug) -> String {
+/// A `CamelCase` name (its `Debug` text) as `snake_case`.
+pub(crate) fn snake(v: impl Debug) -> String {
     let mut out = String::new();
     for (i, c) in format!("{v:?}").chars().enumerate() {
         if c.is_ascii_uppercase() {
@@ -161,9 +162,21 @@ fn mptcp_columns(e: MptcpEventKind) -> EventColumns {
                 ..named(event, detail)
             }
         }
-        K::RemoveAddrReceived(r) => {
+        K::AddAddrDropped { id, addr } => EventColumns {
+            target: addr.to_string(),
+            ..named("add_addr_dropped", format!("id {id}"))
+        },
+        K::RemoveAddrSent(r) | K::RemoveAddrReceived(r) => {
+            let event = match e {
+                K::RemoveAddrSent(_) => "remove_addr_sent",
+                _ => "remove_addr_received",
+            };
             let ids: Vec<String> = r.ids().iter().map(u8::to_string).collect();
-            named("remove_addr_received", format!("ids {}", ids.join(" ")))
+            named(event, format!("ids {}", ids.join(" ")))
+        }
+        K::ResetSent { reason } => named("reset_sent", snake(reason)),
+        K::ResetReceived { reason } => {
+            named("reset_received", reason.map(snake).unwrap_or_default())
         }
         K::PrioSent { backup } => named("mp_prio_sent", prio(backup)),
         K::PrioReceived { backup } => named("mp_prio_received", prio(backup)),
@@ -201,6 +214,34 @@ fn mptcp_columns(e: MptcpEventKind) -> EventColumns {
             ..named("data_fin_received", String::new())
         },
         K::Completed => named("completed", String::new()),
+        K::FellBack(r) => named("fell_back", snake(r)),
+        K::ChecksumFailed { dsn } => EventColumns {
+            dsn: Some(dsn),
+            ..named("checksum_failed", String::new())
+        },
+        K::FailSent { dsn } => EventColumns {
+            dsn: Some(dsn),
+            ..named("mp_fail_sent", String::new())
+        },
+        K::FailReceived { dsn } => EventColumns {
+            dsn: Some(dsn),
+            ..named("mp_fail_received", String::new())
+        },
+        K::InfiniteMappingSent => named("infinite_mapping_sent", String::new()),
+        K::InfiniteMappingReceived => named("infinite_mapping_received", String::new()),
+        K::FastCloseSent => named("mp_fastclose_sent", String::new()),
+        K::FastCloseReceived => named("mp_fastclose_received", String::new()),
+        K::FastClosed {
+            by_peer,
+            close_timeout,
+        } => {
+            let why = match (by_peer, close_timeout) {
+                (true, _) => "peer",
+                (false, true) => "close_timeout",
+                (false, false) => "abort",
+            };
+            named("fast_closed", why.into())
+        }
     }
 }
 

@@ -176,5 +176,7 @@ pub fn action_text(a: &ActionSpec) -> String {
         ActionSpec::SetLoss(_) => "loss".into(),
         ActionSpec::SetQueue(_) => "queue".into(),
         ActionSpec::SetBackup(b) => format!("backup {b}"),
+        ActionSpec::EndpointDelete => "endpoint delete".into(),
+        ActionSpec::EndpointAdd(_) => "endpoint add".into(),
     }
 }

@@ -285,10 +285,18 @@ pub struct MptcpSpec {
     pub rcv_buf: Bytes,
     /// Connection-level send buffer.
     pub snd_buf: Bytes,
-    /// Consecutive retransmission timeouts after which a subflow is declared failed.
+    /// Consecutive retransmission timeouts after which a subflow is declared (potentially)
+    /// failed and its data reinjected (1: the out-of-tree Linux `pf`; about 5 matches
+    /// upstream Linux's `net.mptcp.stale_loss_cnt` = 4; 0: never). How a silent failure
+    /// (`Down` with `notify: false`) is found.
     pub fail_after_rtos: u32,
     /// Carry the DSS checksum field (RFC 8684 §3.3.1).
     pub checksum: bool,
+    /// The listener lets joins reach the address the connection was opened to (Linux
+    /// `net.mptcp.allow_join_initial_addr_port`, default true). `false` sets the MP_CAPABLE
+    /// `C` flag (RFC 8684 §3.1); behind a load balancer (`via`) the backend then announces
+    /// its own address with ADD_ADDR, so joins bypass the balancer's hash.
+    pub allow_join_initial_addr: bool,
     /// Settings of every subflow.
     pub subflow: SubflowSpec,
 }
@@ -307,6 +315,7 @@ impl Default for MptcpSpec {
             snd_buf: Bytes(4 << 20),
             fail_after_rtos: 1,
             checksum: false,
+            allow_join_initial_addr: true,
             subflow: SubflowSpec::default(),
         }
     }
