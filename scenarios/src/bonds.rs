@@ -12,106 +12,36 @@
 //! loses its packets until the bond's MII monitoring notices, and the hosts hear of an
 //! interface going down only when every member has.
 
+use crate::build::Handles;
 use crate::error::{Reporter, ScenarioError};
+use crate::names::check_name;
+use crate::plan::{Dir, LinkDirection, LinkIndex, PlanBond, PlanLink};
 use crate::schema::Scenario;
-use crate::units::Time;
-use crate::validate::PlanLink;
-use serde::{Deserialize, Serialize};
+pub use crate::schema::{BondModeSpec, BondSpec};
 use sim_core::{BondConfig, BondMode, Duration, LinkId};
 
-/// The bonding mode (Linux's `mode=` option).
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
-pub enum BondModeSpec {
-    /// `balance-rr` (mode 0, Linux's default): packets in turn over the members.
-    #[default]
-    BalanceRr,
-    /// `balance-xor` (mode 2) with `xmit_hash_policy=layer3+4`.
-    BalanceXor,
-    /// `802.3ad` (mode 4, LACP) with `xmit_hash_policy=layer3+4`.
-    Ieee8023ad,
-    /// `active-backup` (mode 1).
-    ActiveBackup,
-}
-
-/// A bond over duplex links.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields, rename = "Bond")]
-pub struct BondSpec {
-    /// Unique bond name.
-    pub name: String,
-    /// Member links (at least two), all joining the same `a` and `b`.
-    pub links: Vec<String>,
-    /// The mode.
-    #[serde(default)]
-    pub mode: BondModeSpec,
-    /// MII monitoring interval (Linux's `miimon`; default 100 ms).
-    #[serde(default = "default_miimon")]
-    pub miimon: Time,
-    /// Delay before a member whose carrier came back is used (rounded down to `miimon`).
-    #[serde(default)]
-    pub updelay: Time,
-    /// Delay before a member without carrier is given up (rounded down to `miimon`).
-    #[serde(default)]
-    pub downdelay: Time,
-    /// `active-backup`: the preferred member link.
-    #[serde(default)]
-    pub primary: Option<String>,
-}
-
-fn default_miimon() -> Time {
-    Time(Duration::from_millis(100))
-}
-
-/// A resolved bond.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlanBond {
-    /// Bond name.
-    pub name: String,
-    /// Indices of the member links (into `Plan::links`).
-    pub links: Vec<usize>,
-    /// The mode.
-    pub mode: BondModeSpec,
-    /// MII monitoring interval.
-    pub miimon: Duration,
-    /// Up delay.
-    pub updelay: Duration,
-    /// Down delay.
-    pub downdelay: Duration,
-    /// Index of the primary member (among `links`).
-    pub primary: Option<usize>,
-}
-
-impl PlanBond {
-    /// The engine's bond over one direction of the members (`forward`: `a -> b`).
-    pub fn config(&self, forward: bool) -> BondConfig {
-        let members = self
-            .links
-            .iter()
-            .map(|&i| {
-                let (f, r) = crate::build::link_ids(i);
-                if forward {
-                    f
-                } else {
-                    r
-                }
-            })
-            .collect::<Vec<LinkId>>();
-        let mode = match self.mode {
-            BondModeSpec::BalanceRr => BondMode::RoundRobin,
-            BondModeSpec::BalanceXor => BondMode::Xor,
-            BondModeSpec::Ieee8023ad => BondMode::Lacp,
-            BondModeSpec::ActiveBackup => BondMode::ActiveBackup {
-                primary: self.primary,
-            },
-        };
-        BondConfig {
-            name: format!("{}{}", self.name, if forward { "" } else { ".rev" }),
-            members,
-            mode,
-            miimon: self.miimon,
-            updelay: self.updelay,
-            downdelay: self.downdelay,
-        }
+/// The engine's bond over direction `dir` of `b`'s members.
+pub(crate) fn engine_bond(b: &PlanBond, dir: Dir, handles: &Handles) -> BondConfig {
+    let members = (b.links.iter())
+        .map(|&link| handles.link(LinkDirection { link, dir }))
+        .collect::<Vec<LinkId>>();
+    let mode = match b.mode {
+        BondModeSpec::BalanceRr => BondMode::RoundRobin,
+        BondModeSpec::BalanceXor => BondMode::Xor,
+        BondModeSpec::Ieee8023ad => BondMode::Lacp,
+        BondModeSpec::ActiveBackup => BondMode::ActiveBackup { primary: b.primary },
+    };
+    let suffix = match dir {
+        Dir::Forward => "",
+        Dir::Reverse => ".rev",
+    };
+    BondConfig {
+        name: format!("{}{suffix}", b.name),
+        members,
+        mode,
+        miimon: b.miimon,
+        updelay: b.updelay,
+        downdelay: b.downdelay,
     }
 }
 
@@ -125,7 +55,7 @@ pub(crate) fn resolve_bonds(
     let mut member_of: Vec<Option<usize>> = vec![None; links.len()];
     for (i, b) in sc.bonds.iter().enumerate() {
         let f = |s: &str| format!("bonds[{i}].{s}");
-        crate::validate::check_name(r, "bonds", &f("name"), &b.name)?;
+        check_name(r, "bonds", &f("name"), &b.name)?;
         if out.iter().any(|o| o.name == b.name) {
             let msg = format!("duplicate bond name `{}`", b.name);
             return Err(r.at("bonds", f("name"), &b.name, msg));
@@ -153,7 +83,8 @@ pub(crate) fn resolve_bonds(
                 return Err(r.at("bonds", field, name, msg));
             }
             if let Some(&first) = idx.first() {
-                let (a, z): (&PlanLink, &PlanLink) = (&links[first], &links[l]);
+                let first: LinkIndex = first;
+                let (a, z): (&PlanLink, &PlanLink) = (&links[first.0 as usize], &links[l]);
                 if a.a != z.a || a.b != z.b {
                     let msg = format!(
                         "link `{name}` does not join the same ends as `{}` (same `a` and `b`)",
@@ -163,7 +94,7 @@ pub(crate) fn resolve_bonds(
                 }
             }
             member_of[l] = Some(i);
-            idx.push(l);
+            idx.push(LinkIndex(l as u32));
         }
         let primary = match (&b.primary, b.mode) {
             (None, _) => None,
@@ -192,22 +123,29 @@ pub(crate) fn resolve_bonds(
     Ok(out)
 }
 
-/// The capacity a route hop over directed link `k` offers while `up`/`rate` describe the
-/// links: a bonded hop is up while any member is; `balance-rr` adds the members' rates up,
-/// the other modes give one flow one member (the fastest up).
-pub(crate) fn hop_capacity(bonds: &[PlanBond], k: usize, up: &[bool], rate: &[f64]) -> Option<f64> {
-    let link = k / 2;
-    let forward = k % 2 == 0;
-    let Some(b) = bonds.iter().find(|b| b.links.contains(&link)) else {
+/// The capacity a route hop over the engine's link `l` offers while `up`/`rate` (by engine
+/// link) describe the links: a bonded hop is up while any member is; `balance-rr` adds the
+/// members' rates up, the other modes give one flow one member (the fastest up).
+pub(crate) fn hop_capacity(
+    bonds: &[PlanBond],
+    handles: &Handles,
+    l: LinkId,
+    (up, rate): (&[bool], &[f64]),
+) -> Option<f64> {
+    let k = l.0 as usize;
+    let id = |link: LinkIndex, dir: Dir| handles.link(LinkDirection { link, dir });
+    let member = bonds.iter().find_map(|b| {
+        (b.links.iter())
+            .find_map(|&link| Dir::BOTH.into_iter().find(|&dir| id(link, dir) == l))
+            .map(|dir| (b, dir))
+    });
+    let Some((b, dir)) = member else {
         return up[k].then_some(rate[k]);
     };
-    let dir = |i: usize| 2 * i + usize::from(!forward);
-    let rates = b
-        .links
-        .iter()
-        .map(|&i| dir(i))
-        .filter(|&d| up[d])
-        .map(|d| rate[d]);
+    let rates = (b.links.iter())
+        .map(|&link| id(link, dir).0 as usize)
+        .filter(|&m| up[m])
+        .map(|m| rate[m]);
     let cap = match b.mode {
         BondModeSpec::BalanceRr => rates.sum::<f64>(),
         _ => rates.fold(0.0, f64::max),

@@ -2,9 +2,10 @@
 
 use crate::error::ScenarioError;
 use crate::output::{DirKind, Staging};
-use crate::run::run;
+use crate::plan::Plan;
+use crate::record::files::FileSink;
+use crate::run::{run_into, RunError};
 use crate::schema::{AppSpec, FormatName, OutputSpec, PresetName, Scenario};
-use crate::validate::Plan;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -102,31 +103,29 @@ pub fn run_to_dir_with(
         .chain(traces.iter().map(|(src, _)| src.as_path()))
         .collect();
     let stage = Staging::new(out, DirKind::Run, &inputs)?;
+    let write_err = |e: std::io::Error| ScenarioError::Output {
+        path: out.to_path_buf(),
+        msg: e.to_string(),
+    };
+    let sink = FileSink::create(stage.dir(), plan).map_err(write_err)?;
     let bar = progress_bar(plan, progress);
-    let output = run(plan, |t| {
+    run_into(plan, sink, |t| {
         if let Some(b) = &bar {
             b.set_position(t.as_nanos() / 1_000_000);
         }
     })
-    .map_err(|msg| ScenarioError::Invalid {
-        file: plan.file.clone(),
-        pos: None,
-        field: "network".into(),
-        msg,
+    .map_err(|e| match e {
+        RunError::Build(msg) => ScenarioError::Invalid {
+            file: plan.file.clone(),
+            pos: None,
+            field: "network".into(),
+            msg,
+        },
+        RunError::Write(e) => write_err(e),
     })?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let json =
-        serde_json::to_string_pretty(&output.summary).map_err(|e| ScenarioError::Output {
-            path: out.join("summary.json"),
-            msg: e.to_string(),
-        })?;
-    stage.write("summary.json", format!("{json}\n").as_bytes())?;
-    if plan.scenario.output.timeseries {
-        stage.write("timeseries.csv", output.timeseries.as_bytes())?;
-    }
-    stage.write("events.csv", output.events.as_bytes())?;
     let ron = crate::load::to_ron(&written).map_err(|e| ScenarioError::Output {
         path: out.join("scenario.ron"),
         msg: e.to_string(),

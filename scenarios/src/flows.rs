@@ -1,8 +1,10 @@
 //! Validation of the `flows` section: endpoints, transport settings, applications.
 
 use crate::error::{Reporter, ScenarioError};
+use crate::names::{check_name, Names};
+use crate::plan::{End, IfaceIndex, PlanFlow, PlanTransport};
 use crate::schema::{AppSpec, FlowSpec, Opener, Scenario, TransportSpec};
-use crate::validate::{check_name, End, Names, PlanFlow};
+use crate::transport::{mptcp_cc_label, resolve_mptcp, resolve_tcp, tcp_cc_label};
 use sim_core::{Duration, Instant};
 
 /// Checks every flow and resolves its endpoints.
@@ -37,7 +39,7 @@ pub(crate) fn resolve_flows(
         let dst = names
             .flow_end_of(&fl.to, multi)
             .map_err(|m| r.at("flows", f("to"), &fl.to, m))?;
-        if src.host == dst.host {
+        if src.host() == dst.host() {
             let msg = "a flow must join two different hosts".into();
             return Err(r.at("flows", f("to"), &fl.to, msg));
         }
@@ -83,8 +85,8 @@ pub(crate) fn resolve_flows(
             return Err(r.at("flows", f("transport"), "", msg));
         }
         let opener_host = match fl.opener {
-            Opener::Sender => src.host,
-            Opener::Receiver => dst.host,
+            Opener::Sender => src.host(),
+            Opener::Receiver => dst.host(),
         };
         if !multi && fl.opener == Opener::Receiver {
             let msg = "single-path TCP flows are opened by their sender; `opener: Receiver` needs \
@@ -92,7 +94,7 @@ pub(crate) fn resolve_flows(
                 .into();
             return Err(r.at("flows", f("opener"), "", msg));
         }
-        let mut backup = Vec::new();
+        let mut backup: Vec<IfaceIndex> = Vec::new();
         if let TransportSpec::Mptcp(m) = &fl.transport {
             if let crate::schema::PathManagerSpec::FullMesh { max_subflows: 0 }
             | crate::schema::PathManagerSpec::NDiffPorts { subflows: 0 } = m.path_manager
@@ -114,7 +116,7 @@ pub(crate) fn resolve_flows(
                 for (k, e) in endpoints.iter().enumerate() {
                     let field = f(&format!("transport.path_manager.endpoints[{k}].iface"));
                     match names.end(&e.iface) {
-                        Ok(End::Iface { host, .. }) if host == src.host || host == dst.host => {}
+                        Ok(End::Iface(x)) if x.host == src.host() || x.host == dst.host() => {}
                         Ok(_) => {
                             let msg = format!("`{}` is not an interface of either end", e.iface);
                             return Err(r.at("flows", field, &e.iface, msg));
@@ -126,13 +128,11 @@ pub(crate) fn resolve_flows(
             for (k, b) in m.backup.iter().enumerate() {
                 let field = f(&format!("transport.backup[{k}]"));
                 match names.end(b) {
-                    Ok(End::Iface { host, iface }) if host == opener_host => {
-                        backup.push((host, iface));
-                    }
+                    Ok(End::Iface(x)) if x.host == opener_host => backup.push(x),
                     Ok(_) => {
                         let msg = format!(
                             "`{b}` is not an interface of `{}`, the host that opens the connection",
-                            names.hosts[opener_host].name
+                            names.hosts[opener_host.0 as usize].name
                         );
                         return Err(r.at("flows", field, b, msg));
                     }
@@ -152,17 +152,46 @@ pub(crate) fn resolve_flows(
             let msg = "a flow goes through a Transport Converter or a load balancer, not both";
             return Err(r.at("flows", f("proxy"), "", msg.into()));
         }
+        let (opener_end, server) = match fl.opener {
+            Opener::Sender => (src, dst),
+            Opener::Receiver => (dst, src),
+        };
         let proxy = match &fl.proxy {
-            Some(p) => Some(crate::proxy_plan::resolve(
-                r,
-                i,
-                p,
-                names,
-                (src, dst),
-                mptcp,
-                paced.is_some(),
-            )?),
+            Some(p) => {
+                use crate::proxy_plan::resolve;
+                let ends = ((src, dst), server);
+                Some(resolve(r, i, p, names, ends, mptcp, paced.is_some())?)
+            }
             None => None,
+        };
+        let (transport, cc_label) = match &fl.transport {
+            TransportSpec::Tcp(t) => (
+                PlanTransport::Tcp(resolve_tcp(i, src, dst, t)),
+                tcp_cc_label(t),
+            ),
+            TransportSpec::Mptcp(m) => {
+                // Through a converter, the MPTCP connection ends at the converter's port.
+                let ends = match (&proxy, fl.opener) {
+                    (Some(p), Opener::Sender) => (opener_end, p.end),
+                    (Some(p), Opener::Receiver) => (p.end, opener_end),
+                    (None, _) => (src, dst),
+                };
+                let mut plan = resolve_mptcp(names, i, ends, fl.opener, m, &backup);
+                if let Some(p) = &proxy {
+                    plan.remote.port = p.port;
+                }
+                (PlanTransport::Mptcp(plan), mptcp_cc_label(m))
+            }
+            TransportSpec::Sctp(s) => (
+                PlanTransport::Sctp(crate::sctp_plan::resolve_sctp(
+                    names,
+                    i,
+                    (src, dst),
+                    fl.opener,
+                    s,
+                )),
+                crate::sctp_plan::sctp_label(s),
+            ),
         };
         let abort = abort_time(fl, sc.duration.0)
             .map_err(|(v, msg)| r.at("flows", f("abort_at"), &v, msg))?;
@@ -171,14 +200,13 @@ pub(crate) fn resolve_flows(
             src,
             dst,
             start: Instant::ZERO + fl.start.0,
-            opener: fl.opener,
-            transport: fl.transport.clone(),
-            backup,
+            transport,
+            cc_label,
             bytes,
             paced,
-            proxy,
             abort,
             via: None,
+            proxy,
         });
     }
     Ok(out)

@@ -15,64 +15,32 @@
 //! upload) on the connection the converter opens. The summary's MPTCP figures (subflows,
 //! reinjections, head-of-line delay) are those of the phone–converter leg; goodput is end to
 //! end.
+//!
+//! At validation the flow's MPTCP connection is resolved with the converter as its listening
+//! end ([`crate::plan::PlanMptcp::listener`], `remote` on the converter's port) and the
+//! converter itself into a [`PlanProxy`]; the builder hands both to the hosts, and
+//! [`crate::build::FlowHandle`]'s `leg_sender`/`leg_receiver` name the MPTCP connection's
+//! hosts for the probes and the summary.
 
-use crate::build::server_port;
 use crate::error::{Reporter, ScenarioError};
-use crate::schema::{Opener, TcpSpec};
-use crate::units::Bytes;
-use crate::validate::{FlowEnd, Names, PlanFlow};
+use crate::names::Names;
+use crate::plan::{FlowEnd, PlanFlow, PlanMptcp, PlanProxy};
+use crate::schema::ProxySpec;
+use crate::transport::{resolve_tcp, server_port};
 use mptcp_model::app::BulkSender;
 use mptcp_model::host::{FlowId, HostStack, Role};
 use mptcp_model::tcp::SocketAddr;
 use mptcp_model::wire::convert::ConvertMsg;
-use serde::{Deserialize, Serialize};
-
-/// A Transport Converter on a flow's path.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename = "Convert")]
-pub struct ProxySpec {
-    /// The converter host (`host` or `host.iface`: the address clients connect to).
-    pub host: String,
-    /// Its port (RFC 8803 §8.1: 5124).
-    #[serde(default = "default_port")]
-    pub port: u16,
-    /// Relay buffer in each direction.
-    #[serde(default = "default_buffer")]
-    pub buffer: Bytes,
-    /// TCP settings of the converter's connection to the server.
-    #[serde(default)]
-    pub tcp: TcpSpec,
-}
-
-fn default_port() -> u16 {
-    mptcp_model::wire::convert::PORT
-}
-
-fn default_buffer() -> Bytes {
-    Bytes(1 << 20)
-}
-
-/// A resolved converter.
-#[derive(Clone, Debug)]
-pub struct PlanProxy {
-    /// The converter's address (host, interface, address).
-    pub end: FlowEnd,
-    /// Its port.
-    pub port: u16,
-    /// Relay buffer per direction.
-    pub buffer: u64,
-    /// TCP settings toward the server.
-    pub tcp: TcpSpec,
-}
 
 /// Checks flow `i`'s proxy: an MPTCP flow, a converter host other than both ends, a bulk
-/// application, a buffer of at least one packet.
+/// application, a buffer of at least one packet. `server` is the end that does not open the
+/// MPTCP connection.
 pub(crate) fn resolve(
     r: &Reporter<'_>,
     i: usize,
     p: &ProxySpec,
     names: &Names,
-    ends: (FlowEnd, FlowEnd),
+    (ends, server): ((FlowEnd, FlowEnd), FlowEnd),
     mptcp: bool,
     paced: bool,
 ) -> Result<PlanProxy, ScenarioError> {
@@ -90,57 +58,44 @@ pub(crate) fn resolve(
     let end = names
         .flow_end_of(&p.host, true)
         .map_err(|m| at("host", &p.host, m))?;
-    if end.host == ends.0.host || end.host == ends.1.host {
+    if end.host() == ends.0.host() || end.host() == ends.1.host() {
         let msg = "the converter must be a host other than the flow's ends".into();
         return Err(at("host", &p.host, msg));
     }
     if p.buffer.0 < 1500 {
         return Err(at("buffer", "", "must hold at least 1500B".into()));
     }
+    let server_at = SocketAddr::new(server.addr, server_port(i));
     Ok(PlanProxy {
         end,
         port: p.port,
         buffer: p.buffer.0,
-        tcp: p.tcp.clone(),
+        tcp: resolve_tcp(i, end, server, &p.tcp).config,
+        server,
+        server_at,
     })
 }
 
-/// The hosts of a flow's MPTCP leg: `(data sender, data receiver)` of the MPTCP connection
-/// (the converter stands in for the server end when there is one).
-pub fn mptcp_hosts(f: &PlanFlow) -> (usize, usize) {
-    match (&f.proxy, f.opener) {
-        (Some(p), Opener::Receiver) => (p.end.host, f.dst.host),
-        (Some(p), Opener::Sender) => (f.src.host, p.end.host),
-        (None, _) => (f.src.host, f.dst.host),
-    }
-}
-
-/// Sets up flow `i`'s converter (listening at `converter`) and its unmodified TCP server; the
-/// caller adds the MPTCP listener (role [`Role::Relay`]) and client. `client_role` is what
-/// the opening end does: it receives (the server sends a download) or sends (the server
-/// receives an upload).
+/// Sets up flow `f`'s converter and its unmodified TCP server (`host` gives a plan end's
+/// position in `hosts`); the MPTCP connection `m` opens to the converter, which listens
+/// with [`Role::Relay`]. `client_role` is what the opening end does: it receives (the
+/// server sends a download) or sends (the server receives an upload).
 pub(crate) fn add_proxy(
     hosts: &mut [HostStack],
-    i: usize,
-    f: &PlanFlow,
+    host: impl Fn(FlowEnd) -> usize,
+    (id, f): (FlowId, &PlanFlow),
     p: &PlanProxy,
-    converter: SocketAddr,
+    m: &PlanMptcp,
     client_role: &Role,
 ) {
-    let id = FlowId(i as u32);
-    let (open, server) = match f.opener {
-        Opener::Sender => (f.src, f.dst),
-        Opener::Receiver => (f.dst, f.src),
-    };
-    let tcp = crate::build::tcp_config(&p.tcp);
-    let at = SocketAddr::new(server.addr, server_port(i));
-    hosts[p.end.host].add_converter(id, converter, at, tcp, p.buffer);
-    hosts[open.host].set_convert(id, ConvertMsg::connect(at.addr, at.port));
+    hosts[host(p.end)].add_converter(id, m.remote, p.server_at, p.tcp, p.buffer);
+    let msg = ConvertMsg::connect(p.server_at.addr, p.server_at.port);
+    hosts[host(m.opener)].set_convert(id, msg);
     match client_role {
-        Role::Send(_) => hosts[server.host].add_listener(id, at, tcp),
+        Role::Send(_) => hosts[host(p.server)].add_listener(id, p.server_at, p.tcp),
         _ => {
             let app = BulkSender { total: f.bytes };
-            hosts[server.host].add_sending_listener(id, at, tcp, app);
+            hosts[host(p.server)].add_sending_listener(id, p.server_at, p.tcp, app);
         }
     }
 }

@@ -1,5 +1,7 @@
-//! SCTP flows in scenarios: the `Sctp(..)` transport's settings, their checks, building the
-//! two ends, and what the summary says about an association.
+//! SCTP flows in scenarios: the `Sctp(..)` transport's settings
+//! ([`crate::schema::SctpSpec`]) checked and resolved at validation into a
+//! [`crate::plan::PlanSctp`] (the model's [`SctpConfig`] and both ends' addresses), the two
+//! ends built from it, and what the summary says about an association.
 //!
 //! ```ron
 //! transport: Sctp(defaults: Linux, hb_interval: "5s", pf_retrans: 6),
@@ -13,95 +15,20 @@
 //! primary destination of its peer); each end sends to a peer address from the first of its
 //! interfaces that has a route to it.
 
-use crate::build::{client_port, mptcp_ends, server_port, Sim};
+use crate::build::{FlowHandle, Sim};
 use crate::error::{Reporter, ScenarioError};
-use crate::probe::subflow_label;
-use crate::schema::Opener;
+use crate::names::Names;
+use crate::plan::{FlowEnd, Plan, PlanFlow, PlanSctp};
+use crate::record::paths::subflow_label;
+use crate::schema::{Opener, SctpDefaults, SctpSpec};
 use crate::summary::{FlowSummary, SubflowSummary};
-use crate::units::{Bytes, Time};
-use crate::validate::{Plan, PlanFlow};
+use crate::transport::{client_port, server_port};
+use crate::units::Time;
 use mptcp_model::app::BulkSender;
-use mptcp_model::host::{FlowId, HostStack, SctpRole};
+use mptcp_model::host::{HostStack, SctpRole};
 use mptcp_model::sctp::{PathState, SctpConfig};
 use mptcp_model::tcp::SocketAddr;
-use serde::{Deserialize, Serialize};
-use sim_core::{Addr, Duration, HostId, Network};
-
-/// Which parameter set an SCTP flow starts from.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
-pub enum SctpDefaults {
-    /// RFC 9260 §16: RTO.Initial 1 s, RTO.Min 1 s, RTO.Max 60 s, HB.interval 30 s,
-    /// Path.Max.Retrans 5, Association.Max.Retrans 10, no SCTP-PF.
-    #[default]
-    Rfc9260,
-    /// Linux: as RFC 9260 but RTO.Initial 3 s and SCTP-PF (RFC 7829) with `pf_retrans` 0.
-    Linux,
-}
-
-/// SCTP settings of a flow.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct SctpSpec {
-    /// The parameter set the fields below override.
-    pub defaults: SctpDefaults,
-    /// RTO.Initial.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rto_initial: Option<Time>,
-    /// RTO.Min.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rto_min: Option<Time>,
-    /// RTO.Max.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rto_max: Option<Time>,
-    /// HB.interval.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hb_interval: Option<Time>,
-    /// Path.Max.Retrans.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path_max_retrans: Option<u32>,
-    /// Association.Max.Retrans.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub association_max_retrans: Option<u32>,
-    /// SCTP-PF threshold (RFC 7829 PFMR); above `path_max_retrans` it is off.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pf_retrans: Option<u32>,
-    /// Delayed-SACK timer (at most 500 ms, §6.2).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sack_delay: Option<Time>,
-    /// Max.Burst (0: no limit).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_burst: Option<u32>,
-    /// Path MTU (IPv4 packet octets).
-    pub mtu: u32,
-    /// Application message size (one DATA chunk each); default: a full packet (MTU − 48).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_size: Option<Bytes>,
-    /// Receive buffer.
-    pub rcv_buf: Bytes,
-    /// Send buffer.
-    pub snd_buf: Bytes,
-}
-
-impl Default for SctpSpec {
-    fn default() -> Self {
-        SctpSpec {
-            defaults: SctpDefaults::Rfc9260,
-            rto_initial: None,
-            rto_min: None,
-            rto_max: None,
-            hb_interval: None,
-            path_max_retrans: None,
-            association_max_retrans: None,
-            pf_retrans: None,
-            sack_delay: None,
-            max_burst: None,
-            mtu: 1500,
-            message_size: None,
-            rcv_buf: Bytes(6 << 20),
-            snd_buf: Bytes(4 << 20),
-        }
-    }
-}
+use sim_core::{Addr, Duration, Network};
 
 /// The association parameters `s` describes.
 pub fn sctp_config(s: &SctpSpec) -> SctpConfig {
@@ -168,13 +95,43 @@ pub(crate) fn check(r: &Reporter<'_>, i: usize, s: &SctpSpec) -> Result<(), Scen
     Ok(())
 }
 
-/// The interface order of an end's host: `first`, then the others as declared.
-fn ordered(plan: &Plan, host: usize, first: usize) -> Vec<Addr> {
-    let ifaces = &plan.hosts[host].ifaces;
-    std::iter::once(first)
-        .chain((0..ifaces.len()).filter(|&k| k != first))
-        .map(|k| ifaces[k].1)
-        .collect()
+/// Flow `i` from `src` to `dst` over SCTP with settings `s`, opened by `opener`: each end
+/// takes part with every interface of its host, the one named (or the first) first.
+pub(crate) fn resolve_sctp(
+    names: &Names,
+    i: usize,
+    (src, dst): (FlowEnd, FlowEnd),
+    opener: Opener,
+    s: &SctpSpec,
+) -> PlanSctp {
+    let (open, listen) = match opener {
+        Opener::Sender => (src, dst),
+        Opener::Receiver => (dst, src),
+    };
+    let ordered = |e: FlowEnd| -> Vec<Addr> {
+        let ifaces = &names.hosts[e.host().0 as usize].ifaces;
+        let first = e.iface.nth as usize;
+        (std::iter::once(first).chain((0..ifaces.len()).filter(|&k| k != first)))
+            .map(|k| ifaces[k].addr)
+            .collect()
+    };
+    PlanSctp {
+        config: sctp_config(s),
+        opener: open,
+        listener: listen,
+        opener_addrs: ordered(open),
+        listener_addrs: ordered(listen),
+        opener_port: client_port(i),
+        listener_port: server_port(i),
+    }
+}
+
+/// The summary's name of an SCTP flow's parameter set (`rfc9260`, `linux`).
+pub(crate) fn sctp_label(s: &SctpSpec) -> String {
+    match s.defaults {
+        SctpDefaults::Rfc9260 => "rfc9260".into(),
+        SctpDefaults::Linux => "linux".into(),
+    }
 }
 
 /// For each of `remotes`, every one of `locals` with a route to it, in order.
@@ -190,43 +147,39 @@ fn sources(net: &Network, locals: &[Addr], remotes: &[Addr]) -> Vec<(Addr, Addr)
         .collect()
 }
 
-/// Sets up flow `i`'s association: a listener on the listening end, a client on the
-/// opening end.
+/// Sets up flow `f`'s association (ids `h`): a listener on the listening end, a client on
+/// the opening end. `host` gives a plan host's position in `hosts`.
 pub(crate) fn add_sctp_flow(
     hosts: &mut [HostStack],
     net: &Network,
-    plan: &Plan,
-    i: usize,
+    host: impl Fn(FlowEnd) -> usize,
+    h: FlowHandle,
     f: &PlanFlow,
-    s: &SctpSpec,
+    s: &PlanSctp,
 ) {
-    let (open, listen) = mptcp_ends(f);
-    let open_addrs = ordered(plan, open.host, open.iface);
-    let listen_addrs = ordered(plan, listen.host, listen.iface);
-    let cfg = sctp_config(s);
     let sender = SctpRole::Send(BulkSender { total: f.bytes });
-    let (open_role, listen_role) = match f.opener {
-        Opener::Sender => (sender, SctpRole::Receive),
-        Opener::Receiver => (SctpRole::Receive, sender),
+    let (open_role, listen_role) = if s.opener == f.src {
+        (sender, SctpRole::Receive)
+    } else {
+        (SctpRole::Receive, sender)
     };
-    let id = FlowId(i as u32);
-    let remote = SocketAddr::new(listen.addr, server_port(i));
-    hosts[listen.host].add_sctp_server(
-        id,
+    let remote = SocketAddr::new(s.listener_addrs[0], s.listener_port);
+    hosts[host(s.listener)].add_sctp_server(
+        h.id,
         remote.port,
-        listen_addrs.clone(),
-        cfg,
+        s.listener_addrs.clone(),
+        s.config,
         listen_role,
-        sources(net, &listen_addrs, &open_addrs),
+        sources(net, &s.listener_addrs, &s.opener_addrs),
     );
-    let client_sources = sources(net, &open_addrs, &listen_addrs);
-    hosts[open.host].add_sctp_client(
-        id,
-        open_addrs,
-        client_port(i),
+    let client_sources = sources(net, &s.opener_addrs, &s.listener_addrs);
+    hosts[host(s.opener)].add_sctp_client(
+        h.id,
+        s.opener_addrs.clone(),
+        s.opener_port,
         remote,
         f.start,
-        cfg,
+        s.config,
         open_role,
         client_sources,
     );
@@ -242,17 +195,18 @@ pub fn state_name(s: PathState) -> &'static str {
     }
 }
 
-/// Fills the transport fields of flow `i`'s summary from its data sender's association.
-pub(crate) fn fill_summary(plan: &Plan, sim: &Sim, i: usize, s: &SctpSpec, out: &mut FlowSummary) {
-    let f = &plan.flows[i];
+/// Fills the transport fields of flow `f`'s summary (ids `h`) from its data sender's
+/// association.
+pub(crate) fn fill_summary(
+    plan: &Plan,
+    sim: &Sim,
+    f: &PlanFlow,
+    h: FlowHandle,
+    out: &mut FlowSummary,
+) {
     out.transport = "sctp".into();
-    out.cc = match s.defaults {
-        SctpDefaults::Rfc9260 => "rfc9260".into(),
-        SctpDefaults::Linux => "linux".into(),
-    };
-    let host = sim.host(HostId(f.src.host as u32));
-    let id = FlowId(i as u32);
-    let Some(st) = host.sctp_stats(id) else {
+    let host = sim.host(h.sender);
+    let Some(st) = host.sctp_stats(h.id) else {
         return;
     };
     out.bytes_sent = st.data_bytes_sent;
@@ -260,8 +214,10 @@ pub(crate) fn fill_summary(plan: &Plan, sim: &Sim, i: usize, s: &SctpSpec, out: 
     out.segments_retransmitted = st.chunks_retransmitted;
     out.fast_recoveries = st.fast_retransmits;
     out.rto_timeouts = st.timeouts;
-    for p in host.sctp_paths(id) {
+    for (k, p) in host.sctp_paths(h.id).into_iter().enumerate() {
         out.subflows.push(SubflowSummary {
+            subflow: k as u32,
+            recreated_from: None,
             label: subflow_label(plan, f, p.local, p.remote),
             local: p.local.to_string(),
             remote: p.remote.to_string(),

@@ -54,6 +54,7 @@
 pub mod bandwidth;
 pub mod bond;
 pub mod event;
+mod graph;
 pub mod host;
 pub mod ids;
 pub mod link;

@@ -19,8 +19,9 @@
 //! the first event and `goodput-time` draws every variant's goodput over time.
 //!
 //! Runs go to a pool of `jobs` threads; results are stored by run index, so the output is the
-//! same for any number of threads. Time series stay in memory (only the per-subflow mean
-//! window and, for the first seed, the window over time are kept).
+//! same for any number of threads. Records stay in memory, typed ([`MemorySink`]): only the
+//! congestion windows are kept, reduced to a mean per flow and subflow and, for the first
+//! seed, the window over time.
 
 mod failover;
 pub mod table;
@@ -29,6 +30,9 @@ pub mod transport;
 use crate::batch::sweep::{RunSpec, SweepFile};
 use crate::batch::Sweep;
 use crate::load::ron_options;
+use crate::record::memory::MemorySink;
+use crate::record::sample::Metric;
+use crate::run::run_into;
 use crate::schema::{Scenario, SchedulerName, TransportSpec};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -283,11 +287,21 @@ fn run_one(
         transport::apply(&mut sc, *kind, flows)?;
     }
     let plan = crate::validate::validate(&sweep.base_file, "", sc).map_err(|e| e.to_string())?;
-    let out = crate::run::run(&plan, |_| {})?;
-    Ok(RunResult::from_output(
+    // The windows (and the states that qualify them); the goodput over time for the first
+    // seed's `goodput-time` plot.
+    let kept: &[Metric] = if keep_series {
+        &[Metric::CwndBytes, Metric::TcpState, Metric::GoodputBps]
+    } else {
+        &[Metric::CwndBytes, Metric::TcpState]
+    };
+    let sink = MemorySink::only(kept);
+    let record = run_into(&plan, sink, |_| {})
+        .map_err(|e| e.to_string())?
+        .into_record();
+    Ok(RunResult::from_record(
         run.seed,
-        &out.summary,
-        &out.timeseries,
+        &plan,
+        &record,
         keep_series,
     ))
 }

@@ -24,7 +24,7 @@ use crate::bonds::{BondModeSpec, BondSpec};
 use crate::schema::{
     InterfaceSpec, MptcpSpec, Opener, PathManagerSpec, Scenario, TcpSpec, TransportSpec,
 };
-use crate::sctp_plan::{SctpDefaults, SctpSpec};
+use crate::schema::{SctpDefaults, SctpSpec};
 use crate::units::Time;
 
 /// What a transport variant carries the compared flows with.
