@@ -65,8 +65,17 @@ impl MappingTable {
         self.maps.push_back(m);
     }
 
-    /// The mapping containing subflow offset `off`.
+    /// The mapping containing subflow offset `off`. New data starts in the last mapping and
+    /// a retransmission mostly at SND.UNA, in the first: both are answered without a search
+    /// (O(1)); anything else by binary search (O(log n)).
     pub(crate) fn find(&self, off: u64) -> Option<Mapping> {
+        let (first, last) = (self.maps.front()?, self.maps.back()?);
+        if off >= last.ssn {
+            return (off < last.ssn + last.len).then_some(*last);
+        }
+        if off < first.ssn + first.len {
+            return (off >= first.ssn).then_some(*first);
+        }
         let i = self.maps.partition_point(|m| m.ssn + m.len <= off);
         self.maps.get(i).copied().filter(|m| m.ssn <= off)
     }
@@ -479,5 +488,23 @@ mod tests {
         t.prune(201);
         assert_eq!(t.find(150), None);
         assert_eq!(t.iter().count(), 2);
+    }
+
+    /// The first/last fast paths agree with a linear scan, gaps between mappings included.
+    #[test]
+    fn mapping_lookup_matches_a_scan() {
+        let mut t = MappingTable::default();
+        assert_eq!(t.find(1), None);
+        for (ssn, len) in [(1, 50), (51, 10), (80, 20), (100, 1), (150, 40)] {
+            t.push(Mapping {
+                ssn,
+                dsn: ssn * 7,
+                len,
+            });
+            for off in 0..200 {
+                let scan = t.iter().find(|m| m.ssn <= off && off < m.ssn + m.len);
+                assert_eq!(t.find(off), scan.copied(), "offset {off}");
+            }
+        }
     }
 }
