@@ -369,9 +369,7 @@ impl HostStack {
             }
             let c = &mut self.mp_conns[k];
             drive(c, now);
-            while let Some(p) = c.conn.poll_transmit(now) {
-                tx.push(p);
-            }
+            c.conn.transmit(now, tx);
             if !opened {
                 break;
             }

@@ -92,6 +92,8 @@ pub struct MptcpConnection {
     pub(super) completed_at: Option<Instant>,
     pub(super) data_fin_rtx_at: Option<Instant>,
     pub(crate) outbox: VecDeque<Packet<TcpHeader>>,
+    /// Reused buffer for [`MptcpConnection::poll_transmit`]'s output passes.
+    pub(super) scratch_out: Vec<Packet<TcpHeader>>,
     /// Events not yet drained by [`MptcpConnection::poll_event`].
     pub(super) events: VecDeque<MptcpEvent>,
     pub(crate) views: Vec<SubflowView>,
@@ -129,6 +131,7 @@ impl MptcpConnection {
             completed_at: None,
             data_fin_rtx_at: None,
             outbox: VecDeque::new(),
+            scratch_out: Vec::new(),
             events: VecDeque::new(),
             views: Vec::new(),
             sched_views: Vec::new(),

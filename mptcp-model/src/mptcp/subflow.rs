@@ -142,6 +142,14 @@ pub(crate) struct SubflowMp {
     pub(crate) red_nxt: u64,
     /// MP_PRIO to put on the next pure ACK (RFC 8684 §3.3.8): the new backup flag.
     pub(crate) send_prio: Option<bool>,
+    /// The socket generation and DSS size the connection's scheduler view of this subflow
+    /// was read at (`None`: never).
+    pub(crate) sched_key: Option<(u32, bool)>,
+    /// The subflow counts as degraded ([`super::Degraded`]), as of `sched_key`.
+    pub(crate) degraded: bool,
+    /// The coupling view of this subflow and the socket generation and DSS size it was read
+    /// at.
+    pub(crate) coupling: Option<(u32, bool, crate::cc::SubflowView)>,
 }
 
 impl SubflowMp {
@@ -171,6 +179,9 @@ impl SubflowMp {
             last_rbuf_opti: None,
             red_nxt: 0,
             send_prio: None,
+            sched_key: None,
+            degraded: false,
+            coupling: None,
         }
     }
 

@@ -41,6 +41,7 @@ impl TcpSocket {
         hook: &mut H,
         extra: usize,
     ) -> Option<Packet<TcpHeader>> {
+        self.generation = self.generation.wrapping_add(1);
         let pkt = match self.state {
             TcpState::Closed | TcpState::Listen => None,
             TcpState::SynSent | TcpState::SynReceived => self.poll_syn(now, hook),

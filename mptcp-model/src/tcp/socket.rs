@@ -91,6 +91,9 @@ pub struct TcpSocket {
     /// this many option octets to data segments, and nothing has changed since: polling
     /// again with the same hook would find nothing and change nothing (see [`Self::touch`]).
     pub(super) output_idle: Option<usize>,
+    /// Changes (wrapping) at every entry point that may change the socket's state and at
+    /// every poll that looks for output: see [`TcpSocket::generation`].
+    pub(super) generation: u32,
 }
 
 impl TcpSocket {
@@ -140,6 +143,7 @@ impl TcpSocket {
             counters: TcpStats::default(),
             events: VecDeque::new(),
             output_idle: None,
+            generation: 0,
         }
     }
 
@@ -151,6 +155,15 @@ impl TcpSocket {
     #[inline]
     pub(super) fn touch(&mut self) {
         self.output_idle = None;
+        self.generation = self.generation.wrapping_add(1);
+    }
+
+    /// A number that changes whenever the socket's state may have changed (a packet, a
+    /// timeout, an application call or a poll that looked for output; never with time
+    /// alone): an owner that derived values from the socket (window, RTT, deadlines) may
+    /// keep them while the generation is the one it saw.
+    pub fn generation(&self) -> u32 {
+        self.generation
     }
 
     /// Active open: a socket in SYN-SENT whose SYN goes out at the next
