@@ -28,11 +28,14 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub use crate::mptcp::LocalAddr;
 pub use host_record::{CapturedPacket, Direction, FlowEvent, SubflowSample};
+use host_timers::HostTimers;
 pub use mptcp_host::Role;
 use mptcp_host::{MpConn, MpListener, PendingMp};
 
 #[path = "host_record.rs"]
 mod host_record;
+#[path = "host_timers.rs"]
+mod host_timers;
 #[path = "mptcp_host.rs"]
 mod mptcp_host;
 
@@ -108,6 +111,8 @@ pub struct HostStack {
     capture: Vec<Addr>,
     /// Captured packets not yet drained.
     captured: VecDeque<CapturedPacket>,
+    /// The endpoints' deadlines (`host_timers.rs`).
+    timers: HostTimers,
 }
 
 impl HostStack {
@@ -131,6 +136,7 @@ impl HostStack {
             events: VecDeque::new(),
             capture: Vec::new(),
             captured: VecDeque::new(),
+            timers: HostTimers::default(),
         }
     }
 
@@ -164,6 +170,7 @@ impl HostStack {
             cfg,
             app,
         });
+        self.starts_changed();
     }
 
     /// Listens on `local`; each accepted connection gets a [`Sink`] and counts as `flow`.
@@ -229,6 +236,7 @@ impl HostStack {
             tx.push(p);
         }
         self.gather_tcp_events(i);
+        self.tcp_timer_changed(i);
     }
 
     fn insert(&mut self, mut conn: Conn) -> usize {
@@ -343,19 +351,7 @@ impl Host<TcpHeader> for HostStack {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        let socks = self.conns.iter().filter_map(|c| c.sock.poll_timeout());
-        let starts = self.pending.iter().map(|f| f.start);
-        let mp = self.mp_conns.iter().filter_map(|c| c.conn.poll_timeout());
-        let mp_starts = self.mp_pending.iter().map(|f| f.start);
-        let prio = self.prio_changes.front().map(|c| c.0);
-        let apps = self.next_app_write();
-        socks
-            .chain(starts)
-            .chain(mp)
-            .chain(mp_starts)
-            .chain(prio)
-            .chain(apps)
-            .min()
+        self.next_deadline()
     }
 
     fn on_interface_change(
@@ -377,41 +373,6 @@ impl Host<TcpHeader> for HostStack {
         }
         if !self.capture.is_empty() {
             self.capture_out(now, &tx[start..]);
-        }
-    }
-}
-
-impl HostStack {
-    /// Runs whatever is due at `now`: flow starts, applications, backup changes, timers.
-    fn wake(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
-        self.start_due(now, tx);
-        self.run_apps(now, tx);
-        while let Some(&(at, addr, backup)) = self.prio_changes.front() {
-            if at > now {
-                break;
-            }
-            self.prio_changes.pop_front();
-            for k in 0..self.mp_conns.len() {
-                self.mp_conns[k].conn.set_backup(addr, backup);
-                self.service_mp(k, now, tx);
-            }
-        }
-        self.start_due_mp(now, tx);
-        for i in 0..self.conns.len() {
-            if self.conns[i].sock.poll_timeout().is_some_and(|t| t <= now) {
-                self.conns[i].sock.handle_timeout(now);
-                self.service(i, now, tx);
-            }
-        }
-        for k in 0..self.mp_conns.len() {
-            if self.mp_conns[k]
-                .conn
-                .poll_timeout()
-                .is_some_and(|t| t <= now)
-            {
-                self.mp_conns[k].conn.handle_timeout(now);
-                self.service_mp(k, now, tx);
-            }
         }
     }
 }

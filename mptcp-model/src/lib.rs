@@ -46,6 +46,7 @@
 pub mod app;
 pub mod cc;
 pub mod crypto;
+mod deadlines;
 pub mod event;
 pub mod host;
 pub mod mptcp;

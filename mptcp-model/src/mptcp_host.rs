@@ -32,10 +32,10 @@ pub enum Role {
 #[derive(Clone, Debug)]
 pub(super) struct MpConn {
     pub(super) flow: FlowId,
-    role: Role,
+    pub(super) role: Role,
     pub(super) conn: MptcpConnection,
     /// When the connection was created here (a paced sender's time zero).
-    started: Instant,
+    pub(super) started: Instant,
     /// `ReceiveMessages`: completion time of each message so far.
     messages: Vec<Instant>,
     /// `Paced`: chunks due at the last drive (the next wake-up is chunk `chunks_due`).
@@ -123,6 +123,7 @@ impl HostStack {
             cfg,
             role,
         });
+        self.starts_changed();
     }
 
     /// Listens for MPTCP connections of `flow` on `local`; `announce` are further local
@@ -191,36 +192,19 @@ impl HostStack {
         self.next_port
     }
 
-    /// The next instant a paced application has data to write, over all connections.
-    pub(super) fn next_app_write(&self) -> Option<Instant> {
-        self.mp_conns
-            .iter()
-            .filter_map(|c| match c.role {
-                Role::Paced(app) if !c.conn.is_closing() => {
-                    // Chunks not yet due (a backlog behind a full send buffer is written
-                    // as it drains, at the next service): strictly in the future.
-                    let k = c.chunks_due;
-                    app.total
-                        .is_none_or(|t| k.saturating_mul(app.chunk) < t)
-                        .then(|| c.started + app.chunk_time(k))
-                }
-                _ => None,
-            })
-            .min()
-    }
-
-    /// Runs the paced applications due at `now`.
-    pub(super) fn run_apps(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
-        for k in 0..self.mp_conns.len() {
-            if let Role::Paced(app) = self.mp_conns[k].role {
-                let c = &self.mp_conns[k];
-                let elapsed = now.saturating_duration_since(c.started);
-                if app.bytes_by(elapsed) > c.conn.app_bytes_written()
-                    || (app.done_by(elapsed) && !c.conn.is_closing())
-                {
-                    self.service_mp(k, now, tx);
-                }
+    /// The next instant the paced application of connection `k` has data to write.
+    pub(super) fn next_app_write(&self, k: usize) -> Option<Instant> {
+        let c = &self.mp_conns[k];
+        match c.role {
+            Role::Paced(app) if !c.conn.is_closing() => {
+                // Chunks not yet due (a backlog behind a full send buffer is written as it
+                // drains, at the next service): strictly in the future.
+                let k = c.chunks_due;
+                app.total
+                    .is_none_or(|t| k.saturating_mul(app.chunk) < t)
+                    .then(|| c.started + app.chunk_time(k))
             }
+            _ => None,
         }
     }
 
@@ -310,7 +294,11 @@ impl HostStack {
                 }
                 None => {
                     match self.tokens.get(&token).copied() {
-                        Some(k) => self.gather_mptcp_events(k),
+                        Some(k) => {
+                            // A refused join may still have changed the connection.
+                            self.gather_mptcp_events(k);
+                            self.mp_timer_changed(k, now);
+                        }
                         None => self.unknown_token(now, local, pkt),
                     }
                     // RFC 8684 §3.2: an unknown token is answered with a RST.
@@ -375,5 +363,6 @@ impl HostStack {
             }
         }
         self.gather_mptcp_events(k);
+        self.mp_timer_changed(k, now);
     }
 }
