@@ -8,8 +8,9 @@
 #    and node "localhost", 2 CPUs, no cgroups: works in a container without systemd);
 # 3. submits the sweep as a job array, one `mpsim batch --shard I/N` per task
 #    (cluster/sweep-job.sh), and waits for it;
-# 4. joins the shards with `mpsim merge` and checks that the merged summary.csv is
-#    byte-identical to the one of a plain local `mpsim batch` of the same sweep;
+# 4. joins the shards with `mpsim merge` and checks that the merged summary.csv (and the other
+#    tables and the manifest) is byte-identical to the one of a plain local `mpsim batch` of
+#    the same sweep;
 # 5. stops the daemons it started (also on failure).
 #
 # Defaults: SWEEP = scenarios/sweeps/dumbbell-cc.ron (30 runs of 20 simulated seconds, about
@@ -140,6 +141,10 @@ for i in $(seq 0 $((SHARDS - 1))); do shards+=("$OUT/shard-$i"); done
 "$MPSIM" merge "${shards[@]}" --out "$OUT/merged"
 say "running the same sweep locally"
 "$MPSIM" batch "$SWEEP" --out "$WORK/local" --jobs 2
-cmp "$OUT/merged/summary.csv" "$WORK/local/summary.csv"
+# summary.csv and its companion tables, and the manifest (which leaves out --shard and --out).
+for f in summary.csv subflows.csv hol_histogram.csv links.csv manifest.json; do
+  cmp "$OUT/merged/$f" "$WORK/local/$f"
+done
+runs=$(tail -n +2 "$WORK/local/summary.csv" | cut -d, -f1 | sort -u | wc -l)
 rows=$(($(wc -l <"$WORK/local/summary.csv") - 1))
-say "OK: merged summary.csv of $SHARDS Slurm tasks is byte-identical to the local batch ($rows runs); $(($(date +%s) - started)) s"
+say "OK: merged summary.csv (and subflows.csv, hol_histogram.csv, links.csv, manifest.json) of $SHARDS Slurm tasks byte-identical to the local batch ($runs runs, $rows rows: one per run and flow); $(($(date +%s) - started)) s"

@@ -1,7 +1,7 @@
 //! The `batch`, `merge` and `report` subcommands of the `mpsim` binary: argument handling,
 //! messages and exit codes around [`scenarios::batch`].
 
-use scenarios::batch::{self, BatchError, BatchOptions, ReportOptions, Shard, Sweep};
+use scenarios::batch::{self, BatchError, BatchOptions, Planned, ReportOptions, Shard, Sweep};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,7 +14,7 @@ pub(crate) fn batch(
     out: Option<PathBuf>,
     jobs: Option<usize>,
     shard: Option<&str>,
-    resume: bool,
+    (resume, dry_run): (bool, bool),
 ) -> ExitCode {
     let shard = match shard.map(Shard::parse).transpose() {
         Ok(s) => s.unwrap_or(Shard::ALL),
@@ -39,6 +39,9 @@ pub(crate) fn batch(
                 .map_or_else(|| "batch".into(), |s| s.to_string_lossy().into_owned()),
         ),
     });
+    if dry_run {
+        return dry(&sweep, &out, shard, resume);
+    }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let opts = BatchOptions {
         out,
@@ -88,10 +91,112 @@ pub(crate) fn batch(
     ExitCode::from(1)
 }
 
+/// `mpsim batch --dry-run`: lists this shard's runs (position, id, and whether each would
+/// run, is complete, or has an invalid scenario) on stdout; writes nothing. Exit status 1
+/// when a run's scenario is invalid, 2 when `out` may not be written.
+fn dry(sweep: &Sweep, out: &Path, shard: Shard, resume: bool) -> ExitCode {
+    if let Err(e) = scenarios::output::check_out(out, scenarios::output::DirKind::Batch) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let planned = batch::plan_runs(sweep, shard, resume.then_some(out));
+    let mut counts = [0usize; 3];
+    for (run, state) in &planned {
+        let note = match state {
+            Planned::Run => {
+                counts[0] += 1;
+                "run".to_owned()
+            }
+            Planned::Complete => {
+                counts[1] += 1;
+                "complete (skipped)".to_owned()
+            }
+            Planned::Invalid(msg) => {
+                counts[2] += 1;
+                format!("invalid: {}", msg.replace('\n', " "))
+            }
+        };
+        println!("{}\t{}\t{note}", run.index, run.id);
+    }
+    let scope = if shard == Shard::ALL {
+        String::new()
+    } else {
+        format!(
+            ", {} in shard {}/{}",
+            planned.len(),
+            shard.index,
+            shard.count
+        )
+    };
+    eprintln!(
+        "dry run: {} runs{scope}: {} to run, {} complete, {} invalid, into {}; nothing was run \
+         or written",
+        sweep.runs.len(),
+        counts[0],
+        counts[1],
+        counts[2],
+        out.display()
+    );
+    if counts[2] > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `mpsim validate` of a sweep file: loads it (every axis value type-checked) and validates
+/// every run's expanded scenario. Exit status 2 naming the runs whose scenario is invalid.
+pub(crate) fn validate_sweep(file: &Path) -> ExitCode {
+    let sweep = match Sweep::load(file) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let planned = batch::plan_runs(&sweep, Shard::ALL, None);
+    let invalid: Vec<_> = planned
+        .iter()
+        .filter_map(|(r, state)| match state {
+            Planned::Invalid(msg) => Some((r, msg)),
+            _ => None,
+        })
+        .collect();
+    let axes: Vec<String> = sweep
+        .axes
+        .iter()
+        .map(|a| format!("{} ({})", a.name, a.labels.len()))
+        .collect();
+    if invalid.is_empty() {
+        println!(
+            "{}: ok (sweep of {} runs: axes {}; seeds {}; every run's scenario is valid)",
+            file.display(),
+            sweep.runs.len(),
+            if axes.is_empty() {
+                "none".to_owned()
+            } else {
+                axes.join(", ")
+            },
+            sweep.seeds().len()
+        );
+        return ExitCode::SUCCESS;
+    }
+    for (r, msg) in invalid.iter().take(NAMED) {
+        eprintln!("error: {}: run {}: {msg}", file.display(), r.id);
+    }
+    eprintln!(
+        "error: {}: {} of {} runs have an invalid scenario",
+        file.display(),
+        invalid.len(),
+        sweep.runs.len()
+    );
+    ExitCode::from(2)
+}
+
 /// `mpsim merge`.
 pub(crate) fn merge(dirs: &[PathBuf], out: Option<&Path>) -> ExitCode {
     match batch::merge(dirs, out) {
         Ok(rep) => {
+            for w in &rep.warnings {
+                eprintln!("warning: {w}");
+            }
             let c = rep.counts;
             eprintln!(
                 "merge: {} run directories copied into {}; {} ok, {} failed, {} missing",
@@ -116,13 +221,14 @@ pub(crate) fn report(
     dir: &Path,
     x: Option<String>,
     y: Option<String>,
-    group: Option<Vec<String>>,
+    (group, flow): (Option<Vec<String>>, Option<String>),
     figures: plots::PlotOptions,
 ) -> ExitCode {
     let opts = ReportOptions {
         x,
         y,
         group,
+        flow,
         figures,
     };
     match batch::report(dir, &opts) {

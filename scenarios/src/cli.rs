@@ -132,6 +132,8 @@ pub fn run_to_dir_with(
         msg: e.to_string(),
     })?;
     stage.write("scenario.ron", ron.as_bytes())?;
+    let manifest = crate::manifest::Manifest::run(ron.as_bytes(), plan.scenario.seed);
+    stage.write("manifest.json", manifest.to_json().as_bytes())?;
     for (src, name) in &traces {
         let bytes = std::fs::read(src).map_err(|e| ScenarioError::Output {
             path: out.join(name),

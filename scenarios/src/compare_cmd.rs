@@ -119,6 +119,21 @@ pub(crate) fn compare(
     cmp.hol_metrics = !scheds.is_empty();
     let text = cmp.text();
     print!("{text}");
+    let scenario = match std::fs::read(file) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!("error: {}: cannot read: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let manifest = scenarios::manifest::Manifest {
+        seeds: Some(seeds.clone()),
+        ..scenarios::manifest::Manifest::new("compare", &scenario)
+    };
+    if let Err(e) = stage.write("manifest.json", manifest.to_json().as_bytes()) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     match write_dir(stage, &cmp, &text, plots) {
         Ok(()) => {
             eprintln!(
@@ -144,6 +159,8 @@ fn write_dir(
     plots: Option<&plots::PlotOptions>,
 ) -> Result<(), ScenarioError> {
     stage.write("compare.csv", cmp.csv().as_bytes())?;
+    stage.write("compare_subflows.csv", cmp.subflows_csv().as_bytes())?;
+    stage.write("aggregate.csv", cmp.aggregate_csv().as_bytes())?;
     stage.write("table.txt", text.as_bytes())?;
     if let Some(opts) = plots {
         cmp.plots(stage.dir(), opts)

@@ -26,6 +26,7 @@ mod flows;
 pub mod fuzz;
 pub mod generate;
 pub mod load;
+pub mod manifest;
 pub mod metrics;
 pub mod probe;
 pub mod schema;

@@ -1,10 +1,11 @@
 //! `mpsim`: run, validate and plot Multipath TCP simulation scenarios.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use figure_args::FigureArgs;
+use scenarios::batch::overrides;
 use scenarios::cli::{default_out, run_to_dir_with};
 use scenarios::ScenarioError;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod batch_cmd;
@@ -13,7 +14,7 @@ mod figure_args;
 
 /// mpsim — a deterministic discrete-event simulator of Multipath TCP.
 #[derive(Parser)]
-#[command(name = "mpsim", version, about, long_about = None)]
+#[command(name = "mpsim", version = scenarios::manifest::VERSION_LINE, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -31,15 +32,19 @@ enum Cmd {
         /// Master seed, overriding the scenario's.
         #[arg(long)]
         seed: Option<u64>,
+        /// Replace a field, as a sweep axis would: a dotted path and a RON value
+        /// (`links.lte.delay=40ms`, `flows[*].transport.cc=Cubic`); repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// Skip drawing plots.
         #[arg(long)]
         no_plots: bool,
         #[command(flatten)]
         figures: FigureArgs,
     },
-    /// Check a scenario file without running it.
+    /// Check a scenario or sweep file without running it (a sweep: every run's scenario).
     Validate {
-        /// The scenario file (RON).
+        /// The scenario or sweep file (RON).
         file: PathBuf,
     },
     /// Redraw the plots of a results directory from its files.
@@ -66,6 +71,10 @@ enum Cmd {
         /// Skip runs whose results are complete.
         #[arg(long)]
         resume: bool,
+        /// List the runs (position, id, what would happen) and check each run's scenario;
+        /// run and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Run a scenario under several congestion controllers (applied to every MPTCP flow)
     /// with the same seeds; print and write a table and plots.
@@ -106,6 +115,11 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Print a shell completion script: `mpsim completions bash > ~/.local/share/bash-completion/completions/mpsim`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Aggregate a batch over seeds (mean, 95% CI) and plot a metric against an axis.
     Report {
         /// A batch directory written by `mpsim batch`.
@@ -113,12 +127,16 @@ enum Cmd {
         /// The axis on the x axis (default: the first).
         #[arg(long)]
         x: Option<String>,
-        /// The summary.csv column to plot (default: goodput_bps_total).
+        /// The summary.csv column to plot (default: goodput_bps_total), run-level or a flow's
+        /// (goodput_bps, events.0.stall_s, hol_delay_ms.p99, ...).
         #[arg(long)]
         y: Option<String>,
         /// Axes that make the lines or bar sets (default: all but x).
         #[arg(long, value_delimiter = ',')]
         group: Option<Vec<String>>,
+        /// For a flow's metric: only this flow (default: a group per flow).
+        #[arg(long)]
+        flow: Option<String>,
         #[command(flatten)]
         figures: FigureArgs,
     },
@@ -126,46 +144,28 @@ enum Cmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    scenarios::manifest::set_command(
+        std::env::args_os()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned()),
+    );
     match cli.cmd {
         Cmd::Run {
             file,
             out,
             seed,
+            set,
             no_plots,
             figures,
-        } => {
-            let plan = match scenarios::load(&file, seed) {
-                Ok(p) => p,
-                Err(e) => return fail(&e),
-            };
-            let own = scenarios::cli::plot_options(&plan.scenario.output);
-            let opts = match figures.apply(own) {
-                Ok(o) => (!figures.is_empty()).then_some(o),
-                Err(code) => return code,
-            };
-            let out = out.unwrap_or_else(|| default_out(&plan));
-            let started = std::time::Instant::now();
-            match run_to_dir_with(&plan, &out, no_plots.then_some(false), opts.as_ref(), true) {
-                Ok(dir) => {
-                    eprintln!(
-                        "{}: {} simulated in {:.2} s wall; results in {}",
-                        plan.name,
-                        plan.duration,
-                        started.elapsed().as_secs_f64(),
-                        dir.display()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(&e),
-            }
-        }
+        } => run(&file, out, (seed, &set), no_plots, &figures),
         Cmd::Batch {
             sweep,
             out,
             jobs,
             shard,
             resume,
-        } => batch_cmd::batch(&sweep, out, jobs, shard.as_deref(), resume),
+            dry_run,
+        } => batch_cmd::batch(&sweep, out, jobs, shard.as_deref(), (resume, dry_run)),
         Cmd::Compare {
             file,
             cc,
@@ -193,11 +193,13 @@ fn main() -> ExitCode {
             x,
             y,
             group,
+            flow,
             figures,
         } => match figures.apply(plots::PlotOptions::default()) {
-            Ok(opts) => batch_cmd::report(&dir, x, y, group, opts),
+            Ok(opts) => batch_cmd::report(&dir, x, y, (group, flow), opts),
             Err(code) => code,
         },
+        Cmd::Validate { file } if is_sweep(&file) => batch_cmd::validate_sweep(&file),
         Cmd::Validate { file } => match scenarios::load(&file, None) {
             Ok(plan) => {
                 println!(
@@ -214,7 +216,70 @@ fn main() -> ExitCode {
             Err(e) => fail(&e),
         },
         Cmd::Plot { dir, figures } => plot(&dir, &figures),
+        Cmd::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "mpsim", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
     }
+}
+
+/// True when `file` reads as a sweep file (an unreadable file is left to the scenario loader
+/// to report).
+fn is_sweep(file: &Path) -> bool {
+    scenarios::load::read_text(file).is_ok_and(|t| scenarios::batch::sweep::is_sweep_text(&t))
+}
+
+/// `mpsim run`: `file` with `--seed` and `--set` into `out` (default results/<name>).
+fn run(
+    file: &Path,
+    out: Option<PathBuf>,
+    (seed, set): (Option<u64>, &[String]),
+    no_plots: bool,
+    figures: &FigureArgs,
+) -> ExitCode {
+    let plan = match load_run(file, seed, set) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let own = scenarios::cli::plot_options(&plan.scenario.output);
+    let opts = match figures.apply(own) {
+        Ok(o) => (!figures.is_empty()).then_some(o),
+        Err(code) => return code,
+    };
+    let out = out.unwrap_or_else(|| default_out(&plan));
+    let started = std::time::Instant::now();
+    match run_to_dir_with(&plan, &out, no_plots.then_some(false), opts.as_ref(), true) {
+        Ok(dir) => {
+            eprintln!(
+                "{}: {} simulated in {:.2} s wall; results in {}",
+                plan.name,
+                plan.duration,
+                started.elapsed().as_secs_f64(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+/// The scenario `mpsim run` runs: `file` with `--set` overrides and `--seed`.
+fn load_run(file: &Path, seed: Option<u64>, set: &[String]) -> Result<scenarios::Plan, ExitCode> {
+    if set.is_empty() {
+        return scenarios::load(file, seed).map_err(|e| fail(&e));
+    }
+    let sets = set
+        .iter()
+        .map(|s| overrides::split_set(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|msg| {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        })?;
+    overrides::load_with_sets(file, seed, &sets).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
 }
 
 /// `mpsim plot`: redraws a results directory, starting from its `scenario.ron`'s figure

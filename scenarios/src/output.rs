@@ -125,7 +125,7 @@ pub fn check_out(dest: &Path, kind: DirKind) -> Result<(), ScenarioError> {
 /// Makes `dir` a directory of `kind` that results are added to in place (a batch directory):
 /// refused as by [`check_out`], else created if needed and marked. Temporary files of its
 /// summary files left by killed processes (`.summary.csv.partial-<pid>`,
-/// `.batch.json.partial-<pid>`) are removed.
+/// `.batch.json.partial-<pid>`, any `.<file>.partial-<pid>`) are removed.
 pub fn claim_dir(dir: &Path, kind: DirKind) -> Result<(), ScenarioError> {
     check_out(dir, kind)?;
     std::fs::create_dir_all(dir).map_err(|e| out_err(dir, e.to_string()))?;
@@ -135,10 +135,10 @@ pub fn claim_dir(dir: &Path, kind: DirKind) -> Result<(), ScenarioError> {
     }
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let pid = [".summary.csv.partial-", ".batch.json.partial-"]
-            .iter()
-            .find_map(|p| name.strip_prefix(p))
-            .and_then(|p| p.parse::<u32>().ok());
+        let pid = name
+            .strip_prefix('.')
+            .and_then(|n| n.rsplit_once(".partial-"))
+            .and_then(|(_, p)| p.parse::<u32>().ok());
         let is_file = e.file_type().is_ok_and(|t| t.is_file());
         if pid.is_some_and(|p| p != std::process::id() && !process_alive(p)) && is_file {
             let _ = std::fs::remove_file(e.path());

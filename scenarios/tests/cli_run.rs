@@ -131,3 +131,70 @@ fn a_run_that_cannot_write_leaves_nothing_behind() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "user data");
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// The commit `git` reports for this source tree, when it is a git clone.
+fn git_head() -> Option<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(&root)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+#[test]
+fn version_and_manifest_say_which_mpsim_made_the_results() {
+    let out = mpsim(&["--version"]);
+    assert!(out.status.success());
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let commit = scenarios::manifest::GIT_COMMIT;
+    assert_eq!(
+        version,
+        format!("mpsim {} (commit {commit})", env!("CARGO_PKG_VERSION"))
+    );
+    if std::env::var_os("MPSIM_GIT_COMMIT").is_none() {
+        if let Some(head) = git_head() {
+            assert_eq!(commit, head, "the build embeds the checked-out commit");
+        }
+    }
+
+    let dir = scratch("manifest");
+    let out = mpsim(&[
+        "run",
+        &shipped("single-path.ron"),
+        "--out",
+        dir.to_str().unwrap(),
+        "--seed",
+        "5",
+        "--no-plots",
+    ]);
+    assert!(out.status.success());
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let scenario = std::fs::read(dir.join("scenario.ron")).unwrap();
+    assert_eq!(m["kind"], "run");
+    assert_eq!(m["mpsim_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(m["git_commit"], commit);
+    assert_eq!(m["seed"], 5);
+    assert_eq!(
+        m["scenario_sha256"],
+        scenarios::manifest::sha256_hex(&scenario)
+    );
+    assert_eq!(
+        m["command"],
+        serde_json::json!([
+            "mpsim",
+            "run",
+            shipped("single-path.ron"),
+            "--seed",
+            "5",
+            "--no-plots"
+        ]),
+        "--out is left out: the results do not depend on it"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -52,10 +52,62 @@ fn scheduler_comparison_tabulates_and_plots_hol_delay_deterministically() {
         table.contains("minrtt") && table.contains("blest"),
         "{table}"
     );
-    let csv = std::fs::read_to_string(a.join("compare.csv")).unwrap();
-    for m in ["hol_p50_ms", "hol_p99_ms", "hol_mean_ms", "wasted_mb"] {
-        assert!(csv.contains(&format!(",{m},")), "no {m} rows in\n{csv}");
+    let agg = std::fs::read_to_string(a.join("aggregate.csv")).unwrap();
+    for m in [
+        "hol_p50_ms",
+        "hol_p99_ms",
+        "hol_mean_ms",
+        "wasted_bytes",
+        "goodput_bps",
+    ] {
+        assert!(agg.contains(&format!(",{m},")), "no {m} rows in\n{agg}");
     }
+    // The per-run table: one row per run (variant x seed; one flow), base units.
+    let csv = std::fs::read_to_string(a.join("compare.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "run,variant,seed,flow,transport,goodput_bps,retransmitted_pct,jain_goodput,\
+             hol_p50_ms,hol_p99_ms,hol_mean_ms,wasted_bytes,mean_cwnd_bytes"
+        )
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 4);
+    let keys: Vec<(&str, &str, &str)> = rows.iter().map(|r| (r[0], r[1], r[2])).collect();
+    assert_eq!(
+        keys,
+        [
+            ("0", "minrtt", "1"),
+            ("1", "minrtt", "2"),
+            ("2", "blest", "1"),
+            ("3", "blest", "2")
+        ]
+    );
+    // The aggregate is the mean of the runs' values.
+    let goodput = |v: &str| -> f64 {
+        let xs: Vec<f64> = rows
+            .iter()
+            .filter(|r| r[1] == v)
+            .map(|r| r[5].parse::<f64>().unwrap())
+            .collect();
+        xs.iter().sum::<f64>() / xs.len() as f64
+    };
+    for v in ["minrtt", "blest"] {
+        let line = agg
+            .lines()
+            .find(|l| l.starts_with(&format!("{v},download,,goodput_bps,")))
+            .unwrap();
+        let mean: f64 = line.split(',').nth(5).unwrap().parse().unwrap();
+        assert!(
+            (mean - goodput(v)).abs() <= 1e-6,
+            "{v}: {mean} vs {}",
+            goodput(v)
+        );
+    }
+    let subflows = std::fs::read_to_string(a.join("compare_subflows.csv")).unwrap();
+    assert!(subflows.starts_with("run,variant,seed,flow,subflow,mean_cwnd_bytes\n"));
+    assert_eq!(subflows.lines().count(), 1 + 4 * 2, "{subflows}");
     assert!(a.join("hol-cdf.svg").is_file() && a.join("hol-cdf.png").is_file());
     let mut names: Vec<_> = std::fs::read_dir(&a)
         .unwrap()

@@ -68,6 +68,8 @@ fn run(file: &Path, out: &Path) -> Output {
     o
 }
 
+/// Every file under `dir` but `manifest.json`, which records the command line (and so the
+/// scenario file's path) and differs between a run and its rerun from `scenario.ron`.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         for e in std::fs::read_dir(dir).unwrap() {
@@ -82,6 +84,7 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     }
     let mut out = BTreeMap::new();
     walk(dir, dir, &mut out);
+    out.remove("manifest.json");
     out
 }
 

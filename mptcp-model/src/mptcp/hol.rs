@@ -58,6 +58,14 @@ fn upper(i: usize) -> u64 {
     (17 + m) << (e - 4)
 }
 
+/// The lower bound (inclusive) of the histogram bucket whose exclusive upper bound is
+/// `upper_ns`, as [`HolTracker::histogram`] reports buckets; `None` when `upper_ns` is not
+/// a bucket bound. Buckets are contiguous: one's lower bound is the previous one's upper.
+pub fn bucket_lower(upper_ns: u64) -> Option<u64> {
+    let i = index(upper_ns.checked_sub(1)?);
+    (upper(i) == upper_ns).then(|| if i == 0 { 0 } else { upper(i - 1) })
+}
+
 /// Midpoint of bucket `i`.
 fn value(i: usize) -> u64 {
     if i < SUB as usize {
@@ -195,7 +203,15 @@ mod tests {
                 v < upper(i) && (i == 0 || upper(i - 1) <= v),
                 "{v} in bucket {i}"
             );
+            let lower = bucket_lower(upper(i)).unwrap();
+            assert!(lower <= v && lower == if i == 0 { 0 } else { upper(i - 1) });
         }
+        assert_eq!(bucket_lower(0), None);
+        assert_eq!(bucket_lower(1), Some(0));
+        assert_eq!(bucket_lower(17), Some(16));
+        // Above 32 ns buckets are wider than 1 ns: [128, 136) holds 8 values.
+        assert_eq!(bucket_lower(136), Some(128));
+        assert_eq!(bucket_lower(135), None);
         let mut h = LogHistogram::new();
         for ms in 1..=100 {
             h.record(Duration::from_millis(ms));

@@ -52,6 +52,7 @@ mod transmit;
 
 pub use conn::{MptcpConnection, SubflowRequest};
 pub use event::{FailReason, Handshake, MptcpEvent, MptcpEventKind, Refusal};
+pub use hol::bucket_lower as hol_bucket_lower;
 pub use input::mptcp_reset;
 pub use pm::PathManagerKind;
 pub use sched::SchedulerKind;

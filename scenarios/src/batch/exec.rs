@@ -20,7 +20,8 @@
 
 use super::error::{input_err, out_err, BatchError};
 use super::sweep::{RunSpec, Sweep};
-use super::table::{write_meta, write_summary, Counts};
+use super::table::{write_atomic, write_meta, write_summary, Counts};
+use crate::manifest::Manifest;
 use crate::output::{DirKind, Staging};
 use crate::schema::Scenario;
 use std::io::IsTerminal;
@@ -119,6 +120,8 @@ pub fn run_batch(sweep: &Sweep, opts: &BatchOptions) -> Result<BatchReport, Batc
     std::fs::create_dir_all(&runs_dir).map_err(|e| out_err(&runs_dir, e))?;
     let meta = sweep.meta();
     write_meta(&opts.out, &meta)?;
+    let manifest = opts.out.join("manifest.json");
+    write_atomic(&manifest, sweep.manifest().to_json().as_bytes())?;
     let mine: Vec<&RunSpec> = sweep
         .runs
         .iter()
@@ -152,6 +155,47 @@ pub fn run_batch(sweep: &Sweep, opts: &BatchOptions) -> Result<BatchReport, Batc
         counts,
         summary: opts.out.join("summary.csv"),
     })
+}
+
+/// What a batch would do with a run (`mpsim batch --dry-run`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Planned {
+    /// It would run.
+    Run,
+    /// Its results are complete; `--resume` skips it.
+    Complete,
+    /// Its scenario is not valid: the run would fail with this message.
+    Invalid(String),
+}
+
+/// The runs of `shard` in expansion order and what a batch would do with each: each run's
+/// scenario is expanded and validated (not run), and with `resume_in` (the batch directory
+/// of `--resume`) complete runs are marked. Nothing is written.
+pub fn plan_runs<'s>(
+    sweep: &'s Sweep,
+    shard: Shard,
+    resume_in: Option<&Path>,
+) -> Vec<(&'s RunSpec, Planned)> {
+    let runs = sweep.runs.iter().filter(|r| shard.owns(r.index));
+    runs.map(|r| {
+        let complete =
+            resume_in.is_some_and(|dir| is_complete(sweep, r, &dir.join("runs").join(&r.id)));
+        let state = if complete {
+            Planned::Complete
+        } else {
+            match sweep.scenario(r) {
+                Err(msg) => {
+                    Planned::Invalid(format!("the expanded scenario does not parse: {msg}"))
+                }
+                Ok(sc) => match crate::validate::validate(&sweep.base_file, "", sc) {
+                    Ok(_) => Planned::Run,
+                    Err(e) => Planned::Invalid(portable(sweep, &e.to_string())),
+                },
+            }
+        };
+        (r, state)
+    })
+    .collect()
 }
 
 /// Removes `.<id>.partial-*` and `.<id>.old-*` leftovers of this shard's runs.
@@ -233,17 +277,17 @@ fn run_one(sweep: &Sweep, run: &RunSpec, dest: &Path) -> Result<(), String> {
         Ok(sc) => sc,
         Err(msg) => {
             let msg = format!("the expanded scenario does not parse: {msg}");
-            return record_failure(dest, None, msg);
+            return record_failure(dest, run.seed, None, msg);
         }
     };
     let text = scenario_text(&sc).ok();
     let plan = match crate::validate::validate(&sweep.base_file, "", sc) {
         Ok(p) => p,
-        Err(e) => return record_failure(dest, text, portable(sweep, &e.to_string())),
+        Err(e) => return record_failure(dest, run.seed, text, portable(sweep, &e.to_string())),
     };
     match crate::cli::run_to_dir(&plan, dest, None, false) {
         Ok(_) => Ok(()),
-        Err(e) => record_failure(dest, text, portable(sweep, &e.to_string())),
+        Err(e) => record_failure(dest, run.seed, text, portable(sweep, &e.to_string())),
     }
 }
 
@@ -257,12 +301,19 @@ fn portable(sweep: &Sweep, msg: &str) -> String {
     }
 }
 
-fn record_failure(dest: &Path, scenario: Option<String>, msg: String) -> Result<(), String> {
+fn record_failure(
+    dest: &Path,
+    seed: u64,
+    scenario: Option<String>,
+    msg: String,
+) -> Result<(), String> {
     let write = || -> Result<(), crate::ScenarioError> {
         let stage = Staging::new(dest, DirKind::Run, &[])?;
         stage.write("error.txt", format!("{msg}\n").as_bytes())?;
         if let Some(text) = &scenario {
             stage.write("scenario.ron", text.as_bytes())?;
+            let manifest = Manifest::run(text.as_bytes(), seed);
+            stage.write("manifest.json", manifest.to_json().as_bytes())?;
         }
         stage.commit().map(drop)
     };

@@ -3,10 +3,16 @@
 //!
 //! The shards must have the same `batch.json` (the same expansion). A run missing from the
 //! target is copied from the first shard that has it (whole: through a staging directory);
-//! a failed run in the target is replaced by a successful one from another shard.
+//! a failed run in the target is replaced by a successful one from another shard. The
+//! shards' `manifest.json` files agree when one build ran one sweep (the recorded command
+//! leaves out `--shard`, `--out` and `--jobs`); the first one found becomes the merged
+//! directory's, and any that differs is reported as a warning (shards of different builds or
+//! sweep files).
 
 use super::error::{input_err, out_err, BatchError};
-use super::table::{read_meta, run_state, write_meta, write_summary, Counts, RunState};
+use super::table::{
+    read_meta, run_state, write_atomic, write_meta, write_summary, Counts, RunState,
+};
 use crate::output::{DirKind, Staging};
 use std::path::{Path, PathBuf};
 
@@ -19,6 +25,8 @@ pub struct MergeReport {
     pub copied: usize,
     /// State of the merged directory.
     pub counts: Counts,
+    /// Shards whose `manifest.json` differs from the one kept.
+    pub warnings: Vec<String>,
 }
 
 /// Merges `dirs` into `out` (default: the first of `dirs`).
@@ -43,6 +51,7 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeReport, BatchE
     let runs = target.join("runs");
     std::fs::create_dir_all(&runs).map_err(|e| out_err(&runs, e))?;
     write_meta(&target, &meta)?;
+    let warnings = merge_manifests(dirs, &target)?;
     let same = |d: &Path| {
         let canon = |p: &Path| std::fs::canonicalize(p).ok();
         canon(d).is_some() && canon(d) == canon(&target)
@@ -71,7 +80,37 @@ pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<MergeReport, BatchE
         target,
         copied,
         counts,
+        warnings,
     })
+}
+
+/// Puts the first shard's `manifest.json` in `target` (unless it is that shard) and names
+/// the shards whose manifest differs from it.
+fn merge_manifests(dirs: &[PathBuf], target: &Path) -> Result<Vec<String>, BatchError> {
+    let mut kept: Option<(PathBuf, Vec<u8>)> = None;
+    let mut warnings = Vec::new();
+    for d in dirs {
+        let p = d.join("manifest.json");
+        let Ok(bytes) = std::fs::read(&p) else {
+            continue;
+        };
+        match &kept {
+            None => kept = Some((p, bytes)),
+            Some((first, k)) if *k != bytes => warnings.push(format!(
+                "{} differs from {} (another mpsim build or sweep file); kept the latter",
+                p.display(),
+                first.display()
+            )),
+            Some(_) => {}
+        }
+    }
+    if let Some((_, bytes)) = kept {
+        let dest = target.join("manifest.json");
+        if std::fs::read(&dest).ok().as_ref() != Some(&bytes) {
+            write_atomic(&dest, &bytes)?;
+        }
+    }
+    Ok(warnings)
 }
 
 /// Copies a run directory (flat or nested) whole.

@@ -3,14 +3,16 @@
 //! For each group (the values of the `--group` axes; default every axis but x) and each x
 //! value, the successful runs' y values give n, the mean, the standard deviation and a 95%
 //! confidence interval of the mean (Student t with n−1 degrees of freedom). Axes that are
-//! neither x nor group are pooled with the seeds. When every x label is a number or a
-//! quantity with a unit (`"40ms"`, `"20Mbps"`, `"64KB"`, `"1%"`), x is numeric: a line per
-//! group with its interval band; otherwise a grouped bar chart with whiskers. The table is
-//! written as `DIR/report/<y>-vs-<x>.csv` beside the figures.
+//! neither x nor group are pooled with the seeds. y is a run-level column of `summary.csv`
+//! (one value per run) or a flow's (after the `flow` column: one value per run and flow);
+//! `--flow` picks a flow, and without it a batch with several flows gets a group per flow.
+//! A numeric axis (quantities in a base unit, see [`super::columns`]) makes a numeric x: a
+//! line per group with its interval band; otherwise a grouped bar chart with whiskers. The
+//! table is written as `DIR/report/<y>-vs-<x>.csv` beside the figures.
 
+use super::columns::{AxisColumns, Quantity};
 use super::error::{input_err, out_err, BatchError};
 use super::table::{csv_field, parse_csv, read_meta, write_atomic};
-use crate::units::{Bytes, Percent, Rate, Time};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -23,6 +25,8 @@ pub struct ReportOptions {
     pub y: Option<String>,
     /// Axes whose values make the lines or bar sets (default: all but x).
     pub group: Option<Vec<String>>,
+    /// Only this flow's rows (for a flow's metric).
+    pub flow: Option<String>,
     /// Figure formats, size and look.
     pub figures: plots::PlotOptions,
 }
@@ -77,23 +81,12 @@ pub fn aggregate(xs: &[f64]) -> Cell {
     }
 }
 
-/// A label as a number and the unit it is plotted in.
-fn numeric(label: &str) -> Option<(f64, &'static str)> {
-    if let Ok(x) = label.trim().parse::<f64>() {
-        return Some((x, ""));
+/// How an x quantity is plotted: scale from the base unit and the unit's name.
+fn plot_unit(q: Quantity) -> (f64, &'static str) {
+    match q {
+        Quantity::Rate => (1e-6, "Mbit/s"),
+        q => (1.0, q.unit()),
     }
-    if let Ok(t) = Time::parse(label) {
-        return Some((t.0.as_nanos() as f64 / 1e6, "ms"));
-    }
-    if let Ok(r) = Rate::parse(label) {
-        return Some((r.0.as_bps() as f64 / 1e6, "Mbit/s"));
-    }
-    if let Ok(b) = Bytes::parse(label) {
-        return Some((b.0 as f64, "bytes"));
-    }
-    Percent::parse(label)
-        .ok()
-        .map(|p| (p.probability() * 100.0, "%"))
 }
 
 /// A RON value label without a `Some(..)` around it, for legends.
@@ -101,6 +94,20 @@ fn unwrap_some(v: &str) -> &str {
     v.strip_prefix("Some(")
         .and_then(|r| r.strip_suffix(')'))
         .unwrap_or(v)
+}
+
+/// The columns of `summary.csv` a report reads.
+struct Selection {
+    /// The x axis's text column and numeric column with its kind.
+    x: (usize, Option<(usize, Quantity)>),
+    y: usize,
+    status: usize,
+    run: usize,
+    /// Group columns and their names in legends.
+    groups: Vec<(usize, String)>,
+    /// `flow` column, and whether y is a flow's metric.
+    flow: Option<usize>,
+    per_flow: bool,
 }
 
 /// Aggregates and draws; returns the files written. Every group keeps its palette slot (its
@@ -117,63 +124,24 @@ pub fn report(dir: &Path, opts: &ReportOptions) -> Result<Vec<PathBuf>, BatchErr
     let header = rows
         .first()
         .ok_or_else(|| input_err(&csv_path, "empty file"))?;
-    let axes: Vec<&str> = meta.axes.iter().map(|a| a.name.as_str()).collect();
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let x = opts
-        .x
-        .clone()
-        .or_else(|| axes.first().map(|s| s.to_string()));
-    let x = x.ok_or_else(|| input_err(dir, "the sweep has no axes; nothing to plot against"))?;
-    let xc = match (axes.contains(&x.as_str()), col(&x)) {
-        (true, Some(c)) => c,
-        _ => {
-            return Err(input_err(
-                dir,
-                format!("--x `{x}` is not an axis (axes: {})", axes.join(", ")),
-            ))
-        }
-    };
-    let y = opts.y.clone().unwrap_or_else(|| "goodput_bps_total".into());
-    let metrics_from = col("error").map_or(header.len(), |c| c + 1);
-    let yc = col(&y).filter(|&c| c >= metrics_from).ok_or_else(|| {
-        let shown: Vec<&str> = header[metrics_from..]
-            .iter()
-            .take(40)
-            .map(String::as_str)
-            .collect();
-        input_err(
-            &csv_path,
-            format!(
-                "--y `{y}` is not a metric column (some: {})",
-                shown.join(", ")
-            ),
-        )
-    })?;
-    let group: Vec<String> = match &opts.group {
-        Some(g) => g.clone(),
-        None => axes
-            .iter()
-            .filter(|a| **a != x)
-            .map(|s| s.to_string())
-            .collect(),
-    };
-    let mut gcols = Vec::new();
-    for g in &group {
-        match col(g) {
-            Some(c) if axes.contains(&g.as_str()) && *g != x => gcols.push(c),
-            _ => {
-                return Err(input_err(
-                    dir,
-                    format!(
-                        "--group `{g}` is not an axis other than x (axes: {})",
-                        axes.join(", ")
-                    ),
-                ))
+    let (sel, x, y, group) = select(dir, &csv_path, header, &meta, opts)?;
+    let rows = pick_rows(&rows[1..], &sel, opts.flow.as_deref(), &csv_path)?;
+    let mut groups = sel.groups.clone();
+    if sel.per_flow && opts.flow.is_none() {
+        if let Some(fc) = sel.flow {
+            let mut names: Vec<&str> = rows.iter().map(|r| r[fc].as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            if names.len() > 1 {
+                groups.push((fc, "flow".to_owned()));
             }
         }
     }
-    let status = col("status").ok_or_else(|| input_err(&csv_path, "no `status` column"))?;
-    let table = Table::collect(&rows[1..], (xc, yc, status), &gcols, &group);
+    let table = Table::collect(&rows, &sel, &groups);
+    let mut group_names: Vec<String> = group.clone();
+    if groups.len() > sel.groups.len() {
+        group_names.push("flow".to_owned());
+    }
     let stem_name: String = format!("{y}-vs-{x}")
         .chars()
         .map(|c| {
@@ -188,7 +156,7 @@ pub fn report(dir: &Path, opts: &ReportOptions) -> Result<Vec<PathBuf>, BatchErr
     std::fs::create_dir_all(&out).map_err(|e| out_err(&out, e))?;
     let stem = out.join(&stem_name);
     let csv = out.join(format!("{stem_name}.csv"));
-    write_atomic(&csv, table.csv(&x, &group).as_bytes())?;
+    write_atomic(&csv, table.csv(&x, &group_names).as_bytes())?;
     let mut files = vec![csv];
     files.extend(
         table
@@ -198,32 +166,165 @@ pub fn report(dir: &Path, opts: &ReportOptions) -> Result<Vec<PathBuf>, BatchErr
     Ok(files)
 }
 
+/// Resolves x, y and the groups to columns of `header`.
+fn select(
+    dir: &Path,
+    csv_path: &Path,
+    header: &[String],
+    meta: &super::sweep::BatchMeta,
+    opts: &ReportOptions,
+) -> Result<(Selection, String, String, Vec<String>), BatchError> {
+    let axes: Vec<AxisColumns> = meta.axes.iter().map(|a| a.columns()).collect();
+    let names: Vec<&str> = axes.iter().map(|a| a.axis.as_str()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let missing = |c: &str| input_err(csv_path, format!("no `{c}` column"));
+    let x = opts
+        .x
+        .clone()
+        .or_else(|| names.first().map(|s| s.to_string()))
+        .ok_or_else(|| input_err(dir, "the sweep has no axes; nothing to plot against"))?;
+    let xa = axes.iter().find(|a| a.axis == x).ok_or_else(|| {
+        input_err(
+            dir,
+            format!("--x `{x}` is not an axis (axes: {})", names.join(", ")),
+        )
+    })?;
+    let xc = col(xa.text_column()).ok_or_else(|| missing(xa.text_column()))?;
+    let xnum = match xa.quantity {
+        Some(q) => Some((col(&xa.value).ok_or_else(|| missing(&xa.value))?, q)),
+        None => None,
+    };
+    let y = opts.y.clone().unwrap_or_else(|| "goodput_bps_total".into());
+    let metrics_from = col("error").map_or(header.len(), |c| c + 1);
+    let flow = col("flow");
+    let yc = col(&y)
+        .filter(|&c| c >= metrics_from && Some(c) != flow)
+        .ok_or_else(|| {
+            let shown: Vec<&str> = header[metrics_from..]
+                .iter()
+                .take(40)
+                .map(String::as_str)
+                .collect();
+            input_err(
+                csv_path,
+                format!(
+                    "--y `{y}` is not a metric column (some: {})",
+                    shown.join(", ")
+                ),
+            )
+        })?;
+    let group: Vec<String> = match &opts.group {
+        Some(g) => g.clone(),
+        None => names
+            .iter()
+            .filter(|a| **a != x)
+            .map(|s| s.to_string())
+            .collect(),
+    };
+    let mut groups = Vec::new();
+    for g in &group {
+        let c = axes
+            .iter()
+            .find(|a| a.axis == *g && a.axis != x)
+            .and_then(|a| col(a.text_column()))
+            .ok_or_else(|| {
+                input_err(
+                    dir,
+                    format!(
+                        "--group `{g}` is not an axis other than x (axes: {})",
+                        names.join(", ")
+                    ),
+                )
+            })?;
+        groups.push((c, g.clone()));
+    }
+    let sel = Selection {
+        x: (xc, xnum),
+        y: yc,
+        status: col("status").ok_or_else(|| missing("status"))?,
+        run: col("run").ok_or_else(|| missing("run"))?,
+        groups,
+        flow,
+        per_flow: flow.is_some_and(|f| yc > f),
+    };
+    Ok((sel, x, y, group))
+}
+
+/// The rows a report aggregates: one per run for a run-level y, one per run and flow (or
+/// per run, of `flow`) for a flow's.
+fn pick_rows(
+    rows: &[Vec<String>],
+    sel: &Selection,
+    flow: Option<&str>,
+    csv_path: &Path,
+) -> Result<Vec<Vec<String>>, BatchError> {
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let pad = |r: &Vec<String>| {
+        let mut r = r.clone();
+        r.resize(width, String::new());
+        r
+    };
+    if let Some(name) = flow {
+        let fc = sel
+            .flow
+            .ok_or_else(|| input_err(csv_path, "no `flow` column"))?;
+        let picked: Vec<Vec<String>> = rows
+            .iter()
+            .filter(|r| r.get(fc).map(String::as_str) == Some(name))
+            .map(pad)
+            .collect();
+        if picked.is_empty() {
+            return Err(input_err(
+                csv_path,
+                format!("--flow `{name}`: no run has a flow of that name"),
+            ));
+        }
+        return Ok(picked);
+    }
+    if sel.per_flow {
+        return Ok(rows.iter().map(pad).collect());
+    }
+    // A run-level metric repeats on every flow's row: one per run.
+    let mut last: Option<&str> = None;
+    let mut out = Vec::new();
+    for r in rows {
+        let run = r.get(sel.run).map(String::as_str);
+        if run != last {
+            out.push(pad(r));
+            last = run;
+        }
+    }
+    Ok(out)
+}
+
 /// y values by group and x, in order of first appearance.
 struct Table {
     /// The group axes' names.
     names: Vec<String>,
     groups: Vec<Vec<String>>,
+    /// x values' text, and their numbers (base unit) for a numeric axis.
     xs: Vec<String>,
+    x_values: Vec<f64>,
+    /// Scale from the base unit and unit name, for a numeric x.
+    x_unit: Option<(f64, &'static str)>,
     /// `(group, x) -> values`.
     values: Vec<Vec<Vec<f64>>>,
 }
 
 impl Table {
-    fn collect(
-        rows: &[Vec<String>],
-        (xc, yc, status): (usize, usize, usize),
-        gcols: &[usize],
-        names: &[String],
-    ) -> Table {
+    fn collect(rows: &[Vec<String>], sel: &Selection, groups: &[(usize, String)]) -> Table {
         let mut t = Table {
-            names: names.to_vec(),
+            names: groups.iter().map(|(_, n)| n.clone()).collect(),
             groups: Vec::new(),
             xs: Vec::new(),
+            x_values: Vec::new(),
+            x_unit: sel.x.1.map(|(_, q)| plot_unit(q)),
             values: Vec::new(),
         };
+        let (xc, xnum) = sel.x;
         for r in rows {
             let cell = |c: usize| r.get(c).cloned().unwrap_or_default();
-            let g: Vec<String> = gcols.iter().map(|&c| cell(c)).collect();
+            let g: Vec<String> = groups.iter().map(|&(c, _)| cell(c)).collect();
             let xv = cell(xc);
             let gi = t.groups.iter().position(|x| *x == g).unwrap_or_else(|| {
                 t.groups.push(g);
@@ -232,19 +333,22 @@ impl Table {
             });
             let xi = t.xs.iter().position(|x| *x == xv).unwrap_or_else(|| {
                 t.xs.push(xv);
+                let num = xnum.and_then(|(c, _)| cell(c).parse::<f64>().ok());
+                t.x_values.push(num.unwrap_or(f64::NAN));
                 t.values.iter_mut().for_each(|v| v.push(Vec::new()));
                 t.xs.len() - 1
             });
-            let y = cell(yc).parse::<f64>().ok().filter(|y| y.is_finite());
-            if let (true, Some(y)) = (cell(status) == "ok", y) {
+            let y = cell(sel.y).parse::<f64>().ok().filter(|y| y.is_finite());
+            if let (true, Some(y)) = (cell(sel.status) == "ok", y) {
                 t.values[gi][xi].push(y);
             }
         }
         // Numeric x in increasing order.
-        if let Some(nums) = t.numeric_x() {
+        if t.x_unit.is_some() {
             let mut order: Vec<usize> = (0..t.xs.len()).collect();
-            order.sort_by(|&a, &b| nums.0[a].total_cmp(&nums.0[b]));
+            order.sort_by(|&a, &b| t.x_values[a].total_cmp(&t.x_values[b]));
             t.xs = order.iter().map(|&i| t.xs[i].clone()).collect();
+            t.x_values = order.iter().map(|&i| t.x_values[i]).collect();
             for v in &mut t.values {
                 *v = order.iter().map(|&i| std::mem::take(&mut v[i])).collect();
             }
@@ -252,15 +356,10 @@ impl Table {
         t
     }
 
-    /// The x values as numbers and their common unit, when they all are.
+    /// The x values as plotted and their unit, when x is numeric.
     fn numeric_x(&self) -> Option<(Vec<f64>, &'static str)> {
-        let parsed: Option<Vec<(f64, &str)>> = self.xs.iter().map(|x| numeric(x)).collect();
-        let parsed = parsed?;
-        let unit = parsed.first()?.1;
-        parsed
-            .iter()
-            .all(|p| p.1 == unit)
-            .then(|| (parsed.iter().map(|p| p.0).collect(), unit))
+        let (scale, unit) = self.x_unit?;
+        Some((self.x_values.iter().map(|x| x * scale).collect(), unit))
     }
 
     fn label(&self, g: usize) -> String {
@@ -401,10 +500,8 @@ mod tests {
     }
 
     #[test]
-    fn quantities_become_numbers() {
-        assert_eq!(numeric("40ms"), Some((40.0, "ms")));
-        assert_eq!(numeric("20Mbps"), Some((20.0, "Mbit/s")));
-        assert_eq!(numeric("1.5"), Some((1.5, "")));
-        assert_eq!(numeric("Reno"), None);
+    fn rates_plot_in_mbit_per_second() {
+        assert_eq!(plot_unit(Quantity::Rate), (1e-6, "Mbit/s"));
+        assert_eq!(plot_unit(Quantity::Time), (1.0, "ms"));
     }
 }

@@ -73,11 +73,15 @@ pub struct SweepFile {
 pub struct AxisSpec {
     /// Dotted path of the field it sets, e.g. `links.bottleneck.delay`.
     pub path: String,
-    /// The values, in RON as a scenario would write them.
-    pub values: Vec<Box<RawValue>>,
+    /// The values: a list, in RON as a scenario would write them, or a series
+    /// `Range(from, to, step)` / `Geom(from, to, factor)` ([`super::series`]).
+    pub values: Box<RawValue>,
     /// Column and id name (default: the path's last field name).
     #[serde(default)]
     pub name: Option<String>,
+    /// A label per value, for run ids, tables and legends (default: the values' text).
+    #[serde(default)]
+    pub labels: Option<Vec<String>>,
 }
 
 /// Which seeds each parameter combination runs with.
@@ -96,8 +100,12 @@ pub struct Axis {
     pub name: String,
     /// The path as written.
     pub path: String,
-    /// Each value's label: a string's contents, other values' RON text.
+    /// Each value's text: a string's contents, other values' RON text.
+    pub values: Vec<String>,
+    /// Each value's label: as given by the sweep, else its text.
     pub labels: Vec<String>,
+    /// Whether the sweep gave the labels.
+    labelled: bool,
     /// The nodes the path names in the base scenario.
     targets: Vec<Concrete>,
     /// Per value, per target: the value to patch in.
@@ -132,6 +140,10 @@ pub struct Sweep {
     pub runs: Vec<RunSpec>,
     /// Default results directory.
     pub output: Option<String>,
+    /// SHA-256 of the base scenario file as read (hex).
+    pub base_sha256: String,
+    /// SHA-256 of the sweep file as read (hex), when it was read from a file.
+    pub sweep_sha256: Option<String>,
     base: Value,
 }
 
@@ -153,8 +165,23 @@ pub struct AxisMeta {
     pub name: String,
     /// Path as written.
     pub path: String,
-    /// Value labels.
+    /// The values' text: a string's contents, other values' RON text.
     pub values: Vec<String>,
+    /// The values' labels when the sweep gives them (else the values' text is the label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<String>>,
+}
+
+impl AxisMeta {
+    /// The values' labels: what run ids, the runs' `values` and legends name them by.
+    pub fn labels(&self) -> &[String] {
+        self.labels.as_deref().unwrap_or(&self.values)
+    }
+
+    /// The axis's columns in the batch tables.
+    pub fn columns(&self) -> super::columns::AxisColumns {
+        super::columns::AxisColumns::new(&self.name, &self.values, self.labels())
+    }
 }
 
 /// A run in `batch.json`.
@@ -162,7 +189,7 @@ pub struct AxisMeta {
 pub struct RunMeta {
     /// Run id.
     pub id: String,
-    /// Value label per axis.
+    /// Per axis, the label of the run's value.
     pub values: Vec<String>,
     /// Master seed.
     pub seed: u64,
@@ -170,8 +197,8 @@ pub struct RunMeta {
 
 /// Most runs one sweep may expand to.
 const MAX_RUNS: usize = 1_000_000;
-/// Column names an axis may not take.
-const RESERVED: [&str; 5] = ["run", "id", "seed", "status", "error"];
+/// Column names an axis may not take (the tables' own key columns).
+const RESERVED: [&str; 7] = ["run", "id", "seed", "status", "error", "flow", "subflow"];
 
 fn err(file: &Path, field: impl Into<String>, msg: impl Into<String>) -> BatchError {
     BatchError::Sweep {
@@ -193,7 +220,9 @@ impl Sweep {
                 col: e.span.start.col,
                 msg: e.code.to_string(),
             })?;
-        Sweep::from_spec(file, spec)
+        let mut sweep = Sweep::from_spec(file, spec)?;
+        sweep.sweep_sha256 = Some(crate::manifest::sha256_hex(text.as_bytes()));
+        Ok(sweep)
     }
 
     /// Expands an already parsed sweep read from `file`.
@@ -255,6 +284,8 @@ impl Sweep {
             axes,
             runs,
             output: spec.output,
+            base_sha256: crate::manifest::sha256_hex(base_text.as_bytes()),
+            sweep_sha256: None,
             base,
         })
     }
@@ -269,6 +300,25 @@ impl Sweep {
         serde_json::from_value(tree).map_err(|e| e.to_string())
     }
 
+    /// The seeds of the runs, in order of first use.
+    pub fn seeds(&self) -> Vec<u64> {
+        let mut seen = BTreeSet::new();
+        (self.runs.iter())
+            .filter(|r| seen.insert(r.seed))
+            .map(|r| r.seed)
+            .collect()
+    }
+
+    /// The batch directory's `manifest.json` (see [`crate::manifest`]).
+    pub fn manifest(&self) -> crate::manifest::Manifest {
+        crate::manifest::Manifest {
+            sweep_sha256: self.sweep_sha256.clone(),
+            seeds: Some(self.seeds()),
+            ..crate::manifest::Manifest::new("batch", &[])
+        }
+        .with_scenario_sha256(self.base_sha256.clone())
+    }
+
     /// What `batch.json` records.
     pub fn meta(&self) -> BatchMeta {
         BatchMeta {
@@ -279,7 +329,8 @@ impl Sweep {
                 .map(|a| AxisMeta {
                     name: a.name.clone(),
                     path: a.path.clone(),
-                    values: a.labels.clone(),
+                    values: a.values.clone(),
+                    labels: a.labelled.then(|| a.labels.clone()),
                 })
                 .collect(),
             runs: self
@@ -300,10 +351,34 @@ impl Sweep {
     }
 }
 
+/// True when `text` is a sweep file (its value is `Sweep(..)`), not a scenario: what comes
+/// first after whitespace, comments and `#![..]` attributes is the name `Sweep`.
+pub fn is_sweep_text(text: &str) -> bool {
+    let mut rest = text.trim_start_matches('\u{feff}');
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, after)| after);
+        } else if let Some(r) = rest.strip_prefix("#!") {
+            rest = r.split_once(']').map_or("", |(_, after)| after);
+        } else {
+            break;
+        }
+    }
+    rest.strip_prefix("Sweep")
+        .is_some_and(|r| !r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+}
+
 /// Parses `text` once per target, each guided by the base's node there, and checks that
 /// the base with it patched in is a scenario. Where the base holds `None`, `Name(..)` is
 /// tried as an enum variant first and then as a struct.
-fn parse_for(base: &Value, targets: &[Concrete], text: &str) -> Result<Vec<Value>, String> {
+pub(super) fn parse_for(
+    base: &Value,
+    targets: &[Concrete],
+    text: &str,
+) -> Result<Vec<Value>, String> {
     let attempt = |read: fn(&str, Option<&Value>) -> Result<Value, String>| {
         let vals = targets
             .iter()
@@ -325,7 +400,7 @@ fn parse_for(base: &Value, targets: &[Concrete], text: &str) -> Result<Vec<Value
     })
 }
 
-fn patch(tree: &mut Value, targets: &[Concrete], vals: &[Value]) {
+pub(super) fn patch(tree: &mut Value, targets: &[Concrete], vals: &[Value]) {
     for (t, v) in targets.iter().zip(vals) {
         if let Some(slot) = path::get_mut(tree, t) {
             *slot = v.clone();
@@ -361,10 +436,12 @@ fn expand_axis(
         return Err(err(
             file,
             &field,
-            "names use letters, digits, `_` and `-`, and may not be run, id, seed, status or error",
+            "names use letters, digits, `_` and `-`, and may not be run, id, seed, status, error, \
+             flow or subflow",
         ));
     }
-    if a.values.is_empty() {
+    let texts = value_texts(&a.values).map_err(|m| err(file, &field, m))?;
+    if texts.is_empty() {
         return Err(err(file, &field, "no values"));
     }
     let targets = path::resolve(base, &a.path).map_err(|m| err(file, &field, m))?;
@@ -376,33 +453,92 @@ fn expand_axis(
         ));
     }
     let mut parsed = Vec::new();
-    let mut labels = Vec::new();
-    for raw in &a.values {
-        let text = raw.get_ron().trim();
+    let mut values: Vec<String> = Vec::new();
+    for text in &texts {
         let vals = parse_for(base, &targets, text)
             .map_err(|m| err(file, &field, format!("value `{text}`: {m}")))?;
-        let label = match fragment::parse(text, None) {
+        let value = match fragment::parse(text, None) {
             Ok(Value::String(s)) => s,
             _ => text.split_whitespace().collect::<Vec<_>>().join(" "),
         };
-        if !zipped && labels.contains(&label) {
+        if !zipped && values.contains(&value) {
             return Err(err(file, &field, format!("value `{text}` is listed twice")));
         }
-        labels.push(label);
+        values.push(value);
         parsed.push(vals);
     }
+    let labels = match &a.labels {
+        None => values.clone(),
+        Some(l) => {
+            check_labels(l, &values, zipped).map_err(|m| err(file, &field, m))?;
+            l.clone()
+        }
+    };
     Ok(Axis {
         name,
         path: a.path.clone(),
+        values,
         labels,
+        labelled: a.labels.is_some(),
         targets,
         parsed,
     })
 }
 
-/// Axis names are unique and no two axes set the same field.
+/// The RON text of each value of an axis: the list's elements, or a series' values.
+fn value_texts(raw: &RawValue) -> Result<Vec<String>, String> {
+    let text = raw.get_ron().trim();
+    if text.starts_with('[') {
+        let list: Vec<Box<RawValue>> = ron_options()
+            .from_str(text)
+            .map_err(|e| format!("values: {}", e.code))?;
+        return Ok(list.iter().map(|v| v.get_ron().trim().to_owned()).collect());
+    }
+    let series = fragment::parse(text, None).map_err(|m| format!("values: {m}"))?;
+    super::series::expand(&series)?.ok_or_else(|| {
+        format!("values: `{text}` is neither a list [..] nor Range(from, to, step) or Geom(from, to, factor)")
+    })
+}
+
+/// A label per value, none empty, each naming one value; distinct unless the axis is zipped
+/// (where a value may repeat).
+fn check_labels(labels: &[String], values: &[String], zipped: bool) -> Result<(), String> {
+    if labels.len() != values.len() {
+        return Err(format!(
+            "{} labels for {} values",
+            labels.len(),
+            values.len()
+        ));
+    }
+    for (i, l) in labels.iter().enumerate() {
+        if l.trim().is_empty() {
+            return Err(format!("label {i} is empty"));
+        }
+        if let Some(j) = labels[..i].iter().position(|m| m == l) {
+            if !zipped || values[j] != values[i] {
+                return Err(format!("label `{l}` names two values"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Axis names are unique, no two axes set the same field, and their table columns
+/// ([`super::columns`]) are distinct and not the tables' own.
 fn check_axes(file: &Path, axes: &[Axis]) -> Result<(), BatchError> {
+    let mut taken: Vec<String> = RESERVED.iter().map(|s| (*s).to_owned()).collect();
     for (i, a) in axes.iter().enumerate() {
+        let columns = super::columns::AxisColumns::new(&a.name, &a.values, &a.labels);
+        for c in columns.names() {
+            if taken.contains(&c) {
+                return Err(err(
+                    file,
+                    format!("axes[{i}] (`{}`)", a.name),
+                    format!("its column `{c}` is taken (by the tables or another axis); rename the axis"),
+                ));
+            }
+            taken.push(c);
+        }
         for b in &axes[..i] {
             if a.name == b.name {
                 return Err(err(
@@ -572,6 +708,16 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sweeps_are_told_from_scenarios() {
+        assert!(is_sweep_text(
+            "// a sweep\n/* x */ #![enable(implicit_some)]\nSweep(scenario: \"a\")"
+        ));
+        assert!(!is_sweep_text("Scenario(duration: \"1s\")"));
+        assert!(!is_sweep_text("(duration: \"1s\")"));
+        assert!(!is_sweep_text("Sweeping()"));
+    }
 
     #[test]
     fn slugs_keep_safe_labels_and_hash_the_rest() {

@@ -1,22 +1,12 @@
-//! `summary.csv`: one row per run of the expansion, in expansion order, built from the run
-//! directories on disk (never from completion order), plus the small CSV and file helpers
-//! the batch commands share.
-//!
-//! Columns: `run` (position), `id`, one per axis (the value's label), `seed`, `status`
-//! (`ok`, `failed` or `missing`), `error`, the derived metrics `goodput_bps_total`,
-//! `jain_goodput` (Jain's fairness index over the flows' goodput), `segments_retransmitted_total`,
-//! `rto_timeouts_total`, `dropped_total`, then every number in `summary.json` flattened to
-//! a dotted column name: lists of objects with a `name` are keyed by it
-//! (`flows.flow1.goodput_bps`, `links.bottleneck.dropped_queue`), other lists by position
-//! (`events.0.recovery_s`). Whatever the summary gains later becomes columns by itself.
-//! Columns appear in order of first appearance over the runs; an empty cell is a missing
-//! value.
+//! The batch directory's files around the runs: the state of each run on disk, the tables
+//! built from them in expansion order (never in completion order; their layout is
+//! [`super::tidy`]'s), `batch.json`, and the small CSV and file helpers the batch commands
+//! share.
 
 use super::error::{out_err, BatchError};
 use super::sweep::BatchMeta;
+use super::tidy::{self, Tables};
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 
 /// The outcome of one run as found on disk.
@@ -65,162 +55,25 @@ pub struct Counts {
     pub missing: usize,
 }
 
-/// Rebuilds `dir/summary.csv` from `meta` and the run directories; returns the counts.
+/// Rebuilds the batch tables (`summary.csv`, `subflows.csv`, `hol_histogram.csv`,
+/// `links.csv`, ...; see [`super::tidy`]) in `dir` from `meta` and the run directories;
+/// returns the counts. Each file is written whole.
 pub fn write_summary(dir: &Path, meta: &BatchMeta) -> Result<Counts, BatchError> {
     let mut counts = Counts::default();
-    let mut columns: Vec<String> = Vec::new();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut rows: Vec<(RunState, Vec<(usize, String)>)> = Vec::new();
-    for run in &meta.runs {
+    let mut tables = Tables::new(meta);
+    for (i, run) in meta.runs.iter().enumerate() {
         let state = run_state(dir, &run.id)?;
-        let mut cells = Vec::new();
-        if let RunState::Ok(v) = &state {
-            let mut flat = derived(v);
-            flatten("", v, &mut flat);
-            for (k, val) in flat {
-                let n = columns.len();
-                let c = *index.entry(k.clone()).or_insert(n);
-                if c == n {
-                    columns.push(k);
-                }
-                cells.push((c, val));
-            }
-        }
         match state {
             RunState::Ok(_) => counts.ok += 1,
             RunState::Failed(_) => counts.failed += 1,
             RunState::Missing => counts.missing += 1,
         }
-        rows.push((state, cells));
+        tables.add(i, run, &state);
     }
-    let mut out = String::from("run,id");
-    for a in &meta.axes {
-        let _ = write!(out, ",{}", csv_field(&a.name));
+    for (name, text) in tidy::files(&tables) {
+        write_atomic(&dir.join(name), text.as_bytes())?;
     }
-    out.push_str(",seed,status,error");
-    for c in &columns {
-        let _ = write!(out, ",{}", csv_field(c));
-    }
-    out.push('\n');
-    for (i, (run, (state, cells))) in meta.runs.iter().zip(rows).enumerate() {
-        let _ = write!(out, "{i},{}", csv_field(&run.id));
-        for v in &run.values {
-            let _ = write!(out, ",{}", csv_field(v));
-        }
-        let (status, error) = match &state {
-            RunState::Ok(_) => ("ok", String::new()),
-            RunState::Failed(e) => ("failed", e.replace(['\n', '\r'], " ")),
-            RunState::Missing => ("missing", String::new()),
-        };
-        let _ = write!(out, ",{},{status},{}", run.seed, csv_field(&error));
-        let mut line = vec![String::new(); columns.len()];
-        for (c, v) in cells {
-            line[c] = v;
-        }
-        for v in line {
-            let _ = write!(out, ",{}", csv_field(&v));
-        }
-        out.push('\n');
-    }
-    write_atomic(&dir.join("summary.csv"), out.as_bytes())?;
     Ok(counts)
-}
-
-/// Metrics computed across a summary's flows and links.
-fn derived(v: &Value) -> Vec<(String, String)> {
-    let num = |o: &Value, k: &str| o.get(k).and_then(Value::as_f64);
-    let list = |k: &str| {
-        v.get(k)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    };
-    let flows = list("flows");
-    let links = list("links");
-    let goodputs: Vec<f64> = flows.iter().filter_map(|f| num(f, "goodput_bps")).collect();
-    let total: f64 = goodputs.iter().sum();
-    let squares: f64 = goodputs.iter().map(|x| x * x).sum();
-    let jain = if goodputs.is_empty() || squares == 0.0 {
-        String::new()
-    } else {
-        fmt_f64(total * total / (goodputs.len() as f64 * squares))
-    };
-    let sum = |items: &[Value], pred: &dyn Fn(&str) -> bool| -> f64 {
-        items
-            .iter()
-            .filter_map(Value::as_object)
-            .flat_map(|o| o.iter())
-            .filter(|(k, _)| pred(k))
-            .filter_map(|(_, x)| x.as_f64())
-            .sum()
-    };
-    vec![
-        ("goodput_bps_total".into(), fmt_f64(total)),
-        ("jain_goodput".into(), jain),
-        (
-            "segments_retransmitted_total".into(),
-            fmt_f64(sum(&flows, &|k| k == "segments_retransmitted")),
-        ),
-        (
-            "rto_timeouts_total".into(),
-            fmt_f64(sum(&flows, &|k| k == "rto_timeouts")),
-        ),
-        (
-            "dropped_total".into(),
-            fmt_f64(sum(&links, &|k| k.starts_with("dropped_"))),
-        ),
-    ]
-}
-
-fn fmt_f64(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
-    }
-}
-
-/// Flattens the numbers (and nulls, as empty cells) of `v` into dotted columns.
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
-    let key = |k: &str| {
-        if prefix.is_empty() {
-            k.to_owned()
-        } else {
-            format!("{prefix}.{k}")
-        }
-    };
-    match v {
-        Value::Number(n) => out.push((prefix.to_owned(), n.to_string())),
-        Value::Bool(b) => out.push((prefix.to_owned(), b.to_string())),
-        Value::Null if !prefix.is_empty() => out.push((prefix.to_owned(), String::new())),
-        Value::Object(m) => {
-            for (k, x) in m {
-                if prefix.is_empty() && k == "seed" {
-                    continue;
-                }
-                flatten(&key(k), x, out);
-            }
-        }
-        Value::Array(a) => {
-            let names: Vec<&str> = a
-                .iter()
-                .filter_map(|x| x.get("name").and_then(Value::as_str))
-                .collect();
-            let mut uniq = names.clone();
-            uniq.sort_unstable();
-            uniq.dedup();
-            let by_name = names.len() == a.len() && uniq.len() == a.len();
-            for (i, x) in a.iter().enumerate() {
-                let k = if by_name {
-                    names[i].to_owned()
-                } else {
-                    i.to_string()
-                };
-                flatten(&key(&k), x, out);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Quotes a CSV field when it needs it (RFC 4180).
@@ -300,7 +153,6 @@ pub fn write_meta(dir: &Path, meta: &BatchMeta) -> Result<(), BatchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn csv_round_trips_quoted_fields() {
@@ -310,28 +162,5 @@ mod tests {
         let rows = parse_csv(&text);
         assert_eq!(rows[0], row);
         assert_eq!(rows[1], ["1", "2", "3", "4"]);
-    }
-
-    #[test]
-    fn summaries_flatten_by_name_and_derive_fairness() {
-        let v = json!({
-            "seed": 3,
-            "flows": [{"name": "f1", "goodput_bps": 10.0, "rto_timeouts": 1, "cc": "reno"},
-                      {"name": "f2", "goodput_bps": 30.0, "rto_timeouts": 2}],
-            "links": [{"name": "l", "dropped_queue": 4, "dropped_loss": 1, "utilization": null}],
-            "events": [{"stall_s": 0.5}],
-        });
-        let mut flat = derived(&v);
-        flatten("", &v, &mut flat);
-        let get = |k: &str| flat.iter().find(|(c, _)| c == k).map(|(_, v)| v.as_str());
-        assert_eq!(get("goodput_bps_total"), Some("40"));
-        assert_eq!(get("jain_goodput"), Some("0.8"));
-        assert_eq!(get("rto_timeouts_total"), Some("3"));
-        assert_eq!(get("dropped_total"), Some("5"));
-        assert_eq!(get("flows.f2.goodput_bps"), Some("30.0"));
-        assert_eq!(get("links.l.utilization"), Some(""));
-        assert_eq!(get("events.0.stall_s"), Some("0.5"));
-        assert_eq!(get("seed"), None);
-        assert_eq!(get("flows.f1.cc"), None);
     }
 }

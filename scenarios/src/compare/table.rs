@@ -1,7 +1,10 @@
 //! Per-run results of a comparison, their aggregation over seeds (mean and 95% Student-t
-//! interval), the CSV and text tables, and the plots.
+//! interval), the CSV tables (`compare.csv` per run and flow, `compare_subflows.csv`,
+//! `aggregate.csv`; every number in the unit its column names: bit/s, bytes, ms, percent),
+//! the text table, and the plots.
 
 use crate::batch::report::{aggregate, Cell};
+use crate::batch::table::csv_field;
 use crate::run::Summary;
 use plots::{BarSet, LineChart, PlotOptions, Series};
 use std::collections::BTreeMap;
@@ -202,16 +205,16 @@ impl Comparison {
                 .of(v)
                 .map(|r| jain(&r.flows.iter().map(|f| f.goodput_bps).collect::<Vec<_>>()))
                 .collect();
-            rows.push(row("", "", "jain_index", jains));
+            rows.push(row("", "", "jain_goodput", jains));
             for name in self.flow_names() {
                 let flows: Vec<&FlowResult> = self
                     .of(v)
                     .filter_map(|r| r.flows.iter().find(|f| f.name == name))
                     .collect();
-                let g = flows.iter().map(|f| f.goodput_bps / 1e6).collect();
-                rows.push(row(&name, "", "goodput_mbps", g));
+                let g = flows.iter().map(|f| f.goodput_bps).collect();
+                rows.push(row(&name, "", "goodput_bps", g));
                 let l = flows.iter().map(|f| f.loss_rate * 100.0).collect();
-                rows.push(row(&name, "", "loss_pct", l));
+                rows.push(row(&name, "", "retransmitted_pct", l));
                 if self.hol_metrics {
                     let hol: Vec<&HolResult> =
                         flows.iter().filter_map(|f| f.hol.as_ref()).collect();
@@ -223,9 +226,9 @@ impl Comparison {
                         let w = flows
                             .iter()
                             .filter_map(|f| f.wasted_bytes)
-                            .map(|b| b as f64 / 1e6)
+                            .map(|b| b as f64)
                             .collect();
-                        rows.push(row(&name, "", "wasted_mb", w));
+                        rows.push(row(&name, "", "wasted_bytes", w));
                     }
                 }
                 let labels: Vec<String> = (flows.first())
@@ -235,17 +238,19 @@ impl Comparison {
                     let c = flows
                         .iter()
                         .filter_map(|f| f.subflows.iter().find(|s| s.label == lab))
-                        .map(|s| s.mean_cwnd / 1000.0)
+                        .map(|s| s.mean_cwnd)
                         .collect();
-                    rows.push(row(&name, &lab, "mean_cwnd_kb", c));
+                    rows.push(row(&name, &lab, "mean_cwnd_bytes", c));
                 }
             }
         }
         rows
     }
 
-    /// `compare.csv`: one row per variant, flow, subflow and metric.
-    pub fn csv(&self) -> String {
+    /// `aggregate.csv`: one row per variant, flow, subflow and metric (the metrics of
+    /// [`Comparison::csv`], in the same units) with `n`, `mean`, `ci95_half`, `ci95_low` and
+    /// `ci95_high` over the seeds (Student t).
+    pub fn aggregate_csv(&self) -> String {
         let mut s =
             String::from("variant,flow,subflow,metric,n,mean,ci95_half,ci95_low,ci95_high\n");
         for r in self.rows() {
@@ -253,9 +258,9 @@ impl Comparison {
             let _ = writeln!(
                 s,
                 "{},{},{},{},{},{},{},{},{}",
-                r.variant,
-                r.flow,
-                r.subflow,
+                csv_field(&r.variant),
+                csv_field(&r.flow),
+                csv_field(&r.subflow),
                 r.metric,
                 c.n,
                 c.mean,
@@ -263,6 +268,74 @@ impl Comparison {
                 c.mean - c.half,
                 c.mean + c.half
             );
+        }
+        s
+    }
+
+    /// `compare.csv`: the per-run table, one row per run and flow, in run order: `run`
+    /// (position), `variant`, `seed`, `flow`, `transport`, `goodput_bps`,
+    /// `retransmitted_pct` (retransmitted / sent payload bytes, the sender's view of its loss
+    /// rate), `jain_goodput` (the run's Jain index over its flows' goodput), MPTCP flows'
+    /// `hol_p50_ms`, `hol_p99_ms`, `hol_mean_ms` (head-of-line delay) and `wasted_bytes`, and
+    /// `mean_cwnd_bytes` (the flow's mean sampled window; per subflow in
+    /// [`Comparison::subflows_csv`]). An empty cell is a value the flow does not have.
+    pub fn csv(&self) -> String {
+        let mut s = String::from(
+            "run,variant,seed,flow,transport,goodput_bps,retransmitted_pct,jain_goodput,\
+             hol_p50_ms,hol_p99_ms,hol_mean_ms,wasted_bytes,mean_cwnd_bytes\n",
+        );
+        let num = |x: f64| {
+            if x.is_finite() {
+                format!("{x}")
+            } else {
+                String::new()
+            }
+        };
+        for (i, r) in self.runs.iter().enumerate() {
+            let j = jain(&r.flows.iter().map(|f| f.goodput_bps).collect::<Vec<_>>());
+            for f in &r.flows {
+                let hol =
+                    |g: fn(&HolResult) -> f64| f.hol.as_ref().map_or(String::new(), |h| num(g(h)));
+                let cwnd = f.subflows.iter().find(|s| s.label.is_empty());
+                let _ = writeln!(
+                    s,
+                    "{i},{},{},{},{},{},{},{},{},{},{},{},{}",
+                    csv_field(&self.variants[r.variant]),
+                    r.seed,
+                    csv_field(&f.name),
+                    csv_field(&f.transport),
+                    num(f.goodput_bps),
+                    num(f.loss_rate * 100.0),
+                    num(j),
+                    hol(|h| h.p50),
+                    hol(|h| h.p99),
+                    hol(|h| h.mean),
+                    f.wasted_bytes.map_or(String::new(), |w| w.to_string()),
+                    cwnd.map_or(String::new(), |c| num(c.mean_cwnd)),
+                );
+            }
+        }
+        s
+    }
+
+    /// `compare_subflows.csv`: one row per run, flow and subflow (interface label), in run
+    /// order: `run`, `variant`, `seed`, `flow`, `subflow`, `mean_cwnd_bytes`.
+    pub fn subflows_csv(&self) -> String {
+        let mut s = String::from("run,variant,seed,flow,subflow,mean_cwnd_bytes\n");
+        for (i, r) in self.runs.iter().enumerate() {
+            for f in &r.flows {
+                for sf in f.subflows.iter().filter(|s| !s.label.is_empty()) {
+                    let _ = writeln!(
+                        s,
+                        "{i},{},{},{},{},{}",
+                        csv_field(&self.variants[r.variant]),
+                        r.seed,
+                        csv_field(&f.name),
+                        csv_field(&sf.label),
+                        sf.mean_cwnd
+                    );
+                }
+            }
         }
         s
     }
@@ -293,7 +366,7 @@ impl Comparison {
             let mine: Vec<&Row> = rows.iter().filter(|r| &r.variant == v).collect();
             for name in self.flow_names() {
                 let get = |m| mine.iter().find(|r| r.flow == name && r.metric == m);
-                let (Some(g), Some(l)) = (get("goodput_mbps"), get("loss_pct")) else {
+                let (Some(g), Some(l)) = (get("goodput_bps"), get("retransmitted_pct")) else {
                     continue;
                 };
                 let _ = writeln!(
@@ -301,11 +374,11 @@ impl Comparison {
                     "{:<16} {:<10} {:>18} {:>14}",
                     v,
                     name,
-                    pm(&g.cell, 2),
+                    pm(&scaled(&g.cell, 1e-6), 2),
                     pm(&l.cell, 3)
                 );
             }
-            if let Some(j) = mine.iter().find(|r| r.metric == "jain_index") {
+            if let Some(j) = mine.iter().find(|r| r.metric == "jain_goodput") {
                 let _ = writeln!(s, "{:<16} {:<10} {:>18}", v, "Jain", pm(&j.cell, 4));
             }
         }
@@ -323,7 +396,7 @@ impl Comparison {
                         get("hol_p50_ms"),
                         get("hol_p99_ms"),
                         get("hol_mean_ms"),
-                        get("wasted_mb"),
+                        get("wasted_bytes"),
                     ) else {
                         continue;
                     };
@@ -335,7 +408,7 @@ impl Comparison {
                         pm(&p50.cell, 2),
                         pm(&p99.cell, 1),
                         pm(&mean.cell, 2),
-                        pm(&w.cell, 3)
+                        pm(&scaled(&w.cell, 1e-6), 3)
                     );
                 }
             }
@@ -345,7 +418,7 @@ impl Comparison {
             "\n{:<16} {:<10} {:<10} {:>18}",
             "variant", "flow", "subflow", "mean cwnd KB"
         );
-        for r in rows.iter().filter(|r| r.metric == "mean_cwnd_kb") {
+        for r in rows.iter().filter(|r| r.metric == "mean_cwnd_bytes") {
             let sub = if r.subflow.is_empty() {
                 "(all)"
             } else {
@@ -357,7 +430,7 @@ impl Comparison {
                 r.variant,
                 r.flow,
                 sub,
-                pm(&r.cell, 1)
+                pm(&scaled(&r.cell, 1e-3), 1)
             );
         }
         s
@@ -548,6 +621,16 @@ impl Comparison {
             ..LineChart::default()
         };
         plots::line_chart(&dir.join("hol-cdf"), &chart, opts).map_err(|e| e.to_string())
+    }
+}
+
+/// `c` with its mean and spread multiplied by `k` (a change of unit for display).
+fn scaled(c: &Cell, k: f64) -> Cell {
+    Cell {
+        n: c.n,
+        mean: c.mean * k,
+        sd: c.sd * k,
+        half: c.half * k,
     }
 }
 
