@@ -113,6 +113,18 @@ pub struct HostStack {
     captured: VecDeque<CapturedPacket>,
     /// The endpoints' deadlines (`host_timers.rs`).
     timers: HostTimers,
+    /// Each flow's connections on this host, so that a flow's statistics are found without
+    /// a scan over every connection.
+    by_flow: BTreeMap<FlowId, FlowConns>,
+}
+
+/// Indexes of one flow's connections on a host, in creation order.
+#[derive(Clone, Debug, Default)]
+struct FlowConns {
+    /// Into `HostStack::conns`.
+    tcp: Vec<usize>,
+    /// Into `HostStack::mp_conns`.
+    mp: Vec<usize>,
 }
 
 impl HostStack {
@@ -137,6 +149,7 @@ impl HostStack {
             capture: Vec::new(),
             captured: VecDeque::new(),
             timers: HostTimers::default(),
+            by_flow: BTreeMap::new(),
         }
     }
 
@@ -180,9 +193,10 @@ impl HostStack {
     }
 
     fn find(&self, flow: FlowId, sender: bool) -> impl Iterator<Item = &Conn> {
-        self.conns
-            .iter()
-            .filter(move |c| c.flow == flow && matches!(c.app, App::Sender(_)) == sender)
+        let tcp = self.by_flow.get(&flow).map_or(&[][..], |f| &f.tcp[..]);
+        tcp.iter()
+            .map(|&i| &self.conns[i])
+            .filter(move |c| matches!(c.app, App::Sender(_)) == sender)
     }
 
     /// Statistics of the sending side of `flow` (once it has started).
@@ -240,9 +254,11 @@ impl HostStack {
     }
 
     fn insert(&mut self, mut conn: Conn) -> usize {
-        conn.number = self.conns.iter().filter(|c| c.flow == conn.flow).count() as u32;
-        let (l, r) = (conn.sock.local(), conn.sock.remote());
         let i = self.conns.len();
+        let of_flow = &mut self.by_flow.entry(conn.flow).or_default().tcp;
+        conn.number = of_flow.len() as u32;
+        of_flow.push(i);
+        let (l, r) = (conn.sock.local(), conn.sock.remote());
         self.conns.push(conn);
         self.index
             .insert((l.addr, l.port, r.addr, r.port), Slot::Tcp(i));

@@ -148,7 +148,8 @@ impl HostStack {
     }
 
     pub(super) fn mp_find(&self, flow: FlowId) -> impl Iterator<Item = &MpConn> {
-        self.mp_conns.iter().filter(move |c| c.flow == flow)
+        let mp = self.by_flow.get(&flow).map_or(&[][..], |f| &f.mp[..]);
+        mp.iter().map(|&k| &self.mp_conns[k])
     }
 
     /// Statistics of the MPTCP connection of `flow` on this host.
@@ -230,6 +231,7 @@ impl HostStack {
         }
         let k = self.mp_conns.len();
         self.tokens.insert(conn.local_token(), k);
+        self.by_flow.entry(flow).or_default().mp.push(k);
         self.mp_conns.push(MpConn {
             flow,
             role,

@@ -20,15 +20,53 @@ use std::fmt::Write as _;
 pub struct RunOutput {
     /// The summary.
     pub summary: Summary,
-    /// `timeseries.csv` contents.
+    /// `timeseries.csv` contents (empty when the scenario records none).
     pub timeseries: String,
     /// `events.csv` contents.
     pub events: String,
 }
 
+/// What a run produced when its time series went to a writer as it was sampled.
+pub struct StreamedRun {
+    /// The summary.
+    pub summary: Summary,
+    /// `events.csv` contents.
+    pub events: String,
+}
+
+/// Why a run stopped.
+#[derive(Debug)]
+pub enum RunError {
+    /// The plan's network could not be built (the message says why).
+    Build(String),
+    /// Writing the time series failed.
+    Write(std::io::Error),
+}
+
 /// Runs `plan`, calling `progress(now)` after each sample.
-pub fn run(plan: &Plan, mut progress: impl FnMut(Instant)) -> Result<RunOutput, String> {
-    let mut sim = build(plan)?;
+pub fn run(plan: &Plan, progress: impl FnMut(Instant)) -> Result<RunOutput, String> {
+    let mut ts = Vec::new();
+    let out = run_streamed(plan, &mut ts, progress).map_err(|e| match e {
+        RunError::Build(msg) => msg,
+        RunError::Write(e) => e.to_string(),
+    })?;
+    Ok(RunOutput {
+        summary: out.summary,
+        // Only `writeln!` of `str` and numbers went in.
+        timeseries: String::from_utf8(ts).unwrap_or_default(),
+        events: out.events,
+    })
+}
+
+/// Runs `plan` as [`run`] does, writing `timeseries.csv` (when the scenario records one) to
+/// `timeseries` one sample at a time: the memory a run holds does not grow with its
+/// simulated duration.
+pub fn run_streamed<W: std::io::Write>(
+    plan: &Plan,
+    timeseries: &mut W,
+    mut progress: impl FnMut(Instant),
+) -> Result<StreamedRun, RunError> {
+    let mut sim = build(plan).map_err(RunError::Build)?;
     let step = plan.scenario.output.sample_interval.0;
     let record = plan.scenario.output.timeseries;
     let end = Instant::ZERO + plan.duration;
@@ -82,13 +120,19 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(Instant)) -> Result<RunOutput, 
                 let _ = writeln!(ts, "{tsec},link,{name},,queue_packets,{}", q.packets);
                 let _ = writeln!(ts, "{tsec},link,{name},,queue_bytes,{}", q.bytes);
             }
+            timeseries
+                .write_all(ts.as_bytes())
+                .map_err(RunError::Write)?;
+            ts.clear();
         }
         progress(t);
     }
+    if record {
+        timeseries.flush().map_err(RunError::Write)?;
+    }
     let summary = summarize(plan, &sim, &probes, log.as_ref());
-    Ok(RunOutput {
+    Ok(StreamedRun {
         summary,
-        timeseries: ts,
         events: events_csv(plan),
     })
 }
