@@ -150,6 +150,8 @@ pub(crate) struct SubflowMp {
     /// The coupling view of this subflow and the socket generation and DSS size it was read
     /// at.
     pub(crate) coupling: Option<(u32, bool, crate::cc::SubflowView)>,
+    /// The socket's [`TcpSocket::poll_timeout`] and the socket generation it was read at.
+    pub(crate) sock_deadline: std::cell::Cell<Option<(u32, Option<Instant>)>>,
 }
 
 impl SubflowMp {
@@ -182,6 +184,7 @@ impl SubflowMp {
             sched_key: None,
             degraded: false,
             coupling: None,
+            sock_deadline: std::cell::Cell::new(None),
         }
     }
 
@@ -200,6 +203,27 @@ impl SubflowMp {
 pub(crate) struct Subflow {
     pub(crate) sock: TcpSocket,
     pub(crate) mp: SubflowMp,
+}
+
+impl Subflow {
+    /// The socket's next deadline, asked of the socket again only when its generation
+    /// changed since the last answer (the connection's deadline is the least over its
+    /// subflows, wanted after every call into the connection).
+    #[inline]
+    pub(crate) fn sock_deadline(&self) -> Option<Instant> {
+        let g = self.sock.generation();
+        match self.mp.sock_deadline.get() {
+            Some((cg, t)) if cg == g => {
+                debug_assert_eq!(t, self.sock.poll_timeout(), "stale subflow deadline");
+                t
+            }
+            _ => {
+                let t = self.sock.poll_timeout();
+                self.mp.sock_deadline.set(Some((g, t)));
+                t
+            }
+        }
+    }
 }
 
 /// Connection-level values every segment's options need (copied before polling).

@@ -10,7 +10,7 @@ impl MptcpConnection {
     /// The earliest instant at which [`MptcpConnection::handle_timeout`] must run.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let socks = self.subflows.iter().filter(|s| !s.mp.dead).flat_map(|s| {
-            [s.sock.poll_timeout(), s.mp.third_ack_rtx_at]
+            [s.sock_deadline(), s.mp.third_ack_rtx_at]
                 .into_iter()
                 .flatten()
         });
@@ -29,7 +29,7 @@ impl MptcpConnection {
             if self.subflows[i].mp.dead {
                 continue;
             }
-            if due(self.subflows[i].sock.poll_timeout()) {
+            if due(self.subflows[i].sock_deadline()) {
                 // A recovery the RACK reordering timer starts sees the other subflows.
                 self.fill_views(i);
                 let coupling = Coupling {
