@@ -62,7 +62,12 @@ impl MptcpConnection {
         }
         let data_off = (h.payload_len > 0).then(|| self.subflows[i].sock.rcv_offset(h.seq));
         let was = self.subflows[i].sock.state();
-        self.fill_views(i);
+        if self.subflows[i].sock.ack_may_reach_cc() {
+            self.fill_views(i);
+        } else {
+            // Unread (see `ack_may_reach_cc`): not gathered over every subflow.
+            self.views.clear();
+        }
         let coupling = Coupling {
             others: &self.views,
         };

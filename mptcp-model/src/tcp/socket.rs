@@ -443,6 +443,22 @@ impl TcpSocket {
         self.snd.flight()
     }
 
+    /// False when no arriving packet can reach the congestion controller, so a
+    /// [`Coupling`] given with it goes unread: the connection is synchronized with nothing
+    /// in flight (no ACK can acknowledge new data, `tcp_time_to_recover` needs a flight),
+    /// no recovery in progress and no loss-probe episode open (the only other ways an ACK
+    /// calls the controller). A data receiver's subflows are in this state throughout.
+    pub fn ack_may_reach_cc(&self) -> bool {
+        let synchronized = !matches!(
+            self.state,
+            TcpState::Closed | TcpState::Listen | TcpState::SynSent | TcpState::SynReceived
+        );
+        !(synchronized
+            && self.snd.flight() == 0
+            && matches!(self.snd.recovery, Recovery::Open)
+            && self.snd.tlp.is_none())
+    }
+
     /// Consecutive retransmission timeouts without an acknowledgment of new data.
     pub fn consecutive_rtos(&self) -> u32 {
         self.rtt.backoff_count()
