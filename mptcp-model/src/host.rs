@@ -15,6 +15,12 @@
 //! 49152 up, skipping any in use. Each connection draws its keys, nonces and ISNs from its
 //! own stream `host/{name}/mptcp/{flow}/{n}`. Interface changes reach every connection.
 //!
+//! Timers (`host_timers.rs`): every connection's next deadline (and each paced application's
+//! next write) is kept in an indexed heap and set again after each call into it, so
+//! [`sim_core::Host::poll_timeout`] costs O(1) and a wake-up visits only the endpoints due,
+//! however many connections the host carries. A flow's connections are indexed by flow, so
+//! its statistics are found without a scan.
+//!
 //! Records (`host_record.rs`): the endpoints' events gathered into one queue
 //! ([`HostStack::poll_event`]), per-path samples ([`HostStack::subflow_samples`]) and an
 //! opt-in packet capture per interface ([`HostStack::capture_interface`]).

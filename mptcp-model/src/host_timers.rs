@@ -38,13 +38,22 @@ pub(super) struct HostTimers {
     due: Vec<usize>,
 }
 
+/// The earlier of two optional instants (`None`: never).
+#[inline]
+fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
 impl HostStack {
     /// The earliest instant at which the host wants [`sim_core::Host::on_timeout`].
     pub(super) fn next_deadline(&self) -> Option<Instant> {
         let t = &self.timers;
         let prio = self.prio_changes.front().map(|c| c.0);
         let next = [
-            t.tcp.earliest(),
             t.tcp_start,
             t.mp.earliest(),
             t.mp_start,
@@ -52,8 +61,7 @@ impl HostStack {
             t.apps.earliest(),
         ]
         .into_iter()
-        .flatten()
-        .min();
+        .fold(t.tcp.earliest(), earlier);
         #[cfg(debug_assertions)]
         debug_assert_eq!(next, self.scan_deadline(), "host deadlines out of date");
         next
