@@ -22,6 +22,16 @@ pub(crate) struct Deadlines {
 
 const ABSENT: u32 = u32::MAX;
 
+/// The earlier of two optional instants (`None`: never).
+#[inline]
+pub(crate) fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
 impl Deadlines {
     /// The earliest deadline, if any.
     #[inline]

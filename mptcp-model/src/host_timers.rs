@@ -13,7 +13,7 @@
 
 use super::mptcp_host::Role;
 use super::HostStack;
-use crate::deadlines::Deadlines;
+use crate::deadlines::{earlier, Deadlines};
 use crate::wire::TcpHeader;
 use sim_core::{Instant, Packet};
 use std::collections::BTreeSet;
@@ -36,16 +36,6 @@ pub(super) struct HostTimers {
     pub(super) mp_start: Option<Instant>,
     /// Scratch list of due endpoints (reused: no allocation per wake-up).
     due: Vec<usize>,
-}
-
-/// The earlier of two optional instants (`None`: never).
-#[inline]
-fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, None) => x,
-        (None, y) => y,
-    }
 }
 
 impl HostStack {

@@ -4,22 +4,20 @@
 
 use super::conn::MptcpConnection;
 use crate::cc::Coupling;
+use crate::deadlines::earlier;
 use sim_core::Instant;
 
 impl MptcpConnection {
     /// The earliest instant at which [`MptcpConnection::handle_timeout`] must run.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let socks = self.subflows.iter().filter(|s| !s.mp.dead).flat_map(|s| {
-            [s.sock_deadline(), s.mp.third_ack_rtx_at]
-                .into_iter()
-                .flatten()
-        });
-        let ann = self
-            .announce
-            .iter()
-            .filter(|a| !a.echoed)
-            .filter_map(|a| a.next_at);
-        socks.chain(ann).chain(self.data_fin_rtx_at).min()
+        let mut next = self.data_fin_rtx_at;
+        for s in self.subflows.iter().filter(|s| !s.mp.dead) {
+            next = earlier(earlier(next, s.sock_deadline()), s.mp.third_ack_rtx_at);
+        }
+        for a in self.announce.iter().filter(|a| !a.echoed) {
+            next = earlier(next, a.next_at);
+        }
+        next
     }
 
     /// Runs the timers due at `now` (a wake-up with nothing due is a no-op).
