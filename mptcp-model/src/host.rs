@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 pub use crate::mptcp::LocalAddr;
 pub use host_record::{CapturedPacket, Direction, FlowEvent, SubflowSample};
 use host_timers::HostTimers;
-pub use mptcp_host::Role;
+pub use mptcp_host::{EndpointChange, Role};
 use mptcp_host::{MpConn, MpListener, PendingMp};
 
 #[path = "host_record.rs"]
@@ -107,9 +107,13 @@ pub struct HostStack {
     mp_listeners: BTreeMap<(Addr, u16), MpListener>,
     mp_pending: Vec<PendingMp>,
     tokens: BTreeMap<u32, usize>,
+    /// `MPTcpExt` counters of events no connection owns (joins for unknown tokens).
+    mib: crate::mptcp::MptcpMib,
     down: BTreeSet<Addr>,
-    /// Timed backup-flag changes of local interfaces `(at, addr, backup)`, by time.
-    prio_changes: VecDeque<(Instant, Addr, bool)>,
+    /// Timed endpoint changes of local interfaces `(at, addr, change)`, by time.
+    endpoint_changes: VecDeque<(Instant, Addr, EndpointChange)>,
+    /// Timed application aborts of MPTCP flows `(at, flow)`, by time.
+    aborts: VecDeque<(Instant, FlowId)>,
     next_port: u16,
     /// Endpoint events not yet drained.
     events: VecDeque<FlowEvent>,
@@ -148,8 +152,10 @@ impl HostStack {
             mp_listeners: BTreeMap::new(),
             mp_pending: Vec::new(),
             tokens: BTreeMap::new(),
+            mib: crate::mptcp::MptcpMib::new(),
             down: BTreeSet::new(),
-            prio_changes: VecDeque::new(),
+            endpoint_changes: VecDeque::new(),
+            aborts: VecDeque::new(),
             next_port: mptcp_host::FIRST_PORT,
             events: VecDeque::new(),
             capture: Vec::new(),
@@ -162,8 +168,23 @@ impl HostStack {
     /// At `at`, local interface `addr` becomes a backup path (`backup`) or a regular one
     /// for every MPTCP connection of this host (MP_PRIO tells the peers).
     pub fn schedule_backup(&mut self, at: Instant, addr: Addr, backup: bool) {
-        let k = self.prio_changes.partition_point(|c| c.0 <= at);
-        self.prio_changes.insert(k, (at, addr, backup));
+        self.schedule_endpoint(at, addr, EndpointChange::Backup(backup));
+    }
+
+    /// At `at`, the MPTCP path-manager endpoint on local interface `addr` changes as
+    /// `change` says, for every MPTCP connection and listener of this host (what `ip mptcp
+    /// endpoint`, NetworkManager or mptcpd do). Changes at the same instant apply in the
+    /// order they were scheduled.
+    pub fn schedule_endpoint(&mut self, at: Instant, addr: Addr, change: EndpointChange) {
+        let k = self.endpoint_changes.partition_point(|c| c.0 <= at);
+        self.endpoint_changes.insert(k, (at, addr, change));
+    }
+
+    /// At `at`, the application of MPTCP flow `flow` on this host aborts its connection:
+    /// MP_FASTCLOSE (RFC 8684 §3.5).
+    pub fn schedule_abort(&mut self, at: Instant, flow: FlowId) {
+        let k = self.aborts.partition_point(|c| c.0 <= at);
+        self.aborts.insert(k, (at, flow));
     }
 
     /// The host's name.

@@ -8,8 +8,8 @@
 //! O(1) — however many connections the host carries, and a wake-up looks only at the
 //! endpoints that are due: O(due · log n). What runs at a wake-up, and in which order, is
 //! as if every endpoint were looked at in index order: flow starts, paced applications
-//! (those due and those with a backlog behind a full send buffer), backup changes, MPTCP
-//! starts, then the due TCP and MPTCP timers, each group by index.
+//! (those due and those with a backlog behind a full send buffer), endpoint changes,
+//! application aborts, MPTCP starts, then the due TCP and MPTCP timers, each group by index.
 
 use super::mptcp_host::Role;
 use super::HostStack;
@@ -42,12 +42,14 @@ impl HostStack {
     /// The earliest instant at which the host wants [`sim_core::Host::on_timeout`].
     pub(super) fn next_deadline(&self) -> Option<Instant> {
         let t = &self.timers;
-        let prio = self.prio_changes.front().map(|c| c.0);
+        let changes = self.endpoint_changes.front().map(|c| c.0);
+        let aborts = self.aborts.front().map(|c| c.0);
         let next = [
             t.tcp_start,
             t.mp.earliest(),
             t.mp_start,
-            prio,
+            changes,
+            aborts,
             t.apps.earliest(),
         ]
         .into_iter()
@@ -64,13 +66,15 @@ impl HostStack {
         let starts = self.pending.iter().map(|f| f.start);
         let mp = self.mp_conns.iter().filter_map(|c| c.conn.poll_timeout());
         let mp_starts = self.mp_pending.iter().map(|f| f.start);
-        let prio = self.prio_changes.front().map(|c| c.0);
+        let changes = self.endpoint_changes.front().map(|c| c.0);
+        let aborts = self.aborts.front().map(|c| c.0);
         let apps = (0..self.mp_conns.len()).filter_map(|k| self.next_app_write(k));
         socks
             .chain(starts)
             .chain(mp)
             .chain(mp_starts)
-            .chain(prio)
+            .chain(changes)
+            .chain(aborts)
             .chain(apps)
             .min()
     }
@@ -120,15 +124,19 @@ impl HostStack {
             self.starts_changed();
         }
         self.run_apps(now, tx);
-        while let Some(&(at, addr, backup)) = self.prio_changes.front() {
+        while let Some(&(at, addr, change)) = self.endpoint_changes.front() {
             if at > now {
                 break;
             }
-            self.prio_changes.pop_front();
-            for k in 0..self.mp_conns.len() {
-                self.mp_conns[k].conn.set_backup(addr, backup);
-                self.service_mp(k, now, tx);
+            self.endpoint_changes.pop_front();
+            self.apply_endpoint_change(now, addr, change, tx);
+        }
+        while let Some(&(at, flow)) = self.aborts.front() {
+            if at > now {
+                break;
             }
+            self.aborts.pop_front();
+            self.abort_mptcp(now, flow, tx);
         }
         if self.timers.mp_start.is_some_and(|t| t <= now) {
             self.start_due_mp(now, tx);

@@ -10,6 +10,8 @@
 //!   [`sim_core::Host`] that demultiplexes packets to sockets and runs their applications.
 //! - [`event`]: what endpoints report (typed events drained with `poll_event`) and the
 //!   [`event::SubflowId`] that names a path.
+//! - [`middlebox`]: option strippers and rewriters, NAT, a load balancer and an on-path
+//!   attacker, attached to links through [`sim_core::Middlebox`].
 //!
 //! Endpoints never read a clock: every entry point takes `now`, outputs are polled.
 //!
@@ -49,6 +51,7 @@ pub mod crypto;
 mod deadlines;
 pub mod event;
 pub mod host;
+pub mod middlebox;
 pub mod mptcp;
 pub mod tcp;
 pub mod wire;

@@ -6,7 +6,8 @@ use super::{FlowId, HostStack, Slot};
 use crate::app::{BulkSender, Paced};
 use crate::event::Event;
 use crate::mptcp::{
-    mptcp_reset, LocalAddr, MptcpConfig, MptcpConnection, MptcpEventKind, MptcpStats, Refusal,
+    mptcp_reset, EndpointFlags, LocalAddr, MibField, MptcpConfig, MptcpConnection, MptcpEventKind,
+    MptcpMib, MptcpStats, Refusal,
 };
 use crate::tcp::SocketAddr;
 use crate::wire::mptcp::{JoinRepr, MptcpOption};
@@ -15,6 +16,19 @@ use sim_core::{Addr, Instant, Packet};
 
 /// First local port the host gives subflows (IANA dynamic range).
 pub(super) const FIRST_PORT: u16 = 49152;
+
+/// A change to the MPTCP path-manager endpoint of a local interface (see
+/// [`HostStack::schedule_endpoint`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointChange {
+    /// Its subflows become backups (`true`) or regular paths; MP_PRIO tells the peers.
+    Backup(bool),
+    /// An endpoint is added with these flags (`ip mptcp endpoint add`).
+    Add(EndpointFlags),
+    /// The endpoint is deleted (`ip mptcp endpoint delete`): its subflows close and the
+    /// peers get REMOVE_ADDR.
+    Delete,
+}
 
 /// What the local application of an MPTCP connection does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,6 +164,16 @@ impl HostStack {
     pub(super) fn mp_find(&self, flow: FlowId) -> impl Iterator<Item = &MpConn> {
         let mp = self.by_flow.get(&flow).map_or(&[][..], |f| &f.mp[..]);
         mp.iter().map(|&k| &self.mp_conns[k])
+    }
+
+    /// The host's `MPTcpExt` counters (`nstat`): its own (joins for unknown tokens) plus
+    /// every MPTCP connection's, past ones included.
+    pub fn mptcp_mib(&self) -> MptcpMib {
+        let mut m = self.mib;
+        for c in &self.mp_conns {
+            m.add(c.conn.mib());
+        }
+        m
     }
 
     /// Statistics of the MPTCP connection of `flow` on this host.
@@ -297,11 +321,17 @@ impl HostStack {
                 None => {
                     match self.tokens.get(&token).copied() {
                         Some(k) => {
+                            self.mp_conns[k].conn.note_reset_sent();
                             // A refused join may still have changed the connection.
                             self.gather_mptcp_events(k);
                             self.mp_timer_changed(k, now);
                         }
-                        None => self.unknown_token(now, local, pkt),
+                        None => {
+                            self.mib.inc(MibField::MpJoinSynRx);
+                            self.mib.inc(MibField::MpJoinNoTokenFound);
+                            self.mib.inc(MibField::MpRstTx);
+                            self.unknown_token(now, local, pkt);
+                        }
                     }
                     // RFC 8684 §3.2: an unknown token is answered with a RST.
                     tx.extend(mptcp_reset(pkt));
@@ -345,6 +375,51 @@ impl HostStack {
             subflow: None,
             event: Event::Mptcp(kind),
         });
+    }
+
+    /// Applies an endpoint change of local interface `addr` to every connection and
+    /// listener.
+    pub(super) fn apply_endpoint_change(
+        &mut self,
+        now: Instant,
+        addr: Addr,
+        change: EndpointChange,
+        tx: &mut Vec<Packet<TcpHeader>>,
+    ) {
+        let up = !self.down.contains(&addr);
+        for l in self.mp_listeners.values_mut() {
+            match change {
+                EndpointChange::Add(f) if f.signal && !l.announce.contains(&addr) => {
+                    l.announce.push(addr);
+                }
+                EndpointChange::Delete => l.announce.retain(|&a| a != addr),
+                _ => {}
+            }
+        }
+        for k in 0..self.mp_conns.len() {
+            let conn = &mut self.mp_conns[k].conn;
+            match change {
+                EndpointChange::Backup(b) => conn.set_backup(addr, b),
+                EndpointChange::Add(f) => conn.add_endpoint(addr, up, f),
+                EndpointChange::Delete => conn.delete_endpoint(now, addr),
+            }
+            self.service_mp(k, now, tx);
+        }
+    }
+
+    /// The application of every MPTCP connection of `flow` here aborts it.
+    pub(super) fn abort_mptcp(
+        &mut self,
+        now: Instant,
+        flow: FlowId,
+        tx: &mut Vec<Packet<TcpHeader>>,
+    ) {
+        for k in 0..self.mp_conns.len() {
+            if self.mp_conns[k].flow == flow {
+                self.mp_conns[k].conn.abort(now);
+                self.service_mp(k, now, tx);
+            }
+        }
     }
 
     /// Opens requested subflows, runs the application and sends what connection `k` has.

@@ -10,6 +10,7 @@ use crate::validate::{End, FlowEnd, Plan, PlanFlow};
 use mptcp_model::app::BulkSender;
 use mptcp_model::cc::{CcKind, CcMode, RenoGrowth, SlowStart};
 use mptcp_model::host::{FlowId, HostStack, LocalAddr, Role};
+use mptcp_model::middlebox::Middleboxes;
 use mptcp_model::mptcp::{MptcpCcKind, MptcpConfig, PathManagerKind, SchedulerKind};
 use mptcp_model::tcp::{
     CwndReduction, LossDetection, NewRenoTimer, RtoMode, SocketAddr, TcpConfig,
@@ -18,7 +19,7 @@ use mptcp_model::wire::tcp::TcpHeader;
 use sim_core::{Attach, HostId, LinkConfig, LinkId, NetworkBuilder, Simulator};
 
 /// The simulator type every scenario runs on.
-pub type Sim = Simulator<TcpHeader, HostStack>;
+pub type Sim = Simulator<TcpHeader, HostStack, Middleboxes>;
 
 /// Port the receiver of flow `i` listens on.
 pub fn server_port(i: usize) -> u16 {
@@ -61,6 +62,12 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
         ifaces.push(v);
     }
     let routers: Vec<_> = plan.routers.iter().map(|r| nb.add_router(r)).collect();
+    for m in &plan.middleboxes {
+        for (&r, &addr) in m.router.iter().zip(&m.owned) {
+            nb.add_router_address(routers[r], addr)
+                .map_err(|e| e.to_string())?;
+        }
+    }
     let attach = |e: End| match e {
         End::Iface { host, iface } => Attach::Iface(ifaces[host][iface]),
         End::Router(i) => Attach::Node(routers[i]),
@@ -100,29 +107,14 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
             .map_err(|e| e.to_string())?;
     }
     let network = nb.build().map_err(|e| e.to_string())?;
-    let mut hosts: Vec<HostStack> = plan
-        .hosts
-        .iter()
-        .map(|h| HostStack::new(&h.name, plan.seed))
-        .collect();
-    for (i, f) in plan.flows.iter().enumerate() {
-        match &f.transport {
-            TransportSpec::Tcp(t) => add_tcp_flow(&mut hosts, i, f, t),
-            TransportSpec::Mptcp(m) => add_mptcp_flow(&mut hosts, plan, i, f, m),
+    let hosts = host_stacks(plan);
+    let mut sim = Simulator::with_middlebox(network, hosts, plan.seed, middleboxes(plan))
+        .map_err(|e| e.to_string())?;
+    for m in &plan.middleboxes {
+        for &l in &m.links {
+            sim.attach_middlebox(LinkId(l));
         }
     }
-    for ev in &plan.events {
-        if let crate::schema::ActionSpec::SetBackup(backup) = ev.action {
-            let l = &plan.links[ev.link];
-            for end in [l.a, l.b] {
-                if let End::Iface { host, iface } = end {
-                    let addr = plan.hosts[host].ifaces[iface].1;
-                    hosts[host].schedule_backup(ev.at, addr, backup);
-                }
-            }
-        }
-    }
-    let mut sim = Simulator::new(network, hosts, plan.seed).map_err(|e| e.to_string())?;
     for ev in &plan.events {
         let (f, b) = link_ids(ev.link);
         if let Some(c) = &ev.fwd_change {
@@ -137,6 +129,59 @@ pub fn build(plan: &Plan) -> Result<Sim, String> {
         sim.wake_host(HostId(f.dst.host as u32), f.start);
     }
     Ok(sim)
+}
+
+/// Every host's stack with its flows, endpoint changes and aborts.
+fn host_stacks(plan: &Plan) -> Vec<HostStack> {
+    let mut hosts: Vec<HostStack> = plan
+        .hosts
+        .iter()
+        .map(|h| HostStack::new(&h.name, plan.seed))
+        .collect();
+    for (i, f) in plan.flows.iter().enumerate() {
+        match &f.transport {
+            TransportSpec::Tcp(t) => add_tcp_flow(&mut hosts, i, f, t),
+            TransportSpec::Mptcp(m) => add_mptcp_flow(&mut hosts, plan, i, f, m),
+        }
+    }
+    for ev in &plan.events {
+        use crate::schema::ActionSpec;
+        use mptcp_model::host::EndpointChange;
+        let change = match ev.action {
+            ActionSpec::SetBackup(backup) => EndpointChange::Backup(backup),
+            ActionSpec::EndpointDelete => EndpointChange::Delete,
+            ActionSpec::EndpointAdd(e) => EndpointChange::Add(mptcp_model::mptcp::EndpointFlags {
+                signal: e.signal,
+                subflow: e.subflow,
+                backup: e.backup,
+                fullmesh: e.fullmesh,
+            }),
+            _ => continue,
+        };
+        let l = &plan.links[ev.link];
+        for end in [l.a, l.b] {
+            if let End::Iface { host, iface } = end {
+                let addr = plan.hosts[host].ifaces[iface].1;
+                hosts[host].schedule_endpoint(ev.at, addr, change);
+            }
+        }
+    }
+    for (i, f) in plan.flows.iter().enumerate() {
+        if let Some(at) = f.abort {
+            hosts[f.src.host].schedule_abort(at, FlowId(i as u32));
+        }
+    }
+    hosts
+}
+
+/// The plan's middleboxes (attached to their links by [`build`]).
+fn middleboxes(plan: &Plan) -> Middleboxes {
+    let mut boxes = Middleboxes::new();
+    for m in &plan.middleboxes {
+        let links: Vec<LinkId> = m.links.iter().map(|&l| LinkId(l)).collect();
+        boxes.add(&m.name, m.kind.clone(), &links, plan.seed);
+    }
+    boxes
 }
 
 fn clamp_u32(v: u64) -> u32 {
@@ -257,8 +302,10 @@ pub fn mptcp_config(m: &MptcpSpec) -> MptcpConfig {
         snd_buf: clamp_u32(m.snd_buf.0),
         subflow_fail_rtos: m.fail_after_rtos,
         checksum: m.checksum,
+        allow_join_initial_addr: m.allow_join_initial_addr,
         opportunistic_retransmission: m.opportunistic_retransmission,
         degraded: None,
+        ..MptcpConfig::default()
     };
     if let Some(mode) = m.mode {
         apply_mode(&mut cfg, mode);
@@ -326,10 +373,10 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
         })
         .collect();
     let remote = SocketAddr {
-        addr: listen.addr,
+        addr: f.via.as_ref().map_or(listen.addr, |v| v.vip),
         port: server_port(i),
     };
-    let announce = plan.hosts[listen.host]
+    let mut announce: Vec<sim_core::Addr> = plan.hosts[listen.host]
         .ifaces
         .iter()
         .enumerate()
@@ -338,6 +385,11 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
         .map(|(_, (_, a))| *a)
         .collect();
     let mut cfg = mptcp_config(m);
+    if f.via.is_some() && !cfg.allow_join_initial_addr {
+        // RFC 8684 §3.1, §3.4.1: behind a load balancer a server that sets the `C` flag
+        // announces its own address, which joins reach without the balancer's hash.
+        announce.insert(0, listen.addr);
+    }
     if let PathManagerKind::InKernel(pm) = &mut cfg.path_manager {
         for (li, &k) in order.iter().enumerate().take(8) {
             if let Some(e) = endpoint(open.host, k) {
@@ -358,7 +410,24 @@ fn add_mptcp_flow(hosts: &mut [HostStack], plan: &Plan, i: usize, f: &PlanFlow, 
         Opener::Receiver => (receiver, sender()),
     };
     let id = FlowId(i as u32);
-    hosts[listen.host].add_mptcp_server(id, remote, announce, cfg, listen_role);
+    match &f.via {
+        // Every backend listens on its own address; one of them gets the connection.
+        Some(v) => {
+            for b in &v.backends {
+                let mut own = announce.clone();
+                if own.first() == Some(&listen.addr) {
+                    own[0] = b.addr;
+                }
+                let local = SocketAddr::new(b.addr, remote.port);
+                let role = listen_role;
+                hosts[b.host].add_mptcp_server(id, local, own, cfg, role);
+            }
+        }
+        None => {
+            let local = SocketAddr::new(listen.addr, remote.port);
+            hosts[listen.host].add_mptcp_server(id, local, announce, cfg, listen_role);
+        }
+    }
     hosts[open.host].add_mptcp_client(id, locals, remote, f.start, cfg, open_role);
 }
 

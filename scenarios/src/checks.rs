@@ -206,18 +206,29 @@ pub(crate) fn check_event_action(
     let field = format!("events[{i}].action");
     let nth = sc.events[..i].iter().filter(|e| e.link == ev.link).count();
     let err = |msg: String| r.at_nth("events", "link", &ev.link, nth, field.clone(), msg);
+    if !ev.notify && ev.action != ActionSpec::Down {
+        return Err(err(
+            "`notify: false` applies to a `Down` action only (its `Up` tells no host either)"
+                .into(),
+        ));
+    }
     match ev.action {
         ActionSpec::SetQueue(q) => match check_queue(r, &field, &ev.link, q) {
             Err(ScenarioError::Invalid { msg, .. }) => Err(err(msg)),
             other => other,
         },
-        ActionSpec::SetBackup(_) => {
+        ActionSpec::SetBackup(_) | ActionSpec::EndpointDelete | ActionSpec::EndpointAdd(_) => {
             let host_end = |e: End| matches!(e, End::Iface { .. });
             if host_end(link.a) || host_end(link.b) {
                 return Ok(());
             }
+            let action = match ev.action {
+                ActionSpec::SetBackup(_) => "SetBackup",
+                ActionSpec::EndpointDelete => "EndpointDelete",
+                _ => "EndpointAdd",
+            };
             Err(err(format!(
-                "SetBackup marks the host interface at an end of the link, but `{}` joins two \
+                "{action} marks the host interface at an end of the link, but `{}` joins two \
                  routers",
                 link.name
             )))

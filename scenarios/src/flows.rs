@@ -1,9 +1,9 @@
 //! Validation of the `flows` section: endpoints, transport settings, applications.
 
 use crate::error::{Reporter, ScenarioError};
-use crate::schema::{AppSpec, Opener, Scenario, TransportSpec};
+use crate::schema::{AppSpec, FlowSpec, Opener, Scenario, TransportSpec};
 use crate::validate::{check_name, End, Names, PlanFlow};
-use sim_core::Instant;
+use sim_core::{Duration, Instant};
 
 /// Checks every flow and resolves its endpoints.
 pub(crate) fn resolve_flows(
@@ -141,6 +141,8 @@ pub(crate) fn resolve_flows(
             let msg = "paced applications need an Mptcp transport".into();
             return Err(r.at("flows", f("app"), "", msg));
         }
+        let abort = abort_time(fl, sc.duration.0)
+            .map_err(|(v, msg)| r.at("flows", f("abort_at"), &v, msg))?;
         out.push(PlanFlow {
             name: fl.name.clone(),
             src,
@@ -151,9 +153,28 @@ pub(crate) fn resolve_flows(
             backup,
             bytes,
             paced,
+            abort,
+            via: None,
         });
     }
     Ok(out)
+}
+
+/// When flow `fl`'s sender aborts (MP_FASTCLOSE), checked: MPTCP only, between its start
+/// and `end`. Errors give the offending text and the message.
+fn abort_time(fl: &FlowSpec, end: Duration) -> Result<Option<Instant>, (String, String)> {
+    let mptcp = matches!(fl.transport, TransportSpec::Mptcp(_));
+    match fl.abort_at {
+        Some(t) if !mptcp => Err((
+            t.to_string(),
+            "an abort (MP_FASTCLOSE) needs an Mptcp transport".into(),
+        )),
+        Some(t) if t.0 >= end || t.0 < fl.start.0 => Err((
+            t.to_string(),
+            format!("{t} is not between the flow's start and the end of the run"),
+        )),
+        t => Ok(t.map(|t| Instant::ZERO + t.0)),
+    }
 }
 
 /// The bytes of a bulk application, or the schedule of a paced one.

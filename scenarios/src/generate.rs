@@ -210,6 +210,8 @@ pub fn expand<'a>(r: &Reporter<'_>, sc: &'a Scenario) -> Result<Cow<'a, Scenario
                 opener: Opener::Sender,
                 transport: t.transport.clone(),
                 app: AppSpec::Bulk { bytes },
+                abort_at: None,
+                via: None,
             });
         }
     }

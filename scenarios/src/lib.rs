@@ -28,6 +28,7 @@ pub mod generate;
 pub mod load;
 pub mod manifest;
 pub mod metrics;
+pub mod middlebox;
 pub mod probe;
 pub mod schema;
 pub mod summary;

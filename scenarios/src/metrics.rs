@@ -200,7 +200,7 @@ fn apply_event(ev: &crate::validate::PlanEvent, up: &mut [bool], rate: &mut [f64
     for (id, change) in [(f, &ev.fwd_change), (b, &ev.rev_change)] {
         let k = id.0 as usize;
         match change {
-            Some(LinkChange::Down) => up[k] = false,
+            Some(LinkChange::Down | LinkChange::DownSilent) => up[k] = false,
             Some(LinkChange::Up) => up[k] = true,
             Some(LinkChange::SetRate(r)) => rate[k] = rate_bps(r),
             _ => {}

@@ -67,6 +67,8 @@ pub fn run_streamed<W: std::io::Write>(
     mut progress: impl FnMut(Instant),
 ) -> Result<StreamedRun, RunError> {
     let mut sim = build(plan).map_err(RunError::Build)?;
+    let balanced = plan.flows.iter().any(|f| f.via.is_some());
+    let mut settled = balanced.then(|| plan.clone());
     let step = plan.scenario.output.sample_interval.0;
     let record = plan.scenario.output.timeseries;
     let end = Instant::ZERO + plan.duration;
@@ -95,6 +97,10 @@ pub fn run_streamed<W: std::io::Write>(
         };
         sim.run_until(next);
         t = next;
+        if let Some(p) = &mut settled {
+            settle_balanced(p, &sim);
+        }
+        let plan = settled.as_ref().unwrap_or(plan);
         if let Some(log) = &mut log {
             if t.as_nanos() % TICK.as_nanos() == 0 {
                 log_deliveries(plan, &sim, log);
@@ -130,6 +136,7 @@ pub fn run_streamed<W: std::io::Write>(
     if record {
         timeseries.flush().map_err(RunError::Write)?;
     }
+    let plan = settled.as_ref().unwrap_or(plan);
     let summary = summarize(plan, &sim, &probes, log.as_ref());
     Ok(StreamedRun {
         summary,
@@ -198,6 +205,7 @@ fn summarize(plan: &Plan, sim: &Sim, probes: &[FlowProbe], log: Option<&Delivery
                 hol_delay_ms: None,
                 fct_ms: None,
                 max_ooo_bytes: p.max_ooo_bytes,
+                fallback: None,
                 subflows: Vec::new(),
                 phases: log.map_or_else(Vec::new, |l| phases(plan, l, i)),
             };
@@ -212,8 +220,51 @@ fn summarize(plan: &Plan, sim: &Sim, probes: &[FlowProbe], log: Option<&Delivery
         flows,
         links: link_summaries(plan, sim),
         events: log.map_or_else(Vec::new, |l| event_summaries(plan, l)),
+        hosts: host_summaries(plan, sim),
+        middleboxes: (sim.middlebox().stats())
+            .map(|(name, st)| MiddleboxSummary {
+                name: name.to_owned(),
+                seen: st.seen,
+                changed: st.changed,
+                dropped: st.dropped,
+            })
+            .collect(),
         engine_events: sim.events_processed(),
         unroutable_packets: sim.unroutable_packets(),
+    }
+}
+
+/// The hosts with nonzero `MPTcpExt` counters.
+fn host_summaries(plan: &Plan, sim: &Sim) -> Vec<HostSummary> {
+    (plan.hosts.iter().enumerate())
+        .filter_map(|(k, h)| {
+            let mib = sim.host(HostId(k as u32)).mptcp_mib();
+            let c: Vec<(String, u64)> = mib.nonzero().map(|(n, v)| (n.to_owned(), v)).collect();
+            (!c.is_empty()).then(|| HostSummary {
+                name: h.name.clone(),
+                mptcp_ext: Counters(c),
+            })
+        })
+        .collect()
+}
+
+/// For flows through a load balancer: the backend that took the connection becomes the
+/// flow's listening end (once it has one).
+fn settle_balanced(plan: &mut Plan, sim: &Sim) {
+    for (i, f) in plan.flows.iter_mut().enumerate() {
+        let Some(v) = &f.via else { continue };
+        let id = FlowId(i as u32);
+        let has = |h: usize| sim.host(HostId(h as u32)).mptcp_started(id).is_some();
+        let listen = match f.opener {
+            crate::schema::Opener::Sender => &mut f.dst,
+            crate::schema::Opener::Receiver => &mut f.src,
+        };
+        if has(listen.host) {
+            continue;
+        }
+        if let Some(b) = v.backends.iter().find(|b| has(b.host)) {
+            *listen = *b;
+        }
     }
 }
 
@@ -246,6 +297,12 @@ fn fill_transport(plan: &Plan, sim: &Sim, i: usize, s: &mut FlowSummary) {
             let Some(st) = mptcp_stats(plan, sim, i) else {
                 return;
             };
+            let conn = sim
+                .host(HostId(f.src.host as u32))
+                .mptcp_connection(FlowId(i as u32));
+            s.fallback = conn
+                .and_then(|c| c.fallback_reason())
+                .map(|r| snake(&format!("{r:?}")));
             s.bytes_sent = st.data_bytes_sent;
             s.reinjected_bytes = Some(st.reinjected_bytes);
             s.scheduler = Some(m.scheduler.cli_name().into());
@@ -318,6 +375,22 @@ fn link_summaries(plan: &Plan, sim: &Sim) -> Vec<LinkSummary> {
         .collect()
 }
 
+/// `CamelCase` as `snake_case`.
+fn snake(s: &str) -> String {
+    let mut out = String::new();
+    for (k, c) in s.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if k > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// How an event's action is written in `events.csv` and the summary.
 pub fn action_text(a: &ActionSpec) -> String {
     match a {
@@ -328,6 +401,8 @@ pub fn action_text(a: &ActionSpec) -> String {
         ActionSpec::SetLoss(_) => "loss".into(),
         ActionSpec::SetQueue(_) => "queue".into(),
         ActionSpec::SetBackup(b) => format!("backup {b}"),
+        ActionSpec::EndpointDelete => "endpoint delete".into(),
+        ActionSpec::EndpointAdd(_) => "endpoint add".into(),
     }
 }
 

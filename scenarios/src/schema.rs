@@ -52,6 +52,9 @@ pub struct Scenario {
     /// Timed changes to links.
     #[serde(default)]
     pub events: Vec<EventSpec>,
+    /// Middleboxes on links or at routers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub middleboxes: Vec<crate::middlebox::MiddleboxSpec>,
     /// What the run writes.
     #[serde(default)]
     pub output: OutputSpec,
@@ -256,6 +259,14 @@ pub struct FlowSpec {
     /// What the sending application does.
     #[serde(default)]
     pub app: AppSpec,
+    /// MPTCP: the data sender's application aborts the connection at this time
+    /// (MP_FASTCLOSE, RFC 8684 §3.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abort_at: Option<Time>,
+    /// MPTCP: the name of a `LoadBalancer` middlebox the opening end connects through (to
+    /// its virtual address); the listening end must be one of its backends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// Transport protocol of a flow.
@@ -539,10 +550,18 @@ pub struct MptcpSpec {
     pub rcv_buf: Bytes,
     /// Connection-level send buffer.
     pub snd_buf: Bytes,
-    /// Consecutive retransmission timeouts after which a subflow is declared failed.
+    /// Consecutive retransmission timeouts after which a subflow is declared (potentially)
+    /// failed and its data reinjected (1: the out-of-tree Linux `pf`; about 5 matches
+    /// upstream Linux's `net.mptcp.stale_loss_cnt` = 4; 0: never). How a silent failure
+    /// (`Down` with `notify: false`) is found.
     pub fail_after_rtos: u32,
     /// Carry the DSS checksum field (RFC 8684 §3.3.1).
     pub checksum: bool,
+    /// The listener lets joins reach the address the connection was opened to (Linux
+    /// `net.mptcp.allow_join_initial_addr_port`, default true). `false` sets the MP_CAPABLE
+    /// `C` flag (RFC 8684 §3.1); behind a load balancer (`via`) the backend then announces
+    /// its own address with ADD_ADDR, so joins bypass the balancer's hash.
+    pub allow_join_initial_addr: bool,
     /// Settings of every subflow.
     pub subflow: SubflowSpec,
 }
@@ -561,6 +580,7 @@ impl Default for MptcpSpec {
             snd_buf: Bytes(4 << 20),
             fail_after_rtos: 1,
             checksum: false,
+            allow_join_initial_addr: true,
             subflow: SubflowSpec::default(),
         }
     }
@@ -828,6 +848,15 @@ pub struct EventSpec {
     pub direction: DirectionName,
     /// What changes.
     pub action: ActionSpec,
+    /// `Down` only: whether the hosts at the link's ends notice (carrier lost; MPTCP then
+    /// withdraws the address at once). `false` models a black hole the hosts find only by
+    /// their own timeouts (default `true`; the `Up` that follows tells them nothing either).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub notify: bool,
+}
+
+fn is_true(v: &bool) -> bool {
+    *v
 }
 
 /// Link directions an event applies to.
@@ -861,6 +890,32 @@ pub enum ActionSpec {
     /// (`true`) or regular ones (`false`) for MPTCP; the host tells its peers with MP_PRIO
     /// (RFC 8684 §3.3.8). `direction` is ignored.
     SetBackup(bool),
+    /// Not a change of the link: the MPTCP endpoint on the host interface(s) at its ends is
+    /// deleted (`ip mptcp endpoint delete`, as NetworkManager or mptcpd do): its subflows
+    /// close and the peers get REMOVE_ADDR. `direction` is ignored.
+    EndpointDelete,
+    /// Not a change of the link: an MPTCP endpoint is added on the host interface(s) at its
+    /// ends with these flags (`ip mptcp endpoint add`). `direction` is ignored.
+    EndpointAdd(EndpointFlagsSpec),
+}
+
+/// The flags of an endpoint added by an event.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Flags")]
+pub struct EndpointFlagsSpec {
+    /// Announce it with ADD_ADDR (listening end).
+    #[serde(default)]
+    pub signal: bool,
+    /// Open a subflow from it (opening end).
+    #[serde(default)]
+    pub subflow: bool,
+    /// Its subflows are backups.
+    #[serde(default)]
+    pub backup: bool,
+    /// Open subflows from it to every accepted peer address.
+    #[serde(default)]
+    pub fullmesh: bool,
 }
 
 /// Image formats for plots.

@@ -64,6 +64,10 @@ pub struct FlowSummary {
     /// MPTCP: largest out-of-order queue at the receiver seen at the sampling instants.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_ooo_bytes: Option<u64>,
+    /// MPTCP: why the connection fell back to plain TCP (RFC 8684 §3.7), if it did
+    /// (`not_requested`, `syn_ack_without_mp_capable`, `checksum_failure`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
     /// MPTCP: every subflow the connection had, in creation order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subflows: Vec<SubflowSummary>,
@@ -236,8 +240,60 @@ pub struct Summary {
     /// Link events with their effect on each flow.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventSummary>,
+    /// Per host with any, its nonzero `MPTcpExt` counters as Linux `nstat` names them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<HostSummary>,
+    /// What each middlebox did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub middleboxes: Vec<MiddleboxSummary>,
     /// Events the engine processed.
     pub engine_events: u64,
     /// Packets dropped for lack of a route.
     pub unroutable_packets: u64,
+}
+
+/// One host's MPTCP counters.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct HostSummary {
+    /// Host name.
+    pub name: String,
+    /// Nonzero `MPTcpExt` counters (`MPJoinSynRx`, `AddAddr`, `MPFailRx`, ...), in the
+    /// kernel's order.
+    #[serde(rename = "MPTcpExt")]
+    pub mptcp_ext: Counters,
+}
+
+/// Named counters written as a JSON object in their given order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Counters(pub Vec<(String, u64)>);
+
+impl Counters {
+    /// The value of counter `name` (0 when absent, as `nstat` prints nothing for zero).
+    pub fn get(&self, name: &str) -> u64 {
+        self.0.iter().find(|(n, _)| n == name).map_or(0, |c| c.1)
+    }
+}
+
+impl Serialize for Counters {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// What one middlebox did.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct MiddleboxSummary {
+    /// Its name.
+    pub name: String,
+    /// Segments it saw.
+    pub seen: u64,
+    /// Segments it changed.
+    pub changed: u64,
+    /// Segments it dropped.
+    pub dropped: u64,
 }

@@ -129,6 +129,10 @@ pub struct PlanFlow {
     pub bytes: Option<u64>,
     /// MPTCP only: a paced application (constant bit rate, on-off, request/response).
     pub paced: Option<mptcp_model::app::Paced>,
+    /// MPTCP only: when the data sender's application aborts (MP_FASTCLOSE).
+    pub abort: Option<Instant>,
+    /// MPTCP only: the load balancer the opening end connects through.
+    pub via: Option<crate::middlebox::Balanced>,
 }
 
 /// A resolved link event.
@@ -177,6 +181,8 @@ pub struct Plan {
     pub flows: Vec<PlanFlow>,
     /// Events in time order (stable for equal times).
     pub events: Vec<PlanEvent>,
+    /// Middleboxes.
+    pub middleboxes: Vec<crate::middlebox::PlanMiddlebox>,
 }
 
 /// Checks `sc` (read from `file`, whose text is `text`) and resolves it.
@@ -191,8 +197,10 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
     let names = Names::collect(&r, full)?;
     let links = resolve_links(&r, full, &names, base)?;
     let routes = resolve_routes(&r, full, &names, &links)?;
-    let flows = crate::flows::resolve_flows(&r, full, &names)?;
+    let mut flows = crate::flows::resolve_flows(&r, full, &names)?;
     crate::checks::check_flow_routes(&r, full, &names, &links, &routes, &flows)?;
+    let middleboxes = crate::middlebox::resolve_middleboxes(&r, full, &names, &links)?;
+    crate::middlebox::resolve_via(&r, full, &middleboxes, &mut flows, &names)?;
     let events = resolve_events(&r, full, &links, duration)?;
     let routers = full.routers.clone();
     drop(expanded);
@@ -209,6 +217,7 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
         routes,
         flows,
         events,
+        middleboxes,
         scenario: sc,
     })
 }
@@ -363,7 +372,7 @@ impl Names {
     }
 }
 
-fn list<'a>(it: impl Iterator<Item = &'a String>) -> String {
+pub(crate) fn list<'a>(it: impl Iterator<Item = &'a String>) -> String {
     let v: Vec<&str> = it.map(String::as_str).collect();
     if v.is_empty() {
         "none".into()
@@ -700,6 +709,7 @@ fn resolve_events(
         };
         let change = |d: &DirParams| {
             Some(match &ev.action {
+                ActionSpec::Down if !ev.notify => sim_core::LinkChange::DownSilent,
                 ActionSpec::Down => sim_core::LinkChange::Down,
                 ActionSpec::Up => sim_core::LinkChange::Up,
                 ActionSpec::SetRate(rate) => sim_core::LinkChange::SetRate(LinkRate::Fixed(rate.0)),
@@ -707,7 +717,9 @@ fn resolve_events(
                 ActionSpec::SetLoss(loss) => sim_core::LinkChange::SetLoss(loss_of(*loss)),
                 ActionSpec::SetQueue(q) => sim_core::LinkChange::SetQueue(queue_of(*q, &d.rate)),
                 // A host-interface event (MP_PRIO), applied by the builder.
-                ActionSpec::SetBackup(_) => return None,
+                ActionSpec::SetBackup(_)
+                | ActionSpec::EndpointDelete
+                | ActionSpec::EndpointAdd(_) => return None,
             })
         };
         out.push(PlanEvent {

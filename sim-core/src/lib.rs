@@ -55,6 +55,7 @@ pub mod event;
 pub mod host;
 pub mod ids;
 pub mod link;
+pub mod middlebox;
 pub mod packet;
 pub mod rng;
 mod route_cache;
@@ -75,6 +76,7 @@ pub use link::{
     Attach, Framing, LinkChange, LinkConfig, LinkRate, LinkStats, LossModel, QueueLimit,
     QueueOccupancy,
 };
+pub use middlebox::{Middlebox, NoMiddlebox, Verdict};
 pub use packet::{Addr, FlowKey, Packet};
 pub use rng::{stream, RngStream};
 pub use sim::Simulator;

@@ -215,8 +215,13 @@ pub struct LinkConfig {
 /// from then on; packets already scheduled keep their times.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LinkChange {
-    /// Drop the queue and every packet on the wire; refuse packets until `Up`.
+    /// Drop the queue and every packet on the wire; refuse packets until `Up`. Hosts with
+    /// an interface at either end are told (carrier lost), and again at `Up`.
     Down,
+    /// As `Down`, but the hosts are not told, then or at `Up`: a black hole they can only
+    /// find by their own timeouts (a failure beyond the link layer the host watches, as an
+    /// access point whose uplink died).
+    DownSilent,
     /// Accept packets again; transmission restarts at the instant of the change.
     Up,
     /// New capacity (nonzero). A trace starts at the instant of the change.
@@ -354,6 +359,8 @@ pub(crate) struct LinkState {
     wire: VecDeque<OnWire>,
     /// Hosts to notify on down / up: (host, interface address) of `Attach::Iface` ends.
     pub(crate) watchers: Vec<(HostId, crate::packet::Addr)>,
+    /// The link went down without telling the hosts (so coming up does not either).
+    pub(crate) down_silently: bool,
     pub(crate) stats: LinkStats,
 }
 
@@ -375,6 +382,7 @@ impl LinkState {
             cum_bytes: 0,
             wire: VecDeque::new(),
             watchers: Vec::new(),
+            down_silently: false,
             stats: LinkStats::default(),
         }
     }
@@ -497,7 +505,7 @@ impl LinkState {
     /// Applies a change other than `Down` / `Up`.
     pub(crate) fn apply(&mut self, now: Instant, change: LinkChange) {
         match change {
-            LinkChange::Down | LinkChange::Up => {
+            LinkChange::Down | LinkChange::DownSilent | LinkChange::Up => {
                 debug_assert!(false, "Down/Up are handled by the simulator");
             }
             LinkChange::SetRate(rate) => {

@@ -6,23 +6,30 @@
 //! costs a short binary search, with no hashing and no allocation. Memory grows with the flows
 //! a run carries, never with the square of the hosts. Unroutable keys are cached too.
 
-use crate::ids::{next_id, HostId, IfaceId, LinkId, RouteId};
+use crate::ids::{next_id, HostId, IfaceId, LinkId, NodeId, RouteId};
 use crate::packet::Addr;
 use crate::routing::Scratch;
 use crate::topology::Network;
+
+/// A route and where it ends: the host that owns the destination, or `None` for a router
+/// that owns it (a middlebox address).
+pub(crate) type Routed = (RouteId, Option<HostId>);
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     /// `dst << 32 | sport << 16 | dport`.
     key: u64,
-    /// The route and the host that owns `dst`, or `None` if unroutable.
-    route: Option<(RouteId, HostId)>,
+    /// The route and where it ends, or `None` if unroutable.
+    route: Option<Routed>,
 }
 
-/// Routes by `(source interface, destination, ports)`.
+/// Routes by `(source interface, destination, ports)`, and, for packets a middlebox
+/// rewrote, by `(router, source, destination, ports)`.
 #[derive(Debug, Default)]
 pub(crate) struct RouteCache {
     by_src: Vec<Vec<Entry>>,
+    /// Routes from routers (middlebox rewrites only: not on the ordinary path).
+    by_router: std::collections::BTreeMap<(u32, u32, u64), Option<Routed>>,
     /// `(start, len)` of each route in `links`.
     spans: Vec<(u32, u32)>,
     links: Vec<LinkId>,
@@ -46,7 +53,7 @@ impl RouteCache {
         s: IfaceId,
         dst: Addr,
         ports: (u16, u16),
-    ) -> Option<(RouteId, HostId)> {
+    ) -> Option<Routed> {
         let key = u64::from(dst.0) << 32 | u64::from(ports.0) << 16 | u64::from(ports.1);
         let list = &self.by_src[s.index()];
         match list.binary_search_by_key(&key, |e| e.key) {
@@ -64,7 +71,7 @@ impl RouteCache {
         ports: (u16, u16),
         key: u64,
         at: usize,
-    ) -> Option<(RouteId, HostId)> {
+    ) -> Option<Routed> {
         let route = self.compute(net, s, dst, ports);
         self.by_src[s.index()].insert(at, Entry { key, route });
         route
@@ -76,17 +83,59 @@ impl RouteCache {
         s: IfaceId,
         dst: Addr,
         ports: (u16, u16),
-    ) -> Option<(RouteId, HostId)> {
-        let d = net.iface_id(dst)?;
+    ) -> Option<Routed> {
         let start = self.links.len();
-        if !net.find_route(s, d, ports, &mut self.scratch, &mut self.links) {
+        let (found, to) = match (net.iface_id(dst), net.router_of(dst)) {
+            (Some(d), _) => {
+                let ok = net.find_route(s, d, ports, &mut self.scratch, &mut self.links);
+                (ok, Some(net.iface_host(d)))
+            }
+            (None, Some(r)) => {
+                let (sc, out) = (&mut self.scratch, &mut self.links);
+                (net.find_route_to_router(s, r, dst, ports, sc, out), None)
+            }
+            (None, None) => return None,
+        };
+        if !found {
             self.links.truncate(start);
             return None;
         }
+        Some((self.push_span(start), to))
+    }
+
+    fn push_span(&mut self, start: usize) -> RouteId {
         let id = RouteId(next_id(self.spans.len()));
         self.spans
             .push((next_id(start), next_id(self.links.len() - start)));
-        Some((id, net.iface_host(d)))
+        id
+    }
+
+    /// The route from router `r` of a packet from `src` to `dst` with `ports` (`(0, 0)`
+    /// unless ECMP), after a middlebox at `r` changed its addresses.
+    pub(crate) fn get_from_router(
+        &mut self,
+        net: &Network,
+        r: NodeId,
+        src: Addr,
+        dst: Addr,
+        ports: (u16, u16),
+    ) -> Option<Routed> {
+        let key = u64::from(dst.0) << 32 | u64::from(ports.0) << 16 | u64::from(ports.1);
+        let k = (r.0, src.0, key);
+        if let Some(&hit) = self.by_router.get(&k) {
+            return hit;
+        }
+        let start = self.links.len();
+        let (sc, out) = (&mut self.scratch, &mut self.links);
+        let route = match net.find_route_from_router(r, src, dst, ports, sc, out) {
+            Some(to) => Some((self.push_span(start), to)),
+            None => {
+                self.links.truncate(start);
+                None
+            }
+        };
+        self.by_router.insert(k, route);
+        route
     }
 
     /// Link number `hop` of route `r`, if the route is that long.
@@ -98,6 +147,6 @@ impl RouteCache {
 
     /// Number of cached keys (routable or not).
     pub(crate) fn len(&self) -> usize {
-        self.by_src.iter().map(Vec::len).sum()
+        self.by_src.iter().map(Vec::len).sum::<usize>() + self.by_router.len()
     }
 }

@@ -171,11 +171,12 @@ enum Next {
     Unusable,
 }
 
-/// A route search towards one destination interface.
+/// A route search towards one destination interface, or towards a router that owns an
+/// address (a middlebox's public address, [`crate::NetworkBuilder::add_router_address`]).
 pub(crate) struct Search<'a> {
     g: &'a Graph,
     adj: &'a Adjacency,
-    d: IfaceId,
+    d: Option<IfaceId>,
     dst_node: NodeId,
 }
 
@@ -185,14 +186,24 @@ impl<'a> Search<'a> {
         Search {
             g,
             adj,
-            d,
+            d: Some(d),
             dst_node,
+        }
+    }
+
+    /// A search towards router `r` itself.
+    pub(crate) fn to_router(g: &'a Graph, adj: &'a Adjacency, r: NodeId) -> Search<'a> {
+        Search {
+            g,
+            adj,
+            d: None,
+            dst_node: r,
         }
     }
 
     fn next(&self, l: LinkId) -> Next {
         match self.g.links[l.index()].to {
-            Attach::Iface(x) if x == self.d => Next::Dest,
+            Attach::Iface(x) if Some(x) == self.d => Next::Dest,
             Attach::Node(n) if n == self.dst_node => Next::Dest,
             Attach::Node(n) if self.g.is_router(n) => Next::Router(n),
             _ => Next::Unusable,
@@ -227,7 +238,8 @@ impl<'a> Search<'a> {
         sc.dist.clear();
         sc.dist.resize(n, UNREACHABLE);
         sc.heap.clear();
-        let last_hops = self.adj.iface_in.row(self.d.index()).iter();
+        let iface_in = self.d.map_or(&[][..], |d| self.adj.iface_in.row(d.index()));
+        let last_hops = iface_in.iter();
         let last_hops = last_hops.chain(self.adj.node_in.row(self.dst_node.index()));
         for &l in last_hops {
             if let Some(r) = self.router_leaving_by(l) {
@@ -271,29 +283,71 @@ impl<'a> Search<'a> {
         let firsts = self.adj.iface_out.row(s.index()).iter();
         let firsts = firsts.chain(self.adj.node_out.row(src_node.index()));
         let best = firsts.map(|&l| (self.via(l, &sc.dist), l)).min();
-        let Some((_, mut l)) = best.filter(|(c, _)| *c != UNREACHABLE) else {
+        let Some((_, l)) = best.filter(|(c, _)| *c != UNREACHABLE) else {
             return false;
         };
+        self.follow(l, ecmp, sc, out)
+    }
+
+    /// The route from router `r` (where a middlebox changed a packet's destination) after
+    /// [`Search::costs`]; false if the destination cannot be reached from it, or is `r`.
+    pub(crate) fn walk_from_router(
+        &self,
+        r: NodeId,
+        ecmp: Option<(&EcmpKeys, FlowTuple)>,
+        sc: &mut Scratch,
+        out: &mut Vec<LinkId>,
+    ) -> bool {
+        if r == self.dst_node || sc.dist[r.index()] == UNREACHABLE {
+            return false;
+        }
+        match self.pick_at(r, ecmp, sc) {
+            Some(l) => self.follow(l, ecmp, sc, out),
+            None => false,
+        }
+    }
+
+    /// From link `l` on, the optimal links to the destination (appended to `out`).
+    fn follow(
+        &self,
+        mut l: LinkId,
+        ecmp: Option<(&EcmpKeys, FlowTuple)>,
+        sc: &mut Scratch,
+        out: &mut Vec<LinkId>,
+    ) -> bool {
         loop {
             out.push(l);
             let Next::Router(n) = self.next(l) else {
                 return true;
             };
-            let want = sc.dist[n.index()];
-            sc.cands.clear();
-            for &x in self.adj.node_out.row(n.index()) {
-                if self.via(x, &sc.dist) == want {
-                    sc.cands.push(x);
-                }
-            }
-            l = match (ecmp, sc.cands.len()) {
-                (_, 0) => {
+            match self.pick_at(n, ecmp, sc) {
+                Some(x) => l = x,
+                None => {
                     debug_assert!(false, "a router on a least-cost path has an optimal link");
                     return false;
                 }
-                (Some((keys, t)), k) if k > 1 => sc.cands[keys.pick(n, t, k)],
-                _ => sc.cands[0],
-            };
+            }
+        }
+    }
+
+    /// The optimal link out of router `n` (ECMP: the flow's pick among several).
+    fn pick_at(
+        &self,
+        n: NodeId,
+        ecmp: Option<(&EcmpKeys, FlowTuple)>,
+        sc: &mut Scratch,
+    ) -> Option<LinkId> {
+        let want = sc.dist[n.index()];
+        sc.cands.clear();
+        for &x in self.adj.node_out.row(n.index()) {
+            if self.via(x, &sc.dist) == want {
+                sc.cands.push(x);
+            }
+        }
+        match (ecmp, sc.cands.len()) {
+            (_, 0) => None,
+            (Some((keys, t)), k) if k > 1 => Some(sc.cands[keys.pick(n, t, k)]),
+            _ => Some(sc.cands[0]),
         }
     }
 

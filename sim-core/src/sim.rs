@@ -29,6 +29,7 @@ use crate::ids::{next_id, HostId, LinkId, RouteId};
 use crate::link::{
     Attach, LinkChange, LinkRate, LinkState, LinkStats, Offer, OnWire, QueueOccupancy,
 };
+use crate::middlebox::{Middlebox, NoMiddlebox, Verdict};
 use crate::packet::{FlowKey, Packet};
 use crate::rng::stream;
 use crate::route_cache::RouteCache;
@@ -54,12 +55,19 @@ struct InFlight<H> {
     pkt: Packet<H>,
     route: RouteId,
     hop: u32,
-    to: HostId,
+    /// The host its route ends at (`None`: a router that owns the destination address).
+    to: Option<HostId>,
 }
 
-/// A deterministic discrete-event simulation of a [`Network`] with one `N` per host.
-pub struct Simulator<H, N: Host<H>> {
+/// A deterministic discrete-event simulation of a [`Network`] with one `N` per host and
+/// middleboxes `M` on the links the owner attaches ([`Simulator::attach_middlebox`]).
+pub struct Simulator<H, N: Host<H>, M: Middlebox<H> = NoMiddlebox> {
     net: Network,
+    middlebox: M,
+    /// Per link: packets leaving it pass the middlebox.
+    hooked: Vec<bool>,
+    /// Packets a middlebox dropped, or that ended at a router without being rerouted.
+    dropped_by_middlebox: u64,
     routes: RouteCache,
     hosts: Vec<N>,
     /// Earliest wake-up pushed for each host and not yet fired.
@@ -75,11 +83,23 @@ pub struct Simulator<H, N: Host<H>> {
     events: u64,
 }
 
-impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
-    /// A simulator at time zero. `hosts[i]` lives on `HostId(i)`; each link's loss process
-    /// draws from `rng::stream(seed, "link/{name}")`. Hosts that already report a deadline
-    /// are armed for it.
+impl<H: FlowKey, N: Host<H>> Simulator<H, N, NoMiddlebox> {
+    /// A simulator at time zero, without middleboxes. `hosts[i]` lives on `HostId(i)`; each
+    /// link's loss process draws from `rng::stream(seed, "link/{name}")`. Hosts that
+    /// already report a deadline are armed for it.
     pub fn new(network: Network, hosts: Vec<N>, seed: u64) -> Result<Self, TopologyError> {
+        Self::with_middlebox(network, hosts, seed, NoMiddlebox)
+    }
+}
+
+impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
+    /// As [`Simulator::new`], with middlebox `middlebox` (attached to no link yet).
+    pub fn with_middlebox(
+        network: Network,
+        hosts: Vec<N>,
+        seed: u64,
+        middlebox: M,
+    ) -> Result<Self, TopologyError> {
         if hosts.len() != network.host_count() {
             return Err(TopologyError::HostCount {
                 expected: network.host_count(),
@@ -87,7 +107,7 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
             });
         }
         let g = &network.g;
-        let links = g
+        let links: Vec<LinkState> = g
             .links
             .iter()
             .map(|cfg| {
@@ -106,6 +126,9 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
             })
             .collect();
         let mut sim = Simulator {
+            middlebox,
+            hooked: vec![false; links.len()],
+            dropped_by_middlebox: 0,
             routes: RouteCache::new(network.g.iface_addr.len()),
             armed: vec![None; hosts.len()],
             hosts,
@@ -123,6 +146,25 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
             sim.arm(HostId(next_id(h)));
         }
         Ok(sim)
+    }
+
+    /// Packets leaving link `l` pass the middlebox from now on.
+    ///
+    /// # Panics
+    /// On an unknown link.
+    pub fn attach_middlebox(&mut self, l: LinkId) {
+        self.hooked[l.index()] = true;
+    }
+
+    /// The middlebox (its state and counters).
+    pub fn middlebox(&self) -> &M {
+        &self.middlebox
+    }
+
+    /// Packets a middlebox dropped, or that ended their route at a router owning their
+    /// destination without a middlebox rerouting them.
+    pub fn dropped_by_middlebox(&self) -> u64 {
+        self.dropped_by_middlebox
     }
 
     /// The current simulated time.
@@ -263,16 +305,87 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
             debug_assert!(false, "a packet on the wire has a slot");
             return;
         };
-        let size = f.pkt.size;
-        self.links[l.index()].count_delivered(size);
-        let next = f.hop + 1;
+        self.links[l.index()].count_delivered(f.pkt.size);
+        if self.hooked[l.index()] {
+            match self.middlebox.on_link_exit(now, l, &mut f.pkt) {
+                Verdict::Forward => {}
+                Verdict::Drop => {
+                    self.dropped_by_middlebox += 1;
+                    self.slab.remove(r);
+                    return;
+                }
+                Verdict::Reroute => return self.reroute(l, r),
+            }
+        }
+        let (next, size) = (f.hop + 1, f.pkt.size);
         if let Some(l) = self.routes.link(f.route, next) {
             f.hop += 1;
             self.offer(l, r, size);
         } else if let Some(f) = self.slab.remove(r) {
-            let mut tx = std::mem::take(&mut self.tx);
-            self.hosts[f.to.index()].on_packet(now, f.pkt, &mut tx);
-            self.after_host_call(f.to, tx);
+            self.deliver(f);
+        }
+    }
+
+    /// Hands a packet at the end of its route to its host (dropped if it ended at a router).
+    fn deliver(&mut self, f: InFlight<H>) {
+        let Some(to) = f.to else {
+            self.dropped_by_middlebox += 1;
+            return;
+        };
+        let mut tx = std::mem::take(&mut self.tx);
+        self.hosts[to.index()].on_packet(self.now, f.pkt, &mut tx);
+        self.after_host_call(to, tx);
+    }
+
+    /// A middlebox changed the destination of the packet in slot `r` as it left link `l`:
+    /// route it again from the router there (at a host, deliver it if the host owns the new
+    /// destination).
+    #[cold]
+    fn reroute(&mut self, l: LinkId, r: SlotRef) {
+        let Some(f) = self.slab.get_mut(r) else {
+            return;
+        };
+        let (src, dst) = (f.pkt.src, f.pkt.dst);
+        let ports = if self.net.is_ecmp() {
+            f.pkt.header.flow_ports()
+        } else {
+            (0, 0)
+        };
+        let at = self.net.link_end(l).filter(|&n| self.net.is_router(n));
+        let Some(router) = at else {
+            // At a host: it takes the packet only if it owns the new destination.
+            let owner = self.net.host_of(dst);
+            let here = self.net.link_end(l);
+            match (owner, here) {
+                (Some(h), Some(n)) if self.net.host_node(h) == n => {
+                    if let Some(mut f) = self.slab.remove(r) {
+                        f.to = Some(h);
+                        self.deliver(f);
+                    }
+                }
+                _ => {
+                    self.dropped_by_middlebox += 1;
+                    self.slab.remove(r);
+                }
+            }
+            return;
+        };
+        let found = self
+            .routes
+            .get_from_router(&self.net, router, src, dst, ports);
+        let first = found.and_then(|(route, _)| self.routes.link(route, 0));
+        match (found, first) {
+            (Some((route, to)), Some(first)) => {
+                f.route = route;
+                f.hop = 0;
+                f.to = to;
+                let size = f.pkt.size;
+                self.offer(first, r, size);
+            }
+            _ => {
+                self.unroutable += 1;
+                self.slab.remove(r);
+            }
         }
     }
 
@@ -315,7 +428,9 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
         };
         let link = &mut self.links[l.index()];
         match change {
-            LinkChange::Down if link.is_up() => {
+            LinkChange::Down | LinkChange::DownSilent if link.is_up() => {
+                let silent = change == LinkChange::DownSilent;
+                link.down_silently = silent;
                 for (k, on) in link.go_down().enumerate() {
                     self.slab.remove(on.slot);
                     if k > 0 {
@@ -323,13 +438,17 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N> {
                         self.queue.push_reserved(on.arrival, on.seq, Event::Dropped);
                     }
                 }
-                self.notify(l, false);
+                if !silent {
+                    self.notify(l, false);
+                }
             }
             LinkChange::Up if !link.is_up() => {
                 link.go_up(self.now);
-                self.notify(l, true);
+                if !std::mem::take(&mut link.down_silently) {
+                    self.notify(l, true);
+                }
             }
-            LinkChange::Down | LinkChange::Up => {}
+            LinkChange::Down | LinkChange::DownSilent | LinkChange::Up => {}
             other => link.apply(self.now, other),
         }
     }

@@ -315,6 +315,31 @@ fn down_drops_queue_and_wire_and_up_restores() {
 }
 
 #[test]
+fn a_silent_down_drops_like_down_but_tells_no_host() {
+    let sends = [(Instant::ZERO, pkt(A, B, 0)), (us(4_000), pkt(A, B, 1))];
+    let (nb, l, ha, hb) = pair(link(
+        "ab",
+        Attach::Node(NodeId(0)),
+        Attach::Node(NodeId(0)),
+        10,
+        5,
+    ));
+    let hosts = vec![TestHost::sending(sends), TestHost::default()];
+    let mut sim = Simulator::new(nb.build().unwrap(), hosts, 1).unwrap();
+    sim.schedule_link_change(us(3_000), l, LinkChange::DownSilent);
+    sim.schedule_link_change(us(5_000), l, LinkChange::Up);
+    sim.schedule_link_change(us(7_000), l, LinkChange::Down);
+    sim.run_until(Instant::from_secs(1));
+    // Packet 0 was on the wire at 3 ms (arrival 6.2 ms), packet 1 refused while down.
+    assert!(sim.host(hb).received.is_empty());
+    assert_eq!(sim.link_stats(l).dropped_down, 2);
+    // Neither the silent down nor the up that ends it reaches the hosts; a later
+    // ordinary Down does.
+    assert_eq!(sim.host(ha).iface_events, [(us(7_000), A, false)]);
+    assert_eq!(sim.host(hb).iface_events, [(us(7_000), B, false)]);
+}
+
+#[test]
 fn only_the_head_of_each_link_waits_in_the_event_queue() {
     let sends = (0..1000).map(|i| (Instant::ZERO, pkt(A, B, i)));
     let (nb, l, _, hb) = pair(link(
@@ -533,4 +558,100 @@ fn runs_are_deterministic() {
         )
     };
     assert_eq!(run(), run());
+}
+
+/// A load-balancer-like middlebox: packets to the virtual address `V` are sent to `B`
+/// (even header) or `C` (odd); packets with header 99 are dropped.
+#[derive(Default)]
+struct Balancer {
+    seen: Vec<(Instant, LinkId, u64)>,
+}
+
+const C: Addr = Addr::new(10, 0, 2, 1);
+const V: Addr = Addr::new(198, 51, 100, 80);
+
+impl crate::Middlebox<u64> for Balancer {
+    fn on_link_exit(&mut self, now: Instant, link: LinkId, pkt: &mut Packet<u64>) -> Verdict {
+        self.seen.push((now, link, pkt.header));
+        if pkt.header == 99 {
+            return Verdict::Drop;
+        }
+        if pkt.dst == V {
+            pkt.dst = if pkt.header % 2 == 0 { B } else { C };
+            return Verdict::Reroute;
+        }
+        Verdict::Forward
+    }
+}
+
+#[test]
+fn a_middlebox_reroutes_packets_to_a_router_address_and_drops_others() {
+    // a -> r (1 ms) -> b (2 ms) / c (3 ms), 10 Mbit/s everywhere; r owns V.
+    let mut nb = NetworkBuilder::new();
+    let hs: Vec<_> = ["a", "b", "c"].iter().map(|n| nb.add_host(n)).collect();
+    for (h, addr) in hs.iter().zip([A, B, C]) {
+        nb.add_interface(*h, addr).unwrap();
+    }
+    let r = nb.add_router("r");
+    nb.add_router_address(r, V).unwrap();
+    assert!(nb.add_router_address(r, B).is_err(), "B is an interface's");
+    assert!(nb
+        .add_router_address(nb.host_node(hs[0]), Addr::new(1, 1, 1, 1))
+        .is_err());
+    let node = |nb: &NetworkBuilder, i: usize| Attach::Node(nb.host_node(hs[i]));
+    let into_r = nb.add_link(link("ar", node(&nb, 0), Attach::Node(r), 10, 1));
+    nb.add_link(link("ra", Attach::Node(r), node(&nb, 0), 10, 1));
+    for (i, d) in [(1, 2), (2, 3)] {
+        nb.add_link(link(&format!("r{i}"), Attach::Node(r), node(&nb, i), 10, d));
+        nb.add_link(link(&format!("{i}r"), node(&nb, i), Attach::Node(r), 10, d));
+    }
+    let sends = vec![
+        (Instant::ZERO, pkt(A, V, 0)),
+        (us(10_000), pkt(A, V, 1)),
+        (us(20_000), pkt(A, V, 99)),
+        (us(30_000), pkt(A, B, 4)),
+    ];
+    let hosts = vec![
+        TestHost::sending(sends),
+        TestHost::default(),
+        TestHost::default(),
+    ];
+    let net = nb.build().unwrap();
+    let mut sim = Simulator::with_middlebox(net, hosts, 1, Balancer::default()).unwrap();
+    sim.attach_middlebox(into_r);
+    sim.run_until(Instant::from_secs(1));
+    // 1.2 ms per hop of serialization; 1 ms then 2 ms (b) or 3 ms (c) of propagation.
+    assert_eq!(
+        sim.host(hs[1]).received,
+        [(us(5_400), pkt(A, B, 0)), (us(35_400), pkt(A, B, 4)),]
+    );
+    assert_eq!(sim.host(hs[2]).received, [(us(16_400), pkt(A, C, 1))]);
+    assert_eq!(sim.dropped_by_middlebox(), 1);
+    let seen: Vec<u64> = sim.middlebox().seen.iter().map(|s| s.2).collect();
+    assert_eq!(seen, [0, 1, 99, 4]);
+    assert_eq!(sim.middlebox().seen[0], (us(2_200), into_r, 0));
+    assert_eq!(sim.unroutable_packets(), 0);
+}
+
+#[test]
+fn a_packet_to_a_router_address_that_no_middlebox_reroutes_is_dropped_there() {
+    let (mut nb, _, ha, _) = pair(link(
+        "ab",
+        Attach::Node(NodeId(0)),
+        Attach::Node(NodeId(0)),
+        10,
+        5,
+    ));
+    let r = nb.add_router("r");
+    nb.add_router_address(r, V).unwrap();
+    let a = Attach::Node(nb.host_node(ha));
+    nb.add_link(link("ar", a, Attach::Node(r), 10, 1));
+    let hosts = vec![
+        TestHost::sending([(Instant::ZERO, pkt(A, V, 0))]),
+        TestHost::default(),
+    ];
+    let mut sim = Simulator::new(nb.build().unwrap(), hosts, 1).unwrap();
+    sim.run_until(Instant::from_secs(1));
+    assert_eq!(sim.dropped_by_middlebox(), 1);
+    assert_eq!(sim.unroutable_packets(), 0);
 }

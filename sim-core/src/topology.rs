@@ -117,6 +117,9 @@ pub enum TopologyError {
         /// Destination address.
         dst: Addr,
     },
+    /// An address was given to a node that is not a router.
+    #[error("node {0} is not a router")]
+    NotARouter(NodeId),
     /// The simulator was given the wrong number of hosts.
     #[error("network has {expected} hosts but {got} were given")]
     HostCount {
@@ -139,6 +142,9 @@ pub(crate) struct Graph {
     pub(crate) iface_host: Vec<HostId>,
     pub(crate) iface_addr: Vec<Addr>,
     pub(crate) iface_by_addr: BTreeMap<Addr, IfaceId>,
+    /// Addresses owned by routers (a NAT's public address, a load balancer's virtual one):
+    /// routes to them end at the router, where a middlebox rewrites the destination.
+    pub(crate) router_by_addr: BTreeMap<Addr, NodeId>,
     pub(crate) links: Vec<LinkConfig>,
 }
 
@@ -212,13 +218,7 @@ impl NetworkBuilder {
         if host.index() >= self.g.host_node.len() {
             return Err(TopologyError::UnknownHost(host));
         }
-        if let Some(&other) = self.g.iface_by_addr.get(&addr) {
-            let h = self.g.iface_host[other.index()];
-            return Err(TopologyError::DuplicateAddress {
-                addr,
-                host: self.g.node_names[self.g.host_node[h.index()].index()].clone(),
-            });
-        }
+        self.check_unused(addr)?;
         let id = IfaceId(next_id(self.g.iface_addr.len()));
         self.g.iface_host.push(host);
         self.g.iface_addr.push(addr);
@@ -226,6 +226,34 @@ impl NetworkBuilder {
         self.g.host_ifaces[host.index()].push(id);
         self.g.host_addrs[host.index()].push(addr);
         Ok(id)
+    }
+
+    /// Errors when `addr` belongs to an interface or a router already.
+    fn check_unused(&self, addr: Addr) -> Result<(), TopologyError> {
+        let owner = match (
+            self.g.iface_by_addr.get(&addr),
+            self.g.router_by_addr.get(&addr),
+        ) {
+            (Some(&i), _) => self.g.host_node[self.g.iface_host[i.index()].index()],
+            (None, Some(&n)) => n,
+            (None, None) => return Ok(()),
+        };
+        Err(TopologyError::DuplicateAddress {
+            addr,
+            host: self.g.node_names[owner.index()].clone(),
+        })
+    }
+
+    /// Gives router `router` the address `addr` (unique in the network): packets sent to it
+    /// are routed to the router, where a middlebox must rewrite their destination
+    /// ([`crate::Middlebox`], `Verdict::Reroute`); unrewritten they are dropped there.
+    pub fn add_router_address(&mut self, router: NodeId, addr: Addr) -> Result<(), TopologyError> {
+        if router.index() >= self.g.node_names.len() || !self.g.is_router(router) {
+            return Err(TopologyError::NotARouter(router));
+        }
+        self.check_unused(addr)?;
+        self.g.router_by_addr.insert(addr, router);
+        Ok(())
     }
 
     /// Adds a one-directional link (validated in [`NetworkBuilder::build`]).
@@ -483,6 +511,61 @@ impl Network {
                 .values()
                 .map(|r| r.capacity() * 4 + 32)
                 .sum::<usize>()
+    }
+    /// The router owning address `addr` ([`NetworkBuilder::add_router_address`]).
+    pub fn router_of(&self, addr: Addr) -> Option<NodeId> {
+        self.g.router_by_addr.get(&addr).copied()
+    }
+    /// The node a link arrives at.
+    pub fn link_end(&self, l: LinkId) -> Option<NodeId> {
+        self.g.node_of(self.g.links[l.index()].to)
+    }
+    /// Whether node `n` is a router.
+    pub fn is_router(&self, n: NodeId) -> bool {
+        self.g.is_router(n)
+    }
+    /// Appends to `out` the route from interface `s` to router `r` (the owner of an
+    /// address) for a flow with `ports`; false if there is none.
+    pub(crate) fn find_route_to_router(
+        &self,
+        s: IfaceId,
+        r: NodeId,
+        dst: Addr,
+        ports: (u16, u16),
+        sc: &mut Scratch,
+        out: &mut Vec<LinkId>,
+    ) -> bool {
+        let search = Search::to_router(&self.g, &self.adj, r);
+        search.costs(sc);
+        let tuple = FlowTuple {
+            src: self.g.iface_addr[s.index()],
+            dst,
+            ports,
+        };
+        search.walk(s, self.ecmp.as_ref().map(|k| (k, tuple)), sc, out)
+    }
+    /// Appends to `out` the route from router `r` to `dst` (an interface or another
+    /// router's address) for a packet from `src` with `ports`, after a middlebox at `r`
+    /// rewrote it; returns where it ends (`Some(None)`: at a router), or `None` if
+    /// unroutable.
+    pub(crate) fn find_route_from_router(
+        &self,
+        r: NodeId,
+        src: Addr,
+        dst: Addr,
+        ports: (u16, u16),
+        sc: &mut Scratch,
+        out: &mut Vec<LinkId>,
+    ) -> Option<Option<HostId>> {
+        let (search, host) = match (self.iface_id(dst), self.router_of(dst)) {
+            (Some(d), _) => (Search::new(&self.g, &self.adj, d), Some(self.iface_host(d))),
+            (None, Some(n)) => (Search::to_router(&self.g, &self.adj, n), None),
+            (None, None) => return None,
+        };
+        search.costs(sc);
+        let tuple = FlowTuple { src, dst, ports };
+        let ecmp = self.ecmp.as_ref().map(|k| (k, tuple));
+        search.walk_from_router(r, ecmp, sc, out).then_some(host)
     }
     /// The host owning address `addr`.
     pub fn host_of(&self, addr: Addr) -> Option<HostId> {

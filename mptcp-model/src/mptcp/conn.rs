@@ -19,7 +19,8 @@
 //! close with FIN.
 
 use super::event::{Handshake, MptcpEvent, MptcpEventKind};
-use super::pm::{AnyPathManager, PmLocal, PmSubflow};
+use super::mib::MptcpMib;
+use super::pm::{AnyPathManager, PmLocal, PmRemote, PmSubflow};
 use super::recv::DataRecv;
 use super::sched::{AnyScheduler, SchedView};
 use super::send::DataSend;
@@ -35,21 +36,82 @@ use rand::Rng;
 use sim_core::{Addr, Instant, Packet, RngStream};
 use std::collections::VecDeque;
 
-/// A local address of the connection and its interface state.
+/// A local address of the connection (its index is its address id, RFC 8684 §3.2), its
+/// interface state and its path-manager endpoint.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Local {
     pub(crate) addr: Addr,
     pub(crate) backup: bool,
+    /// The interface's link is up.
     pub(crate) up: bool,
+    /// The endpoint was deleted (`ip mptcp endpoint delete`): no subflow uses it.
+    pub(crate) removed: bool,
+    /// In-kernel endpoint flags `subflow` and `fullmesh`.
+    pub(crate) subflow: bool,
+    pub(crate) fullmesh: bool,
 }
 
-/// An address the listener announces with ADD_ADDR.
+impl Local {
+    pub(crate) fn new(addr: Addr, backup: bool, up: bool) -> Self {
+        Local {
+            addr,
+            backup,
+            up,
+            removed: false,
+            subflow: false,
+            fullmesh: false,
+        }
+    }
+
+    /// Subflows may use it.
+    pub(crate) fn usable(&self) -> bool {
+        self.up && !self.removed
+    }
+}
+
+/// A remote address of the connection: where subflows go, and its address id.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Remote {
+    pub(crate) sa: SocketAddr,
+    /// The peer's address id (0: the address the connection was opened to).
+    pub(crate) id: u8,
+    /// The peer withdrew it (REMOVE_ADDR).
+    pub(crate) removed: bool,
+}
+
+/// An address the listener announces with ADD_ADDR, retransmitted until echoed.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Announce {
     pub(super) id: u8,
     pub(super) addr: Addr,
     pub(super) echoed: bool,
     pub(super) next_at: Option<Instant>,
+    /// Sent at least once (a withdrawal then needs a REMOVE_ADDR).
+    pub(super) sent: bool,
+    /// Retransmissions so far (at most [`super::ADD_ADDR_RETRANS_MAX`]).
+    pub(super) retrans: u8,
+    /// Withdrawn (endpoint deleted, interface down): no longer announced.
+    pub(super) withdrawn: bool,
+}
+
+impl Announce {
+    /// Address `addr` with id `id`, not yet announced.
+    pub(super) fn new(id: u8, addr: Addr) -> Self {
+        Announce {
+            id,
+            addr,
+            echoed: false,
+            next_at: None,
+            sent: false,
+            retrans: 0,
+            withdrawn: false,
+        }
+    }
+
+    /// Still to be (re)sent.
+    pub(super) fn pending(&self) -> bool {
+        !self.echoed && !self.withdrawn && self.retrans < super::ADD_ADDR_RETRANS_MAX
+    }
 }
 
 /// A subflow the path manager wants opened: the owner chooses a free local port and calls
@@ -78,8 +140,20 @@ pub struct MptcpConnection {
     pub(crate) local_key: Key,
     pub(crate) remote_key: Option<Key>,
     pub(crate) locals: Vec<Local>,
-    pub(crate) remotes: Vec<SocketAddr>,
+    pub(crate) remotes: Vec<Remote>,
     pub(super) announce: Vec<Announce>,
+    /// Local address ids to withdraw with REMOVE_ADDR on the next signal.
+    pub(super) pending_rm: Vec<u8>,
+    /// The `MPTcpExt` counters of this connection.
+    pub(crate) mib: MptcpMib,
+    /// Fell back to TCP (RFC 8684 §3.7).
+    pub(crate) fallback: Option<super::fallback::Fallback>,
+    /// DSS checksums in use: asked for here, or by the peer's MP_CAPABLE `A` flag.
+    pub(crate) checksum_on: bool,
+    /// No join was ever established: a fallback in the middle is still possible.
+    pub(crate) infinite_ok: bool,
+    /// We sent MP_FAIL (or answered one).
+    pub(crate) fail_sent: bool,
     pub(crate) subflows: Vec<Subflow>,
     /// Per subflow: the path manager must not retry its pair (refused / timed out).
     pub(crate) pm_block: Vec<bool>,
@@ -91,6 +165,10 @@ pub struct MptcpConnection {
     pub(crate) established_at: Option<Instant>,
     pub(super) completed_at: Option<Instant>,
     pub(super) data_fin_rtx_at: Option<Instant>,
+    /// When subflows still open after completion are torn down.
+    pub(super) close_deadline: Option<Instant>,
+    /// When the connection was torn down (fast close).
+    pub(super) closed_at: Option<Instant>,
     pub(crate) outbox: VecDeque<Packet<TcpHeader>>,
     /// Reused buffer for [`MptcpConnection::poll_transmit`]'s output passes.
     pub(super) scratch_out: Vec<Packet<TcpHeader>>,
@@ -102,6 +180,10 @@ pub struct MptcpConnection {
     pub(super) opp_rtx: u64,
     pub(super) opp_last: Option<(u64, usize)>,
     pub(super) pm_locals: Vec<PmLocal>,
+    pub(super) pm_remotes: Vec<PmRemote>,
+    /// The peer's MP_CAPABLE set the `C` flag: no joins to its initial address (RFC 8684
+    /// §3.1).
+    pub(crate) peer_deny_join_id0: bool,
     pub(super) pm_subflows: Vec<PmSubflow>,
     pub(super) app_written: u64,
     pub(super) app_read: u64,
@@ -119,6 +201,12 @@ impl MptcpConnection {
             locals,
             remotes: Vec::new(),
             announce: Vec::new(),
+            pending_rm: Vec::new(),
+            mib: MptcpMib::new(),
+            fallback: None,
+            checksum_on: cfg.checksum,
+            infinite_ok: true,
+            fail_sent: false,
             subflows: Vec::new(),
             pm_block: Vec::new(),
             // The peer's window is unknown until its SYN (-ACK): nothing may be sent.
@@ -130,6 +218,8 @@ impl MptcpConnection {
             established_at: None,
             completed_at: None,
             data_fin_rtx_at: None,
+            close_deadline: None,
+            closed_at: None,
             outbox: VecDeque::new(),
             scratch_out: Vec::new(),
             events: VecDeque::new(),
@@ -138,6 +228,8 @@ impl MptcpConnection {
             opp_rtx: 0,
             opp_last: None,
             pm_locals: Vec::new(),
+            pm_remotes: Vec::new(),
+            peer_deny_join_id0: false,
             pm_subflows: Vec::new(),
             app_written: 0,
             app_read: 0,
@@ -154,22 +246,33 @@ impl MptcpConnection {
         remote: SocketAddr,
         rng: RngStream,
     ) -> Self {
-        let locals = locals
-            .iter()
-            .map(|l| Local {
-                addr: l.addr,
-                backup: l.backup,
-                up: is_up(l.addr),
+        let flags = |k: usize| match cfg.path_manager {
+            super::PathManagerKind::InKernel(pm) => pm.initial_flags(k),
+            _ => (false, false),
+        };
+        let locals = (locals.iter().enumerate())
+            .map(|(k, l)| {
+                let (subflow, fullmesh) = flags(k);
+                Local {
+                    subflow,
+                    fullmesh,
+                    ..Local::new(l.addr, l.backup, is_up(l.addr))
+                }
             })
             .collect();
         let mut c = MptcpConnection::new(cfg, true, rng, locals);
-        c.remotes.push(remote);
+        c.remotes.push(Remote {
+            sa: remote,
+            id: 0,
+            removed: false,
+        });
         c
     }
 
-    /// The listener's side, from a SYN carrying MP_CAPABLE received on `local`; `announce`
-    /// are further local addresses advertised with ADD_ADDR (ids 1, 2, ...). `None` when the
-    /// SYN is not an MP_CAPABLE SYN.
+    /// The listener's side, from a SYN received on `local`; `announce` are further local
+    /// addresses advertised with ADD_ADDR (ids 1, 2, ...). A SYN without MP_CAPABLE (or MPTCP
+    /// disabled here) gives a connection that is plain TCP from the start (RFC 8684 §3.7).
+    /// `None` when the SYN cannot open a socket.
     pub fn accept(
         now: Instant,
         cfg: MptcpConfig,
@@ -179,44 +282,45 @@ impl MptcpConnection {
         is_up: impl Fn(Addr) -> bool,
         rng: RngStream,
     ) -> Option<Self> {
-        let capable =
-            syn.header.options.mptcp.iter().any(
-                |o| matches!(o, crate::wire::mptcp::MptcpOption::Capable(c) if c.version == 1),
-            );
-        if !capable {
-            return None;
-        }
+        let capable = syn.header.options.mptcp.iter().find_map(|o| match o {
+            crate::wire::mptcp::MptcpOption::Capable(c) if c.version == 1 => Some(c.flags),
+            _ => None,
+        });
         let locals = core::iter::once(local.addr)
             .chain(announce.iter().copied())
-            .map(|addr| Local {
-                addr,
-                backup: false,
-                up: is_up(addr),
-            })
+            .map(|addr| Local::new(addr, false, is_up(addr)))
             .collect();
         let mut c = MptcpConnection::new(cfg, false, rng, locals);
-        c.remotes
-            .push(SocketAddr::new(syn.src, syn.header.src_port));
+        c.remotes.push(Remote {
+            sa: SocketAddr::new(syn.src, syn.header.src_port),
+            id: 0,
+            removed: false,
+        });
         // The SYN's (unscaled) window bounds the data level until the first DATA_ACK.
         c.snd.set_initial_window(u64::from(syn.header.window));
         c.announce = announce
             .iter()
             .enumerate()
-            .map(|(k, &addr)| Announce {
-                id: (k + 1) as u8,
-                addr,
-                echoed: false,
-                next_at: None,
-            })
+            .map(|(k, &addr)| Announce::new((k + 1) as u8, addr))
             .collect();
         let isn = SeqNum(c.rng.random());
         let sock = TcpSocket::accept(now, local, syn, isn, c.subflow_cfg()).ok()?;
+        match capable.filter(|_| cfg.enabled) {
+            Some(flags) => {
+                c.mib.inc(super::mib::MibField::MpCapableSynRx);
+                // RFC 8684 §3.1: checksums when either end asks for them.
+                c.checksum_on |= flags.checksum_required();
+            }
+            None => c.announce.clear(),
+        }
         c.push_subflow(now, sock, Role::CapableServer, (0, 0), false);
-        c.event(
-            now,
-            Some(0),
-            MptcpEventKind::CapableReceived(Handshake::Syn),
-        );
+        if capable.is_some() && cfg.enabled {
+            let kind = MptcpEventKind::CapableReceived(Handshake::Syn);
+            c.event(now, Some(0), kind);
+        } else {
+            // A SYN without MP_CAPABLE, or MPTCP disabled here: plain TCP (RFC 8684 §3.7).
+            c.fall_back(now, 0, super::event::FallbackReason::NotRequested, (1, 1));
+        }
         Some(c)
     }
 
@@ -291,7 +395,8 @@ impl MptcpConnection {
             remote,
             recreated_from: recreates.map(|j| j as u32),
         };
-        let mp = SubflowMp::new(id, role, addrs.0, addrs.1, backup);
+        let mut mp = SubflowMp::new(id, role, addrs.0, addrs.1, backup);
+        mp.remote_id = self.remotes.get(addrs.1).map_or(0, |r| r.id);
         self.subflows.push(Subflow { sock, mp });
         self.pm_block.push(false);
         self.event(
@@ -377,6 +482,11 @@ impl MptcpConnection {
         self.completed_at
     }
 
+    /// Why the connection fell back to plain TCP (RFC 8684 §3.7), if it did.
+    pub fn fallback_reason(&self) -> Option<super::event::FallbackReason> {
+        self.fallback.map(|f| f.reason)
+    }
+
     /// The local and remote endpoints of subflow `id`.
     pub fn subflow_endpoints(&self, id: u32) -> Option<(SocketAddr, SocketAddr)> {
         let s = self.subflows.get(id as usize)?;
@@ -422,6 +532,17 @@ impl MptcpConnection {
                 tcp,
             }
         })
+    }
+
+    /// The owner answered a join SYN for this connection with a RST carrying MP_TCPRST
+    /// (counted here as `MPRstTx`).
+    pub fn note_reset_sent(&mut self) {
+        self.mib.inc(super::mib::MibField::MpRstTx);
+    }
+
+    /// The `MPTcpExt` counters of this connection (see [`super::mib`]).
+    pub fn mib(&self) -> &MptcpMib {
+        &self.mib
     }
 
     /// Bytes waiting in the connection-level out-of-order queue (receive side).

@@ -8,7 +8,7 @@
 
 use crate::event::{Event, SubflowId};
 use crate::tcp::SocketAddr;
-use crate::wire::mptcp::RemoveAddrRepr;
+use crate::wire::mptcp::{RemoveAddrRepr, ResetReason};
 use sim_core::{Addr, Instant};
 
 /// A step of the MP_CAPABLE or MP_JOIN handshake (RFC 8684 §3.1, §3.2).
@@ -29,8 +29,7 @@ pub enum Refusal {
     UnknownToken,
     /// The peer's HMAC (in the join's SYN-ACK or third ACK) did not verify.
     BadHmac,
-    /// The SYN-ACK of the initial subflow carried no MP_CAPABLE (fallback to TCP is not
-    /// modelled).
+    /// A join's SYN-ACK carried no MP_JOIN.
     NotMptcp,
     /// A join arrived before the connection had exchanged keys.
     NotEstablished,
@@ -40,6 +39,10 @@ pub enum Refusal {
     PeerReset,
     /// The handshake was not answered after all SYN retransmissions.
     TimedOut,
+    /// The connection fell back to TCP: it takes no more subflows.
+    FellBack,
+    /// The listener's `subflows` limit was reached (counted `MPJoinRejected`).
+    Limit,
 }
 
 /// Why a subflow failed.
@@ -49,6 +52,36 @@ pub enum FailReason {
     InterfaceDown,
     /// `subflow_fail_rtos` consecutive retransmission timeouts.
     RetransmissionTimeouts,
+    /// Its local address was removed (endpoint deleted, as when a daemon withdraws an
+    /// address): closed and announced to the peer with REMOVE_ADDR.
+    EndpointRemoved,
+    /// The peer removed the address at the subflow's far end (REMOVE_ADDR received).
+    AddressRemoved,
+    /// Data arrived without a usable DSS mapping on a subflow that cannot fall back: reset
+    /// with MP_TCPRST "MPTCP-specific error".
+    Mapping,
+    /// A DSS checksum failed on a subflow that cannot fall back: reset with MP_FAIL.
+    ChecksumFailure,
+}
+
+/// Why a connection fell back to plain TCP (RFC 8684 §3.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FallbackReason {
+    /// MPTCP was not asked for: disabled here, or the peer's SYN carried no MP_CAPABLE.
+    NotRequested,
+    /// The SYN-ACK carried no MP_CAPABLE: the peer does not speak MPTCP, or a middlebox
+    /// stripped it.
+    SynAckWithoutMpCapable,
+    /// The third ACK carried no MP_CAPABLE (stripped on the way).
+    AckWithoutMpCapable,
+    /// Data arrived without a DSS mapping (options stripped from data).
+    DataWithoutDss,
+    /// A DSS mapping did not cover its segment's subflow sequence numbers (rewritten).
+    MappingMismatch,
+    /// Our data was acknowledged without a DATA_ACK before the peer ever sent a DSS.
+    AckWithoutDataAck,
+    /// A DSS checksum failed on the only subflow: MP_FAIL and the infinite mapping.
+    ChecksumFailure,
 }
 
 /// Something that happened to an MPTCP connection or one of its subflows.
@@ -104,8 +137,28 @@ pub enum MptcpEventKind {
         /// It is the echo of our announcement.
         echo: bool,
     },
-    /// A REMOVE_ADDR arrived (the model records it; it never sends one).
+    /// An ADD_ADDR announcement arrived whose HMAC did not verify: dropped (counted as
+    /// `AddAddrDrop`), the address is not used.
+    AddAddrDropped {
+        /// Address id.
+        id: u8,
+        /// The address announced.
+        addr: Addr,
+    },
+    /// A REMOVE_ADDR went out on this subflow (RFC 8684 §3.4.2).
+    RemoveAddrSent(RemoveAddrRepr),
+    /// A REMOVE_ADDR arrived on this subflow; the subflows to the removed addresses close.
     RemoveAddrReceived(RemoveAddrRepr),
+    /// We reset the subflow: a RST with MP_TCPRST (RFC 8684 §3.6) went out.
+    ResetSent {
+        /// The MP_TCPRST reason.
+        reason: ResetReason,
+    },
+    /// The peer reset the subflow; `reason` is its MP_TCPRST reason, if it sent one.
+    ResetReceived {
+        /// The MP_TCPRST reason.
+        reason: Option<ResetReason>,
+    },
     /// An MP_PRIO went out on this subflow (RFC 8684 §3.3.8).
     PrioSent {
         /// The backup flag it carries.
@@ -151,6 +204,39 @@ pub enum MptcpEventKind {
     /// Our DATA_FIN was acknowledged and the peer's received: the connection is complete
     /// and its subflows close.
     Completed,
+    /// The connection fell back to plain TCP on this subflow.
+    FellBack(FallbackReason),
+    /// The DSS checksum of the mapping at this wire DSN failed (counted `DataCsumErr`).
+    ChecksumFailed {
+        /// The mapping's DSN.
+        dsn: u64,
+    },
+    /// An MP_FAIL went out on this subflow (on a pure ACK, or on the RST resetting it).
+    FailSent {
+        /// The DSN it names.
+        dsn: u64,
+    },
+    /// An MP_FAIL arrived on this subflow.
+    FailReceived {
+        /// The DSN it names.
+        dsn: u64,
+    },
+    /// The infinite mapping (a DSS mapping of length 0) went out on this subflow.
+    InfiniteMappingSent,
+    /// The infinite mapping arrived on this subflow.
+    InfiniteMappingReceived,
+    /// A RST with MP_FASTCLOSE (RFC 8684 §3.5) went out on this subflow.
+    FastCloseSent,
+    /// A RST with MP_FASTCLOSE carrying our key arrived on this subflow.
+    FastCloseReceived,
+    /// The connection was torn down at once: by our MP_FASTCLOSE (an application abort, or
+    /// subflows still open at the close timeout) or by the peer's.
+    FastClosed {
+        /// The peer's MP_FASTCLOSE.
+        by_peer: bool,
+        /// Ours, because subflows were still open `close_timeout` after completion.
+        close_timeout: bool,
+    },
 }
 
 /// One event of a connection: when, which subflow, what.

@@ -8,7 +8,9 @@
 //! counted once), DATA_FIN, ADD_ADDR and its echo.
 
 use super::conn::MptcpConnection;
-use super::event::{Handshake, MptcpEventKind, Refusal};
+use super::event::{FallbackReason, Handshake, MptcpEventKind, Refusal};
+use super::fallback::MappingCheck;
+use super::mib::MibField;
 use super::send::expand;
 use super::stats::SubflowState;
 use super::subflow::{dss_data_len, Role};
@@ -16,11 +18,10 @@ use crate::cc::{CongestionController, Coupling, SubflowView};
 use crate::crypto::{idsn, join_hmac, truncated_hmac160, truncated_hmac64, Key};
 use crate::tcp::{reset_reply, TcpState};
 use crate::wire::mptcp::{
-    AddAddrKind, AddAddrRepr, CapableForm, DssRepr, JoinRepr, MptcpOption, ResetReason,
-    TcpRstFlags, TcpRstRepr,
+    CapableForm, DssRepr, JoinRepr, MptcpOption, ResetReason, TcpRstFlags, TcpRstRepr,
 };
 use crate::wire::{SeqNum, TcpHeader};
-use sim_core::{Addr, Instant, Packet};
+use sim_core::{Instant, Packet};
 
 /// The RST (RFC 9293 §3.10.7.1) answering `pkt`, with an MP_TCPRST option (RFC 8684 §3.6,
 /// reason "MPTCP-specific error"), or `None` when `pkt` is itself a RST.
@@ -48,13 +49,15 @@ impl MptcpConnection {
         };
         let h = &pkt.header;
         if sf.mp.dead {
-            if !h.flags.rst() {
-                self.outbox.extend(mptcp_reset(pkt));
-            }
+            // The subflow's socket is gone: the TCP stack answers with a plain RST
+            // (RFC 9293 §3.10.7.1), as for any segment without a connection.
+            self.outbox.extend(reset_reply(pkt));
             return;
         }
         if h.flags.rst() {
-            self.on_rst(now, i, pkt);
+            if !self.on_fast_close(now, i, pkt) {
+                self.on_rst(now, i, pkt);
+            }
             return;
         }
         if !self.admit(now, i, pkt) {
@@ -62,6 +65,7 @@ impl MptcpConnection {
         }
         let data_off = (h.payload_len > 0).then(|| self.subflows[i].sock.rcv_offset(h.seq));
         let was = self.subflows[i].sock.state();
+        let una_before = self.subflows[i].sock.snd_una();
         if self.subflows[i].sock.ack_may_reach_cc() {
             self.fill_views(i);
         } else {
@@ -76,8 +80,12 @@ impl MptcpConnection {
             .handle_packet_coupled(now, pkt, &coupling);
         self.absorb(i);
         self.after_handshake(now, i, was, h);
-        if self.remote_key.is_some() {
+        if self.fallback.is_none() && self.remote_key.is_some() {
             self.on_options(now, i, h, data_off);
+            self.check_stripped(now, i, h, data_off, una_before);
+        }
+        if self.fallback.is_some() {
+            self.on_fallback_segment(now, i, h, data_off);
         }
         let sf = &mut self.subflows[i];
         sf.sock.recv();
@@ -127,7 +135,10 @@ impl MptcpConnection {
     }
 
     fn refuse(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>, why: Refusal) {
-        self.outbox.extend(mptcp_reset(pkt));
+        if let Some(rst) = mptcp_reset(pkt) {
+            self.mib.inc(MibField::MpRstTx);
+            self.outbox.push_back(rst);
+        }
         self.pm_block[i] = true;
         let why = MptcpEventKind::SubflowRefused(why);
         self.kill(now, i, SubflowState::Refused, Some(why));
@@ -177,8 +188,15 @@ impl MptcpConnection {
             _ => None,
         });
         let Some(k) = key else {
-            return false;
+            let capable = (h.options.mptcp.iter()).any(|o| matches!(o, MptcpOption::Capable(_)));
+            if !capable && self.fallback.is_none() {
+                // RFC 8684 §3.7: the third ACK lost its MP_CAPABLE on the way.
+                self.mib.inc(MibField::MpCapableFallbackAck);
+                self.fall_back(now, i, FallbackReason::AckWithoutMpCapable, (1, 1));
+            }
+            return self.fallback.is_some();
         };
+        self.mib.inc(MibField::MpCapableAckRx);
         let kind = MptcpEventKind::CapableReceived(Handshake::Ack);
         self.event(now, Some(i), kind);
         self.learn_remote_key(k);
@@ -190,28 +208,33 @@ impl MptcpConnection {
     /// key.
     fn admit_capable_syn_ack(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>) -> bool {
         let h = &pkt.header;
-        let kind = MptcpEventKind::CapableReceived(Handshake::SynAck);
-        self.event(now, Some(i), kind);
         let key = h.options.mptcp.iter().find_map(|o| match o {
             MptcpOption::Capable(c) => match c.form {
-                CapableForm::SenderKey { sender_key } => Some(sender_key),
+                CapableForm::SenderKey { sender_key } => Some((sender_key, c.flags)),
                 _ => None,
             },
             _ => None,
         });
+        self.snd.set_initial_window(u64::from(h.window));
         match key {
-            Some(k) => {
+            Some((k, flags)) if self.fallback.is_none() => {
+                let kind = MptcpEventKind::CapableReceived(Handshake::SynAck);
+                self.event(now, Some(i), kind);
+                self.mib.inc(MibField::MpCapableSynAckRx);
+                // RFC 8684 §3.1: checksums if either end asks; `C`: no joins to this address.
+                self.checksum_on |= flags.checksum_required();
+                self.peer_deny_join_id0 = flags.no_join_initial_address();
                 self.learn_remote_key(k);
-                self.snd.set_initial_window(u64::from(h.window));
-                true
             }
-            None => {
-                // No MP_CAPABLE: the peer does not speak MPTCP (fallback to TCP is not
-                // modelled).
-                self.refuse(now, i, pkt, Refusal::NotMptcp);
-                false
+            None if self.fallback.is_none() => {
+                // RFC 8684 §3.7: no MP_CAPABLE (a peer without MPTCP, or stripped on the
+                // way): the connection goes on as TCP.
+                self.mib.inc(MibField::MpCapableFallbackSynAck);
+                self.fall_back(now, i, FallbackReason::SynAckWithoutMpCapable, (1, 1));
             }
+            _ => {}
         }
+        true
     }
 
     /// A join's SYN-ACK at the initiator (our nonce `nonce`): the listener's truncated HMAC
@@ -229,10 +252,18 @@ impl MptcpConnection {
             MptcpOption::Join(JoinRepr::SynAck {
                 truncated_hmac,
                 random,
+                backup,
                 ..
-            }) => Some((*truncated_hmac, *random)),
+            }) => Some((*truncated_hmac, *random, *backup)),
             _ => None,
         });
+        if let Some((_, _, backup)) = got {
+            self.mib.inc(MibField::MpJoinSynAckRx);
+            if backup {
+                self.mib.inc(MibField::MpJoinSynAckBackupRx);
+            }
+        }
+        let got = got.map(|(mac, r, _)| (mac, r));
         // RFC 8684 §3.2: B's HMAC = HMAC(Key-B ‖ Key-A, R-B ‖ R-A), leftmost 64 bits.
         let ok = match (got, self.remote_key) {
             (Some((mac, r)), Some(rk)) => {
@@ -248,6 +279,7 @@ impl MptcpConnection {
             return true;
         }
         let why = if got.is_some() {
+            self.mib.inc(MibField::MpJoinSynAckHmacFailure);
             Refusal::BadHmac
         } else {
             Refusal::NotMptcp
@@ -284,8 +316,10 @@ impl MptcpConnection {
             mac == truncated_hmac160(&join_hmac(rk, self.local_key, peer_nonce, nonce))
         });
         if ok {
+            self.mib.inc(MibField::MpJoinAckRx);
             self.event(now, Some(i), MptcpEventKind::JoinAccepted);
         } else {
+            self.mib.inc(MibField::MpJoinAckHmacFailure);
             self.refuse(now, i, pkt, Refusal::BadHmac);
         }
         ok
@@ -309,6 +343,7 @@ impl MptcpConnection {
                 sf.mp.state = SubflowState::Established;
                 // RFC 8684 §3.2: the listener acknowledges the third ACK.
                 sf.sock.request_ack();
+                self.infinite_ok = false;
                 self.event(now, id, MptcpEventKind::SubflowEstablished);
             }
             Role::JoinClient {
@@ -322,6 +357,7 @@ impl MptcpConnection {
                     *acked = true;
                     sf.mp.state = SubflowState::Established;
                     sf.mp.third_ack_rtx_at = None;
+                    self.infinite_ok = false;
                     self.event(now, id, MptcpEventKind::SubflowEstablished);
                 }
             }
@@ -342,18 +378,33 @@ impl MptcpConnection {
             match opt {
                 MptcpOption::Dss(d) => self.on_dss(now, i, h, d, data_off),
                 MptcpOption::Capable(c) if !self.initiator => {
-                    if let (CapableForm::WithData { data_len, .. }, Some(off)) = (c.form, data_off)
+                    if let (
+                        CapableForm::WithData {
+                            data_len, checksum, ..
+                        },
+                        Some(off),
+                    ) = (c.form, data_off)
                     {
                         // RFC 8684 §3.1: the implicit mapping DSN = IDSN + 1, SSN = 1.
-                        let len = u64::from(data_len);
-                        self.on_mapped_data(1, 1, len, off, u64::from(h.payload_len));
+                        let m = crate::wire::mptcp::DssMapping {
+                            dsn: crate::wire::mptcp::SeqField::Long(0),
+                            subflow_seq: 1,
+                            data_len,
+                            checksum,
+                        };
+                        let wire = self.rcv.idsn.unwrap_or(0).wrapping_add(1);
+                        self.subflows[i].mp.last_rx_map = Some((1, 1));
+                        let check = self.check_checksum(now, i, h, &m, wire, 1, off, false);
+                        if check != MappingCheck::Discard {
+                            let len = u64::from(data_len);
+                            self.on_mapped_data(1, 1, len, off, u64::from(h.payload_len));
+                        }
                     }
                 }
+                MptcpOption::Fail(f) => self.on_mp_fail(now, i, f.dsn),
                 MptcpOption::AddAddr(a) => self.on_add_addr(now, i, a),
                 MptcpOption::Prio(p) => self.on_prio(now, i, p.backup),
-                MptcpOption::RemoveAddr(r) => {
-                    self.event(now, Some(i), MptcpEventKind::RemoveAddrReceived(*r));
-                }
+                MptcpOption::RemoveAddr(r) => self.on_remove_addr(now, i, r),
                 _ => {}
             }
         }
@@ -386,12 +437,62 @@ impl MptcpConnection {
         // RFC 8684 §3.3.2: a 64-bit DSN is acknowledged with a 64-bit DATA_ACK (Linux
         // get_mapping_status: use_64bit_ack = dsn64 of the latest mapping).
         self.rcv.ack64 = matches!(m.dsn, crate::wire::mptcp::SeqField::Long(_));
-        if let Some(off) = data_off {
-            let ssn = SeqNum(m.subflow_seq).to_offset(SeqNum(0), off);
-            self.on_mapped_data(ssn, dsn, len, off, u64::from(h.payload_len));
+        let Some(off) = data_off else {
+            return;
+        };
+        let ssn = SeqNum(m.subflow_seq).to_offset(SeqNum(0), off);
+        if len == 0 && !d.data_fin {
+            // RFC 8684 §3.7: the infinite mapping; this segment is the first it maps.
+            self.on_infinite_mapping(now, i, ssn, dsn);
+            return;
         }
+        if !(ssn..ssn + len).contains(&off) {
+            // The mapping does not cover the segment (Linux `validate_mapping`).
+            self.mib.inc(MibField::DssNoMatchTcp);
+            self.on_unmapped_data(now, i, FallbackReason::MappingMismatch);
+            return;
+        }
+        self.subflows[i].mp.last_rx_map = Some((ssn, dsn));
+        let wire = base.wrapping_add(dsn);
+        match self.check_checksum(now, i, h, &m, wire, ssn, off, d.data_fin) {
+            MappingCheck::Discard => return,
+            MappingCheck::Deliver | MappingCheck::DeliverFailed => {}
+        }
+        self.on_mapped_data(ssn, dsn, len, off, u64::from(h.payload_len));
         if d.data_fin && len > 0 {
             self.on_data_fin(now, i, base, dsn + len - 1);
+        }
+    }
+
+    /// After the options of a segment with payload at `data_off` on subflow `i`: data
+    /// without any mapping, or our data acknowledged by a segment without any DSS (every ACK
+    /// of an MPTCP peer carries its DATA_ACK), means options are stripped on the way (RFC
+    /// 8684 §3.7).
+    fn check_stripped(
+        &mut self,
+        now: Instant,
+        i: usize,
+        h: &TcpHeader,
+        data_off: Option<u64>,
+        una_before: u64,
+    ) {
+        if self.subflows[i].mp.dead || self.fallback.is_some() {
+            return;
+        }
+        let mapped = h.options.mptcp.iter().any(|o| match o {
+            MptcpOption::Dss(d) => d.mapping.is_some(),
+            MptcpOption::Capable(c) => matches!(c.form, CapableForm::WithData { .. }),
+            _ => false,
+        });
+        if data_off.is_some() && !mapped {
+            self.on_unmapped_data(now, i, FallbackReason::DataWithoutDss);
+            return;
+        }
+        let has_dss = (h.options.mptcp.iter()).any(|o| matches!(o, MptcpOption::Dss(_)));
+        let acked_data = self.subflows[i].sock.snd_una() > una_before.max(1);
+        if acked_data && !has_dss && i == 0 && self.infinite_fallback_allowed() {
+            let rx = self.subflows[i].mp.last_rx_map.unwrap_or((1, 1));
+            self.fall_back(now, i, FallbackReason::AckWithoutDataAck, rx);
         }
     }
 
@@ -413,59 +514,28 @@ impl MptcpConnection {
         }
     }
 
-    fn on_add_addr(&mut self, now: Instant, i: usize, a: &AddAddrRepr) {
-        match a.kind {
-            AddAddrKind::V1 { .. } if self.initiator => {
-                let Some(rk) = self.remote_key else {
-                    return;
-                };
-                // RFC 8684 §3.4.1: the announcing host's key first.
-                let core::net::IpAddr::V4(v4) = a.addr else {
-                    return;
-                };
-                if !a.verify_hmac(rk, self.local_key) {
-                    return;
-                }
-                let addr = Addr(u32::from(v4));
-                let port = a.port.unwrap_or(self.remotes[0].port);
-                let sa = crate::tcp::SocketAddr::new(addr, port);
-                let (id, echo) = (a.addr_id, false);
-                self.event(
-                    now,
-                    Some(i),
-                    MptcpEventKind::AddAddrReceived { id, addr, echo },
-                );
-                if !self.remotes.contains(&sa) {
-                    self.remotes.push(sa);
-                }
-                let sf = &mut self.subflows[i];
-                sf.mp.add_addr = Some(AddAddrRepr {
-                    kind: AddAddrKind::V1Echo,
-                    ..*a
-                });
-                sf.sock.request_ack();
-            }
-            AddAddrKind::V1Echo if !self.initiator => {
-                if let core::net::IpAddr::V4(v4) = a.addr {
-                    let (id, addr, echo) = (a.addr_id, Addr(u32::from(v4)), true);
-                    self.event(
-                        now,
-                        Some(i),
-                        MptcpEventKind::AddAddrReceived { id, addr, echo },
-                    );
-                }
-                self.on_add_addr_echo(a.addr_id);
-            }
-            _ => {}
-        }
-    }
-
     fn on_rst(&mut self, now: Instant, i: usize, pkt: &Packet<TcpHeader>) {
+        let reason = pkt.header.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::TcpRst(r) => Some(r.reason),
+            _ => None,
+        });
+        if reason.is_some() {
+            self.mib.inc(MibField::MpRstRx);
+        }
+        let fail = pkt.header.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::Fail(f) => Some(f.dsn),
+            _ => None,
+        });
+        if let Some(dsn) = fail {
+            self.mib.inc(MibField::MpFailRx);
+            self.event(now, Some(i), MptcpEventKind::FailReceived { dsn });
+        }
         self.subflows[i].sock.handle_packet(now, pkt);
         self.absorb(i);
         if self.subflows[i].sock.state() != TcpState::Closed {
             return;
         }
+        self.event(now, Some(i), MptcpEventKind::ResetReceived { reason });
         if self.subflows[i].mp.state == SubflowState::Joining {
             self.pm_block[i] = true;
             let why = MptcpEventKind::SubflowRefused(Refusal::PeerReset);

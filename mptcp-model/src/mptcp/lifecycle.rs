@@ -4,9 +4,10 @@
 //! potential failure after consecutive RTOs and recovery, close), and abandoning a subflow
 //! with reinjection of the data it held.
 
-use super::conn::{MptcpConnection, SubflowRequest};
+use super::conn::{MptcpConnection, Remote, SubflowRequest};
 use super::event::{FailReason, Handshake, MptcpEventKind, Refusal};
-use super::pm::{PathManager, PmLocal, PmSubflow, PmView};
+use super::mib::MibField;
+use super::pm::{PathManager, PmLocal, PmRemote, PmSubflow, PmView};
 use super::stats::SubflowState;
 use super::subflow::Role;
 use crate::tcp::{ConnectionError, SocketAddr, TcpSocket, TcpState};
@@ -17,23 +18,35 @@ use sim_core::{Addr, Instant, Packet};
 impl MptcpConnection {
     /// The next subflow the owner should open, if any (call until `None`).
     pub fn poll_subflow_request(&mut self) -> Option<SubflowRequest> {
-        if !self.initiator {
+        if !self.initiator || self.closed_at.is_some() {
             return None;
         }
         let remote_index;
         let local_index;
         let initial = self.remote_key.is_none();
+        if self.fallback.is_some() {
+            return None;
+        }
         if initial {
             if self.subflows.iter().any(|s| s.mp.active()) || self.completed_at.is_some() {
                 return None;
             }
-            local_index = self.locals.iter().position(|l| l.up)?;
+            local_index = self.locals.iter().position(|l| l.usable())?;
             remote_index = 0;
         } else {
             // Scratch vectors reused across calls: no allocation per packet.
             self.pm_locals.clear();
-            self.pm_locals
-                .extend(self.locals.iter().map(|l| PmLocal { up: l.up }));
+            self.pm_locals.extend(self.locals.iter().map(|l| PmLocal {
+                up: l.usable(),
+                subflow: l.subflow,
+                fullmesh: l.fullmesh,
+            }));
+            let deny0 = self.peer_deny_join_id0;
+            self.pm_remotes.clear();
+            self.pm_remotes
+                .extend(self.remotes.iter().enumerate().map(|(k, r)| PmRemote {
+                    joinable: !(r.removed || (k == 0 && deny0)),
+                }));
             self.pm_subflows.clear();
             self.pm_subflows
                 .extend(
@@ -51,7 +64,7 @@ impl MptcpConnection {
                 initiator: true,
                 fully_established: self.fully_established && self.completed_at.is_none(),
                 locals: &self.pm_locals,
-                remotes: self.remotes.len(),
+                remotes: &self.pm_remotes,
                 subflows: &self.pm_subflows,
             };
             (local_index, remote_index) = self.pm.next_subflow(&view)?;
@@ -60,7 +73,7 @@ impl MptcpConnection {
             local_index,
             remote_index,
             local: self.locals[local_index].addr,
-            remote: self.remotes[remote_index],
+            remote: self.remotes[remote_index].sa,
             initial,
         })
     }
@@ -71,6 +84,7 @@ impl MptcpConnection {
         let role = if req.initial {
             Role::CapableClient
         } else {
+            self.mib.inc(MibField::MpJoinSynTx);
             Role::JoinClient {
                 nonce: self.rng.random(),
                 peer_nonce: None,
@@ -82,7 +96,13 @@ impl MptcpConnection {
         let sock = TcpSocket::connect(now, local, req.remote, isn, self.subflow_cfg());
         let backup = self.locals[req.local_index].backup;
         let addrs = (req.local_index, req.remote_index);
-        self.push_subflow(now, sock, role, addrs, backup)
+        let id = self.push_subflow(now, sock, role, addrs, backup);
+        if req.initial && !self.cfg.enabled {
+            // MPTCP disabled here: a plain TCP connection from the start (no MP_CAPABLE).
+            let i = id as usize;
+            self.fall_back(now, i, super::event::FallbackReason::NotRequested, (1, 1));
+        }
+        id
     }
 
     /// A SYN with MP_JOIN for our token arrived on `local`: opens the listener's side of
@@ -96,13 +116,23 @@ impl MptcpConnection {
         syn: &Packet<TcpHeader>,
     ) -> Option<u32> {
         use crate::wire::mptcp::{JoinRepr, MptcpOption};
-        let (backup, random) = syn.header.options.mptcp.iter().find_map(|o| match o {
-            MptcpOption::Join(JoinRepr::Syn { backup, random, .. }) => Some((*backup, *random)),
+        let (backup, random, addr_id) = syn.header.options.mptcp.iter().find_map(|o| match o {
+            MptcpOption::Join(JoinRepr::Syn {
+                backup,
+                random,
+                addr_id,
+                ..
+            }) => Some((*backup, *random, *addr_id)),
             _ => None,
         })?;
+        self.mib.inc(MibField::MpJoinSynRx);
+        if backup {
+            self.mib.inc(MibField::MpJoinSynBackupRx);
+        }
         let remote = SocketAddr::new(syn.src, syn.header.src_port);
-        let local_index = self.locals.iter().position(|l| l.addr == local.addr);
+        let local_index = (self.locals.iter()).position(|l| l.addr == local.addr && !l.removed);
         let reason = match local_index {
+            _ if self.fallback.is_some() => Some(Refusal::FellBack),
             _ if self.remote_key.is_none() => Some(Refusal::NotEstablished),
             None => Some(Refusal::UnknownAddress),
             Some(_) => None,
@@ -117,11 +147,19 @@ impl MptcpConnection {
             return None;
         }
         let local_index = local_index?;
-        let remote_index = match self.remotes.iter().position(|r| r.addr == remote.addr) {
-            Some(i) => i,
+        // The peer's address id names its address (RFC 8684 §3.2): a NAT may change the
+        // address a join comes from, and REMOVE_ADDR names ids.
+        let remote_index = match self.remotes.iter().position(|r| r.id == addr_id) {
+            Some(i) => {
+                self.remotes[i].removed = false;
+                i
+            }
             None => {
-                self.remotes
-                    .push(SocketAddr::new(remote.addr, self.remotes[0].port));
+                self.remotes.push(Remote {
+                    sa: remote,
+                    id: addr_id,
+                    removed: false,
+                });
                 self.remotes.len() - 1
             }
         };
@@ -135,26 +173,6 @@ impl MptcpConnection {
         let i = n as usize;
         self.event(now, Some(i), MptcpEventKind::JoinReceived(Handshake::Syn));
         Some(n)
-    }
-
-    /// The link of local interface `addr` went down or came up. Down: its subflows fail for
-    /// good and their data is reinjected. Up: the path manager opens new subflows on it.
-    pub fn on_interface_change(&mut self, now: Instant, addr: Addr, up: bool) {
-        let Some(li) = self.locals.iter().position(|l| l.addr == addr) else {
-            return;
-        };
-        self.locals[li].up = up;
-        for i in 0..self.subflows.len() {
-            if self.subflows[i].mp.local != li {
-                continue;
-            }
-            if up {
-                self.pm_block[i] = false;
-            } else if !self.subflows[i].mp.dead {
-                let why = MptcpEventKind::SubflowFailed(FailReason::InterfaceDown);
-                self.kill(now, i, SubflowState::Failed, Some(why));
-            }
-        }
     }
 
     /// Local interface `addr` becomes a backup (`backup`) or a regular path: its subflows
@@ -179,6 +197,7 @@ impl MptcpConnection {
 
     /// The peer sent MP_PRIO on subflow `i`.
     pub(crate) fn on_prio(&mut self, now: Instant, i: usize, backup: bool) {
+        self.mib.inc(MibField::MpPrioRx);
         self.event(now, Some(i), MptcpEventKind::PrioReceived { backup });
         self.subflows[i].mp.backup = backup;
     }
@@ -194,6 +213,12 @@ impl MptcpConnection {
     ) {
         if let Some(kind) = why {
             self.event(now, Some(i), kind);
+        }
+        // The in-kernel path manager does not reuse an endpoint whose subflow closed: its
+        // address id becomes available again only when the endpoint is removed and added
+        // back (`id_avail_bitmap` in `pm_netlink.c`; `local_returns` clears the block).
+        if matches!(self.cfg.path_manager, super::PathManagerKind::InKernel(_)) {
+            self.pm_block[i] = true;
         }
         let sf = &mut self.subflows[i];
         sf.sock.abort_with(now, ConnectionError::Reset);
@@ -249,18 +274,21 @@ impl MptcpConnection {
             SubflowState::Established if n > 0 && sf.sock.consecutive_rtos() >= n => {
                 sf.mp.state = SubflowState::Failed;
                 self.reinject(i);
+                self.mib.inc(MibField::SubflowStale);
                 let kind = MptcpEventKind::SubflowFailed(FailReason::RetransmissionTimeouts);
                 self.event(now, id, kind);
             }
             SubflowState::Failed if !sf.mp.dead && sf.sock.consecutive_rtos() == 0 => {
                 sf.mp.state = SubflowState::Established;
+                self.mib.inc(MibField::SubflowRecover);
                 self.event(now, id, MptcpEventKind::SubflowRecovered);
             }
             _ => {}
         }
         let sf = &mut self.subflows[i];
-        if sf.sock.peer_closed() && !sf.sock.is_closing() {
-            // As the TCP sink: a subflow the peer closed is closed too.
+        if sf.sock.peer_closed() && !sf.sock.is_closing() && self.fallback.is_none() {
+            // As the TCP sink: a subflow the peer closed is closed too (after a fallback
+            // the subflow is the connection: it closes when our data is done).
             sf.sock.close();
         }
     }

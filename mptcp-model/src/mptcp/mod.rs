@@ -7,7 +7,9 @@
 //!   `input.rs` (a received packet: handshake gate, subflow TCP, MPTCP options),
 //!   `transmit.rs` (scheduling data onto subflows, signals, completion, segments out),
 //!   `timers.rs` (deadlines and wake-ups), `lifecycle.rs` (subflows opened, joined, failed,
-//!   closed; interface and backup changes; reinjection of a failed subflow's data).
+//!   closed; backup changes; reinjection of a failed subflow's data), `addrs.rs` (endpoints
+//!   added and deleted, interfaces down and up, ADD_ADDR and REMOVE_ADDR).
+//! - [`mib`]: the `MPTcpExt` counters, kept where the Linux kernel keeps them.
 //! - `subflow.rs`: per-subflow MPTCP state, the mapping table and the
 //!   [`crate::tcp::SegmentHook`] that puts MPTCP options on a subflow's segments.
 //! - `send.rs` / `recv.rs`: the data-level send buffer (mappings handed out, reinjection
@@ -26,7 +28,9 @@
 //! Choices the RFC leaves open, made here:
 //! - **Mappings** are per segment (Linux maps per skb); subflow retransmissions reuse them.
 //! - **Failure**: a subflow whose interface goes down fails for good (its data is
-//!   reinjected, a new subflow joins when the interface is back). After
+//!   reinjected, a new subflow joins when the interface is back) and the address is
+//!   withdrawn with REMOVE_ADDR on a remaining subflow, so the peer closes its side at once
+//!   (`addrs.rs`: the host deletes the interface's endpoint as NetworkManager does). After
 //!   [`MptcpConfig::subflow_fail_rtos`] consecutive RTOs (default 1) it is "potentially
 //!   failed" as in the Linux out-of-tree kernel (`tp->pf`, set by the first RTO): the
 //!   scheduler skips it and its unacknowledged data is reinjected; an ACK of new data brings
@@ -36,11 +40,15 @@
 //!   DSN at or beyond `DATA_UNA + window` (the highest right edge seen), so data in flight at
 //!   the data level never exceeds the receiver's buffer.
 
+mod addrs;
+mod close;
 mod conn;
 pub mod event;
+mod fallback;
 mod hol;
 mod input;
 mod lifecycle;
+pub mod mib;
 pub mod pm;
 mod recv;
 pub mod sched;
@@ -51,9 +59,10 @@ mod timers;
 mod transmit;
 
 pub use conn::{MptcpConnection, SubflowRequest};
-pub use event::{FailReason, Handshake, MptcpEvent, MptcpEventKind, Refusal};
+pub use event::{FailReason, FallbackReason, Handshake, MptcpEvent, MptcpEventKind, Refusal};
 pub use hol::bucket_lower as hol_bucket_lower;
 pub use input::mptcp_reset;
+pub use mib::{MibField, MptcpMib};
 pub use pm::PathManagerKind;
 pub use sched::SchedulerKind;
 pub use stats::{HolSummary, MptcpStats, SubflowState, SubflowStats};
@@ -70,6 +79,21 @@ pub struct LocalAddr {
     pub addr: Addr,
     /// Subflows from this address are backups (used only when no other subflow is usable).
     pub backup: bool,
+}
+
+/// The flags of a path-manager endpoint added at run time (`ip mptcp endpoint add ADDR
+/// FLAGS`, Linux `MPTCP_PM_ADDR_FLAG_*`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct EndpointFlags {
+    /// Announce it to the peer with ADD_ADDR (listener).
+    pub signal: bool,
+    /// Open a subflow from it (initiator, in-kernel path manager; the full mesh uses every
+    /// address anyway).
+    pub subflow: bool,
+    /// Its subflows are backups.
+    pub backup: bool,
+    /// Open subflows from it to every accepted peer address (in-kernel).
+    pub fullmesh: bool,
 }
 
 /// Congestion control of the subflows.
@@ -130,7 +154,18 @@ pub struct MptcpConfig {
     pub rcv_buf: u32,
     /// Send buffer (connection level), bytes.
     pub snd_buf: u32,
-    /// Consecutive RTOs after which a subflow counts as (potentially) failed; 0 = never.
+    /// Consecutive RTOs after which a subflow counts as (potentially) failed — skipped by
+    /// the scheduler, its unacknowledged data reinjected (`SubflowStale`), usable again at
+    /// the next ACK of new data (`SubflowRecover`); 0 = never. This is how the host finds a
+    /// silent failure (a black hole it is not told of: a link `Down` with `notify: false`).
+    ///
+    /// The out-of-tree Linux kernel marks a subflow potentially failed (`tp->pf`) at its
+    /// first RTO: the default 1. Upstream Linux counts instead, each time the MPTCP-level
+    /// retransmission timer fires (`mptcp_pm_subflow_chk_stale`), the intervals in which a
+    /// subflow with data outstanding received nothing, and marks it stale after
+    /// `net.mptcp.stale_loss_cnt` (default 4) of them when another subflow is in better
+    /// shape; those intervals are at least the subflow's own (backed-off) RTO, so upstream's
+    /// default is about `subflow_fail_rtos: 5` here.
     pub subflow_fail_rtos: u32,
     /// Opportunistic retransmission and penalisation (Raiciu et al., NSDI 2012) with the
     /// schedulers the Linux out-of-tree kernel runs them with (minRTT, BLEST; see
@@ -138,9 +173,28 @@ pub struct MptcpConfig {
     pub opportunistic_retransmission: bool,
     /// Degraded regular subflows join the backup class (service modes); `None`: never.
     pub degraded: Option<Degraded>,
-    /// Carry the DSS checksum field (RFC 8684 §3.3.1; length only, the value is 0).
+    /// Ask for DSS checksums (RFC 8684 §3.3.1: used when either end asks; computed over the
+    /// pseudo-header and the payload octets, verified on receipt, a mismatch leads to MP_FAIL).
     pub checksum: bool,
+    /// Interval between retransmissions of an unechoed ADD_ADDR (Linux
+    /// `net.mptcp.add_addr_timeout`, default 120 s); at most [`ADD_ADDR_RETRANS_MAX`] of
+    /// them (Linux `ADD_ADDR_RETRANS_MAX`).
+    pub add_addr_timeout: Duration,
+    /// How long subflows may stay open after the connection completed before they are
+    /// torn down with MP_FASTCLOSE (Linux `net.mptcp.close_timeout`, default 60 s).
+    pub close_timeout: Duration,
+    /// Use MPTCP at all (Linux `net.mptcp.enabled`): when false this end speaks plain TCP
+    /// (no MP_CAPABLE), and its peer falls back.
+    pub enabled: bool,
+    /// The listener lets the peer join its initial address (Linux
+    /// `net.mptcp.allow_join_initial_addr_port`, default true); false sets the MP_CAPABLE
+    /// `C` flag (RFC 8684 §3.1), e.g. behind a load balancer whose address reaches any of
+    /// several servers, which then announce their own addresses.
+    pub allow_join_initial_addr: bool,
 }
+
+/// Retransmissions of an unechoed ADD_ADDR (Linux `ADD_ADDR_RETRANS_MAX`, `pm_netlink.c`).
+pub const ADD_ADDR_RETRANS_MAX: u8 = 3;
 
 impl Default for MptcpConfig {
     fn default() -> Self {
@@ -156,6 +210,10 @@ impl Default for MptcpConfig {
             opportunistic_retransmission: false,
             degraded: None,
             checksum: false,
+            add_addr_timeout: Duration::from_secs(120),
+            close_timeout: Duration::from_secs(60),
+            enabled: true,
+            allow_join_initial_addr: true,
         }
     }
 }

@@ -11,6 +11,7 @@
 //! `VecDeque` reused in place.
 
 use super::event::{Handshake, MptcpEvent, MptcpEventKind};
+use super::mib::{MibField, MptcpMib};
 use super::send::DataSend;
 use super::stats::SubflowState;
 use crate::crypto::{join_hmac, token, truncated_hmac160, truncated_hmac64, Key};
@@ -18,8 +19,9 @@ use crate::event::{Event, SubflowId};
 use crate::tcp::{SegmentHook, SegmentInfo, SegmentKind, TcpSocket};
 use crate::wire::mptcp::{
     AddAddrKind, AddAddrRepr, CapableFlags, CapableForm, CapableRepr, DssMapping, DssRepr,
-    JoinRepr, MptcpOption, PrioRepr, SeqField,
+    FailRepr, JoinRepr, MptcpOption, PrioRepr, RemoveAddrRepr, SeqField,
 };
+use crate::wire::packet::dss_checksum;
 use crate::wire::tcp_options::MAX_OPTIONS_LEN;
 use crate::wire::TcpOptions;
 use sim_core::{Addr, Instant};
@@ -126,11 +128,23 @@ pub(crate) struct SubflowMp {
     pub(crate) local: usize,
     /// Index of the remote address.
     pub(crate) remote: usize,
+    /// The peer's address id of the remote end (RFC 8684 §3.2: 0 for the initial subflow,
+    /// the MP_JOIN's or the ADD_ADDR's id otherwise).
+    pub(crate) remote_id: u8,
     pub(crate) map: MappingTable,
     /// Put the DATA_FIN on the next pure ACK.
     pub(crate) send_data_fin: bool,
     /// ADD_ADDR (announcement or echo) for the next pure ACK.
     pub(crate) add_addr: Option<AddAddrRepr>,
+    /// REMOVE_ADDR for the next pure ACK.
+    pub(crate) remove_addr: Option<RemoveAddrRepr>,
+    /// MP_FAIL (the failed mapping's wire DSN) for the next pure ACK.
+    pub(crate) send_fail: Option<u64>,
+    /// The infinite mapping for the next data segment (RFC 8684 §3.7).
+    pub(crate) send_infinite: Option<DssMapping>,
+    /// The last mapping received: (subflow offset, data offset) of its start. On a
+    /// connection that only ever had this subflow it aligns the whole stream.
+    pub(crate) last_rx_map: Option<(u64, u64)>,
     /// Retransmit the join's third ACK then (RFC 8684 §3.2: until it is acknowledged).
     pub(crate) third_ack_rtx_at: Option<Instant>,
     /// Lifetime extremes of the smoothed RTT (BLEST's `min_srtt` / `max_srtt`).
@@ -172,9 +186,14 @@ impl SubflowMp {
             backup,
             local,
             remote,
+            remote_id: 0,
             map: MappingTable::default(),
             send_data_fin: false,
             add_addr: None,
+            remove_addr: None,
+            send_fail: None,
+            send_infinite: None,
+            last_rx_map: None,
             third_ack_rtx_at: None,
             srtt_min: None,
             srtt_max: None,
@@ -241,8 +260,13 @@ pub(crate) struct TxCtx {
     pub(crate) data_fin: Option<u64>,
     /// Our IDSN.
     pub(crate) idsn: u64,
-    /// DSS checksums in use (the field is carried, RFC 8684 §3.3.1; its value is 0).
+    /// DSS checksums in use (RFC 8684 §3.3.1): computed over each mapping's payload.
     pub(crate) checksum: bool,
+    /// The connection fell back to TCP: no MPTCP options but a pending MP_FAIL and the
+    /// infinite mapping.
+    pub(crate) fallback: bool,
+    /// We ask the peer not to join our initial address (MP_CAPABLE `C` flag).
+    pub(crate) deny_join_id0: bool,
     /// The peer's last mapping had a 64-bit DSN: our data ACK is 64 bits too (RFC 8684
     /// §3.3.2), else 32 (Linux `use_64bit_ack`).
     pub(crate) ack64: bool,
@@ -276,6 +300,9 @@ impl TxCtx {
         if self.checksum {
             f |= CapableFlags::CHECKSUM_REQUIRED;
         }
+        if self.deny_join_id0 {
+            f |= CapableFlags::NO_JOIN_INITIAL_ADDRESS;
+        }
         CapableFlags(f)
     }
 }
@@ -286,6 +313,7 @@ pub(crate) struct SubflowHook<'a> {
     pub(crate) mp: &'a mut SubflowMp,
     pub(crate) ctx: TxCtx,
     pub(crate) events: &'a mut VecDeque<MptcpEvent>,
+    pub(crate) mib: &'a mut MptcpMib,
     pub(crate) now: Instant,
 }
 
@@ -352,7 +380,11 @@ impl SubflowHook<'_> {
         let ctx = &self.ctx;
         let m = self.mp.map.find(start)?;
         debug_assert!(start + len <= m.ssn + m.len, "segment crosses its mapping");
-        let checksum = ctx.checksum.then_some(0);
+        let dsn = ctx.idsn.wrapping_add(m.dsn);
+        // RFC 8684 §3.3.1: over the pseudo-header and the mapping's payload octets.
+        let checksum = ctx
+            .checksum
+            .then(|| dss_checksum(dsn, m.ssn as u32, m.len as u16, false));
         if self.mp.role == Role::CapableClient && !ctx.fully_established && m.dsn == 1 {
             // RFC 8684 §3.1: the first data packet repeats both keys (the third ACK may
             // have been lost); its mapping is implicit (DSN = IDSN + 1, SSN 1).
@@ -368,7 +400,7 @@ impl SubflowHook<'_> {
         Some(MptcpOption::Dss(DssRepr {
             data_ack: ctx.data_ack_field(),
             mapping: Some(DssMapping {
-                dsn: SeqField::Long(ctx.idsn.wrapping_add(m.dsn)),
+                dsn: SeqField::Long(dsn),
                 // The relative subflow sequence number is 32 bits on the wire.
                 subflow_seq: m.ssn as u32,
                 data_len: m.len as u16,
@@ -378,8 +410,33 @@ impl SubflowHook<'_> {
         }))
     }
 
+    /// MP_FAIL (RFC 8684 §3.7) for the next pure ACK, if one is pending.
+    fn fail(&mut self, opts: &mut TcpOptions) {
+        if let Some(dsn) = self.mp.send_fail {
+            if push(opts, MptcpOption::Fail(FailRepr { dsn })) {
+                self.mp.send_fail = None;
+                self.mib.inc(MibField::MpFailTx);
+                self.sent(MptcpEventKind::FailSent { dsn });
+            }
+        }
+    }
+
+    /// The infinite mapping (RFC 8684 §3.7), on the next data segment after a fallback.
+    fn infinite(&mut self) -> Option<MptcpOption> {
+        let m = self.mp.send_infinite?;
+        Some(MptcpOption::Dss(DssRepr {
+            data_ack: self.ctx.data_ack_field(),
+            mapping: Some(m),
+            data_fin: false,
+        }))
+    }
+
     fn pure_ack(&mut self, opts: &mut TcpOptions) {
         let ctx = self.ctx;
+        self.fail(opts);
+        if ctx.fallback {
+            return;
+        }
         match self.mp.role {
             Role::JoinClient {
                 nonce,
@@ -424,7 +481,7 @@ impl SubflowHook<'_> {
                 dsn: SeqField::Long(dsn),
                 subflow_seq: 0,
                 data_len: 1,
-                checksum: ctx.checksum.then_some(0),
+                checksum: ctx.checksum.then(|| dss_checksum(dsn, 0, 1, true)),
             }),
             data_fin: fin.is_some(),
         };
@@ -439,17 +496,31 @@ impl SubflowHook<'_> {
             });
             if push(opts, prio) {
                 self.mp.send_prio = None;
+                self.mib.inc(MibField::MpPrioTx);
                 self.sent(MptcpEventKind::PrioSent { backup: b });
+            }
+        }
+        if let Some(r) = self.mp.remove_addr {
+            if push(opts, MptcpOption::RemoveAddr(r)) {
+                self.mp.remove_addr = None;
+                self.mib.inc(MibField::RmAddrTx);
+                self.sent(MptcpEventKind::RemoveAddrSent(r));
             }
         }
         if let Some(a) = self.mp.add_addr {
             if push(opts, MptcpOption::AddAddr(a)) {
                 self.mp.add_addr = None;
+                let echo = a.kind == AddAddrKind::V1Echo;
+                self.mib.inc(if echo {
+                    MibField::EchoAddTx
+                } else {
+                    MibField::AddAddrTx
+                });
                 if let core::net::IpAddr::V4(v4) = a.addr {
                     self.sent(MptcpEventKind::AddAddrSent {
                         id: a.addr_id,
                         addr: Addr(u32::from(v4)),
-                        echo: a.kind == AddAddrKind::V1Echo,
+                        echo,
                     });
                 }
             }
@@ -459,7 +530,11 @@ impl SubflowHook<'_> {
 
 impl SegmentHook for SubflowHook<'_> {
     fn data_options_len(&self) -> usize {
-        dss_data_len(self.ctx.ack64)
+        if self.ctx.fallback && self.mp.send_infinite.is_none() {
+            0
+        } else {
+            dss_data_len(self.ctx.ack64)
+        }
     }
 
     fn payload_limit(&self, start: u64) -> u64 {
@@ -470,6 +545,22 @@ impl SegmentHook for SubflowHook<'_> {
     }
 
     fn decorate(&mut self, seg: &SegmentInfo, opts: &mut TcpOptions) {
+        if self.ctx.fallback {
+            match seg.kind {
+                SegmentKind::Data { .. } => {
+                    if let Some(o) = self.infinite() {
+                        if push(opts, o) {
+                            self.mp.send_infinite = None;
+                            self.mib.inc(MibField::InfiniteMapTx);
+                            self.sent(MptcpEventKind::InfiniteMappingSent);
+                        }
+                    }
+                }
+                SegmentKind::Ack => self.fail(opts),
+                SegmentKind::Syn | SegmentKind::SynAck => {}
+            }
+            return;
+        }
         let (opt, step) = match seg.kind {
             SegmentKind::Syn => (self.syn(false), Some(Handshake::Syn)),
             SegmentKind::SynAck => (self.syn(true), Some(Handshake::SynAck)),
@@ -487,7 +578,12 @@ impl SegmentHook for SubflowHook<'_> {
         }
         let capable = matches!(self.mp.role, Role::CapableClient | Role::CapableServer);
         match (step, o) {
-            (Some(step), _) if capable => self.sent(MptcpEventKind::CapableSent(step)),
+            (Some(step), _) if capable => {
+                if step == Handshake::Syn {
+                    self.mib.inc(MibField::MpCapableSynTx);
+                }
+                self.sent(MptcpEventKind::CapableSent(step));
+            }
             (Some(step), _) => self.sent(MptcpEventKind::JoinSent(step)),
             // RFC 8684 §3.1: the first data segment may carry both keys (the third ACK's).
             (None, MptcpOption::Capable(_)) => {

@@ -1,6 +1,6 @@
 //! Timers of an [`MptcpConnection`]: the earliest deadline over its subflows' sockets, the
-//! joins' third-ACK retransmissions, DATA_FIN and ADD_ADDR retransmissions; a wake-up with
-//! nothing due is a no-op.
+//! joins' third-ACK retransmissions, DATA_FIN and ADD_ADDR retransmissions, the close
+//! timeout; a wake-up with nothing due is a no-op.
 
 use super::conn::MptcpConnection;
 use crate::cc::Coupling;
@@ -14,10 +14,10 @@ impl MptcpConnection {
         for s in self.subflows.iter().filter(|s| !s.mp.dead) {
             next = earlier(earlier(next, s.sock_deadline()), s.mp.third_ack_rtx_at);
         }
-        for a in self.announce.iter().filter(|a| !a.echoed) {
+        for a in self.announce.iter().filter(|a| a.pending()) {
             next = earlier(next, a.next_at);
         }
-        next
+        earlier(next, self.close_deadline.filter(|_| self.lingering()))
     }
 
     /// Runs the timers due at `now` (a wake-up with nothing due is a no-op).
@@ -45,6 +45,9 @@ impl MptcpConnection {
         }
         if due(self.data_fin_rtx_at) {
             self.data_fin_rtx_at = None;
+        }
+        if due(self.close_deadline) {
+            self.on_close_timeout(now);
         }
         for a in &mut self.announce {
             if due(a.next_at) {

@@ -46,6 +46,9 @@ impl MptcpConnection {
     /// last pass of a round sends nothing, and is cheap: only subflows whose state changed
     /// are looked at again.
     fn produce(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) {
+        if self.closed_at.is_some() {
+            return;
+        }
         self.schedule(now, out);
         self.signal(now);
         self.maybe_complete(now);
@@ -63,8 +66,10 @@ impl MptcpConnection {
             fully_established: self.fully_established,
             data_fin: None,
             idsn: self.snd.idsn,
-            checksum: self.cfg.checksum,
+            checksum: self.checksum_on,
             ack64: self.rcv.ack64,
+            fallback: self.fallback.is_some(),
+            deny_join_id0: !self.initiator && !self.cfg.allow_join_initial_addr,
         };
         TxCtx::new(&self.snd, base)
     }
@@ -83,6 +88,7 @@ impl MptcpConnection {
             mp,
             ctx,
             events,
+            mib: &mut self.mib,
             now,
         };
         while let Some(p) = sock.poll_transmit_with(now, &mut hook) {
@@ -90,7 +96,7 @@ impl MptcpConnection {
         }
     }
 
-    fn usable(s: &Subflow) -> bool {
+    pub(crate) fn usable(s: &Subflow) -> bool {
         s.mp.state == SubflowState::Established
             && !s.mp.dead
             && s.sock.state() == TcpState::Established
@@ -149,7 +155,7 @@ impl MptcpConnection {
 
     /// Hands data to subflows, a segment's worth per scheduler decision.
     fn schedule(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) {
-        if self.remote_key.is_none() {
+        if self.remote_key.is_none() && self.fallback.is_none() {
             return;
         }
         let mut redundant = None;
@@ -212,8 +218,14 @@ impl MptcpConnection {
         let Some(sf) = self.subflows.get_mut(i) else {
             return 0;
         };
+        // A fallen-back connection's segments carry no DSS: the whole MSS is payload.
+        let extra = if self.fallback.is_some() {
+            0
+        } else {
+            dss_data_len(self.rcv.ack64)
+        };
         let len = avail
-            .min(sf.sock.data_payload(dss_data_len(self.rcv.ack64)))
+            .min(sf.sock.data_payload(extra))
             .min(u64::from(u16::MAX));
         if len == 0 {
             return 0;
@@ -270,6 +282,7 @@ impl MptcpConnection {
         from: Option<u32>,
         opportunistic: bool,
     ) {
+        self.mib.inc(super::mib::MibField::MpTcpRetrans);
         let kind = MptcpEventKind::Reinjected {
             dsn: self.snd.dsn(range.0),
             bytes: range.1,
@@ -390,16 +403,14 @@ impl MptcpConnection {
             .map(|(i, _)| i)
     }
 
-    /// DATA_FIN and ADD_ADDR (re)transmissions.
+    /// DATA_FIN, REMOVE_ADDR and ADD_ADDR (re)transmissions.
     fn signal(&mut self, now: Instant) {
-        if self.snd.fin_to_send().is_some() && self.data_fin_rtx_at.is_none() {
-            if let Some(i) = self.signal_subflow() {
-                let sf = &mut self.subflows[i];
-                sf.mp.send_data_fin = true;
-                sf.sock.request_ack();
-                self.data_fin_rtx_at = Some(now + sf.sock.rto());
-            }
+        if self.fallback.is_some() {
+            self.fallback_close();
+            return;
         }
+        self.signal_remove_addr();
+        self.signal_data_fin(now);
         if self.remote_key.is_none() || self.announce.is_empty() || self.completed_at.is_some() {
             return;
         }
@@ -409,7 +420,7 @@ impl MptcpConnection {
         let due = self
             .announce
             .iter()
-            .position(|a| !a.echoed && a.next_at.is_none_or(|t| t <= now));
+            .position(|a| a.pending() && a.next_at.is_none_or(|t| t <= now));
         let (Some(k), Some(rk)) = (due, self.remote_key) else {
             return;
         };
@@ -429,29 +440,34 @@ impl MptcpConnection {
             hmac: repr.expected_hmac(self.local_key, rk),
         };
         sf.mp.add_addr = Some(repr);
-        sf.sock.request_ack();
-        a.next_at = Some(now + sf.sock.rto());
-    }
-
-    /// The ADD_ADDR echo for announced address `id` arrived.
-    pub(crate) fn on_add_addr_echo(&mut self, id: u8) {
-        if let Some(a) = self.announce.iter_mut().find(|a| a.id == id) {
-            a.echoed = true;
+        sf.sock.request_pure_ack();
+        if a.sent {
+            a.retrans += 1;
         }
+        a.sent = true;
+        a.next_at = Some(now + self.cfg.add_addr_timeout);
     }
 
-    fn maybe_complete(&mut self, now: Instant) {
-        if self.completed_at.is_some() || !self.snd.fin_acked() || !self.rcv.fin_received {
+    /// Puts the pending REMOVE_ADDR ids on a pure ACK of the signal subflow (RFC 8684
+    /// §3.4.2; as Linux `mptcp_pm_nl_addr_send_ack`, once, not retransmitted). They wait
+    /// while no subflow is usable.
+    fn signal_remove_addr(&mut self) {
+        if self.pending_rm.is_empty() || self.remote_key.is_none() {
             return;
         }
-        self.completed_at = Some(now);
-        self.data_fin_rtx_at = None;
-        self.event(now, None, MptcpEventKind::Completed);
-        for s in &mut self.subflows {
-            if !s.mp.dead {
-                s.mp.third_ack_rtx_at = None;
-                s.sock.close();
-            }
+        let Some(i) = self.signal_subflow() else {
+            return;
+        };
+        let sf = &mut self.subflows[i];
+        if sf.mp.remove_addr.is_some() {
+            return;
         }
+        let n = self
+            .pending_rm
+            .len()
+            .min(crate::wire::mptcp::MAX_REMOVE_IDS);
+        sf.mp.remove_addr = crate::wire::mptcp::RemoveAddrRepr::new(&self.pending_rm[..n]);
+        self.pending_rm.drain(..n);
+        sf.sock.request_pure_ack();
     }
 }

@@ -140,6 +140,7 @@ pub fn reset_reply(pkt: &Packet<TcpHeader>) -> Option<Packet<TcpHeader>> {
         window: 0,
         options: TcpOptions::new(),
         payload_len: 0,
+        payload_rewrite: None,
     };
     Some(Packet {
         src: pkt.dst,

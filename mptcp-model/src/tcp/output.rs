@@ -112,6 +112,7 @@ impl TcpSocket {
             window: self.rcv.syn_window_field(),
             options: o,
             payload_len: 0,
+            payload_rewrite: None,
         };
         Some(self.packet(header))
     }
@@ -121,6 +122,10 @@ impl TcpSocket {
         now: Instant,
         hook: &mut H,
     ) -> Option<Packet<TcpHeader>> {
+        if std::mem::take(&mut self.ack_first) {
+            let opts = self.pure_ack_options(now, hook);
+            return Some(self.segment(self.snd.nxt, 0, TcpFlags::ACK, opts, hook));
+        }
         if let Some(p) = self.poll_data(now, hook) {
             return Some(p);
         }
@@ -279,7 +284,7 @@ impl TcpSocket {
 
     /// Options of a non-SYN segment: timestamps and SACK blocks (RFC 2018: at most 3
     /// next to timestamps).
-    fn ack_options(&self, now: Instant) -> TcpOptions {
+    pub(super) fn ack_options(&self, now: Instant) -> TcpOptions {
         let mut o = TcpOptions::new();
         if self.ts_ok {
             o.timestamps = Some(Timestamps {
@@ -317,6 +322,7 @@ impl TcpSocket {
             options,
             // Bounded by the MSS.
             payload_len: payload as u32,
+            payload_rewrite: None,
         };
         self.rcv.on_ack_sent();
         self.packet(header)

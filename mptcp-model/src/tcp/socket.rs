@@ -9,7 +9,7 @@ use super::send::{Recovery, SendState};
 use super::stats::TcpStats;
 use super::{AcceptError, ConnectionError, LossDetection, SocketAddr, TcpConfig, TcpState};
 use crate::cc::{Cc, CongestionController, Coupling};
-use crate::wire::{SeqNum, TcpHeader, TcpOptions};
+use crate::wire::{SeqNum, TcpFlags, TcpHeader, TcpOptions};
 use sim_core::{Duration, Instant, Packet};
 use std::collections::VecDeque;
 
@@ -82,6 +82,8 @@ pub struct TcpSocket {
     pub(super) persist_at: Option<Instant>,
     pub(super) persist_backoff: u32,
     pub(super) probe_pending: bool,
+    /// Send a pure ACK before any data at the next poll (a signal rides on it).
+    pub(super) ack_first: bool,
     pub(super) time_wait_at: Option<Instant>,
     pub(super) error: Option<ConnectionError>,
     pub(super) counters: TcpStats,
@@ -138,6 +140,7 @@ impl TcpSocket {
             persist_at: None,
             persist_backoff: 0,
             probe_pending: false,
+            ack_first: false,
             time_wait_at: None,
             error: None,
             counters: TcpStats::default(),
@@ -487,6 +490,48 @@ impl TcpSocket {
         if self.state != TcpState::Closed {
             self.rcv.ack_now = true;
         }
+    }
+
+    /// Asks for a pure ACK (no payload) at the next [`TcpSocket::poll_transmit`], before any
+    /// data segment: a layer above puts a signal on it that no data segment has room for
+    /// (as Linux's MPTCP sends ADD_ADDR / REMOVE_ADDR / MP_FAIL on `tcp_send_ack`).
+    pub fn request_pure_ack(&mut self) {
+        self.touch();
+        if matches!(
+            self.state,
+            TcpState::Closed | TcpState::Listen | TcpState::SynSent | TcpState::SynReceived
+        ) {
+            return;
+        }
+        self.ack_first = true;
+        self.rcv.ack_now = true;
+    }
+
+    /// The RST this socket sends to abort its connection (RFC 9293 §3.10.7.1, Linux
+    /// `tcp_send_active_reset`): RST + ACK at SND.NXT, acknowledging RCV.NXT, with timestamps
+    /// if in use. `None` before the SYN exchange completed or once closed. The socket's state
+    /// is not changed (abort it separately).
+    pub fn reset_segment(&self, now: Instant) -> Option<Packet<TcpHeader>> {
+        if matches!(
+            self.state,
+            TcpState::Closed | TcpState::Listen | TcpState::SynSent | TcpState::TimeWait
+        ) {
+            return None;
+        }
+        let mut options = self.ack_options(now);
+        options.sack = crate::wire::SackBlocks::new();
+        let header = TcpHeader {
+            src_port: self.local.port,
+            dst_port: self.remote.port,
+            seq: SeqNum::from_offset(self.snd.iss, self.snd.nxt),
+            ack: SeqNum::from_offset(self.irs, self.rcv.nxt),
+            flags: TcpFlags::RST | TcpFlags::ACK,
+            window: 0,
+            options,
+            payload_len: 0,
+            payload_rewrite: None,
+        };
+        Some(self.packet(header))
     }
 
     /// Aborts the connection at `now` without sending anything (the owner sends a RST if

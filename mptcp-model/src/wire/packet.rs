@@ -10,9 +10,13 @@
 //!   data: DSN = IDSN + 1 at subflow sequence 1, RFC 8684 §3.1), so the same data carries the
 //!   same octets on every subflow and in every retransmission or reinjection; for plain TCP
 //!   (or an MPTCP segment without a mapping) it is the byte's TCP sequence number.
-//! - **DSS checksums** (RFC 8684 §3.3.1), where the option carries the field and the DSN is
-//!   64 bits, are computed over the mapping's pseudo-header and its data (the model leaves
-//!   the field 0).
+//! - **DSS checksums** (RFC 8684 §3.3.1) are written as the header carries them: the model
+//!   computes them with [`dss_checksum`] over the mapping's pseudo-header and these payload
+//!   octets, so a capture shows what the sender sent even when a middlebox changed the
+//!   payload or the option on the way.
+//! - **Rewritten payload**: a [`super::tcp::PayloadRewrite`] recorded by a middlebox is
+//!   applied to the octets (the TCP checksum is computed over the rewritten segment, as the
+//!   middlebox would fix it).
 //! - **IPv4**: no options, DF set, TTL [`TTL`], identification a hash of the TCP header
 //!   (RFC 6864 §4.1: meaningless for atomic datagrams, so the same packet has the same id at
 //!   both ends of a path).
@@ -24,7 +28,7 @@
 
 use super::checksum::Checksum;
 use super::ipv4::{Ipv4Repr, PROTOCOL_TCP};
-use super::mptcp::{CapableForm, MptcpOption, SeqField};
+use super::mptcp::{CapableForm, MptcpOption};
 use super::tcp::IPV4_HEADER_LEN;
 use super::{Error, SeqNum, TcpHeader};
 use sim_core::{Addr, Packet};
@@ -95,12 +99,15 @@ impl PacketEncoder {
             ttl: TTL,
         }
         .emit(out)?;
-        let mut header = *h;
-        fill_dss_checksums(&mut header);
         let seg = &mut out[IPV4_HEADER_LEN..];
-        header.emit(seg)?;
+        h.emit(seg)?;
         let first = self.payload_position(dir, h);
         fill_payload(&mut seg[hlen..], first);
+        if let Some(rw) = h.payload_rewrite {
+            if let Some(b) = seg.get_mut(hlen + usize::from(rw.offset)) {
+                *b ^= rw.mask;
+            }
+        }
         let sum = tcp_checksum(pkt.src, pkt.dst, seg);
         seg[16..18].copy_from_slice(&sum.to_be_bytes());
         Ok(())
@@ -147,6 +154,18 @@ fn ident(h: &TcpHeader) -> u16 {
 /// pseudo-header (DSN, subflow sequence number, data-level length, two zero octets)
 /// followed by the mapped data (the DATA_FIN's octet, if `data_fin`, is not data).
 pub fn dss_checksum(dsn: u64, ssn: u32, data_len: u16, data_fin: bool) -> u16 {
+    dss_checksum_received(dsn, ssn, data_len, data_fin, None)
+}
+
+/// [`dss_checksum`] over the octets a receiver got: the payload function's octets with the
+/// middlebox's `rewrite` (an offset into the mapping's data) applied.
+pub fn dss_checksum_received(
+    dsn: u64,
+    ssn: u32,
+    data_len: u16,
+    data_fin: bool,
+    rewrite: Option<super::tcp::PayloadRewrite>,
+) -> u16 {
     let mut c = Checksum::new();
     c.add(&dsn.to_be_bytes());
     c.add(&ssn.to_be_bytes());
@@ -158,51 +177,17 @@ pub fn dss_checksum(dsn: u64, ssn: u32, data_len: u16, data_fin: bool) -> u16 {
     while done < data {
         let n = usize::from(data - done).min(chunk.len());
         fill_payload(&mut chunk[..n], (dsn as u32).wrapping_add(u32::from(done)));
+        if let Some(rw) = rewrite {
+            if let Some(k) = rw.offset.checked_sub(done).map(usize::from) {
+                if let Some(b) = chunk[..n].get_mut(k) {
+                    *b ^= rw.mask;
+                }
+            }
+        }
         c.add(&chunk[..n]);
         done += n as u16;
     }
     c.finish()
-}
-
-/// Puts the real DSS checksum into every mapping of `h` that carries the field: DSS
-/// mappings with a 64-bit DSN, and the implicit mapping of an MP_CAPABLE with data (DSN =
-/// the sender's IDSN + 1, subflow sequence number 1).
-fn fill_dss_checksums(h: &mut TcpHeader) {
-    let mut out = super::tcp_options::MptcpList::new();
-    let mut changed = false;
-    for o in h.options.mptcp.iter() {
-        let mut o = *o;
-        match &mut o {
-            MptcpOption::Dss(d) => {
-                let fin = d.data_fin;
-                if let Some(m) = d.mapping.as_mut().filter(|m| m.checksum.is_some()) {
-                    if let SeqField::Long(dsn) = m.dsn {
-                        m.checksum = Some(dss_checksum(dsn, m.subflow_seq, m.data_len, fin));
-                        changed = true;
-                    }
-                }
-            }
-            MptcpOption::Capable(c) => {
-                if let CapableForm::WithData {
-                    sender_key,
-                    data_len,
-                    checksum: checksum @ Some(_),
-                    ..
-                } = &mut c.form
-                {
-                    let dsn = crate::crypto::idsn(*sender_key).wrapping_add(1);
-                    *checksum = Some(dss_checksum(dsn, 1, *data_len, false));
-                    changed = true;
-                }
-            }
-            _ => {}
-        }
-        // Same options, same count: the list has room.
-        out.push(o);
-    }
-    if changed {
-        h.options.mptcp = out;
-    }
 }
 
 /// The TCP checksum of segment `seg` (header with a zero checksum field, and payload) from
@@ -246,7 +231,7 @@ pub fn parse_packet(buf: &[u8]) -> Result<Packet<TcpHeader>, Error> {
 mod tests {
     use super::*;
     use crate::crypto::Key;
-    use crate::wire::mptcp::{CapableFlags, CapableRepr, DssMapping, DssRepr};
+    use crate::wire::mptcp::{CapableFlags, CapableRepr, DssMapping, DssRepr, SeqField};
     use crate::wire::{TcpFlags, TcpOptions, Timestamps};
 
     /// RFC 1071 the slow way, independent of [`Checksum`]: 16-bit words summed in a u32
@@ -282,6 +267,7 @@ mod tests {
             window: 512,
             options: opts,
             payload_len: len,
+            payload_rewrite: None,
         }
     }
 
@@ -381,18 +367,15 @@ mod tests {
     }
 
     #[test]
-    fn dss_and_mp_capable_checksums_are_computed() {
+    fn dss_and_mp_capable_checksums_cover_the_payload_octets() {
         let dsn = 0xdead_beef_0000_0001u64;
         let mut enc = PacketEncoder::new();
         let mut out = Vec::new();
         enc.encode(&syn(40000, 100), &mut out).unwrap();
-        let p = pkt(data(101, 40, dss(dsn, 1, 40, Some(0))));
+        let sum = dss_checksum(dsn, 1, 40, false);
+        let p = pkt(data(101, 40, dss(dsn, 1, 40, Some(sum))));
         enc.encode(&p, &mut out).unwrap();
         let back = parse_packet(&out).unwrap();
-        let MptcpOption::Dss(d) = back.header.options.mptcp.iter().next().copied().unwrap() else {
-            panic!("no DSS");
-        };
-        let sum = d.mapping.unwrap().checksum.unwrap();
         // Independently: pseudo-header + data + the checksum sum to all ones.
         let mut pseudo = dsn.to_be_bytes().to_vec();
         pseudo.extend_from_slice(&1u32.to_be_bytes());
@@ -400,12 +383,25 @@ mod tests {
         pseudo.extend_from_slice(&sum.to_be_bytes());
         let carried = payload(&out, &p);
         assert_eq!(reference_sum(&[&pseudo, &carried]), 0xffff);
-        // Apart from the checksum the option is the model's.
-        let mut want = p;
-        want.header.options = dss(dsn, 1, 40, Some(sum));
-        assert_eq!(back, want);
+        // The header as the model built it.
+        assert_eq!(back, p);
+        // A rewritten payload octet is in the capture; the checksum no longer matches it.
+        let mut bad = p;
+        bad.header.payload_rewrite = Some(crate::wire::tcp::PayloadRewrite {
+            offset: 7,
+            mask: 0xff,
+        });
+        enc.encode(&bad, &mut out).unwrap();
+        let rewritten = payload(&out, &bad);
+        assert_eq!(rewritten[7], !carried[7]);
+        assert_ne!(reference_sum(&[&pseudo, &rewritten]), 0xffff);
+        let mut back_bad = parse_packet(&out).unwrap();
+        assert_eq!(back_bad.header.payload_rewrite, None, "not a header field");
+        back_bad.header.payload_rewrite = bad.header.payload_rewrite;
+        assert_eq!(back_bad, bad);
         // The MP_CAPABLE implicit mapping: DSN = IDSN + 1 at subflow sequence 1.
         let key = Key(0x0123_4567_89ab_cdef);
+        let first = crate::crypto::idsn(key).wrapping_add(1);
         let mut o = TcpOptions::new();
         o.mptcp.push(MptcpOption::Capable(CapableRepr {
             version: 1,
@@ -414,12 +410,11 @@ mod tests {
                 sender_key: key,
                 receiver_key: Key(5),
                 data_len: 10,
-                checksum: Some(0),
+                checksum: Some(dss_checksum(first, 1, 10, false)),
             },
         }));
         let p = pkt(data(101, 10, o));
         enc.encode(&p, &mut out).unwrap();
-        let first = crate::crypto::idsn(key).wrapping_add(1);
         let carried = payload(&out, &p);
         assert_eq!(
             carried,

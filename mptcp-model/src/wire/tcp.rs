@@ -107,6 +107,22 @@ pub struct TcpHeader {
     pub options: TcpOptions,
     /// Payload octets following the header.
     pub payload_len: u32,
+    /// A payload octet a middlebox rewrote on the way (`None`: the payload is as sent).
+    /// Payload octets are not carried; they follow [`super::packet::payload_byte`], and a
+    /// rewrite is recorded here so that a DSS checksum (RFC 8684 §3.3.1) computed over the
+    /// received octets sees it. Not a header field: [`TcpHeader::emit`] ignores it,
+    /// [`TcpHeader::parse`] gives `None`, a capture writes the rewritten octet.
+    pub payload_rewrite: Option<PayloadRewrite>,
+}
+
+/// One payload octet changed by a middlebox: the octet at `offset` (from the first payload
+/// octet) XORed with `mask` (nonzero).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PayloadRewrite {
+    /// Offset of the octet in the payload.
+    pub offset: u16,
+    /// The bits flipped.
+    pub mask: u8,
 }
 
 /// ECMP routers hash a segment's ports with its addresses (its 5-tuple).
@@ -176,6 +192,7 @@ impl TcpHeader {
             window: be16(14),
             options: TcpOptions::parse(opts)?,
             payload_len,
+            payload_rewrite: None,
         })
     }
 }
@@ -231,6 +248,7 @@ mod tests {
                 ..TcpOptions::new()
             },
             payload_len: 0,
+            payload_rewrite: None,
         };
         let mut buf = [0u8; 60];
         let n = h.emit(&mut buf).unwrap();

@@ -16,9 +16,8 @@ use mptcp_model::event::Event;
 use mptcp_model::host::{FlowEvent, FlowId, HostStack, LocalAddr, Role};
 use mptcp_model::mptcp::{MptcpConfig, MptcpEventKind};
 use mptcp_model::tcp::SocketAddr;
-use mptcp_model::wire::mptcp::{CapableForm, MptcpOption};
-use mptcp_model::wire::packet::{parse_packet, PacketEncoder};
-use mptcp_model::wire::tcp_options::MptcpList;
+use mptcp_model::wire::mptcp::{MptcpOption, SeqField};
+use mptcp_model::wire::packet::{dss_checksum, parse_packet, PacketEncoder};
 use mptcp_model::wire::TcpHeader;
 use rand::Rng;
 use sim_core::{Addr, Bandwidth, Duration, Host, Instant, Packet, RngStream};
@@ -66,9 +65,12 @@ pub(crate) struct Rec {
     pub(crate) path: usize,
     pub(crate) pkt: Packet<TcpHeader>,
     pub(crate) dropped: bool,
+    /// When it reaches the other host (`None` if dropped).
+    pub(crate) arrival: Option<Instant>,
 }
 
 type Mutate = Box<dyn FnMut(&mut Packet<TcpHeader>, bool)>;
+type DropIf = Box<dyn FnMut(&Packet<TcpHeader>, bool) -> bool>;
 type OnStep = Box<dyn FnMut(&HostStack, &HostStack)>;
 
 /// The two hosts and the two paths.
@@ -84,36 +86,13 @@ pub(crate) struct Net {
     pub(crate) client_events: Vec<FlowEvent>,
     pub(crate) server_events: Vec<FlowEvent>,
     pub(crate) mutate: Mutate,
+    /// Drops a packet (after `mutate`) when it returns true: a filter on the path.
+    pub(crate) drop_if: DropIf,
+    /// `mutate` changes MPTCP options (their checksums then need not match).
+    pub(crate) rewrites_options: bool,
     pub(crate) on_step: OnStep,
     encoder: PacketEncoder,
     octets: Vec<u8>,
-}
-
-/// `h` with its DSS checksum fields zeroed, as the model leaves them (a capture fills them).
-fn without_dss_checksums(mut h: TcpHeader) -> TcpHeader {
-    let mut list = MptcpList::new();
-    for o in h.options.mptcp.iter() {
-        let mut o = *o;
-        match &mut o {
-            MptcpOption::Dss(d) => {
-                if let Some(c) = d.mapping.as_mut().and_then(|m| m.checksum.as_mut()) {
-                    *c = 0;
-                }
-            }
-            MptcpOption::Capable(c) => {
-                if let CapableForm::WithData {
-                    checksum: Some(c), ..
-                } = &mut c.form
-                {
-                    *c = 0;
-                }
-            }
-            _ => {}
-        }
-        list.push(o);
-    }
-    h.options.mptcp = list;
-    h
 }
 
 /// Path of a packet: by its client-side address.
@@ -189,6 +168,8 @@ impl Net {
             client_events: Vec::new(),
             server_events: Vec::new(),
             mutate: Box::new(|_, _| {}),
+            drop_if: Box::new(|_, _| false),
+            rewrites_options: false,
             on_step: Box::new(|_, _| {}),
             encoder: PacketEncoder::new(),
             octets: Vec::new(),
@@ -197,41 +178,70 @@ impl Net {
 
     fn transmit(&mut self, to_server: bool, mut pkt: Packet<TcpHeader>) {
         (self.mutate)(&mut pkt, to_server);
+        // A middlebox that changes options fixes the IP length.
+        pkt.size = pkt.header.packet_size();
         let mut buf = [0u8; 60];
         let n = pkt.header.emit(&mut buf).expect("emit");
+        let header = TcpHeader {
+            payload_rewrite: None,
+            ..pkt.header
+        };
         assert_eq!(
             TcpHeader::parse(&buf[..n], pkt.header.payload_len),
-            Ok(pkt.header),
+            Ok(header),
             "round trip"
         );
         assert_eq!(pkt.size, 20 + n as u32 + pkt.header.payload_len);
         self.encoder.encode(&pkt, &mut self.octets).expect("encode");
         let mut back = parse_packet(&self.octets).expect("checksums verify");
-        back.header = without_dss_checksums(back.header);
+        // A payload rewrite is in the octets, not in the header.
+        back.header.payload_rewrite = pkt.header.payload_rewrite;
         assert_eq!(back, pkt, "whole-packet round trip");
+        self.check_dss_checksums(&pkt);
         let k = path_of(&pkt, to_server);
+        let filtered = (self.drop_if)(&pkt, to_server);
         let path = &mut self.paths[k];
         let lost = path.loss > 0.0 && path.rng.random::<f64>() < path.loss;
-        let dropped = !path.up || lost;
+        let dropped = !path.up || lost || filtered;
+        let d = usize::from(to_server);
+        let start = self.now.max(path.free_at[d]);
+        let tx = path
+            .rate
+            .map_or(Duration::ZERO, |r| r.transmit_time(u64::from(pkt.size)));
+        let arrival = start + tx + path.delay;
         self.log.push(Rec {
             t: self.now,
             to_server,
             path: k,
             pkt,
             dropped,
+            arrival: (!dropped).then_some(arrival),
         });
         if dropped {
             return;
         }
-        let d = usize::from(to_server);
-        let start = self.now.max(path.free_at[d]);
-        let tx = path
-            .rate
-            .map_or(Duration::ZERO, |r| r.transmit_time(u64::from(pkt.size)));
         path.free_at[d] = start + tx;
         self.seq += 1;
-        self.flight
-            .insert((start + tx + path.delay, self.seq), (to_server, k, pkt));
+        self.flight.insert((arrival, self.seq), (to_server, k, pkt));
+    }
+
+    /// Every DSS checksum a packet carries is the real one of its payload octets as sent
+    /// (before a `mutate` rewrite), unless the test rewrote the option itself.
+    fn check_dss_checksums(&self, pkt: &Packet<TcpHeader>) {
+        for o in pkt.header.options.mptcp.iter() {
+            if let MptcpOption::Dss(d) = o {
+                let Some(m) = d.mapping.filter(|m| m.data_len > 0) else {
+                    continue;
+                };
+                if let (Some(sum), SeqField::Long(dsn)) = (m.checksum, m.dsn) {
+                    let want = dss_checksum(dsn, m.subflow_seq, m.data_len, d.data_fin);
+                    assert!(
+                        sum == want || self.rewrites_options,
+                        "DSS checksum of {pkt:?}"
+                    );
+                }
+            }
+        }
     }
 
     fn drain(&mut self, to_server: bool, tx: &mut Vec<Packet<TcpHeader>>) {
@@ -306,6 +316,33 @@ impl Net {
                 Event::Tcp(_) => None,
             })
             .collect()
+    }
+
+    /// The MPTCP-level events of the client (or the server) from `from` on: (when, subflow
+    /// number, what).
+    pub(crate) fn events_since(
+        &self,
+        client: bool,
+        from: Instant,
+    ) -> Vec<(Instant, Option<u32>, MptcpEventKind)> {
+        let all = if client {
+            &self.client_events
+        } else {
+            &self.server_events
+        };
+        all.iter()
+            .filter(|e| e.at >= from)
+            .filter_map(|e| match e.event {
+                Event::Mptcp(k) => Some((e.at, e.subflow.map(|s| s.number), k)),
+                Event::Tcp(_) => None,
+            })
+            .collect()
+    }
+
+    /// The nonzero `MPTcpExt` counters of the client's (or the server's) host.
+    pub(crate) fn mib(&self, client: bool) -> Vec<(&'static str, u64)> {
+        let h = if client { &self.client } else { &self.server };
+        h.mptcp_mib().nonzero().collect()
     }
 
     /// Runs every event up to `t`, then sets the clock to `t`.

@@ -1,8 +1,9 @@
 //! Full mesh (Linux `fullmesh` path manager of the out-of-tree kernel): the initiator opens
 //! a subflow for every (local address, remote address) pair, local addresses in order, then
 //! remote addresses in order, as long as fewer than `max_subflows` are active. Addresses on
-//! a down interface are skipped; a pair that has an active subflow, or whose join was
-//! refused, is skipped. The listener opens nothing (it announces addresses instead).
+//! a down interface (or a deleted endpoint) are skipped, and so are remote addresses that
+//! are not joinable (removed, or the initial one under the peer's `C` flag); a pair that has
+//! an active subflow, or whose join was refused, is skipped. The listener opens nothing (it announces addresses instead).
 
 use super::{PathManager, PmView};
 
@@ -26,7 +27,10 @@ impl PathManager for FullMesh {
             if !local.up {
                 continue;
             }
-            for r in 0..v.remotes {
+            for (r, remote) in v.remotes.iter().enumerate() {
+                if !remote.joinable {
+                    continue;
+                }
                 let taken = v
                     .subflows
                     .iter()
@@ -43,12 +47,13 @@ impl PathManager for FullMesh {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mptcp::pm::{PmLocal, PmSubflow};
+    use crate::mptcp::pm::{PmLocal, PmRemote, PmSubflow};
 
     #[test]
     fn pairs_in_order_limit_and_refusals() {
-        let up = PmLocal { up: true };
-        let locals = [up, PmLocal { up: false }, up];
+        let up = PmLocal::UP;
+        let locals = [up, PmLocal::default(), up];
+        let remotes = [PmRemote { joinable: true }; 2];
         let sf = |local, remote, active, refused| PmSubflow {
             local,
             remote,
@@ -61,10 +66,18 @@ mod tests {
             initiator: true,
             fully_established: true,
             locals: &locals,
-            remotes: 2,
+            remotes: &remotes,
             subflows: &subs,
         };
         assert_eq!(pm.next_subflow(&view), Some((0, 1)));
+        let denied = [PmRemote { joinable: true }, PmRemote { joinable: false }];
+        view.remotes = &denied;
+        assert_eq!(
+            pm.next_subflow(&view),
+            Some((2, 0)),
+            "remote 1 is not joinable"
+        );
+        view.remotes = &remotes;
         let subs2 = [sf(0, 0, true, false), sf(0, 1, false, true)];
         view.subflows = &subs2;
         assert_eq!(pm.next_subflow(&view), Some((2, 0)), "local 1 is down");

@@ -14,10 +14,31 @@ pub use inkernel::InKernel;
 pub use ndiffports::NDiffPorts;
 
 /// What a path manager sees of one local address.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PmLocal {
-    /// The interface is up.
+    /// The interface is up and its endpoint exists (not deleted).
     pub up: bool,
+    /// In-kernel `subflow` flag: open a subflow from it to the peer's initial address.
+    pub subflow: bool,
+    /// In-kernel `fullmesh` flag: open subflows from it to every accepted peer address.
+    pub fullmesh: bool,
+}
+
+impl PmLocal {
+    /// An address that is up, without endpoint flags.
+    pub const UP: PmLocal = PmLocal {
+        up: true,
+        subflow: false,
+        fullmesh: false,
+    };
+}
+
+/// What a path manager sees of one remote address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PmRemote {
+    /// Subflows may be opened to it: not removed by the peer (REMOVE_ADDR), and not the
+    /// initial address when the peer's MP_CAPABLE set the `C` flag (RFC 8684 §3.1).
+    pub joinable: bool,
 }
 
 /// What a path manager sees of one subflow.
@@ -43,8 +64,9 @@ pub struct PmView<'a> {
     pub fully_established: bool,
     /// Local addresses (index = address id).
     pub locals: &'a [PmLocal],
-    /// Number of known remote addresses (index 0 is the one the connection was opened to).
-    pub remotes: usize,
+    /// Known remote addresses (index 0 is the one the connection was opened to; the others
+    /// in the order the peer announced them).
+    pub remotes: &'a [PmRemote],
     /// Every subflow so far.
     pub subflows: &'a [PmSubflow],
 }

@@ -20,7 +20,7 @@ impl PathManager for NDiffPorts {
         }
         let first = v.subflows.first()?;
         let (l, r) = (first.local, first.remote);
-        if !v.locals.get(l)?.up {
+        if !v.locals.get(l)?.up || !v.remotes.get(r)?.joinable {
             return None;
         }
         let on_pair = v.subflows.iter().filter(|s| s.local == l && s.remote == r);
@@ -36,12 +36,13 @@ impl PathManager for NDiffPorts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mptcp::pm::{PmLocal, PmSubflow};
+    use crate::mptcp::pm::{PmLocal, PmRemote, PmSubflow};
 
     #[test]
     fn n_subflows_on_the_initial_pair() {
-        let up = PmLocal { up: true };
+        let up = PmLocal::UP;
         let locals = [up, up];
+        let remotes = [PmRemote { joinable: true }; 2];
         let sf = |active, refused| PmSubflow {
             local: 0,
             remote: 0,
@@ -54,7 +55,7 @@ mod tests {
             initiator: true,
             fully_established: true,
             locals: &locals,
-            remotes: 2,
+            remotes: &remotes,
             subflows: &subs,
         };
         assert_eq!(pm.next_subflow(&v), Some((0, 0)), "never the other address");
