@@ -6,17 +6,29 @@
 //!   name; extra columns are ignored). `kind` is `flow` or `link`; `subflow` is empty for
 //!   connection-level rows. Unknown kinds and metrics are ignored; `time_s` and `value` must
 //!   parse as floats on every row.
-//! - `events.csv`, header `time_s,target,action`; may be absent or empty. Each row becomes a
-//!   marker labelled `"<target> <action>"`.
+//! - `events.csv`: may be absent or empty. Its scheduled link events become markers labelled
+//!   `"<target> <detail>"` (rows whose `event` is `link`; columns `time_s,event,target,
+//!   detail`); an older file with columns `time_s,target,action` gives one marker per row.
+//! - `subflows.csv` (optional), columns `flow,subflow,label`: a subflow's series (its
+//!   `subflow` column holds its number) is labelled `<flow>/<number> <label>` (`download/2
+//!   wifi`); without it, `<flow>/<subflow>`.
+//!
+//! A flow with a single path (a TCP connection, number 0) whose metric also has a
+//! flow-level series draws that one only.
 //!
 //! Series keep the order in which they first appear in the file, and every flow, subflow
 //! and link keeps one palette slot (its order of first appearance) in every figure of the
 //! run. Lines are broken where a series has no sample (a subflow that did not exist yet, or
-//! whose interface was down); a subflow's RTT is not drawn while it is idle (nothing sent in
-//! the interval and nothing in flight at either end of it), since its SRTT is then a frozen
-//! old value. Rates can be averaged over windows of several samples
-//! ([`RunOptions::average_over`]) where per-sample values alias against a periodic
-//! application (25 frames/s sampled every 100 ms alternate between 2 and 3 frames).
+//! had closed), and a subflow's non-rate lines (window, RTT, in flight) while it was failed:
+//! from its first `subflow_failed` row in `events.csv` (at either end: its interface went
+//! down, or retransmission timeouts) to a `subflow_recovered` row. The data sender's socket
+//! exists through an outage, with a window frozen at one segment, which is no path state
+//! to draw across it; the subflow's throughput stays drawn (zero is what the path carried).
+//! A subflow's RTT is not drawn while it is idle (nothing sent in the interval and nothing
+//! in flight at either end of it), since its SRTT is then a frozen old value. Rates can be
+//! averaged over windows of several samples ([`RunOptions::average_over`]) where per-sample
+//! values alias against a periodic application (25 frames/s sampled every 100 ms alternate
+//! between 2 and 3 frames).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,7 +54,8 @@ struct Key {
 }
 
 /// Metrics `draw_run` uses; rows with other metrics are skipped.
-const METRICS: [&str; 6] = [
+const METRICS: [&str; 7] = [
+    "backoff",
     "goodput_bps",
     "throughput_bps",
     "cwnd_bytes",
@@ -71,7 +84,15 @@ pub(crate) struct RunData {
     link_slots: Vec<String>,
     /// The sample interval: the smallest step between two sample times, in seconds.
     step: f64,
+    /// Labels of subflows by (flow, subflow number) from `subflows.csv`.
+    subflow_labels: BTreeMap<(String, String), String>,
+    /// Times `[from, to)` each (flow, subflow number) was failed, from `events.csv`.
+    failed: Failures,
 }
+
+/// Per (flow, subflow number): the intervals `[from, to)` (seconds) it was failed, in time
+/// order; `to` is infinite for a subflow that never recovered.
+pub(crate) type Failures = BTreeMap<(String, String), Vec<(f64, f64)>>;
 
 impl RunData {
     fn push(&mut self, key: Key, point: (f64, f64)) {
@@ -162,6 +183,9 @@ impl RunData {
         if key.metric == "srtt_ms" {
             self.hide_idle(key, &mut points);
         }
+        if !key.metric.ends_with("_bps") {
+            self.hide_failed(key, &mut points);
+        }
         if key.metric.ends_with("_bps") && step.is_finite() {
             if let Some(w) = opts.average_over {
                 let k = (w / step).round().max(1.0) as i64;
@@ -174,21 +198,43 @@ impl RunData {
         Series::new(label, break_gaps(&points, step)).with_slot(self.slot(key))
     }
 
-    /// Sets the RTT samples of `key` to NaN where its flow or subflow is idle: nothing sent
-    /// in the interval and nothing in flight at its start or end.
+    /// Sets the RTT samples of `key` to NaN where its flow or subflow is idle (nothing sent
+    /// in the interval and nothing in flight at its start or end) or in RTO back-off (its
+    /// `backoff` sample is nonzero: no RTT is measured then).
     fn hide_idle(&self, key: &Key, points: &mut [(f64, f64)]) {
         let other = |metric: &str| Key {
             metric: metric.to_owned(),
             ..key.clone()
         };
-        let (thr, infl) = (other("throughput_bps"), other("inflight_bytes"));
+        let (mut thr, infl) = (other("throughput_bps"), other("inflight_bytes"));
+        if !self.points.contains_key(&thr) {
+            // A TCP connection's path: the flow's own throughput is the path's.
+            thr.subflow = None;
+        }
         if !self.points.contains_key(&thr) || !self.points.contains_key(&infl) {
             return;
         }
+        let backoff = other("backoff");
         for p in points.iter_mut() {
             let i = self.index(p.0);
             let zero = |k: &Key, i| self.value_at(k, i).unwrap_or(0.0) == 0.0;
-            if zero(&thr, i) && zero(&infl, i) && zero(&infl, i - 1) {
+            // In RTO back-off no RTT is measured (Karn): the value is a frozen old one.
+            if (zero(&thr, i) && zero(&infl, i) && zero(&infl, i - 1)) || !zero(&backoff, i) {
+                p.1 = f64::NAN;
+            }
+        }
+    }
+
+    /// Sets the samples of subflow series `key` to NaN while the subflow was failed.
+    fn hide_failed(&self, key: &Key, points: &mut [(f64, f64)]) {
+        let Some(sf) = &key.subflow else {
+            return;
+        };
+        let Some(spans) = self.failed.get(&(key.name.clone(), sf.clone())) else {
+            return;
+        };
+        for p in points.iter_mut() {
+            if spans.iter().any(|&(from, to)| p.0 >= from && p.0 < to) {
                 p.1 = f64::NAN;
             }
         }
@@ -275,31 +321,102 @@ pub(crate) fn parse_timeseries(path: &Path, text: &str) -> Result<RunData, PlotE
     Ok(data)
 }
 
-/// Parses an `events.csv` text read from `path` into markers, in file order.
+/// Parses an `events.csv` text read from `path` into markers (its link events), in file
+/// order.
 pub(crate) fn parse_events(path: &Path, text: &str) -> Result<Vec<Marker>, PlotError> {
     let table = Table::parse(path, text)?;
     if table.is_empty() {
         return Ok(Vec::new());
     }
-    let (time, target, action) = (
-        table.column("time_s")?,
-        table.column("target")?,
-        table.column("action")?,
-    );
-    table
-        .records
-        .iter()
-        .map(|rec| {
-            Ok(Marker {
-                x: table.number(rec, time)?,
-                label: format!(
-                    "{} {}",
-                    rec.fields[target].trim(),
-                    rec.fields[action].trim()
-                ),
-            })
+    let (time, target) = (table.column("time_s")?, table.column("target")?);
+    // The older form: every row a link event, its action in `action`.
+    let (event, detail) = match table.column("action") {
+        Ok(action) => (None, action),
+        Err(_) => (Some(table.column("event")?), table.column("detail")?),
+    };
+    let mut out = Vec::new();
+    for rec in &table.records {
+        if event.is_some_and(|e| rec.fields[e].trim() != "link") {
+            continue;
+        }
+        out.push(Marker {
+            x: table.number(rec, time)?,
+            label: format!(
+                "{} {}",
+                rec.fields[target].trim(),
+                rec.fields[detail].trim()
+            ),
+        });
+    }
+    Ok(out)
+}
+
+/// The failure intervals of every subflow in an `events.csv` text read from `path`: from a
+/// `subflow_failed` row (at either end; the first while not yet failed) to the next
+/// `subflow_recovered` row of the same flow and subflow. An older file without `event`
+/// and `subflow` columns has none.
+pub(crate) fn parse_failures(path: &Path, text: &str) -> Result<Failures, PlotError> {
+    let table = Table::parse(path, text)?;
+    let mut out = Failures::new();
+    let (Ok(event), Ok(flow), Ok(subflow)) = (
+        table.column("event"),
+        table.column("flow"),
+        table.column("subflow"),
+    ) else {
+        return Ok(out);
+    };
+    let time = table.column("time_s")?;
+    let mut since: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for rec in &table.records {
+        let id = || {
+            (
+                rec.fields[flow].trim().to_owned(),
+                rec.fields[subflow].trim().to_owned(),
+            )
+        };
+        match rec.fields[event].trim() {
+            "subflow_failed" => {
+                let t = table.number(rec, time)?;
+                since.entry(id()).or_insert(t);
+            }
+            "subflow_recovered" => {
+                if let Some(from) = since.remove(&id()) {
+                    let to = table.number(rec, time)?;
+                    out.entry(id()).or_default().push((from, to));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (id, from) in since {
+        out.entry(id).or_default().push((from, f64::INFINITY));
+    }
+    for spans in out.values_mut() {
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    Ok(out)
+}
+
+/// Reads the labels of `subflows.csv` text: (flow, number) -> label.
+pub(crate) fn parse_subflows(
+    path: &Path,
+    text: &str,
+) -> Result<BTreeMap<(String, String), String>, PlotError> {
+    let table = Table::parse(path, text)?;
+    if table.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let [flow, subflow, label] = ["flow", "subflow", "label"].map(|c| table.column(c));
+    let (flow, subflow, label) = (flow?, subflow?, label?);
+    Ok((table.records.iter())
+        .map(|r| {
+            let key = (
+                r.fields[flow].trim().to_owned(),
+                r.fields[subflow].trim().to_owned(),
+            );
+            (key, r.fields[label].trim().to_owned())
         })
-        .collect()
+        .collect())
 }
 
 /// `points` with a NaN point inserted wherever two consecutive samples are more than 1.5
@@ -329,12 +446,31 @@ fn file_safe(name: &str) -> String {
         .collect()
 }
 
-/// Label of a series: the flow or link name, plus `/subflow` for subflow rows.
-fn label(key: &Key) -> String {
+/// Label of a series: the flow or link name, plus `/subflow` (and the subflow's label from
+/// `subflows.csv`) for subflow rows.
+fn label(data: &RunData, key: &Key) -> String {
     match &key.subflow {
-        Some(sf) => format!("{}/{sf}", key.name),
+        Some(sf) => match data.subflow_labels.get(&(key.name.clone(), sf.clone())) {
+            Some(l) => format!("{}/{sf} {l}", key.name),
+            None => format!("{}/{sf}", key.name),
+        },
         None => key.name.clone(),
     }
+}
+
+/// Whether subflow series `key` only repeats its flow's series of the same metric (the
+/// flow's one path, when the flow has a series of its own).
+fn repeats_flow(data: &RunData, keys: &[&Key], key: &Key) -> bool {
+    key.subflow.is_some()
+        && keys
+            .iter()
+            .any(|k| k.subflow.is_none() && k.name == key.name)
+        && keys
+            .iter()
+            .filter(|k| k.subflow.is_some() && k.name == key.name)
+            .count()
+            == 1
+        && data.points.contains_key(key)
 }
 
 /// Redraws the standard figures of the run in `dir` from `dir/timeseries.csv` and
@@ -348,8 +484,9 @@ fn label(key: &Key) -> String {
 ///   goodput line per flow, plus a stacked `throughput-<flow>` figure for each flow with
 ///   subflows. A flow without `goodput_bps` rows falls back to its flow-level
 ///   `throughput_bps`. Averaged over `run.average_over` when set.
-/// - `cwnd`: congestion window in kB (10³ bytes) per subflow, then per flow (on top).
-/// - `rtt`: smoothed RTT in ms, likewise; not drawn while a (sub)flow is idle.
+/// - `cwnd`: congestion window in kB (10³ bytes) per subflow, then per flow (on top); a
+///   subflow's line breaks while it is failed.
+/// - `rtt`: smoothed RTT in ms, likewise; not drawn while a (sub)flow is idle or failed.
 /// - `queue`: queue length in packets per link; links whose queue stayed empty are left
 ///   out (the title says how many).
 ///
@@ -364,10 +501,17 @@ pub fn draw_run(
     let text = read_optional(&ts_path)?.ok_or(PlotError::MissingInput {
         path: ts_path.clone(),
     })?;
-    let data = parse_timeseries(&ts_path, &text)?;
+    let mut data = parse_timeseries(&ts_path, &text)?;
+    let sf_path = dir.join("subflows.csv");
+    if let Some(text) = read_optional(&sf_path)? {
+        data.subflow_labels = parse_subflows(&sf_path, &text)?;
+    }
     let ev_path = dir.join("events.csv");
     let markers = match read_optional(&ev_path)? {
-        Some(text) => parse_events(&ev_path, &text)?,
+        Some(text) => {
+            data.failed = parse_failures(&ev_path, &text)?;
+            parse_events(&ev_path, &text)?
+        }
         None => Vec::new(),
     };
     let mut written = Vec::new();
@@ -402,9 +546,11 @@ pub fn draw_run(
         // Subflows first, flow-level lines last (drawn on top).
         let mut keys: Vec<&Key> = data.keys(kind, metric).collect();
         keys.sort_by_key(|k| k.subflow.is_none());
+        let all = keys.clone();
+        keys.retain(|k| !repeats_flow(&data, &all, k));
         let mut series: Vec<Series> = keys
             .iter()
-            .map(|k| data.series(k, label(k), scale, run))
+            .map(|k| data.series(k, label(&data, k), scale, run))
             .collect();
         let before = series.len();
         if kind == Kind::Link {
@@ -452,7 +598,11 @@ fn subflow_layers(data: &RunData, flow: &str, run: &RunOptions) -> Vec<Series> {
         .filter(|k| k.name == flow && k.subflow.is_some())
         .map(|k| {
             let sf = k.subflow.as_deref().unwrap_or_default();
-            data.series(k, format!("subflow {sf}"), 1e-6, run)
+            let name = match data.subflow_labels.get(&(k.name.clone(), sf.to_owned())) {
+                Some(l) => format!("subflow {sf} {l}"),
+                None => format!("subflow {sf}"),
+            };
+            data.series(k, name, 1e-6, run)
         })
         .collect()
 }
@@ -519,4 +669,82 @@ fn draw_throughput(
         }
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENTS: &str = "time_s,host,flow,subflow,event,target,detail\n\
+        10.0,,,,link,wifi,down\n\
+        10.0,phone,f,0,subflow_failed,,interface_down\n\
+        10.3,server,f,0,subflow_failed,,retransmission_timeouts\n\
+        12.0,server,f,1,subflow_failed,,retransmission_timeouts\n\
+        13.5,server,f,1,subflow_recovered,,\n\
+        20.0,,,,link,wifi,up\n";
+
+    #[test]
+    fn failures_run_from_the_first_failure_to_the_recovery() {
+        let f = parse_failures(Path::new("events.csv"), EVENTS).unwrap();
+        let span = |sf: &str| f[&("f".to_owned(), sf.to_owned())].clone();
+        assert_eq!(span("0"), [(10.0, f64::INFINITY)]);
+        assert_eq!(span("1"), [(12.0, 13.5)]);
+        assert_eq!(f.len(), 2);
+        // The older form has no subflow events.
+        let old = parse_failures(Path::new("e.csv"), "time_s,target,action\n1,l,down\n");
+        assert!(old.unwrap().is_empty());
+    }
+
+    /// One flow `f`, subflow 0, samples every second from 1 to 6 s; `throughput_bps` and
+    /// `inflight_bytes` zero at 3 and 4 s; no sample at all at 5 s.
+    fn data() -> RunData {
+        let mut ts = String::from("time_s,kind,name,subflow,metric,value\n");
+        for t in [1, 2, 3, 4, 6] {
+            let busy = if t == 3 || t == 4 { 0 } else { 1000 };
+            for (m, v) in [
+                ("cwnd_bytes", 14480),
+                ("srtt_ms", 50),
+                ("throughput_bps", busy),
+                ("inflight_bytes", busy),
+            ] {
+                ts += &format!("{t},flow,f,0,{m},{v}\n");
+            }
+        }
+        parse_timeseries(Path::new("ts.csv"), &ts).unwrap()
+    }
+
+    fn values(data: &RunData, metric: &str) -> Vec<(f64, Option<f64>)> {
+        let key = data.keys(Kind::Flow, metric).next().unwrap().clone();
+        let s = data.series(&key, String::new(), 1.0, &RunOptions::default());
+        s.points
+            .iter()
+            .map(|p| (p.0, p.1.is_finite().then_some(p.1)))
+            .collect()
+    }
+
+    #[test]
+    fn lines_break_at_missing_samples_and_while_failed_rtt_not_drawn_while_idle() {
+        let mut d = data();
+        // A sample missing at 5 s: a NaN point between 4 and 6 s.
+        let cwnd = values(&d, "cwnd_bytes");
+        assert_eq!(cwnd[4], (5.0, None));
+        assert_eq!(cwnd.len(), 6);
+        // Idle at 4 s (nothing sent, nothing in flight at 3 or 4 s): no RTT there. At 3 s
+        // data was in flight at 2 s, so the sample stands.
+        let rtt = values(&d, "srtt_ms");
+        assert_eq!(rtt[2], (3.0, Some(50.0)));
+        assert_eq!(rtt[3], (4.0, None));
+        assert_eq!(rtt[5], (6.0, Some(50.0)));
+        // Failed from 2 s to 3.5 s: window and RTT broken there, throughput kept.
+        d.failed
+            .insert(("f".to_owned(), "0".to_owned()), vec![(2.0, 3.5)]);
+        let cwnd = values(&d, "cwnd_bytes");
+        assert_eq!(
+            cwnd.iter().map(|p| p.1.is_some()).collect::<Vec<_>>(),
+            [true, false, false, true, false, true]
+        );
+        assert_eq!(values(&d, "srtt_ms")[1], (2.0, None));
+        let thr = values(&d, "throughput_bps");
+        assert_eq!((thr[1], thr[2]), ((2.0, Some(1000.0)), (3.0, Some(0.0))));
+    }
 }

@@ -4,8 +4,9 @@
 //! the value is written, its line and column.
 
 use crate::error::{Reporter, ScenarioError};
+use crate::names::Names;
+use crate::plan::{End, FlowEnd, PlanFlow, PlanLink, PlanRoute};
 use crate::schema::{ActionSpec, QueueSpec, Scenario};
-use crate::validate::{End, FlowEnd, Names, PlanFlow, PlanLink, PlanRoute};
 use sim_core::Duration;
 use std::path::Path;
 
@@ -80,10 +81,7 @@ pub(crate) fn check_flow_routes(
             if explicit || reachable(links, sc.routers.len(), from, to) {
                 continue;
             }
-            let name = |e: FlowEnd| {
-                let h = &names.hosts[e.host];
-                format!("{}.{}", h.name, h.ifaces[e.iface].0)
-            };
+            let name = |e: FlowEnd| names.iface_label(e.iface);
             let msg = format!(
                 "no route from `{}` to `{}`: no chain of links through routers joins them \
                  (hosts do not forward); add a link or a `Route`",
@@ -99,14 +97,7 @@ pub(crate) fn check_flow_routes(
 /// Whether a packet from interface `from` can reach interface `to` over the links, passing
 /// only through routers (as `sim_core::routing` searches).
 fn reachable(links: &[PlanLink], routers: usize, from: FlowEnd, to: FlowEnd) -> bool {
-    let src = End::Iface {
-        host: from.host,
-        iface: from.iface,
-    };
-    let dst = End::Iface {
-        host: to.host,
-        iface: to.iface,
-    };
+    let (src, dst) = (End::Iface(from.iface), End::Iface(to.iface));
     let mut seen = vec![false; routers];
     let mut todo: Vec<End> = vec![src];
     while let Some(at) = todo.pop() {
@@ -117,8 +108,8 @@ fn reachable(links: &[PlanLink], routers: usize, from: FlowEnd, to: FlowEnd) -> 
                 }
                 match b {
                     b if b == dst => return true,
-                    End::Router(k) if !seen[k] => {
-                        seen[k] = true;
+                    End::Router(k) if !seen[k.0 as usize] => {
+                        seen[k.0 as usize] = true;
                         todo.push(b);
                     }
                     _ => {}
@@ -218,7 +209,7 @@ pub(crate) fn check_event_action(
             other => other,
         },
         ActionSpec::SetBackup(_) | ActionSpec::EndpointDelete | ActionSpec::EndpointAdd(_) => {
-            let host_end = |e: End| matches!(e, End::Iface { .. });
+            let host_end = |e: End| matches!(e, End::Iface(_));
             if host_end(link.a) || host_end(link.b) {
                 return Ok(());
             }

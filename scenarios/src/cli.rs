@@ -2,10 +2,10 @@
 
 use crate::error::ScenarioError;
 use crate::output::{DirKind, Staging};
-use crate::run::{run_streamed, RunError};
+use crate::plan::Plan;
+use crate::record::files::FileSink;
+use crate::run::{run_into, RunError};
 use crate::schema::{AppSpec, FormatName, OutputSpec, PresetName, Scenario};
-use crate::validate::Plan;
-use sim_core::Instant;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -103,30 +103,17 @@ pub fn run_to_dir_with(
         .chain(traces.iter().map(|(src, _)| src.as_path()))
         .collect();
     let stage = Staging::new(out, DirKind::Run, &inputs)?;
-    let bar = progress_bar(plan, progress);
-    let ts_path = stage.dir().join("timeseries.csv");
-    let ts_err = |e: std::io::Error| ScenarioError::Output {
-        path: out.join("timeseries.csv"),
+    let write_err = |e: std::io::Error| ScenarioError::Output {
+        path: out.to_path_buf(),
         msg: e.to_string(),
     };
-    // The time series goes to the staging directory as it is sampled (a run's memory does
-    // not grow with its duration); like every file there it appears at `out` only whole.
-    let mut ts_file = if plan.scenario.output.timeseries {
-        Some(std::io::BufWriter::new(
-            std::fs::File::create(&ts_path).map_err(ts_err)?,
-        ))
-    } else {
-        None
-    };
-    let on_sample = |t: Instant| {
+    let sink = FileSink::create(stage.dir(), plan).map_err(write_err)?;
+    let bar = progress_bar(plan, progress);
+    run_into(plan, sink, |t| {
         if let Some(b) = &bar {
             b.set_position(t.as_nanos() / 1_000_000);
         }
-    };
-    let output = match &mut ts_file {
-        Some(w) => run_streamed(plan, w, on_sample),
-        None => run_streamed(plan, &mut std::io::sink(), on_sample),
-    }
+    })
     .map_err(|e| match e {
         RunError::Build(msg) => ScenarioError::Invalid {
             file: plan.file.clone(),
@@ -134,19 +121,11 @@ pub fn run_to_dir_with(
             field: "network".into(),
             msg,
         },
-        RunError::Write(e) => ts_err(e),
+        RunError::Write(e) => write_err(e),
     })?;
-    drop(ts_file);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let json =
-        serde_json::to_string_pretty(&output.summary).map_err(|e| ScenarioError::Output {
-            path: out.join("summary.json"),
-            msg: e.to_string(),
-        })?;
-    stage.write("summary.json", format!("{json}\n").as_bytes())?;
-    stage.write("events.csv", output.events.as_bytes())?;
     let ron = crate::load::to_ron(&written).map_err(|e| ScenarioError::Output {
         path: out.join("scenario.ron"),
         msg: e.to_string(),

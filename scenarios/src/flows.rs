@@ -1,8 +1,10 @@
 //! Validation of the `flows` section: endpoints, transport settings, applications.
 
 use crate::error::{Reporter, ScenarioError};
+use crate::names::{check_name, Names};
+use crate::plan::{End, IfaceIndex, PlanFlow, PlanTransport};
 use crate::schema::{AppSpec, FlowSpec, Opener, Scenario, TransportSpec};
-use crate::validate::{check_name, End, Names, PlanFlow};
+use crate::transport::{mptcp_cc_label, resolve_mptcp, resolve_tcp, tcp_cc_label};
 use sim_core::{Duration, Instant};
 
 /// Checks every flow and resolves its endpoints.
@@ -35,7 +37,7 @@ pub(crate) fn resolve_flows(
         let dst = names
             .flow_end_of(&fl.to, mptcp)
             .map_err(|m| r.at("flows", f("to"), &fl.to, m))?;
-        if src.host == dst.host {
+        if src.host() == dst.host() {
             let msg = "a flow must join two different hosts".into();
             return Err(r.at("flows", f("to"), &fl.to, msg));
         }
@@ -76,8 +78,8 @@ pub(crate) fn resolve_flows(
             return Err(r.at("flows", f("transport"), "", msg));
         }
         let opener_host = match fl.opener {
-            Opener::Sender => src.host,
-            Opener::Receiver => dst.host,
+            Opener::Sender => src.host(),
+            Opener::Receiver => dst.host(),
         };
         if !mptcp && fl.opener == Opener::Receiver {
             let msg =
@@ -85,7 +87,7 @@ pub(crate) fn resolve_flows(
                     .into();
             return Err(r.at("flows", f("opener"), "", msg));
         }
-        let mut backup = Vec::new();
+        let mut backup: Vec<IfaceIndex> = Vec::new();
         if let TransportSpec::Mptcp(m) = &fl.transport {
             if let crate::schema::PathManagerSpec::FullMesh { max_subflows: 0 }
             | crate::schema::PathManagerSpec::NDiffPorts { subflows: 0 } = m.path_manager
@@ -107,7 +109,7 @@ pub(crate) fn resolve_flows(
                 for (k, e) in endpoints.iter().enumerate() {
                     let field = f(&format!("transport.path_manager.endpoints[{k}].iface"));
                     match names.end(&e.iface) {
-                        Ok(End::Iface { host, .. }) if host == src.host || host == dst.host => {}
+                        Ok(End::Iface(x)) if x.host == src.host() || x.host == dst.host() => {}
                         Ok(_) => {
                             let msg = format!("`{}` is not an interface of either end", e.iface);
                             return Err(r.at("flows", field, &e.iface, msg));
@@ -119,13 +121,11 @@ pub(crate) fn resolve_flows(
             for (k, b) in m.backup.iter().enumerate() {
                 let field = f(&format!("transport.backup[{k}]"));
                 match names.end(b) {
-                    Ok(End::Iface { host, iface }) if host == opener_host => {
-                        backup.push((host, iface));
-                    }
+                    Ok(End::Iface(x)) if x.host == opener_host => backup.push(x),
                     Ok(_) => {
                         let msg = format!(
                             "`{b}` is not an interface of `{}`, the host that opens the connection",
-                            names.hosts[opener_host].name
+                            names.hosts[opener_host.0 as usize].name
                         );
                         return Err(r.at("flows", field, b, msg));
                     }
@@ -141,6 +141,16 @@ pub(crate) fn resolve_flows(
             let msg = "paced applications need an Mptcp transport".into();
             return Err(r.at("flows", f("app"), "", msg));
         }
+        let (transport, cc_label) = match &fl.transport {
+            TransportSpec::Tcp(t) => (
+                PlanTransport::Tcp(resolve_tcp(i, src, dst, t)),
+                tcp_cc_label(t),
+            ),
+            TransportSpec::Mptcp(m) => {
+                let plan = resolve_mptcp(names, i, (src, dst), fl.opener, m, &backup);
+                (PlanTransport::Mptcp(plan), mptcp_cc_label(m))
+            }
+        };
         let abort = abort_time(fl, sc.duration.0)
             .map_err(|(v, msg)| r.at("flows", f("abort_at"), &v, msg))?;
         out.push(PlanFlow {
@@ -148,9 +158,8 @@ pub(crate) fn resolve_flows(
             src,
             dst,
             start: Instant::ZERO + fl.start.0,
-            opener: fl.opener,
-            transport: fl.transport.clone(),
-            backup,
+            transport,
+            cc_label,
             bytes,
             paced,
             abort,

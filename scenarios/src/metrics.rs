@@ -9,10 +9,11 @@
 //! boundaries. Its memory is O(flows × events), independent of the run's duration (nothing
 //! is allocated in proportion to the duration); its time O(ticks × flows).
 
-use crate::build::{link_ids, Sim};
-use crate::schema::TransportSpec;
+use crate::build::Built;
+use crate::plan::{FlowIndex, LinkDirection, Plan, PlanEvent, PlanTransport};
+use crate::record::sample::action_text;
 use crate::summary::{EventFlowSummary, EventSummary, PhaseSummary};
-use crate::validate::{mean_rate, Plan};
+use crate::validate::mean_rate;
 use sim_core::{Duration, LinkChange, LinkRate};
 use std::collections::BTreeSet;
 
@@ -60,11 +61,11 @@ pub struct DeliveryLog {
 }
 
 impl DeliveryLog {
-    /// A log for `plan`'s flows and events; `sim` (built, not yet run) gives the routes that
+    /// A log for `plan`'s flows and events; `built` (not yet run) gives the routes that
     /// decide each flow's capacity after each event.
-    pub fn new(plan: &Plan, sim: &Sim) -> Self {
-        let end = tick_of(sim_core::Instant::ZERO + plan.duration);
-        let caps = event_capacities(plan, sim);
+    pub fn new(plan: &Plan, built: &Built) -> Self {
+        let end = tick_of(plan.end());
+        let caps = event_capacities(plan, built);
         let w = RECOVERY_WINDOW_TICKS;
         let tracks = (0..plan.flows.len())
             .map(|i| {
@@ -109,7 +110,11 @@ impl DeliveryLog {
     }
 
     /// Appends the next tick's cumulative delivered bytes of `flow` (ticks from 0).
-    pub fn push(&mut self, flow: usize, delivered: u64) {
+    pub fn push(&mut self, flow: FlowIndex, delivered: u64) {
+        self.push_at(flow.0 as usize, delivered);
+    }
+
+    fn push_at(&mut self, flow: usize, delivered: u64) {
         let k = self.ticks[flow];
         let w = RECOVERY_WINDOW_TICKS;
         let ring = &mut self.ring[flow];
@@ -168,41 +173,38 @@ fn phase_bounds(plan: &Plan, end: usize) -> Vec<usize> {
 
 /// The capacity of each flow's paths after each event (`[event][flow]`), replaying the
 /// events' link changes in order.
-fn event_capacities(plan: &Plan, sim: &Sim) -> Vec<Vec<f64>> {
-    let (mut up, mut rate) = initial_link_state(plan);
+fn event_capacities(plan: &Plan, built: &Built) -> Vec<Vec<f64>> {
+    let (mut up, mut rate) = initial_link_state(plan, built);
     plan.events
         .iter()
         .map(|ev| {
-            apply_event(ev, &mut up, &mut rate);
-            (0..plan.flows.len())
-                .map(|i| capacity(plan, sim, i, &up, &rate))
+            apply_event(built, ev, &mut up, &mut rate);
+            (plan.flows.iter())
+                .map(|f| capacity(plan, built, f, &up, &rate))
                 .collect()
         })
         .collect()
 }
 
-/// Every directed link up, at its configured (mean) rate.
-fn initial_link_state(plan: &Plan) -> (Vec<bool>, Vec<f64>) {
-    let n = plan.links.len() * 2;
-    let rate: Vec<f64> = (0..n)
-        .map(|k| {
-            let l = &plan.links[k / 2];
-            let d = if k % 2 == 0 { &l.fwd } else { &l.rev };
-            mean_rate(&d.rate).as_bps() as f64
-        })
-        .collect();
+/// Every engine link up, at its configured (mean) rate; indexed by the engine's link id.
+fn initial_link_state(plan: &Plan, built: &Built) -> (Vec<bool>, Vec<f64>) {
+    let n = built.sim.network().link_count();
+    let mut rate = vec![0.0; n];
+    for (d, id) in built.handles.directions() {
+        rate[id.0 as usize] = mean_rate(&plan.direction(d).rate).as_bps() as f64;
+    }
     (vec![true; n], rate)
 }
 
 /// Applies one event's changes of link state (up, rate).
-fn apply_event(ev: &crate::validate::PlanEvent, up: &mut [bool], rate: &mut [f64]) {
-    let (f, b) = link_ids(ev.link);
-    for (id, change) in [(f, &ev.fwd_change), (b, &ev.rev_change)] {
-        let k = id.0 as usize;
+fn apply_event(built: &Built, ev: &PlanEvent, up: &mut [bool], rate: &mut [f64]) {
+    for &(dir, ref change) in &ev.changes {
+        let d = LinkDirection { link: ev.link, dir };
+        let k = built.handles.link(d).0 as usize;
         match change {
-            Some(LinkChange::Down | LinkChange::DownSilent) => up[k] = false,
-            Some(LinkChange::Up) => up[k] = true,
-            Some(LinkChange::SetRate(r)) => rate[k] = rate_bps(r),
+            LinkChange::Down | LinkChange::DownSilent => up[k] = false,
+            LinkChange::Up => up[k] = true,
+            LinkChange::SetRate(r) => rate[k] = rate_bps(r),
             _ => {}
         }
     }
@@ -212,17 +214,23 @@ fn rate_bps(r: &LinkRate) -> f64 {
     r.mean_rate().as_bps() as f64
 }
 
-/// Capacity of the paths of flow `i` that are up: the sum of the rates of the distinct
+/// Capacity of the paths of flow `f` that are up: the sum of the rates of the distinct
 /// bottleneck links of its up paths (in the data direction).
-fn capacity(plan: &Plan, sim: &Sim, i: usize, up: &[bool], rate: &[f64]) -> f64 {
-    let f = &plan.flows[i];
+fn capacity(
+    plan: &Plan,
+    built: &Built,
+    f: &crate::plan::PlanFlow,
+    up: &[bool],
+    rate: &[f64],
+) -> f64 {
+    let sim = &built.sim;
     let pairs: Vec<(sim_core::Addr, sim_core::Addr)> = match f.transport {
-        TransportSpec::Tcp(_) => vec![(f.src.addr, f.dst.addr)],
-        TransportSpec::Mptcp(_) => {
-            let s = &plan.hosts[f.src.host].ifaces;
-            let d = &plan.hosts[f.dst.host].ifaces;
+        PlanTransport::Tcp(_) => vec![(f.src.addr, f.dst.addr)],
+        PlanTransport::Mptcp(_) => {
+            let s = &plan.host(f.src.host()).ifaces;
+            let d = &plan.host(f.dst.host()).ifaces;
             s.iter()
-                .flat_map(|(_, a)| d.iter().map(move |(_, b)| (*a, *b)))
+                .flat_map(|a| d.iter().map(move |b| (a.addr, b.addr)))
                 .collect()
         }
     };
@@ -269,8 +277,8 @@ pub fn event_summaries(plan: &Plan, log: &DeliveryLog) -> Vec<EventSummary> {
                 .collect();
             EventSummary {
                 time_s: ev.at.as_secs_f64(),
-                link: plan.links[ev.link].name.clone(),
-                action: crate::run::action_text(&ev.action),
+                link: plan.link(ev.link).name.clone(),
+                action: action_text(&ev.action),
                 flows,
             }
         })
@@ -278,7 +286,8 @@ pub fn event_summaries(plan: &Plan, log: &DeliveryLog) -> Vec<EventSummary> {
 }
 
 /// Goodput of flow `i` between consecutive distinct event times.
-pub fn phases(plan: &Plan, log: &DeliveryLog, i: usize) -> Vec<PhaseSummary> {
+pub fn phases(plan: &Plan, log: &DeliveryLog, i: FlowIndex) -> Vec<PhaseSummary> {
+    let i = i.0 as usize;
     if plan.events.is_empty() {
         return Vec::new();
     }
@@ -326,7 +335,7 @@ mod tests {
         // 1000 bytes per ms until tick 100, nothing until 150, then 2000 per ms.
         let mut cum = 0;
         for k in 0..=600 {
-            log.push(0, cum);
+            log.push_at(0, cum);
             cum += match k {
                 0..=99 => 1000,
                 100..=149 => 0,

@@ -12,8 +12,9 @@
 //! that took the connection).
 
 use crate::error::{Reporter, ScenarioError};
+use crate::names::{check_name, list, Names};
+use crate::plan::{End, FlowEnd, HostIndex, IfaceIndex, PlanFlow, PlanLink, RouterIndex};
 use crate::schema::{DirectionName, Scenario};
-use crate::validate::{list, End, FlowEnd, Names, PlanFlow, PlanLink};
 use mptcp_model::middlebox::{MiddleboxKind, OptionField};
 use mptcp_model::wire::mptcp::subtype;
 use serde::{Deserialize, Serialize};
@@ -184,7 +185,7 @@ pub(crate) fn resolve_middleboxes(
             )
         };
         let name_field = format!("middleboxes[{i}].name");
-        crate::validate::check_name(r, "middleboxes", &name_field, &m.name)?;
+        check_name(r, "middleboxes", &name_field, &m.name)?;
         if out.iter().any(|o| o.name == m.name) {
             let msg = format!("duplicate middlebox `{}`", m.name);
             return Err(err("name", &m.name, msg));
@@ -233,7 +234,7 @@ fn placement(
     links: &[PlanLink],
 ) -> Result<(Vec<u32>, Option<usize>), String> {
     if let Ok(End::Router(k)) = names.end(&m.at) {
-        return Ok((router_inputs(links, k), Some(k)));
+        return Ok((router_inputs(links, k), Some(k.0 as usize)));
     }
     let Some(li) = links.iter().position(|l| l.name == m.at) else {
         return Err(format!(
@@ -270,7 +271,7 @@ fn resolve_kind(
         if names
             .hosts
             .iter()
-            .any(|h| h.ifaces.iter().any(|x| x.1 == a))
+            .any(|h| h.ifaces.iter().any(|x| x.addr == a))
         {
             return Err(bad(field, s, format!("{a} is a host interface's address")));
         }
@@ -328,7 +329,7 @@ fn resolve_kind(
 }
 
 /// The directed links arriving at router `k`.
-fn router_inputs(links: &[PlanLink], k: usize) -> Vec<u32> {
+fn router_inputs(links: &[PlanLink], k: RouterIndex) -> Vec<u32> {
     let mut v = Vec::new();
     for (i, l) in links.iter().enumerate() {
         if l.b == End::Router(k) {
@@ -365,7 +366,9 @@ pub(crate) fn resolve_via(
         if !matches!(spec.transport, crate::schema::TransportSpec::Mptcp(_)) {
             return Err(r.at("flows", field, via, "`via` needs an Mptcp transport".into()));
         }
-        let listen = crate::build::mptcp_ends(flow).1;
+        let Some(listen) = flow.mptcp().map(|m| m.listener) else {
+            return Err(r.at("flows", field, via, "`via` needs an Mptcp transport".into()));
+        };
         if !backends.contains(&listen.addr) {
             let msg = format!(
                 "the listening end {} is not a backend of `{via}`",
@@ -379,15 +382,23 @@ pub(crate) fn resolve_via(
                 let host = names
                     .hosts
                     .iter()
-                    .position(|h| h.ifaces.iter().any(|x| x.1 == *a))?;
-                let iface = names.hosts[host].ifaces.iter().position(|x| x.1 == *a)?;
-                Some(FlowEnd {
-                    host,
-                    iface,
-                    addr: *a,
-                })
+                    .position(|h| h.ifaces.iter().any(|x| x.addr == *a))?;
+                let nth = names.hosts[host].ifaces.iter().position(|x| x.addr == *a)?;
+                let iface = IfaceIndex {
+                    host: HostIndex(host as u32),
+                    nth: nth as u32,
+                };
+                Some(FlowEnd { iface, addr: *a })
             })
             .collect();
+        if let crate::plan::PlanTransport::Mptcp(m) = &mut flow.transport {
+            m.remote.addr = vip;
+            if !m.config.allow_join_initial_addr {
+                // RFC 8684 §3.1, §3.4.1: behind a load balancer a server that sets the `C`
+                // flag announces its own address, which joins reach without the hash.
+                m.announce.insert(0, listen.addr);
+            }
+        }
         flow.via = Some(Balanced {
             middlebox: k,
             vip,

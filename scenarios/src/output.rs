@@ -339,7 +339,12 @@ fn out_err(path: &Path, msg: String) -> ScenarioError {
     }
 }
 
-/// Formats seconds with 6 decimals, the time column of every CSV.
+/// Formats seconds with 6 decimals, the time column of the sampled CSV files.
 pub fn secs(ns: u64) -> String {
     format!("{}.{:06}", ns / 1_000_000_000, (ns % 1_000_000_000) / 1_000)
+}
+
+/// Formats seconds with 9 decimals (exact nanoseconds), the time of events.
+pub fn secs_exact(ns: u64) -> String {
+    format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
 }

@@ -1,14 +1,22 @@
-//! Sampling flows into the tidy time series: one `FlowProbe` per flow remembers the counters
-//! of the previous sample so rates are differences over the sample interval.
+//! Sampling flows into typed time-series records: one [`FlowProbe`] per flow remembers the
+//! counters of the previous sample so rates are differences over the sample interval.
+//!
+//! Per flow and instant: goodput and throughput, (MPTCP) the receiver's out-of-order bytes,
+//! the window and bytes in flight summed over established paths; then per path (each MPTCP
+//! subflow, a TCP connection's one path number 0), keyed by its number, its state as
+//! `ss -ti` shows it: TCP state, cwnd, ssthresh, srtt, rttvar, rto, bytes in flight,
+//! retransmissions, back-off, bytes acked, and an MPTCP subflow's throughput. A path has
+//! rows while its socket exists (and in the interval it sent its last bytes), so lines
+//! break where a subflow did not exist yet or was abandoned.
 
-use crate::build::{mptcp_ends, Sim};
-use crate::output::secs;
-use crate::schema::{Opener, TransportSpec};
-use crate::validate::{Plan, PlanFlow};
-use mptcp_model::host::FlowId;
+use crate::build::{FlowHandle, Sim};
+use crate::plan::{FlowIndex, Plan, PlanFlow, PlanTransport};
+use crate::record::paths::Paths;
+use crate::record::sample::{Metric, Sample, Series, SubflowKey, SubflowRecord};
+use mptcp_model::event::SubflowId;
 use mptcp_model::mptcp::{MptcpStats, SubflowState};
-use sim_core::{Addr, Duration, HostId, Instant};
-use std::fmt::Write as _;
+use mptcp_model::tcp::{TcpState, TcpStats};
+use sim_core::{Duration, Instant};
 
 /// Per-flow sampling state.
 #[derive(Default)]
@@ -23,190 +31,231 @@ pub struct FlowProbe {
     pub completed_at: Option<Instant>,
     /// MPTCP: largest receiver out-of-order queue at a sampling instant.
     pub max_ooo_bytes: Option<u64>,
-    /// Previous `data_bytes_sent` of each MPTCP subflow, by subflow index.
-    prev_subflow: Vec<u64>,
-    /// Subflow labels in order of first appearance.
-    labels: Vec<String>,
+    /// Payload bytes each path (by number) had sent at the previous sample.
+    prev_path_sent: Vec<u64>,
 }
 
-/// The interface name of `addr` on the hosts of `plan`.
-fn iface_name(plan: &Plan, addr: Addr) -> String {
-    plan.hosts
-        .iter()
-        .flat_map(|h| h.ifaces.iter())
-        .find(|(_, a)| *a == addr)
-        .map_or_else(|| addr.to_string(), |(n, _)| n.clone())
+/// Where a probe puts what it found at one sampling instant: subflows seen for the first
+/// time, then samples (both emptied by the caller after each flow; their memory is reused).
+#[derive(Default)]
+pub struct Found {
+    /// Subflows seen for the first time.
+    pub subflows: Vec<SubflowRecord>,
+    /// Samples, in the order they are written.
+    pub samples: Vec<Sample>,
 }
 
-/// A subflow's label: the opening host's interface name, followed by the listening host's
-/// when that host has several interfaces (`wifi`, or `wifi-eth1`).
-pub fn subflow_label(plan: &Plan, f: &PlanFlow, local: Addr, remote: Addr) -> String {
-    // `local` / `remote` are seen from the data sender.
-    let (open, listen) = match f.opener {
-        Opener::Sender => (local, remote),
-        Opener::Receiver => (remote, local),
-    };
-    let (_, listen_end) = mptcp_ends(f);
-    let mut label = iface_name(plan, open);
-    if plan.hosts[listen_end.host].ifaces.len() > 1 {
-        label = format!("{label}-{}", iface_name(plan, listen));
+fn ms(d: Duration) -> f64 {
+    d.as_nanos() as f64 / 1e6
+}
+
+/// Linux's number of a TCP state (`include/net/tcp_states.h`).
+fn linux_state(s: TcpState) -> u8 {
+    match s {
+        TcpState::Established => 1,
+        TcpState::SynSent => 2,
+        TcpState::SynReceived => 3,
+        TcpState::FinWait1 => 4,
+        TcpState::FinWait2 => 5,
+        TcpState::TimeWait => 6,
+        TcpState::Closed => 7,
+        TcpState::CloseWait => 8,
+        TcpState::LastAck => 9,
+        TcpState::Listen => 10,
+        TcpState::Closing => 11,
     }
-    label
-}
-
-/// Per-label aggregate of one MPTCP sample.
-#[derive(Default, Clone)]
-struct LabelSample {
-    sent: u64,
-    alive: Option<(u64, u64, Option<Duration>)>,
 }
 
 impl FlowProbe {
-    /// Samples flow `i` at `t` (`dt` after the previous sample), appending rows to `ts` when
-    /// given.
+    /// Samples flow `i` (ids `h`) at `t` (`dt` after the previous sample) into `found`,
+    /// numbering its subflows with `paths`.
+    #[allow(clippy::too_many_arguments)]
     pub fn sample(
         &mut self,
         plan: &Plan,
         sim: &Sim,
-        i: usize,
+        (i, h): (FlowIndex, FlowHandle),
+        paths: &mut Paths,
         t: Instant,
         dt: Duration,
-        ts: Option<&mut String>,
+        found: &mut Found,
     ) {
-        let f = &plan.flows[i];
-        let id = FlowId(i as u32);
-        let read = sim.host(HostId(f.dst.host as u32)).app_bytes_read(id);
+        let f = plan.flow(i);
+        let read = sim.host(h.receiver).app_bytes_read(h.id);
         if let (Some(total), None) = (f.bytes, self.completed_at) {
             if read >= total {
                 self.completed_at = Some(t);
             }
         }
-        let tsec = secs(t.as_nanos());
         let dts = dt.as_secs_f64();
-        let mut rows = String::new();
+        let flow = Series::Flow(i);
+        let first = found.samples.len();
+        let mut totals = (0u64, 0u64);
         let sent = match &f.transport {
-            TransportSpec::Tcp(_) => self.sample_tcp(sim, f, id, &tsec, &mut rows),
-            TransportSpec::Mptcp(_) => self.sample_mptcp(plan, sim, f, id, &tsec, dts, &mut rows),
+            PlanTransport::Tcp(tcp) => {
+                let Some(s) = sim.host(h.sender).sender_stats(h.id) else {
+                    return self.flow_rows(i, t, dts, (read, 0), totals, found);
+                };
+                let id = SubflowId {
+                    number: 0,
+                    local: tcp.local,
+                    remote: tcp.remote,
+                    recreated_from: None,
+                };
+                let key = paths.key(plan, (i, h.sender), id, t, &mut found.subflows);
+                self.note_srtt(s.srtt);
+                totals = (s.cwnd, s.bytes_in_flight);
+                self.path_rows((i, key), &s, None, (t, dts), found);
+                s.payload_bytes_sent
+            }
+            PlanTransport::Mptcp(m) => {
+                let Some(st) = sim.host(h.sender).mptcp_stats(h.id) else {
+                    return self.flow_rows(i, t, dts, (read, 0), totals, found);
+                };
+                let opener = if m.opener == f.src {
+                    h.sender
+                } else {
+                    h.receiver
+                };
+                if opener != h.sender {
+                    // The opener's numbers name the subflows: meet them first.
+                    let conn = sim.host(opener).mptcp_connection(h.id);
+                    for sf in conn.into_iter().flat_map(|c| c.subflow_stats()) {
+                        paths.key(plan, (i, opener), sf.id, t, &mut found.subflows);
+                    }
+                }
+                for sf in &st.subflows {
+                    let key = paths.key(plan, (i, h.sender), sf.id, t, &mut found.subflows);
+                    if sf.state == SubflowState::Established {
+                        totals.0 += sf.tcp.cwnd;
+                        totals.1 += sf.tcp.bytes_in_flight;
+                        self.note_srtt(sf.tcp.srtt);
+                    }
+                    let sent = Some(sf.data_bytes_sent);
+                    self.path_rows((i, key), &sf.tcp, sent, (t, dts), found);
+                }
+                let ooo =
+                    (sim.host(h.receiver).mptcp_connection(h.id)).map_or(0, |c| c.ooo_bytes());
+                self.max_ooo_bytes = Some(self.max_ooo_bytes.unwrap_or(0).max(ooo));
+                found
+                    .samples
+                    .insert(first, sample(t, flow, Metric::OooBytes, ooo as f64));
+                st.data_bytes_sent
+            }
         };
-        if let Some(ts) = ts {
-            let n = &f.name;
-            let goodput = (read - self.prev_read) as f64 * 8.0 / dts;
-            let thr = sent.saturating_sub(self.prev_sent) as f64 * 8.0 / dts;
-            let _ = writeln!(ts, "{tsec},flow,{n},,goodput_bps,{goodput:.1}");
-            let _ = writeln!(ts, "{tsec},flow,{n},,throughput_bps,{thr:.1}");
-            ts.push_str(&rows);
-        }
+        self.flow_rows_at(first, i, t, dts, (read, sent), totals, found);
+    }
+
+    /// The flow's own rows when it has nothing else to report yet.
+    fn flow_rows(
+        &mut self,
+        i: FlowIndex,
+        t: Instant,
+        dts: f64,
+        counts: (u64, u64),
+        totals: (u64, u64),
+        found: &mut Found,
+    ) {
+        let first = found.samples.len();
+        self.flow_rows_at(first, i, t, dts, counts, totals, found);
+    }
+
+    /// Inserts the flow's goodput and throughput at `first` (they come first), and its
+    /// window and bytes in flight after what is there.
+    #[allow(clippy::too_many_arguments)]
+    fn flow_rows_at(
+        &mut self,
+        first: usize,
+        i: FlowIndex,
+        t: Instant,
+        dts: f64,
+        (read, sent): (u64, u64),
+        (cwnd, inflight): (u64, u64),
+        found: &mut Found,
+    ) {
+        let flow = Series::Flow(i);
+        let goodput = (read - self.prev_read) as f64 * 8.0 / dts;
+        let thr = sent.saturating_sub(self.prev_sent) as f64 * 8.0 / dts;
         self.prev_read = read;
         self.prev_sent = sent;
+        let rows = [
+            sample(t, flow, Metric::GoodputBps, goodput),
+            sample(t, flow, Metric::ThroughputBps, thr),
+        ];
+        found.samples.splice(first..first, rows);
+        let ooo = usize::from(
+            found
+                .samples
+                .get(first + 2)
+                .is_some_and(|s| s.series == flow && s.metric == Metric::OooBytes),
+        );
+        let at = first + 2 + ooo;
+        let rows = [
+            sample(t, flow, Metric::CwndBytes, cwnd as f64),
+            sample(t, flow, Metric::InflightBytes, inflight as f64),
+        ];
+        found.samples.splice(at..at, rows);
+    }
+
+    /// The `ss -ti`-like rows of one path (while its socket exists, or in the interval its
+    /// last bytes left), and its throughput when it is an MPTCP subflow (`sent`).
+    fn path_rows(
+        &mut self,
+        (i, key): (FlowIndex, SubflowKey),
+        s: &TcpStats,
+        sent: Option<u64>,
+        (t, dts): (Instant, f64),
+        found: &mut Found,
+    ) {
+        let k = key.0 as usize;
+        if self.prev_path_sent.len() <= k {
+            self.prev_path_sent.resize(k + 1, 0);
+        }
+        let delta = s.payload_bytes_sent.saturating_sub(self.prev_path_sent[k]);
+        self.prev_path_sent[k] = s.payload_bytes_sent;
+        if s.state == TcpState::Closed && delta == 0 {
+            return;
+        }
+        let series = Series::Subflow(i, key);
+        let mut push = |metric, value: f64| found.samples.push(sample(t, series, metric, value));
+        if sent.is_some() {
+            push(Metric::ThroughputBps, delta as f64 * 8.0 / dts);
+        }
+        push(Metric::TcpState, f64::from(linux_state(s.state)));
+        push(Metric::CwndBytes, s.cwnd as f64);
+        if s.ssthresh < u64::from(u32::MAX) {
+            push(Metric::SsthreshBytes, s.ssthresh as f64);
+        }
+        if let Some(srtt) = s.srtt {
+            push(Metric::SrttMs, ms(srtt));
+            push(Metric::RttvarMs, ms(s.rttvar));
+        }
+        push(Metric::RtoMs, ms(s.rto));
+        push(Metric::InflightBytes, s.bytes_in_flight as f64);
+        push(Metric::Retransmissions, s.segments_retransmitted as f64);
+        push(Metric::Backoff, f64::from(s.backoff));
+        push(Metric::BytesAcked, s.bytes_acked as f64);
     }
 
     fn note_srtt(&mut self, srtt: Option<Duration>) {
         if let Some(s) = srtt {
-            self.srtt_sum_ms += s.as_nanos() as f64 / 1e6;
+            self.srtt_sum_ms += ms(s);
             self.srtt_n += 1;
         }
     }
+}
 
-    fn sample_tcp(
-        &mut self,
-        sim: &Sim,
-        f: &PlanFlow,
-        id: FlowId,
-        tsec: &str,
-        rows: &mut String,
-    ) -> u64 {
-        let Some(s) = sim.host(HostId(f.src.host as u32)).sender_stats(id) else {
-            return 0;
-        };
-        self.note_srtt(s.srtt);
-        let n = &f.name;
-        let _ = writeln!(rows, "{tsec},flow,{n},,cwnd_bytes,{}", s.cwnd);
-        let _ = writeln!(
-            rows,
-            "{tsec},flow,{n},,inflight_bytes,{}",
-            s.bytes_in_flight
-        );
-        if let Some(srtt) = s.srtt {
-            let _ = writeln!(
-                rows,
-                "{tsec},flow,{n},,srtt_ms,{:.3}",
-                srtt.as_nanos() as f64 / 1e6
-            );
-        }
-        s.payload_bytes_sent
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn sample_mptcp(
-        &mut self,
-        plan: &Plan,
-        sim: &Sim,
-        f: &PlanFlow,
-        id: FlowId,
-        tsec: &str,
-        dts: f64,
-        rows: &mut String,
-    ) -> u64 {
-        let Some(st) = sim.host(HostId(f.src.host as u32)).mptcp_stats(id) else {
-            return 0;
-        };
-        let mut per_label: Vec<LabelSample> = vec![LabelSample::default(); self.labels.len()];
-        let (mut cwnd_total, mut inflight_total) = (0u64, 0u64);
-        for (k, sf) in st.subflows.iter().enumerate() {
-            let label = subflow_label(plan, f, sf.id.local.addr, sf.id.remote.addr);
-            let li = match self.labels.iter().position(|l| *l == label) {
-                Some(li) => li,
-                None => {
-                    self.labels.push(label);
-                    per_label.push(LabelSample::default());
-                    self.labels.len() - 1
-                }
-            };
-            if self.prev_subflow.len() <= k {
-                self.prev_subflow.resize(k + 1, 0);
-            }
-            per_label[li].sent += sf.data_bytes_sent.saturating_sub(self.prev_subflow[k]);
-            self.prev_subflow[k] = sf.data_bytes_sent;
-            if sf.state == SubflowState::Established {
-                let t = &sf.tcp;
-                per_label[li].alive = Some((t.cwnd, t.bytes_in_flight, t.srtt));
-                cwnd_total += t.cwnd;
-                inflight_total += t.bytes_in_flight;
-                self.note_srtt(t.srtt);
-            }
-        }
-        let n = &f.name;
-        let ooo = sim
-            .host(HostId(f.dst.host as u32))
-            .mptcp_connection(id)
-            .map_or(0, |c| c.ooo_bytes());
-        self.max_ooo_bytes = Some(self.max_ooo_bytes.unwrap_or(0).max(ooo));
-        let _ = writeln!(rows, "{tsec},flow,{n},,ooo_bytes,{ooo}");
-        let _ = writeln!(rows, "{tsec},flow,{n},,cwnd_bytes,{cwnd_total}");
-        let _ = writeln!(rows, "{tsec},flow,{n},,inflight_bytes,{inflight_total}");
-        for (label, s) in self.labels.iter().zip(&per_label) {
-            let thr = s.sent as f64 * 8.0 / dts;
-            let _ = writeln!(rows, "{tsec},flow,{n},{label},throughput_bps,{thr:.1}");
-            if let Some((cwnd, inflight, srtt)) = s.alive {
-                let _ = writeln!(rows, "{tsec},flow,{n},{label},cwnd_bytes,{cwnd}");
-                let _ = writeln!(rows, "{tsec},flow,{n},{label},inflight_bytes,{inflight}");
-                if let Some(srtt) = srtt {
-                    let ms = srtt.as_nanos() as f64 / 1e6;
-                    let _ = writeln!(rows, "{tsec},flow,{n},{label},srtt_ms,{ms:.3}");
-                }
-            }
-        }
-        st.data_bytes_sent
+fn sample(at: Instant, series: Series, metric: Metric, value: f64) -> Sample {
+    Sample {
+        at,
+        series,
+        metric,
+        value,
     }
 }
 
-/// The MPTCP statistics of flow `i` at its data sender, if it is an MPTCP flow.
-pub fn mptcp_stats(plan: &Plan, sim: &Sim, i: usize) -> Option<MptcpStats> {
-    let f = &plan.flows[i];
-    match f.transport {
-        TransportSpec::Mptcp(_) => sim
-            .host(HostId(f.src.host as u32))
-            .mptcp_stats(FlowId(i as u32)),
-        TransportSpec::Tcp(_) => None,
-    }
+/// The MPTCP statistics of flow `f` (ids `h`) at its data sender, if it is an MPTCP flow.
+pub fn mptcp_stats(f: &PlanFlow, sim: &Sim, h: FlowHandle) -> Option<MptcpStats> {
+    f.mptcp()?;
+    sim.host(h.sender).mptcp_stats(h.id)
 }

@@ -141,7 +141,13 @@ pub struct HolDelayMs {
 /// One MPTCP subflow (as seen by the data sender).
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct SubflowSummary {
-    /// Label used in the time series (the opening host's interface name).
+    /// Its number: the `subflow` of `timeseries.csv`, `events.csv` and `subflows.csv`.
+    pub subflow: u32,
+    /// The subflow (number) it re-creates, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recreated_from: Option<u32>,
+    /// Its label: the opening host's interface name (with the listener's when that host
+    /// has several).
     pub label: String,
     /// Local address:port at the data sender.
     pub local: String,

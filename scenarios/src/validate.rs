@@ -10,180 +10,22 @@
 //! [`MAX_SAMPLES`], [`MIN_QUEUE_BYTES`]; the checks are in `checks.rs`).
 
 use crate::error::{Reporter, ScenarioError};
-use crate::schema::{ActionSpec, DirectionName, LossSpec, QueueSpec, Scenario, TransportSpec};
-use sim_core::{
-    Addr, Bandwidth, Duration, Instant, LinkRate, LossModel, MahimahiTrace, QueueLimit,
+use crate::names::{check_name, list, Names};
+pub use crate::plan::Plan;
+use crate::plan::{
+    Dir, DirParams, End, HostIndex, IfaceIndex, LinkDirection, LinkIndex, PlanCapture, PlanEvent,
+    PlanLink, PlanRoute,
 };
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use crate::schema::{ActionSpec, CaptureInterfaces, DirectionName, LossSpec, QueueSpec, Scenario};
+use sim_core::{
+    Bandwidth, Duration, Instant, LinkChange, LinkRate, LossModel, MahimahiTrace, QueueLimit,
+};
+use std::path::Path;
 use std::sync::Arc;
 
 pub use crate::checks::{
     results_name_problem, MAX_DURATION, MAX_SAMPLES, MIN_QUEUE_BYTES, MIN_SAMPLE_INTERVAL,
 };
-
-/// One end of a link.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum End {
-    /// Interface `iface` of host `host` (indices into [`Plan::hosts`]).
-    Iface {
-        /// Host index.
-        host: usize,
-        /// Interface index within the host.
-        iface: usize,
-    },
-    /// A router (index into [`Plan::routers`]).
-    Router(usize),
-}
-
-/// A resolved host.
-#[derive(Clone, Debug)]
-pub struct PlanHost {
-    /// Host name.
-    pub name: String,
-    /// Interfaces: name and address.
-    pub ifaces: Vec<(String, Addr)>,
-}
-
-/// Resolved parameters of one direction of a link.
-#[derive(Clone, Debug)]
-pub struct DirParams {
-    /// Capacity.
-    pub rate: LinkRate,
-    /// Propagation delay.
-    pub delay: Duration,
-    /// Delay variation (uniform `0..=jitter` per packet, FIFO kept).
-    pub jitter: Duration,
-    /// Queue limit.
-    pub queue: QueueLimit,
-    /// Loss model.
-    pub loss: LossModel,
-    /// Link-layer framing.
-    pub framing: sim_core::Framing,
-}
-
-/// A resolved duplex link.
-#[derive(Clone, Debug)]
-pub struct PlanLink {
-    /// Link name (the forward direction's name; the reverse is `name.rev`).
-    pub name: String,
-    /// Forward source.
-    pub a: End,
-    /// Forward destination.
-    pub b: End,
-    /// `a -> b`.
-    pub fwd: DirParams,
-    /// `b -> a`.
-    pub rev: DirParams,
-}
-
-/// One hop of a route: a link and whether it is used forwards (`a -> b`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Hop {
-    /// Index into [`Plan::links`].
-    pub link: usize,
-    /// True for `a -> b`.
-    pub forward: bool,
-}
-
-/// A resolved explicit route.
-#[derive(Clone, Debug)]
-pub struct PlanRoute {
-    /// Source address.
-    pub src: Addr,
-    /// Destination address.
-    pub dst: Addr,
-    /// Hops in order.
-    pub hops: Vec<Hop>,
-}
-
-/// A resolved flow endpoint.
-#[derive(Clone, Copy, Debug)]
-pub struct FlowEnd {
-    /// Host index.
-    pub host: usize,
-    /// Interface index.
-    pub iface: usize,
-    /// The interface's address.
-    pub addr: Addr,
-}
-
-/// A resolved flow.
-#[derive(Clone, Debug)]
-pub struct PlanFlow {
-    /// Flow name.
-    pub name: String,
-    /// Data sender.
-    pub src: FlowEnd,
-    /// Data receiver.
-    pub dst: FlowEnd,
-    /// Start time.
-    pub start: Instant,
-    /// Which end opens the connection.
-    pub opener: crate::schema::Opener,
-    /// Transport settings as written.
-    pub transport: TransportSpec,
-    /// MPTCP only: interfaces `(host, iface)` marked backup.
-    pub backup: Vec<(usize, usize)>,
-    /// Bytes to send (None = unlimited).
-    pub bytes: Option<u64>,
-    /// MPTCP only: a paced application (constant bit rate, on-off, request/response).
-    pub paced: Option<mptcp_model::app::Paced>,
-    /// MPTCP only: when the data sender's application aborts (MP_FASTCLOSE).
-    pub abort: Option<Instant>,
-    /// MPTCP only: the load balancer the opening end connects through.
-    pub via: Option<crate::middlebox::Balanced>,
-}
-
-/// A resolved link event.
-#[derive(Clone, Debug)]
-pub struct PlanEvent {
-    /// When.
-    pub at: Instant,
-    /// Index into [`Plan::links`].
-    pub link: usize,
-    /// Applies to `a -> b`.
-    pub forward: bool,
-    /// Applies to `b -> a`.
-    pub reverse: bool,
-    /// What happens.
-    pub action: ActionSpec,
-    /// The action resolved for the forward direction (rates, queues and losses).
-    pub fwd_change: Option<sim_core::LinkChange>,
-    /// The action resolved for the reverse direction.
-    pub rev_change: Option<sim_core::LinkChange>,
-}
-
-/// A scenario whose names are resolved and whose values are checked.
-#[derive(Clone, Debug)]
-pub struct Plan {
-    /// The scenario file.
-    pub file: PathBuf,
-    /// Name used in outputs.
-    pub name: String,
-    /// The scenario as parsed (with the seed actually used).
-    pub scenario: Scenario,
-    /// Simulated length.
-    pub duration: Duration,
-    /// Master seed.
-    pub seed: u64,
-    /// Hosts.
-    pub hosts: Vec<PlanHost>,
-    /// Router names.
-    pub routers: Vec<String>,
-    /// Equal-cost multipath at routers.
-    pub ecmp: bool,
-    /// Links.
-    pub links: Vec<PlanLink>,
-    /// Explicit routes (both directions when symmetric).
-    pub routes: Vec<PlanRoute>,
-    /// Flows.
-    pub flows: Vec<PlanFlow>,
-    /// Events in time order (stable for equal times).
-    pub events: Vec<PlanEvent>,
-    /// Middleboxes.
-    pub middleboxes: Vec<crate::middlebox::PlanMiddlebox>,
-}
 
 /// Checks `sc` (read from `file`, whose text is `text`) and resolves it.
 pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioError> {
@@ -202,6 +44,7 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
     let middleboxes = crate::middlebox::resolve_middleboxes(&r, full, &names, &links)?;
     crate::middlebox::resolve_via(&r, full, &middleboxes, &mut flows, &names)?;
     let events = resolve_events(&r, full, &links, duration)?;
+    let capture = resolve_capture(&r, full, &names)?;
     let routers = full.routers.clone();
     drop(expanded);
     let name = crate::checks::plan_name(&r, file, &sc)?;
@@ -217,190 +60,61 @@ pub fn validate(file: &Path, text: &str, sc: Scenario) -> Result<Plan, ScenarioE
         routes,
         flows,
         events,
+        capture,
         middleboxes,
         scenario: sc,
     })
 }
 
-/// Name tables of hosts, interfaces and routers.
-pub(crate) struct Names {
-    pub(crate) hosts: Vec<PlanHost>,
-    host_idx: BTreeMap<String, usize>,
-    router_idx: BTreeMap<String, usize>,
-}
-
-impl Names {
-    fn collect(r: &Reporter<'_>, sc: &Scenario) -> Result<Names, ScenarioError> {
-        let mut hosts = Vec::new();
-        let mut host_idx = BTreeMap::new();
-        let mut addrs: BTreeMap<Addr, String> = BTreeMap::new();
-        // Every `name:` of the hosts section in document order, to point at a duplicate.
-        let mut written: Vec<&str> = Vec::new();
-        let nth = |written: &[&str], name: &str| written.iter().filter(|n| **n == name).count();
-        if sc.hosts.is_empty() {
-            return Err(r.at(
-                "hosts",
-                "hosts".into(),
-                "",
-                "at least one host is needed".into(),
-            ));
-        }
-        for (i, h) in sc.hosts.iter().enumerate() {
-            let field = format!("hosts[{i}].name");
-            check_name(r, "hosts", &field, &h.name)?;
-            if host_idx.insert(h.name.clone(), i).is_some() {
-                let n = nth(&written, &h.name);
-                let msg = format!("duplicate host name `{}`", h.name);
-                return Err(r.at_nth("hosts", "name", &h.name, n, field, msg));
-            }
-            written.push(&h.name);
-            if h.interfaces.is_empty() {
-                return Err(r.at(
-                    "hosts",
-                    format!("hosts[{i}].interfaces"),
-                    &h.name,
-                    "a host needs at least one interface".into(),
-                ));
-            }
-            let mut ifaces: Vec<(String, Addr)> = Vec::new();
-            for (j, itf) in h.interfaces.iter().enumerate() {
-                let f = format!("hosts[{i}].interfaces[{j}]");
-                check_name(r, "hosts", &format!("{f}.name"), &itf.name)?;
-                if ifaces.iter().any(|(n, _)| n == &itf.name) {
-                    let n = nth(&written, &itf.name);
-                    let msg = format!("duplicate interface `{}` on host `{}`", itf.name, h.name);
-                    return Err(r.at_nth("hosts", "name", &itf.name, n, format!("{f}.name"), msg));
-                }
-                written.push(&itf.name);
-                let addr: Addr = itf.addr.parse().map_err(|()| {
-                    r.at(
-                        "hosts",
-                        format!("{f}.addr"),
-                        &itf.addr,
-                        format!("`{}` is not an IPv4 address", itf.addr),
-                    )
-                })?;
-                if let Some(other) = addrs.insert(addr, format!("{}.{}", h.name, itf.name)) {
-                    let n = (h.interfaces.iter().take(j))
-                        .chain(sc.hosts[..i].iter().flat_map(|h| &h.interfaces))
-                        .filter(|x| x.addr == itf.addr)
-                        .count();
-                    let msg = format!("address {addr} is already used by `{other}`");
-                    return Err(r.at_nth("hosts", "addr", &itf.addr, n, format!("{f}.addr"), msg));
-                }
-                ifaces.push((itf.name.clone(), addr));
-            }
-            hosts.push(PlanHost {
-                name: h.name.clone(),
-                ifaces,
-            });
-        }
-        let mut router_idx = BTreeMap::new();
-        for (i, name) in sc.routers.iter().enumerate() {
-            let field = format!("routers[{i}]");
-            check_name(r, "routers", &field, name)?;
-            if host_idx.contains_key(name) || router_idx.insert(name.clone(), i).is_some() {
-                let n = sc.routers[..i].iter().filter(|x| *x == name).count();
-                let msg = format!("duplicate node name `{name}`");
-                return Err(r.at_nth("routers", "", name, n, field, msg));
-            }
-        }
-        Ok(Names {
-            hosts,
-            host_idx,
-            router_idx,
-        })
-    }
-
-    /// Resolves `host.iface`, `host` (single interface) or a router name.
-    pub(crate) fn end(&self, spec: &str) -> Result<End, String> {
-        if let Some(&i) = self.router_idx.get(spec) {
-            return Ok(End::Router(i));
-        }
-        let (host, iface) = match spec.split_once('.') {
-            Some((h, i)) => (h, Some(i)),
-            None => (spec, None),
-        };
-        let Some(&h) = self.host_idx.get(host) else {
-            return Err(format!(
-                "unknown node `{spec}` (hosts: {}; routers: {})",
-                list(self.host_idx.keys()),
-                list(self.router_idx.keys())
-            ));
-        };
-        let ifaces = &self.hosts[h].ifaces;
-        match iface {
-            Some(name) => match ifaces.iter().position(|(n, _)| n == name) {
-                Some(j) => Ok(End::Iface { host: h, iface: j }),
-                None => Err(format!(
-                    "host `{host}` has no interface `{name}` (it has: {})",
-                    list(ifaces.iter().map(|(n, _)| n))
-                )),
-            },
-            None if ifaces.len() == 1 => Ok(End::Iface { host: h, iface: 0 }),
-            None => Err(format!(
-                "host `{host}` has several interfaces; name one as `{host}.<iface>` ({})",
-                list(ifaces.iter().map(|(n, _)| n))
-            )),
-        }
-    }
-
-    pub(crate) fn flow_end(&self, spec: &str) -> Result<FlowEnd, String> {
-        self.flow_end_of(spec, false)
-    }
-
-    /// Resolves a flow end; with `any_iface`, a multi-homed host named alone means its first
-    /// interface (MPTCP uses them all).
-    pub(crate) fn flow_end_of(&self, spec: &str, any_iface: bool) -> Result<FlowEnd, String> {
-        let end = match self.end(spec) {
-            Err(e) if any_iface && !spec.contains('.') => match self.host_idx.get(spec) {
-                Some(&h) => End::Iface { host: h, iface: 0 },
-                None => return Err(e),
-            },
-            other => other?,
-        };
-        match end {
-            End::Iface { host, iface } => Ok(FlowEnd {
-                host,
-                iface,
-                addr: self.hosts[host].ifaces[iface].1,
-            }),
-            End::Router(_) => Err(format!(
-                "`{spec}` is a router; flows run between host interfaces"
-            )),
-        }
-    }
-}
-
-pub(crate) fn list<'a>(it: impl Iterator<Item = &'a String>) -> String {
-    let v: Vec<&str> = it.map(String::as_str).collect();
-    if v.is_empty() {
-        "none".into()
-    } else {
-        v.join(", ")
-    }
-}
-
-pub(crate) fn check_name(
+/// The interfaces `output.pcap` names (every one for `All`) and its snaplen, checked.
+fn resolve_capture(
     r: &Reporter<'_>,
-    section: &str,
-    field: &str,
-    name: &str,
-) -> Result<(), ScenarioError> {
-    let ok = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(r.at(
-            section,
-            field.into(),
-            name,
-            format!("`{name}` is not a valid name (use letters, digits, `-` and `_`)"),
-        ))
+    sc: &Scenario,
+    names: &Names,
+) -> Result<Option<PlanCapture>, ScenarioError> {
+    let Some(spec) = &sc.output.pcap else {
+        return Ok(None);
+    };
+    if !(1..=262_144).contains(&spec.snaplen) {
+        let msg = format!("snaplen {} is outside 1..=262144", spec.snaplen);
+        return Err(r.at("pcap", "output.pcap.snaplen".into(), "", msg));
     }
+    let ifaces = match &spec.interfaces {
+        CaptureInterfaces::All => (names.hosts.iter().enumerate())
+            .flat_map(|(h, host)| {
+                (0..host.ifaces.len()).map(move |nth| IfaceIndex {
+                    host: HostIndex(h as u32),
+                    nth: nth as u32,
+                })
+            })
+            .collect(),
+        CaptureInterfaces::Only(list) => {
+            let mut out: Vec<IfaceIndex> = Vec::new();
+            for (k, name) in list.iter().enumerate() {
+                let field = format!("output.pcap.interfaces[{k}]");
+                match names.end(name) {
+                    Ok(End::Iface(i)) if !out.contains(&i) => out.push(i),
+                    Ok(End::Iface(_)) => {
+                        let msg = format!("`{name}` is captured twice");
+                        return Err(r.at("pcap", field, name, msg));
+                    }
+                    Ok(End::Router(_)) => {
+                        let msg = format!("`{name}` is a router; captures are of host interfaces");
+                        return Err(r.at("pcap", field, name, msg));
+                    }
+                    Err(m) => return Err(r.at("pcap", field, name, m)),
+                }
+            }
+            out.sort();
+            out
+        }
+    };
+    Ok(Some(PlanCapture {
+        ifaces,
+        format: spec.format,
+        link: spec.link,
+        snaplen: spec.snaplen,
+    }))
 }
 
 fn resolve_links(
@@ -425,8 +139,8 @@ fn resolve_links(
             .end(&l.b)
             .map_err(|m| r.at("links", f("b"), &l.b, m))?;
         let node = |e: End| match e {
-            End::Iface { host, .. } => (0, host),
-            End::Router(x) => (1, x),
+            End::Iface(i) => (0, i.host.0),
+            End::Router(x) => (1, x.0),
         };
         if node(a) == node(b) {
             return Err(r.at(
@@ -575,10 +289,7 @@ fn resolve_routes(
         let dst = names
             .flow_end(&rt.to)
             .map_err(|m| r.at("routes", f("to"), &rt.to, m))?;
-        let mut at = End::Iface {
-            host: src.host,
-            iface: src.iface,
-        };
+        let mut at = End::Iface(src.iface);
         let mut hops = Vec::new();
         for (k, name) in rt.via.iter().enumerate() {
             let Some(li) = links.iter().position(|l| &l.name == name) else {
@@ -601,22 +312,19 @@ fn resolve_routes(
                     name,
                     format!(
                         "link `{name}` does not continue the route (it joins {} and {})",
-                        end_name(names, l.a),
-                        end_name(names, l.b)
+                        names.end_name(l.a),
+                        names.end_name(l.b)
                     ),
                 ));
             };
-            hops.push(Hop { link: li, forward });
+            let dir = if forward { Dir::Forward } else { Dir::Reverse };
+            hops.push(LinkDirection {
+                link: LinkIndex(li as u32),
+                dir,
+            });
             at = next;
         }
-        if !same_node(
-            at,
-            End::Iface {
-                host: dst.host,
-                iface: dst.iface,
-            },
-        ) || hops.is_empty()
-        {
+        if !same_node(at, End::Iface(dst.iface)) || hops.is_empty() {
             return Err(r.at(
                 "routes",
                 f("via"),
@@ -625,12 +333,12 @@ fn resolve_routes(
             ));
         }
         if rt.symmetric {
-            let back: Vec<Hop> = hops
+            let back: Vec<LinkDirection> = hops
                 .iter()
                 .rev()
-                .map(|h| Hop {
+                .map(|h| LinkDirection {
                     link: h.link,
-                    forward: !h.forward,
+                    dir: h.dir.flip(),
                 })
                 .collect();
             out.push(PlanRoute {
@@ -652,20 +360,6 @@ fn resolve_routes(
 /// position on a host interface matches a link end on that interface).
 fn same_node(e: End, at: End) -> bool {
     e == at
-}
-
-fn end_name(names: &Names, e: End) -> String {
-    match e {
-        End::Iface { host, iface } => format!(
-            "{}.{}",
-            names.hosts[host].name, names.hosts[host].ifaces[iface].0
-        ),
-        End::Router(i) => names
-            .router_idx
-            .iter()
-            .find(|(_, &v)| v == i)
-            .map_or_else(String::new, |(k, _)| k.clone()),
-    }
 }
 
 fn resolve_events(
@@ -702,34 +396,39 @@ fn resolve_events(
         }
         let l = &links[li];
         crate::checks::check_event_action(r, sc, i, l)?;
-        let (forward, reverse) = match ev.direction {
-            DirectionName::Both => (true, true),
-            DirectionName::Forward => (true, false),
-            DirectionName::Reverse => (false, true),
+        let dirs: &[Dir] = match ev.direction {
+            DirectionName::Both => &Dir::BOTH,
+            DirectionName::Forward => &[Dir::Forward],
+            DirectionName::Reverse => &[Dir::Reverse],
         };
-        let change = |d: &DirParams| {
-            Some(match &ev.action {
-                ActionSpec::Down if !ev.notify => sim_core::LinkChange::DownSilent,
-                ActionSpec::Down => sim_core::LinkChange::Down,
-                ActionSpec::Up => sim_core::LinkChange::Up,
-                ActionSpec::SetRate(rate) => sim_core::LinkChange::SetRate(LinkRate::Fixed(rate.0)),
-                ActionSpec::SetDelay(t) => sim_core::LinkChange::SetDelay(t.0),
-                ActionSpec::SetLoss(loss) => sim_core::LinkChange::SetLoss(loss_of(*loss)),
-                ActionSpec::SetQueue(q) => sim_core::LinkChange::SetQueue(queue_of(*q, &d.rate)),
-                // A host-interface event (MP_PRIO), applied by the builder.
-                ActionSpec::SetBackup(_)
-                | ActionSpec::EndpointDelete
-                | ActionSpec::EndpointAdd(_) => return None,
-            })
+        let change = |d: &DirParams| match &ev.action {
+            ActionSpec::Down if !ev.notify => Some(LinkChange::DownSilent),
+            ActionSpec::Down => Some(LinkChange::Down),
+            ActionSpec::Up => Some(LinkChange::Up),
+            ActionSpec::SetRate(rate) => Some(LinkChange::SetRate(LinkRate::Fixed(rate.0))),
+            ActionSpec::SetDelay(t) => Some(LinkChange::SetDelay(t.0)),
+            ActionSpec::SetLoss(loss) => Some(LinkChange::SetLoss(loss_of(*loss))),
+            ActionSpec::SetQueue(q) => Some(LinkChange::SetQueue(queue_of(*q, &d.rate))),
+            // A host-interface event (MP_PRIO): the interfaces at the link's ends.
+            ActionSpec::SetBackup(_) | ActionSpec::EndpointDelete | ActionSpec::EndpointAdd(_) => {
+                None
+            }
+        };
+        let changes = (dirs.iter())
+            .filter_map(|&d| change(l.params(d)).map(|c| (d, c)))
+            .collect();
+        let endpoints = match ev.action {
+            ActionSpec::SetBackup(_) | ActionSpec::EndpointDelete | ActionSpec::EndpointAdd(_) => {
+                (l.a.iface().into_iter()).chain(l.b.iface()).collect()
+            }
+            _ => Vec::new(),
         };
         out.push(PlanEvent {
             at: Instant::ZERO + ev.at.0,
-            link: li,
-            forward,
-            reverse,
+            link: LinkIndex(li as u32),
             action: ev.action.clone(),
-            fwd_change: forward.then(|| change(&l.fwd)).flatten(),
-            rev_change: reverse.then(|| change(&l.rev)).flatten(),
+            changes,
+            endpoints,
         });
     }
     out.sort_by_key(|e| e.at);

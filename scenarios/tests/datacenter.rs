@@ -3,7 +3,7 @@
 
 use scenarios::build::build;
 use scenarios::run::{run, RunOutput};
-use sim_core::{Addr, HostId, Instant};
+use sim_core::{Addr, Instant};
 use std::path::Path;
 
 fn plan(text: &str) -> scenarios::Plan {
@@ -12,7 +12,7 @@ fn plan(text: &str) -> scenarios::Plan {
 
 fn addr(p: &scenarios::Plan, host: &str) -> Addr {
     let h = p.hosts.iter().find(|h| h.name == host).expect("host");
-    h.ifaces[0].1
+    h.ifaces[0].addr
 }
 
 #[test]
@@ -28,7 +28,7 @@ fn fat_tree_has_the_right_hosts_switches_links_and_paths() {
         assert_eq!(p.links.len(), links, "k = {k}: 3k^3/4 links");
         assert_eq!(p.flows.len(), hosts);
         assert!(p.ecmp, "ECMP is on by default with a generated topology");
-        let sim = build(&p).unwrap();
+        let sim = build(&p).unwrap().sim;
         let net = sim.network();
         let paths = |a: &str, b: &str| net.equal_cost_paths(addr(&p, a), addr(&p, b));
         let half = (k / 2) as u64;
@@ -63,7 +63,7 @@ fn leaf_spine_counts_and_ecmp_over_spines() {
     );
     assert_eq!(p.flows.len(), 20 * 19);
     assert_eq!(p.links[0].fwd.rate.mean_rate().as_bps(), 400_000_000);
-    let sim = build(&p).unwrap();
+    let sim = build(&p).unwrap().sim;
     let net = sim.network();
     assert_eq!(net.equal_cost_paths(addr(&p, "h0-0"), addr(&p, "h3-4")), 3);
     assert_eq!(net.equal_cost_paths(addr(&p, "h0-0"), addr(&p, "h0-4")), 1);
@@ -173,7 +173,10 @@ fn generated_scenarios_read_back_and_report_bad_generators() {
     assert_eq!(scenarios::load::to_ron(&again).unwrap(), written);
     let p = plan(text);
     assert_eq!(p.flows.len(), 3);
-    assert!(p.flows.iter().all(|f| f.dst.host == 0 && f.bytes.is_some()));
+    assert!(p
+        .flows
+        .iter()
+        .all(|f| f.dst.host().0 == 0 && f.bytes.is_some()));
     assert_eq!(p.flows[0].start, Instant::from_millis(10));
 
     let err = |text: &str| {
@@ -214,7 +217,7 @@ fn routing_memory_is_linear_at_2000_hosts() {
             output: Output(timeseries: false, plots: false))"#,
     );
     assert_eq!(p.hosts.len(), 2000);
-    let mut sim = build(&p).unwrap();
+    let scenarios::build::Built { mut sim, handles } = build(&p).unwrap();
     let links = sim.network().link_count();
     assert_eq!(links, 2 * (2000 + 40 * 4));
     // Adjacency lists: a few words per link, node and interface (67 kB here); an all-pairs
@@ -226,10 +229,8 @@ fn routing_memory_is_linear_at_2000_hosts() {
     // Every flow completed: data one way, ACKs the other, one route each.
     let done = (0..2000u32)
         .filter(|&i| {
-            let f = &p.flows[i as usize];
-            sim.host(HostId(f.dst.host as u32))
-                .app_bytes_read(mptcp_model::host::FlowId(i))
-                == 10_000
+            let h = handles.flow(scenarios::plan::FlowIndex(i));
+            sim.host(h.receiver).app_bytes_read(h.id) == 10_000
         })
         .count();
     assert_eq!(done, 2000);

@@ -3,6 +3,8 @@
 //! with the `C` flag remedy, and a join through a NAT. The `mptcp_join.sh` catalogue is in
 //! `catalogue.rs`.
 
+use scenarios::plan::FlowIndex;
+use scenarios::record::sample::{Metric, Series};
 use scenarios::run::{run, FlowSummary, RunOutput};
 use std::path::Path;
 
@@ -12,16 +14,17 @@ fn run_file(name: &str) -> RunOutput {
     run(&plan, |_| {}).expect("runs")
 }
 
-/// The value of `metric` of the subflow series `label` of flow `flow` at `time_s`.
-fn subflow_value(out: &RunOutput, flow: &str, label: &str, metric: &str, time_s: &str) -> f64 {
-    out.timeseries
-        .lines()
-        .find_map(|l| {
-            let c: Vec<&str> = l.split(',').collect();
-            (c[0] == time_s && c[1] == "flow" && c[2] == flow && c[3] == label && c[4] == metric)
-                .then(|| c[5].parse().unwrap())
-        })
-        .unwrap_or_else(|| panic!("no {metric} of {flow}/{label} at {time_s}"))
+/// The smoothed RTT (ms) of subflow `label` of the first flow at `at_s` seconds, from the
+/// run's in-memory record.
+fn subflow_srtt_ms(out: &RunOutput, label: &str, at_s: f64) -> f64 {
+    let flow = FlowIndex(0);
+    let key = (out.record.subflow_labelled(flow, label)).expect("the subflow exists");
+    let points = out
+        .record
+        .points(Series::Subflow(flow, key), Metric::SrttMs);
+    (points.into_iter())
+        .find_map(|(t, v)| (t == at_s).then_some(v))
+        .unwrap_or_else(|| panic!("no srtt of {label} at {at_s} s"))
 }
 
 #[test]
@@ -33,7 +36,7 @@ fn interface_down_handover_resumes_within_two_lte_rtts_without_wifi_rto() {
     let stall = down.flows[0].stall_s;
     // RFC 8684 §3.4.2: the phone's REMOVE_ADDR goes up LTE, the server reinjects the Wi-Fi
     // subflow's data on LTE at once: one LTE round trip (82 ms of propagation here).
-    let lte_rtt_ms = subflow_value(&out, "download", "lte", "srtt_ms", "5.000000");
+    let lte_rtt_ms = subflow_srtt_ms(&out, "lte", 5.0);
     let bound = (2.0 * lte_rtt_ms + 50.0) / 1000.0;
     assert!(stall <= bound, "stall {stall} s, bound {bound} s");
     // About one LTE round trip: 2 × 41 ms of propagation plus serialization.

@@ -106,7 +106,7 @@ fn handover_delivers_every_byte_once_in_order_and_is_deterministic() {
         serde_json::to_string(&a.summary).unwrap(),
         serde_json::to_string(&b.summary).unwrap()
     );
-    assert_eq!(a.timeseries, b.timeseries);
+    assert_eq!(a.record, b.record);
 }
 
 /// MPTCP with two subflows and one Reno flow share a 20 Mbit/s bottleneck.

@@ -1,6 +1,9 @@
 //! Whole-scenario behaviour: determinism, utilization, fairness, conservation of bytes.
 
+use scenarios::plan::{Dir, LinkDirection, LinkIndex};
+use scenarios::record::sample::{Metric, Series};
 use scenarios::run::{run, RunOutput};
+use scenarios::Plan;
 use std::path::{Path, PathBuf};
 
 fn shipped(name: &str) -> PathBuf {
@@ -12,22 +15,24 @@ fn run_text(text: &str, seed: Option<u64>) -> RunOutput {
     run(&plan, |_| {}).expect("runs")
 }
 
-fn run_file(name: &str) -> RunOutput {
+fn run_file(name: &str) -> (Plan, RunOutput) {
     let plan = scenarios::load(&shipped(name), None).expect("shipped scenario is valid");
-    run(&plan, |_| {}).expect("runs")
+    let out = run(&plan, |_| {}).expect("runs");
+    (plan, out)
 }
 
-/// Values of `metric` for `kind,name` rows of a timeseries CSV: (time_s, value).
-fn series(out: &RunOutput, kind: &str, name: &str, metric: &str) -> Vec<(f64, f64)> {
-    out.timeseries
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split(',').collect();
-            (c[1] == kind && c[2] == name && c[3].is_empty() && c[4] == metric)
-                .then(|| (c[0].parse().unwrap(), c[5].parse().unwrap()))
-        })
-        .collect()
+/// The `(time_s, value)` samples of `metric` of the forward direction of link `name`.
+fn link_series(plan: &Plan, out: &RunOutput, name: &str, metric: Metric) -> Vec<(f64, f64)> {
+    let link = plan
+        .links
+        .iter()
+        .position(|l| l.name == name)
+        .expect("link");
+    let d = LinkDirection {
+        link: LinkIndex(link as u32),
+        dir: Dir::Forward,
+    };
+    out.record.points(Series::Link(d), metric)
 }
 
 /// Two hosts, two disjoint lossy paths (one per interface pair); `flows` picks the flows.
@@ -59,12 +64,12 @@ fn same_seed_gives_identical_bytes_and_another_seed_differs() {
     let b = run_text(&text, Some(7));
     let json = |o: &RunOutput| serde_json::to_string_pretty(&o.summary).unwrap();
     assert_eq!(json(&a), json(&b));
-    assert_eq!(a.timeseries, b.timeseries);
+    assert_eq!(a.record, b.record);
     let c = run_text(&text, Some(8));
     let losses =
         |o: &RunOutput| -> Vec<u64> { o.summary.links.iter().map(|l| l.dropped_loss).collect() };
     assert_ne!(losses(&a), losses(&c), "another seed draws other losses");
-    assert_ne!(a.timeseries, c.timeseries);
+    assert_ne!(a.record.samples, c.record.samples);
 }
 
 #[test]
@@ -92,8 +97,8 @@ fn every_byte_written_is_delivered_once_in_order() {
 
 #[test]
 fn single_path_fills_the_link_after_slow_start() {
-    let out = run_file("single-path.ron");
-    let thr = series(&out, "link", "path", "throughput_bps");
+    let (plan, out) = run_file("single-path.ron");
+    let thr = link_series(&plan, &out, "path", Metric::ThroughputBps);
     let after: Vec<f64> = thr
         .iter()
         .filter(|(t, _)| *t > 5.0)
@@ -109,7 +114,7 @@ fn single_path_fills_the_link_after_slow_start() {
 
 #[test]
 fn two_reno_flows_share_a_bottleneck_fairly() {
-    let out = run_file("dumbbell.ron");
+    let (_, out) = run_file("dumbbell.ron");
     let x: Vec<f64> = out.summary.flows.iter().map(|f| f.goodput_bps).collect();
     let jain =
         x.iter().sum::<f64>().powi(2) / (x.len() as f64 * x.iter().map(|v| v * v).sum::<f64>());
@@ -119,40 +124,4 @@ fn two_reno_flows_share_a_bottleneck_fairly() {
         total > 0.9 * 20e6 * 1448.0 / 1500.0,
         "bottleneck used: {total}"
     );
-}
-
-/// A writer that keeps each write apart.
-#[derive(Default)]
-struct Writes(Vec<Vec<u8>>);
-
-impl std::io::Write for Writes {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.push(buf.to_vec());
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[test]
-fn the_time_series_is_streamed_one_sample_at_a_time_with_the_same_bytes() {
-    let text = two_paths(&format!("{FLOW_P}{FLOW_Q}"), "None");
-    let plan = scenarios::load_str(Path::new("test.ron"), &text, Some(3)).expect("valid");
-    let whole = run(&plan, |_| {}).expect("runs");
-    let mut w = Writes::default();
-    let streamed = scenarios::run::run_streamed(&plan, &mut w, |_| {}).expect("runs");
-    assert_eq!(w.0.concat(), whole.timeseries.as_bytes());
-    let json = |s: &scenarios::run::Summary| serde_json::to_string_pretty(s).unwrap();
-    assert_eq!(json(&streamed.summary), json(&whole.summary));
-    // One write per sample instant: nothing held back for the end of the run.
-    let mut instants: Vec<&str> = whole
-        .timeseries
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap())
-        .collect();
-    instants.dedup();
-    assert_eq!(w.0.len(), instants.len());
-    assert!(instants.len() >= 100, "{} samples", instants.len());
 }

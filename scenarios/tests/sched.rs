@@ -2,6 +2,8 @@
 //! small receive buffer (BLEST and ECF below minRTT), the redundant scheduler's copies, and
 //! backup subflows.
 
+use scenarios::record::memory::Record;
+use scenarios::record::sample::{Metric, Series};
 use scenarios::run::{run, RunOutput};
 use scenarios::summary::FlowSummary;
 use std::path::Path;
@@ -133,15 +135,12 @@ fn redundant_sends_every_byte_on_every_subflow_and_delivers_it_once() {
     assert_eq!(f.bytes_sent, 5_000_000);
 }
 
-/// Bytes per second the data sender put on subflow `label` in `[from, to)` s, from the
-/// `throughput_bps` rows of `timeseries.csv`.
-fn label_bytes(ts: &str, label: &str, from: f64, to: f64) -> f64 {
-    ts.lines()
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split(',').collect();
-            (c.len() == 6 && c[3] == label && c[4] == "throughput_bps").then_some(c)
-        })
-        .filter_map(|c| Some((c[0].parse::<f64>().ok()?, c[5].parse::<f64>().ok()?)))
+/// Bytes the data sender put on the subflows labelled `label` in `(from, to]` s, from their
+/// `throughput_bps` samples (every 100 ms).
+fn label_bytes(rec: &Record, label: &str, from: f64, to: f64) -> f64 {
+    (rec.subflows.iter())
+        .filter(|s| s.label == label)
+        .flat_map(|s| rec.points(Series::Subflow(s.flow, s.key), Metric::ThroughputBps))
         .filter(|(t, _)| *t > from && *t <= to)
         .map(|(_, bps)| bps * 0.1 / 8.0)
         .sum()
@@ -181,7 +180,7 @@ fn mp_prio_backup_idles_until_the_last_regular_subflow_fails() {
         b.backup,
         "the sender learnt the backup flag from MP_PRIO: {b:?}"
     );
-    let ts = &out.timeseries;
+    let ts = &out.record;
     assert!(
         label_bytes(ts, "b", 0.5, 2.0) > 500_000.0,
         "b carries data before"
@@ -207,7 +206,7 @@ fn mode_bytes(mode: &str) -> impl Fn(f64, f64) -> (f64, f64) {
             "output: Output(sample_interval: \"100ms\")",
             "output: Output(sample_interval: \"100ms\", plots: false)",
         );
-    let ts = run_text(&t, None).timeseries;
+    let ts = run_text(&t, None).record;
     move |a, z| {
         (
             label_bytes(&ts, "wifi", a, z) / 1e6,

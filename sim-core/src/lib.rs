@@ -52,6 +52,7 @@
 
 pub mod bandwidth;
 pub mod event;
+mod graph;
 pub mod host;
 pub mod ids;
 pub mod link;

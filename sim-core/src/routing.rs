@@ -22,10 +22,10 @@
 //!   (no polarisation), and a flow keeps its path: packets of one flow are never reordered by
 //!   ECMP.
 
+use crate::graph::Graph;
 use crate::ids::{next_id, IfaceId, LinkId, NodeId};
 use crate::link::Attach;
 use crate::packet::Addr;
-use crate::topology::Graph;
 use sha2::{Digest, Sha256};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -402,9 +402,10 @@ impl<'a> Search<'a> {
 
 #[cfg(test)]
 mod tests {
+    use crate::graph::Graph;
     use crate::ids::HostId;
     use crate::link::{Attach, Framing, LinkConfig, LinkRate, LossModel, QueueLimit};
-    use crate::topology::{Graph, NetworkBuilder, TopologyError};
+    use crate::topology::{NetworkBuilder, TopologyError};
     use crate::{Addr, Bandwidth, Duration, IfaceId, LinkId, NodeId};
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;

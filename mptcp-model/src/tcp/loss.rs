@@ -3,24 +3,12 @@
 //! the retransmission timeout, RACK's reordering timer and the tail loss probe
 //! (`icsk_pending`: `ICSK_TIME_RETRANS`, `ICSK_TIME_REO_TIMEOUT`, `ICSK_TIME_LOSS_PROBE`).
 
-use super::rack::{self, TlpEpisode, TlpVerdict};
+use super::rack::{self, TlpEpisode, TlpVerdict, XmitTimer};
 use super::send::Recovery;
 use super::socket::TcpSocket;
 use super::TcpState;
 use crate::cc::{CongestionController, Coupling};
 use sim_core::{Duration, Instant};
-
-/// What the retransmission timer slot (`TcpSocket::rto_at`) is armed for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) enum XmitTimer {
-    /// The retransmission timeout (RFC 6298).
-    #[default]
-    Rto,
-    /// RACK's reordering timer (RFC 8985 §6.2 step 5).
-    Reorder,
-    /// The tail loss probe timeout (RFC 8985 §7.2).
-    LossProbe,
-}
 
 impl TcpSocket {
     /// RACK-TLP is in force (SACK negotiated and [`super::LossDetection::RackTlp`]).

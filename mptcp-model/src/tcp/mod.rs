@@ -25,6 +25,7 @@ mod prr;
 mod rack;
 pub(crate) mod ranges;
 mod recv;
+mod report;
 pub mod rtt;
 mod sack;
 mod send;

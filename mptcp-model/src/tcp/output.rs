@@ -3,7 +3,7 @@
 
 use super::config::RtoMode;
 use super::hook::{NoHook, SegmentHook, SegmentInfo, SegmentKind};
-use super::loss::XmitTimer;
+use super::rack::XmitTimer;
 use super::send::Seg;
 use super::socket::TcpSocket;
 use super::TcpState;

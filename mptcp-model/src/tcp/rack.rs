@@ -1,7 +1,8 @@
 //! RACK-TLP (RFC 8985) state as Linux keeps it (net/ipv4/tcp_recovery.c, the loss probe in
 //! net/ipv4/tcp_output.c): the most recently sent segment known delivered, the reordering
 //! window, and the tail loss probe episode. The loss scan itself walks the scoreboard
-//! ([`super::sack::Scoreboard::rack_detect`]).
+//! ([`super::sack::Scoreboard::rack_detect`]). [`XmitTimer`] says what the socket's one
+//! retransmission timer slot is armed for; the socket and the loss code both read it.
 
 use super::sack::RackRef;
 use super::xmit::{Stamp, Xmit};
@@ -146,6 +147,18 @@ impl TlpEpisode {
             TlpVerdict::Pending
         }
     }
+}
+
+/// What the retransmission timer slot (`TcpSocket::rto_at`) is armed for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum XmitTimer {
+    /// The retransmission timeout (RFC 6298).
+    #[default]
+    Rto,
+    /// RACK's reordering timer (RFC 8985 §6.2 step 5).
+    Reorder,
+    /// The tail loss probe timeout (RFC 8985 §7.2).
+    LossProbe,
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! Processing of segments in synchronized states is in `input.rs`, output in `output.rs`.
 
 use super::event::TcpEvent;
-use super::loss::XmitTimer;
+use super::rack::XmitTimer;
 use super::recv::RecvState;
 use super::rtt::RttEstimator;
 use super::send::{Recovery, SendState};

@@ -14,8 +14,10 @@
 //!   `events.i.link`, `events.i.action`) and what it did to this flow (`events.i.stall_s`,
 //!   `events.i.recovery_s`, `events.i.capacity_bps`). A run that failed or is missing has one
 //!   row with an empty `flow`.
-//! - `subflows.csv` — one row per run × flow × subflow: `flow`, `subflow` (position in
-//!   creation order) and the subflow's fields (`label`, `state`, `data_bytes_sent`, ...).
+//! - `subflows.csv` — one row per run × flow × subflow: `flow`, `subflow` (the subflow's
+//!   number as `summary.json` gives it, the one `events.csv` and `timeseries.csv` use; its
+//!   position in the list for a summary without numbers) and the subflow's fields (`label`,
+//!   `state`, `data_bytes_sent`, ...).
 //! - `hol_histogram.csv` — one row per run × flow × non-empty bucket of the receiver's
 //!   head-of-line delay histogram: `flow`, `bin_lo_ms` (inclusive), `bin_hi_ms` (exclusive),
 //!   `count`.
@@ -251,10 +253,14 @@ impl Tables {
 
     fn add_subflows(&mut self, key: &[String], flow: &str, f: &Value) {
         for (j, sf) in list(f, "subflows").iter().enumerate() {
+            let number = sf.get("subflow").and_then(Value::as_u64);
             let mut k = key.to_vec();
-            k.extend([flow.to_owned(), j.to_string()]);
+            k.extend([flow.to_owned(), number.unwrap_or(j as u64).to_string()]);
             let mut cells = Vec::new();
             for (name, v) in sf.as_object().into_iter().flatten() {
+                if name == "subflow" && number.is_some() {
+                    continue;
+                }
                 flatten(&self.subflows.field_name("subflow", name), v, &mut cells);
             }
             self.subflows.push(k, cells);
@@ -488,8 +494,8 @@ mod tests {
                  "rto_timeouts": 1, "completed_at_s": null,
                  "hol_delay_ms": {"samples": 3, "p99": 1.5,
                                   "histogram": [[1e-6, 2], [0.000136, 1]]},
-                 "subflows": [{"label": "wifi", "state": "closed"},
-                              {"label": "lte", "state": "established"}]},
+                 "subflows": [{"subflow": 0, "label": "wifi", "state": "closed"},
+                              {"subflow": 3, "label": "lte", "state": "established"}]},
                 {"name": "f2", "transport": "tcp", "cc": "reno", "goodput_bps": 30.0,
                  "rto_timeouts": 2},
             ],
@@ -557,7 +563,7 @@ mod tests {
             ["flow", "subflow", "label", "state"].map(String::from)
         );
         assert!(
-            sub.contains("\n0,a,Lia,10,10ms,1,f1,1,lte,established\n"),
+            sub.contains("\n0,a,Lia,10,10ms,1,f1,3,lte,established\n"),
             "{sub}"
         );
         let hol = t.hol.to_csv();

@@ -14,14 +14,18 @@
 //! distribution per variant from the receivers' histograms merged over seeds.
 //!
 //! Runs go to a pool of `jobs` threads; results are stored by run index, so the output is the
-//! same for any number of threads. Time series stay in memory (only the per-subflow mean
-//! window and, for the first seed, the window over time are kept).
+//! same for any number of threads. Records stay in memory, typed ([`MemorySink`]): only the
+//! congestion windows are kept, reduced to a mean per flow and subflow and, for the first
+//! seed, the window over time.
 
 pub mod table;
 
 use crate::batch::sweep::{RunSpec, SweepFile};
 use crate::batch::Sweep;
 use crate::load::ron_options;
+use crate::record::memory::MemorySink;
+use crate::record::sample::Metric;
+use crate::run::run_into;
 use crate::schema::{Scenario, SchedulerName, TransportSpec};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -254,11 +258,14 @@ pub fn run_compare(
 fn run_one(sweep: &Sweep, run: &RunSpec, keep_series: bool) -> Result<RunResult, String> {
     let sc = sweep.scenario(run)?;
     let plan = crate::validate::validate(&sweep.base_file, "", sc).map_err(|e| e.to_string())?;
-    let out = crate::run::run(&plan, |_| {})?;
-    Ok(RunResult::from_output(
+    let sink = MemorySink::only(&[Metric::CwndBytes, Metric::TcpState]);
+    let record = run_into(&plan, sink, |_| {})
+        .map_err(|e| e.to_string())?
+        .into_record();
+    Ok(RunResult::from_record(
         run.seed,
-        &out.summary,
-        &out.timeseries,
+        &plan,
+        &record,
         keep_series,
     ))
 }

@@ -5,16 +5,19 @@
 
 use crate::batch::report::{aggregate, Cell};
 use crate::batch::table::csv_field;
-use crate::run::Summary;
+use crate::plan::Plan;
+use crate::record::memory::Record;
+use crate::record::sample::{self, Metric};
 use plots::{BarSet, LineChart, PlotOptions, Series};
-use std::collections::BTreeMap;
+use sim_core::Instant;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// One subflow (or a single-path flow's only window) in one run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SubflowResult {
-    /// Subflow label (`""` for a TCP flow's window or an MPTCP flow's total).
+    /// Subflow: `<number>:<label>` (`1:lte`), or `""` for a flow's total window.
     pub label: String,
     /// Mean sampled congestion window (bytes).
     pub mean_cwnd: f64,
@@ -79,23 +82,45 @@ pub fn jain(xs: &[f64]) -> f64 {
 }
 
 impl RunResult {
-    /// Extracts the results of a run from its summary and `timeseries.csv` text.
-    pub fn from_output(seed: u64, s: &Summary, timeseries: &str, keep_series: bool) -> RunResult {
-        // time_s,kind,name,subflow,metric,value — cwnd rows per flow and subflow.
-        let mut cw: BTreeMap<(String, String), CwndAcc> = BTreeMap::new();
-        for line in timeseries.lines().skip(1) {
-            let f: Vec<&str> = line.split(',').collect();
-            if f.len() != 6 || f[1] != "flow" || f[4] != "cwnd_bytes" {
-                continue;
-            }
-            let (Ok(t), Ok(v)) = (f[0].parse::<f64>(), f[5].parse::<f64>()) else {
-                continue;
+    /// Extracts the results of a run of `plan` from its typed record (its summary and its
+    /// congestion-window samples).
+    pub fn from_record(seed: u64, plan: &Plan, record: &Record, keep_series: bool) -> RunResult {
+        let Some(s) = record.summary.as_ref() else {
+            return RunResult {
+                variant: 0,
+                seed,
+                flows: Vec::new(),
             };
-            let e = cw.entry((f[2].to_owned(), f[3].to_owned())).or_default();
-            e.0 += v;
+        };
+        // Subflows sampled while not ESTABLISHED (a handshake's window, before the MSS is
+        // known; a closing one's): the mean window is that of a subflow carrying data.
+        let unestablished: BTreeSet<(sample::Series, Instant)> = (record.samples.iter())
+            .filter(|x| x.metric == Metric::TcpState && x.value != 1.0)
+            .map(|x| (x.series, x.at))
+            .collect();
+        // Window samples per (flow, subflow label); "" for the flow as a whole.
+        let mut cw: BTreeMap<(String, String), CwndAcc> = BTreeMap::new();
+        for sample in (record.samples.iter()).filter(|x| x.metric == Metric::CwndBytes) {
+            let (flow, sub) = match sample.series {
+                sample::Series::Flow(f) => (f, String::new()),
+                // A TCP connection's one path repeats its flow.
+                sample::Series::Subflow(f, _) if plan.flow(f).mptcp().is_none() => continue,
+                s @ sample::Series::Subflow(..) if unestablished.contains(&(s, sample.at)) => {
+                    continue
+                }
+                sample::Series::Subflow(f, k) => {
+                    let label = (record.subflows_of(f))
+                        .find(|r| r.key == k)
+                        .map_or_else(String::new, |r| r.label.clone());
+                    (f, format!("{}:{label}", k.0))
+                }
+                sample::Series::Link(_) => continue,
+            };
+            let e = cw.entry((plan.flow(flow).name.clone(), sub)).or_default();
+            e.0 += sample.value;
             e.1 += 1;
             if keep_series {
-                e.2.push((t, v));
+                e.2.push((sample.at.as_secs_f64(), sample.value));
             }
         }
         let flows = s

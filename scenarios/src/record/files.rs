@@ -1,0 +1,193 @@
+//! [`FileSink`]: writes a run's records into its results directory as the run goes:
+//! `timeseries.csv` (when the scenario records time series) and `events.csv` are streamed
+//! through buffered writers, so memory does not grow with the simulated duration;
+//! `summary.json` is written at the end. The directory is the run's staging directory
+//! ([`crate::output::Staging`]): a run that fails leaves nothing in place.
+//!
+//! Formats (tidy: one observation per row, a data frame reads them as they are):
+//! - `timeseries.csv`: `time_s,kind,name,subflow,metric,value`; `kind` is `flow` or `link`,
+//!   `subflow` the subflow's number (empty for a whole flow or a link); metrics in
+//!   [`crate::record::sample::Metric`].
+//! - `subflows.csv`: `flow,subflow,label,sender,receiver,sender_iface,receiver_iface,
+//!   recreated_from,opened_s`, one row per subflow as it appears: what each number of the
+//!   other files is (addresses and ports at the data sender and receiver, their interfaces
+//!   as `host.iface`, the subflow it re-creates).
+//! - `events.csv`: `time_s,host,flow,subflow,event,...` ([`super::event_text`]), every
+//!   event of every endpoint and the scheduled link events, in time order; times to the
+//!   nanosecond (9 decimals), as the simulation keeps them.
+//! - `pcap/<host>.<iface>.pcapng` (or `.pcap`): the packets of each captured interface
+//!   ([`super::pcap`]).
+
+use super::event_text;
+use super::pcap::Captures;
+use super::sample::{action_text, EventKind, EventRecord, Sample, Series, SubflowRecord};
+use super::sink::Sink;
+use crate::output::{secs, secs_exact};
+use crate::plan::{Dir, IfaceIndex, Plan};
+use crate::summary::Summary;
+use mptcp_model::host::CapturedPacket;
+use sim_core::Instant;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes the records of a run of `plan` into a directory.
+pub struct FileSink {
+    dir: PathBuf,
+    timeseries: Option<BufWriter<File>>,
+    events: BufWriter<File>,
+    subflows: BufWriter<File>,
+    /// Names of the hosts, the flows, each link's two directions and the interfaces.
+    host_names: Vec<String>,
+    flow_names: Vec<String>,
+    link_names: Vec<[String; 2]>,
+    iface_names: BTreeMap<IfaceIndex, String>,
+    /// The time column of the last sample written, and its instant.
+    time: (Instant, String),
+    /// The packet captures, when the scenario asks for them.
+    captures: Option<Captures>,
+}
+
+impl FileSink {
+    /// Creates the files of a run of `plan` in `dir` (which exists).
+    pub fn create(dir: &Path, plan: &Plan) -> io::Result<FileSink> {
+        let timeseries = if plan.scenario.output.timeseries {
+            let mut w = BufWriter::new(File::create(dir.join("timeseries.csv"))?);
+            w.write_all(b"time_s,kind,name,subflow,metric,value\n")?;
+            Some(w)
+        } else {
+            None
+        };
+        let mut events = BufWriter::new(File::create(dir.join("events.csv"))?);
+        writeln!(events, "{}", event_text::HEADER)?;
+        let mut subflows = BufWriter::new(File::create(dir.join("subflows.csv"))?);
+        subflows.write_all(
+            b"flow,subflow,label,sender,receiver,sender_iface,receiver_iface,recreated_from,\
+              opened_s\n",
+        )?;
+        Ok(FileSink {
+            dir: dir.to_path_buf(),
+            timeseries,
+            events,
+            subflows,
+            host_names: plan.hosts.iter().map(|h| h.name.clone()).collect(),
+            flow_names: plan.flows.iter().map(|f| f.name.clone()).collect(),
+            link_names: (plan.links.iter())
+                .map(|l| Dir::BOTH.map(|d| l.direction_name(d)))
+                .collect(),
+            iface_names: (plan.host_indices())
+                .flat_map(|h| plan.iface_indices(h))
+                .map(|i| (i, plan.iface_label(i)))
+                .collect(),
+            time: (Instant::ZERO, secs(0)),
+            captures: (plan.capture.as_ref())
+                .map(|c| Captures::create(dir, plan, c))
+                .transpose()?,
+        })
+    }
+}
+
+impl Sink for FileSink {
+    fn subflow(&mut self, r: &SubflowRecord) -> io::Result<()> {
+        let iface = |i: Option<IfaceIndex>| i.and_then(|i| self.iface_names.get(&i));
+        let none = String::new();
+        writeln!(
+            self.subflows,
+            "{},{},{},{},{},{},{},{},{}",
+            self.flow_names[r.flow.0 as usize],
+            r.key.0,
+            r.label,
+            r.sender,
+            r.receiver,
+            iface(r.sender_iface).unwrap_or(&none),
+            iface(r.receiver_iface).unwrap_or(&none),
+            r.recreated_from.map(|n| n.to_string()).unwrap_or_default(),
+            secs_exact(r.opened.as_nanos()),
+        )
+    }
+
+    fn sample(&mut self, s: &Sample) -> io::Result<()> {
+        let Some(w) = &mut self.timeseries else {
+            return Ok(());
+        };
+        if self.time.0 != s.at {
+            self.time = (s.at, secs(s.at.as_nanos()));
+        }
+        let t = &self.time.1;
+        let (kind, name, subflow) = match s.series {
+            Series::Flow(f) => ("flow", &self.flow_names[f.0 as usize], None),
+            Series::Subflow(f, k) => ("flow", &self.flow_names[f.0 as usize], Some(k.0)),
+            Series::Link(d) => {
+                let name = &self.link_names[d.link.0 as usize][d.dir as usize];
+                ("link", name, None)
+            }
+        };
+        let (metric, prec, v) = (s.metric.name(), s.metric.decimals(), s.value);
+        match subflow {
+            Some(k) => writeln!(w, "{t},{kind},{name},{k},{metric},{v:.prec$}"),
+            None => writeln!(w, "{t},{kind},{name},,{metric},{v:.prec$}"),
+        }
+    }
+
+    fn event(&mut self, e: &EventRecord) -> io::Result<()> {
+        let t = secs_exact(e.at.as_nanos());
+        let w = &mut self.events;
+        match &e.kind {
+            EventKind::Link { link, action } => writeln!(
+                w,
+                "{t},,,,link,{},{},,,,,,,",
+                self.link_names[link.0 as usize][0],
+                action_text(action)
+            ),
+            EventKind::Flow {
+                host,
+                flow,
+                subflow,
+                event,
+            } => {
+                let c = event_text::columns(event);
+                let num = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+                writeln!(
+                    w,
+                    "{t},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                    self.host_names[host.0 as usize],
+                    self.flow_names[flow.0 as usize],
+                    subflow.map(|k| k.0.to_string()).unwrap_or_default(),
+                    c.event,
+                    c.target,
+                    c.detail,
+                    num(c.bytes),
+                    num(c.dsn),
+                    num(c.from_subflow.map(u64::from)),
+                    c.rto
+                        .map(|d| format!("{:.3}", d.as_nanos() as f64 / 1e6))
+                        .unwrap_or_default(),
+                    num(c.backoff.map(u64::from)),
+                    num(c.cwnd),
+                    num(c.ssthresh),
+                )
+            }
+        }
+    }
+
+    fn packet(&mut self, packet: &CapturedPacket) -> io::Result<()> {
+        match &mut self.captures {
+            Some(c) => c.write(packet),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        if let Some(c) = &mut self.captures {
+            c.finish()?;
+        }
+        if let Some(w) = &mut self.timeseries {
+            w.flush()?;
+        }
+        self.events.flush()?;
+        self.subflows.flush()?;
+        let json = serde_json::to_string_pretty(summary)?;
+        std::fs::write(self.dir.join("summary.json"), format!("{json}\n"))
+    }
+}
