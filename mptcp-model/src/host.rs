@@ -19,6 +19,12 @@
 //! [`crate::sctp::SctpAssociation`]s; the host's `Host<WireHeader>` face carries both TCP and
 //! SCTP packets (the simulators of the scenarios use it).
 //!
+//! Timers (`host_timers.rs`): every connection's next deadline (and each paced application's
+//! next write) is kept in an indexed heap and set again after each call into it, so
+//! [`sim_core::Host::poll_timeout`] costs O(1) and a wake-up visits only the endpoints due,
+//! however many connections the host carries. A flow's connections are indexed by flow, so
+//! its statistics are found without a scan. (SCTP associations, few per host, are scanned.)
+//!
 //! Records (`host_record.rs`): the endpoints' events gathered into one queue
 //! ([`HostStack::poll_event`]), per-path samples ([`HostStack::subflow_samples`]) and an
 //! opt-in packet capture per interface ([`HostStack::capture_interface`]).
@@ -32,6 +38,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub use crate::mptcp::LocalAddr;
 pub use host_record::{CapturedPacket, Direction, FlowEvent, SubflowSample};
+use host_timers::HostTimers;
 pub use mptcp_host::{EndpointChange, Role};
 use mptcp_host::{MpConn, MpListener, PendingMp};
 pub use relay_host::{RelayStats, RESPONSE_LEN};
@@ -39,6 +46,8 @@ pub use sctp_host::{SctpFlowEvent, SctpRole};
 
 #[path = "host_record.rs"]
 mod host_record;
+#[path = "host_timers.rs"]
+mod host_timers;
 #[path = "mptcp_host.rs"]
 mod mptcp_host;
 #[path = "relay_host.rs"]
@@ -132,6 +141,20 @@ pub struct HostStack {
     relay: relay_host::RelayHost,
     /// TCP packets on their way out through `Host<WireHeader>` (memory reused).
     wire_scratch: Vec<Packet<TcpHeader>>,
+    /// The endpoints' deadlines (`host_timers.rs`).
+    timers: HostTimers,
+    /// Each flow's connections on this host, so that a flow's statistics are found without
+    /// a scan over every connection.
+    by_flow: BTreeMap<FlowId, FlowConns>,
+}
+
+/// Indexes of one flow's connections on a host, in creation order.
+#[derive(Clone, Debug, Default)]
+struct FlowConns {
+    /// Into `HostStack::conns`.
+    tcp: Vec<usize>,
+    /// Into `HostStack::mp_conns`.
+    mp: Vec<usize>,
 }
 
 impl HostStack {
@@ -160,6 +183,8 @@ impl HostStack {
             sctp: sctp_host::SctpHost::default(),
             relay: relay_host::RelayHost::default(),
             wire_scratch: Vec::new(),
+            timers: HostTimers::default(),
+            by_flow: BTreeMap::new(),
         }
     }
 
@@ -208,6 +233,7 @@ impl HostStack {
             cfg,
             app,
         });
+        self.starts_changed();
     }
 
     /// Listens on `local`; each accepted connection gets a [`Sink`] and counts as `flow`.
@@ -242,9 +268,10 @@ impl HostStack {
     }
 
     fn find(&self, flow: FlowId, sender: bool) -> impl Iterator<Item = &Conn> {
-        self.conns
-            .iter()
-            .filter(move |c| c.flow == flow && matches!(c.app, App::Sender(_)) == sender)
+        let tcp = self.by_flow.get(&flow).map_or(&[][..], |f| &f.tcp[..]);
+        tcp.iter()
+            .map(|&i| &self.conns[i])
+            .filter(move |c| matches!(c.app, App::Sender(_)) == sender)
     }
 
     /// Statistics of the sending side of `flow` (once it has started).
@@ -304,12 +331,15 @@ impl HostStack {
             tx.push(p);
         }
         self.gather_tcp_events(i);
+        self.tcp_timer_changed(i);
     }
 
     fn insert(&mut self, mut conn: Conn) -> usize {
-        conn.number = self.conns.iter().filter(|c| c.flow == conn.flow).count() as u32;
-        let (l, r) = (conn.sock.local(), conn.sock.remote());
         let i = self.conns.len();
+        let of_flow = &mut self.by_flow.entry(conn.flow).or_default().tcp;
+        conn.number = of_flow.len() as u32;
+        of_flow.push(i);
+        let (l, r) = (conn.sock.local(), conn.sock.remote());
         self.conns.push(conn);
         self.index
             .insert((l.addr, l.port, r.addr, r.port), Slot::Tcp(i));
@@ -445,61 +475,10 @@ impl Host<TcpHeader> for HostStack {
 }
 
 impl HostStack {
-    /// The earliest instant the host wants a wake-up (either face of [`Host`]).
+    /// The earliest instant the host wants a wake-up (either face of [`Host`]): its TCP and
+    /// MPTCP endpoints' deadline (`host_timers.rs`) or its SCTP associations'.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let socks = self.conns.iter().filter_map(|c| c.sock.poll_timeout());
-        let starts = self.pending.iter().map(|f| f.start);
-        let mp = self.mp_conns.iter().filter_map(|c| c.conn.poll_timeout());
-        let mp_starts = self.mp_pending.iter().map(|f| f.start);
-        let prio = self.endpoint_changes.front().map(|c| c.0);
-        let aborts = self.aborts.front().map(|c| c.0);
-        let apps = self.next_app_write();
-        socks
-            .chain(starts)
-            .chain(mp)
-            .chain(mp_starts)
-            .chain(prio)
-            .chain(aborts)
-            .chain(apps)
-            .chain(self.sctp_poll_timeout())
-            .min()
-    }
-
-    /// Runs whatever is due at `now`: flow starts, applications, backup changes, timers.
-    fn wake(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
-        self.start_due(now, tx);
-        self.run_apps(now, tx);
-        while let Some(&(at, addr, change)) = self.endpoint_changes.front() {
-            if at > now {
-                break;
-            }
-            self.endpoint_changes.pop_front();
-            self.apply_endpoint_change(now, addr, change, tx);
-        }
-        while let Some(&(at, flow)) = self.aborts.front() {
-            if at > now {
-                break;
-            }
-            self.aborts.pop_front();
-            self.abort_mptcp(now, flow, tx);
-        }
-        self.start_due_mp(now, tx);
-        for i in 0..self.conns.len() {
-            if self.conns[i].sock.poll_timeout().is_some_and(|t| t <= now) {
-                self.conns[i].sock.handle_timeout(now);
-                self.service(i, now, tx);
-            }
-        }
-        for k in 0..self.mp_conns.len() {
-            if self.mp_conns[k]
-                .conn
-                .poll_timeout()
-                .is_some_and(|t| t <= now)
-            {
-                self.mp_conns[k].conn.handle_timeout(now);
-                self.service_mp(k, now, tx);
-            }
-        }
+        crate::deadlines::earlier(self.next_deadline(), self.sctp_poll_timeout())
     }
 }
 

@@ -50,6 +50,7 @@
 pub mod app;
 pub mod cc;
 pub mod crypto;
+mod deadlines;
 pub mod event;
 pub mod host;
 pub mod middlebox;

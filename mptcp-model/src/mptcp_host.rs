@@ -48,10 +48,10 @@ pub enum Role {
 #[derive(Clone, Debug)]
 pub(super) struct MpConn {
     pub(super) flow: FlowId,
-    role: Role,
+    pub(super) role: Role,
     pub(super) conn: MptcpConnection,
     /// When the connection was created here (a paced sender's time zero).
-    started: Instant,
+    pub(super) started: Instant,
     /// `ReceiveMessages`: completion time of each message so far.
     messages: Vec<Instant>,
     /// `Paced`: chunks due at the last drive (the next wake-up is chunk `chunks_due`).
@@ -140,6 +140,7 @@ impl HostStack {
             cfg,
             role,
         });
+        self.starts_changed();
     }
 
     /// Listens for MPTCP connections of `flow` on `local`; `announce` are further local
@@ -164,7 +165,8 @@ impl HostStack {
     }
 
     pub(super) fn mp_find(&self, flow: FlowId) -> impl Iterator<Item = &MpConn> {
-        self.mp_conns.iter().filter(move |c| c.flow == flow)
+        let mp = self.by_flow.get(&flow).map_or(&[][..], |f| &f.mp[..]);
+        mp.iter().map(|&k| &self.mp_conns[k])
     }
 
     /// The host's `MPTcpExt` counters (`nstat`): its own (joins for unknown tokens) plus
@@ -218,36 +220,19 @@ impl HostStack {
         self.next_port
     }
 
-    /// The next instant a paced application has data to write, over all connections.
-    pub(super) fn next_app_write(&self) -> Option<Instant> {
-        self.mp_conns
-            .iter()
-            .filter_map(|c| match c.role {
-                Role::Paced(app) if !c.conn.is_closing() => {
-                    // Chunks not yet due (a backlog behind a full send buffer is written
-                    // as it drains, at the next service): strictly in the future.
-                    let k = c.chunks_due;
-                    app.total
-                        .is_none_or(|t| k.saturating_mul(app.chunk) < t)
-                        .then(|| c.started + app.chunk_time(k))
-                }
-                _ => None,
-            })
-            .min()
-    }
-
-    /// Runs the paced applications due at `now`.
-    pub(super) fn run_apps(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
-        for k in 0..self.mp_conns.len() {
-            if let Role::Paced(app) = self.mp_conns[k].role {
-                let c = &self.mp_conns[k];
-                let elapsed = now.saturating_duration_since(c.started);
-                if app.bytes_by(elapsed) > c.conn.app_bytes_written()
-                    || (app.done_by(elapsed) && !c.conn.is_closing())
-                {
-                    self.service_mp(k, now, tx);
-                }
+    /// The next instant the paced application of connection `k` has data to write.
+    pub(super) fn next_app_write(&self, k: usize) -> Option<Instant> {
+        let c = &self.mp_conns[k];
+        match c.role {
+            Role::Paced(app) if !c.conn.is_closing() => {
+                // Chunks not yet due (a backlog behind a full send buffer is written as it
+                // drains, at the next service): strictly in the future.
+                let k = c.chunks_due;
+                app.total
+                    .is_none_or(|t| k.saturating_mul(app.chunk) < t)
+                    .then(|| c.started + app.chunk_time(k))
             }
+            _ => None,
         }
     }
 
@@ -273,6 +258,7 @@ impl HostStack {
         }
         let k = self.mp_conns.len();
         self.tokens.insert(conn.local_token(), k);
+        self.by_flow.entry(flow).or_default().mp.push(k);
         self.mp_conns.push(MpConn {
             flow,
             role,
@@ -339,7 +325,9 @@ impl HostStack {
                     match self.tokens.get(&token).copied() {
                         Some(k) => {
                             self.mp_conns[k].conn.note_reset_sent();
+                            // A refused join may still have changed the connection.
                             self.gather_mptcp_events(k);
+                            self.mp_timer_changed(k, now);
                         }
                         None => {
                             self.mib.inc(MibField::MpJoinSynRx);
@@ -463,13 +451,12 @@ impl HostStack {
             }
             let c = &mut self.mp_conns[k];
             drive(c, now);
-            while let Some(p) = c.conn.poll_transmit(now) {
-                tx.push(p);
-            }
+            c.conn.transmit(now, tx);
             if !opened {
                 break;
             }
         }
         self.gather_mptcp_events(k);
+        self.mp_timer_changed(k, now);
     }
 }

@@ -170,6 +170,8 @@ pub struct MptcpConnection {
     /// When the connection was torn down (fast close).
     pub(super) closed_at: Option<Instant>,
     pub(crate) outbox: VecDeque<Packet<TcpHeader>>,
+    /// Reused buffer for [`MptcpConnection::poll_transmit`]'s output passes.
+    pub(super) scratch_out: Vec<Packet<TcpHeader>>,
     /// Events not yet drained by [`MptcpConnection::poll_event`].
     pub(super) events: VecDeque<MptcpEvent>,
     pub(crate) views: Vec<SubflowView>,
@@ -219,6 +221,7 @@ impl MptcpConnection {
             close_deadline: None,
             closed_at: None,
             outbox: VecDeque::new(),
+            scratch_out: Vec::new(),
             events: VecDeque::new(),
             views: Vec::new(),
             sched_views: Vec::new(),

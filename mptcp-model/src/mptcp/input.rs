@@ -66,7 +66,12 @@ impl MptcpConnection {
         let data_off = (h.payload_len > 0).then(|| self.subflows[i].sock.rcv_offset(h.seq));
         let was = self.subflows[i].sock.state();
         let una_before = self.subflows[i].sock.snd_una();
-        self.fill_views(i);
+        if self.subflows[i].sock.ack_may_reach_cc() {
+            self.fill_views(i);
+        } else {
+            // Unread (see `ack_may_reach_cc`): not gathered over every subflow.
+            self.views.clear();
+        }
         let coupling = Coupling {
             others: &self.views,
         };
@@ -90,22 +95,34 @@ impl MptcpConnection {
     }
 
     /// The coupling view for subflow `i`: the other subflows that can send and have an RTT.
+    /// Each subflow's view is read from its socket again only when the socket changed since
+    /// (its generation) or the DSS size did.
     pub(crate) fn fill_views(&mut self, i: usize) {
         self.views.clear();
-        for (j, s) in self.subflows.iter().enumerate() {
+        let ack64 = self.rcv.ack64;
+        for (j, s) in self.subflows.iter_mut().enumerate() {
             if j == i || s.mp.dead || s.mp.state != SubflowState::Established {
                 continue;
             }
-            if let Some(srtt) = s.sock.srtt() {
-                self.views.push(SubflowView {
-                    cwnd: s.sock.cwnd(),
-                    srtt: Some(srtt),
-                    bytes_in_flight: s.sock.bytes_in_flight(),
-                    smss: s.sock.data_payload(dss_data_len(self.rcv.ack64)),
-                    ssthresh: s.sock.congestion_controller().ssthresh(),
-                    in_recovery: s.sock.in_fast_recovery(),
-                    loss_interval: s.sock.congestion_controller().loss_interval(),
-                });
+            let g = s.sock.generation();
+            let view = match s.mp.coupling {
+                Some((cg, c64, v)) if cg == g && c64 == ack64 => v,
+                _ => {
+                    let v = SubflowView {
+                        cwnd: s.sock.cwnd(),
+                        srtt: s.sock.srtt(),
+                        bytes_in_flight: s.sock.bytes_in_flight(),
+                        smss: s.sock.data_payload(dss_data_len(ack64)),
+                        ssthresh: s.sock.congestion_controller().ssthresh(),
+                        in_recovery: s.sock.in_fast_recovery(),
+                        loss_interval: s.sock.congestion_controller().loss_interval(),
+                    };
+                    s.mp.coupling = Some((g, ack64, v));
+                    v
+                }
+            };
+            if view.srtt.is_some() {
+                self.views.push(view);
             }
         }
     }

@@ -67,8 +67,17 @@ impl MappingTable {
         self.maps.push_back(m);
     }
 
-    /// The mapping containing subflow offset `off`.
+    /// The mapping containing subflow offset `off`. New data starts in the last mapping and
+    /// a retransmission mostly at SND.UNA, in the first: both are answered without a search
+    /// (O(1)); anything else by binary search (O(log n)).
     pub(crate) fn find(&self, off: u64) -> Option<Mapping> {
+        let (first, last) = (self.maps.front()?, self.maps.back()?);
+        if off >= last.ssn {
+            return (off < last.ssn + last.len).then_some(*last);
+        }
+        if off < first.ssn + first.len {
+            return (off >= first.ssn).then_some(*first);
+        }
         let i = self.maps.partition_point(|m| m.ssn + m.len <= off);
         self.maps.get(i).copied().filter(|m| m.ssn <= off)
     }
@@ -147,6 +156,16 @@ pub(crate) struct SubflowMp {
     pub(crate) red_nxt: u64,
     /// MP_PRIO to put on the next pure ACK (RFC 8684 §3.3.8): the new backup flag.
     pub(crate) send_prio: Option<bool>,
+    /// The socket generation and DSS size the connection's scheduler view of this subflow
+    /// was read at (`None`: never).
+    pub(crate) sched_key: Option<(u32, bool)>,
+    /// The subflow counts as degraded ([`super::Degraded`]), as of `sched_key`.
+    pub(crate) degraded: bool,
+    /// The coupling view of this subflow and the socket generation and DSS size it was read
+    /// at.
+    pub(crate) coupling: Option<(u32, bool, crate::cc::SubflowView)>,
+    /// The socket's [`TcpSocket::poll_timeout`] and the socket generation it was read at.
+    pub(crate) sock_deadline: std::cell::Cell<Option<(u32, Option<Instant>)>>,
 }
 
 impl SubflowMp {
@@ -181,6 +200,10 @@ impl SubflowMp {
             last_rbuf_opti: None,
             red_nxt: 0,
             send_prio: None,
+            sched_key: None,
+            degraded: false,
+            coupling: None,
+            sock_deadline: std::cell::Cell::new(None),
         }
     }
 
@@ -199,6 +222,27 @@ impl SubflowMp {
 pub(crate) struct Subflow {
     pub(crate) sock: TcpSocket,
     pub(crate) mp: SubflowMp,
+}
+
+impl Subflow {
+    /// The socket's next deadline, asked of the socket again only when its generation
+    /// changed since the last answer (the connection's deadline is the least over its
+    /// subflows, wanted after every call into the connection).
+    #[inline]
+    pub(crate) fn sock_deadline(&self) -> Option<Instant> {
+        let g = self.sock.generation();
+        match self.mp.sock_deadline.get() {
+            Some((cg, t)) if cg == g => {
+                debug_assert_eq!(t, self.sock.poll_timeout(), "stale subflow deadline");
+                t
+            }
+            _ => {
+                let t = self.sock.poll_timeout();
+                self.mp.sock_deadline.set(Some((g, t)));
+                t
+            }
+        }
+    }
 }
 
 /// Connection-level values every segment's options need (copied before polling).
@@ -575,5 +619,23 @@ mod tests {
         t.prune(201);
         assert_eq!(t.find(150), None);
         assert_eq!(t.iter().count(), 2);
+    }
+
+    /// The first/last fast paths agree with a linear scan, gaps between mappings included.
+    #[test]
+    fn mapping_lookup_matches_a_scan() {
+        let mut t = MappingTable::default();
+        assert_eq!(t.find(1), None);
+        for (ssn, len) in [(1, 50), (51, 10), (80, 20), (100, 1), (150, 40)] {
+            t.push(Mapping {
+                ssn,
+                dsn: ssn * 7,
+                len,
+            });
+            for off in 0..200 {
+                let scan = t.iter().find(|m| m.ssn <= off && off < m.ssn + m.len);
+                assert_eq!(t.find(off), scan.copied(), "offset {off}");
+            }
+        }
     }
 }

@@ -4,27 +4,20 @@
 
 use super::conn::MptcpConnection;
 use crate::cc::Coupling;
+use crate::deadlines::earlier;
 use sim_core::Instant;
 
 impl MptcpConnection {
     /// The earliest instant at which [`MptcpConnection::handle_timeout`] must run.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let socks = self.subflows.iter().filter(|s| !s.mp.dead).flat_map(|s| {
-            [s.sock.poll_timeout(), s.mp.third_ack_rtx_at]
-                .into_iter()
-                .flatten()
-        });
-        let ann = self
-            .announce
-            .iter()
-            .filter(|a| a.pending())
-            .filter_map(|a| a.next_at);
-        let close = self.close_deadline.filter(|_| self.lingering());
-        socks
-            .chain(ann)
-            .chain(self.data_fin_rtx_at)
-            .chain(close)
-            .min()
+        let mut next = self.data_fin_rtx_at;
+        for s in self.subflows.iter().filter(|s| !s.mp.dead) {
+            next = earlier(earlier(next, s.sock_deadline()), s.mp.third_ack_rtx_at);
+        }
+        for a in self.announce.iter().filter(|a| a.pending()) {
+            next = earlier(next, a.next_at);
+        }
+        earlier(next, self.close_deadline.filter(|_| self.lingering()))
     }
 
     /// Runs the timers due at `now` (a wake-up with nothing due is a no-op).
@@ -34,7 +27,7 @@ impl MptcpConnection {
             if self.subflows[i].mp.dead {
                 continue;
             }
-            if due(self.subflows[i].sock.poll_timeout()) {
+            if due(self.subflows[i].sock_deadline()) {
                 // A recovery the RACK reordering timer starts sees the other subflows.
                 self.fill_views(i);
                 let coupling = Coupling {

@@ -14,23 +14,46 @@ use crate::wire::TcpHeader;
 use sim_core::{Instant, Packet};
 
 impl MptcpConnection {
-    /// The next packet to send, if any. Call repeatedly until `None`.
+    /// The next packet to send, if any. Call repeatedly until `None` (or use
+    /// [`MptcpConnection::transmit`]).
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Packet<TcpHeader>> {
         if self.outbox.is_empty() {
-            self.produce(now);
+            let mut out = std::mem::take(&mut self.scratch_out);
+            self.produce(now, &mut out);
+            self.outbox.extend(out.drain(..));
+            self.scratch_out = out;
         }
         self.outbox.pop_front()
     }
 
-    fn produce(&mut self, now: Instant) {
+    /// Appends to `out` every packet to send now: exactly what calling
+    /// [`MptcpConnection::poll_transmit`] until `None` returns, in that order, without the
+    /// copies through the connection's own queue.
+    pub fn transmit(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) {
+        out.extend(self.outbox.drain(..));
+        loop {
+            let before = out.len();
+            self.produce(now, out);
+            if out.len() == before {
+                return;
+            }
+        }
+    }
+
+    /// One pass of output: data to the subflows, signals, completion, then every subflow
+    /// that may have something to send. A pass that sends anything is followed by another
+    /// (a subflow that sent what it held may have window space for the scheduler now); the
+    /// last pass of a round sends nothing, and is cheap: only subflows whose state changed
+    /// are looked at again.
+    fn produce(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) {
         if self.closed_at.is_some() {
             return;
         }
-        self.schedule(now);
+        self.schedule(now, out);
         self.signal(now);
         self.maybe_complete(now);
         for i in 0..self.subflows.len() {
-            self.poll_subflow(now, i);
+            self.poll_subflow(now, i, out);
         }
     }
 
@@ -51,12 +74,15 @@ impl MptcpConnection {
         TxCtx::new(&self.snd, base)
     }
 
-    fn poll_subflow(&mut self, now: Instant, i: usize) {
-        let ctx = self.tx_ctx();
-        let Subflow { sock, mp } = &mut self.subflows[i];
-        if mp.dead {
+    /// Sends what subflow `i` has to send (nothing, at the cost of two comparisons, when
+    /// its socket found nothing at its last poll and has not changed since).
+    fn poll_subflow(&mut self, now: Instant, i: usize, out: &mut Vec<Packet<TcpHeader>>) {
+        let s = &self.subflows[i];
+        if s.mp.dead || s.sock.output_idle(dss_data_len(self.rcv.ack64)) {
             return;
         }
+        let ctx = self.tx_ctx();
+        let Subflow { sock, mp } = &mut self.subflows[i];
         let events = &mut self.events;
         let mut hook = SubflowHook {
             mp,
@@ -66,7 +92,7 @@ impl MptcpConnection {
             now,
         };
         while let Some(p) = sock.poll_transmit_with(now, &mut hook) {
-            self.outbox.push_back(p);
+            out.push(p);
         }
     }
 
@@ -77,48 +103,58 @@ impl MptcpConnection {
             && !matches!(s.mp.role, Role::JoinClient { acked: false, .. })
     }
 
-    /// Refreshes the scheduler's view of every subflow (a reused `Vec`); returns the
-    /// largest segment payload among the usable ones.
+    /// Brings the scheduler's view of every subflow up to date (a `Vec` kept between
+    /// decisions); returns the largest segment payload among the usable ones. What a view
+    /// reads from a socket is read again only when the socket changed since (its
+    /// [`crate::tcp::TcpSocket::generation`]) or the DSS size did; the MPTCP state
+    /// (usable, backup) is read every time.
     fn fill_sched_views(&mut self) -> u64 {
-        self.sched_views.clear();
         let mut mss = 0;
+        let ack64 = self.rcv.ack64;
         let initiator = self.initiator;
         let degraded = self.cfg.degraded;
-        for s in &mut self.subflows {
-            let usable = Self::usable(s);
-            let srtt = s.sock.srtt();
-            if let Some(r) = srtt {
-                let (lo, hi) = (&mut s.mp.srtt_min, &mut s.mp.srtt_max);
-                *lo = Some(lo.map_or(r, |x| x.min(r)));
-                *hi = Some(hi.map_or(r, |x| x.max(r)));
+        self.sched_views
+            .resize(self.subflows.len(), SchedView::default());
+        for (s, v) in self.subflows.iter_mut().zip(&mut self.sched_views) {
+            let key = (s.sock.generation(), ack64);
+            if s.mp.sched_key != Some(key) {
+                s.mp.sched_key = Some(key);
+                let srtt = s.sock.srtt();
+                if let Some(r) = srtt {
+                    let (lo, hi) = (&mut s.mp.srtt_min, &mut s.mp.srtt_max);
+                    *lo = Some(lo.map_or(r, |x| x.min(r)));
+                    *hi = Some(hi.map_or(r, |x| x.max(r)));
+                }
+                s.mp.degraded =
+                    degraded.is_some_and(|d| d.applies(srtt, s.sock.retransmit_permille()));
+                *v = SchedView {
+                    usable: false,
+                    backup: false,
+                    has_space: s.sock.unsent() == 0 && s.sock.cwnd_room() > 0,
+                    srtt,
+                    rttvar: s.sock.rttvar(),
+                    srtt_min: s.mp.srtt_min.unwrap_or_default(),
+                    srtt_max: s.mp.srtt_max.unwrap_or_default(),
+                    cwnd: s.sock.cwnd(),
+                    ssthresh: s.sock.ssthresh(),
+                    in_flight: s.sock.bytes_in_flight(),
+                    queued: s.sock.unsent(),
+                    mss: s.sock.data_payload(dss_data_len(ack64)),
+                    rtos: s.sock.consecutive_rtos(),
+                    path: if initiator { s.mp.local } else { s.mp.remote },
+                };
             }
-            let payload = s.sock.data_payload(dss_data_len(self.rcv.ack64));
-            if usable {
-                mss = mss.max(payload);
+            v.usable = Self::usable(s);
+            v.backup = s.mp.backup || s.mp.degraded;
+            if v.usable {
+                mss = mss.max(v.mss);
             }
-            self.sched_views.push(SchedView {
-                usable,
-                backup: s.mp.backup
-                    || degraded.is_some_and(|d| d.applies(srtt, s.sock.retransmit_permille())),
-                has_space: s.sock.unsent() == 0 && s.sock.cwnd_room() > 0,
-                srtt,
-                rttvar: s.sock.rttvar(),
-                srtt_min: s.mp.srtt_min.unwrap_or_default(),
-                srtt_max: s.mp.srtt_max.unwrap_or_default(),
-                cwnd: s.sock.cwnd(),
-                ssthresh: s.sock.ssthresh(),
-                in_flight: s.sock.bytes_in_flight(),
-                queued: s.sock.unsent(),
-                mss: payload,
-                rtos: s.sock.consecutive_rtos(),
-                path: if initiator { s.mp.local } else { s.mp.remote },
-            });
         }
         mss
     }
 
     /// Hands data to subflows, a segment's worth per scheduler decision.
-    fn schedule(&mut self, now: Instant) {
+    fn schedule(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) {
         if self.remote_key.is_none() && self.fallback.is_none() {
             return;
         }
@@ -142,10 +178,10 @@ impl MptcpConnection {
             };
             let (accepted, to) = match self.sched.pick(&ctx, &self.sched_views) {
                 Pick::Wait => (0, None),
-                Pick::One(i) => (self.hand_out(now, i, start, avail), Some(i)),
+                Pick::One(i) => (self.hand_out(now, i, start, avail, out), Some(i)),
                 Pick::Many(set) => {
                     redundant = Some(set);
-                    self.hand_out_redundant(now, set, (start, avail, reinjection))
+                    self.hand_out_redundant(now, set, (start, avail, reinjection), out)
                 }
             };
             if accepted == 0 {
@@ -158,20 +194,27 @@ impl MptcpConnection {
             self.snd.commit(start, accepted, reinjection);
         }
         if let Some(set) = redundant {
-            self.redundant_copies(now, set);
+            self.redundant_copies(now, set, out);
         } else if matches!(self.cfg.scheduler, super::SchedulerKind::Redundant) {
             // No new data: the subflows may still owe copies.
             self.fill_sched_views();
             let ctx = SchedCtx::new(0);
             if let Pick::Many(set) = self.sched.pick(&ctx, &self.sched_views) {
-                self.redundant_copies(now, set);
+                self.redundant_copies(now, set, out);
             }
         }
-        self.opportunistic(now);
+        self.opportunistic(now, out);
     }
 
     /// Queues up to a segment of `[start, start + avail)` on subflow `i`; returns the bytes.
-    fn hand_out(&mut self, now: Instant, i: usize, start: u64, avail: u64) -> u64 {
+    fn hand_out(
+        &mut self,
+        now: Instant,
+        i: usize,
+        start: u64,
+        avail: u64,
+        out: &mut Vec<Packet<TcpHeader>>,
+    ) -> u64 {
         let Some(sf) = self.subflows.get_mut(i) else {
             return 0;
         };
@@ -196,7 +239,7 @@ impl MptcpConnection {
             len: accepted,
         });
         self.sched.sent(i, accepted);
-        self.poll_subflow(now, i);
+        self.poll_subflow(now, i, out);
         accepted
     }
 
@@ -215,14 +258,15 @@ impl MptcpConnection {
         now: Instant,
         set: u64,
         chunk: (u64, u64, bool),
+        out: &mut Vec<Packet<TcpHeader>>,
     ) -> (u64, Option<usize>) {
-        self.redundant_copies(now, set);
+        self.redundant_copies(now, set, out);
         let (start, avail, reinjection) = chunk;
         let n = self.subflows.len().min(64);
         let Some(i) = (0..n).find(|&i| set & (1 << i) != 0 && self.has_space(i)) else {
             return (0, None);
         };
-        let len = self.hand_out(now, i, start, avail);
+        let len = self.hand_out(now, i, start, avail, out);
         if !reinjection {
             self.subflows[i].mp.red_nxt = start + len;
         }
@@ -249,14 +293,14 @@ impl MptcpConnection {
     }
 
     /// Copies of data already handed out, on the subflows of `set` that have space.
-    fn redundant_copies(&mut self, now: Instant, set: u64) {
+    fn redundant_copies(&mut self, now: Instant, set: u64, out: &mut Vec<Packet<TcpHeader>>) {
         for i in (0..self.subflows.len().min(64)).filter(|i| set & (1 << i) != 0) {
             while self.has_space(i) {
                 let pos = self.subflows[i].mp.red_nxt.max(self.snd.una);
                 if pos >= self.snd.nxt {
                     break;
                 }
-                let len = self.hand_out(now, i, pos, self.snd.nxt - pos);
+                let len = self.hand_out(now, i, pos, self.snd.nxt - pos, out);
                 if len == 0 {
                     break;
                 }
@@ -273,7 +317,7 @@ impl MptcpConnection {
     /// segment at DATA_UNA, held by a slower subflow `s`, is sent again on the subflow `f`
     /// minRTT picks if `cwnd_s ≤ 4` segments or `4·srtt_f < srtt_s`; at most once per RTT
     /// of `f`, the slower holder is penalised ([`TcpSocket::penalise`]).
-    fn opportunistic(&mut self, now: Instant) {
+    fn opportunistic(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) {
         let blocked = self.snd.nxt >= self.snd.right_edge && self.snd.app_end > self.snd.nxt;
         if !self.cfg.opportunistic_retransmission
             || !self.cfg.scheduler.opportunistic()
@@ -339,7 +383,7 @@ impl MptcpConnection {
             return;
         }
         let avail = m.dsn + m.len - head;
-        let sent = self.hand_out(now, f, head, avail);
+        let sent = self.hand_out(now, f, head, avail, out);
         if sent > 0 {
             self.note_reinjected(now, f, (head, sent), Some(holder), true);
             self.snd.reinjected += sent;

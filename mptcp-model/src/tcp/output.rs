@@ -18,19 +18,47 @@ impl TcpSocket {
     }
 
     /// As [`TcpSocket::poll_transmit`], with every segment shaped by `hook` (see
-    /// [`super::hook`]).
+    /// [`super::hook`]). Polling again after `None`, with nothing changed in between (no
+    /// packet, timeout or application call; the same [`SegmentHook::data_options_len`]),
+    /// returns `None` at once.
+    #[inline]
     pub fn poll_transmit_with<H: SegmentHook>(
         &mut self,
         now: Instant,
         hook: &mut H,
     ) -> Option<Packet<TcpHeader>> {
+        let extra = hook.data_options_len();
+        if self.output_idle == Some(extra) {
+            return None;
+        }
+        self.poll_output(now, hook, extra)
+    }
+
+    #[inline(never)]
+    fn poll_output<H: SegmentHook>(
+        &mut self,
+        now: Instant,
+        hook: &mut H,
+        extra: usize,
+    ) -> Option<Packet<TcpHeader>> {
+        self.generation = self.generation.wrapping_add(1);
         let pkt = match self.state {
             TcpState::Closed | TcpState::Listen => None,
             TcpState::SynSent | TcpState::SynReceived => self.poll_syn(now, hook),
             _ => self.poll_synchronized(now, hook),
-        }?;
+        };
+        let Some(pkt) = pkt else {
+            self.output_idle = Some(extra);
+            return None;
+        };
         self.counters.segments_sent += 1;
         Some(pkt)
+    }
+
+    /// True when a poll with a hook adding `extra` option octets to data segments would
+    /// find nothing to send (the last poll found nothing and nothing changed since).
+    pub fn output_idle(&self, extra: usize) -> bool {
+        self.output_idle == Some(extra)
     }
 
     fn poll_syn<H: SegmentHook>(

@@ -62,7 +62,12 @@ impl RangeSet {
 
     /// The first range starting after `x`.
     pub(crate) fn next_after(&self, x: u64) -> Option<(u64, u64)> {
-        let i = self.ranges.partition_point(|r| r.0 <= x);
+        // In order arrivals ask below the first range or past the last: no search.
+        let i = match (self.ranges.front(), self.ranges.back()) {
+            (Some(f), _) if f.0 > x => 0,
+            (_, Some(b)) if b.0 <= x => self.ranges.len(),
+            _ => self.ranges.partition_point(|r| r.0 <= x),
+        };
         self.ranges.get(i).copied()
     }
 

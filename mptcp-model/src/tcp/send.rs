@@ -287,7 +287,7 @@ impl SendState {
             return (seg.cost() <= room).then_some(seg);
         }
         // Rule 2: new data.
-        if let Some(seg) = self.new_data(room, max_payload(self.nxt)) {
+        if let Some(seg) = self.new_data(room, || max_payload(self.nxt)) {
             return Some(seg);
         }
         // Rule 3: un-SACKed data below the highest SACK, during fast recovery (not with
@@ -305,7 +305,7 @@ impl SendState {
     /// data regardless of the congestion window if the peer's window allows, else the last
     /// segment sent again.
     pub(crate) fn probe_segment(&self, max_payload: impl Fn(u64) -> u64) -> Option<Seg> {
-        if let Some(seg) = self.new_data(u64::MAX >> 2, max_payload(self.nxt)) {
+        if let Some(seg) = self.new_data(u64::MAX >> 2, || max_payload(self.nxt)) {
             return Some(seg);
         }
         if self.una >= self.nxt {
@@ -318,11 +318,13 @@ impl SendState {
     /// New data within the peer's window and `room`, with sender-side silly window
     /// avoidance (RFC 1122 §4.2.3.4): send a full segment, or all that is queued, or at
     /// least half the largest window ever offered; `force` overrides after a persist
-    /// timeout. A lone FIN needs congestion window but no receive window.
-    fn new_data(&self, room: u64, max_payload: u64) -> Option<Seg> {
+    /// timeout. A lone FIN needs congestion window but no receive window. `max_payload` is
+    /// asked only when there is something to send (it may cost a mapping lookup).
+    fn new_data(&self, room: u64, max_payload: impl FnOnce() -> u64) -> Option<Seg> {
         if !self.has_unsent() || room == 0 {
             return None;
         }
+        let max_payload = max_payload();
         let queued = self.app_end.saturating_sub(self.nxt);
         if queued == 0 {
             return Some(self.fit(self.nxt, self.nxt + 1, max_payload, false));

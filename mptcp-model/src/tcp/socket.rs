@@ -89,6 +89,13 @@ pub struct TcpSocket {
     pub(super) counters: TcpStats,
     /// Events not yet drained by [`TcpSocket::poll_event`].
     pub(super) events: VecDeque<(Instant, TcpEvent)>,
+    /// The last [`TcpSocket::poll_transmit_with`] found nothing to send, with a hook adding
+    /// this many option octets to data segments, and nothing has changed since: polling
+    /// again with the same hook would find nothing and change nothing (see [`Self::touch`]).
+    pub(super) output_idle: Option<usize>,
+    /// Changes (wrapping) at every entry point that may change the socket's state and at
+    /// every poll that looks for output: see [`TcpSocket::generation`].
+    pub(super) generation: u32,
 }
 
 impl TcpSocket {
@@ -138,7 +145,28 @@ impl TcpSocket {
             error: None,
             counters: TcpStats::default(),
             events: VecDeque::new(),
+            output_idle: None,
+            generation: 0,
         }
+    }
+
+    /// Every entry point that can change what the socket would send calls this: the next
+    /// poll looks again. (A poll that found nothing leaves the socket in a state where the
+    /// same poll finds nothing again and changes nothing: the choice of segment does not
+    /// depend on the time, and what the empty poll updates — the cwnd-limited flight, the
+    /// persist timer, a taken loss probe — is settled by that first poll.)
+    #[inline]
+    pub(super) fn touch(&mut self) {
+        self.output_idle = None;
+        self.generation = self.generation.wrapping_add(1);
+    }
+
+    /// A number that changes whenever the socket's state may have changed (a packet, a
+    /// timeout, an application call or a poll that looked for output; never with time
+    /// alone): an owner that derived values from the socket (window, RTT, deadlines) may
+    /// keep them while the generation is the one it saw.
+    pub fn generation(&self) -> u32 {
+        self.generation
     }
 
     /// Active open: a socket in SYN-SENT whose SYN goes out at the next
@@ -205,6 +233,7 @@ impl TcpSocket {
     /// The application writes `bytes`; returns how many fit in the send buffer (unacked plus
     /// unsent data is at most `snd_buf`). Nothing is accepted after [`TcpSocket::close`].
     pub fn send(&mut self, bytes: u64) -> u64 {
+        self.touch();
         let open = matches!(
             self.state,
             TcpState::SynSent | TcpState::SynReceived | TcpState::Established | TcpState::CloseWait
@@ -233,6 +262,7 @@ impl TcpSocket {
     /// The application consumes every in-order byte delivered so far; returns how many.
     /// Opening the window may schedule a window update.
     pub fn recv(&mut self) -> u64 {
+        self.touch();
         let mss = self.smss();
         self.rcv.read(mss)
     }
@@ -251,6 +281,7 @@ impl TcpSocket {
 
     /// The application is done sending: a FIN follows the queued data.
     pub fn close(&mut self) {
+        self.touch();
         self.state = match self.state {
             TcpState::Established => TcpState::FinWait1,
             TcpState::CloseWait => TcpState::LastAck,
@@ -336,6 +367,7 @@ impl TcpSocket {
     /// sends and data beyond its own advertised right edge is accepted, because the window
     /// is connection-level and enforced by the connection (RFC 8684 §3.3.5).
     pub fn set_multipath(&mut self) {
+        self.touch();
         self.snd.ignore_wnd = true;
         self.rcv.unbounded = true;
     }
@@ -402,6 +434,7 @@ impl TcpSocket {
     /// is the controller's congestion response (`cwnd/2`, `ssthresh = cwnd/2` for Reno and
     /// LIA; CUBIC's β = 0.7), entered without retransmitting. Returns whether it acted.
     pub fn penalise(&mut self, now: Instant) -> bool {
+        self.touch();
         if self.snd.recovery != Recovery::Open || self.cc.window() < self.cc.ssthresh() {
             return false;
         }
@@ -418,6 +451,22 @@ impl TcpSocket {
     /// Sequence space sent and not cumulatively acknowledged.
     pub fn bytes_in_flight(&self) -> u64 {
         self.snd.flight()
+    }
+
+    /// False when no arriving packet can reach the congestion controller, so a
+    /// [`Coupling`] given with it goes unread: the connection is synchronized with nothing
+    /// in flight (no ACK can acknowledge new data, `tcp_time_to_recover` needs a flight),
+    /// no recovery in progress and no loss-probe episode open (the only other ways an ACK
+    /// calls the controller). A data receiver's subflows are in this state throughout.
+    pub fn ack_may_reach_cc(&self) -> bool {
+        let synchronized = !matches!(
+            self.state,
+            TcpState::Closed | TcpState::Listen | TcpState::SynSent | TcpState::SynReceived
+        );
+        !(synchronized
+            && self.snd.flight() == 0
+            && matches!(self.snd.recovery, Recovery::Open)
+            && self.snd.tlp.is_none())
     }
 
     /// Consecutive retransmission timeouts without an acknowledgment of new data.
@@ -444,6 +493,7 @@ impl TcpSocket {
 
     /// Asks for an ACK at the next [`TcpSocket::poll_transmit`].
     pub fn request_ack(&mut self) {
+        self.touch();
         if self.state != TcpState::Closed {
             self.rcv.ack_now = true;
         }
@@ -453,6 +503,7 @@ impl TcpSocket {
     /// data segment: a layer above puts a signal on it that no data segment has room for
     /// (as Linux's MPTCP sends ADD_ADDR / REMOVE_ADDR / MP_FAIL on `tcp_send_ack`).
     pub fn request_pure_ack(&mut self) {
+        self.touch();
         if matches!(
             self.state,
             TcpState::Closed | TcpState::Listen | TcpState::SynSent | TcpState::SynReceived
@@ -493,6 +544,7 @@ impl TcpSocket {
     /// Aborts the connection at `now` without sending anything (the owner sends a RST if
     /// it wants).
     pub fn abort_with(&mut self, now: Instant, e: ConnectionError) {
+        self.touch();
         let before = self.watch(false);
         self.abort(e);
         self.report(now, before);
@@ -521,6 +573,7 @@ impl TcpSocket {
     /// As [`TcpSocket::handle_timeout`], giving the congestion controller a view of the other
     /// subflows of the same MPTCP connection (for a recovery RACK's reordering timer starts).
     pub fn handle_timeout_coupled(&mut self, now: Instant, coupling: &Coupling<'_>) {
+        self.touch();
         let before = self.watch(true);
         self.run_timers(now, coupling);
         self.report(now, before);
@@ -623,6 +676,7 @@ impl TcpSocket {
         pkt: &Packet<TcpHeader>,
         coupling: &Coupling<'_>,
     ) {
+        self.touch();
         let before = self.watch(false);
         let h = &pkt.header;
         if h.flags.rst() {

@@ -56,7 +56,11 @@ impl OriginalTimes {
 
     /// When octet `seq` was first sent.
     pub(crate) fn stamp_of(&self, seq: u64) -> Option<Stamp> {
-        let i = self.segs.partition_point(|r| r.1 <= seq);
+        // Nearly always the oldest segment (the one an ACK or the RTO concerns).
+        let i = match self.segs.front() {
+            Some(r) if r.1 > seq => 0,
+            _ => self.segs.partition_point(|r| r.1 <= seq),
+        };
         self.segs.get(i).filter(|r| r.0 <= seq).map(|r| r.2)
     }
 

@@ -1,0 +1,192 @@
+//! [`Deadlines`]: the next deadline of each of a host's endpoints, in an indexed binary
+//! min-heap, so that the host's earliest deadline is read in O(1) and an endpoint's deadline
+//! changes in O(log n) — no scan over every connection after every event.
+//!
+//! Contract: the owner sets an endpoint's deadline ([`Deadlines::set`]) whenever it has
+//! called into the endpoint (the only way its deadline can change: endpoints are sans-IO
+//! and never change with time alone). Endpoints are dense indexes `0..n`; ties between
+//! equal deadlines are broken by index, so the heap's shape, and anything read from it, is
+//! a function of the calls made (deterministic). No allocation once the heap has grown to
+//! the number of endpoints.
+
+use sim_core::Instant;
+
+/// Deadlines of endpoints `0..n`, each optional.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Deadlines {
+    /// Heap of `(deadline, endpoint)`, smallest first.
+    heap: Vec<(Instant, u32)>,
+    /// Position in `heap` of each endpoint's entry (`u32::MAX`: no deadline).
+    pos: Vec<u32>,
+}
+
+const ABSENT: u32 = u32::MAX;
+
+/// The earlier of two optional instants (`None`: never).
+#[inline]
+pub(crate) fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+impl Deadlines {
+    /// The earliest deadline, if any.
+    #[inline]
+    pub(crate) fn earliest(&self) -> Option<Instant> {
+        self.heap.first().map(|e| e.0)
+    }
+
+    /// The deadline of `id`, if it has one.
+    #[cfg(test)]
+    pub(crate) fn get(&self, id: usize) -> Option<Instant> {
+        let p = *self.pos.get(id)?;
+        (p != ABSENT).then(|| self.heap[p as usize].0)
+    }
+
+    /// Sets (`Some`) or clears (`None`) the deadline of endpoint `id`.
+    pub(crate) fn set(&mut self, id: usize, at: Option<Instant>) {
+        if id >= self.pos.len() {
+            if at.is_none() {
+                return;
+            }
+            self.pos.resize(id + 1, ABSENT);
+        }
+        let p = self.pos[id];
+        match (p, at) {
+            (ABSENT, None) => {}
+            (ABSENT, Some(t)) => {
+                let k = self.heap.len();
+                // Endpoint indexes fit in u32 (a host has far fewer connections).
+                self.heap.push((t, id as u32));
+                self.pos[id] = k as u32;
+                self.up(k);
+            }
+            (p, None) => self.remove_at(p as usize),
+            (p, Some(t)) => {
+                let k = p as usize;
+                let old = self.heap[k].0;
+                self.heap[k].0 = t;
+                if t < old {
+                    self.up(k);
+                } else if t > old {
+                    self.down(k);
+                }
+            }
+        }
+    }
+
+    /// Appends to `out` every endpoint whose deadline is at or before `now`, in ascending
+    /// endpoint order (the heap is left as it is).
+    pub(crate) fn due(&self, now: Instant, out: &mut Vec<usize>) {
+        let start = out.len();
+        if self.earliest().is_none_or(|t| t > now) {
+            return;
+        }
+        // Depth-first over the part of the heap at or before `now` (a subtree whose root
+        // is later holds nothing due): O(due entries). Each step pops one entry and pushes
+        // at most its two children, so the stack never holds more than the heap's depth
+        // plus one (at most 33 for u32 endpoint indexes).
+        let mut stack = [0usize; 40];
+        let mut top = 1;
+        while top > 0 {
+            top -= 1;
+            let k = stack[top];
+            out.push(self.heap[k].1 as usize);
+            for c in [2 * k + 1, 2 * k + 2] {
+                if self.heap.get(c).is_some_and(|e| e.0 <= now) {
+                    stack[top] = c;
+                    top += 1;
+                }
+            }
+        }
+        out[start..].sort_unstable();
+    }
+
+    fn key(&self, k: usize) -> (Instant, u32) {
+        self.heap[k]
+    }
+
+    fn swap(&mut self, a: usize, b: usize) {
+        self.heap.swap(a, b);
+        self.pos[self.heap[a].1 as usize] = a as u32;
+        self.pos[self.heap[b].1 as usize] = b as u32;
+    }
+
+    fn up(&mut self, mut k: usize) {
+        while k > 0 {
+            let parent = (k - 1) / 2;
+            if self.key(k) >= self.key(parent) {
+                break;
+            }
+            self.swap(k, parent);
+            k = parent;
+        }
+    }
+
+    fn down(&mut self, mut k: usize) {
+        let n = self.heap.len();
+        loop {
+            let (l, r) = (2 * k + 1, 2 * k + 2);
+            let mut least = k;
+            if l < n && self.key(l) < self.key(least) {
+                least = l;
+            }
+            if r < n && self.key(r) < self.key(least) {
+                least = r;
+            }
+            if least == k {
+                return;
+            }
+            self.swap(k, least);
+            k = least;
+        }
+    }
+
+    fn remove_at(&mut self, k: usize) {
+        let last = self.heap.len() - 1;
+        self.swap(k, last);
+        if let Some((_, id)) = self.heap.pop() {
+            self.pos[id as usize] = ABSENT;
+        }
+        if k < self.heap.len() {
+            self.up(k);
+            self.down(k);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random updates against a plain table: the earliest deadline, each endpoint's
+    /// deadline and the due sets always agree.
+    #[test]
+    fn agrees_with_a_table() {
+        let mut d = Deadlines::default();
+        let mut table: Vec<Option<Instant>> = vec![None; 50];
+        let mut x: u64 = 12345;
+        let mut due = Vec::new();
+        for step in 0..20_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let id = (x % 50) as usize;
+            let at = (x % 7 != 0).then(|| Instant::from_nanos((x >> 8) % 1000));
+            d.set(id, at);
+            table[id] = at;
+            assert_eq!(d.earliest(), table.iter().flatten().min().copied());
+            assert_eq!(d.get(id), at);
+            let now = Instant::from_nanos(step % 1000);
+            due.clear();
+            d.due(now, &mut due);
+            let want: Vec<usize> = (0..50)
+                .filter(|&i| table[i].is_some_and(|t| t <= now))
+                .collect();
+            assert_eq!(due, want);
+        }
+    }
+}
