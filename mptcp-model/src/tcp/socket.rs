@@ -270,6 +270,7 @@ impl TcpSocket {
     /// As [`TcpSocket::recv`], at most `max` bytes (the rest stays in the receive buffer,
     /// its window closed by as much).
     pub fn recv_up_to(&mut self, max: u64) -> u64 {
+        self.touch();
         let mss = self.smss();
         self.rcv.read_up_to(max, mss)
     }
