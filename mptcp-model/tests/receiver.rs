@@ -148,3 +148,17 @@ fn lost_window_update_is_recovered_by_the_next_probe() {
     assert_eq!(probes, vec![ms(720), ms(1_520)]);
     assert_eq!(p.tx_times(32_768), vec![ms(1_540)]);
 }
+
+/// A bounded read (`recv_up_to`, what the RFC 8803 converter's relay uses) reopens the window
+/// as `recv` does: the update leaves at once, not swallowed by the socket's memory that its
+/// last poll found nothing to send.
+#[test]
+fn bounded_read_sends_the_window_update_at_once() {
+    let mut p = stalled_reader();
+    p.run_until(ms(1_000));
+    let server = p.server.as_mut().expect("accepted");
+    assert_eq!(server.recv_up_to(40_000), 32_768);
+    p.flush();
+    let upd = p.acks().last().unwrap();
+    assert_eq!((upd.sent, upd.pkt.header.window), (ms(1_000), 32_768));
+}
