@@ -16,7 +16,7 @@
 //! Every choice is deterministic: tables are `BTreeMap`s, the load balancer's hash key comes
 //! from the run's seed (`rng::stream(seed, "middlebox/{name}")`).
 
-use crate::wire::mptcp::{subtype, AddAddrKind, AddAddrRepr, MptcpOption, SeqField};
+use crate::wire::mptcp::{AddAddrKind, AddAddrRepr, MptcpOption, SeqField};
 use crate::wire::tcp::PayloadRewrite;
 use crate::wire::tcp_options::MptcpList;
 use crate::wire::{TcpHeader, WireHeader};
@@ -253,22 +253,6 @@ fn retain(h: &mut TcpHeader, keep: impl Fn(&MptcpOption) -> bool) {
     h.options.mptcp = out;
 }
 
-/// The subtype of an option.
-fn subtype_of(o: &MptcpOption) -> u8 {
-    match o {
-        MptcpOption::Capable(_) => subtype::MP_CAPABLE,
-        MptcpOption::Join(_) => subtype::MP_JOIN,
-        MptcpOption::Dss(_) => subtype::DSS,
-        MptcpOption::AddAddr(_) => subtype::ADD_ADDR,
-        MptcpOption::RemoveAddr(_) => subtype::REMOVE_ADDR,
-        MptcpOption::Prio(_) => subtype::MP_PRIO,
-        MptcpOption::Fail(_) => subtype::MP_FAIL,
-        MptcpOption::FastClose(_) => subtype::MP_FASTCLOSE,
-        MptcpOption::TcpRst(_) => subtype::MP_TCPRST,
-        MptcpOption::Unknown { subtype, .. } => *subtype,
-    }
-}
-
 impl MiddleboxState {
     fn process(&mut self, pkt: &mut Packet<TcpHeader>) -> Verdict {
         let h = &mut pkt.header;
@@ -280,7 +264,7 @@ impl MiddleboxState {
             }
             MiddleboxKind::StripOptions { subtypes } => {
                 let mask = *subtypes;
-                retain(h, |o| mask & (1 << subtype_of(o)) == 0);
+                retain(h, |o| mask & (1 << o.subtype()) == 0);
             }
             MiddleboxKind::RewriteOption(field) => rewrite_option(h, *field),
             &MiddleboxKind::RewritePayload { first, every } => {
@@ -535,7 +519,7 @@ mod tests {
             &[LinkId(0)],
             1,
         );
-        let dss = 1 << subtype::DSS;
+        let dss = 1 << crate::wire::mptcp::subtype::DSS;
         m.add(
             "dss",
             MiddleboxKind::StripOptions { subtypes: dss },

@@ -43,7 +43,7 @@ pub fn run(plan: &Plan, progress: impl FnMut(Instant)) -> Result<RunOutput, Stri
     let summary = record
         .summary
         .clone()
-        .expect("a finished run has a summary");
+        .ok_or("the run ended without a summary")?;
     Ok(RunOutput { summary, record })
 }
 
