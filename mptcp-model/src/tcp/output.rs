@@ -41,6 +41,12 @@ impl TcpSocket {
         hook: &mut H,
         extra: usize,
     ) -> Option<Packet<TcpHeader>> {
+        if self.surely_idle() {
+            // What the full poll would find, without its cost or a change of generation
+            // (nothing changes: see `surely_idle`).
+            self.output_idle = Some(extra);
+            return None;
+        }
         self.generation = self.generation.wrapping_add(1);
         let pkt = match self.state {
             TcpState::Closed | TcpState::Listen => None,
@@ -53,6 +59,22 @@ impl TcpSocket {
         };
         self.counters.segments_sent += 1;
         Some(pkt)
+    }
+
+    /// True when a poll in a synchronized state would find nothing to send and change
+    /// nothing: no ACK, probe or loss probe owed, and no segment [`super::send::SendState`]
+    /// could offer (then `poll_data` neither validates the window — no data waits — nor
+    /// arms the persist timer — nothing is window-blocked).
+    #[inline]
+    fn surely_idle(&self) -> bool {
+        !matches!(
+            self.state,
+            TcpState::Closed | TcpState::Listen | TcpState::SynSent | TcpState::SynReceived
+        ) && !self.ack_first
+            && !self.tlp_due
+            && !self.probe_pending
+            && !self.rcv.ack_now
+            && !self.snd.may_send()
     }
 
     /// True when a poll with a hook adding `extra` option octets to data segments would
