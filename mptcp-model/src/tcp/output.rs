@@ -48,17 +48,18 @@ impl TcpSocket {
             return None;
         }
         self.generation = self.generation.wrapping_add(1);
+        // Built in the return slot: the packet is not moved on the way out.
         let pkt = match self.state {
             TcpState::Closed | TcpState::Listen => None,
             TcpState::SynSent | TcpState::SynReceived => self.poll_syn(now, hook),
             _ => self.poll_synchronized(now, hook),
         };
-        let Some(pkt) = pkt else {
+        if pkt.is_some() {
+            self.counters.segments_sent += 1;
+        } else {
             self.output_idle = Some(extra);
-            return None;
-        };
-        self.counters.segments_sent += 1;
-        Some(pkt)
+        }
+        pkt
     }
 
     /// True when a poll in a synchronized state would find nothing to send and change
@@ -148,8 +149,9 @@ impl TcpSocket {
             let opts = self.pure_ack_options(now, hook);
             return Some(self.segment(self.snd.nxt, 0, TcpFlags::ACK, opts, hook));
         }
-        if let Some(p) = self.poll_data(now, hook) {
-            return Some(p);
+        let data = self.poll_data(now, hook);
+        if data.is_some() {
+            return data;
         }
         if self.probe_pending {
             // RFC 9293 §3.8.6.1 zero-window probe, Linux style: an old sequence number
@@ -347,7 +349,12 @@ impl TcpSocket {
             payload_rewrite: None,
         };
         self.rcv.on_ack_sent();
-        self.packet(header)
+        Packet {
+            src: self.local.addr,
+            dst: self.remote.addr,
+            size: header.packet_size(),
+            header,
+        }
     }
 
     pub(super) fn packet(&self, header: TcpHeader) -> Packet<TcpHeader> {
