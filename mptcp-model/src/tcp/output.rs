@@ -175,7 +175,9 @@ impl TcpSocket {
             fin: false,
         };
         hook.decorate(&info, &mut opts);
-        opts.fit_sack();
+        if !opts.sack.is_empty() {
+            opts.fit_sack();
+        }
         opts
     }
 
@@ -258,7 +260,9 @@ impl TcpSocket {
             SegmentKind::Ack
         };
         hook.decorate(&SegmentInfo { kind, fin: seg.fin }, &mut opts);
-        opts.fit_sack();
+        if !opts.sack.is_empty() {
+            opts.fit_sack();
+        }
         Some(self.segment(seg.start, seg.payload, flags, opts, hook))
     }
 

@@ -556,15 +556,11 @@ impl TcpSocket {
 
     /// The earliest instant at which [`TcpSocket::handle_timeout`] must run.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [
-            self.rto_at,
-            self.persist_at,
-            self.rcv.delack_at,
-            self.time_wait_at,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        use crate::deadlines::earlier;
+        earlier(
+            earlier(self.rto_at, self.persist_at),
+            earlier(self.rcv.delack_at, self.time_wait_at),
+        )
     }
 
     /// Runs the timers due at `now`; a wake-up with nothing due is a no-op.
