@@ -292,10 +292,12 @@ impl TcpSocket {
             // re-arming gives the same deadline.
             return;
         }
-        if prior_flight == 0 || probe_pending || self.rto_at.is_none() {
+        // Scheduling the probe sets the whole slot (deadline and purpose) and reads neither,
+        // so the RTO re-arm it would overwrite is skipped (same result, one search less).
+        let armed = self.schedule_loss_probe(now, false);
+        if !armed && (prior_flight == 0 || probe_pending || self.rto_at.is_none()) {
             self.rearm_rto(now);
         }
-        self.schedule_loss_probe(now, false);
     }
 
     /// Starts the persist timer when data waits for a window with nothing in flight.
