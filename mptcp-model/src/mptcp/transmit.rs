@@ -77,8 +77,17 @@ impl MptcpConnection {
     /// Sends what subflow `i` has to send (nothing, at the cost of two comparisons, when
     /// its socket found nothing at its last poll and has not changed since).
     fn poll_subflow(&mut self, now: Instant, i: usize, out: &mut Vec<Packet<TcpHeader>>) {
-        let s = &self.subflows[i];
+        let s = &mut self.subflows[i];
         if s.mp.dead || s.sock.output_idle(dss_data_len(self.rcv.ack64)) {
+            return;
+        }
+        // What `SubflowHook::data_options_len` would report.
+        let extra = if self.fallback.is_some() && s.mp.send_infinite.is_none() {
+            0
+        } else {
+            dss_data_len(self.rcv.ack64)
+        };
+        if s.sock.settle_idle(extra) {
             return;
         }
         let ctx = self.tx_ctx();

@@ -78,6 +78,18 @@ impl TcpSocket {
             && !self.snd.may_send()
     }
 
+    /// If a poll would surely find nothing (see `surely_idle`), records that a poll with a
+    /// hook adding `extra` option octets to data segments found nothing, as that poll
+    /// would, and returns true: the owner need not build the hook.
+    #[inline]
+    pub fn settle_idle(&mut self, extra: usize) -> bool {
+        let idle = self.surely_idle();
+        if idle {
+            self.output_idle = Some(extra);
+        }
+        idle
+    }
+
     /// True when a poll with a hook adding `extra` option octets to data segments would
     /// find nothing to send (the last poll found nothing and nothing changed since).
     pub fn output_idle(&self, extra: usize) -> bool {
