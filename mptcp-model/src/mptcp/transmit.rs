@@ -104,12 +104,21 @@ impl MptcpConnection {
     }
 
     /// Sends what subflow `i` has to send (nothing, at the cost of two comparisons, when
-    /// its socket found nothing at its last poll and has not changed since).
+    /// its socket found nothing at its last poll and has not changed since). Inlined: most
+    /// polls end at these comparisons, without the call into [`Self::poll_subflow_output`].
+    #[inline]
     fn poll_subflow(&mut self, now: Instant, i: usize, out: &mut Vec<Packet<TcpHeader>>) {
-        let s = &mut self.subflows[i];
+        let s = &self.subflows[i];
         if s.mp.dead || s.sock.output_idle(dss_data_len(self.rcv.ack64)) {
             return;
         }
+        self.poll_subflow_output(now, i, out);
+    }
+
+    /// [`Self::poll_subflow`] for a subflow that may have something to send.
+    #[inline(never)]
+    fn poll_subflow_output(&mut self, now: Instant, i: usize, out: &mut Vec<Packet<TcpHeader>>) {
+        let s = &mut self.subflows[i];
         // What `SubflowHook::data_options_len` would report.
         let extra = if self.fallback.is_some() && s.mp.send_infinite.is_none() {
             0
