@@ -151,7 +151,10 @@ impl HolTracker {
         if in_order {
             self.hist.record(Duration::ZERO);
         } else {
-            let at = self.pending.partition_point(|&(s, _)| s <= start);
+            let at = match self.pending.back() {
+                Some(&(s, _)) if s > start => self.pending.partition_point(|&(s, _)| s <= start),
+                _ => self.pending.len(),
+            };
             self.pending.insert(at, (start, now));
         }
     }

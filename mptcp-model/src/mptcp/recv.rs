@@ -77,6 +77,12 @@ impl DataRecv {
         if hi <= lo {
             return 0;
         }
+        if lo == self.ack && self.ooo.first().is_none_or(|r| r.0 > hi) {
+            // In order, nothing queued that it reaches: delivered without reassembly.
+            self.hol.arrived(self.now, lo, true);
+            self.ack = hi;
+            return self.delivered_up_to(lo);
+        }
         let added = self.ooo.insert(lo, hi);
         self.duplicate += (hi - lo) - added;
         if added > 0 {
@@ -94,6 +100,11 @@ impl DataRecv {
         }
         let ack = self.ack;
         self.ooo.remove_below(ack, |_, _| {});
+        self.delivered_up_to(old)
+    }
+
+    /// Accounts for the bytes from `old` to the DATA_ACK as delivered; returns how many.
+    fn delivered_up_to(&mut self, old: u64) -> u64 {
         let n = self.ack - old;
         if n > 0 {
             self.hol.delivered(self.now, self.ack);

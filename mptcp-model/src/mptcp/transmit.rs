@@ -33,8 +33,8 @@ impl MptcpConnection {
         out.extend(self.outbox.drain(..));
         loop {
             let before = out.len();
-            self.produce(now, out);
-            if out.len() == before {
+            let settled = self.produce(now, out);
+            if out.len() == before || settled {
                 return;
             }
         }
@@ -45,16 +45,45 @@ impl MptcpConnection {
     /// (a subflow that sent what it held may have window space for the scheduler now); the
     /// last pass of a round sends nothing, and is cheap: only subflows whose state changed
     /// are looked at again.
-    fn produce(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) {
+    ///
+    /// Returns true when another pass would surely send nothing and change nothing: the
+    /// scheduler's decisions are a function of the subflows' views alone (minRTT); the
+    /// pass ended out of data (subflows sending does not make more), or nothing left after
+    /// the scheduler's last decision (the one that found no subflow for the data); and what
+    /// follows — opportunistic retransmission, signals, completion — had nothing to do. A
+    /// pass that did not change the state the scheduler decided on repeats that decision,
+    /// and every subflow was polled since.
+    fn produce(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) -> bool {
         if self.closed_at.is_some() {
-            return;
+            return true;
         }
-        self.schedule(now, out);
+        let (decided, opp_idle) = self.schedule(now, out);
+        let quiet = opp_idle
+            && matches!(self.cfg.scheduler, super::SchedulerKind::MinRtt)
+            && self.signal_idle()
+            && self.completion_idle();
         self.signal(now);
         self.maybe_complete(now);
         for i in 0..self.subflows.len() {
             self.poll_subflow(now, i, out);
         }
+        quiet && decided.is_none_or(|d| out.len() == d)
+    }
+
+    /// True when [`Self::signal`] would do nothing: no fallback, no REMOVE_ADDR waiting,
+    /// no DATA_FIN to signal (or its retransmission timer running), no ADD_ADDR pending.
+    fn signal_idle(&self) -> bool {
+        self.fallback.is_none()
+            && (self.pending_rm.is_empty() || self.remote_key.is_none())
+            && (self.snd.fin_to_send().is_none() || self.data_fin_rtx_at.is_some())
+            && (self.remote_key.is_none()
+                || self.completed_at.is_some()
+                || !self.announce.iter().any(|a| a.pending()))
+    }
+
+    /// True when [`Self::maybe_complete`] would do nothing.
+    fn completion_idle(&self) -> bool {
+        self.completed_at.is_some() || !self.snd.fin_acked() || !self.rcv.fin_received
     }
 
     pub(crate) fn tx_ctx(&self) -> TxCtx {
@@ -77,8 +106,17 @@ impl MptcpConnection {
     /// Sends what subflow `i` has to send (nothing, at the cost of two comparisons, when
     /// its socket found nothing at its last poll and has not changed since).
     fn poll_subflow(&mut self, now: Instant, i: usize, out: &mut Vec<Packet<TcpHeader>>) {
-        let s = &self.subflows[i];
+        let s = &mut self.subflows[i];
         if s.mp.dead || s.sock.output_idle(dss_data_len(self.rcv.ack64)) {
+            return;
+        }
+        // What `SubflowHook::data_options_len` would report.
+        let extra = if self.fallback.is_some() && s.mp.send_infinite.is_none() {
+            0
+        } else {
+            dss_data_len(self.rcv.ack64)
+        };
+        if s.sock.settle_idle(extra) {
             return;
         }
         let ctx = self.tx_ctx();
@@ -153,11 +191,19 @@ impl MptcpConnection {
         mss
     }
 
-    /// Hands data to subflows, a segment's worth per scheduler decision.
-    fn schedule(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) {
+    /// Hands data to subflows, a segment's worth per scheduler decision. Returns how many
+    /// packets `out` held after the decision that stopped it (`None`: it ran out of data),
+    /// and whether opportunistic retransmission then had nothing to do (see
+    /// [`Self::produce`]).
+    fn schedule(
+        &mut self,
+        now: Instant,
+        out: &mut Vec<Packet<TcpHeader>>,
+    ) -> (Option<usize>, bool) {
         if self.remote_key.is_none() && self.fallback.is_none() {
-            return;
+            return (Some(out.len()), true);
         }
+        let mut stopped = false;
         let mut redundant = None;
         while let Some((start, avail, reinjection)) = self.snd.next_chunk() {
             let mss = self.fill_sched_views();
@@ -185,6 +231,7 @@ impl MptcpConnection {
                 }
             };
             if accepted == 0 {
+                stopped = true;
                 break;
             }
             if let (true, Some(to)) = (reinjection, to) {
@@ -193,6 +240,7 @@ impl MptcpConnection {
             }
             self.snd.commit(start, accepted, reinjection);
         }
+        let decided = stopped.then_some(out.len());
         if let Some(set) = redundant {
             self.redundant_copies(now, set, out);
         } else if matches!(self.cfg.scheduler, super::SchedulerKind::Redundant) {
@@ -203,7 +251,8 @@ impl MptcpConnection {
                 self.redundant_copies(now, set, out);
             }
         }
-        self.opportunistic(now, out);
+        let opp_idle = self.opportunistic(now, out);
+        (decided, opp_idle)
     }
 
     /// Queues up to a segment of `[start, start + avail)` on subflow `i`; returns the bytes.
@@ -317,22 +366,24 @@ impl MptcpConnection {
     /// segment at DATA_UNA, held by a slower subflow `s`, is sent again on the subflow `f`
     /// minRTT picks if `cwnd_s ≤ 4` segments or `4·srtt_f < srtt_s`; at most once per RTT
     /// of `f`, the slower holder is penalised ([`TcpSocket::penalise`]).
-    fn opportunistic(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) {
+    /// Returns true when it had nothing to do (switched off, not blocked, or done for this
+    /// head already): then it changed nothing either.
+    fn opportunistic(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) -> bool {
         let blocked = self.snd.nxt >= self.snd.right_edge && self.snd.app_end > self.snd.nxt;
         if !self.cfg.opportunistic_retransmission
             || !self.cfg.scheduler.opportunistic()
             || !blocked
             || self.snd.una >= self.snd.nxt
         {
-            return;
+            return true;
         }
         let head = self.snd.una;
         if self.opp_last.is_some_and(|(h, _)| h == head) {
-            return;
+            return true;
         }
         self.fill_sched_views();
         let Some(f) = super::sched::minrtt::min_rtt(&self.sched_views) else {
-            return;
+            return false;
         };
         let srtt_f = self.sched_views[f].srtt_or_zero();
         let holds = |s: &Subflow| -> Option<Mapping> {
@@ -342,7 +393,7 @@ impl MptcpConnection {
                 .copied()
         };
         if holds(&self.subflows[f]).is_some() {
-            return;
+            return false;
         }
         // Penalise the slower holder, at most once per RTT of f.
         let due = self.subflows[f]
@@ -377,10 +428,10 @@ impl MptcpConnection {
             self.subflows[f].mp.last_rbuf_opti = Some(now);
         }
         let Some((m, holder)) = seg else {
-            return;
+            return false;
         };
         if !do_retrans || !self.sched_views[f].has_space {
-            return;
+            return false;
         }
         let avail = m.dsn + m.len - head;
         let sent = self.hand_out(now, f, head, avail, out);
@@ -391,6 +442,7 @@ impl MptcpConnection {
             self.opp_rtx += 1;
             self.opp_last = Some((head, f));
         }
+        false
     }
 
     /// The lowest-RTT usable subflow, for signals (DATA_FIN, ADD_ADDR).

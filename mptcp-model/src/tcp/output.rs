@@ -8,7 +8,7 @@ use super::send::Seg;
 use super::socket::TcpSocket;
 use super::TcpState;
 use crate::cc::CongestionController;
-use crate::wire::{SackBlocks, SeqNum, TcpFlags, TcpHeader, TcpOptions, Timestamps};
+use crate::wire::{SeqNum, TcpFlags, TcpHeader, TcpOptions, Timestamps};
 use sim_core::{Instant, Packet};
 
 impl TcpSocket {
@@ -41,18 +41,53 @@ impl TcpSocket {
         hook: &mut H,
         extra: usize,
     ) -> Option<Packet<TcpHeader>> {
+        if self.surely_idle() {
+            // What the full poll would find, without its cost or a change of generation
+            // (nothing changes: see `surely_idle`).
+            self.output_idle = Some(extra);
+            return None;
+        }
         self.generation = self.generation.wrapping_add(1);
+        // Built in the return slot: the packet is not moved on the way out.
         let pkt = match self.state {
             TcpState::Closed | TcpState::Listen => None,
             TcpState::SynSent | TcpState::SynReceived => self.poll_syn(now, hook),
             _ => self.poll_synchronized(now, hook),
         };
-        let Some(pkt) = pkt else {
+        if pkt.is_some() {
+            self.counters.segments_sent += 1;
+        } else {
             self.output_idle = Some(extra);
-            return None;
-        };
-        self.counters.segments_sent += 1;
-        Some(pkt)
+        }
+        pkt
+    }
+
+    /// True when a poll in a synchronized state would find nothing to send and change
+    /// nothing: no ACK, probe or loss probe owed, and no segment [`super::send::SendState`]
+    /// could offer (then `poll_data` neither validates the window — no data waits — nor
+    /// arms the persist timer — nothing is window-blocked).
+    #[inline]
+    fn surely_idle(&self) -> bool {
+        !matches!(
+            self.state,
+            TcpState::Closed | TcpState::Listen | TcpState::SynSent | TcpState::SynReceived
+        ) && !self.ack_first
+            && !self.tlp_due
+            && !self.probe_pending
+            && !self.rcv.ack_now
+            && !self.snd.may_send()
+    }
+
+    /// If a poll would surely find nothing (see `surely_idle`), records that a poll with a
+    /// hook adding `extra` option octets to data segments found nothing, as that poll
+    /// would, and returns true: the owner need not build the hook.
+    #[inline]
+    pub fn settle_idle(&mut self, extra: usize) -> bool {
+        let idle = self.surely_idle();
+        if idle {
+            self.output_idle = Some(extra);
+        }
+        idle
     }
 
     /// True when a poll with a hook adding `extra` option octets to data segments would
@@ -123,36 +158,40 @@ impl TcpSocket {
         hook: &mut H,
     ) -> Option<Packet<TcpHeader>> {
         if std::mem::take(&mut self.ack_first) {
-            let opts = self.pure_ack_options(now, hook);
-            return Some(self.segment(self.snd.nxt, 0, TcpFlags::ACK, opts, hook));
+            return Some(self.pure_ack(self.snd.nxt, now, hook));
         }
-        if let Some(p) = self.poll_data(now, hook) {
-            return Some(p);
+        let data = self.poll_data(now, hook);
+        if data.is_some() {
+            return data;
         }
         if self.probe_pending {
             // RFC 9293 §3.8.6.1 zero-window probe, Linux style: an old sequence number
             // (SND.UNA − 1) with no payload, which the peer must answer with an ACK.
             self.probe_pending = false;
-            let opts = self.pure_ack_options(now, hook);
-            return Some(self.segment(self.snd.una - 1, 0, TcpFlags::ACK, opts, hook));
+            return Some(self.pure_ack(self.snd.una - 1, now, hook));
         }
         if self.rcv.ack_now {
-            let opts = self.pure_ack_options(now, hook);
-            return Some(self.segment(self.snd.nxt, 0, TcpFlags::ACK, opts, hook));
+            return Some(self.pure_ack(self.snd.nxt, now, hook));
         }
         self.arm_persist(now);
         None
     }
 
-    fn pure_ack_options<H: SegmentHook>(&self, now: Instant, hook: &mut H) -> TcpOptions {
-        let mut opts = self.ack_options(now);
-        let info = SegmentInfo {
-            kind: SegmentKind::Ack,
-            fin: false,
-        };
-        hook.decorate(&info, &mut opts);
-        opts.fit_sack();
-        opts
+    /// A pure ACK with sequence offset `start`.
+    fn pure_ack<H: SegmentHook>(
+        &mut self,
+        start: u64,
+        now: Instant,
+        hook: &mut H,
+    ) -> Packet<TcpHeader> {
+        self.segment(start, 0, TcpFlags::ACK, hook, |sock, hook, opts| {
+            sock.write_ack_options(now, opts, true);
+            let info = SegmentInfo {
+                kind: SegmentKind::Ack,
+                fin: false,
+            };
+            hook.decorate(&info, opts);
+        })
     }
 
     fn poll_data<H: SegmentHook>(
@@ -165,7 +204,7 @@ impl TcpSocket {
         // SACK blocks, so every full segment has the same payload and the options need not
         // be built before we know there is a segment to send (the common case when a
         // connection polls a cwnd-limited subflow).
-        let (mut opts, opts_len) = if extra == 0 {
+        let (opts, opts_len) = if extra == 0 {
             let o = self.ack_options(now);
             let len = o.buffer_len();
             (Some(o), len)
@@ -193,11 +232,6 @@ impl TcpSocket {
             }
             return None;
         };
-        let mut opts = opts.take().unwrap_or_else(|| {
-            let mut o = self.ack_options(now);
-            o.sack = SackBlocks::new();
-            o
-        });
         let prior_flight = self.snd.flight();
         self.snd.on_sent(&seg, now);
         if seg.payload > 0 {
@@ -233,9 +267,17 @@ impl TcpSocket {
         } else {
             SegmentKind::Ack
         };
-        hook.decorate(&SegmentInfo { kind, fin: seg.fin }, &mut opts);
-        opts.fit_sack();
-        Some(self.segment(seg.start, seg.payload, flags, opts, hook))
+        let info = SegmentInfo { kind, fin: seg.fin };
+        Some(
+            self.segment(seg.start, seg.payload, flags, hook, |sock, hook, o| {
+                match opts {
+                    Some(built) => *o = built,
+                    // With a hook: timestamps only (see above).
+                    None => sock.write_ack_options(now, o, false),
+                }
+                hook.decorate(&info, o);
+            }),
+        )
     }
 
     /// The retransmission timer slot after a segment left. RFC 6298 §5.1: armed if idle;
@@ -262,10 +304,12 @@ impl TcpSocket {
             // re-arming gives the same deadline.
             return;
         }
-        if prior_flight == 0 || probe_pending || self.rto_at.is_none() {
+        // Scheduling the probe sets the whole slot (deadline and purpose) and reads neither,
+        // so the RTO re-arm it would overwrite is skipped (same result, one search less).
+        let armed = self.schedule_loss_probe(now, false);
+        if !armed && (prior_flight == 0 || probe_pending || self.rto_at.is_none()) {
             self.rearm_rto(now);
         }
-        self.schedule_loss_probe(now, false);
     }
 
     /// Starts the persist timer when data waits for a window with nothing in flight.
@@ -286,13 +330,20 @@ impl TcpSocket {
     /// next to timestamps).
     pub(super) fn ack_options(&self, now: Instant) -> TcpOptions {
         let mut o = TcpOptions::new();
+        self.write_ack_options(now, &mut o, true);
+        o
+    }
+
+    /// Writes the options of a non-SYN segment into `o` (empty), SACK blocks only if
+    /// `sack`.
+    fn write_ack_options(&self, now: Instant, o: &mut TcpOptions, sack: bool) {
         if self.ts_ok {
             o.timestamps = Some(Timestamps {
                 tsval: self.tsval(now),
                 tsecr: self.rcv.ts_recent,
             });
         }
-        if self.sack_ok && self.rcv.has_ooo() {
+        if sack && self.sack_ok && self.rcv.has_ooo() {
             let max = if self.ts_ok { 3 } else { 4 };
             let irs = self.irs;
             self.rcv.sack_blocks(max, |l, r| {
@@ -300,17 +351,18 @@ impl TcpSocket {
                     .push(SeqNum::from_offset(irs, l), SeqNum::from_offset(irs, r));
             });
         }
-        o
     }
 
-    /// A synchronized-state segment (always with ACK) starting at sequence offset `start`.
+    /// A synchronized-state segment (always with ACK) starting at sequence offset `start`,
+    /// its options written in place by `options` (SACK blocks that do not fit are dropped).
+    /// Built where it is returned: the packet is not copied on the way.
     fn segment<H: SegmentHook>(
         &mut self,
         start: u64,
         payload: u64,
         flags: TcpFlags,
-        options: TcpOptions,
-        hook: &H,
+        hook: &mut H,
+        options: impl FnOnce(&Self, &mut H, &mut TcpOptions),
     ) -> Packet<TcpHeader> {
         let header = TcpHeader {
             src_port: self.local.port,
@@ -319,13 +371,25 @@ impl TcpSocket {
             ack: SeqNum::from_offset(self.irs, self.rcv.nxt),
             flags: flags | TcpFlags::ACK,
             window: self.rcv.window_field(hook.receive_window()),
-            options,
+            options: TcpOptions::new(),
             // Bounded by the MSS.
             payload_len: payload as u32,
             payload_rewrite: None,
         };
+        let mut p = Packet {
+            src: self.local.addr,
+            dst: self.remote.addr,
+            size: 0,
+            header,
+        };
+        let o = &mut p.header.options;
+        options(self, hook, o);
+        if !o.sack.is_empty() {
+            o.fit_sack();
+        }
+        p.size = p.header.packet_size();
         self.rcv.on_ack_sent();
-        self.packet(header)
+        p
     }
 
     pub(super) fn packet(&self, header: TcpHeader) -> Packet<TcpHeader> {

@@ -77,6 +77,21 @@ impl RangeSet {
         if s >= e {
             return 0;
         }
+        // Arrivals in sequence touch only the top range (or none): no search, no shift.
+        match self.ranges.back_mut() {
+            None => return self.push_top(s, e, newly),
+            Some(top) if top.1 < s => return self.push_top(s, e, newly),
+            Some(top) if top.0 <= s => {
+                let added = e.saturating_sub(top.1);
+                if added > 0 {
+                    newly(top.1, e);
+                    top.1 = e;
+                    self.total += added;
+                }
+                return added;
+            }
+            Some(_) => {}
+        }
         let i = self.ranges.partition_point(|r| r.1 < s);
         let mut j = i;
         let (mut lo, mut hi) = (s, e);
@@ -99,10 +114,22 @@ impl RangeSet {
             newly(cur, e);
             added += e - cur;
         }
-        self.ranges.drain(i..j);
-        self.ranges.insert(i, (lo, hi));
+        if j == i {
+            self.ranges.insert(i, (lo, hi));
+        } else {
+            self.ranges[i] = (lo, hi);
+            self.ranges.drain(i + 1..j);
+        }
         self.total += added;
         added
+    }
+
+    /// Adds `[s, e)` above every range, not adjacent to the highest.
+    fn push_top(&mut self, s: u64, e: u64, mut newly: impl FnMut(u64, u64)) -> u64 {
+        newly(s, e);
+        self.ranges.push_back((s, e));
+        self.total += e - s;
+        e - s
     }
 
     /// Adds `[s, e)`; returns the number of octets newly covered.
@@ -174,6 +201,45 @@ mod tests {
         assert_eq!(r.iter().collect::<Vec<_>>(), vec![(5, 70)]);
         assert_eq!(r.total(), 65);
         assert_eq!(r.insert(20, 30), 0);
+    }
+
+    /// Inserts at the top (extending, adjacent, overlapping, contained, above) and below
+    /// it agree with a plain bitmap.
+    #[test]
+    fn insert_agrees_with_a_bitmap() {
+        let mut r = RangeSet::new();
+        let mut bits = [false; 200];
+        let mut x: u64 = 99;
+        for _ in 0..5_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let s = x % 190;
+            let e = s + 1 + (x >> 20) % 10;
+            let mut new = Vec::new();
+            let added = r.insert_with(s, e, |a, b| new.push((a, b)));
+            let want: Vec<u64> = (s..e).filter(|&k| !bits[k as usize]).collect();
+            let got: Vec<u64> = new.iter().flat_map(|&(a, b)| a..b).collect();
+            assert_eq!(got, want);
+            assert_eq!(added, want.len() as u64);
+            for k in s..e {
+                bits[k as usize] = true;
+            }
+            let mut runs = Vec::new();
+            for k in 0..200u64 {
+                match runs.last_mut() {
+                    Some((_, b)) if bits[k as usize] && *b == k => *b = k + 1,
+                    _ if bits[k as usize] => runs.push((k, k + 1)),
+                    _ => {}
+                }
+            }
+            assert_eq!(r.iter().collect::<Vec<_>>(), runs);
+            assert_eq!(r.total(), bits.iter().filter(|&&b| b).count() as u64);
+            if x % 97 == 0 {
+                r = RangeSet::new();
+                bits = [false; 200];
+            }
+        }
     }
 
     #[test]

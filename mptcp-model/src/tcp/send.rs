@@ -301,6 +301,16 @@ impl SendState {
         None
     }
 
+    /// False when [`SendState::next_segment`] surely finds nothing, whatever the window: no
+    /// data or FIN unsent, no forced retransmission, nothing marked lost, and no RFC 6675
+    /// rule (3) recovery (a cheap test for the common poll after the last segment left).
+    pub(crate) fn may_send(&self) -> bool {
+        self.has_unsent()
+            || (self.rexmit_una && self.una < self.nxt)
+            || self.board.lost_bytes() > 0
+            || (matches!(self.recovery, Recovery::Fast { .. }) && !self.rack_tlp)
+    }
+
     /// A tail loss probe (Linux `tcp_send_loss_probe`, RFC 8985 §7.3): one segment of new
     /// data regardless of the congestion window if the peer's window allows, else the last
     /// segment sent again.

@@ -94,7 +94,8 @@ pub struct TcpSocket {
     /// again with the same hook would find nothing and change nothing (see [`Self::touch`]).
     pub(super) output_idle: Option<usize>,
     /// Changes (wrapping) at every entry point that may change the socket's state and at
-    /// every poll that looks for output: see [`TcpSocket::generation`].
+    /// every poll that may (one that surely finds nothing does not): see
+    /// [`TcpSocket::generation`].
     pub(super) generation: u32,
 }
 
@@ -162,8 +163,8 @@ impl TcpSocket {
     }
 
     /// A number that changes whenever the socket's state may have changed (a packet, a
-    /// timeout, an application call or a poll that looked for output; never with time
-    /// alone): an owner that derived values from the socket (window, RTT, deadlines) may
+    /// timeout, an application call or a poll that may have sent or armed something;
+    /// never with time alone): an owner that derived values from the socket (window, RTT, deadlines) may
     /// keep them while the generation is the one it saw.
     pub fn generation(&self) -> u32 {
         self.generation
@@ -555,15 +556,11 @@ impl TcpSocket {
 
     /// The earliest instant at which [`TcpSocket::handle_timeout`] must run.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [
-            self.rto_at,
-            self.persist_at,
-            self.rcv.delack_at,
-            self.time_wait_at,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        use crate::deadlines::earlier;
+        earlier(
+            earlier(self.rto_at, self.persist_at),
+            earlier(self.rcv.delack_at, self.time_wait_at),
+        )
     }
 
     /// Runs the timers due at `now`; a wake-up with nothing due is a no-op.

@@ -56,10 +56,11 @@ impl OriginalTimes {
 
     /// When octet `seq` was first sent.
     pub(crate) fn stamp_of(&self, seq: u64) -> Option<Stamp> {
-        // Nearly always the oldest segment (the one an ACK or the RTO concerns).
-        let i = match self.segs.front() {
-            Some(r) if r.1 > seq => 0,
-            _ => self.segs.partition_point(|r| r.1 <= seq),
+        // Nearly always one of the oldest few segments (those an ACK or the RTO concerns):
+        // looked for from the front before searching.
+        let i = match self.segs.iter().take(4).position(|r| r.1 > seq) {
+            Some(i) => i,
+            None => self.segs.partition_point(|r| r.1 <= seq),
         };
         self.segs.get(i).filter(|r| r.0 <= seq).map(|r| r.2)
     }
