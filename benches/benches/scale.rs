@@ -1,12 +1,13 @@
 //! Cost per simulated packet as a run grows: many flows on one host pair
-//! (`scale_flows/<flows>`), many subflows in one MPTCP connection (`scale_subflows/<n>`),
+//! (`scale_flows/<flows>`), many independent host pairs with one flow each
+//! (`scale_hostpairs/<pairs>`), many subflows in one MPTCP connection (`scale_subflows/<n>`),
 //! and a k = 8 fat tree under a permutation (`scale_fattree/k8_permutation`). Every group sets
 //! `Throughput::Elements` to the packet transmissions on links of one run, so criterion
 //! reports packets/s; `cargo run --release -p benches --bin bench-report` turns the results
-//! into ns per packet against flows and subflows.
+//! into ns per packet against flows (and host pairs) and subflows.
 //!
 //! The ideal is a flat line: the work per packet should not grow with the flows a host
-//! carries or the subflows of a connection.
+//! carries, the hosts and links of the network, or the subflows of a connection.
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use scenarios::run::{run, RunOutput};
@@ -14,6 +15,8 @@ use std::path::Path;
 
 /// Flow counts of `scale_flows`.
 const FLOWS: [usize; 4] = [1, 10, 100, 1000];
+/// Host-pair counts of `scale_hostpairs`.
+const HOST_PAIRS: [usize; 4] = [1, 10, 100, 1000];
 /// Subflow counts of `scale_subflows`.
 const SUBFLOWS: [u8; 3] = [2, 8, 32];
 
@@ -46,6 +49,41 @@ pub(crate) fn flows_scenario(n: usize) -> String {
     pair_scenario("1s", &flows)
 }
 
+/// `n` independent host pairs `a{i}` -> `b{i}`, each joined by its own 10 Mbit/s, 1 ms link
+/// (100-packet queue) and carrying one bulk TCP (Reno) flow; the same duration for every
+/// `n`, so start-up weighs alike in the cost per packet.
+pub(crate) fn host_pairs_scenario(n: usize) -> String {
+    let mut hosts = String::new();
+    let mut links = String::new();
+    let mut flows = String::new();
+    for i in 0..n {
+        let (hi, lo) = (i / 256, i % 256);
+        hosts.push_str(&format!(
+            r#"Host(name: "a{i}", interfaces: [Interface(name: "e", addr: "10.{hi}.{lo}.1")]),
+        Host(name: "b{i}", interfaces: [Interface(name: "e", addr: "10.{}.{lo}.2")]),
+        "#,
+            100 + hi
+        ));
+        links.push_str(&format!(
+            r#"Link(name: "l{i}", a: "a{i}", b: "b{i}", rate: "10Mbps", delay: "1ms", queue: Packets(100)),
+        "#
+        ));
+        flows.push_str(&format!(
+            r#"Flow(name: "f{i}", from: "a{i}", to: "b{i}", transport: Tcp(cc: Reno)),
+        "#
+        ));
+    }
+    format!(
+        r#"Scenario(
+    duration: "1s",
+    hosts: [{hosts}],
+    links: [{links}],
+    flows: [{flows}],
+    output: Output(sample_interval: "100ms", timeseries: true, plots: false),
+)"#
+    )
+}
+
 /// One MPTCP-LIA connection from `a` to `b` with `n` subflows (ndiffports).
 pub(crate) fn subflows_scenario(n: u8) -> String {
     pair_scenario(
@@ -74,6 +112,10 @@ pub(crate) fn benches(c: &mut Criterion) {
     for n in FLOWS {
         let id = BenchmarkId::from_parameter(n);
         bench_text(c, "scale_flows", id, &flows_scenario(n), 10);
+    }
+    for n in HOST_PAIRS {
+        let id = BenchmarkId::from_parameter(n);
+        bench_text(c, "scale_hostpairs", id, &host_pairs_scenario(n), 10);
     }
     for n in SUBFLOWS {
         let id = BenchmarkId::from_parameter(n);

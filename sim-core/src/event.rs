@@ -276,6 +276,51 @@ mod tests {
         assert!(q.is_empty());
     }
 
+    /// Interleaved pushes (plain and reserved, many at equal times) and pops come out
+    /// exactly in sorted `(time, seq)` order, as a sorted set of the same keys gives them.
+    #[test]
+    fn pops_match_a_sorted_set_of_keys() {
+        let mut q = EventQueue::new();
+        let mut reference = std::collections::BTreeSet::new();
+        let mut x: u64 = 99;
+        let mut rand = move || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        let mut now = 0;
+        let mut held = Vec::new();
+        for _ in 0..20_000 {
+            match rand() % 8 {
+                0..=2 => {
+                    let t = now + rand() % 16;
+                    q.push(Instant::from_nanos(t), ());
+                    reference.insert((t, q.next_seq - 1));
+                }
+                3 => held.push(q.reserve()),
+                4 if !held.is_empty() => {
+                    let seq = held.swap_remove((rand() as usize) % held.len());
+                    let t = now + rand() % 16;
+                    q.push_reserved(Instant::from_nanos(t), seq, ());
+                    reference.insert((t, seq));
+                }
+                _ => {
+                    let got = q.pop_with_seq().map(|(t, s, ())| (t.as_nanos(), s));
+                    assert_eq!(got, reference.pop_first());
+                    if let Some((t, _)) = got {
+                        now = t;
+                    }
+                }
+            }
+            assert_eq!(q.len(), reference.len());
+        }
+        while let Some((t, s, ())) = q.pop_with_seq() {
+            assert_eq!(Some((t.as_nanos(), s)), reference.pop_first());
+        }
+        assert!(reference.is_empty());
+    }
+
     #[test]
     fn slab_generations_invalidate_stale_refs() {
         let mut s = Slab::new();

@@ -339,51 +339,85 @@ pub(crate) enum Offer {
     },
 }
 
+/// A value that starts a 64-byte cache line.
+#[derive(Default)]
+#[repr(align(64))]
+pub(crate) struct LineAligned<T>(pub(crate) T);
+
+impl<T> std::ops::Deref for LineAligned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for LineAligned<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
 /// Runtime state of one link.
+///
+/// Laid out for the data path: a run with many links visits each one rarely, so every
+/// visit misses the cache and costs one memory access per cache line it touches. The fields
+/// `offer` and `arrive` read come first, in as few 64-byte lines as they fit (`repr(C)`
+/// keeps this order, `align(64)` puts each link at the start of a line); the random streams
+/// (about 300 bytes each), the trace cursor and the watchers, read only for lossy, jittered,
+/// trace-driven or changing links, come last.
+#[repr(C, align(64))]
 pub(crate) struct LinkState {
-    rate: LinkRate,
-    cursor: TraceCursor,
-    delay: Duration,
-    jitter: Duration,
-    jitter_rng: RngStream,
-    framing: Framing,
-    queue: QueueLimit,
-    loss: LossProcess,
-    up: bool,
+    /// Line 0 (`offer`): departures of accepted packets not yet departed, ...
+    pending: VecDeque<Pending>,
+    /// ... total bytes accepted, ...
+    cum_bytes: u64,
     last_departure: Instant,
     last_arrival: Instant,
-    pending: VecDeque<Pending>,
-    cum_bytes: u64,
-    /// Packets accepted and not lost, not yet arrived, in arrival order (arrival times and
-    /// sequence numbers both non-decreasing, so the head is the earliest event of the link).
+    delay: Duration,
+    /// ... line 1 (`offer`): the remaining settings it reads, ...
+    rate: LinkRate,
+    queue: QueueLimit,
+    framing: Framing,
+    jitter: Duration,
+    up: bool,
+    /// The loss model draws (not [`LossModel::None`]).
+    lossy: bool,
+    /// ... line 2 (`offer` and `arrive`): the counters, ...
+    pub(crate) stats: LineAligned<LinkStats>,
+    /// ... line 3 (`arrive`): packets accepted and not lost, not yet arrived, in arrival order
+    /// (arrival times and sequence numbers both non-decreasing, so the head is the earliest
+    /// event of the link). The rest is cold.
     wire: VecDeque<OnWire>,
-    /// Hosts to notify on down / up: (host, interface address) of `Attach::Iface` ends.
-    pub(crate) watchers: Vec<(HostId, crate::packet::Addr)>,
     /// The link went down without telling the hosts (so coming up does not either).
     pub(crate) down_silently: bool,
-    pub(crate) stats: LinkStats,
+    /// Hosts to notify on down / up: (host, interface address) of `Attach::Iface` ends.
+    pub(crate) watchers: Vec<(HostId, crate::packet::Addr)>,
+    loss: LossProcess,
+    jitter_rng: RngStream,
+    cursor: TraceCursor,
 }
 
 impl LinkState {
     pub(crate) fn new(cfg: &LinkConfig, rng: RngStream, jitter_rng: RngStream) -> Self {
         LinkState {
-            rate: cfg.rate.clone(),
-            cursor: TraceCursor::new(Instant::ZERO),
-            delay: cfg.delay,
-            jitter: cfg.jitter,
-            jitter_rng,
-            framing: cfg.framing,
-            queue: cfg.queue,
-            loss: LossProcess::new(cfg.loss, rng),
-            up: true,
-            last_departure: Instant::ZERO,
-            last_arrival: Instant::ZERO,
             pending: VecDeque::new(),
             cum_bytes: 0,
+            last_departure: Instant::ZERO,
+            last_arrival: Instant::ZERO,
+            delay: cfg.delay,
+            rate: cfg.rate.clone(),
+            queue: cfg.queue,
+            framing: cfg.framing,
+            jitter: cfg.jitter,
+            up: true,
+            lossy: cfg.loss != LossModel::None,
+            stats: LineAligned(LinkStats::default()),
             wire: VecDeque::new(),
-            watchers: Vec::new(),
             down_silently: false,
-            stats: LinkStats::default(),
+            watchers: Vec::new(),
+            loss: LossProcess::new(cfg.loss, rng),
+            jitter_rng,
+            cursor: TraceCursor::new(Instant::ZERO),
         }
     }
 
@@ -447,7 +481,7 @@ impl LinkState {
         self.cum_bytes += u64::from(size);
         self.stats.tx_packets += 1;
         self.stats.tx_bytes += u64::from(size);
-        if self.loss.lose() {
+        if self.lossy && self.loss.lose() {
             self.stats.dropped_loss += 1;
             return Offer::Lost;
         }
@@ -515,7 +549,10 @@ impl LinkState {
                 self.rate = rate;
             }
             LinkChange::SetDelay(d) => self.delay = d,
-            LinkChange::SetLoss(l) => self.loss.set_model(l),
+            LinkChange::SetLoss(l) => {
+                self.lossy = l != LossModel::None;
+                self.loss.set_model(l);
+            }
             LinkChange::SetQueue(q) => self.queue = q,
         }
     }
@@ -628,6 +665,27 @@ mod tests {
         assert_eq!(Framing::ETHERNET_FRAME.wire_bytes(1500), 1518);
         assert_eq!(Framing::bytes(8).wire_bytes(20), 28);
         assert_eq!(Framing::NONE.wire_bytes(20), 20);
+    }
+
+    /// The data path's fields sit in the cache lines the type's doc names.
+    #[test]
+    fn hot_fields_share_few_cache_lines() {
+        use std::mem::{align_of, offset_of, size_of};
+        let line = |off: usize| off / 64;
+        assert_eq!(align_of::<LinkState>(), 64);
+        assert_eq!(line(offset_of!(LinkState, pending)), 0);
+        assert_eq!(
+            line(offset_of!(LinkState, delay) + size_of::<Duration>() - 1),
+            0
+        );
+        assert_eq!(line(offset_of!(LinkState, rate)), 1);
+        assert_eq!(line(offset_of!(LinkState, lossy)), 1);
+        assert_eq!(line(offset_of!(LinkState, stats)), 2);
+        let stats_end = offset_of!(LinkState, stats) + size_of::<LinkStats>() - 1;
+        assert_eq!(line(stats_end), 2);
+        assert_eq!(line(offset_of!(LinkState, wire)), 3);
+        let wire_end = offset_of!(LinkState, wire) + size_of::<VecDeque<OnWire>>() - 1;
+        assert_eq!(line(wire_end), 3);
     }
 
     #[test]

@@ -35,7 +35,7 @@ use crate::link::{
     Attach, LinkChange, LinkRate, LinkState, LinkStats, Offer, OnWire, QueueOccupancy,
 };
 use crate::middlebox::{Middlebox, NoMiddlebox, Verdict};
-use crate::packet::{FlowKey, Packet};
+use crate::packet::{Addr, FlowKey, Packet};
 use crate::rng::stream;
 use crate::route_cache::RouteCache;
 use crate::time::Instant;
@@ -44,9 +44,11 @@ use crate::topology::{Network, TopologyError};
 /// What the event queue holds.
 #[derive(Clone, Copy, Debug)]
 enum Event {
-    /// The packet at the head of the link's wire reaches the far end (stale if the event's
-    /// sequence number no longer heads the wire).
-    Arrival(LinkId),
+    /// The packet at the head of the link's wire, in the slab slot carried along, reaches the
+    /// far end (stale if the event's sequence number no longer heads the wire). The slot
+    /// rides in the event so that the packet's memory is fetched in parallel with the link's
+    /// state instead of after it: in a large network both are usually out of the cache.
+    Arrival(LinkId, SlotRef),
     /// A packet dropped when its link went down would have arrived now: nothing happens.
     Dropped,
     /// Call the host's `on_timeout`.
@@ -64,6 +66,22 @@ struct InFlight<H> {
     to: Option<HostId>,
 }
 
+/// The route of the last packet a host sent, keyed by its addresses and (with ECMP) ports:
+/// a host sending segment after segment of one flow finds its route in this one cache line
+/// instead of its address and interface lists and the route cache.
+#[derive(Clone, Copy, Debug)]
+struct LastRoute {
+    src: Addr,
+    dst: Addr,
+    ports: (u16, u16),
+    route: RouteId,
+    /// The route's first link.
+    first: LinkId,
+    /// The bond `first` is a member of.
+    bond: Option<u32>,
+    to: Option<HostId>,
+}
+
 /// A deterministic discrete-event simulation of a [`Network`] with one `N` per host and
 /// middleboxes `M` on the links the owner attaches ([`Simulator::attach_middlebox`]).
 pub struct Simulator<H, N: Host<H>, M: Middlebox<H> = NoMiddlebox> {
@@ -74,6 +92,8 @@ pub struct Simulator<H, N: Host<H>, M: Middlebox<H> = NoMiddlebox> {
     /// Packets a middlebox dropped, or that ended at a router without being rerouted.
     dropped_by_middlebox: u64,
     routes: RouteCache,
+    /// Per host: the route of the last packet it sent.
+    last_route: Vec<Option<LastRoute>>,
     hosts: Vec<N>,
     /// Earliest wake-up pushed for each host and not yet fired.
     armed: Vec<Option<Instant>>,
@@ -144,6 +164,7 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             dropped_by_middlebox: 0,
             routes: RouteCache::new(network.g.iface_addr.len()),
             armed: vec![None; hosts.len()],
+            last_route: vec![None; hosts.len()],
             hosts,
             net: network,
             links,
@@ -227,7 +248,7 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
         self.now = t;
         self.events += 1;
         match ev {
-            Event::Arrival(l) => self.on_arrival(l, seq),
+            Event::Arrival(l, r) => self.on_arrival(l, seq, r),
             Event::Dropped => {}
             Event::Wake(h) => self.on_wake(h),
             Event::Change(i) => self.on_change(i),
@@ -263,7 +284,7 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
 
     /// Counters of link `l`.
     pub fn link_stats(&self, l: LinkId) -> &LinkStats {
-        &self.links[l.index()].stats
+        &self.links[l.index()].stats.0
     }
 
     /// What is queued on link `l` at [`Simulator::now`].
@@ -304,15 +325,16 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
         self.slab.len()
     }
 
-    fn on_arrival(&mut self, l: LinkId, seq: u64) {
+    fn on_arrival(&mut self, l: LinkId, seq: u64, r: SlotRef) {
         let now = self.now;
         let link = &mut self.links[l.index()];
-        let Some(r) = link.arrive(seq) else {
+        let Some(head) = link.arrive(seq) else {
             return; // stale: dropped when its link went down
         };
+        debug_assert_eq!(head, r, "an arrival event carries its packet's slot");
         if let Some(next) = link.head() {
-            self.queue
-                .push_reserved(next.arrival, next.seq, Event::Arrival(l));
+            let event = Event::Arrival(l, next.slot);
+            self.queue.push_reserved(next.arrival, next.seq, event);
         }
         let Some(f) = self.slab.get_mut(r) else {
             debug_assert!(false, "a packet on the wire has a slot");
@@ -454,7 +476,7 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             slot: r,
         };
         if self.links[l.index()].push_wire(on) {
-            self.queue.push_reserved(arrival, seq, Event::Arrival(l));
+            self.queue.push_reserved(arrival, seq, Event::Arrival(l, r));
         }
     }
 
@@ -532,39 +554,66 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
     }
 
     fn send(&mut self, from: HostId, pkt: Packet<H>) {
-        let g = &self.net.g;
-        let own = g.host_addrs[from.index()]
-            .iter()
-            .position(|&a| a == pkt.src);
-        let found = own.and_then(|k| {
-            let s = g.host_ifaces[from.index()][k];
-            let ports = if self.net.is_ecmp() {
-                pkt.header.flow_ports()
-            } else {
-                (0, 0)
-            };
-            self.routes.get(&self.net, s, pkt.dst, ports)
-        });
-        let Some((route, to)) = found else {
-            self.unroutable += 1;
-            return;
+        let ports = if self.net.is_ecmp() {
+            pkt.header.flow_ports()
+        } else {
+            (0, 0)
         };
-        let Some(first) = self.routes.link(route, 0) else {
-            debug_assert!(false, "routes have at least one link");
-            return;
+        let last = match self.last_route[from.index()] {
+            Some(m) if (m.src, m.dst, m.ports) == (pkt.src, pkt.dst, ports) => m,
+            _ => {
+                let Some(m) = self.look_up_route(from, pkt.src, pkt.dst, ports) else {
+                    self.unroutable += 1;
+                    return;
+                };
+                self.last_route[from.index()] = Some(m);
+                m
+            }
         };
-        let first = match self.net.bond_of(first) {
-            None => first,
-            Some(b) => self.bonds[b].pick(self.now, pkt.src, pkt.dst, pkt.header.flow_ports()),
+        let first = match last.bond {
+            None => last.first,
+            Some(b) => {
+                self.bonds[b as usize].pick(self.now, pkt.src, pkt.dst, pkt.header.flow_ports())
+            }
         };
         if let Offer::Accepted { arrival } = self.links[first.index()].offer(self.now, pkt.size) {
             let r = self.slab.insert(InFlight {
                 pkt,
-                route,
+                route: last.route,
                 hop: 0,
-                to,
+                to: last.to,
             });
             self.put_on_wire(first, r, arrival);
         }
+    }
+
+    /// The route of a packet host `from` sends from `src` to `dst` with `ports`, or `None`
+    /// if `src` is not one of its addresses or no route matches.
+    #[cold]
+    fn look_up_route(
+        &mut self,
+        from: HostId,
+        src: Addr,
+        dst: Addr,
+        ports: (u16, u16),
+    ) -> Option<LastRoute> {
+        let g = &self.net.g;
+        let k = g.host_addrs[from.index()].iter().position(|&a| a == src)?;
+        let s = g.host_ifaces[from.index()][k];
+        let (route, to) = self.routes.get(&self.net, s, dst, ports)?;
+        let Some(first) = self.routes.link(route, 0) else {
+            debug_assert!(false, "routes have at least one link");
+            return None;
+        };
+        let bond = self.net.bond_of(first).map(next_id);
+        Some(LastRoute {
+            src,
+            dst,
+            ports,
+            route,
+            first,
+            bond,
+            to,
+        })
     }
 }

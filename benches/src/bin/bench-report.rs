@@ -1,9 +1,11 @@
 //! `cargo run --release -p benches --bin bench-report [CRITERION_DIR] [OUT_STEM]`: turns
-//! criterion's results of the `scale_flows/<flows>` and `scale_subflows/<subflows>`
-//! benchmarks (and `scale_fattree`, `whole_run` if present) into a table of wall-clock ns per
-//! simulated packet (mean time per iteration / packets per iteration) on stdout, and line
-//! charts of ns per packet against the flow count (`OUT_STEM_flows.png`/`.svg`) and the
-//! subflow count (`OUT_STEM_subflows.png`/`.svg`).
+//! criterion's results of the `scale_flows/<flows>`, `scale_hostpairs/<pairs>` and
+//! `scale_subflows/<subflows>` benchmarks (and `scale_fattree`, `whole_run` if present) into a
+//! table of wall-clock ns per simulated packet (mean time per iteration / packets per
+//! iteration) on stdout, and line charts of ns per packet against the flow count, with one
+//! line for flows on one host pair and one for independent host pairs with a flow each
+//! (`OUT_STEM_flows.png`/`.svg`), and against the subflow count
+//! (`OUT_STEM_subflows.png`/`.svg`).
 //!
 //! Defaults: `CRITERION_DIR` = `$CARGO_TARGET_DIR/criterion` (or `target/criterion`),
 //! `OUT_STEM` = `CRITERION_DIR/scale`. Run the benchmarks first, e.g.
@@ -57,6 +59,25 @@ fn ns_per_packet(estimates: &Path) -> Result<Option<f64>, Box<dyn std::error::Er
     Ok((packets > 0.0).then(|| ns / packets))
 }
 
+/// One chart: its file suffix, what it shows (for the title), the x axis, and the groups it
+/// draws as `(group, series label)`.
+struct Figure {
+    suffix: &'static str,
+    what: &'static str,
+    x_label: &'static str,
+    groups: &'static [(&'static str, &'static str)],
+}
+
+/// `(parameter, ns per packet)` of a group's numeric cases, by parameter.
+fn points(rows: &BTreeMap<String, f64>) -> Vec<(f64, f64)> {
+    let mut pts: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|(p, &ns)| Some((p.parse::<f64>().ok()?, ns)))
+        .collect();
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    pts
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let dir = args.next().map(PathBuf::from).unwrap_or_else(|| {
@@ -88,30 +109,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let figures = [
-        (
-            "scale_flows",
-            "flows",
-            "TCP flows on one host pair",
-            "flows on one host pair",
-        ),
-        (
-            "scale_subflows",
-            "subflows",
-            "subflows of one MPTCP connection",
-            "subflows",
-        ),
+        Figure {
+            suffix: "flows",
+            what: "TCP flows",
+            x_label: "flows (on one host pair, or one per host pair)",
+            groups: &[
+                ("scale_flows", "TCP flows on one host pair"),
+                ("scale_hostpairs", "independent host pairs, one flow each"),
+            ],
+        },
+        Figure {
+            suffix: "subflows",
+            what: "subflows of one MPTCP connection",
+            x_label: "subflows",
+            groups: &[("scale_subflows", "subflows of one MPTCP connection")],
+        },
     ];
-    for (group, suffix, label, x_label) in figures {
-        let Some(rows) = table.get(group) else {
-            continue;
-        };
-        let mut pts: Vec<(f64, f64)> = rows
+    for Figure {
+        suffix,
+        what,
+        x_label,
+        groups,
+    } in figures
+    {
+        let series: Vec<Series> = groups
             .iter()
-            .filter_map(|(p, &ns)| Some((p.parse::<f64>().ok()?, ns)))
+            .filter_map(|&(group, label)| {
+                Some(Series::new(label.to_string(), points(table.get(group)?)))
+            })
             .collect();
-        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let series = [Series::new(label.to_string(), pts)];
-        let title = format!("mpsim: wall-clock cost per simulated packet ({label})");
+        if series.is_empty() {
+            continue;
+        }
+        let title = format!("mpsim: wall-clock cost per simulated packet ({what})");
         let chart = LineChart {
             title: &title,
             x_label,
