@@ -47,7 +47,24 @@ impl Deadlines {
     }
 
     /// Sets (`Some`) or clears (`None`) the deadline of endpoint `id`.
+    ///
+    /// Inlined where it is called for the common case of a call into an endpoint that left
+    /// its deadline as it was (nothing to move in the heap); any other case goes to
+    /// [`Self::change`].
+    #[inline]
     pub(crate) fn set(&mut self, id: usize, at: Option<Instant>) {
+        let unchanged = match (self.pos.get(id), at) {
+            (None | Some(&ABSENT), None) => true,
+            (Some(&p), Some(t)) if p != ABSENT => self.heap[p as usize].0 == t,
+            _ => false,
+        };
+        if !unchanged {
+            self.change(id, at);
+        }
+    }
+
+    /// [`Self::set`] for a deadline that is added, removed or moved.
+    fn change(&mut self, id: usize, at: Option<Instant>) {
         if id >= self.pos.len() {
             if at.is_none() {
                 return;

@@ -104,12 +104,21 @@ impl MptcpConnection {
     }
 
     /// Sends what subflow `i` has to send (nothing, at the cost of two comparisons, when
-    /// its socket found nothing at its last poll and has not changed since).
+    /// its socket found nothing at its last poll and has not changed since). Inlined: most
+    /// polls end at these comparisons, without the call into [`Self::poll_subflow_output`].
+    #[inline]
     fn poll_subflow(&mut self, now: Instant, i: usize, out: &mut Vec<Packet<TcpHeader>>) {
-        let s = &mut self.subflows[i];
+        let s = &self.subflows[i];
         if s.mp.dead || s.sock.output_idle(dss_data_len(self.rcv.ack64)) {
             return;
         }
+        self.poll_subflow_output(now, i, out);
+    }
+
+    /// [`Self::poll_subflow`] for a subflow that may have something to send.
+    #[inline(never)]
+    fn poll_subflow_output(&mut self, now: Instant, i: usize, out: &mut Vec<Packet<TcpHeader>>) {
+        let s = &mut self.subflows[i];
         // What `SubflowHook::data_options_len` would report.
         let extra = if self.fallback.is_some() && s.mp.send_infinite.is_none() {
             0
@@ -280,6 +289,8 @@ impl MptcpConnection {
             return 0;
         }
         let ssn = sf.sock.send_end();
+        let fresh_key = Some((sf.sock.generation(), self.rcv.ack64));
+        let view_fresh = sf.mp.sched_key == fresh_key;
         let accepted = sf.sock.send(len);
         debug_assert_eq!(accepted, len);
         sf.mp.map.push(Mapping {
@@ -289,7 +300,44 @@ impl MptcpConnection {
         });
         self.sched.sent(i, accepted);
         self.poll_subflow(now, i, out);
+        if view_fresh {
+            self.refresh_sent_view(i);
+        }
         accepted
+    }
+
+    /// Brings subflow `i`'s scheduler view, up to date before data was handed to it, up to
+    /// date again after that send and the output poll that followed: only what sending can
+    /// change is read again — what is queued and in flight, the window (a controller may
+    /// adjust it as it sends, `cc::CongestionController::on_sent`), the timeout count and
+    /// the retransmission rate behind `degraded`. The RTT estimate (ACKs and timeouts
+    /// only), the segment size and the path stay as they were.
+    fn refresh_sent_view(&mut self, i: usize) {
+        let ack64 = self.rcv.ack64;
+        let degraded = self.cfg.degraded;
+        let (Some(s), Some(v)) = (self.subflows.get_mut(i), self.sched_views.get_mut(i)) else {
+            return;
+        };
+        s.mp.sched_key = Some((s.sock.generation(), ack64));
+        if degraded.is_some() {
+            s.mp.degraded =
+                degraded.is_some_and(|d| d.applies(v.srtt, s.sock.retransmit_permille()));
+        }
+        v.has_space = s.sock.unsent() == 0 && s.sock.cwnd_room() > 0;
+        v.cwnd = s.sock.cwnd();
+        v.ssthresh = s.sock.ssthresh();
+        v.in_flight = s.sock.bytes_in_flight();
+        v.queued = s.sock.unsent();
+        v.rtos = s.sock.consecutive_rtos();
+        debug_assert_eq!(
+            (v.srtt, v.rttvar, v.mss),
+            (
+                s.sock.srtt(),
+                s.sock.rttvar(),
+                s.sock.data_payload(dss_data_len(ack64))
+            ),
+            "a send changed a view field that is not read again"
+        );
     }
 
     fn has_space(&self, i: usize) -> bool {
