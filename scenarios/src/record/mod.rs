@@ -7,6 +7,7 @@
 
 pub mod event_text;
 pub mod files;
+mod fixed;
 pub mod memory;
 pub mod paths;
 pub mod pcap;
