@@ -104,13 +104,63 @@ pub fn linux_alpha(own: &SubflowView, others: &[SubflowView]) -> u64 {
 
 /// `cwnd_total / alpha` in bytes (RFC 6356 §3), rounded up, over `own` and `others`
 /// (others without an RTT estimate are left out). `None` when `own` has no RTT.
+///
+/// Runs on every congestion-avoidance ACK over all subflows, so the per-subflow work is
+/// done in `u64`: each RTT is converted to µs once per pass and every product is checked.
+/// With windows below 2^24 bytes and RTTs below 2^20 µs (≈ 1 s) the largest product,
+/// `cwnd_k * rtt_b^2`, stays below 2^64 and so does `cwnd_k * rtt_b << 16`; should any
+/// product or the sum overflow `u64`, the whole computation is redone in `u128`
+/// ([`coupled_threshold_wide`]), so the result is bit-identical either way.
 pub fn coupled_threshold(own: &SubflowView, others: &[SubflowView]) -> Option<u64> {
     let own_rtt = own.srtt?;
-    let all = core::iter::once((own.cwnd, own_rtt))
-        .chain(others.iter().filter_map(|v| Some((v.cwnd, v.srtt?))));
+    narrow_threshold(own.cwnd, rtt_us64(own_rtt), others)
+        .unwrap_or_else(|| coupled_threshold_wide(own.cwnd, own_rtt, others))
+}
+
+/// A smoothed RTT in whole microseconds, at least 1 (the `u64` form of `rtt_us`).
+fn rtt_us64(d: Duration) -> u64 {
+    (d.as_nanos() / 1_000).max(1)
+}
+
+/// `cwnd * rtt^2` when it fits in `u64`.
+fn cwnd_rtt2(cwnd: u64, rtt: u64) -> Option<u64> {
+    rtt.checked_mul(rtt)?.checked_mul(cwnd)
+}
+
+/// [`coupled_threshold`] in `u64` arithmetic: `Some(result)` when no intermediate value
+/// overflows, `None` when it would (the caller then uses [`coupled_threshold_wide`]).
+fn narrow_threshold(own_cwnd: u64, own_rtt: u64, others: &[SubflowView]) -> Option<Option<u64>> {
     // b = argmax cwnd_k / rtt_k^2, compared exactly as cwnd_k * rtt_b^2 vs cwnd_b * rtt_k^2;
     // ties go to the later subflow, as in Linux's `mptcp_ccc_recalc_alpha` (>=).
-    let mut best = (own.cwnd, rtt_us(own_rtt));
+    let (mut w_b, mut r_b) = (own_cwnd, own_rtt);
+    for v in others {
+        let Some(srtt) = v.srtt else { continue };
+        let r = rtt_us64(srtt);
+        if cwnd_rtt2(v.cwnd, r_b)? >= cwnd_rtt2(w_b, r)? {
+            (w_b, r_b) = (v.cwnd, r);
+        }
+    }
+    if w_b == 0 {
+        return Some(None);
+    }
+    let term = |w: u64, r: u64| Some(w.checked_mul(r_b)?.checked_mul(1 << TERM_SHIFT)? / r);
+    let mut sum = term(own_cwnd, own_rtt)?;
+    for v in others {
+        let Some(srtt) = v.srtt else { continue };
+        sum = sum.checked_add(term(v.cwnd, rtt_us64(srtt))?)?;
+    }
+    let sum = u128::from(sum);
+    let den = u128::from(w_b) << (2 * TERM_SHIFT);
+    let t = (sum * sum).div_ceil(den);
+    Some(Some(u64::try_from(t).unwrap_or(u64::MAX)))
+}
+
+/// [`coupled_threshold`] in `u128` arithmetic with saturation, for windows or RTTs too large
+/// for [`narrow_threshold`].
+fn coupled_threshold_wide(own_cwnd: u64, own_rtt: Duration, others: &[SubflowView]) -> Option<u64> {
+    let all = core::iter::once((own_cwnd, own_rtt))
+        .chain(others.iter().filter_map(|v| Some((v.cwnd, v.srtt?))));
+    let mut best = (own_cwnd, rtt_us(own_rtt));
     for (w, r) in all.clone().skip(1) {
         let r = rtt_us(r);
         let lhs = u128::from(w).saturating_mul(best.1 * best.1);
@@ -292,6 +342,31 @@ mod tests {
     use super::*;
     use crate::cc::testutil::{view, LinuxReno};
     use crate::cc::Reno;
+
+    /// The `u64` fast path agrees with the `u128` computation, including windows and RTTs
+    /// large enough to overflow `u64` (which fall back to `u128`).
+    #[test]
+    fn narrow_threshold_matches_wide() {
+        let cwnds = [0, 1, 1460, 14_600, 1 << 24, 1 << 40, u64::MAX / 3, u64::MAX];
+        let rtts_ns = [1, 999, 1_000, 1_500_000, 40_000_000, 1 << 40, u64::MAX];
+        let sv = |w: u64, r: u64| SubflowView {
+            cwnd: w,
+            srtt: Some(Duration::from_nanos(r)),
+            ..SubflowView::default()
+        };
+        for &w1 in &cwnds {
+            for &r1 in &rtts_ns {
+                for &w2 in &cwnds {
+                    for &r2 in &rtts_ns {
+                        let (a, b) = (sv(w1, r1), sv(w2, r2));
+                        let others = [b, view(20_000, 30), SubflowView::default()];
+                        let wide = coupled_threshold_wide(a.cwnd, a.srtt.unwrap(), &others);
+                        assert_eq!(coupled_threshold(&a, &others), wide, "{w1} {r1} {w2} {r2}");
+                    }
+                }
+            }
+        }
+    }
 
     fn ack(bytes: u64, srtt_ms: u64) -> AckSample {
         AckSample {
