@@ -155,25 +155,23 @@ impl Sink for FileSink {
                 event,
             } => {
                 let c = event_text::columns(event);
-                let num = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+                let rto_ms = c.rto.map(|d| Fixed3(d.as_nanos() as f64 / 1e6));
                 writeln!(
                     w,
                     "{t},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                     self.host_names[host.0 as usize],
                     self.flow_names[flow.0 as usize],
-                    subflow.map(|k| k.0.to_string()).unwrap_or_default(),
+                    Blank(subflow.map(|k| k.0)),
                     c.event,
                     c.target,
                     c.detail,
-                    num(c.bytes),
-                    num(c.dsn),
-                    num(c.from_subflow.map(u64::from)),
-                    c.rto
-                        .map(|d| format!("{:.3}", d.as_nanos() as f64 / 1e6))
-                        .unwrap_or_default(),
-                    num(c.backoff.map(u64::from)),
-                    num(c.cwnd),
-                    num(c.ssthresh),
+                    Blank(c.bytes),
+                    Blank(c.dsn),
+                    Blank(c.from_subflow),
+                    Blank(rto_ms),
+                    Blank(c.backoff),
+                    Blank(c.cwnd),
+                    Blank(c.ssthresh),
                 )
             }
         }
@@ -197,5 +195,27 @@ impl Sink for FileSink {
         self.subflows.flush()?;
         let json = serde_json::to_string_pretty(summary)?;
         std::fs::write(self.dir.join("summary.json"), format!("{json}\n"))
+    }
+}
+
+/// An optional CSV field: its value, or nothing (an empty field) — written without a
+/// temporary string.
+struct Blank<T>(Option<T>);
+
+impl<T: std::fmt::Display> std::fmt::Display for Blank<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(v) => v.fmt(f),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A value with three decimals (`{:.3}`).
+struct Fixed3(f64);
+
+impl std::fmt::Display for Fixed3 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.3}", self.0)
     }
 }
