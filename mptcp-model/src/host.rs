@@ -30,6 +30,7 @@
 //! opt-in packet capture per interface ([`HostStack::capture_interface`]).
 
 use crate::app::{BulkSender, Sink};
+use crate::start_queue::StartQueue;
 use crate::tcp::{reset_reply, SocketAddr, TcpConfig, TcpSocket, TcpState, TcpStats};
 use crate::wire::{SeqNum, TcpHeader};
 use rand::Rng;
@@ -94,7 +95,6 @@ struct PendingFlow {
     flow: FlowId,
     local: SocketAddr,
     remote: SocketAddr,
-    start: Instant,
     cfg: TcpConfig,
     app: BulkSender,
 }
@@ -116,10 +116,10 @@ pub struct HostStack {
     conns: Vec<Conn>,
     index: BTreeMap<ConnKey, Slot>,
     listeners: BTreeMap<(Addr, u16), Listener>,
-    pending: Vec<PendingFlow>,
+    pending: StartQueue<PendingFlow>,
     mp_conns: Vec<MpConn>,
     mp_listeners: BTreeMap<(Addr, u16), MpListener>,
-    mp_pending: Vec<PendingMp>,
+    mp_pending: StartQueue<PendingMp>,
     tokens: BTreeMap<u32, usize>,
     /// `MPTcpExt` counters of events no connection owns (joins for unknown tokens).
     mib: crate::mptcp::MptcpMib,
@@ -167,10 +167,10 @@ impl HostStack {
             conns: Vec::new(),
             index: BTreeMap::new(),
             listeners: BTreeMap::new(),
-            pending: Vec::new(),
+            pending: StartQueue::default(),
             mp_conns: Vec::new(),
             mp_listeners: BTreeMap::new(),
-            mp_pending: Vec::new(),
+            mp_pending: StartQueue::default(),
             tokens: BTreeMap::new(),
             mib: crate::mptcp::MptcpMib::new(),
             down: BTreeSet::new(),
@@ -225,14 +225,14 @@ impl HostStack {
         cfg: TcpConfig,
         app: BulkSender,
     ) {
-        self.pending.push(PendingFlow {
+        let f = PendingFlow {
             flow,
             local,
             remote,
-            start,
             cfg,
             app,
-        });
+        };
+        self.pending.push(start, f);
         self.starts_changed();
     }
 
@@ -347,13 +347,7 @@ impl HostStack {
     }
 
     fn start_due(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
-        let mut k = 0;
-        while k < self.pending.len() {
-            if self.pending[k].start > now {
-                k += 1;
-                continue;
-            }
-            let f = self.pending.remove(k);
+        for f in self.pending.take_due(now) {
             let isn = SeqNum(self.rng.random::<u32>());
             let sock = TcpSocket::connect(now, f.local, f.remote, isn, f.cfg);
             let i = self.insert(Conn {

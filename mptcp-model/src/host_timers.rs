@@ -63,9 +63,9 @@ impl HostStack {
     #[cfg(debug_assertions)]
     fn scan_deadline(&self) -> Option<Instant> {
         let socks = self.conns.iter().filter_map(|c| c.sock.poll_timeout());
-        let starts = self.pending.iter().map(|f| f.start);
+        let starts = self.pending.earliest();
         let mp = self.mp_conns.iter().filter_map(|c| c.conn.poll_timeout());
-        let mp_starts = self.mp_pending.iter().map(|f| f.start);
+        let mp_starts = self.mp_pending.earliest();
         let changes = self.endpoint_changes.front().map(|c| c.0);
         let aborts = self.aborts.front().map(|c| c.0);
         let apps = (0..self.mp_conns.len()).filter_map(|k| self.next_app_write(k));
@@ -101,8 +101,8 @@ impl HostStack {
 
     /// Sets the earliest pending starts again (after flows were added or started).
     pub(super) fn starts_changed(&mut self) {
-        self.timers.tcp_start = self.pending.iter().map(|f| f.start).min();
-        self.timers.mp_start = self.mp_pending.iter().map(|f| f.start).min();
+        self.timers.tcp_start = self.pending.earliest();
+        self.timers.mp_start = self.mp_pending.earliest();
     }
 
     /// True when connection `k` runs a paced application with something to do at `now`:

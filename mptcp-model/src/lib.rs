@@ -56,5 +56,6 @@ pub mod host;
 pub mod middlebox;
 pub mod mptcp;
 pub mod sctp;
+mod start_queue;
 pub mod tcp;
 pub mod wire;

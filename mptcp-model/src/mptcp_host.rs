@@ -71,7 +71,6 @@ pub(super) struct PendingMp {
     flow: FlowId,
     locals: Vec<LocalAddr>,
     remote: SocketAddr,
-    pub(super) start: Instant,
     cfg: MptcpConfig,
     role: Role,
 }
@@ -132,14 +131,14 @@ impl HostStack {
         cfg: MptcpConfig,
         role: Role,
     ) {
-        self.mp_pending.push(PendingMp {
+        let f = PendingMp {
             flow,
             locals,
             remote,
-            start,
             cfg,
             role,
-        });
+        };
+        self.mp_pending.push(start, f);
         self.starts_changed();
     }
 
@@ -278,13 +277,7 @@ impl HostStack {
     }
 
     pub(super) fn start_due_mp(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
-        let mut j = 0;
-        while j < self.mp_pending.len() {
-            if self.mp_pending[j].start > now {
-                j += 1;
-                continue;
-            }
-            let f = self.mp_pending.remove(j);
+        for f in self.mp_pending.take_due(now) {
             let rng = self.stream_for(f.flow);
             let down = &self.down;
             let conn =

@@ -14,6 +14,7 @@
 use super::{FlowId, HostStack};
 use crate::app::BulkSender;
 use crate::sctp::{PathStats, SctpAssociation, SctpConfig, SctpEvent, SctpListener, SctpStats};
+use crate::start_queue::StartQueue;
 use crate::tcp::SocketAddr;
 use crate::wire::header::wrap;
 use crate::wire::sctp::{Control, SctpPacket};
@@ -45,7 +46,6 @@ struct PendingSctp {
     locals: Vec<Addr>,
     local_port: u16,
     remote: SocketAddr,
-    start: Instant,
     cfg: SctpConfig,
     role: SctpRole,
     sources: Vec<(Addr, Addr)>,
@@ -66,7 +66,7 @@ pub(super) struct SctpHost {
     conns: Vec<SctpConn>,
     index: BTreeMap<(u16, u16, Addr), usize>,
     listeners: BTreeMap<u16, Listening>,
-    pending: Vec<PendingSctp>,
+    pending: StartQueue<PendingSctp>,
     /// SCTP events not yet drained: (flow, when, event).
     events: VecDeque<(FlowId, Instant, SctpEvent)>,
 }
@@ -98,16 +98,16 @@ impl HostStack {
         role: SctpRole,
         sources: Vec<(Addr, Addr)>,
     ) {
-        self.sctp.pending.push(PendingSctp {
+        let f = PendingSctp {
             flow,
             locals,
             local_port,
             remote,
-            start,
             cfg,
             role,
             sources,
-        });
+        };
+        self.sctp.pending.push(start, f);
     }
 
     /// Listens for SCTP associations of `flow` on `port` of every address in `locals`.
@@ -225,13 +225,7 @@ impl HostStack {
     }
 
     fn sctp_start_due(&mut self, now: Instant, tx: &mut Vec<Packet<WireHeader>>) {
-        let mut j = 0;
-        while j < self.sctp.pending.len() {
-            if self.sctp.pending[j].start > now {
-                j += 1;
-                continue;
-            }
-            let f = self.sctp.pending.remove(j);
+        for f in self.sctp.pending.take_due(now) {
             let n = self.sctp.conns.len();
             let rng = sim_core::rng::stream(
                 self.seed,
@@ -312,7 +306,7 @@ impl HostStack {
             .conns
             .iter()
             .filter_map(|c| c.assoc.poll_timeout());
-        let starts = self.sctp.pending.iter().map(|f| f.start);
+        let starts = self.sctp.pending.earliest();
         assocs.chain(starts).min()
     }
 
