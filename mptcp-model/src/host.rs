@@ -386,20 +386,20 @@ impl HostStack {
         &mut self,
         now: Instant,
         i: Option<usize>,
-        pkt: Packet<TcpHeader>,
+        pkt: &Packet<TcpHeader>,
         tx: &mut Vec<Packet<TcpHeader>>,
     ) {
         // A closed socket is as good as none: its segments get a RST, a SYN may reopen.
         let existing = i.filter(|&i| self.conns[i].sock.state() != TcpState::Closed);
         let i = match existing {
             Some(i) => {
-                self.conns[i].sock.handle_packet(now, &pkt);
+                self.conns[i].sock.handle_packet(now, pkt);
                 i
             }
-            None => match self.try_accept(now, &pkt) {
+            None => match self.try_accept(now, pkt) {
                 Some(i) => i,
                 None => {
-                    tx.extend(reset_reply(&pkt));
+                    tx.extend(reset_reply(pkt));
                     return;
                 }
             },
@@ -408,22 +408,29 @@ impl HostStack {
     }
 }
 
-impl Host<TcpHeader> for HostStack {
-    fn on_packet(&mut self, now: Instant, pkt: Packet<TcpHeader>, tx: &mut Vec<Packet<TcpHeader>>) {
+impl HostStack {
+    /// A TCP segment arrived: to its connection (TCP or an MPTCP subflow), to a listener, or
+    /// answered with a RST. Borrowed, so the host's wire face hands it on without a copy.
+    pub(super) fn receive_tcp(
+        &mut self,
+        now: Instant,
+        pkt: &Packet<TcpHeader>,
+        tx: &mut Vec<Packet<TcpHeader>>,
+    ) {
         let start = tx.len();
         if !self.capture.is_empty() {
-            self.capture_in(now, &pkt);
+            self.capture_in(now, pkt);
         }
         let h = &pkt.header;
         let key = (pkt.dst, h.dst_port, pkt.src, h.src_port);
         match self.index.get(&key).copied() {
             Some(Slot::Tcp(i)) => self.on_tcp_packet(now, Some(i), pkt, tx),
             Some(Slot::Mptcp(k, id)) => {
-                self.mp_conns[k].conn.handle_packet(now, id, &pkt);
+                self.mp_conns[k].conn.handle_packet(now, id, pkt);
                 self.service_mp(k, now, tx);
             }
             None => {
-                if !self.try_mptcp_syn(now, &pkt, tx) {
+                if !self.try_mptcp_syn(now, pkt, tx) {
                     self.on_tcp_packet(now, None, pkt, tx);
                 }
             }
@@ -431,6 +438,12 @@ impl Host<TcpHeader> for HostStack {
         if !self.capture.is_empty() {
             self.capture_out(now, &tx[start..]);
         }
+    }
+}
+
+impl Host<TcpHeader> for HostStack {
+    fn on_packet(&mut self, now: Instant, pkt: Packet<TcpHeader>, tx: &mut Vec<Packet<TcpHeader>>) {
+        self.receive_tcp(now, &pkt, tx);
     }
 
     fn on_timeout(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {

@@ -345,7 +345,7 @@ impl Host<WireHeader> for HostStack {
                 };
                 self.with_tcp(now, tx, |h, out| {
                     if !h.converter_refuses(&p, out) {
-                        Host::<TcpHeader>::on_packet(h, now, p, out);
+                        h.receive_tcp(now, &p, out);
                     }
                 });
             }
