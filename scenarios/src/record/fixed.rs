@@ -1,13 +1,17 @@
 //! Fixed-point decimal text of a sample value, byte for byte what `format!("{v:.prec$}")`
-//! writes, without the float formatter for the common integral values.
+//! writes, without the float formatter for the values a time series holds.
 //!
-//! Most time-series values are whole numbers (windows and queues in bytes or packets,
-//! counters, TCP states). For them the standard formatter's exact mode cannot finish in
-//! its fast (Grisu) path and falls back to big-number arithmetic (Dragon4): with 1000 flows
-//! that fallback was about a quarter of a run's instructions. A whole number below 2^53 is
-//! exact in an `f64`, so its fixed-point text is its integer digits followed by `prec`
-//! zeros; everything else (fractions, negative zero, huge values, NaN, infinities) still
-//! goes through the standard formatter.
+//! The standard formatter's exact mode is costly: for whole numbers (windows and queues in
+//! bytes or packets, counters, TCP states) it cannot finish in its fast (Grisu) path and
+//! falls back to big-number arithmetic (Dragon4), and for fractions (times in ms, rates)
+//! its digit generation and the `fmt` machinery around it cost several hundred
+//! instructions a value. Here a finite `v` with `|v| < 2^53` and at most 16 decimals is
+//! converted exactly: `v = m·2^e` with a 53-bit `m`, so `|v|·10^prec = m·10^prec / 2^-e`
+//! is a quotient of integers below 2^107, rounded to the nearest, ties to even — the
+//! rounding the standard formatter applies to the exact binary value. Its integer part and
+//! `prec` fractional digits are then written as integers. Anything else (subnormals and
+//! values below 2^-68, huge values, NaN, infinities, results past `u64`) still goes
+//! through the standard formatter.
 
 use std::io::{self, Write};
 
@@ -17,17 +21,21 @@ const EXACT_INT: f64 = 9_007_199_254_740_992.0;
 /// Most decimals written through the fast path (the metrics use at most 9).
 const MAX_ZEROS: usize = 16;
 
+/// Most binary fraction digits the exact conversion handles (`m·10^16 < 2^107`, so a
+/// shift of up to 120 keeps it in a `u128`).
+const MAX_SHIFT: u32 = 120;
+
 /// Writes `v` with `prec` decimals, exactly as `write!(w, "{v:.prec$}")` would.
 pub(crate) fn write_fixed<W: Write>(w: &mut W, v: f64, prec: usize) -> io::Result<()> {
-    let whole = v.trunc() == v && v.abs() < EXACT_INT && !(v == 0.0 && v.is_sign_negative());
-    if !whole || prec > MAX_ZEROS {
+    let Some(scaled) = scaled_magnitude(v, prec) else {
         return write!(w, "{v:.prec$}");
-    }
-    // `whole` excludes NaN (NaN != NaN) and the infinities (|v| < 2^53).
-    let n = v as i64;
-    let mut buf = [0u8; 20 + 1 + MAX_ZEROS];
-    let mut at = 20;
-    let mut m = n.unsigned_abs();
+    };
+    let unit = 10u64.pow(prec as u32);
+    let (int, frac) = (scaled / unit, scaled % unit);
+    // Sign, up to 20 integer digits, the point and up to 16 decimals.
+    let mut buf = [0u8; 1 + 20 + 1 + MAX_ZEROS];
+    let mut at = 21;
+    let mut m = int;
     loop {
         at -= 1;
         buf[at] = b'0' + (m % 10) as u8;
@@ -36,18 +44,53 @@ pub(crate) fn write_fixed<W: Write>(w: &mut W, v: f64, prec: usize) -> io::Resul
             break;
         }
     }
-    if n < 0 {
+    // The standard formatter signs every negative value, -0.0 and those rounding to 0.
+    if v.is_sign_negative() {
         at -= 1;
         buf[at] = b'-';
     }
-    let mut end = 20;
+    let mut end = 21;
     if prec > 0 {
         buf[end] = b'.';
-        end += 1;
-        buf[end..end + prec].fill(b'0');
-        end += prec;
+        end += prec + 1;
+        let mut m = frac;
+        for d in buf[22..end].iter_mut().rev() {
+            *d = b'0' + (m % 10) as u8;
+            m /= 10;
+        }
     }
     w.write_all(&buf[at..end])
+}
+
+/// `|v|·10^prec` rounded to the nearest integer (ties to even), when `v` is finite, below
+/// 2^53 in magnitude, not subnormal, `prec` at most [`MAX_ZEROS`] and the result fits.
+fn scaled_magnitude(v: f64, prec: usize) -> Option<u64> {
+    if !v.is_finite() || v.abs() >= EXACT_INT || prec > MAX_ZEROS {
+        return None;
+    }
+    let bits = v.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as u32;
+    let fraction = bits & ((1 << 52) - 1);
+    if biased == 0 {
+        // ±0 is 0 at any precision; subnormals are left to the standard formatter.
+        return (fraction == 0).then_some(0);
+    }
+    // |v| = mant·2^-shift with shift ≥ 0, as |v| < 2^53 and mant ≥ 2^52.
+    let mant = u128::from(fraction | (1 << 52));
+    let shift = 1075u32.checked_sub(biased)?;
+    if shift > MAX_SHIFT {
+        return None;
+    }
+    let product = mant * 10u128.pow(prec as u32);
+    let quotient = product >> shift;
+    let rounded = if shift == 0 {
+        quotient
+    } else {
+        let rest = product - (quotient << shift);
+        let half = 1u128 << (shift - 1);
+        quotient + u128::from(rest > half || (rest == half && quotient & 1 == 1))
+    };
+    u64::try_from(rounded).ok()
 }
 
 #[cfg(test)]
@@ -90,6 +133,18 @@ mod tests {
             f64::NAN,
             f64::INFINITY,
             f64::NEG_INFINITY,
+            0.125,
+            -0.125,
+            0.375,
+            -0.001,
+            -1e-20,
+            0.000_5,
+            2f64.powi(-68),
+            2f64.powi(-69),
+            f64::MIN_POSITIVE / 2.0,
+            20.123_456_789,
+            99.999_95,
+            999_999.999_5,
         ];
         // A deterministic spread of integers and fractions (a 64-bit LCG).
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -99,6 +154,11 @@ mod tests {
             values.push(int.trunc());
             values.push(-int.trunc());
             values.push(int);
+            values.push(-int);
+            // Times in ms and rates: decimal fractions, not dyadic ones.
+            let ms = (x >> 20) as f64 / 1e6;
+            values.push(ms);
+            values.push(ms * 8.0 / 1e3);
         }
         for &v in &values {
             for prec in 0..=17 {
