@@ -25,13 +25,43 @@ const MAX_ZEROS: usize = 16;
 /// shift of up to 120 keeps it in a `u128`).
 const MAX_SHIFT: u32 = 120;
 
+/// `10^i` for every precision the fast path writes.
+const POW10: [u64; MAX_ZEROS + 1] = {
+    let mut table = [1u64; MAX_ZEROS + 1];
+    let mut i = 1;
+    while i <= MAX_ZEROS {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
 /// Writes `v` with `prec` decimals, exactly as `write!(w, "{v:.prec$}")` would.
 pub(crate) fn write_fixed<W: Write>(w: &mut W, v: f64, prec: usize) -> io::Result<()> {
     let Some(scaled) = scaled_magnitude(v, prec) else {
         return write!(w, "{v:.prec$}");
     };
-    let unit = 10u64.pow(prec as u32);
-    let (int, frac) = (scaled / unit, scaled % unit);
+    let unit = POW10[prec];
+    // The standard formatter signs every negative value, -0.0 and those rounding to 0.
+    write_decimal(w, v.is_sign_negative(), scaled / unit, scaled % unit, prec)
+}
+
+/// Writes `n` in decimal, as `write!(w, "{n}")` would.
+pub(crate) fn write_uint<W: Write>(w: &mut W, n: u64) -> io::Result<()> {
+    write_decimal(w, false, n, 0, 0)
+}
+
+/// Writes `int` and, when `prec > 0`, a point and `frac` zero-padded to `prec` digits
+/// (`frac < 10^prec`, `prec` at most 16), with a leading `-` when `negative`:
+/// `write!(w, "{int}.{frac:0prec$}")` without the formatter.
+pub(crate) fn write_decimal<W: Write>(
+    w: &mut W,
+    negative: bool,
+    int: u64,
+    frac: u64,
+    prec: usize,
+) -> io::Result<()> {
+    debug_assert!(prec <= MAX_ZEROS);
     // Sign, up to 20 integer digits, the point and up to 16 decimals.
     let mut buf = [0u8; 1 + 20 + 1 + MAX_ZEROS];
     let mut at = 21;
@@ -44,8 +74,7 @@ pub(crate) fn write_fixed<W: Write>(w: &mut W, v: f64, prec: usize) -> io::Resul
             break;
         }
     }
-    // The standard formatter signs every negative value, -0.0 and those rounding to 0.
-    if v.is_sign_negative() {
+    if negative {
         at -= 1;
         buf[at] = b'-';
     }
@@ -81,7 +110,7 @@ fn scaled_magnitude(v: f64, prec: usize) -> Option<u64> {
     if shift > MAX_SHIFT {
         return None;
     }
-    let product = mant * 10u128.pow(prec as u32);
+    let product = mant * u128::from(POW10[prec]);
     let quotient = product >> shift;
     let rounded = if shift == 0 {
         quotient
@@ -109,6 +138,30 @@ mod tests {
     /// Every value class gives the standard formatter's bytes: whole numbers of every size
     /// up to and past 2^53, negative ones, both zeros, fractions, NaN and the infinities,
     /// at 0 to 17 decimals.
+    /// Integers and nanosecond times as `{n}` and `{s}.{ns:09}` write them.
+    #[test]
+    fn integers_and_times_as_the_formatter_writes_them() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            1_000_000_007,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut out = Vec::new();
+            assert!(write_uint(&mut out, n).is_ok());
+            assert_eq!(String::from_utf8_lossy(&out), n.to_string());
+            let mut out = Vec::new();
+            let (s, ns) = (n / 1_000_000_000, n % 1_000_000_000);
+            assert!(write_decimal(&mut out, false, s, ns, 9).is_ok());
+            assert_eq!(String::from_utf8_lossy(&out), format!("{s}.{ns:09}"));
+        }
+    }
+
     #[test]
     fn equals_the_standard_formatter() {
         let mut values = vec![
