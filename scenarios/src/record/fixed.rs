@@ -25,6 +25,18 @@ const MAX_ZEROS: usize = 16;
 /// shift of up to 120 keeps it in a `u128`).
 const MAX_SHIFT: u32 = 120;
 
+/// `00`, `01`, ... `99`: the decimal digits of every number below 100, two bytes each.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        table[2 * i] = b'0' + (i / 10) as u8;
+        table[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    table
+};
+
 /// `10^i` for every precision the fast path writes.
 const POW10: [u64; MAX_ZEROS + 1] = {
     let mut table = [1u64; MAX_ZEROS + 1];
@@ -38,6 +50,12 @@ const POW10: [u64; MAX_ZEROS + 1] = {
 
 /// Writes `v` with `prec` decimals, exactly as `write!(w, "{v:.prec$}")` would.
 pub(crate) fn write_fixed<W: Write>(w: &mut W, v: f64, prec: usize) -> io::Result<()> {
+    // Whole non-negative values (most samples: bytes, packets, counters, states) need no
+    // scaling: `v as u64` is exact when it converts back to `v`.
+    let whole = v as u64;
+    if v.is_sign_positive() && v < EXACT_INT && whole as f64 == v && prec <= MAX_ZEROS {
+        return write_decimal(w, false, whole, 0, prec);
+    }
     let Some(scaled) = scaled_magnitude(v, prec) else {
         return write!(w, "{v:.prec$}");
     };
@@ -66,13 +84,20 @@ pub(crate) fn write_decimal<W: Write>(
     let mut buf = [0u8; 1 + 20 + 1 + MAX_ZEROS];
     let mut at = 21;
     let mut m = int;
-    loop {
+    // Two digits at a time, then the last one or two.
+    while m >= 100 {
+        let pair = (m % 100) as usize * 2;
+        m /= 100;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if m >= 10 {
+        let pair = m as usize * 2;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         at -= 1;
-        buf[at] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
-        }
+        buf[at] = b'0' + m as u8;
     }
     if negative {
         at -= 1;
