@@ -300,6 +300,19 @@ impl HostStack {
         }
     }
 
+    /// True when the host carries packets only its `Host<WireHeader>` face can: it has SCTP
+    /// associations, listeners or pending SCTP flows, or takes part in a Transport Converter
+    /// (a converter, or a client whose SYN carries a Convert message). Otherwise every packet
+    /// it sends or takes is a TCP segment, and driving it through `Host<TcpHeader>` alone
+    /// gives the same packets at the same instants (without wrapping each one).
+    pub fn needs_wire_header(&self) -> bool {
+        let s = &self.sctp;
+        !s.conns.is_empty()
+            || !s.listeners.is_empty()
+            || s.pending.earliest().is_some()
+            || self.takes_part_in_conversion()
+    }
+
     pub(super) fn sctp_poll_timeout(&self) -> Option<Instant> {
         let assocs = self
             .sctp
