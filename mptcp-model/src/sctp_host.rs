@@ -345,16 +345,16 @@ impl Host<WireHeader> for HostStack {
     fn on_packet(
         &mut self,
         now: Instant,
-        pkt: Packet<WireHeader>,
+        pkt: &Packet<WireHeader>,
         tx: &mut Vec<Packet<WireHeader>>,
     ) {
-        match pkt.header {
+        match &pkt.header {
             WireHeader::Tcp(header) => {
                 let p = Packet {
                     src: pkt.src,
                     dst: pkt.dst,
                     size: pkt.size,
-                    header,
+                    header: *header,
                 };
                 self.with_tcp(now, tx, |h, out| {
                     if !h.converter_refuses(&p, out) {
@@ -367,15 +367,16 @@ impl Host<WireHeader> for HostStack {
                     src: pkt.src,
                     dst: pkt.dst,
                     size: pkt.size - msg.buffer_len() as u32,
-                    header,
+                    header: *header,
                 };
+                let msg = *msg;
                 self.with_tcp(now, tx, |h, out| {
                     if !h.converter_syn(now, p, msg, out) {
-                        Host::<TcpHeader>::on_packet(h, now, p, out);
+                        Host::<TcpHeader>::on_packet(h, now, &p, out);
                     }
                 });
             }
-            WireHeader::Sctp(h) => self.on_sctp_packet(now, pkt.src, pkt.dst, &h, tx),
+            WireHeader::Sctp(h) => self.on_sctp_packet(now, pkt.src, pkt.dst, h, tx),
         }
     }
 
