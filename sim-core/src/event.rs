@@ -207,6 +207,22 @@ impl<T> Slab<T> {
         Some(value)
     }
 
+    /// Drops the value behind `r` where it lies (bumping the slot's generation); false if
+    /// `r` is stale. As [`Slab::remove`] without moving the value out.
+    pub fn free(&mut self, r: SlotRef) -> bool {
+        let Some(slot) = self.slots.get_mut(r.index as usize) else {
+            return false;
+        };
+        if slot.generation != r.generation || slot.value.is_none() {
+            return false;
+        }
+        slot.value = None;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(r.index);
+        self.len -= 1;
+        true
+    }
+
     /// Number of stored values.
     pub fn len(&self) -> usize {
         self.len
@@ -335,5 +351,23 @@ mod tests {
         assert_eq!(s.get(c), Some(&3));
         assert_eq!(s.get(b), Some(&2));
         assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn free_drops_in_place_and_invalidates_like_remove() {
+        let mut s = Slab::new();
+        let a = s.insert(1);
+        let b = s.insert(2);
+        assert!(s.free(a));
+        assert!(!s.free(a), "stale");
+        assert_eq!(s.get(a), None);
+        assert_eq!(s.len(), 1);
+        let c = s.insert(3);
+        assert_eq!(c.index, a.index, "the freed slot is reused");
+        assert_ne!(c.generation, a.generation);
+        assert_eq!(s.remove(c), Some(3));
+        assert!(!s.free(c));
+        assert_eq!(s.get(b), Some(&2));
+        assert_eq!(s.len(), 1);
     }
 }
