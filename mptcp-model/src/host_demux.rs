@@ -9,6 +9,7 @@
 
 use super::Slot;
 use sim_core::Addr;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
@@ -19,13 +20,24 @@ pub(super) type ConnKey = (Addr, u16, Addr, u16);
 #[derive(Debug, Default)]
 pub(super) struct DemuxTable {
     slots: HashMap<PackedKey, Slot, BuildHasherDefault<KeyHasher>>,
+    /// The key last found and its slot: a host with one busy connection finds it without
+    /// hashing (segments of a flow arrive in runs).
+    last: Cell<Option<(PackedKey, Slot)>>,
 }
 
 impl DemuxTable {
     /// What `key` leads to, if anything.
     #[inline]
     pub(super) fn get(&self, key: &ConnKey) -> Option<Slot> {
-        self.slots.get(&PackedKey::of(key)).copied()
+        let key = PackedKey::of(key);
+        match self.last.get() {
+            Some((last, slot)) if last == key => Some(slot),
+            _ => {
+                let slot = self.slots.get(&key).copied()?;
+                self.last.set(Some((key, slot)));
+                Some(slot)
+            }
+        }
     }
 
     /// True when `key` is taken.
@@ -35,7 +47,11 @@ impl DemuxTable {
 
     /// Maps `key` to `slot`, replacing what it led to before.
     pub(super) fn insert(&mut self, key: ConnKey, slot: Slot) {
-        self.slots.insert(PackedKey::of(&key), slot);
+        let key = PackedKey::of(&key);
+        self.slots.insert(key, slot);
+        if self.last.get().is_some_and(|(last, _)| last == key) {
+            self.last.set(Some((key, slot)));
+        }
     }
 }
 
@@ -107,7 +123,8 @@ mod tests {
         )
     }
 
-    /// Every key finds what was put under it, a replaced key its new slot, and keys
+    /// Every key finds what was put under it, a replaced key its new slot (also when it was
+    /// the key last found), and keys
     /// differing in any one field are told apart.
     #[test]
     fn finds_replaces_and_tells_keys_apart() {
@@ -118,6 +135,8 @@ mod tests {
         for n in 0..2000 {
             assert_eq!(t.get(&key(n)), Some(Slot::Tcp(n as usize)));
         }
+        // Replaced while it is the key last found.
+        assert_eq!(t.get(&key(7)), Some(Slot::Tcp(7)));
         t.insert(key(7), Slot::Mptcp(3, 1));
         assert_eq!(t.get(&key(7)), Some(Slot::Mptcp(3, 1)));
         let (la, lp, ra, rp) = key(0);
