@@ -109,7 +109,7 @@ pub struct Simulator<H, N: Host<H>, M: Middlebox<H> = NoMiddlebox> {
     bonds: Vec<BondState>,
 }
 
-impl<H: FlowKey, N: Host<H>> Simulator<H, N, NoMiddlebox> {
+impl<H: FlowKey + Clone, N: Host<H>> Simulator<H, N, NoMiddlebox> {
     /// A simulator at time zero, without middleboxes. `hosts[i]` lives on `HostId(i)`; each
     /// link's loss process draws from `rng::stream(seed, "link/{name}")`. Hosts that
     /// already report a deadline are armed for it.
@@ -118,7 +118,7 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N, NoMiddlebox> {
     }
 }
 
-impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
+impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
     /// As [`Simulator::new`], with middlebox `middlebox` (attached to no link yet).
     pub fn with_middlebox(
         network: Network,
@@ -539,9 +539,11 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
 
     /// Sends what host `h` pushed to `tx`, returns the buffer, and re-arms `h`.
     fn after_host_call(&mut self, h: HostId, mut tx: Vec<Packet<H>>) {
-        for pkt in tx.drain(..) {
+        // Each packet is copied once, from `tx` into its slab slot.
+        for pkt in &tx {
             self.send(h, pkt);
         }
+        tx.clear();
         self.tx = tx;
         self.arm(h);
     }
@@ -557,7 +559,7 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
         }
     }
 
-    fn send(&mut self, from: HostId, pkt: Packet<H>) {
+    fn send(&mut self, from: HostId, pkt: &Packet<H>) {
         let ports = if self.net.is_ecmp() {
             pkt.header.flow_ports()
         } else {
@@ -582,7 +584,7 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
         };
         if let Offer::Accepted { arrival } = self.links[first.index()].offer(self.now, pkt.size) {
             let r = self.slab.insert(InFlight {
-                pkt,
+                pkt: pkt.clone(),
                 route: last.route,
                 hop: 0,
                 to: last.to,
