@@ -152,11 +152,18 @@ impl<T> Slab<T> {
 
     /// Stores `value`, reusing a free slot when there is one.
     pub fn insert(&mut self, value: T) -> SlotRef {
+        self.insert_with(|| value)
+    }
+
+    /// Stores what `make` returns, reusing a free slot when there is one: a reused slot
+    /// receives the value where it is made (no copy through the stack).
+    #[inline]
+    pub fn insert_with(&mut self, make: impl FnOnce() -> T) -> SlotRef {
         self.len += 1;
         if let Some(index) = self.free.pop() {
             let slot = &mut self.slots[index as usize];
             debug_assert!(slot.value.is_none());
-            slot.value = Some(value);
+            slot.value = Some(make());
             return SlotRef {
                 index,
                 generation: slot.generation,
@@ -165,7 +172,7 @@ impl<T> Slab<T> {
         let index = crate::ids::next_id(self.slots.len());
         self.slots.push(Slot {
             generation: 0,
-            value: Some(value),
+            value: Some(make()),
         });
         SlotRef {
             index,
@@ -362,7 +369,7 @@ mod tests {
         assert!(!s.free(a), "stale");
         assert_eq!(s.get(a), None);
         assert_eq!(s.len(), 1);
-        let c = s.insert(3);
+        let c = s.insert_with(|| 3);
         assert_eq!(c.index, a.index, "the freed slot is reused");
         assert_ne!(c.generation, a.generation);
         assert_eq!(s.remove(c), Some(3));

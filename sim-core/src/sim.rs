@@ -583,7 +583,7 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             }
         };
         if let Offer::Accepted { arrival } = self.links[first.index()].offer(self.now, pkt.size) {
-            let r = self.slab.insert(InFlight {
+            let r = self.slab.insert_with(|| InFlight {
                 pkt: pkt.clone(),
                 route: last.route,
                 hop: 0,
