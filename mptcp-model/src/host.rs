@@ -327,9 +327,8 @@ impl HostStack {
             App::Receiver(sink) => c.read += sink.drive(&mut c.sock),
             App::Relay => {}
         }
-        while let Some(p) = c.sock.poll_transmit(now) {
-            tx.push(p);
-        }
+        // Each segment is built in `tx`, where the engine reads it from.
+        while c.sock.poll_transmit_into(now, &mut crate::tcp::NoHook, tx) {}
         self.gather_tcp_events(i);
         self.tcp_timer_changed(i);
     }

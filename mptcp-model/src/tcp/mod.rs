@@ -36,6 +36,7 @@ mod xmit;
 pub use config::{CwndReduction, LossDetection, NewRenoTimer, RtoMode, TcpConfig};
 pub use event::{RecoveryKind, TcpEvent};
 pub use hook::{NoHook, SegmentHook, SegmentInfo, SegmentKind};
+pub use output::SegmentOut;
 pub use rtt::RttEstimator;
 pub use sack::DUP_THRESH;
 pub use socket::TcpSocket;

@@ -11,6 +11,30 @@ use crate::cc::CongestionController;
 use crate::wire::{SeqNum, TcpFlags, TcpHeader, TcpOptions, Timestamps};
 use sim_core::{Instant, Packet};
 
+/// Where an output poll puts the segment it builds: pushed on a `Vec` (a host's send
+/// buffer: the segment is built where it will be read from), or held in an `Option`
+/// ([`TcpSocket::poll_transmit`]).
+pub trait SegmentOut {
+    /// Stores `p` and lends it back, for its options to be written in place.
+    fn put(&mut self, p: Packet<TcpHeader>) -> &mut Packet<TcpHeader>;
+}
+
+impl SegmentOut for Vec<Packet<TcpHeader>> {
+    #[inline]
+    fn put(&mut self, p: Packet<TcpHeader>) -> &mut Packet<TcpHeader> {
+        self.push(p);
+        let last = self.len() - 1;
+        &mut self[last]
+    }
+}
+
+impl SegmentOut for Option<Packet<TcpHeader>> {
+    #[inline]
+    fn put(&mut self, p: Packet<TcpHeader>) -> &mut Packet<TcpHeader> {
+        self.insert(p)
+    }
+}
+
 impl TcpSocket {
     /// The next packet to send, if any. Call repeatedly until `None`.
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Packet<TcpHeader>> {
@@ -27,39 +51,53 @@ impl TcpSocket {
         now: Instant,
         hook: &mut H,
     ) -> Option<Packet<TcpHeader>> {
+        let mut out = None;
+        self.poll_transmit_into(now, hook, &mut out);
+        out
+    }
+
+    /// As [`TcpSocket::poll_transmit_with`], the packet put into `out` (built there, not
+    /// copied on its way); returns whether there was one.
+    #[inline]
+    pub fn poll_transmit_into<H: SegmentHook, O: SegmentOut>(
+        &mut self,
+        now: Instant,
+        hook: &mut H,
+        out: &mut O,
+    ) -> bool {
         let extra = hook.data_options_len();
         if self.output_idle == Some(extra) {
-            return None;
+            return false;
         }
-        self.poll_output(now, hook, extra)
+        self.poll_output(now, hook, extra, out)
     }
 
     #[inline(never)]
-    fn poll_output<H: SegmentHook>(
+    fn poll_output<H: SegmentHook, O: SegmentOut>(
         &mut self,
         now: Instant,
         hook: &mut H,
         extra: usize,
-    ) -> Option<Packet<TcpHeader>> {
+        out: &mut O,
+    ) -> bool {
         if self.surely_idle() {
             // What the full poll would find, without its cost or a change of generation
             // (nothing changes: see `surely_idle`).
             self.output_idle = Some(extra);
-            return None;
+            return false;
         }
         self.generation = self.generation.wrapping_add(1);
-        // Built in the return slot: the packet is not moved on the way out.
-        let pkt = match self.state {
-            TcpState::Closed | TcpState::Listen => None,
-            TcpState::SynSent | TcpState::SynReceived => self.poll_syn(now, hook),
-            _ => self.poll_synchronized(now, hook),
+        let sent = match self.state {
+            TcpState::Closed | TcpState::Listen => false,
+            TcpState::SynSent | TcpState::SynReceived => self.poll_syn(now, hook, out),
+            _ => self.poll_synchronized(now, hook, out),
         };
-        if pkt.is_some() {
+        if sent {
             self.counters.segments_sent += 1;
         } else {
             self.output_idle = Some(extra);
         }
-        pkt
+        sent
     }
 
     /// True when a poll in a synchronized state would find nothing to send and change
@@ -96,13 +134,14 @@ impl TcpSocket {
         self.output_idle == Some(extra)
     }
 
-    fn poll_syn<H: SegmentHook>(
+    fn poll_syn<H: SegmentHook, O: SegmentOut>(
         &mut self,
         now: Instant,
         hook: &mut H,
-    ) -> Option<Packet<TcpHeader>> {
+        out: &mut O,
+    ) -> bool {
         if !self.syn_pending {
-            return None;
+            return false;
         }
         self.syn_pending = false;
         if self.syn_sent_at.is_some() {
@@ -149,42 +188,47 @@ impl TcpSocket {
             payload_len: 0,
             payload_rewrite: None,
         };
-        Some(self.packet(header))
+        out.put(self.packet(header));
+        true
     }
 
-    fn poll_synchronized<H: SegmentHook>(
+    fn poll_synchronized<H: SegmentHook, O: SegmentOut>(
         &mut self,
         now: Instant,
         hook: &mut H,
-    ) -> Option<Packet<TcpHeader>> {
+        out: &mut O,
+    ) -> bool {
         if std::mem::take(&mut self.ack_first) {
-            return Some(self.pure_ack(self.snd.nxt, now, hook));
+            self.pure_ack(self.snd.nxt, now, hook, out);
+            return true;
         }
-        let data = self.poll_data(now, hook);
-        if data.is_some() {
-            return data;
+        if self.poll_data(now, hook, out) {
+            return true;
         }
         if self.probe_pending {
             // RFC 9293 §3.8.6.1 zero-window probe, Linux style: an old sequence number
             // (SND.UNA − 1) with no payload, which the peer must answer with an ACK.
             self.probe_pending = false;
-            return Some(self.pure_ack(self.snd.una - 1, now, hook));
+            self.pure_ack(self.snd.una - 1, now, hook, out);
+            return true;
         }
         if self.rcv.ack_now {
-            return Some(self.pure_ack(self.snd.nxt, now, hook));
+            self.pure_ack(self.snd.nxt, now, hook, out);
+            return true;
         }
         self.arm_persist(now);
-        None
+        false
     }
 
     /// A pure ACK with sequence offset `start`.
-    fn pure_ack<H: SegmentHook>(
+    fn pure_ack<H: SegmentHook, O: SegmentOut>(
         &mut self,
         start: u64,
         now: Instant,
         hook: &mut H,
-    ) -> Packet<TcpHeader> {
-        self.segment(start, 0, TcpFlags::ACK, hook, |sock, hook, opts| {
+        out: &mut O,
+    ) {
+        self.segment(start, 0, TcpFlags::ACK, (hook, out), |sock, hook, opts| {
             sock.write_ack_options(now, opts, true);
             let info = SegmentInfo {
                 kind: SegmentKind::Ack,
@@ -194,11 +238,12 @@ impl TcpSocket {
         })
     }
 
-    fn poll_data<H: SegmentHook>(
+    fn poll_data<H: SegmentHook, O: SegmentOut>(
         &mut self,
         now: Instant,
         hook: &mut H,
-    ) -> Option<Packet<TcpHeader>> {
+        out: &mut O,
+    ) -> bool {
         let extra = hook.data_options_len();
         // With a hook, the hook's options take precedence: a data segment then carries no
         // SACK blocks, so every full segment has the same payload and the options need not
@@ -233,7 +278,7 @@ impl TcpSocket {
             if self.snd.app_end > self.snd.nxt && room < max_payload {
                 self.cwnd_validate(true);
             }
-            return None;
+            return false;
         };
         let prior_flight = self.snd.flight();
         self.snd.on_sent(&seg, now);
@@ -271,16 +316,16 @@ impl TcpSocket {
             SegmentKind::Ack
         };
         let info = SegmentInfo { kind, fin: seg.fin };
-        Some(
-            self.segment(seg.start, seg.payload, flags, hook, |sock, hook, o| {
-                match opts {
-                    Some(built) => *o = built,
-                    // With a hook, or no SACK blocks: timestamps only (see above).
-                    None => sock.write_ack_options(now, o, false),
-                }
-                hook.decorate(&info, o);
-            }),
-        )
+        let options = |sock: &Self, hook: &mut H, o: &mut TcpOptions| {
+            match opts {
+                Some(built) => *o = built,
+                // With a hook, or no SACK blocks: timestamps only (see above).
+                None => sock.write_ack_options(now, o, false),
+            }
+            hook.decorate(&info, o);
+        };
+        self.segment(seg.start, seg.payload, flags, (hook, out), options);
+        true
     }
 
     /// The retransmission timer slot after a segment left. RFC 6298 §5.1: armed if idle;
@@ -356,17 +401,17 @@ impl TcpSocket {
         }
     }
 
-    /// A synchronized-state segment (always with ACK) starting at sequence offset `start`,
-    /// its options written in place by `options` (SACK blocks that do not fit are dropped).
-    /// Built where it is returned: the packet is not copied on the way.
-    fn segment<H: SegmentHook>(
+    /// Puts into `out` a synchronized-state segment (always with ACK) starting at sequence
+    /// offset `start`, its options written in place there by `options` (SACK blocks that do
+    /// not fit are dropped).
+    fn segment<H: SegmentHook, O: SegmentOut>(
         &mut self,
         start: u64,
         payload: u64,
         flags: TcpFlags,
-        hook: &mut H,
+        (hook, out): (&mut H, &mut O),
         options: impl FnOnce(&Self, &mut H, &mut TcpOptions),
-    ) -> Packet<TcpHeader> {
+    ) {
         let header = TcpHeader {
             src_port: self.local.port,
             dst_port: self.remote.port,
@@ -379,12 +424,12 @@ impl TcpSocket {
             payload_len: payload as u32,
             payload_rewrite: None,
         };
-        let mut p = Packet {
+        let p = out.put(Packet {
             src: self.local.addr,
             dst: self.remote.addr,
             size: 0,
             header,
-        };
+        });
         let o = &mut p.header.options;
         options(self, hook, o);
         if !o.sack.is_empty() {
@@ -392,7 +437,6 @@ impl TcpSocket {
         }
         p.size = p.header.packet_size();
         self.rcv.on_ack_sent();
-        p
     }
 
     pub(super) fn packet(&self, header: TcpHeader) -> Packet<TcpHeader> {
