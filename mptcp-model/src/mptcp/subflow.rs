@@ -163,7 +163,8 @@ pub(crate) struct SubflowMp {
     pub(crate) degraded: bool,
     /// The coupling view of this subflow and the socket generation and DSS size it was read
     /// at.
-    pub(crate) coupling: Option<(u32, bool, crate::cc::SubflowView)>,
+    /// (A cache: written through a shared reference, so reading the views marks nothing.)
+    pub(crate) coupling: std::cell::Cell<Option<(u32, bool, crate::cc::SubflowView)>>,
     /// The socket's [`TcpSocket::poll_timeout`] and the socket generation it was read at.
     pub(crate) sock_deadline: std::cell::Cell<Option<(u32, Option<Instant>)>>,
 }
@@ -202,7 +203,7 @@ impl SubflowMp {
             send_prio: None,
             sched_key: None,
             degraded: false,
-            coupling: None,
+            coupling: std::cell::Cell::new(None),
             sock_deadline: std::cell::Cell::new(None),
         }
     }
