@@ -162,8 +162,6 @@ pub struct MptcpConnection {
     /// Each subflow's deadline (socket timers, third-ACK retransmission), as of its last
     /// change: the connection's deadline without a scan over every subflow.
     pub(super) subflow_deadlines: MinTree,
-    /// Per subflow: the path manager must not retry its pair (refused / timed out).
-    pub(crate) pm_block: Vec<bool>,
     pub(crate) snd: DataSend,
     pub(crate) rcv: DataRecv,
     pub(super) sched: AnyScheduler,
@@ -197,7 +195,14 @@ pub struct MptcpConnection {
     /// The peer's MP_CAPABLE set the `C` flag: no joins to its initial address (RFC 8684
     /// §3.1).
     pub(crate) peer_deny_join_id0: bool,
+    /// The path manager's view of each subflow, kept up to date from the changed ones.
     pub(super) pm_subflows: Vec<PmSubflow>,
+    /// The path manager found nothing to open with the view as it is (`pm_locals`,
+    /// `pm_remotes`, `pm_subflows` and the connection's state): asked again only when it
+    /// changed.
+    pub(super) pm_idle: bool,
+    /// The `fully_established` of the path manager's last view.
+    pub(super) pm_fully_established: bool,
     pub(super) app_written: u64,
     pub(super) app_read: u64,
 }
@@ -222,7 +227,6 @@ impl MptcpConnection {
             fail_sent: false,
             subflows: Subflows::default(),
             subflow_deadlines: MinTree::default(),
-            pm_block: Vec::new(),
             // The peer's window is unknown until its SYN (-ACK): nothing may be sent.
             snd: DataSend::new(idsn(local_key), cfg.snd_buf, 0),
             rcv: DataRecv::new(cfg.rcv_buf),
@@ -248,6 +252,8 @@ impl MptcpConnection {
             pm_remotes: Vec::new(),
             peer_deny_join_id0: false,
             pm_subflows: Vec::new(),
+            pm_idle: false,
+            pm_fully_established: false,
             app_written: 0,
             app_read: 0,
         }
@@ -415,7 +421,6 @@ impl MptcpConnection {
         let mut mp = SubflowMp::new(id, role, addrs.0, addrs.1, backup);
         mp.remote_id = self.remotes.get(addrs.1).map_or(0, |r| r.id);
         self.subflows.push(Subflow { sock, mp });
-        self.pm_block.push(false);
         self.event(
             now,
             Some(self.subflows.len() - 1),

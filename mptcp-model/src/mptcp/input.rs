@@ -139,7 +139,7 @@ impl MptcpConnection {
             self.mib.inc(MibField::MpRstTx);
             self.outbox.push_back(rst);
         }
-        self.pm_block[i] = true;
+        self.subflows[i].mp.pm_block = true;
         let why = MptcpEventKind::SubflowRefused(why);
         self.kill(now, i, SubflowState::Refused, Some(why));
     }
@@ -537,7 +537,7 @@ impl MptcpConnection {
         }
         self.event(now, Some(i), MptcpEventKind::ResetReceived { reason });
         if self.subflows[i].mp.state == SubflowState::Joining {
-            self.pm_block[i] = true;
+            self.subflows[i].mp.pm_block = true;
             let why = MptcpEventKind::SubflowRefused(Refusal::PeerReset);
             self.kill(now, i, SubflowState::Refused, Some(why));
         } else {

@@ -124,6 +124,8 @@ pub(crate) struct SubflowMp {
     /// Failed for good (interface down, reset): the socket is abandoned.
     pub(crate) dead: bool,
     pub(crate) backup: bool,
+    /// The path manager must not retry this subflow's pair (refused / timed out).
+    pub(crate) pm_block: bool,
     /// Index of the local address (its address id).
     pub(crate) local: usize,
     /// Index of the remote address.
@@ -185,6 +187,7 @@ impl SubflowMp {
             state: SubflowState::Joining,
             dead: false,
             backup,
+            pm_block: false,
             local,
             remote,
             remote_id: 0,

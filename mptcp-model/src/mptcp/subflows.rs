@@ -28,10 +28,12 @@ pub(crate) enum Watcher {
     Sched = 1,
     /// Subflows that may have something to send.
     Output = 2,
+    /// The path manager's view of the subflows.
+    Pm = 3,
 }
 
 /// Number of [`Watcher`]s.
-const WATCHERS: usize = 3;
+const WATCHERS: usize = 4;
 
 /// The subflows of a connection in creation order (index = subflow number), with their
 /// change marks (see the module doc).
