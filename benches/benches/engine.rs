@@ -72,7 +72,7 @@ struct Trivial {
 }
 
 impl Host<u64> for Trivial {
-    fn on_packet(&mut self, _: Instant, _: Packet<u64>, _: &mut Vec<Packet<u64>>) {
+    fn on_packet(&mut self, _: Instant, _: &Packet<u64>, _: &mut Vec<Packet<u64>>) {
         self.received += 1;
     }
     fn on_timeout(&mut self, now: Instant, tx: &mut Vec<Packet<u64>>) {

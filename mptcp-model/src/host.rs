@@ -442,8 +442,13 @@ impl HostStack {
 }
 
 impl Host<TcpHeader> for HostStack {
-    fn on_packet(&mut self, now: Instant, pkt: Packet<TcpHeader>, tx: &mut Vec<Packet<TcpHeader>>) {
-        self.receive_tcp(now, &pkt, tx);
+    fn on_packet(
+        &mut self,
+        now: Instant,
+        pkt: &Packet<TcpHeader>,
+        tx: &mut Vec<Packet<TcpHeader>>,
+    ) {
+        self.receive_tcp(now, pkt, tx);
     }
 
     fn on_timeout(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
@@ -521,7 +526,7 @@ mod tests {
             if let Some(k) = next_pkt.filter(|k| k.0 == now) {
                 let (to_b, pkt) = flight.remove(&k).unwrap();
                 let host = if to_b { &mut *b } else { &mut *a };
-                host.on_packet(now, pkt, &mut tx);
+                host.on_packet(now, &pkt, &mut tx);
                 for p in tx.drain(..) {
                     seq += 1;
                     flight.insert((now + delay, seq), (!to_b, p));

@@ -134,6 +134,12 @@ impl HostStack {
         }
     }
 
+    /// True when the host is a Transport Converter or a client of one.
+    pub(super) fn takes_part_in_conversion(&self) -> bool {
+        let r = &self.relay;
+        !r.converters.is_empty() || !r.clients.is_empty() || !r.relays.is_empty()
+    }
+
     /// The wire form of TCP packet `p`: a Convert client's MP_CAPABLE SYNs carry its
     /// message (joins do not).
     pub(super) fn wire_of(&self, p: Packet<TcpHeader>) -> Packet<WireHeader> {

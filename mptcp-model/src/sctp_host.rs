@@ -300,6 +300,19 @@ impl HostStack {
         }
     }
 
+    /// True when the host carries packets only its `Host<WireHeader>` face can: it has SCTP
+    /// associations, listeners or pending SCTP flows, or takes part in a Transport Converter
+    /// (a converter, or a client whose SYN carries a Convert message). Otherwise every packet
+    /// it sends or takes is a TCP segment, and driving it through `Host<TcpHeader>` alone
+    /// gives the same packets at the same instants (without wrapping each one).
+    pub fn needs_wire_header(&self) -> bool {
+        let s = &self.sctp;
+        !s.conns.is_empty()
+            || !s.listeners.is_empty()
+            || s.pending.earliest().is_some()
+            || self.takes_part_in_conversion()
+    }
+
     pub(super) fn sctp_poll_timeout(&self) -> Option<Instant> {
         let assocs = self
             .sctp
@@ -332,16 +345,16 @@ impl Host<WireHeader> for HostStack {
     fn on_packet(
         &mut self,
         now: Instant,
-        pkt: Packet<WireHeader>,
+        pkt: &Packet<WireHeader>,
         tx: &mut Vec<Packet<WireHeader>>,
     ) {
-        match pkt.header {
+        match &pkt.header {
             WireHeader::Tcp(header) => {
                 let p = Packet {
                     src: pkt.src,
                     dst: pkt.dst,
                     size: pkt.size,
-                    header,
+                    header: *header,
                 };
                 self.with_tcp(now, tx, |h, out| {
                     if !h.converter_refuses(&p, out) {
@@ -354,15 +367,16 @@ impl Host<WireHeader> for HostStack {
                     src: pkt.src,
                     dst: pkt.dst,
                     size: pkt.size - msg.buffer_len() as u32,
-                    header,
+                    header: *header,
                 };
+                let msg = *msg;
                 self.with_tcp(now, tx, |h, out| {
                     if !h.converter_syn(now, p, msg, out) {
-                        Host::<TcpHeader>::on_packet(h, now, p, out);
+                        Host::<TcpHeader>::on_packet(h, now, &p, out);
                     }
                 });
             }
-            WireHeader::Sctp(h) => self.on_sctp_packet(now, pkt.src, pkt.dst, &h, tx),
+            WireHeader::Sctp(h) => self.on_sctp_packet(now, pkt.src, pkt.dst, h, tx),
         }
     }
 

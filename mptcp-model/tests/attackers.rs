@@ -57,7 +57,7 @@ fn join_syn(token: u32) -> Packet<TcpHeader> {
 /// Hands `pkt` to the server now; returns its answers (to the attacker, never on a path).
 fn inject(net: &mut Net, pkt: Packet<TcpHeader>) -> Vec<Packet<TcpHeader>> {
     let mut tx = Vec::new();
-    net.server.on_packet(net.now, pkt, &mut tx);
+    net.server.on_packet(net.now, &pkt, &mut tx);
     tx
 }
 

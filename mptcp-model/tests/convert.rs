@@ -143,7 +143,7 @@ impl Net {
                     }
                     let (to, p) = self.flight.remove(&key).expect("in flight");
                     self.now = key.0;
-                    self.hosts[to].on_packet(self.now, p, &mut tx);
+                    self.hosts[to].on_packet(self.now, &p, &mut tx);
                     self.send(to, tx);
                 }
                 (_, None) => return,

@@ -12,11 +12,9 @@ use mptcp_model::app::BulkSender;
 use mptcp_model::host::{EndpointChange, FlowId, HostStack, Role};
 use mptcp_model::middlebox::Middleboxes;
 use mptcp_model::tcp::SocketAddr;
-use mptcp_model::wire::WireHeader;
-use sim_core::{Attach, HostId, LinkConfig, LinkId, Network, NetworkBuilder, Simulator};
+use sim_core::{Attach, HostId, LinkConfig, LinkId, Network, NetworkBuilder};
 
-/// The simulator type every scenario runs on.
-pub type Sim = Simulator<WireHeader, HostStack, Middleboxes>;
+pub use crate::engine::{PacketForm, Sim};
 
 /// The engine's ids of one flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,6 +98,11 @@ pub struct Built {
 
 /// Builds the simulator for `plan`.
 pub fn build(plan: &Plan) -> Result<Built, String> {
+    build_as(plan, PacketForm::Auto)
+}
+
+/// Builds the simulator for `plan`, on the packets `form` says.
+pub fn build_as(plan: &Plan, form: PacketForm) -> Result<Built, String> {
     let mut nb = NetworkBuilder::new();
     if plan.ecmp {
         nb.ecmp(plan.seed);
@@ -176,8 +179,7 @@ pub fn build(plan: &Plan) -> Result<Built, String> {
     }
     schedule_host_events(&mut hosts, plan, &handles);
     let boxes = middleboxes(plan, &handles);
-    let mut sim =
-        Simulator::with_middlebox(network, hosts, plan.seed, boxes).map_err(|e| e.to_string())?;
+    let mut sim = Sim::new(network, hosts, plan.seed, boxes, form).map_err(|e| e.to_string())?;
     for m in &plan.middleboxes {
         for &l in &m.links {
             sim.attach_middlebox(handles.link(directed(l)));

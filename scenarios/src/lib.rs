@@ -50,5 +50,6 @@ pub mod batch;
 pub mod build;
 pub mod cli;
 pub mod compare;
+pub mod engine;
 pub mod output;
 pub mod run;

@@ -7,7 +7,7 @@
 //! `mpsim compare` and the tests ([`run`]). Nothing here reads the wall clock; the same plan
 //! and seed always give the same bytes.
 
-use crate::build::{build, Built};
+use crate::build::{build_as, Built, PacketForm};
 use crate::metrics::{DeliveryLog, TICK};
 use crate::plan::{FlowIndex, Plan, PlanTransport};
 use crate::record::memory::{MemorySink, Record};
@@ -38,7 +38,16 @@ pub enum RunError {
 
 /// Runs `plan` with every record kept in memory, calling `progress(now)` after each sample.
 pub fn run(plan: &Plan, progress: impl FnMut(Instant)) -> Result<RunOutput, String> {
-    let sink = run_into(plan, MemorySink::new(), progress).map_err(|e| e.to_string())?;
+    run_as(plan, PacketForm::Auto, progress)
+}
+
+/// As [`run`], on the packets `form` says.
+pub fn run_as(
+    plan: &Plan,
+    form: PacketForm,
+    progress: impl FnMut(Instant),
+) -> Result<RunOutput, String> {
+    let sink = run_into_as(plan, form, MemorySink::new(), progress).map_err(|e| e.to_string())?;
     let record = sink.into_record();
     let summary = record
         .summary
@@ -52,9 +61,19 @@ pub fn run(plan: &Plan, progress: impl FnMut(Instant)) -> Result<RunOutput, Stri
 pub fn run_into<S: Sink>(
     plan: &Plan,
     sink: S,
+    progress: impl FnMut(Instant),
+) -> Result<S, RunError> {
+    run_into_as(plan, PacketForm::Auto, sink, progress)
+}
+
+/// As [`run_into`], on the packets `form` says.
+pub fn run_into_as<S: Sink>(
+    plan: &Plan,
+    form: PacketForm,
+    sink: S,
     mut progress: impl FnMut(Instant),
 ) -> Result<S, RunError> {
-    let mut built = build(plan).map_err(RunError::Build)?;
+    let mut built = build_as(plan, form).map_err(RunError::Build)?;
     let balanced = plan.flows.iter().any(|f| f.via.is_some());
     let mut settled = balanced.then(|| plan.clone());
     let step = plan.scenario.output.sample_interval.0;

@@ -25,7 +25,7 @@ struct Node {
 }
 
 impl Host<H> for Node {
-    fn on_packet(&mut self, now: Instant, pkt: Packet<H>, _: &mut Vec<Packet<H>>) {
+    fn on_packet(&mut self, now: Instant, pkt: &Packet<H>, _: &mut Vec<Packet<H>>) {
         self.got.push((now, pkt.header));
     }
     fn on_timeout(&mut self, now: Instant, tx: &mut Vec<Packet<H>>) {

@@ -152,11 +152,18 @@ impl<T> Slab<T> {
 
     /// Stores `value`, reusing a free slot when there is one.
     pub fn insert(&mut self, value: T) -> SlotRef {
+        self.insert_with(|| value)
+    }
+
+    /// Stores what `make` returns, reusing a free slot when there is one: a reused slot
+    /// receives the value where it is made (no copy through the stack).
+    #[inline]
+    pub fn insert_with(&mut self, make: impl FnOnce() -> T) -> SlotRef {
         self.len += 1;
         if let Some(index) = self.free.pop() {
             let slot = &mut self.slots[index as usize];
             debug_assert!(slot.value.is_none());
-            slot.value = Some(value);
+            slot.value = Some(make());
             return SlotRef {
                 index,
                 generation: slot.generation,
@@ -165,7 +172,7 @@ impl<T> Slab<T> {
         let index = crate::ids::next_id(self.slots.len());
         self.slots.push(Slot {
             generation: 0,
-            value: Some(value),
+            value: Some(make()),
         });
         SlotRef {
             index,
@@ -205,6 +212,22 @@ impl<T> Slab<T> {
         self.free.push(r.index);
         self.len -= 1;
         Some(value)
+    }
+
+    /// Drops the value behind `r` where it lies (bumping the slot's generation); false if
+    /// `r` is stale. As [`Slab::remove`] without moving the value out.
+    pub fn free(&mut self, r: SlotRef) -> bool {
+        let Some(slot) = self.slots.get_mut(r.index as usize) else {
+            return false;
+        };
+        if slot.generation != r.generation || slot.value.is_none() {
+            return false;
+        }
+        slot.value = None;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(r.index);
+        self.len -= 1;
+        true
     }
 
     /// Number of stored values.
@@ -335,5 +358,23 @@ mod tests {
         assert_eq!(s.get(c), Some(&3));
         assert_eq!(s.get(b), Some(&2));
         assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn free_drops_in_place_and_invalidates_like_remove() {
+        let mut s = Slab::new();
+        let a = s.insert(1);
+        let b = s.insert(2);
+        assert!(s.free(a));
+        assert!(!s.free(a), "stale");
+        assert_eq!(s.get(a), None);
+        assert_eq!(s.len(), 1);
+        let c = s.insert_with(|| 3);
+        assert_eq!(c.index, a.index, "the freed slot is reused");
+        assert_ne!(c.generation, a.generation);
+        assert_eq!(s.remove(c), Some(3));
+        assert!(!s.free(c));
+        assert_eq!(s.get(b), Some(&2));
+        assert_eq!(s.len(), 1);
     }
 }

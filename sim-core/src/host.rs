@@ -13,8 +13,9 @@ use crate::time::Instant;
 /// Packets pushed to `tx` are sent in order, at `now`, from their `src` address; the engine
 /// drains `tx` after each call, so hosts must not keep references into it.
 pub trait Host<H> {
-    /// A packet addressed to one of this host's addresses arrived.
-    fn on_packet(&mut self, now: Instant, pkt: Packet<H>, tx: &mut Vec<Packet<H>>);
+    /// A packet addressed to one of this host's addresses arrived. It is lent: the engine
+    /// frees its slot after the call (a host that keeps it copies it).
+    fn on_packet(&mut self, now: Instant, pkt: &Packet<H>, tx: &mut Vec<Packet<H>>);
 
     /// The deadline last reported by [`Host::poll_timeout`] (or an earlier one) has come.
     fn on_timeout(&mut self, now: Instant, tx: &mut Vec<Packet<H>>);

@@ -16,7 +16,7 @@
 //! // Two hosts and one 10 Mbit/s, 5 ms link; host 0 sends one packet when woken.
 //! struct H(Option<Packet<()>>, Vec<Instant>);
 //! impl Host<()> for H {
-//!     fn on_packet(&mut self, now: Instant, _: Packet<()>, _: &mut Vec<Packet<()>>) {
+//!     fn on_packet(&mut self, now: Instant, _: &Packet<()>, _: &mut Vec<Packet<()>>) {
 //!         self.1.push(now);
 //!     }
 //!     fn on_timeout(&mut self, _: Instant, tx: &mut Vec<Packet<()>>) {

@@ -109,7 +109,7 @@ pub struct Simulator<H, N: Host<H>, M: Middlebox<H> = NoMiddlebox> {
     bonds: Vec<BondState>,
 }
 
-impl<H: FlowKey, N: Host<H>> Simulator<H, N, NoMiddlebox> {
+impl<H: FlowKey + Clone, N: Host<H>> Simulator<H, N, NoMiddlebox> {
     /// A simulator at time zero, without middleboxes. `hosts[i]` lives on `HostId(i)`; each
     /// link's loss process draws from `rng::stream(seed, "link/{name}")`. Hosts that
     /// already report a deadline are armed for it.
@@ -118,7 +118,7 @@ impl<H: FlowKey, N: Host<H>> Simulator<H, N, NoMiddlebox> {
     }
 }
 
-impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
+impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
     /// As [`Simulator::new`], with middlebox `middlebox` (attached to no link yet).
     pub fn with_middlebox(
         network: Network,
@@ -346,7 +346,7 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
                 Verdict::Forward => {}
                 Verdict::Drop => {
                     self.dropped_by_middlebox += 1;
-                    self.slab.remove(r);
+                    self.slab.free(r);
                     return;
                 }
                 Verdict::Reroute => return self.reroute(l, r),
@@ -357,19 +357,25 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             f.hop += 1;
             let l = self.hop_link(l, r);
             self.offer(l, r, size);
-        } else if let Some(f) = self.slab.remove(r) {
-            self.deliver(f);
+        } else {
+            self.deliver(r);
         }
     }
 
-    /// Hands a packet at the end of its route to its host (dropped if it ended at a router).
-    fn deliver(&mut self, f: InFlight<H>) {
+    /// Lends the packet in slot `r`, at the end of its route, to its host (dropped if it
+    /// ended at a router), then frees the slot: the packet is not copied out of it.
+    fn deliver(&mut self, r: SlotRef) {
+        let Some(f) = self.slab.get(r) else {
+            return;
+        };
         let Some(to) = f.to else {
             self.dropped_by_middlebox += 1;
+            self.slab.free(r);
             return;
         };
         let mut tx = std::mem::take(&mut self.tx);
-        self.hosts[to.index()].on_packet(self.now, f.pkt, &mut tx);
+        self.hosts[to.index()].on_packet(self.now, &f.pkt, &mut tx);
+        self.slab.free(r);
         self.after_host_call(to, tx);
     }
 
@@ -394,14 +400,12 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             let here = self.net.link_end(l);
             match (owner, here) {
                 (Some(h), Some(n)) if self.net.host_node(h) == n => {
-                    if let Some(mut f) = self.slab.remove(r) {
-                        f.to = Some(h);
-                        self.deliver(f);
-                    }
+                    f.to = Some(h);
+                    self.deliver(r);
                 }
                 _ => {
                     self.dropped_by_middlebox += 1;
-                    self.slab.remove(r);
+                    self.slab.free(r);
                 }
             }
             return;
@@ -421,7 +425,7 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             }
             _ => {
                 self.unroutable += 1;
-                self.slab.remove(r);
+                self.slab.free(r);
             }
         }
     }
@@ -462,7 +466,7 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
         if let Offer::Accepted { arrival } = self.links[l.index()].offer(self.now, size) {
             self.put_on_wire(l, r, arrival);
         } else {
-            self.slab.remove(r);
+            self.slab.free(r);
         }
     }
 
@@ -500,7 +504,7 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
                 let silent = change == LinkChange::DownSilent;
                 link.down_silently = silent;
                 for (k, on) in link.go_down().enumerate() {
-                    self.slab.remove(on.slot);
+                    self.slab.free(on.slot);
                     if k > 0 {
                         // The head's own (now stale) event is already queued.
                         self.queue.push_reserved(on.arrival, on.seq, Event::Dropped);
@@ -535,9 +539,11 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
 
     /// Sends what host `h` pushed to `tx`, returns the buffer, and re-arms `h`.
     fn after_host_call(&mut self, h: HostId, mut tx: Vec<Packet<H>>) {
-        for pkt in tx.drain(..) {
+        // Each packet is copied once, from `tx` into its slab slot.
+        for pkt in &tx {
             self.send(h, pkt);
         }
+        tx.clear();
         self.tx = tx;
         self.arm(h);
     }
@@ -553,7 +559,7 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
         }
     }
 
-    fn send(&mut self, from: HostId, pkt: Packet<H>) {
+    fn send(&mut self, from: HostId, pkt: &Packet<H>) {
         let ports = if self.net.is_ecmp() {
             pkt.header.flow_ports()
         } else {
@@ -577,8 +583,8 @@ impl<H: FlowKey, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             }
         };
         if let Offer::Accepted { arrival } = self.links[first.index()].offer(self.now, pkt.size) {
-            let r = self.slab.insert(InFlight {
-                pkt,
+            let r = self.slab.insert_with(|| InFlight {
+                pkt: pkt.clone(),
                 route: last.route,
                 hop: 0,
                 to: last.to,

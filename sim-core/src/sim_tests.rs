@@ -29,13 +29,13 @@ impl TestHost {
 }
 
 impl Host<u64> for TestHost {
-    fn on_packet(&mut self, now: Instant, pkt: Packet<u64>, tx: &mut Vec<Packet<u64>>) {
-        self.received.push((now, pkt));
+    fn on_packet(&mut self, now: Instant, pkt: &Packet<u64>, tx: &mut Vec<Packet<u64>>) {
+        self.received.push((now, *pkt));
         if self.echo {
             tx.push(Packet {
                 src: pkt.dst,
                 dst: pkt.src,
-                ..pkt
+                ..*pkt
             });
         }
     }

@@ -203,13 +203,16 @@ impl TcpSocket {
         // With a hook, the hook's options take precedence: a data segment then carries no
         // SACK blocks, so every full segment has the same payload and the options need not
         // be built before we know there is a segment to send (the common case when a
-        // connection polls a cwnd-limited subflow).
-        let (opts, opts_len) = if extra == 0 {
+        // connection polls a cwnd-limited subflow). Without a hook and with no SACK block to
+        // report (nearly always), the options are the timestamps alone: written in place
+        // too, once there is a segment.
+        let ts_len = if self.ts_ok { 12 } else { 0 };
+        let (opts, opts_len) = if extra == 0 && self.sack_ok && self.rcv.has_ooo() {
             let o = self.ack_options(now);
             let len = o.buffer_len();
             (Some(o), len)
         } else {
-            (None, if self.ts_ok { 12 } else { 0 } + extra)
+            (None, ts_len + extra)
         };
         let max_payload = u64::from(self.eff_mss())
             .saturating_sub(opts_len as u64)
@@ -272,7 +275,7 @@ impl TcpSocket {
             self.segment(seg.start, seg.payload, flags, hook, |sock, hook, o| {
                 match opts {
                     Some(built) => *o = built,
-                    // With a hook: timestamps only (see above).
+                    // With a hook, or no SACK blocks: timestamps only (see above).
                     None => sock.write_ack_options(now, o, false),
                 }
                 hook.decorate(&info, o);

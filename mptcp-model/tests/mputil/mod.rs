@@ -272,10 +272,10 @@ impl Net {
             let (to_server, k, pkt) = self.flight.remove(&key).expect("queued");
             if self.paths[k].up {
                 if to_server {
-                    self.server.on_packet(self.now, pkt, &mut tx);
+                    self.server.on_packet(self.now, &pkt, &mut tx);
                     self.drain(false, &mut tx);
                 } else {
-                    self.client.on_packet(self.now, pkt, &mut tx);
+                    self.client.on_packet(self.now, &pkt, &mut tx);
                     self.drain(true, &mut tx);
                 }
             }
