@@ -11,8 +11,7 @@
 //!
 //! Marks are the bits of one word: bit `i % 64` for subflow `i`, so a mark costs a single
 //! OR. Up to 64 subflows the marks are exact; beyond, a mark stands for every subflow of
-//! the same residue (still conservative: a watcher looks at all of them, and its marks are
-//! cleared one by one only when they are exact). A mutable access sets the bit in a word of
+//! the same residue (still conservative: a watcher looks at all of them). A mutable access sets the bit in a word of
 //! fresh marks shared by the watchers; a watcher that looks first hands the fresh marks to
 //! every watcher's own word, so each one still sees every change since it last looked.
 
@@ -97,8 +96,9 @@ impl Subflows {
         self.list.get_mut(i)
     }
 
-    /// The marks of watcher `w` (bit `i % 64` for subflow `i`; see [`marked_indexes`]).
-    #[inline]
+    /// The marks of watcher `w` (bit `i % 64` for subflow `i`; see [`marked_indexes`]), for
+    /// the checks of debug builds.
+    #[cfg(debug_assertions)]
     pub(crate) fn marked(&mut self, w: Watcher) -> u64 {
         self.settle();
         self.watchers[w as usize]
@@ -109,16 +109,6 @@ impl Subflows {
     pub(crate) fn take(&mut self, w: Watcher) -> u64 {
         self.settle();
         std::mem::take(&mut self.watchers[w as usize])
-    }
-
-    /// Clears watcher `w`'s mark of subflow `i` (a fresh mark is handed on first), when
-    /// marks are exact (64 subflows at most).
-    #[inline]
-    pub(crate) fn clear_one(&mut self, w: Watcher, i: usize) {
-        if self.list.len() <= 64 {
-            self.settle();
-            self.watchers[w as usize] &= !(1u64 << (i % 64));
-        }
     }
 }
 

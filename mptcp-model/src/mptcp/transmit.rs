@@ -79,8 +79,10 @@ impl MptcpConnection {
             self.output_ack64 = Some(ack64);
             self.subflows.mark_all(Watcher::Output);
         }
-        // Polling a subflow changes no other.
-        let bits = self.subflows.marked(Watcher::Output);
+        // Polling a subflow changes no other. A poll that finds the subflow idle leaves it
+        // unmarked; one that calls into its socket marks it again (it is polled once more,
+        // at the next pass, and then found idle: as before, when every subflow was).
+        let bits = self.subflows.take(Watcher::Output);
         for i in marked_indexes(bits, self.subflows.len()) {
             self.poll_subflow(now, i, out);
         }
@@ -129,20 +131,13 @@ impl MptcpConnection {
     /// Sends what subflow `i` has to send (nothing, at the cost of two comparisons, when
     /// its socket found nothing at its last poll and has not changed since). Inlined: most
     /// polls end at these comparisons, without the call into [`Self::poll_subflow_output`].
-    /// Clears the subflow's output mark when the poll leaves it idle (or it is dead).
     #[inline]
     fn poll_subflow(&mut self, now: Instant, i: usize, out: &mut Vec<Packet<TcpHeader>>) {
-        let dss = dss_data_len(self.rcv.ack64);
         let s = &self.subflows[i];
-        if !(s.mp.dead || s.sock.output_idle(dss)) {
-            self.poll_subflow_output(now, i, out);
-            // A fallen-back subflow's poll may leave it idle for a hook of another size:
-            // it stays marked, and is polled again (to no effect) as before.
-            if !self.subflows[i].sock.output_idle(dss) {
-                return;
-            }
+        if s.mp.dead || s.sock.output_idle(dss_data_len(self.rcv.ack64)) {
+            return;
         }
-        self.subflows.clear_one(Watcher::Output, i);
+        self.poll_subflow_output(now, i, out);
     }
 
     /// [`Self::poll_subflow`] for a subflow that may have something to send.
