@@ -181,24 +181,32 @@ impl Deadlines {
 
 /// Optional deadlines of items `0..n` in a tournament tree: leaves at `cap..2 * cap`
 /// (`cap` a power of two), node `k` the earlier of nodes `2k` and `2k + 1`, the root at 1.
+/// Deadlines are kept as nanoseconds, `u64::MAX` for none (so comparisons are of plain
+/// integers): a deadline at that very instant, 584 years on, counts as none.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct MinTree {
-    nodes: Vec<Option<Instant>>,
+    nodes: Vec<u64>,
 }
+
+const NEVER: u64 = u64::MAX;
 
 impl MinTree {
     /// The earliest deadline, if any.
     #[inline]
     pub(crate) fn earliest(&self) -> Option<Instant> {
-        self.nodes.get(1).copied().flatten()
+        match self.nodes.get(1) {
+            Some(&t) if t != NEVER => Some(Instant::from_nanos(t)),
+            _ => None,
+        }
     }
 
     /// Sets (`Some`) or clears (`None`) the deadline of item `id`.
     #[inline]
     pub(crate) fn set(&mut self, id: usize, at: Option<Instant>) {
+        let at = at.map_or(NEVER, Instant::as_nanos);
         let cap = self.nodes.len() / 2;
         if id >= cap {
-            if at.is_none() {
+            if at == NEVER {
                 return;
             }
             self.grow(id + 1);
@@ -210,7 +218,7 @@ impl MinTree {
         self.nodes[k] = at;
         while k > 1 {
             k /= 2;
-            let m = earlier(self.nodes[2 * k], self.nodes[2 * k + 1]);
+            let m = self.nodes[2 * k].min(self.nodes[2 * k + 1]);
             if self.nodes[k] == m {
                 return;
             }
@@ -222,10 +230,10 @@ impl MinTree {
     fn grow(&mut self, n: usize) {
         let old_cap = self.nodes.len() / 2;
         let cap = n.next_power_of_two().max(2);
-        let mut nodes = vec![None; 2 * cap];
+        let mut nodes = vec![NEVER; 2 * cap];
         nodes[cap..cap + old_cap].copy_from_slice(&self.nodes[old_cap..]);
         for k in (1..cap).rev() {
-            nodes[k] = earlier(nodes[2 * k], nodes[2 * k + 1]);
+            nodes[k] = nodes[2 * k].min(nodes[2 * k + 1]);
         }
         self.nodes = nodes;
     }
