@@ -1,7 +1,7 @@
 //! [`HostStack`]: the [`sim_core::Host`] of a node running TCP endpoints and their apps.
 //!
 //! Contract: packets are demultiplexed by `(local addr, local port, remote addr, remote
-//! port)` in a `BTreeMap`; a SYN to a listening `(addr, port)` creates a socket with a
+//! port)` in a hash table found in O(1) (`host_demux.rs`); a SYN to a listening `(addr, port)` creates a socket with a
 //! [`Sink`]; anything else unknown is answered with a RST (RFC 9293 §3.10.7.1), except RSTs.
 //! Flows added with [`HostStack::add_sender`] connect at their start time. ISNs come from the
 //! host's own stream `sim_core::rng::stream(seed, "host/{name}")`, drawn in event order, so
@@ -38,6 +38,7 @@ use sim_core::{Addr, Host, Instant, Packet, RngStream};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub use crate::mptcp::LocalAddr;
+use host_demux::DemuxTable;
 pub use host_record::{CapturedPacket, Direction, FlowEvent, SubflowSample};
 use host_timers::HostTimers;
 pub use mptcp_host::{EndpointChange, Role};
@@ -45,6 +46,8 @@ use mptcp_host::{MpConn, MpListener, PendingMp};
 pub use relay_host::{RelayStats, RESPONSE_LEN};
 pub use sctp_host::{SctpFlowEvent, SctpRole};
 
+#[path = "host_demux.rs"]
+mod host_demux;
 #[path = "host_record.rs"]
 mod host_record;
 #[path = "host_timers.rs"]
@@ -68,9 +71,6 @@ enum Slot {
 /// Identifies a flow of the scenario (both its sender and its receiver side).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FlowId(pub u32);
-
-/// `(local addr, local port, remote addr, remote port)`.
-type ConnKey = (Addr, u16, Addr, u16);
 
 #[derive(Clone, Copy, Debug)]
 enum App {
@@ -114,7 +114,7 @@ pub struct HostStack {
     seed: u64,
     rng: RngStream,
     conns: Vec<Conn>,
-    index: BTreeMap<ConnKey, Slot>,
+    index: DemuxTable,
     listeners: BTreeMap<(Addr, u16), Listener>,
     pending: StartQueue<PendingFlow>,
     mp_conns: Vec<MpConn>,
@@ -165,7 +165,7 @@ impl HostStack {
             seed,
             rng: sim_core::rng::stream(seed, &format!("host/{name}")),
             conns: Vec::new(),
-            index: BTreeMap::new(),
+            index: DemuxTable::default(),
             listeners: BTreeMap::new(),
             pending: StartQueue::default(),
             mp_conns: Vec::new(),
@@ -423,7 +423,7 @@ impl HostStack {
         }
         let h = &pkt.header;
         let key = (pkt.dst, h.dst_port, pkt.src, h.src_port);
-        match self.index.get(&key).copied() {
+        match self.index.get(&key) {
             Some(Slot::Tcp(i)) => self.on_tcp_packet(now, Some(i), pkt, tx),
             Some(Slot::Mptcp(k, id)) => {
                 self.mp_conns[k].conn.handle_packet(now, id, pkt);

@@ -147,7 +147,7 @@ impl HostStack {
         let capable = || (h.options.mptcp.iter()).any(|o| matches!(o, MptcpOption::Capable(_)));
         if !self.relay.clients.is_empty() && h.flags.syn() && !h.flags.ack() && capable() {
             let key = (p.src, h.src_port, p.dst, h.dst_port);
-            if let Some(&Slot::Mptcp(k, _)) = self.index.get(&key) {
+            if let Some(Slot::Mptcp(k, _)) = self.index.get(&key) {
                 if let Some(&msg) = self.relay.clients.get(&self.mp_conns[k].flow) {
                     return Packet {
                         src: p.src,
@@ -284,7 +284,7 @@ impl HostStack {
                 if self.mptcp_accept(now, &syn, Some(flow), tx) {
                     let h = &syn.header;
                     let key = (syn.dst, h.dst_port, syn.src, h.src_port);
-                    if let Some(&Slot::Mptcp(k, _)) = self.index.get(&key) {
+                    if let Some(Slot::Mptcp(k, _)) = self.index.get(&key) {
                         self.relay.relays[r].downstream = Some(k);
                     }
                 }

@@ -99,12 +99,15 @@ fn run_twice_gives_byte_identical_results_and_plot_redraws_them() {
         !names_b.iter().any(|n| n.ends_with(".png")),
         "--no-plots run replaced the old directory whole: {names_b:?}"
     );
+    // This run's staging directory (`.<name>.partial-<pid>` beside `b`) is gone; other
+    // programs' files in the shared temporary directory are none of its business.
+    let own = format!(".{}.partial-", b.file_name().unwrap().to_string_lossy());
     let leftovers: Vec<_> = std::fs::read_dir(b.parent().unwrap())
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains(".partial-"))
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&own))
         .collect();
-    assert!(leftovers.is_empty());
+    assert!(leftovers.is_empty(), "{leftovers:?}");
     let _ = std::fs::remove_dir_all(&a);
     let _ = std::fs::remove_dir_all(&b);
 }

@@ -243,13 +243,18 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
 
     /// Processes one event and returns its time, or `None` if no event is queued.
     pub fn step(&mut self) -> Option<Instant> {
-        let (t, seq, ev) = self.queue.pop_with_seq()?;
+        let (t, seq, &ev) = self.queue.peek_with_seq()?;
         debug_assert!(t >= self.now, "time went backwards");
         self.now = t;
         self.events += 1;
+        if let Event::Arrival(l, r) = ev {
+            // Takes the event off the queue itself.
+            self.on_arrival(l, seq, r);
+            return Some(t);
+        }
+        self.queue.pop();
         match ev {
-            Event::Arrival(l, r) => self.on_arrival(l, seq, r),
-            Event::Dropped => {}
+            Event::Arrival(..) | Event::Dropped => {}
             Event::Wake(h) => self.on_wake(h),
             Event::Change(i) => self.on_change(i),
         }
@@ -325,16 +330,22 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
         self.slab.len()
     }
 
+    /// The arrival event `(l, seq, r)`, still the queue's earliest, happens: it gives way to
+    /// the link's next arrival (one sift of the heap instead of a pop and a push), or leaves.
     fn on_arrival(&mut self, l: LinkId, seq: u64, r: SlotRef) {
         let now = self.now;
         let link = &mut self.links[l.index()];
         let Some(head) = link.arrive(seq) else {
+            self.queue.pop();
             return; // stale: dropped when its link went down
         };
         debug_assert_eq!(head, r, "an arrival event carries its packet's slot");
         if let Some(next) = link.head() {
             let event = Event::Arrival(l, next.slot);
-            self.queue.push_reserved(next.arrival, next.seq, event);
+            self.queue
+                .replace_earliest_reserved(next.arrival, next.seq, event);
+        } else {
+            self.queue.pop();
         }
         let Some(f) = self.slab.get_mut(r) else {
             debug_assert!(false, "a packet on the wire has a slot");

@@ -56,6 +56,19 @@ impl RangeSet {
 
     /// The range containing `x`, if any.
     pub(crate) fn containing(&self, x: u64) -> Option<(u64, u64)> {
+        // Most questions concern the lowest or the highest range (SACK blocks of in-order
+        // arrivals above a hole, the scoreboard's first hole), or lie outside them all:
+        // answered without a search.
+        let (&first, &last) = (self.ranges.front()?, self.ranges.back()?);
+        if x < first.0 || x >= last.1 {
+            return None;
+        }
+        if x >= last.0 {
+            return Some(last);
+        }
+        if x < first.1 {
+            return Some(first);
+        }
         let i = self.ranges.partition_point(|r| r.1 <= x);
         self.ranges.get(i).copied().filter(|r| r.0 <= x)
     }
@@ -234,6 +247,10 @@ mod tests {
                 }
             }
             assert_eq!(r.iter().collect::<Vec<_>>(), runs);
+            for k in 0..200u64 {
+                let run = runs.iter().copied().find(|&(a, b)| (a..b).contains(&k));
+                assert_eq!(r.containing(k), run, "{k} in {runs:?}");
+            }
             assert_eq!(r.total(), bits.iter().filter(|&&b| b).count() as u64);
             if x % 97 == 0 {
                 r = RangeSet::new();

@@ -71,6 +71,15 @@ impl OriginalTimes {
         &self,
         pred: impl Fn(&(u64, u64, Stamp)) -> bool,
     ) -> Option<(u64, u64, Stamp)> {
+        // RACK's usual answers need no search: none (the oldest segment already fails) or
+        // the newest.
+        let (first, last) = (self.segs.front()?, self.segs.back()?);
+        if !pred(first) {
+            return None;
+        }
+        if pred(last) {
+            return Some(*last);
+        }
         let n = self.segs.partition_point(|r| pred(r));
         n.checked_sub(1).map(|i| self.segs[i])
     }
@@ -135,19 +144,39 @@ impl Retransmits {
 
     /// The retransmitted range containing `seq`, if any.
     pub(crate) fn containing(&self, seq: u64) -> Option<(u64, u64)> {
-        let i = self.set.partition_point(|r| r.1 <= seq);
-        self.set.get(i).filter(|r| r.0 <= seq).map(|r| (r.0, r.1))
+        self.entry_of(seq).map(|r| (r.0, r.1))
     }
 
     /// When octet `seq` was last retransmitted, if it is in flight as a retransmission.
     pub(crate) fn stamp_of(&self, seq: u64) -> Option<Stamp> {
+        self.entry_of(seq).map(|r| r.2)
+    }
+
+    /// The entry of `set` containing `seq`.
+    fn entry_of(&self, seq: u64) -> Option<(u64, u64, Stamp)> {
+        // Usually no retransmission is in flight, or `seq` lies outside them all, or in
+        // the lowest or the highest: no search then.
+        let (&first, &last) = (self.set.front()?, self.set.back()?);
+        if seq < first.0 || seq >= last.1 {
+            return None;
+        }
+        if seq >= last.0 {
+            return Some(last);
+        }
+        if seq < first.1 {
+            return Some(first);
+        }
         let i = self.set.partition_point(|r| r.1 <= seq);
-        self.set.get(i).filter(|r| r.0 <= seq).map(|r| r.2)
+        self.set.get(i).copied().filter(|r| r.0 <= seq)
     }
 
     /// The first retransmitted range starting after `seq`.
     pub(crate) fn next_after(&self, seq: u64) -> Option<(u64, u64)> {
-        let i = self.set.partition_point(|r| r.0 <= seq);
+        let i = match (self.set.front(), self.set.back()) {
+            (Some(f), _) if f.0 > seq => 0,
+            (_, Some(b)) if b.0 <= seq => return None,
+            _ => self.set.partition_point(|r| r.0 <= seq),
+        };
         self.set.get(i).map(|r| (r.0, r.1))
     }
 
@@ -236,6 +265,8 @@ mod tests {
         assert_eq!(o.stamp_of(201), Some(t(20, 2)));
         assert_eq!(o.stamp_of(301), None);
         assert_eq!(o.last_where(|r| r.2 < t(20, 0)), Some((101, 201, t(10, 1))));
+        assert_eq!(o.last_where(|r| r.2 < t(30, 0)), Some((201, 301, t(20, 2))));
+        assert_eq!(o.last_where(|r| r.2 < t(10, 0)), None);
         o.prune(201);
         assert_eq!(o.stamp_of(100), None);
         assert_eq!(o.last_where(|r| r.2 < t(20, 0)), None);
@@ -250,6 +281,13 @@ mod tests {
         assert_eq!(r.total(), 300);
         assert_eq!(r.containing(250), Some((200, 300)));
         assert_eq!(r.next_after(250), Some((500, 600)));
+        assert_eq!(r.next_after(50), Some((100, 200)));
+        assert_eq!(r.next_after(500), None);
+        assert_eq!(r.containing(99), None);
+        assert_eq!(r.containing(100), Some((100, 200)));
+        assert_eq!(r.containing(599), Some((500, 600)));
+        assert_eq!((r.containing(300), r.containing(600)), (None, None));
+        assert_eq!(r.stamp_of(450), None);
         let mut gone = Vec::new();
         r.remove(150, 520, |x| gone.push(x));
         assert_eq!(gone, vec![t(5, 0), t(5, 1), t(6, 2)]);

@@ -91,8 +91,14 @@ pub fn columns(e: &Event) -> EventColumns {
     }
 }
 
+/// The kind of a recovery, as [`snake`] names it (written out: recovery events are the
+/// most frequent ones, and `snake` goes through the formatter).
 fn kind(k: RecoveryKind) -> String {
-    snake(k)
+    match k {
+        RecoveryKind::Fast => "fast",
+        RecoveryKind::Timeout => "timeout",
+    }
+    .into()
 }
 
 fn tcp_columns(e: TcpEvent) -> EventColumns {
@@ -267,5 +273,8 @@ mod tests {
             (c.rto, c.backoff),
             (Some(Duration::from_millis(200)), Some(2))
         );
+        for k in [RecoveryKind::Fast, RecoveryKind::Timeout] {
+            assert_eq!(kind(k), snake(k));
+        }
     }
 }

@@ -19,6 +19,7 @@
 //!   ([`super::pcap`]).
 
 use super::event_text;
+use super::fixed::{write_decimal, write_fixed, write_uint};
 use super::pcap::Captures;
 use super::sample::{action_text, EventKind, EventRecord, Sample, Series, SubflowRecord};
 use super::sink::Sink;
@@ -45,6 +46,9 @@ pub struct FileSink {
     iface_names: BTreeMap<IfaceIndex, String>,
     /// The time column of the last sample written, and its instant.
     time: (Instant, String),
+    /// The series of the last sample written and its columns between the time and the
+    /// metric (`,kind,name,subflow,`): samples come series by series.
+    series: Option<(Series, Vec<u8>)>,
     /// The packet captures, when the scenario asks for them.
     captures: Option<Captures>,
 }
@@ -81,6 +85,7 @@ impl FileSink {
                 .map(|i| (i, plan.iface_label(i)))
                 .collect(),
             time: (Instant::ZERO, secs(0)),
+            series: None,
             captures: (plan.capture.as_ref())
                 .map(|c| Captures::create(dir, plan, c))
                 .transpose()?,
@@ -114,37 +119,49 @@ impl Sink for FileSink {
         if self.time.0 != s.at {
             self.time = (s.at, secs(s.at.as_nanos()));
         }
-        let t = &self.time.1;
-        let (kind, name, subflow) = match s.series {
-            Series::Flow(f) => ("flow", &self.flow_names[f.0 as usize], None),
-            Series::Subflow(f, k) => ("flow", &self.flow_names[f.0 as usize], Some(k.0)),
-            Series::Link(d) => {
-                let name = &self.link_names[d.link.0 as usize][d.dir as usize];
-                ("link", name, None)
+        if self.series.as_ref().is_none_or(|c| c.0 != s.series) {
+            let (kind, name, subflow) = match s.series {
+                Series::Flow(f) => ("flow", &self.flow_names[f.0 as usize], None),
+                Series::Subflow(f, k) => ("flow", &self.flow_names[f.0 as usize], Some(k.0)),
+                Series::Link(d) => {
+                    let name = &self.link_names[d.link.0 as usize][d.dir as usize];
+                    ("link", name, None)
+                }
+            };
+            let mut columns = self.series.take().map(|c| c.1).unwrap_or_default();
+            columns.clear();
+            for piece in [",", kind, ",", name.as_str(), ","] {
+                columns.extend_from_slice(piece.as_bytes());
             }
-        };
-        let (metric, prec, v) = (s.metric.name(), s.metric.decimals(), s.value);
+            if let Some(k) = subflow {
+                write_uint(&mut columns, k.into())?;
+            }
+            columns.push(b',');
+            self.series = Some((s.series, columns));
+        }
+        let columns = self.series.as_ref().map_or(&[][..], |c| &c.1);
         // Pieces written whole: the formatter's machinery cost more than the bytes.
-        for piece in [t.as_str(), ",", kind, ",", name.as_str(), ","] {
-            w.write_all(piece.as_bytes())?;
+        for piece in [
+            self.time.1.as_bytes(),
+            columns,
+            s.metric.name().as_bytes(),
+            b",",
+        ] {
+            w.write_all(piece)?;
         }
-        if let Some(k) = subflow {
-            super::fixed::write_fixed(w, f64::from(k), 0)?;
-        }
-        for piece in [",", metric, ","] {
-            w.write_all(piece.as_bytes())?;
-        }
-        super::fixed::write_fixed(w, v, prec)?;
+        write_fixed(w, s.value, s.metric.decimals())?;
         w.write_all(b"\n")
     }
 
     fn event(&mut self, e: &EventRecord) -> io::Result<()> {
-        let t = secs_exact(e.at.as_nanos());
         let w = &mut self.events;
+        // The time to the nanosecond, as `secs_exact` writes it.
+        let ns = e.at.as_nanos();
+        write_decimal(w, false, ns / 1_000_000_000, ns % 1_000_000_000, 9)?;
         match &e.kind {
             EventKind::Link { link, action } => writeln!(
                 w,
-                "{t},,,,link,{},{},,,,,,,",
+                ",,,,link,{},{},,,,,,,",
                 self.link_names[link.0 as usize][0],
                 action_text(action)
             ),
@@ -155,24 +172,35 @@ impl Sink for FileSink {
                 event,
             } => {
                 let c = event_text::columns(event);
-                let rto_ms = c.rto.map(|d| Fixed3(d.as_nanos() as f64 / 1e6));
-                writeln!(
-                    w,
-                    "{t},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                    self.host_names[host.0 as usize],
-                    self.flow_names[flow.0 as usize],
-                    Blank(subflow.map(|k| k.0)),
-                    c.event,
-                    c.target,
-                    c.detail,
-                    Blank(c.bytes),
-                    Blank(c.dsn),
-                    Blank(c.from_subflow),
-                    Blank(rto_ms),
-                    Blank(c.backoff),
-                    Blank(c.cwnd),
-                    Blank(c.ssthresh),
-                )
+                // Fields written whole, numbers by the fixed writer: the formatter's
+                // machinery cost several times the bytes.
+                let (host, flow) = (
+                    &self.host_names[host.0 as usize],
+                    &self.flow_names[flow.0 as usize],
+                );
+                for piece in [",", host, ",", flow, ","] {
+                    w.write_all(piece.as_bytes())?;
+                }
+                write_blank(w, subflow.map(|k| k.0.into()))?;
+                for piece in [",", c.event, ",", &c.target, ",", &c.detail, ","] {
+                    w.write_all(piece.as_bytes())?;
+                }
+                write_blank(w, c.bytes)?;
+                w.write_all(b",")?;
+                write_blank(w, c.dsn)?;
+                w.write_all(b",")?;
+                write_blank(w, c.from_subflow.map(u64::from))?;
+                w.write_all(b",")?;
+                if let Some(rto) = c.rto {
+                    write_fixed(w, rto.as_nanos() as f64 / 1e6, 3)?;
+                }
+                w.write_all(b",")?;
+                write_blank(w, c.backoff.map(u64::from))?;
+                w.write_all(b",")?;
+                write_blank(w, c.cwnd)?;
+                w.write_all(b",")?;
+                write_blank(w, c.ssthresh)?;
+                w.write_all(b"\n")
             }
         }
     }
@@ -198,24 +226,10 @@ impl Sink for FileSink {
     }
 }
 
-/// An optional CSV field: its value, or nothing (an empty field) — written without a
-/// temporary string.
-struct Blank<T>(Option<T>);
-
-impl<T: std::fmt::Display> std::fmt::Display for Blank<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.0 {
-            Some(v) => v.fmt(f),
-            None => Ok(()),
-        }
-    }
-}
-
-/// A value with three decimals (`{:.3}`).
-struct Fixed3(f64);
-
-impl std::fmt::Display for Fixed3 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.3}", self.0)
+/// An optional CSV number: its digits, or nothing (an empty field).
+fn write_blank<W: Write>(w: &mut W, v: Option<u64>) -> io::Result<()> {
+    match v {
+        Some(n) => write_uint(w, n),
+        None => Ok(()),
     }
 }

@@ -1,13 +1,17 @@
 //! Fixed-point decimal text of a sample value, byte for byte what `format!("{v:.prec$}")`
-//! writes, without the float formatter for the common integral values.
+//! writes, without the float formatter for the values a time series holds.
 //!
-//! Most time-series values are whole numbers (windows and queues in bytes or packets,
-//! counters, TCP states). For them the standard formatter's exact mode cannot finish in
-//! its fast (Grisu) path and falls back to big-number arithmetic (Dragon4): with 1000 flows
-//! that fallback was about a quarter of a run's instructions. A whole number below 2^53 is
-//! exact in an `f64`, so its fixed-point text is its integer digits followed by `prec`
-//! zeros; everything else (fractions, negative zero, huge values, NaN, infinities) still
-//! goes through the standard formatter.
+//! The standard formatter's exact mode is costly: for whole numbers (windows and queues in
+//! bytes or packets, counters, TCP states) it cannot finish in its fast (Grisu) path and
+//! falls back to big-number arithmetic (Dragon4), and for fractions (times in ms, rates)
+//! its digit generation and the `fmt` machinery around it cost several hundred
+//! instructions a value. Here a finite `v` with `|v| < 2^53` and at most 16 decimals is
+//! converted exactly: `v = m·2^e` with a 53-bit `m`, so `|v|·10^prec = m·10^prec / 2^-e`
+//! is a quotient of integers below 2^107, rounded to the nearest, ties to even — the
+//! rounding the standard formatter applies to the exact binary value. Its integer part and
+//! `prec` fractional digits are then written as integers. Anything else (subnormals and
+//! values below 2^-68, huge values, NaN, infinities, results past `u64`) still goes
+//! through the standard formatter.
 
 use std::io::{self, Write};
 
@@ -17,37 +21,130 @@ const EXACT_INT: f64 = 9_007_199_254_740_992.0;
 /// Most decimals written through the fast path (the metrics use at most 9).
 const MAX_ZEROS: usize = 16;
 
+/// Most binary fraction digits the exact conversion handles (`m·10^16 < 2^107`, so a
+/// shift of up to 120 keeps it in a `u128`).
+const MAX_SHIFT: u32 = 120;
+
+/// `00`, `01`, ... `99`: the decimal digits of every number below 100, two bytes each.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        table[2 * i] = b'0' + (i / 10) as u8;
+        table[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    table
+};
+
+/// `10^i` for every precision the fast path writes.
+const POW10: [u64; MAX_ZEROS + 1] = {
+    let mut table = [1u64; MAX_ZEROS + 1];
+    let mut i = 1;
+    while i <= MAX_ZEROS {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
 /// Writes `v` with `prec` decimals, exactly as `write!(w, "{v:.prec$}")` would.
 pub(crate) fn write_fixed<W: Write>(w: &mut W, v: f64, prec: usize) -> io::Result<()> {
-    let whole = v.trunc() == v && v.abs() < EXACT_INT && !(v == 0.0 && v.is_sign_negative());
-    if !whole || prec > MAX_ZEROS {
+    // Whole non-negative values (most samples: bytes, packets, counters, states) need no
+    // scaling: `v as u64` is exact when it converts back to `v`.
+    let whole = v as u64;
+    if v.is_sign_positive() && v < EXACT_INT && whole as f64 == v && prec <= MAX_ZEROS {
+        return write_decimal(w, false, whole, 0, prec);
+    }
+    let Some(scaled) = scaled_magnitude(v, prec) else {
         return write!(w, "{v:.prec$}");
+    };
+    let unit = POW10[prec];
+    // The standard formatter signs every negative value, -0.0 and those rounding to 0.
+    write_decimal(w, v.is_sign_negative(), scaled / unit, scaled % unit, prec)
+}
+
+/// Writes `n` in decimal, as `write!(w, "{n}")` would.
+pub(crate) fn write_uint<W: Write>(w: &mut W, n: u64) -> io::Result<()> {
+    write_decimal(w, false, n, 0, 0)
+}
+
+/// Writes `int` and, when `prec > 0`, a point and `frac` zero-padded to `prec` digits
+/// (`frac < 10^prec`, `prec` at most 16), with a leading `-` when `negative`:
+/// `write!(w, "{int}.{frac:0prec$}")` without the formatter.
+pub(crate) fn write_decimal<W: Write>(
+    w: &mut W,
+    negative: bool,
+    int: u64,
+    frac: u64,
+    prec: usize,
+) -> io::Result<()> {
+    debug_assert!(prec <= MAX_ZEROS);
+    // Sign, up to 20 integer digits, the point and up to 16 decimals.
+    let mut buf = [0u8; 1 + 20 + 1 + MAX_ZEROS];
+    let mut at = 21;
+    let mut m = int;
+    // Two digits at a time, then the last one or two.
+    while m >= 100 {
+        let pair = (m % 100) as usize * 2;
+        m /= 100;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     }
-    // `whole` excludes NaN (NaN != NaN) and the infinities (|v| < 2^53).
-    let n = v as i64;
-    let mut buf = [0u8; 20 + 1 + MAX_ZEROS];
-    let mut at = 20;
-    let mut m = n.unsigned_abs();
-    loop {
+    if m >= 10 {
+        let pair = m as usize * 2;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         at -= 1;
-        buf[at] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
-        }
+        buf[at] = b'0' + m as u8;
     }
-    if n < 0 {
+    if negative {
         at -= 1;
         buf[at] = b'-';
     }
-    let mut end = 20;
+    let mut end = 21;
     if prec > 0 {
         buf[end] = b'.';
-        end += 1;
-        buf[end..end + prec].fill(b'0');
-        end += prec;
+        end += prec + 1;
+        let mut m = frac;
+        for d in buf[22..end].iter_mut().rev() {
+            *d = b'0' + (m % 10) as u8;
+            m /= 10;
+        }
     }
     w.write_all(&buf[at..end])
+}
+
+/// `|v|·10^prec` rounded to the nearest integer (ties to even), when `v` is finite, below
+/// 2^53 in magnitude, not subnormal, `prec` at most [`MAX_ZEROS`] and the result fits.
+fn scaled_magnitude(v: f64, prec: usize) -> Option<u64> {
+    if !v.is_finite() || v.abs() >= EXACT_INT || prec > MAX_ZEROS {
+        return None;
+    }
+    let bits = v.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as u32;
+    let fraction = bits & ((1 << 52) - 1);
+    if biased == 0 {
+        // ±0 is 0 at any precision; subnormals are left to the standard formatter.
+        return (fraction == 0).then_some(0);
+    }
+    // |v| = mant·2^-shift with shift ≥ 0, as |v| < 2^53 and mant ≥ 2^52.
+    let mant = u128::from(fraction | (1 << 52));
+    let shift = 1075u32.checked_sub(biased)?;
+    if shift > MAX_SHIFT {
+        return None;
+    }
+    let product = mant * u128::from(POW10[prec]);
+    let quotient = product >> shift;
+    let rounded = if shift == 0 {
+        quotient
+    } else {
+        let rest = product - (quotient << shift);
+        let half = 1u128 << (shift - 1);
+        quotient + u128::from(rest > half || (rest == half && quotient & 1 == 1))
+    };
+    u64::try_from(rounded).ok()
 }
 
 #[cfg(test)]
@@ -66,6 +163,30 @@ mod tests {
     /// Every value class gives the standard formatter's bytes: whole numbers of every size
     /// up to and past 2^53, negative ones, both zeros, fractions, NaN and the infinities,
     /// at 0 to 17 decimals.
+    /// Integers and nanosecond times as `{n}` and `{s}.{ns:09}` write them.
+    #[test]
+    fn integers_and_times_as_the_formatter_writes_them() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            1_000_000_007,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut out = Vec::new();
+            assert!(write_uint(&mut out, n).is_ok());
+            assert_eq!(String::from_utf8_lossy(&out), n.to_string());
+            let mut out = Vec::new();
+            let (s, ns) = (n / 1_000_000_000, n % 1_000_000_000);
+            assert!(write_decimal(&mut out, false, s, ns, 9).is_ok());
+            assert_eq!(String::from_utf8_lossy(&out), format!("{s}.{ns:09}"));
+        }
+    }
+
     #[test]
     fn equals_the_standard_formatter() {
         let mut values = vec![
@@ -90,6 +211,18 @@ mod tests {
             f64::NAN,
             f64::INFINITY,
             f64::NEG_INFINITY,
+            0.125,
+            -0.125,
+            0.375,
+            -0.001,
+            -1e-20,
+            0.000_5,
+            2f64.powi(-68),
+            2f64.powi(-69),
+            f64::MIN_POSITIVE / 2.0,
+            20.123_456_789,
+            99.999_95,
+            999_999.999_5,
         ];
         // A deterministic spread of integers and fractions (a 64-bit LCG).
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -99,6 +232,11 @@ mod tests {
             values.push(int.trunc());
             values.push(-int.trunc());
             values.push(int);
+            values.push(-int);
+            // Times in ms and rates: decimal fractions, not dyadic ones.
+            let ms = (x >> 20) as f64 / 1e6;
+            values.push(ms);
+            values.push(ms * 8.0 / 1e3);
         }
         for &v in &values {
             for prec in 0..=17 {
