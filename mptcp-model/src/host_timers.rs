@@ -64,7 +64,7 @@ impl HostStack {
     fn scan_deadline(&self) -> Option<Instant> {
         let socks = self.conns.iter().filter_map(|c| c.sock.poll_timeout());
         let starts = self.pending.earliest();
-        let mp = self.mp_conns.iter().filter_map(|c| c.conn.poll_timeout());
+        let mp = self.mp_conns.iter().filter_map(|c| c.conn.scan_timeout());
         let mp_starts = self.mp_pending.earliest();
         let changes = self.endpoint_changes.front().map(|c| c.0);
         let aborts = self.aborts.front().map(|c| c.0);

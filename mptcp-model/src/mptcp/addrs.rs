@@ -97,7 +97,7 @@ impl MptcpConnection {
         self.pending_rm.retain(|&x| x != id);
         for i in 0..self.subflows.len() {
             if self.subflows[i].mp.local == li {
-                self.pm_block[i] = false;
+                self.subflows[i].mp.pm_block = false;
             }
         }
         if let Some(a) = self.announce.iter_mut().find(|a| a.id == id) {

@@ -26,9 +26,11 @@ use super::sched::{AnyScheduler, SchedView};
 use super::send::DataSend;
 use super::stats::{MptcpStats, SubflowStats};
 use super::subflow::{Role, Subflow, SubflowMp};
+use super::subflows::Subflows;
 use super::{LocalAddr, MptcpConfig};
 use crate::cc::SubflowView;
 use crate::crypto::{idsn, Key};
+use crate::deadlines::MinTree;
 use crate::event::{Event, SubflowId};
 use crate::tcp::{SocketAddr, TcpConfig, TcpSocket};
 use crate::wire::{SeqNum, TcpHeader};
@@ -154,9 +156,12 @@ pub struct MptcpConnection {
     pub(crate) infinite_ok: bool,
     /// We sent MP_FAIL (or answered one).
     pub(crate) fail_sent: bool,
-    pub(crate) subflows: Vec<Subflow>,
-    /// Per subflow: the path manager must not retry its pair (refused / timed out).
-    pub(crate) pm_block: Vec<bool>,
+    /// The subflows, with marks of those changed since each derived value was last
+    /// brought up to date (the deadline, scheduler views, output polling).
+    pub(crate) subflows: Subflows,
+    /// Each subflow's deadline (socket timers, third-ACK retransmission), as of its last
+    /// change: the connection's deadline without a scan over every subflow.
+    pub(super) subflow_deadlines: MinTree,
     pub(crate) snd: DataSend,
     pub(crate) rcv: DataRecv,
     pub(super) sched: AnyScheduler,
@@ -176,6 +181,12 @@ pub struct MptcpConnection {
     pub(super) events: VecDeque<MptcpEvent>,
     pub(crate) views: Vec<SubflowView>,
     pub(super) sched_views: Vec<SchedView>,
+    /// The DSS size (`rcv.ack64`) the scheduler views were filled at (`None`: never).
+    pub(super) sched_ack64: Option<bool>,
+    /// The largest segment payload among the usable subflows' views.
+    pub(super) sched_mss: u64,
+    /// The DSS size (`rcv.ack64`) of the subflows' last output polls (`None`: never).
+    pub(super) output_ack64: Option<bool>,
     /// Opportunistic retransmissions so far, and the last one's (head offset, subflow).
     pub(super) opp_rtx: u64,
     pub(super) opp_last: Option<(u64, usize)>,
@@ -184,7 +195,14 @@ pub struct MptcpConnection {
     /// The peer's MP_CAPABLE set the `C` flag: no joins to its initial address (RFC 8684
     /// §3.1).
     pub(crate) peer_deny_join_id0: bool,
+    /// The path manager's view of each subflow, kept up to date from the changed ones.
     pub(super) pm_subflows: Vec<PmSubflow>,
+    /// The path manager found nothing to open with the view as it is (`pm_locals`,
+    /// `pm_remotes`, `pm_subflows` and the connection's state): asked again only when it
+    /// changed.
+    pub(super) pm_idle: bool,
+    /// The `fully_established` of the path manager's last view.
+    pub(super) pm_fully_established: bool,
     pub(super) app_written: u64,
     pub(super) app_read: u64,
 }
@@ -207,8 +225,8 @@ impl MptcpConnection {
             checksum_on: cfg.checksum,
             infinite_ok: true,
             fail_sent: false,
-            subflows: Vec::new(),
-            pm_block: Vec::new(),
+            subflows: Subflows::default(),
+            subflow_deadlines: MinTree::default(),
             // The peer's window is unknown until its SYN (-ACK): nothing may be sent.
             snd: DataSend::new(idsn(local_key), cfg.snd_buf, 0),
             rcv: DataRecv::new(cfg.rcv_buf),
@@ -225,12 +243,17 @@ impl MptcpConnection {
             events: VecDeque::new(),
             views: Vec::new(),
             sched_views: Vec::new(),
+            sched_ack64: None,
+            sched_mss: 0,
+            output_ack64: None,
             opp_rtx: 0,
             opp_last: None,
             pm_locals: Vec::new(),
             pm_remotes: Vec::new(),
             peer_deny_join_id0: false,
             pm_subflows: Vec::new(),
+            pm_idle: false,
+            pm_fully_established: false,
             app_written: 0,
             app_read: 0,
         }
@@ -398,7 +421,6 @@ impl MptcpConnection {
         let mut mp = SubflowMp::new(id, role, addrs.0, addrs.1, backup);
         mp.remote_id = self.remotes.get(addrs.1).map_or(0, |r| r.id);
         self.subflows.push(Subflow { sock, mp });
-        self.pm_block.push(false);
         self.event(
             now,
             Some(self.subflows.len() - 1),
@@ -421,7 +443,10 @@ impl MptcpConnection {
     /// right after every call into the socket, so they stay in order with the MPTCP events
     /// they cause).
     pub(super) fn absorb(&mut self, i: usize) {
-        let sf = &mut self.subflows[i];
+        // Draining a socket's events changes nothing a watcher of the subflows reads.
+        let Some(sf) = self.subflows.untracked_mut(i) else {
+            return;
+        };
         while let Some((at, e)) = sf.sock.poll_event() {
             self.events.push_back(MptcpEvent {
                 at,

@@ -100,12 +100,12 @@ impl MptcpConnection {
     pub(crate) fn fill_views(&mut self, i: usize) {
         self.views.clear();
         let ack64 = self.rcv.ack64;
-        for (j, s) in self.subflows.iter_mut().enumerate() {
+        for (j, s) in self.subflows.iter().enumerate() {
             if j == i || s.mp.dead || s.mp.state != SubflowState::Established {
                 continue;
             }
             let g = s.sock.generation();
-            let view = match s.mp.coupling {
+            let view = match s.mp.coupling.get() {
                 Some((cg, c64, v)) if cg == g && c64 == ack64 => v,
                 _ => {
                     let v = SubflowView {
@@ -117,7 +117,7 @@ impl MptcpConnection {
                         in_recovery: s.sock.in_fast_recovery(),
                         loss_interval: s.sock.congestion_controller().loss_interval(),
                     };
-                    s.mp.coupling = Some((g, ack64, v));
+                    s.mp.coupling.set(Some((g, ack64, v)));
                     v
                 }
             };
@@ -139,7 +139,7 @@ impl MptcpConnection {
             self.mib.inc(MibField::MpRstTx);
             self.outbox.push_back(rst);
         }
-        self.pm_block[i] = true;
+        self.subflows[i].mp.pm_block = true;
         let why = MptcpEventKind::SubflowRefused(why);
         self.kill(now, i, SubflowState::Refused, Some(why));
     }
@@ -537,7 +537,7 @@ impl MptcpConnection {
         }
         self.event(now, Some(i), MptcpEventKind::ResetReceived { reason });
         if self.subflows[i].mp.state == SubflowState::Joining {
-            self.pm_block[i] = true;
+            self.subflows[i].mp.pm_block = true;
             let why = MptcpEventKind::SubflowRefused(Refusal::PeerReset);
             self.kill(now, i, SubflowState::Refused, Some(why));
         } else {

@@ -10,6 +10,7 @@ use super::mib::MibField;
 use super::pm::{PathManager, PmLocal, PmRemote, PmSubflow, PmView};
 use super::stats::SubflowState;
 use super::subflow::Role;
+use super::subflows::{marked_indexes, Watcher};
 use crate::tcp::{ConnectionError, SocketAddr, TcpSocket, TcpState};
 use crate::wire::{SeqNum, TcpHeader};
 use rand::Rng;
@@ -44,40 +45,7 @@ impl MptcpConnection {
             local_index = self.locals.iter().position(|l| l.usable())?;
             remote_index = 0;
         } else {
-            // Scratch vectors reused across calls: no allocation per packet.
-            self.pm_locals.clear();
-            self.pm_locals.extend(self.locals.iter().map(|l| PmLocal {
-                up: l.usable(),
-                subflow: l.subflow,
-                fullmesh: l.fullmesh,
-            }));
-            let deny0 = self.peer_deny_join_id0;
-            self.pm_remotes.clear();
-            self.pm_remotes
-                .extend(self.remotes.iter().enumerate().map(|(k, r)| PmRemote {
-                    joinable: !(r.removed || (k == 0 && deny0)),
-                }));
-            self.pm_subflows.clear();
-            self.pm_subflows
-                .extend(
-                    self.subflows
-                        .iter()
-                        .zip(&self.pm_block)
-                        .map(|(s, &b)| PmSubflow {
-                            local: s.mp.local,
-                            remote: s.mp.remote,
-                            active: s.mp.active(),
-                            refused: b,
-                        }),
-                );
-            let view = PmView {
-                initiator: true,
-                fully_established: self.fully_established && self.completed_at.is_none(),
-                locals: &self.pm_locals,
-                remotes: &self.pm_remotes,
-                subflows: &self.pm_subflows,
-            };
-            (local_index, remote_index) = self.pm.next_subflow(&view)?;
+            (local_index, remote_index) = self.next_join()?;
         }
         Some(SubflowRequest {
             local_index,
@@ -86,6 +54,68 @@ impl MptcpConnection {
             remote: self.remotes[remote_index].sa,
             initial,
         })
+    }
+
+    /// The path manager's next pair to join, asked only when its view changed since it
+    /// last found nothing: the local and remote addresses are few and compared in place,
+    /// the subflows' entries are read again only for the subflows that changed (see
+    /// [`super::subflows`]). No allocation per packet: the view's vectors are kept.
+    fn next_join(&mut self) -> Option<(usize, usize)> {
+        let mut changed = false;
+        let locals = self.locals.iter().map(|l| PmLocal {
+            up: l.usable(),
+            subflow: l.subflow,
+            fullmesh: l.fullmesh,
+        });
+        changed |= refill(&mut self.pm_locals, locals);
+        let deny0 = self.peer_deny_join_id0;
+        let remotes = self.remotes.iter().enumerate().map(|(k, r)| PmRemote {
+            joinable: !(r.removed || (k == 0 && deny0)),
+        });
+        changed |= refill(&mut self.pm_remotes, remotes);
+        let n = self.subflows.len();
+        while self.pm_subflows.len() < n {
+            let e = Self::pm_subflow(&self.subflows[self.pm_subflows.len()]);
+            self.pm_subflows.push(e);
+            changed = true;
+        }
+        let bits = self.subflows.take(Watcher::Pm);
+        for i in marked_indexes(bits, n) {
+            let e = Self::pm_subflow(&self.subflows[i]);
+            changed |= self.pm_subflows[i] != e;
+            self.pm_subflows[i] = e;
+        }
+        let fully_established = self.fully_established && self.completed_at.is_none();
+        #[cfg(debug_assertions)]
+        for (s, e) in self.subflows.iter().zip(&self.pm_subflows) {
+            debug_assert_eq!(*e, Self::pm_subflow(s), "path manager view out of date");
+        }
+        let view = PmView {
+            initiator: true,
+            fully_established,
+            locals: &self.pm_locals,
+            remotes: &self.pm_remotes,
+            subflows: &self.pm_subflows,
+        };
+        if self.pm_idle && !changed && self.pm_fully_established == fully_established {
+            // Path managers are functions of the view: the same view, the same answer.
+            debug_assert_eq!(self.pm.clone().next_subflow(&view), None);
+            return None;
+        }
+        self.pm_fully_established = fully_established;
+        let next = self.pm.next_subflow(&view);
+        self.pm_idle = next.is_none();
+        next
+    }
+
+    /// What the path manager sees of subflow `s`.
+    fn pm_subflow(s: &super::subflow::Subflow) -> PmSubflow {
+        PmSubflow {
+            local: s.mp.local,
+            remote: s.mp.remote,
+            active: s.mp.active(),
+            refused: s.mp.pm_block,
+        }
     }
 
     /// Opens the subflow `req` asked for from local port `port`; returns its id. Its SYN
@@ -228,7 +258,7 @@ impl MptcpConnection {
         // address id becomes available again only when the endpoint is removed and added
         // back (`id_avail_bitmap` in `pm_netlink.c`; `local_returns` clears the block).
         if matches!(self.cfg.path_manager, super::PathManagerKind::InKernel(_)) {
-            self.pm_block[i] = true;
+            self.subflows[i].mp.pm_block = true;
         }
         let sf = &mut self.subflows[i];
         sf.sock.abort_with(now, ConnectionError::Reset);
@@ -261,7 +291,7 @@ impl MptcpConnection {
         let tcp = sf.sock.state();
         match sf.mp.state {
             SubflowState::Joining if tcp == TcpState::Closed => {
-                self.pm_block[i] = true;
+                sf.mp.pm_block = true;
                 let why = match sf.sock.error() {
                     Some(ConnectionError::Refused | ConnectionError::Reset) => Refusal::PeerReset,
                     Some(ConnectionError::TimedOut) | None => Refusal::TimedOut,
@@ -302,4 +332,21 @@ impl MptcpConnection {
             sf.sock.close();
         }
     }
+}
+
+/// Sets `v` to the items of `items`; returns true when that changed it.
+fn refill<T: PartialEq + Copy>(v: &mut Vec<T>, items: impl ExactSizeIterator<Item = T>) -> bool {
+    let mut changed = v.len() != items.len();
+    v.truncate(items.len());
+    for (k, x) in items.enumerate() {
+        match v.get_mut(k) {
+            Some(y) if *y == x => {}
+            Some(y) => {
+                *y = x;
+                changed = true;
+            }
+            None => v.push(x),
+        }
+    }
+    changed
 }

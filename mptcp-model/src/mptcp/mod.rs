@@ -11,7 +11,9 @@
 //!   added and deleted, interfaces down and up, ADD_ADDR and REMOVE_ADDR).
 //! - [`mib`]: the `MPTcpExt` counters, kept where the Linux kernel keeps them.
 //! - `subflow.rs`: per-subflow MPTCP state, the mapping table and the
-//!   [`crate::tcp::SegmentHook`] that puts MPTCP options on a subflow's segments.
+//!   [`crate::tcp::SegmentHook`] that puts MPTCP options on a subflow's segments;
+//!   `subflows.rs`: the connection's list of subflows, which marks those that changed so
+//!   that per-packet work looks at them alone (not at every subflow).
 //! - `send.rs` / `recv.rs`: the data-level send buffer (mappings handed out, reinjection
 //!   queue, the peer's window) and receive side (reassembly by ranges, delivery once).
 //! - [`sched`]: packet schedulers (minRTT, round-robin, redundant, BLEST, ECF, upstream
@@ -55,6 +57,7 @@ pub mod sched;
 mod send;
 pub mod stats;
 mod subflow;
+mod subflows;
 mod timers;
 mod transmit;
 

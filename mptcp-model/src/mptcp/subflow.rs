@@ -124,6 +124,8 @@ pub(crate) struct SubflowMp {
     /// Failed for good (interface down, reset): the socket is abandoned.
     pub(crate) dead: bool,
     pub(crate) backup: bool,
+    /// The path manager must not retry this subflow's pair (refused / timed out).
+    pub(crate) pm_block: bool,
     /// Index of the local address (its address id).
     pub(crate) local: usize,
     /// Index of the remote address.
@@ -163,7 +165,8 @@ pub(crate) struct SubflowMp {
     pub(crate) degraded: bool,
     /// The coupling view of this subflow and the socket generation and DSS size it was read
     /// at.
-    pub(crate) coupling: Option<(u32, bool, crate::cc::SubflowView)>,
+    /// (A cache: written through a shared reference, so reading the views marks nothing.)
+    pub(crate) coupling: std::cell::Cell<Option<(u32, bool, crate::cc::SubflowView)>>,
     /// The socket's [`TcpSocket::poll_timeout`] and the socket generation it was read at.
     pub(crate) sock_deadline: std::cell::Cell<Option<(u32, Option<Instant>)>>,
 }
@@ -184,6 +187,7 @@ impl SubflowMp {
             state: SubflowState::Joining,
             dead: false,
             backup,
+            pm_block: false,
             local,
             remote,
             remote_id: 0,
@@ -202,7 +206,7 @@ impl SubflowMp {
             send_prio: None,
             sched_key: None,
             degraded: false,
-            coupling: None,
+            coupling: std::cell::Cell::new(None),
             sock_deadline: std::cell::Cell::new(None),
         }
     }

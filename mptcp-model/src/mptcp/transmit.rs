@@ -8,6 +8,7 @@ use super::event::MptcpEventKind;
 use super::sched::{Pick, SchedCtx, SchedView, Scheduler};
 use super::stats::SubflowState;
 use super::subflow::{dss_data_len, Mapping, Role, Subflow, SubflowHook, TxCtx};
+use super::subflows::{marked_indexes, Watcher};
 use crate::tcp::TcpState;
 use crate::wire::mptcp::{AddAddrKind, AddAddrRepr};
 use crate::wire::TcpHeader;
@@ -64,10 +65,34 @@ impl MptcpConnection {
             && self.completion_idle();
         self.signal(now);
         self.maybe_complete(now);
-        for i in 0..self.subflows.len() {
+        self.poll_changed_subflows(now, out);
+        quiet && decided.is_none_or(|d| out.len() == d)
+    }
+
+    /// Polls, in index order, every subflow that may have something to send: those changed
+    /// since their last poll left them idle (see [`super::subflows`]). The others would
+    /// find nothing and change nothing.
+    fn poll_changed_subflows(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) {
+        let ack64 = self.rcv.ack64;
+        if self.output_ack64 != Some(ack64) {
+            // Idleness is per DSS size: every subflow is polled again.
+            self.output_ack64 = Some(ack64);
+            self.subflows.mark_all(Watcher::Output);
+        }
+        // Polling a subflow changes no other. A poll that finds the subflow idle leaves it
+        // unmarked; one that calls into its socket marks it again (it is polled once more,
+        // at the next pass, and then found idle: as before, when every subflow was).
+        let bits = self.subflows.take(Watcher::Output);
+        for i in marked_indexes(bits, self.subflows.len()) {
             self.poll_subflow(now, i, out);
         }
-        quiet && decided.is_none_or(|d| out.len() == d)
+        #[cfg(debug_assertions)]
+        for i in 0..self.subflows.len() {
+            let marked = self.subflows.marked(Watcher::Output) & (1 << (i % 64)) != 0;
+            let s = &self.subflows[i];
+            let idle = s.mp.dead || s.sock.output_idle(dss_data_len(ack64));
+            debug_assert!(marked || idle, "subflow {i} changed without a mark");
+        }
     }
 
     /// True when [`Self::signal`] would do nothing: no fallback, no REMOVE_ADDR waiting,
@@ -151,53 +176,94 @@ impl MptcpConnection {
     }
 
     /// Brings the scheduler's view of every subflow up to date (a `Vec` kept between
-    /// decisions); returns the largest segment payload among the usable ones. What a view
-    /// reads from a socket is read again only when the socket changed since (its
-    /// [`crate::tcp::TcpSocket::generation`]) or the DSS size did; the MPTCP state
-    /// (usable, backup) is read every time.
+    /// decisions); returns the largest segment payload among the usable ones. Only the
+    /// subflows that changed since the last call are looked at (all of them when the DSS
+    /// size changed, see [`super::subflows`]); of those, what a view reads from a socket is
+    /// read again only when the socket changed since (its
+    /// [`crate::tcp::TcpSocket::generation`]), the MPTCP state (usable, backup) every time.
     fn fill_sched_views(&mut self) -> u64 {
-        let mut mss = 0;
         let ack64 = self.rcv.ack64;
-        let initiator = self.initiator;
-        let degraded = self.cfg.degraded;
         self.sched_views
             .resize(self.subflows.len(), SchedView::default());
-        for (s, v) in self.subflows.iter_mut().zip(&mut self.sched_views) {
-            let key = (s.sock.generation(), ack64);
-            if s.mp.sched_key != Some(key) {
-                s.mp.sched_key = Some(key);
-                let srtt = s.sock.srtt();
-                if let Some(r) = srtt {
-                    let (lo, hi) = (&mut s.mp.srtt_min, &mut s.mp.srtt_max);
-                    *lo = Some(lo.map_or(r, |x| x.min(r)));
-                    *hi = Some(hi.map_or(r, |x| x.max(r)));
-                }
-                s.mp.degraded =
-                    degraded.is_some_and(|d| d.applies(srtt, s.sock.retransmit_permille()));
-                *v = SchedView {
-                    usable: false,
-                    backup: false,
-                    has_space: s.sock.unsent() == 0 && s.sock.cwnd_room() > 0,
-                    srtt,
-                    rttvar: s.sock.rttvar(),
-                    srtt_min: s.mp.srtt_min.unwrap_or_default(),
-                    srtt_max: s.mp.srtt_max.unwrap_or_default(),
-                    cwnd: s.sock.cwnd(),
-                    ssthresh: s.sock.ssthresh(),
-                    in_flight: s.sock.bytes_in_flight(),
-                    queued: s.sock.unsent(),
-                    mss: s.sock.data_payload(dss_data_len(ack64)),
-                    rtos: s.sock.consecutive_rtos(),
-                    path: if initiator { s.mp.local } else { s.mp.remote },
-                };
-            }
-            v.usable = Self::usable(s);
-            v.backup = s.mp.backup || s.mp.degraded;
-            if v.usable {
-                mss = mss.max(v.mss);
-            }
+        if self.sched_ack64 != Some(ack64) {
+            self.sched_ack64 = Some(ack64);
+            self.subflows.mark_all(Watcher::Sched);
         }
-        mss
+        let mut mss_stale = false;
+        let bits = self.subflows.take(Watcher::Sched);
+        for i in marked_indexes(bits, self.subflows.len()) {
+            mss_stale |= self.refresh_sched_view(i, ack64);
+        }
+        if mss_stale {
+            self.sched_mss = (self.sched_views.iter())
+                .filter(|v| v.usable)
+                .map(|v| v.mss)
+                .max()
+                .unwrap_or(0);
+        }
+        #[cfg(debug_assertions)]
+        self.check_sched_views();
+        self.sched_mss
+    }
+
+    /// Brings subflow `i`'s scheduler view up to date (see [`Self::fill_sched_views`]);
+    /// returns true when what it adds to the largest usable segment payload changed.
+    fn refresh_sched_view(&mut self, i: usize, ack64: bool) -> bool {
+        let initiator = self.initiator;
+        let degraded = self.cfg.degraded;
+        let (Some(s), Some(v)) = (self.subflows.untracked_mut(i), self.sched_views.get_mut(i))
+        else {
+            return false;
+        };
+        let before = (v.usable, v.mss);
+        let key = (s.sock.generation(), ack64);
+        if s.mp.sched_key != Some(key) {
+            s.mp.sched_key = Some(key);
+            let srtt = s.sock.srtt();
+            if let Some(r) = srtt {
+                let (lo, hi) = (&mut s.mp.srtt_min, &mut s.mp.srtt_max);
+                *lo = Some(lo.map_or(r, |x| x.min(r)));
+                *hi = Some(hi.map_or(r, |x| x.max(r)));
+            }
+            s.mp.degraded = degraded.is_some_and(|d| d.applies(srtt, s.sock.retransmit_permille()));
+            *v = SchedView {
+                usable: false,
+                backup: false,
+                has_space: s.sock.unsent() == 0 && s.sock.cwnd_room() > 0,
+                srtt,
+                rttvar: s.sock.rttvar(),
+                srtt_min: s.mp.srtt_min.unwrap_or_default(),
+                srtt_max: s.mp.srtt_max.unwrap_or_default(),
+                cwnd: s.sock.cwnd(),
+                ssthresh: s.sock.ssthresh(),
+                in_flight: s.sock.bytes_in_flight(),
+                queued: s.sock.unsent(),
+                mss: s.sock.data_payload(dss_data_len(ack64)),
+                rtos: s.sock.consecutive_rtos(),
+                path: if initiator { s.mp.local } else { s.mp.remote },
+            };
+        }
+        v.usable = Self::usable(s);
+        v.backup = s.mp.backup || s.mp.degraded;
+        before != (v.usable, v.mss)
+    }
+
+    /// Every view is as a full refresh would leave it: the socket generation each was read
+    /// at is the socket's now (no subflow changed without a mark), the MPTCP state is as
+    /// read, and the largest usable payload is the maximum over the views.
+    #[cfg(debug_assertions)]
+    fn check_sched_views(&self) {
+        let ack64 = self.rcv.ack64;
+        for (s, v) in self.subflows.iter().zip(&self.sched_views) {
+            debug_assert_eq!(s.mp.sched_key, Some((s.sock.generation(), ack64)));
+            debug_assert_eq!(v.usable, Self::usable(s));
+            debug_assert_eq!(v.backup, s.mp.backup || s.mp.degraded);
+        }
+        let mss = (self.sched_views.iter())
+            .filter(|v| v.usable)
+            .map(|v| v.mss)
+            .max();
+        debug_assert_eq!(self.sched_mss, mss.unwrap_or(0), "stale largest payload");
     }
 
     /// Hands data to subflows, a segment's worth per scheduler decision. Returns how many
@@ -315,7 +381,8 @@ impl MptcpConnection {
     fn refresh_sent_view(&mut self, i: usize) {
         let ack64 = self.rcv.ack64;
         let degraded = self.cfg.degraded;
-        let (Some(s), Some(v)) = (self.subflows.get_mut(i), self.sched_views.get_mut(i)) else {
+        let (Some(s), Some(v)) = (self.subflows.untracked_mut(i), self.sched_views.get_mut(i))
+        else {
             return;
         };
         s.mp.sched_key = Some((s.sock.generation(), ack64));
