@@ -163,9 +163,8 @@ impl MptcpConnection {
             mib: &mut self.mib,
             now,
         };
-        while let Some(p) = sock.poll_transmit_with(now, &mut hook) {
-            out.push(p);
-        }
+        // Each segment is built in `out`, where the host's caller reads it from.
+        while sock.poll_transmit_into(now, &mut hook, out) {}
     }
 
     pub(crate) fn usable(s: &Subflow) -> bool {
