@@ -182,8 +182,10 @@ impl MptcpConnection {
     /// [`crate::tcp::TcpSocket::generation`]), the MPTCP state (usable, backup) every time.
     fn fill_sched_views(&mut self) -> u64 {
         let ack64 = self.rcv.ack64;
-        self.sched_views
-            .resize(self.subflows.len(), SchedView::default());
+        if self.sched_views.len() != self.subflows.len() {
+            self.sched_views
+                .resize(self.subflows.len(), SchedView::default());
+        }
         if self.sched_ack64 != Some(ack64) {
             self.sched_ack64 = Some(ack64);
             self.subflows.mark_all(Watcher::Sched);
