@@ -56,21 +56,7 @@ impl RangeSet {
 
     /// The range containing `x`, if any.
     pub(crate) fn containing(&self, x: u64) -> Option<(u64, u64)> {
-        // Most questions concern the lowest or the highest range (SACK blocks of in-order
-        // arrivals above a hole, the scoreboard's first hole), or lie outside them all:
-        // answered without a search.
-        let (&first, &last) = (self.ranges.front()?, self.ranges.back()?);
-        if x < first.0 || x >= last.1 {
-            return None;
-        }
-        if x >= last.0 {
-            return Some(last);
-        }
-        if x < first.1 {
-            return Some(first);
-        }
-        let i = self.ranges.partition_point(|r| r.1 <= x);
-        self.ranges.get(i).copied().filter(|r| r.0 <= x)
+        containing_in(&self.ranges, x, |r| (r.0, r.1))
     }
 
     /// The first range starting after `x`.
@@ -192,6 +178,30 @@ impl RangeSet {
         }
         sum
     }
+}
+
+/// The entry of `entries` (sorted, disjoint `[start, end)` spans given by `span`) that
+/// contains `x`, if any. Most questions concern the lowest or the highest entry (SACK blocks
+/// of in-order arrivals above a hole, the scoreboard's first hole, the retransmission just
+/// sent), or lie outside them all: those are answered without a search.
+pub(crate) fn containing_in<T: Copy>(
+    entries: &VecDeque<T>,
+    x: u64,
+    span: impl Fn(&T) -> (u64, u64),
+) -> Option<T> {
+    let (first, last) = (entries.front()?, entries.back()?);
+    let ((first_lo, first_hi), (last_lo, last_hi)) = (span(first), span(last));
+    if x < first_lo || x >= last_hi {
+        return None;
+    }
+    if x >= last_lo {
+        return Some(*last);
+    }
+    if x < first_hi {
+        return Some(*first);
+    }
+    let i = entries.partition_point(|e| span(e).1 <= x);
+    entries.get(i).copied().filter(|e| span(e).0 <= x)
 }
 
 #[cfg(test)]

@@ -156,18 +156,7 @@ impl Retransmits {
     fn entry_of(&self, seq: u64) -> Option<(u64, u64, Stamp)> {
         // Usually no retransmission is in flight, or `seq` lies outside them all, or in
         // the lowest or the highest: no search then.
-        let (&first, &last) = (self.set.front()?, self.set.back()?);
-        if seq < first.0 || seq >= last.1 {
-            return None;
-        }
-        if seq >= last.0 {
-            return Some(last);
-        }
-        if seq < first.1 {
-            return Some(first);
-        }
-        let i = self.set.partition_point(|r| r.1 <= seq);
-        self.set.get(i).copied().filter(|r| r.0 <= seq)
+        super::ranges::containing_in(&self.set, seq, |r| (r.0, r.1))
     }
 
     /// The first retransmitted range starting after `seq`.
