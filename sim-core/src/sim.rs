@@ -66,9 +66,11 @@ struct InFlight<H> {
     to: Option<HostId>,
 }
 
-/// The route of the last packet a host sent, keyed by its addresses and (with ECMP) ports:
-/// a host sending segment after segment of one flow finds its route in this one cache line
-/// instead of its address and interface lists and the route cache.
+/// The route of a packet a host sent, keyed by its addresses and (with ECMP) ports: a host
+/// sending segment after segment of one flow finds its route here instead of in its address
+/// and interface lists and the route cache. Each host keeps its last two (most recent
+/// first): a host alternating between two paths (an MPTCP client with two subflows, a
+/// server acknowledging both) finds both.
 #[derive(Clone, Copy, Debug)]
 struct LastRoute {
     src: Addr,
@@ -92,8 +94,8 @@ pub struct Simulator<H, N: Host<H>, M: Middlebox<H> = NoMiddlebox> {
     /// Packets a middlebox dropped, or that ended at a router without being rerouted.
     dropped_by_middlebox: u64,
     routes: RouteCache,
-    /// Per host: the route of the last packet it sent.
-    last_route: Vec<Option<LastRoute>>,
+    /// Per host: the routes of the last two packets it sent on different routes.
+    last_route: Vec<[Option<LastRoute>; 2]>,
     hosts: Vec<N>,
     /// Earliest wake-up pushed for each host and not yet fired.
     armed: Vec<Option<Instant>>,
@@ -164,7 +166,7 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             dropped_by_middlebox: 0,
             routes: RouteCache::new(network.g.iface_addr.len()),
             armed: vec![None; hosts.len()],
-            last_route: vec![None; hosts.len()],
+            last_route: vec![[None; 2]; hosts.len()],
             hosts,
             net: network,
             links,
@@ -576,14 +578,21 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
         } else {
             (0, 0)
         };
-        let last = match self.last_route[from.index()] {
-            Some(m) if (m.src, m.dst, m.ports) == (pkt.src, pkt.dst, ports) => m,
+        let key = (pkt.src, pkt.dst, ports);
+        let cached = &mut self.last_route[from.index()];
+        let last = match *cached {
+            [Some(m), _] if (m.src, m.dst, m.ports) == key => m,
+            [first, Some(m)] if (m.src, m.dst, m.ports) == key => {
+                *cached = [Some(m), first];
+                m
+            }
             _ => {
                 let Some(m) = self.look_up_route(from, pkt.src, pkt.dst, ports) else {
                     self.unroutable += 1;
                     return;
                 };
-                self.last_route[from.index()] = Some(m);
+                let cached = &mut self.last_route[from.index()];
+                *cached = [Some(m), cached[0]];
                 m
             }
         };
