@@ -81,7 +81,8 @@ impl TcpSocket {
         let sacked_before = self.snd.board.sacked_bytes();
         let lost_before = self.snd.board.lost_marked();
         let min_rtt = self.rtt.min_rtt();
-        let sacked = if self.sack_ok {
+        // Most segments carry no SACK block: no call then.
+        let sacked = if self.sack_ok && !h.options.sack.is_empty() {
             self.snd.apply_sacks(&h.options.sack, ack, now, min_rtt)
         } else {
             0
