@@ -313,6 +313,10 @@ impl Scoreboard {
     /// When the octet at SND.UNA was last sent (for the RTO measured from the head,
     /// Linux `tcp_rto_delta_us`).
     pub(crate) fn head_sent_at(&self, una: u64) -> Option<Instant> {
+        if self.rexmit.total() == 0 {
+            // No retransmission in flight (nearly always): the first transmission.
+            return self.originals.stamp_of(una).map(|s| s.at);
+        }
         self.rexmit
             .stamp_of(una)
             .or_else(|| self.originals.stamp_of(una))

@@ -76,7 +76,17 @@ impl OriginalTimes {
     }
 
     /// When octet `seq` was first sent.
+    #[inline]
     pub(crate) fn stamp_of(&self, seq: u64) -> Option<Stamp> {
+        // Most often the oldest segment (SND.UNA's, which the RTO and the loss probe ask
+        // for).
+        match self.segs.front() {
+            Some(f) if f.0 <= seq && seq < f.1 => Some(f.2),
+            _ => self.stamp_of_beyond_front(seq),
+        }
+    }
+
+    fn stamp_of_beyond_front(&self, seq: u64) -> Option<Stamp> {
         // Nearly always one of the oldest few segments (those an ACK or the RTO concerns):
         // looked for from the front (in the deque's first slice) before searching.
         let (head, _) = self.segs.as_slices();
