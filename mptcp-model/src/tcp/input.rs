@@ -78,10 +78,19 @@ impl TcpSocket {
         if self.snd.rwnd_room() > 0 {
             self.persist_backoff = 0;
         }
+        if ack == self.snd.nxt
+            && ack == self.snd.una
+            && self.snd.recovery == Recovery::Open
+            && self.snd.tlp.is_none()
+        {
+            self.on_ack_idle();
+            return;
+        }
         let sacked_before = self.snd.board.sacked_bytes();
         let lost_before = self.snd.board.lost_marked();
         let min_rtt = self.rtt.min_rtt();
-        let sacked = if self.sack_ok {
+        // Most segments carry no SACK block: no call then.
+        let sacked = if self.sack_ok && !h.options.sack.is_empty() {
             self.snd.apply_sacks(&h.options.sack, ack, now, min_rtt)
         } else {
             0
@@ -117,6 +126,25 @@ impl TcpSocket {
             // RFC 6298 §5.3 (Linux tcp_set_xmit_timer: a loss probe or the RTO).
             self.set_xmit_timer(now);
         }
+    }
+
+    /// The rest of [`Self::on_ack`] for an ACK that acknowledges nothing new while nothing is
+    /// in flight, outside recovery and any loss-probe episode (a data receiver's ACK
+    /// field): no SACK block can lie in the empty `(SND.UNA, SND.MAX]`, the ACK is no
+    /// duplicate (RFC 5681 §2 needs data outstanding), and nothing can be lost or recovered;
+    /// of the loss detection only the bookkeeping remains (RACK's scan finds nothing with
+    /// nothing SACKed or retransmitted in the Open state), and the timer slot is cleared.
+    fn on_ack_idle(&mut self) {
+        let (una, nxt) = (self.snd.una, self.snd.nxt);
+        self.snd.rack.take_advanced();
+        let smss = if self.rack_tlp() {
+            u64::MAX
+        } else {
+            self.smss()
+        };
+        self.snd.board.update_lost(una, smss);
+        self.snd.board.settle_cursor(una, nxt);
+        self.rto_at = None;
     }
 
     /// The cumulative ACK advanced: RTT sample, counters. Returns whether the retransmission

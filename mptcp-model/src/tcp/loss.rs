@@ -33,8 +33,13 @@ impl TcpSocket {
             self.snd.board.update_lost(una, smss);
             return false;
         }
-        let reo = self.reo_wnd();
-        let scan = self.snd.rack.take_scan(now, reo);
+        // The reordering window is worked out only when the reference moved.
+        let scan = if self.snd.rack.take_advanced() {
+            let reo = self.reo_wnd();
+            self.snd.rack.reference(now, reo)
+        } else {
+            None
+        };
         let b = &self.snd.board;
         // Outside recovery with nothing SACKed and no retransmission in flight, Linux does not
         // look (tcp_ack_is_dubious is false in the Open state): nothing can be lost then.

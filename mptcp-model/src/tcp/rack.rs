@@ -44,11 +44,18 @@ impl Rack {
 
     /// The reference for a loss scan at `now`, if the reference moved since the last scan
     /// (`tcp_rack_mark_lost`); clears the flag.
+    #[cfg(test)]
     pub(crate) fn take_scan(&mut self, now: Instant, reo_wnd: Duration) -> Option<RackRef> {
-        if !std::mem::take(&mut self.advanced) {
+        if !self.take_advanced() {
             return None;
         }
         self.reference(now, reo_wnd)
+    }
+
+    /// Whether the reference moved since the last scan (`tcp_rack_mark_lost`); clears the
+    /// flag.
+    pub(crate) fn take_advanced(&mut self) -> bool {
+        std::mem::take(&mut self.advanced)
     }
 
     /// The reference for a loss scan at `now` (the reordering timer's scan).

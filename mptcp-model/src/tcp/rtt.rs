@@ -22,6 +22,8 @@ pub struct RttEstimator {
     backoff: u32,
     mode: RtoMode,
     linux: LinuxVar,
+    /// [`Self::rto`], worked out whenever what it depends on changes (read far more often).
+    rto: Duration,
 }
 
 /// Linux's deviation state (`tcp_sock`: `mdev_us`, `mdev_max_us`, `rttvar_us`, `rtt_seq`),
@@ -37,7 +39,7 @@ struct LinuxVar {
 impl RttEstimator {
     /// An estimator with no samples (RFC 6298 §2.1: RTO = `initial_rto`).
     pub fn new(initial_rto: Duration, min_rto: Duration, max_rto: Duration, mode: RtoMode) -> Self {
-        RttEstimator {
+        let mut e = RttEstimator {
             srtt: None,
             rttvar: Duration::ZERO,
             latest: None,
@@ -48,7 +50,10 @@ impl RttEstimator {
             backoff: 0,
             mode,
             linux: LinuxVar::default(),
-        }
+            rto: Duration::ZERO,
+        };
+        e.refresh_rto();
+        e
     }
 
     /// Feeds one RTT measurement `r` taken when SND.UNA became `snd_una` (with SND.NXT at
@@ -57,7 +62,10 @@ impl RttEstimator {
     pub fn on_sample_at(&mut self, r: Duration, snd_una: u64, snd_nxt: u64) {
         match self.mode {
             RtoMode::Rfc6298 => self.on_sample(r),
-            RtoMode::Linux => self.on_sample_linux(r, snd_una, snd_nxt),
+            RtoMode::Linux => {
+                self.on_sample_linux(r, snd_una, snd_nxt);
+                self.refresh_rto();
+            }
         }
     }
 
@@ -127,6 +135,7 @@ impl RttEstimator {
                 self.srtt = Some(Duration::from_nanos(s as u64));
             }
         }
+        self.refresh_rto();
     }
 
     /// RFC 6298 §2.2–2.4: `RTO = SRTT + max(G, K·RTTVAR)`, K = 4, clamped to
@@ -145,7 +154,13 @@ impl RttEstimator {
 
     /// The RTO with the current backoff: `base · 2^backoff`, capped at `max_rto`
     /// (RFC 6298 §5.5, §2.5).
+    #[inline]
     pub fn rto(&self) -> Duration {
+        self.rto
+    }
+
+    /// Works out [`Self::rto`] again after a sample or a change of the backoff.
+    fn refresh_rto(&mut self) {
         let mut rto = self.base_rto();
         for _ in 0..self.backoff {
             if rto >= self.max_rto {
@@ -153,7 +168,7 @@ impl RttEstimator {
             }
             rto = rto.saturating_mul(2);
         }
-        rto.min(self.max_rto)
+        self.rto = rto.min(self.max_rto);
     }
 
     /// The estimator in use.
@@ -164,11 +179,15 @@ impl RttEstimator {
     /// Doubles the RTO (RFC 6298 §5.5), up to `max_rto`.
     pub fn backoff(&mut self) {
         self.backoff = self.backoff.saturating_add(1).min(32);
+        self.refresh_rto();
     }
 
     /// Forget the backoff (an ACK for new data arrived).
     pub fn reset_backoff(&mut self) {
-        self.backoff = 0;
+        if self.backoff != 0 {
+            self.backoff = 0;
+            self.refresh_rto();
+        }
     }
 
     /// Number of consecutive backoffs.

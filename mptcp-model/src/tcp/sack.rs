@@ -132,16 +132,23 @@ impl Scoreboard {
     /// The cumulative ACK moved from `old` to `new`; `delivered` sees the latest
     /// transmission of the newly delivered octets (those not SACKed before).
     pub(crate) fn advance(&mut self, old: u64, new: u64, mut delivered: impl FnMut(Xmit)) {
-        if new > old {
-            let x = original_xmit(&self.originals, &self.rexmit, Some(&self.sacked), old, new);
-            if let Some(x) = x {
-                delivered(x);
+        // The first transmissions below `new` are forgotten in the pass that finds the
+        // stamp of the newest delivered one.
+        let top = top_uncovered(&self.rexmit, Some(&self.sacked), old, new);
+        match top {
+            Some(x) => {
+                if let Some(stamp) = self.originals.prune_finding(new, x) {
+                    delivered(Xmit {
+                        stamp,
+                        retransmitted: false,
+                    });
+                }
             }
+            None => self.originals.prune(new),
         }
         self.rexmit
             .remove(old, new, |stamp| delivered(retransmission(stamp)));
         self.sacked.remove_below(new, |_, _| {});
-        self.originals.prune(new);
         self.lost_end = self.lost_end.max(new);
         self.cursor = self.cursor.max(new);
     }
@@ -150,6 +157,13 @@ impl Scoreboard {
     /// or more than `(DupThresh − 1)·SMSS` SACKed octets, lie above it. Moves `lost_end`
     /// up accordingly and refreshes the lost-octet count.
     pub(crate) fn update_lost(&mut self, una: u64, smss: u64) {
+        if self.sacked.is_empty() {
+            // Nothing SACKed (nearly always): `mark_lost_below(una, lost_end)`, which
+            // marks nothing new and counts no SACKed octet below `lost_end`.
+            self.lost_end = self.lost_end.max(una);
+            self.lost_unsacked = self.lost_end - una;
+            return;
+        }
         let (mut count, mut bytes) = (0, 0);
         let mut end = self.lost_end;
         for (s, e) in self.sacked.iter_rev() {
@@ -299,6 +313,10 @@ impl Scoreboard {
     /// When the octet at SND.UNA was last sent (for the RTO measured from the head,
     /// Linux `tcp_rto_delta_us`).
     pub(crate) fn head_sent_at(&self, una: u64) -> Option<Instant> {
+        if self.rexmit.total() == 0 {
+            // No retransmission in flight (nearly always): the first transmission.
+            return self.originals.stamp_of(una).map(|s| s.at);
+        }
         self.rexmit
             .stamp_of(una)
             .or_else(|| self.originals.stamp_of(una))
@@ -316,7 +334,20 @@ fn original_xmit(
     a: u64,
     b: u64,
 ) -> Option<Xmit> {
-    let mut x = b.checked_sub(1)?;
+    let x = top_uncovered(rexmit, sacked, a, b)?;
+    originals.stamp_of(x).map(|stamp| Xmit {
+        stamp,
+        retransmitted: false,
+    })
+}
+
+/// The highest octet of `[a, b)` not in flight as a retransmission (nor in `sacked`).
+#[inline]
+fn top_uncovered(rexmit: &Retransmits, sacked: Option<&RangeSet>, a: u64, b: u64) -> Option<u64> {
+    if b <= a {
+        return None;
+    }
+    let mut x = b - 1;
     loop {
         let skip = rexmit
             .containing(x)
@@ -324,14 +355,9 @@ fn original_xmit(
         match skip {
             Some((s, _)) if s <= a => return None,
             Some((s, _)) => x = s - 1,
-            None => break,
+            None => return Some(x),
         }
     }
-    (x >= a).then_some(())?;
-    originals.stamp_of(x).map(|stamp| Xmit {
-        stamp,
-        retransmitted: false,
-    })
 }
 
 /// A delivered retransmission stamped `stamp`.

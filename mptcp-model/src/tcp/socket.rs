@@ -61,6 +61,10 @@ pub struct TcpSocket {
     pub(super) sack_ok: bool,
     pub(super) ws_ok: bool,
     pub(super) peer_mss: u16,
+    /// `min(mss, peer mss)` (at least [`MIN_PEER_MSS`]), kept with `peer_mss`.
+    pub(super) mss_eff: u16,
+    /// [`Self::smss`], kept with `peer_mss` and `ts_ok`.
+    pub(super) mss_payload: u16,
     pub(super) ts_offset: u32,
     pub(super) syn_pending: bool,
     pub(super) syn_sent_at: Option<Instant>,
@@ -107,7 +111,7 @@ impl TcpSocket {
             0
         };
         let smss = u64::from(cfg.mss);
-        TcpSocket {
+        let mut s = TcpSocket {
             cfg,
             local,
             remote,
@@ -126,6 +130,8 @@ impl TcpSocket {
             sack_ok: false,
             ws_ok: false,
             peer_mss: DEFAULT_PEER_MSS,
+            mss_eff: 0,
+            mss_payload: 0,
             // A per-connection timestamp offset (RFC 7323 §5.4), here the ISN.
             ts_offset: iss.0,
             syn_pending: false,
@@ -148,7 +154,16 @@ impl TcpSocket {
             events: VecDeque::new(),
             output_idle: None,
             generation: 0,
-        }
+        };
+        s.set_mss();
+        s
+    }
+
+    /// Works out the segment sizes after `peer_mss` or `ts_ok` changed.
+    fn set_mss(&mut self) {
+        self.mss_eff = self.cfg.mss.min(self.peer_mss).max(MIN_PEER_MSS);
+        let ts = if self.ts_ok { TS_OPTION_LEN as u16 } else { 0 };
+        self.mss_payload = self.mss_eff - ts;
     }
 
     /// Every entry point that can change what the socket would send calls this: the next
@@ -213,6 +228,7 @@ impl TcpSocket {
     fn negotiate(&mut self, o: &TcpOptions) {
         self.peer_mss = o.mss.unwrap_or(DEFAULT_PEER_MSS).max(MIN_PEER_MSS);
         self.ts_ok = self.cfg.timestamps && o.timestamps.is_some();
+        self.set_mss();
         self.sack_ok = self.cfg.sack && o.sack_permitted;
         self.snd.rack_tlp = self.sack_ok && self.cfg.loss_detection == LossDetection::RackTlp;
         match o.window_scale {
@@ -325,12 +341,14 @@ impl TcpSocket {
 
     /// Payload of a full-sized segment (SMSS): `min(mss, peer mss)` minus the timestamps
     /// option when in use (1448 for the defaults).
+    #[inline]
     pub fn smss(&self) -> u64 {
-        u64::from(self.eff_mss() - if self.ts_ok { TS_OPTION_LEN } else { 0 })
+        u64::from(self.mss_payload)
     }
 
+    #[inline]
     pub(super) fn eff_mss(&self) -> u32 {
-        u32::from(self.cfg.mss.min(self.peer_mss).max(MIN_PEER_MSS))
+        u32::from(self.mss_eff)
     }
 
     /// A snapshot of the counters and current state.

@@ -54,14 +54,48 @@ impl OriginalTimes {
         }
     }
 
+    /// Forgets everything below `una`, returning the stamp of the segment holding octet
+    /// `seq` (below `una`, at or above the oldest segment kept so far) if there is one: the
+    /// segment is among those dropped or the first one kept, so one pass over the front
+    /// answers [`Self::stamp_of`] and prunes.
+    pub(crate) fn prune_finding(&mut self, una: u64, seq: u64) -> Option<Stamp> {
+        let mut found = None;
+        while let Some(&(s, e, t)) = self.segs.front() {
+            if e > una {
+                if found.is_none() && s <= seq && seq < e {
+                    found = Some(t);
+                }
+                break;
+            }
+            if s <= seq && seq < e {
+                found = Some(t);
+            }
+            self.segs.pop_front();
+        }
+        found
+    }
+
     /// When octet `seq` was first sent.
+    #[inline]
     pub(crate) fn stamp_of(&self, seq: u64) -> Option<Stamp> {
+        // Most often the oldest segment (SND.UNA's, which the RTO and the loss probe ask
+        // for).
+        match self.segs.front() {
+            Some(f) if f.0 <= seq && seq < f.1 => Some(f.2),
+            _ => self.stamp_of_beyond_front(seq),
+        }
+    }
+
+    fn stamp_of_beyond_front(&self, seq: u64) -> Option<Stamp> {
         // Nearly always one of the oldest few segments (those an ACK or the RTO concerns):
-        // looked for from the front before searching.
-        let i = match self.segs.iter().take(4).position(|r| r.1 > seq) {
-            Some(i) => i,
-            None => self.segs.partition_point(|r| r.1 <= seq),
-        };
+        // looked for from the front (in the deque's first slice) before searching.
+        let (head, _) = self.segs.as_slices();
+        for r in head.iter().take(4) {
+            if r.1 > seq {
+                return (r.0 <= seq).then_some(r.2);
+            }
+        }
+        let i = self.segs.partition_point(|r| r.1 <= seq);
         self.segs.get(i).filter(|r| r.0 <= seq).map(|r| r.2)
     }
 
@@ -115,7 +149,15 @@ impl Retransmits {
     }
 
     /// Removes `[s, e)`; `gone` sees the stamp of each removed part.
-    pub(crate) fn remove(&mut self, s: u64, e: u64, mut gone: impl FnMut(Stamp)) {
+    #[inline]
+    pub(crate) fn remove(&mut self, s: u64, e: u64, gone: impl FnMut(Stamp)) {
+        // Usually no retransmission is in flight: nothing to look at.
+        if !self.set.is_empty() {
+            self.remove_from_set(s, e, gone);
+        }
+    }
+
+    fn remove_from_set(&mut self, s: u64, e: u64, mut gone: impl FnMut(Stamp)) {
         let mut i = self.set.partition_point(|r| r.1 <= s);
         while let Some(&(a, b, t)) = self.set.get(i) {
             if a >= e {
