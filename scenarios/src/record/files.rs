@@ -19,9 +19,10 @@
 //!   ([`super::pcap`]).
 
 use super::event_text;
-use super::fixed::{write_decimal, write_fixed, write_uint};
+use super::fixed::{write_decimal, write_fixed, write_uint, SLOT};
 use super::pcap::Captures;
-use super::sample::{action_text, EventKind, EventRecord, Sample, Series, SubflowRecord};
+use super::rows::{RowFile, NAME};
+use super::sample::{action_text, EventKind, EventRecord, Metric, Sample, Series, SubflowRecord};
 use super::sink::Sink;
 use crate::output::{secs, secs_exact};
 use crate::plan::{Dir, IfaceIndex, Plan};
@@ -36,7 +37,7 @@ use std::path::{Path, PathBuf};
 /// Writes the records of a run of `plan` into a directory.
 pub struct FileSink {
     dir: PathBuf,
-    timeseries: Option<BufWriter<File>>,
+    timeseries: Option<RowFile<File>>,
     events: BufWriter<File>,
     subflows: BufWriter<File>,
     /// Names of the hosts, the flows, each link's two directions and the interfaces.
@@ -46,9 +47,10 @@ pub struct FileSink {
     iface_names: BTreeMap<IfaceIndex, String>,
     /// The time column of the last sample written, and its instant.
     time: (Instant, String),
-    /// The series of the last sample written and its columns between the time and the
-    /// metric (`,kind,name,subflow,`): samples come series by series.
-    series: Option<(Series, Vec<u8>)>,
+    /// The instant and series of the last sample written, and its columns before the
+    /// metric (`time_s,kind,name,subflow,`): samples come instant by instant, series by
+    /// series.
+    prefix: Option<(Instant, Series, Vec<u8>)>,
     /// The packet captures, when the scenario asks for them.
     captures: Option<Captures>,
 }
@@ -57,8 +59,8 @@ impl FileSink {
     /// Creates the files of a run of `plan` in `dir` (which exists).
     pub fn create(dir: &Path, plan: &Plan) -> io::Result<FileSink> {
         let timeseries = if plan.scenario.output.timeseries {
-            let mut w = BufWriter::new(File::create(dir.join("timeseries.csv"))?);
-            w.write_all(b"time_s,kind,name,subflow,metric,value\n")?;
+            let mut w = RowFile::new(File::create(dir.join("timeseries.csv"))?);
+            w.put_all(b"time_s,kind,name,subflow,metric,value\n")?;
             Some(w)
         } else {
             None
@@ -85,7 +87,7 @@ impl FileSink {
                 .map(|i| (i, plan.iface_label(i)))
                 .collect(),
             time: (Instant::ZERO, secs(0)),
-            series: None,
+            prefix: None,
             captures: (plan.capture.as_ref())
                 .map(|c| Captures::create(dir, plan, c))
                 .transpose()?,
@@ -116,41 +118,24 @@ impl Sink for FileSink {
         let Some(w) = &mut self.timeseries else {
             return Ok(());
         };
-        if self.time.0 != s.at {
-            self.time = (s.at, secs(s.at.as_nanos()));
-        }
-        if self.series.as_ref().is_none_or(|c| c.0 != s.series) {
-            let (kind, name, subflow) = match s.series {
-                Series::Flow(f) => ("flow", &self.flow_names[f.0 as usize], None),
-                Series::Subflow(f, k) => ("flow", &self.flow_names[f.0 as usize], Some(k.0)),
-                Series::Link(d) => {
-                    let name = &self.link_names[d.link.0 as usize][d.dir as usize];
-                    ("link", name, None)
-                }
-            };
-            let mut columns = self.series.take().map(|c| c.1).unwrap_or_default();
-            columns.clear();
-            for piece in [",", kind, ",", name.as_str(), ","] {
-                columns.extend_from_slice(piece.as_bytes());
+        if (self.prefix.as_ref()).is_none_or(|p| p.0 != s.at || p.1 != s.series) {
+            if self.time.0 != s.at {
+                self.time = (s.at, secs(s.at.as_nanos()));
             }
-            if let Some(k) = subflow {
-                write_uint(&mut columns, k.into())?;
-            }
-            columns.push(b',');
-            self.series = Some((s.series, columns));
+            let mut text = self.prefix.take().map(|p| p.2).unwrap_or_default();
+            let names = (&self.flow_names[..], &self.link_names[..]);
+            series_prefix(&mut text, &self.time.1, s.series, names)?;
+            self.prefix = Some((s.at, s.series, text));
         }
-        let columns = self.series.as_ref().map_or(&[][..], |c| &c.1);
-        // Pieces written whole: the formatter's machinery cost more than the bytes.
-        for piece in [
-            self.time.1.as_bytes(),
-            columns,
-            s.metric.name().as_bytes(),
-            b",",
-        ] {
-            w.write_all(piece)?;
-        }
-        write_fixed(w, s.value, s.metric.decimals())?;
-        w.write_all(b"\n")
+        let prefix = self.prefix.as_ref().map_or(&[][..], |p| &p.2);
+        // The row assembled in place: the prefix, the metric's name and the value.
+        let mut row = w.row(prefix.len() + NAME + SLOT + 1)?;
+        row.put(prefix);
+        row.put_name(&METRIC_FIELDS[s.metric as usize]);
+        row.put_fixed(s.value, s.metric.decimals());
+        row.put(b"\n");
+        row.done();
+        Ok(())
     }
 
     fn event(&mut self, e: &EventRecord) -> io::Result<()> {
@@ -225,6 +210,48 @@ impl Sink for FileSink {
         std::fs::write(self.dir.join("summary.json"), format!("{json}\n"))
     }
 }
+
+/// The columns of a sample of `series` at `time` before its metric, into `text` (emptied
+/// first): `time_s,kind,name,subflow,`.
+fn series_prefix(
+    text: &mut Vec<u8>,
+    time: &str,
+    series: Series,
+    (flow_names, link_names): (&[String], &[[String; 2]]),
+) -> io::Result<()> {
+    let (kind, name, subflow) = match series {
+        Series::Flow(f) => ("flow", &flow_names[f.0 as usize], None),
+        Series::Subflow(f, k) => ("flow", &flow_names[f.0 as usize], Some(k.0)),
+        Series::Link(d) => ("link", &link_names[d.link.0 as usize][d.dir as usize], None),
+    };
+    text.clear();
+    for piece in [time, ",", kind, ",", name.as_str(), ","] {
+        text.extend_from_slice(piece.as_bytes());
+    }
+    if let Some(k) = subflow {
+        write_uint(text, k.into())?;
+    }
+    text.push(b',');
+    Ok(())
+}
+
+/// Each metric's column and the comma after it, padded to [`NAME`] bytes, with its length.
+const METRIC_FIELDS: [([u8; NAME], usize); Metric::ALL.len()] = {
+    let mut table = [([0u8; NAME], 0); Metric::ALL.len()];
+    let mut i = 0;
+    while i < Metric::ALL.len() {
+        let name = Metric::ALL[i].name().as_bytes();
+        let mut k = 0;
+        while k < name.len() {
+            table[i].0[k] = name[k];
+            k += 1;
+        }
+        table[i].0[k] = b',';
+        table[i].1 = k + 1;
+        i += 1;
+    }
+    table
+};
 
 /// An optional CSV number: its digits, or nothing (an empty field).
 fn write_blank<W: Write>(w: &mut W, v: Option<u64>) -> io::Result<()> {

@@ -48,20 +48,40 @@ const POW10: [u64; MAX_ZEROS + 1] = {
     table
 };
 
+/// Bytes a number can take: a sign, up to 20 integer digits, the point and up to 16
+/// decimals.
+pub(crate) const SLOT: usize = 1 + 20 + 1 + MAX_ZEROS;
+
 /// Writes `v` with `prec` decimals, exactly as `write!(w, "{v:.prec$}")` would.
 pub(crate) fn write_fixed<W: Write>(w: &mut W, v: f64, prec: usize) -> io::Result<()> {
+    let mut slot = [0u8; SLOT];
+    match fixed_into(&mut slot, v, prec) {
+        Some(n) => w.write_all(&slot[..n]),
+        None => write!(w, "{v:.prec$}"),
+    }
+}
+
+/// Writes `v` with `prec` decimals at the start of `slot` and returns the length, exactly
+/// as `write!(w, "{v:.prec$}")` would; `None` (nothing written) for the values left to the
+/// standard formatter (see the module doc).
+#[inline]
+pub(crate) fn fixed_into(slot: &mut [u8; SLOT], v: f64, prec: usize) -> Option<usize> {
     // Whole non-negative values (most samples: bytes, packets, counters, states) need no
     // scaling: `v as u64` is exact when it converts back to `v`.
     let whole = v as u64;
     if v.is_sign_positive() && v < EXACT_INT && whole as f64 == v && prec <= MAX_ZEROS {
-        return write_decimal(w, false, whole, 0, prec);
+        return Some(decimal_into(slot, false, whole, 0, prec));
     }
-    let Some(scaled) = scaled_magnitude(v, prec) else {
-        return write!(w, "{v:.prec$}");
-    };
+    let scaled = scaled_magnitude(v, prec)?;
     let unit = POW10[prec];
     // The standard formatter signs every negative value, -0.0 and those rounding to 0.
-    write_decimal(w, v.is_sign_negative(), scaled / unit, scaled % unit, prec)
+    Some(decimal_into(
+        slot,
+        v.is_sign_negative(),
+        scaled / unit,
+        scaled % unit,
+        prec,
+    ))
 }
 
 /// Writes `n` in decimal, as `write!(w, "{n}")` would.
@@ -79,41 +99,52 @@ pub(crate) fn write_decimal<W: Write>(
     frac: u64,
     prec: usize,
 ) -> io::Result<()> {
+    let mut slot = [0u8; SLOT];
+    let n = decimal_into(&mut slot, negative, int, frac, prec);
+    w.write_all(&slot[..n])
+}
+
+/// As [`write_decimal`], at the start of `slot`; returns the length written.
+#[inline]
+pub(crate) fn decimal_into(
+    slot: &mut [u8; SLOT],
+    negative: bool,
+    int: u64,
+    frac: u64,
+    prec: usize,
+) -> usize {
     debug_assert!(prec <= MAX_ZEROS);
-    // Sign, up to 20 integer digits, the point and up to 16 decimals.
-    let mut buf = [0u8; 1 + 20 + 1 + MAX_ZEROS];
-    let mut at = 21;
+    let prec = prec.min(MAX_ZEROS);
+    let digits = int.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let mut at = usize::from(negative);
+    slot[0] = b'-';
+    at += digits;
+    let end_int = at;
     let mut m = int;
-    // Two digits at a time, then the last one or two.
+    // Two digits at a time, from the last, then the first one or two.
     while m >= 100 {
         let pair = (m % 100) as usize * 2;
         m /= 100;
         at -= 2;
-        buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        slot[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     }
     if m >= 10 {
         let pair = m as usize * 2;
-        at -= 2;
-        buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        slot[at - 2..at].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     } else {
-        at -= 1;
-        buf[at] = b'0' + m as u8;
+        slot[at - 1] = b'0' + m as u8;
     }
-    if negative {
-        at -= 1;
-        buf[at] = b'-';
+    if prec == 0 {
+        return end_int;
     }
-    let mut end = 21;
-    if prec > 0 {
-        buf[end] = b'.';
-        end += prec + 1;
-        let mut m = frac;
-        for d in buf[22..end].iter_mut().rev() {
-            *d = b'0' + (m % 10) as u8;
-            m /= 10;
-        }
+    slot[end_int] = b'.';
+    let end = end_int + 1 + prec;
+    let mut m = frac;
+    for d in slot[end_int + 1..end].iter_mut().rev() {
+        *d = b'0' + (m % 10) as u8;
+        m /= 10;
     }
-    w.write_all(&buf[at..end])
+    end
 }
 
 /// `|v|·10^prec` rounded to the nearest integer (ties to even), when `v` is finite, below
