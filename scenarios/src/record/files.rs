@@ -19,7 +19,7 @@
 //!   ([`super::pcap`]).
 
 use super::event_text;
-use super::fixed::{write_decimal, write_fixed, write_uint, SLOT};
+use super::fixed::{write_decimal, write_uint, SLOT};
 use super::pcap::Captures;
 use super::rows::{RowFile, NAME};
 use super::sample::{action_text, EventKind, EventRecord, Metric, Sample, Series, SubflowRecord};
@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 pub struct FileSink {
     dir: PathBuf,
     timeseries: Option<RowFile<File>>,
-    events: BufWriter<File>,
+    events: RowFile<File>,
     subflows: BufWriter<File>,
     /// Names of the hosts, the flows, each link's two directions and the interfaces.
     host_names: Vec<String>,
@@ -65,8 +65,8 @@ impl FileSink {
         } else {
             None
         };
-        let mut events = BufWriter::new(File::create(dir.join("events.csv"))?);
-        writeln!(events, "{}", event_text::HEADER)?;
+        let mut events = RowFile::new(File::create(dir.join("events.csv"))?);
+        events.put_all(format!("{}\n", event_text::HEADER).as_bytes())?;
         let mut subflows = BufWriter::new(File::create(dir.join("subflows.csv"))?);
         subflows.write_all(
             b"flow,subflow,label,sender,receiver,sender_iface,receiver_iface,recreated_from,\
@@ -139,17 +139,21 @@ impl Sink for FileSink {
     }
 
     fn event(&mut self, e: &EventRecord) -> io::Result<()> {
-        let w = &mut self.events;
         // The time to the nanosecond, as `secs_exact` writes it.
         let ns = e.at.as_nanos();
-        write_decimal(w, false, ns / 1_000_000_000, ns % 1_000_000_000, 9)?;
+        let (secs, nanos) = (ns / 1_000_000_000, ns % 1_000_000_000);
         match &e.kind {
-            EventKind::Link { link, action } => writeln!(
-                w,
-                ",,,,link,{},{},,,,,,,",
-                self.link_names[link.0 as usize][0],
-                action_text(action)
-            ),
+            EventKind::Link { link, action } => {
+                let mut text = Vec::new();
+                write_decimal(&mut text, false, secs, nanos, 9)?;
+                writeln!(
+                    text,
+                    ",,,,link,{},{},,,,,,,",
+                    self.link_names[link.0 as usize][0],
+                    action_text(action)
+                )?;
+                self.events.put_all(&text)
+            }
             EventKind::Flow {
                 host,
                 flow,
@@ -157,35 +161,40 @@ impl Sink for FileSink {
                 event,
             } => {
                 let c = event_text::columns(event);
-                // Fields written whole, numbers by the fixed writer: the formatter's
-                // machinery cost several times the bytes.
                 let (host, flow) = (
                     &self.host_names[host.0 as usize],
                     &self.flow_names[flow.0 as usize],
                 );
+                // The row assembled in place: names and words copied whole, numbers by
+                // the fixed writer (the formatter's machinery cost several times the bytes).
+                let words = host.len() + flow.len() + c.event.len() + c.target.len();
+                let mut row = self.events.row(words + c.detail.len() + 9 * SLOT + 16)?;
+                row.put_decimal(secs, nanos, 9);
                 for piece in [",", host, ",", flow, ","] {
-                    w.write_all(piece.as_bytes())?;
+                    row.put(piece.as_bytes());
                 }
-                write_blank(w, subflow.map(|k| k.0.into()))?;
+                row.put_opt(subflow.map(|k| k.0.into()));
                 for piece in [",", c.event, ",", &c.target, ",", &c.detail, ","] {
-                    w.write_all(piece.as_bytes())?;
+                    row.put(piece.as_bytes());
                 }
-                write_blank(w, c.bytes)?;
-                w.write_all(b",")?;
-                write_blank(w, c.dsn)?;
-                w.write_all(b",")?;
-                write_blank(w, c.from_subflow.map(u64::from))?;
-                w.write_all(b",")?;
+                row.put_opt(c.bytes);
+                row.put(b",");
+                row.put_opt(c.dsn);
+                row.put(b",");
+                row.put_opt(c.from_subflow.map(u64::from));
+                row.put(b",");
                 if let Some(rto) = c.rto {
-                    write_fixed(w, rto.as_nanos() as f64 / 1e6, 3)?;
+                    row.put_fixed(rto.as_nanos() as f64 / 1e6, 3);
                 }
-                w.write_all(b",")?;
-                write_blank(w, c.backoff.map(u64::from))?;
-                w.write_all(b",")?;
-                write_blank(w, c.cwnd)?;
-                w.write_all(b",")?;
-                write_blank(w, c.ssthresh)?;
-                w.write_all(b"\n")
+                row.put(b",");
+                row.put_opt(c.backoff.map(u64::from));
+                row.put(b",");
+                row.put_opt(c.cwnd);
+                row.put(b",");
+                row.put_opt(c.ssthresh);
+                row.put(b"\n");
+                row.done();
+                Ok(())
             }
         }
     }
@@ -252,11 +261,3 @@ const METRIC_FIELDS: [([u8; NAME], usize); Metric::ALL.len()] = {
     }
     table
 };
-
-/// An optional CSV number: its digits, or nothing (an empty field).
-fn write_blank<W: Write>(w: &mut W, v: Option<u64>) -> io::Result<()> {
-    match v {
-        Some(n) => write_uint(w, n),
-        None => Ok(()),
-    }
-}

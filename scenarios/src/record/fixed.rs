@@ -52,7 +52,9 @@ const POW10: [u64; MAX_ZEROS + 1] = {
 /// decimals.
 pub(crate) const SLOT: usize = 1 + 20 + 1 + MAX_ZEROS;
 
-/// Writes `v` with `prec` decimals, exactly as `write!(w, "{v:.prec$}")` would.
+/// Writes `v` with `prec` decimals, exactly as `write!(w, "{v:.prec$}")` would (the
+/// writers assemble rows with [`fixed_into`]; this is its check against the formatter).
+#[cfg(test)]
 pub(crate) fn write_fixed<W: Write>(w: &mut W, v: f64, prec: usize) -> io::Result<()> {
     let mut slot = [0u8; SLOT];
     match fixed_into(&mut slot, v, prec) {

@@ -7,7 +7,7 @@
 //! are copied into that room: the fixed-width ones (a metric's name, a number) as
 //! fixed-size copies, without a call.
 
-use super::fixed::{fixed_into, SLOT};
+use super::fixed::{decimal_into, fixed_into, SLOT};
 use std::io::{self, Write};
 
 /// Bytes gathered before they are written out.
@@ -110,10 +110,27 @@ impl Row<'_> {
         }
     }
 
+    /// Appends `int`, and a point and `frac` zero-padded to `prec` digits when `prec > 0`,
+    /// as `write_decimal` writes them ([`SLOT`] bytes of room).
+    #[inline]
+    pub(crate) fn put_decimal(&mut self, int: u64, frac: u64, prec: usize) {
+        if let Some(slot) = self.buf[self.at..].first_chunk_mut::<SLOT>() {
+            self.at += decimal_into(slot, false, int, frac, prec);
+        }
+    }
+
+    /// Appends `n`, or nothing when `None` (an empty CSV field), ([`SLOT`] bytes of room).
+    #[inline]
+    pub(crate) fn put_opt(&mut self, n: Option<u64>) {
+        if let Some(n) = n {
+            self.put_decimal(n, 0, 0);
+        }
+    }
+
     /// Appends `text` of any length: the block grows to hold it.
     #[cold]
     fn put_text(&mut self, text: &str) {
-        let end = self.at + text.len() + SLOT + NAME + 1;
+        let end = self.at + text.len() + 4 * SLOT + NAME;
         if self.buf.len() < end {
             self.buf.resize(end, 0);
         }
