@@ -72,6 +72,9 @@ pub(crate) fn fixed_into(slot: &mut [u8; SLOT], v: f64, prec: usize) -> Option<u
     // scaling: `v as u64` is exact when it converts back to `v`.
     let whole = v as u64;
     if v.is_sign_positive() && v < EXACT_INT && whole as f64 == v && prec <= MAX_ZEROS {
+        if prec == 0 {
+            return Some(uint_at(slot, 0, whole));
+        }
         return Some(decimal_into(slot, false, whole, 0, prec));
     }
     let scaled = scaled_magnitude(v, prec)?;
@@ -117,25 +120,8 @@ pub(crate) fn decimal_into(
 ) -> usize {
     debug_assert!(prec <= MAX_ZEROS);
     let prec = prec.min(MAX_ZEROS);
-    let digits = int.checked_ilog10().map_or(1, |l| l as usize + 1);
-    let mut at = usize::from(negative);
     slot[0] = b'-';
-    at += digits;
-    let end_int = at;
-    let mut m = int;
-    // Two digits at a time, from the last, then the first one or two.
-    while m >= 100 {
-        let pair = (m % 100) as usize * 2;
-        m /= 100;
-        at -= 2;
-        slot[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    }
-    if m >= 10 {
-        let pair = m as usize * 2;
-        slot[at - 2..at].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    } else {
-        slot[at - 1] = b'0' + m as u8;
-    }
+    let end_int = uint_at(slot, usize::from(negative), int);
     if prec == 0 {
         return end_int;
     }
@@ -145,6 +131,28 @@ pub(crate) fn decimal_into(
     for d in slot[end_int + 1..end].iter_mut().rev() {
         *d = b'0' + (m % 10) as u8;
         m /= 10;
+    }
+    end
+}
+
+/// Writes the digits of `n` at `slot[at..]` (`at` at most 1) and returns where they end.
+#[inline(always)]
+pub(crate) fn uint_at(slot: &mut [u8; SLOT], at: usize, n: u64) -> usize {
+    let end = at.min(1) + n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let mut i = end;
+    let mut m = n;
+    // Two digits at a time, from the last, then the first one or two.
+    while m >= 100 {
+        let pair = (m % 100) as usize * 2;
+        m /= 100;
+        i -= 2;
+        slot[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if m >= 10 {
+        let pair = m as usize * 2;
+        slot[i - 2..i].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
+        slot[i - 1] = b'0' + m as u8;
     }
     end
 }
