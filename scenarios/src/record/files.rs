@@ -133,7 +133,7 @@ impl Sink for FileSink {
         row.put(prefix);
         row.put_name(&METRIC_FIELDS[s.metric as usize]);
         row.put_fixed(s.value, s.metric.decimals());
-        row.put(b"\n");
+        row.put_byte(b'\n');
         row.done();
         Ok(())
     }
@@ -170,29 +170,35 @@ impl Sink for FileSink {
                 let words = host.len() + flow.len() + c.event.len() + c.target.len();
                 let mut row = self.events.row(words + c.detail.len() + 9 * SLOT + 16)?;
                 row.put_decimal(secs, nanos, 9);
-                for piece in [",", host, ",", flow, ","] {
-                    row.put(piece.as_bytes());
-                }
+                row.put_byte(b',');
+                row.put(host.as_bytes());
+                row.put_byte(b',');
+                row.put(flow.as_bytes());
+                row.put_byte(b',');
                 row.put_opt(subflow.map(|k| k.0.into()));
-                for piece in [",", c.event, ",", &c.target, ",", &c.detail, ","] {
-                    row.put(piece.as_bytes());
-                }
+                row.put_byte(b',');
+                row.put(c.event.as_bytes());
+                row.put_byte(b',');
+                row.put(c.target.as_bytes());
+                row.put_byte(b',');
+                row.put(c.detail.as_bytes());
+                row.put_byte(b',');
                 row.put_opt(c.bytes);
-                row.put(b",");
+                row.put_byte(b',');
                 row.put_opt(c.dsn);
-                row.put(b",");
+                row.put_byte(b',');
                 row.put_opt(c.from_subflow.map(u64::from));
-                row.put(b",");
+                row.put_byte(b',');
                 if let Some(rto) = c.rto {
                     row.put_fixed(rto.as_nanos() as f64 / 1e6, 3);
                 }
-                row.put(b",");
+                row.put_byte(b',');
                 row.put_opt(c.backoff.map(u64::from));
-                row.put(b",");
+                row.put_byte(b',');
                 row.put_opt(c.cwnd);
-                row.put(b",");
+                row.put_byte(b',');
                 row.put_opt(c.ssthresh);
-                row.put(b"\n");
+                row.put_byte(b'\n');
                 row.done();
                 Ok(())
             }

@@ -127,10 +127,16 @@ pub(crate) fn decimal_into(
     }
     slot[end_int] = b'.';
     let end = end_int + 1 + prec;
-    let mut m = frac;
-    for d in slot[end_int + 1..end].iter_mut().rev() {
-        *d = b'0' + (m % 10) as u8;
-        m /= 10;
+    // The decimals zero-padded: two at a time from the last, then an odd first one.
+    let (mut m, mut i) = (frac, end);
+    while i >= end_int + 3 {
+        let pair = (m % 100) as usize * 2;
+        m /= 100;
+        i -= 2;
+        slot[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if i > end_int + 1 {
+        slot[i - 1] = b'0' + (m % 10) as u8;
     }
     end
 }

@@ -91,6 +91,13 @@ impl Row<'_> {
         self.at += bytes.len();
     }
 
+    /// Appends one byte (a separator).
+    #[inline]
+    pub(crate) fn put_byte(&mut self, b: u8) {
+        self.buf[self.at] = b;
+        self.at += 1;
+    }
+
     /// Appends the first `len` bytes of `name` (`NAME` bytes of room), copied whole.
     #[inline]
     pub(crate) fn put_name(&mut self, (name, len): &([u8; NAME], usize)) {
