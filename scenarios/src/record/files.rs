@@ -115,26 +115,32 @@ impl Sink for FileSink {
     }
 
     fn sample(&mut self, s: &Sample) -> io::Result<()> {
+        self.samples(std::slice::from_ref(s))
+    }
+
+    fn samples(&mut self, samples: &[Sample]) -> io::Result<()> {
         let Some(w) = &mut self.timeseries else {
             return Ok(());
         };
-        if (self.prefix.as_ref()).is_none_or(|p| p.0 != s.at || p.1 != s.series) {
-            if self.time.0 != s.at {
-                self.time = (s.at, secs(s.at.as_nanos()));
+        for s in samples {
+            if (self.prefix.as_ref()).is_none_or(|p| p.0 != s.at || p.1 != s.series) {
+                if self.time.0 != s.at {
+                    self.time = (s.at, secs(s.at.as_nanos()));
+                }
+                let mut text = self.prefix.take().map(|p| p.2).unwrap_or_default();
+                let names = (&self.flow_names[..], &self.link_names[..]);
+                series_prefix(&mut text, &self.time.1, s.series, names)?;
+                self.prefix = Some((s.at, s.series, text));
             }
-            let mut text = self.prefix.take().map(|p| p.2).unwrap_or_default();
-            let names = (&self.flow_names[..], &self.link_names[..]);
-            series_prefix(&mut text, &self.time.1, s.series, names)?;
-            self.prefix = Some((s.at, s.series, text));
+            let prefix = self.prefix.as_ref().map_or(&[][..], |p| &p.2);
+            // The row assembled in place: the prefix, the metric's name and the value.
+            let mut row = w.row(prefix.len() + NAME + SLOT + 1)?;
+            row.put(prefix);
+            row.put_name(&METRIC_FIELDS[s.metric as usize]);
+            row.put_fixed(s.value, s.metric.decimals());
+            row.put_byte(b'\n');
+            row.done();
         }
-        let prefix = self.prefix.as_ref().map_or(&[][..], |p| &p.2);
-        // The row assembled in place: the prefix, the metric's name and the value.
-        let mut row = w.row(prefix.len() + NAME + SLOT + 1)?;
-        row.put(prefix);
-        row.put_name(&METRIC_FIELDS[s.metric as usize]);
-        row.put_fixed(s.value, s.metric.decimals());
-        row.put_byte(b'\n');
-        row.done();
         Ok(())
     }
 

@@ -107,7 +107,7 @@ impl Row<'_> {
 
     /// Appends `v` with `prec` decimals as `format!("{v:.prec$}")` writes it ([`SLOT`]
     /// bytes of room; the rare value the standard formatter must write makes its own).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn put_fixed(&mut self, v: f64, prec: usize) {
         let fast = (self.buf[self.at..].first_chunk_mut::<SLOT>())
             .and_then(|slot| fixed_into(slot, v, prec));
