@@ -37,6 +37,13 @@ const DIGIT_PAIRS: [u8; 200] = {
     table
 };
 
+/// A point and [`MAX_ZEROS`] zeros.
+const POINT_ZEROS: [u8; 1 + MAX_ZEROS] = {
+    let mut text = [b'0'; 1 + MAX_ZEROS];
+    text[0] = b'.';
+    text
+};
+
 /// `10^i` for every precision the fast path writes.
 const POW10: [u64; MAX_ZEROS + 1] = {
     let mut table = [1u64; MAX_ZEROS + 1];
@@ -125,8 +132,13 @@ pub(crate) fn decimal_into(
     if prec == 0 {
         return end_int;
     }
-    slot[end_int] = b'.';
     let end = end_int + 1 + prec;
+    if frac == 0 {
+        // A point and zeros (whole rates and times), copied whole.
+        slot[end_int..end_int + 1 + MAX_ZEROS].copy_from_slice(&POINT_ZEROS);
+        return end;
+    }
+    slot[end_int] = b'.';
     // The decimals zero-padded: two at a time from the last, then an odd first one.
     let (mut m, mut i) = (frac, end);
     while i >= end_int + 3 {
