@@ -44,6 +44,9 @@ pub struct FileSink {
     host_names: Vec<String>,
     flow_names: Vec<String>,
     link_names: Vec<[String; 2]>,
+    /// The columns of `timeseries.csv` naming each flow's series and each link direction's
+    /// (`,flow,<name>,`, `,link,<name>,`), made once.
+    series_columns: (Vec<Vec<u8>>, Vec<[Vec<u8>; 2]>),
     iface_names: BTreeMap<IfaceIndex, String>,
     /// The time column of the last sample written, and its instant.
     time: (Instant, String),
@@ -78,6 +81,16 @@ impl FileSink {
             events,
             subflows,
             host_names: plan.hosts.iter().map(|h| h.name.clone()).collect(),
+            series_columns: (
+                (plan.flows.iter())
+                    .map(|f| format!(",flow,{},", f.name).into_bytes())
+                    .collect(),
+                (plan.links.iter())
+                    .map(|l| {
+                        Dir::BOTH.map(|d| format!(",link,{},", l.direction_name(d)).into_bytes())
+                    })
+                    .collect(),
+            ),
             flow_names: plan.flows.iter().map(|f| f.name.clone()).collect(),
             link_names: (plan.links.iter())
                 .map(|l| Dir::BOTH.map(|d| l.direction_name(d)))
@@ -128,8 +141,7 @@ impl Sink for FileSink {
                     self.time = (s.at, secs(s.at.as_nanos()));
                 }
                 let mut text = self.prefix.take().map(|p| p.2).unwrap_or_default();
-                let names = (&self.flow_names[..], &self.link_names[..]);
-                series_prefix(&mut text, &self.time.1, s.series, names)?;
+                series_prefix(&mut text, &self.time.1, s.series, &self.series_columns)?;
                 self.prefix = Some((s.at, s.series, text));
             }
             let prefix = self.prefix.as_ref().map_or(&[][..], |p| &p.2);
@@ -238,17 +250,16 @@ fn series_prefix(
     text: &mut Vec<u8>,
     time: &str,
     series: Series,
-    (flow_names, link_names): (&[String], &[[String; 2]]),
+    (flows, links): &(Vec<Vec<u8>>, Vec<[Vec<u8>; 2]>),
 ) -> io::Result<()> {
-    let (kind, name, subflow) = match series {
-        Series::Flow(f) => ("flow", &flow_names[f.0 as usize], None),
-        Series::Subflow(f, k) => ("flow", &flow_names[f.0 as usize], Some(k.0)),
-        Series::Link(d) => ("link", &link_names[d.link.0 as usize][d.dir as usize], None),
+    let (columns, subflow) = match series {
+        Series::Flow(f) => (&flows[f.0 as usize], None),
+        Series::Subflow(f, k) => (&flows[f.0 as usize], Some(k.0)),
+        Series::Link(d) => (&links[d.link.0 as usize][d.dir as usize], None),
     };
     text.clear();
-    for piece in [time, ",", kind, ",", name.as_str(), ","] {
-        text.extend_from_slice(piece.as_bytes());
-    }
+    text.extend_from_slice(time.as_bytes());
+    text.extend_from_slice(columns);
     if let Some(k) = subflow {
         write_uint(text, k.into())?;
     }
