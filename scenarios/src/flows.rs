@@ -6,6 +6,7 @@ use crate::plan::{End, IfaceIndex, PlanFlow, PlanTransport};
 use crate::schema::{AppSpec, FlowSpec, Opener, Scenario, TransportSpec};
 use crate::transport::{mptcp_cc_label, resolve_mptcp, resolve_tcp, tcp_cc_label};
 use sim_core::{Duration, Instant};
+use std::collections::HashSet;
 
 /// Checks every flow and resolves its endpoints.
 pub(crate) fn resolve_flows(
@@ -22,10 +23,12 @@ pub(crate) fn resolve_flows(
         ));
     }
     let mut out: Vec<PlanFlow> = Vec::new();
+    // The names met so far (a set: the check stays linear with thousands of flows).
+    let mut seen: HashSet<&str> = HashSet::with_capacity(sc.flows.len());
     for (i, fl) in sc.flows.iter().enumerate() {
         let f = |s: &str| format!("flows[{i}].{s}");
         check_name(r, "flows", &f("name"), &fl.name)?;
-        if out.iter().any(|o| o.name == fl.name) {
+        if !seen.insert(&fl.name) {
             let n = out.iter().filter(|o| o.name == fl.name).count();
             let msg = format!("duplicate flow name `{}`", fl.name);
             return Err(r.at_nth("flows", "name", &fl.name, n, f("name"), msg));

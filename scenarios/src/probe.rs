@@ -90,12 +90,23 @@ impl FlowProbe {
         }
         let dts = dt.as_secs_f64();
         let flow = Series::Flow(i);
+        // The flow's own rows come first: their places are kept, their values filled in at
+        // the end (`flow_rows_at`).
         let first = found.samples.len();
+        found.samples.extend(
+            [
+                Metric::GoodputBps,
+                Metric::ThroughputBps,
+                Metric::CwndBytes,
+                Metric::InflightBytes,
+            ]
+            .map(|m| sample(t, flow, m, 0.0)),
+        );
         let mut totals = (0u64, 0u64);
         let sent = match &f.transport {
             PlanTransport::Tcp(tcp) => {
                 let Some(s) = sim.host(h.sender).sender_stats(h.id) else {
-                    return self.flow_rows(i, t, dts, (read, 0), totals, found);
+                    return self.flow_rows_at(first, dts, (read, 0), totals, found);
                 };
                 let id = SubflowId {
                     number: 0,
@@ -112,7 +123,7 @@ impl FlowProbe {
             PlanTransport::Sctp(_) => {
                 let host = sim.host(h.sender);
                 let Some(st) = host.sctp_stats(h.id) else {
-                    return self.flow_rows(i, t, dts, (read, 0), totals, found);
+                    return self.flow_rows_at(first, dts, (read, 0), totals, found);
                 };
                 totals = self.sctp_rows(plan, (i, h), host.sctp_paths(h.id), paths, t, dts, found);
                 st.data_bytes_sent
@@ -121,8 +132,11 @@ impl FlowProbe {
                 // Through a converter: the MPTCP connection's ends (the converter at one).
                 let (sender, receiver) = (h.leg_sender, h.leg_receiver);
                 let Some(st) = sim.host(sender).mptcp_stats(h.id) else {
-                    return self.flow_rows(i, t, dts, (read, 0), totals, found);
+                    return self.flow_rows_at(first, dts, (read, 0), totals, found);
                 };
+                // The receiver's out-of-order bytes follow the flow's throughput.
+                let ooo_at = first + 2;
+                (found.samples).insert(ooo_at, sample(t, flow, Metric::OooBytes, 0.0));
                 let opener = if m.opener == f.src { sender } else { receiver };
                 if opener != sender {
                     // The opener's numbers name the subflows: meet them first.
@@ -143,64 +157,33 @@ impl FlowProbe {
                 }
                 let ooo = (sim.host(receiver).mptcp_connection(h.id)).map_or(0, |c| c.ooo_bytes());
                 self.max_ooo_bytes = Some(self.max_ooo_bytes.unwrap_or(0).max(ooo));
-                found
-                    .samples
-                    .insert(first, sample(t, flow, Metric::OooBytes, ooo as f64));
+                found.samples[ooo_at].value = ooo as f64;
                 st.data_bytes_sent
             }
         };
-        self.flow_rows_at(first, i, t, dts, (read, sent), totals, found);
+        self.flow_rows_at(first, dts, (read, sent), totals, found);
     }
 
-    /// The flow's own rows when it has nothing else to report yet.
-    fn flow_rows(
-        &mut self,
-        i: FlowIndex,
-        t: Instant,
-        dts: f64,
-        counts: (u64, u64),
-        totals: (u64, u64),
-        found: &mut Found,
-    ) {
-        let first = found.samples.len();
-        self.flow_rows_at(first, i, t, dts, counts, totals, found);
-    }
-
-    /// Inserts the flow's goodput and throughput at `first` (they come first), and its
-    /// window and bytes in flight after what is there.
-    #[allow(clippy::too_many_arguments)]
+    /// Fills in the flow's own rows kept at `first`: goodput and throughput, then (after
+    /// an MPTCP flow's out-of-order bytes) its window and bytes in flight.
     fn flow_rows_at(
         &mut self,
         first: usize,
-        i: FlowIndex,
-        t: Instant,
         dts: f64,
         (read, sent): (u64, u64),
         (cwnd, inflight): (u64, u64),
         found: &mut Found,
     ) {
-        let flow = Series::Flow(i);
         let goodput = (read - self.prev_read) as f64 * 8.0 / dts;
         let thr = sent.saturating_sub(self.prev_sent) as f64 * 8.0 / dts;
         self.prev_read = read;
         self.prev_sent = sent;
-        let rows = [
-            sample(t, flow, Metric::GoodputBps, goodput),
-            sample(t, flow, Metric::ThroughputBps, thr),
-        ];
-        found.samples.splice(first..first, rows);
-        let ooo = usize::from(
-            found
-                .samples
-                .get(first + 2)
-                .is_some_and(|s| s.series == flow && s.metric == Metric::OooBytes),
-        );
-        let at = first + 2 + ooo;
-        let rows = [
-            sample(t, flow, Metric::CwndBytes, cwnd as f64),
-            sample(t, flow, Metric::InflightBytes, inflight as f64),
-        ];
-        found.samples.splice(at..at, rows);
+        let rows = &mut found.samples[first..];
+        let ooo = usize::from(rows[2].metric == Metric::OooBytes);
+        rows[0].value = goodput;
+        rows[1].value = thr;
+        rows[2 + ooo].value = cwnd as f64;
+        rows[3 + ooo].value = inflight as f64;
     }
 
     /// The `ss -ti`-like rows of one path (while its socket exists, or in the interval its

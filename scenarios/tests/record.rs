@@ -181,7 +181,7 @@ fn handover_log_shows_failure_reinjection_and_rejoin_in_order() {
                     host.0,
                     subflow.map(|k| k.0),
                     c.event,
-                    c.detail,
+                    c.detail.into_owned(),
                 )
             }
             EventKind::Link { .. } => (e.at.as_secs_f64(), u32::MAX, None, "link", String::new()),
@@ -216,7 +216,7 @@ fn handover_log_shows_failure_reinjection_and_rejoin_in_order() {
         unreachable!()
     };
     let c = event_text::columns(event);
-    assert_eq!((c.detail.as_str(), c.from_subflow), ("failure", Some(wifi)));
+    assert_eq!((&*c.detail, c.from_subflow), ("failure", Some(wifi)));
     assert!(c.bytes.unwrap() > 0);
     let up = find(reinjected, &|e| e.3 == "link" && e.0 == 20.0).expect("wifi up at 20 s");
     let rejoin = find(up, &|e| {

@@ -280,14 +280,17 @@ fn run_one(sweep: &Sweep, run: &RunSpec, dest: &Path) -> Result<(), String> {
             return record_failure(dest, run.seed, None, msg);
         }
     };
-    let text = scenario_text(&sc).ok();
+    // The scenario's text is written only beside a failure (a run that succeeds writes its
+    // own `scenario.ron`): serialized then, from a copy, not for every run.
+    let copy = sc.clone();
+    let text = || scenario_text(&copy).ok();
     let plan = match crate::validate::validate(&sweep.base_file, "", sc) {
         Ok(p) => p,
-        Err(e) => return record_failure(dest, run.seed, text, portable(sweep, &e.to_string())),
+        Err(e) => return record_failure(dest, run.seed, text(), portable(sweep, &e.to_string())),
     };
     match crate::cli::run_to_dir(&plan, dest, None, false) {
         Ok(_) => Ok(()),
-        Err(e) => record_failure(dest, run.seed, text, portable(sweep, &e.to_string())),
+        Err(e) => record_failure(dest, run.seed, text(), portable(sweep, &e.to_string())),
     }
 }
 

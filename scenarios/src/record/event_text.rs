@@ -23,6 +23,7 @@ use mptcp_model::event::{Event, MptcpEventKind, TcpEvent};
 use mptcp_model::mptcp::event::Handshake;
 use mptcp_model::tcp::RecoveryKind;
 use sim_core::Duration;
+use std::borrow::Cow;
 use std::fmt::Debug;
 
 /// The header of `events.csv`.
@@ -35,9 +36,9 @@ pub struct EventColumns {
     /// `event`.
     pub event: &'static str,
     /// `target`.
-    pub target: String,
-    /// `detail`.
-    pub detail: String,
+    pub target: Cow<'static, str>,
+    /// `detail` (a fixed word for the frequent events: nothing to allocate).
+    pub detail: Cow<'static, str>,
     /// `bytes`, `dsn`, `from_subflow`.
     pub bytes: Option<u64>,
     /// The data sequence number.
@@ -75,10 +76,10 @@ fn step(h: Handshake) -> String {
     snake(h)
 }
 
-fn named(event: &'static str, detail: String) -> EventColumns {
+fn named(event: &'static str, detail: impl Into<Cow<'static, str>>) -> EventColumns {
     EventColumns {
         event,
-        detail,
+        detail: detail.into(),
         ..EventColumns::default()
     }
 }
@@ -93,17 +94,16 @@ pub fn columns(e: &Event) -> EventColumns {
 
 /// The kind of a recovery, as [`snake`] names it (written out: recovery events are the
 /// most frequent ones, and `snake` goes through the formatter).
-fn kind(k: RecoveryKind) -> String {
+fn kind(k: RecoveryKind) -> &'static str {
     match k {
         RecoveryKind::Fast => "fast",
         RecoveryKind::Timeout => "timeout",
     }
-    .into()
 }
 
 fn tcp_columns(e: TcpEvent) -> EventColumns {
     match e {
-        TcpEvent::Established => named("established", String::new()),
+        TcpEvent::Established => named("established", ""),
         TcpEvent::RtoFired {
             rto,
             backoff,
@@ -111,10 +111,7 @@ fn tcp_columns(e: TcpEvent) -> EventColumns {
         } => EventColumns {
             rto: Some(rto),
             backoff: Some(backoff),
-            ..named(
-                "rto_fired",
-                (if handshake { "handshake" } else { "data" }).into(),
-            )
+            ..named("rto_fired", if handshake { "handshake" } else { "data" })
         },
         TcpEvent::RecoveryEntered {
             kind: k,
@@ -136,23 +133,23 @@ fn tcp_columns(e: TcpEvent) -> EventColumns {
 fn mptcp_columns(e: MptcpEventKind) -> EventColumns {
     use MptcpEventKind as K;
     match e {
-        K::SubflowOpened => named("subflow_opened", String::new()),
+        K::SubflowOpened => named("subflow_opened", ""),
         K::CapableSent(h) => named("mp_capable_sent", step(h)),
         K::CapableReceived(h) => named("mp_capable_received", step(h)),
         K::JoinSent(h) => named("mp_join_sent", step(h)),
         K::JoinReceived(h) => named("mp_join_received", step(h)),
-        K::JoinAccepted => named("mp_join_accepted", String::new()),
+        K::JoinAccepted => named("mp_join_accepted", ""),
         K::SubflowRefused(r) => named("subflow_refused", snake(r)),
         K::JoinRejected {
             reason,
             local,
             remote,
         } => EventColumns {
-            target: format!("{remote}->{local}"),
+            target: format!("{remote}->{local}").into(),
             ..named("mp_join_rejected", snake(reason))
         },
-        K::ConnectionEstablished => named("connection_established", String::new()),
-        K::SubflowEstablished => named("subflow_established", String::new()),
+        K::ConnectionEstablished => named("connection_established", ""),
+        K::SubflowEstablished => named("subflow_established", ""),
         K::AddAddrSent { id, addr, echo } | K::AddAddrReceived { id, addr, echo } => {
             let event = match e {
                 K::AddAddrSent { .. } => "add_addr_sent",
@@ -164,12 +161,12 @@ fn mptcp_columns(e: MptcpEventKind) -> EventColumns {
                 format!("id {id}")
             };
             EventColumns {
-                target: addr.to_string(),
+                target: addr.to_string().into(),
                 ..named(event, detail)
             }
         }
         K::AddAddrDropped { id, addr } => EventColumns {
-            target: addr.to_string(),
+            target: addr.to_string().into(),
             ..named("add_addr_dropped", format!("id {id}"))
         },
         K::RemoveAddrSent(r) | K::RemoveAddrReceived(r) => {
@@ -187,11 +184,8 @@ fn mptcp_columns(e: MptcpEventKind) -> EventColumns {
         K::PrioSent { backup } => named("mp_prio_sent", prio(backup)),
         K::PrioReceived { backup } => named("mp_prio_received", prio(backup)),
         K::SubflowFailed(r) => named("subflow_failed", snake(r)),
-        K::SubflowRecovered => named("subflow_recovered", String::new()),
-        K::SubflowClosed { reset } => named(
-            "subflow_closed",
-            (if reset { "reset" } else { "fin" }).into(),
-        ),
+        K::SubflowRecovered => named("subflow_recovered", ""),
+        K::SubflowClosed { reset } => named("subflow_closed", if reset { "reset" } else { "fin" }),
         K::Reinjected {
             dsn,
             bytes,
@@ -203,40 +197,39 @@ fn mptcp_columns(e: MptcpEventKind) -> EventColumns {
             from_subflow: from,
             ..named(
                 "reinjected",
-                (if opportunistic {
+                if opportunistic {
                     "opportunistic"
                 } else {
                     "failure"
-                })
-                .into(),
+                },
             )
         },
         K::DataFinSent { dsn } => EventColumns {
             dsn: Some(dsn),
-            ..named("data_fin_sent", String::new())
+            ..named("data_fin_sent", "")
         },
         K::DataFinReceived { dsn } => EventColumns {
             dsn: Some(dsn),
-            ..named("data_fin_received", String::new())
+            ..named("data_fin_received", "")
         },
-        K::Completed => named("completed", String::new()),
+        K::Completed => named("completed", ""),
         K::FellBack(r) => named("fell_back", snake(r)),
         K::ChecksumFailed { dsn } => EventColumns {
             dsn: Some(dsn),
-            ..named("checksum_failed", String::new())
+            ..named("checksum_failed", "")
         },
         K::FailSent { dsn } => EventColumns {
             dsn: Some(dsn),
-            ..named("mp_fail_sent", String::new())
+            ..named("mp_fail_sent", "")
         },
         K::FailReceived { dsn } => EventColumns {
             dsn: Some(dsn),
-            ..named("mp_fail_received", String::new())
+            ..named("mp_fail_received", "")
         },
-        K::InfiniteMappingSent => named("infinite_mapping_sent", String::new()),
-        K::InfiniteMappingReceived => named("infinite_mapping_received", String::new()),
-        K::FastCloseSent => named("mp_fastclose_sent", String::new()),
-        K::FastCloseReceived => named("mp_fastclose_received", String::new()),
+        K::InfiniteMappingSent => named("infinite_mapping_sent", ""),
+        K::InfiniteMappingReceived => named("infinite_mapping_received", ""),
+        K::FastCloseSent => named("mp_fastclose_sent", ""),
+        K::FastCloseReceived => named("mp_fastclose_received", ""),
         K::FastClosed {
             by_peer,
             close_timeout,
@@ -246,13 +239,17 @@ fn mptcp_columns(e: MptcpEventKind) -> EventColumns {
                 (false, true) => "close_timeout",
                 (false, false) => "abort",
             };
-            named("fast_closed", why.into())
+            named("fast_closed", why)
         }
     }
 }
 
-fn prio(backup: bool) -> String {
-    (if backup { "backup" } else { "regular" }).into()
+fn prio(backup: bool) -> &'static str {
+    if backup {
+        "backup"
+    } else {
+        "regular"
+    }
 }
 
 #[cfg(test)]
@@ -268,7 +265,7 @@ mod tests {
             handshake: false,
         });
         let c = columns(&e);
-        assert_eq!((c.event, c.detail.as_str()), ("rto_fired", "data"));
+        assert_eq!((c.event, &*c.detail), ("rto_fired", "data"));
         assert_eq!(
             (c.rto, c.backoff),
             (Some(Duration::from_millis(200)), Some(2))

@@ -19,9 +19,10 @@
 //!   ([`super::pcap`]).
 
 use super::event_text;
-use super::fixed::{write_decimal, write_fixed, write_uint};
+use super::fixed::{write_decimal, write_uint, SLOT};
 use super::pcap::Captures;
-use super::sample::{action_text, EventKind, EventRecord, Sample, Series, SubflowRecord};
+use super::rows::{RowFile, NAME};
+use super::sample::{action_text, EventKind, EventRecord, Metric, Sample, Series, SubflowRecord};
 use super::sink::Sink;
 use crate::output::{secs, secs_exact};
 use crate::plan::{Dir, IfaceIndex, Plan};
@@ -36,19 +37,23 @@ use std::path::{Path, PathBuf};
 /// Writes the records of a run of `plan` into a directory.
 pub struct FileSink {
     dir: PathBuf,
-    timeseries: Option<BufWriter<File>>,
-    events: BufWriter<File>,
+    timeseries: Option<RowFile<File>>,
+    events: RowFile<File>,
     subflows: BufWriter<File>,
     /// Names of the hosts, the flows, each link's two directions and the interfaces.
     host_names: Vec<String>,
     flow_names: Vec<String>,
     link_names: Vec<[String; 2]>,
+    /// The columns of `timeseries.csv` naming each flow's series and each link direction's
+    /// (`,flow,<name>,`, `,link,<name>,`), made once.
+    series_columns: (Vec<Vec<u8>>, Vec<[Vec<u8>; 2]>),
     iface_names: BTreeMap<IfaceIndex, String>,
     /// The time column of the last sample written, and its instant.
     time: (Instant, String),
-    /// The series of the last sample written and its columns between the time and the
-    /// metric (`,kind,name,subflow,`): samples come series by series.
-    series: Option<(Series, Vec<u8>)>,
+    /// The instant and series of the last sample written, and its columns before the
+    /// metric (`time_s,kind,name,subflow,`): samples come instant by instant, series by
+    /// series.
+    prefix: Option<(Instant, Series, Vec<u8>)>,
     /// The packet captures, when the scenario asks for them.
     captures: Option<Captures>,
 }
@@ -57,14 +62,14 @@ impl FileSink {
     /// Creates the files of a run of `plan` in `dir` (which exists).
     pub fn create(dir: &Path, plan: &Plan) -> io::Result<FileSink> {
         let timeseries = if plan.scenario.output.timeseries {
-            let mut w = BufWriter::new(File::create(dir.join("timeseries.csv"))?);
-            w.write_all(b"time_s,kind,name,subflow,metric,value\n")?;
+            let mut w = RowFile::new(File::create(dir.join("timeseries.csv"))?);
+            w.put_all(b"time_s,kind,name,subflow,metric,value\n")?;
             Some(w)
         } else {
             None
         };
-        let mut events = BufWriter::new(File::create(dir.join("events.csv"))?);
-        writeln!(events, "{}", event_text::HEADER)?;
+        let mut events = RowFile::new(File::create(dir.join("events.csv"))?);
+        events.put_all(format!("{}\n", event_text::HEADER).as_bytes())?;
         let mut subflows = BufWriter::new(File::create(dir.join("subflows.csv"))?);
         subflows.write_all(
             b"flow,subflow,label,sender,receiver,sender_iface,receiver_iface,recreated_from,\
@@ -76,6 +81,16 @@ impl FileSink {
             events,
             subflows,
             host_names: plan.hosts.iter().map(|h| h.name.clone()).collect(),
+            series_columns: (
+                (plan.flows.iter())
+                    .map(|f| format!(",flow,{},", f.name).into_bytes())
+                    .collect(),
+                (plan.links.iter())
+                    .map(|l| {
+                        Dir::BOTH.map(|d| format!(",link,{},", l.direction_name(d)).into_bytes())
+                    })
+                    .collect(),
+            ),
             flow_names: plan.flows.iter().map(|f| f.name.clone()).collect(),
             link_names: (plan.links.iter())
                 .map(|l| Dir::BOTH.map(|d| l.direction_name(d)))
@@ -85,7 +100,7 @@ impl FileSink {
                 .map(|i| (i, plan.iface_label(i)))
                 .collect(),
             time: (Instant::ZERO, secs(0)),
-            series: None,
+            prefix: None,
             captures: (plan.capture.as_ref())
                 .map(|c| Captures::create(dir, plan, c))
                 .transpose()?,
@@ -113,58 +128,50 @@ impl Sink for FileSink {
     }
 
     fn sample(&mut self, s: &Sample) -> io::Result<()> {
+        self.samples(std::slice::from_ref(s))
+    }
+
+    fn samples(&mut self, samples: &[Sample]) -> io::Result<()> {
         let Some(w) = &mut self.timeseries else {
             return Ok(());
         };
-        if self.time.0 != s.at {
-            self.time = (s.at, secs(s.at.as_nanos()));
-        }
-        if self.series.as_ref().is_none_or(|c| c.0 != s.series) {
-            let (kind, name, subflow) = match s.series {
-                Series::Flow(f) => ("flow", &self.flow_names[f.0 as usize], None),
-                Series::Subflow(f, k) => ("flow", &self.flow_names[f.0 as usize], Some(k.0)),
-                Series::Link(d) => {
-                    let name = &self.link_names[d.link.0 as usize][d.dir as usize];
-                    ("link", name, None)
+        for s in samples {
+            if (self.prefix.as_ref()).is_none_or(|p| p.0 != s.at || p.1 != s.series) {
+                if self.time.0 != s.at {
+                    self.time = (s.at, secs(s.at.as_nanos()));
                 }
-            };
-            let mut columns = self.series.take().map(|c| c.1).unwrap_or_default();
-            columns.clear();
-            for piece in [",", kind, ",", name.as_str(), ","] {
-                columns.extend_from_slice(piece.as_bytes());
+                let mut text = self.prefix.take().map(|p| p.2).unwrap_or_default();
+                series_prefix(&mut text, &self.time.1, s.series, &self.series_columns)?;
+                self.prefix = Some((s.at, s.series, text));
             }
-            if let Some(k) = subflow {
-                write_uint(&mut columns, k.into())?;
-            }
-            columns.push(b',');
-            self.series = Some((s.series, columns));
+            let prefix = self.prefix.as_ref().map_or(&[][..], |p| &p.2);
+            // The row assembled in place: the prefix, the metric's name and the value.
+            let mut row = w.row(prefix.len() + NAME + SLOT + 1)?;
+            row.put(prefix);
+            row.put_name(&METRIC_FIELDS[s.metric as usize]);
+            row.put_fixed(s.value, s.metric.decimals());
+            row.put_byte(b'\n');
+            row.done();
         }
-        let columns = self.series.as_ref().map_or(&[][..], |c| &c.1);
-        // Pieces written whole: the formatter's machinery cost more than the bytes.
-        for piece in [
-            self.time.1.as_bytes(),
-            columns,
-            s.metric.name().as_bytes(),
-            b",",
-        ] {
-            w.write_all(piece)?;
-        }
-        write_fixed(w, s.value, s.metric.decimals())?;
-        w.write_all(b"\n")
+        Ok(())
     }
 
     fn event(&mut self, e: &EventRecord) -> io::Result<()> {
-        let w = &mut self.events;
         // The time to the nanosecond, as `secs_exact` writes it.
         let ns = e.at.as_nanos();
-        write_decimal(w, false, ns / 1_000_000_000, ns % 1_000_000_000, 9)?;
+        let (secs, nanos) = (ns / 1_000_000_000, ns % 1_000_000_000);
         match &e.kind {
-            EventKind::Link { link, action } => writeln!(
-                w,
-                ",,,,link,{},{},,,,,,,",
-                self.link_names[link.0 as usize][0],
-                action_text(action)
-            ),
+            EventKind::Link { link, action } => {
+                let mut text = Vec::new();
+                write_decimal(&mut text, false, secs, nanos, 9)?;
+                writeln!(
+                    text,
+                    ",,,,link,{},{},,,,,,,",
+                    self.link_names[link.0 as usize][0],
+                    action_text(action)
+                )?;
+                self.events.put_all(&text)
+            }
             EventKind::Flow {
                 host,
                 flow,
@@ -172,35 +179,46 @@ impl Sink for FileSink {
                 event,
             } => {
                 let c = event_text::columns(event);
-                // Fields written whole, numbers by the fixed writer: the formatter's
-                // machinery cost several times the bytes.
                 let (host, flow) = (
                     &self.host_names[host.0 as usize],
                     &self.flow_names[flow.0 as usize],
                 );
-                for piece in [",", host, ",", flow, ","] {
-                    w.write_all(piece.as_bytes())?;
-                }
-                write_blank(w, subflow.map(|k| k.0.into()))?;
-                for piece in [",", c.event, ",", &c.target, ",", &c.detail, ","] {
-                    w.write_all(piece.as_bytes())?;
-                }
-                write_blank(w, c.bytes)?;
-                w.write_all(b",")?;
-                write_blank(w, c.dsn)?;
-                w.write_all(b",")?;
-                write_blank(w, c.from_subflow.map(u64::from))?;
-                w.write_all(b",")?;
+                // The row assembled in place: names and words copied whole, numbers by
+                // the fixed writer (the formatter's machinery cost several times the bytes).
+                let words = host.len() + flow.len() + c.event.len() + c.target.len();
+                let mut row = self.events.row(words + c.detail.len() + 9 * SLOT + 16)?;
+                row.put_decimal(secs, nanos, 9);
+                row.put_byte(b',');
+                row.put(host.as_bytes());
+                row.put_byte(b',');
+                row.put(flow.as_bytes());
+                row.put_byte(b',');
+                row.put_opt(subflow.map(|k| k.0.into()));
+                row.put_byte(b',');
+                row.put(c.event.as_bytes());
+                row.put_byte(b',');
+                row.put(c.target.as_bytes());
+                row.put_byte(b',');
+                row.put(c.detail.as_bytes());
+                row.put_byte(b',');
+                row.put_opt(c.bytes);
+                row.put_byte(b',');
+                row.put_opt(c.dsn);
+                row.put_byte(b',');
+                row.put_opt(c.from_subflow.map(u64::from));
+                row.put_byte(b',');
                 if let Some(rto) = c.rto {
-                    write_fixed(w, rto.as_nanos() as f64 / 1e6, 3)?;
+                    row.put_fixed(rto.as_nanos() as f64 / 1e6, 3);
                 }
-                w.write_all(b",")?;
-                write_blank(w, c.backoff.map(u64::from))?;
-                w.write_all(b",")?;
-                write_blank(w, c.cwnd)?;
-                w.write_all(b",")?;
-                write_blank(w, c.ssthresh)?;
-                w.write_all(b"\n")
+                row.put_byte(b',');
+                row.put_opt(c.backoff.map(u64::from));
+                row.put_byte(b',');
+                row.put_opt(c.cwnd);
+                row.put_byte(b',');
+                row.put_opt(c.ssthresh);
+                row.put_byte(b'\n');
+                row.done();
+                Ok(())
             }
         }
     }
@@ -226,10 +244,43 @@ impl Sink for FileSink {
     }
 }
 
-/// An optional CSV number: its digits, or nothing (an empty field).
-fn write_blank<W: Write>(w: &mut W, v: Option<u64>) -> io::Result<()> {
-    match v {
-        Some(n) => write_uint(w, n),
-        None => Ok(()),
+/// The columns of a sample of `series` at `time` before its metric, into `text` (emptied
+/// first): `time_s,kind,name,subflow,`.
+fn series_prefix(
+    text: &mut Vec<u8>,
+    time: &str,
+    series: Series,
+    (flows, links): &(Vec<Vec<u8>>, Vec<[Vec<u8>; 2]>),
+) -> io::Result<()> {
+    let (columns, subflow) = match series {
+        Series::Flow(f) => (&flows[f.0 as usize], None),
+        Series::Subflow(f, k) => (&flows[f.0 as usize], Some(k.0)),
+        Series::Link(d) => (&links[d.link.0 as usize][d.dir as usize], None),
+    };
+    text.clear();
+    text.extend_from_slice(time.as_bytes());
+    text.extend_from_slice(columns);
+    if let Some(k) = subflow {
+        write_uint(text, k.into())?;
     }
+    text.push(b',');
+    Ok(())
 }
+
+/// Each metric's column and the comma after it, padded to [`NAME`] bytes, with its length.
+const METRIC_FIELDS: [([u8; NAME], usize); Metric::ALL.len()] = {
+    let mut table = [([0u8; NAME], 0); Metric::ALL.len()];
+    let mut i = 0;
+    while i < Metric::ALL.len() {
+        let name = Metric::ALL[i].name().as_bytes();
+        let mut k = 0;
+        while k < name.len() {
+            table[i].0[k] = name[k];
+            k += 1;
+        }
+        table[i].0[k] = b',';
+        table[i].1 = k + 1;
+        i += 1;
+    }
+    table
+};

@@ -37,6 +37,13 @@ const DIGIT_PAIRS: [u8; 200] = {
     table
 };
 
+/// A point and [`MAX_ZEROS`] zeros.
+const POINT_ZEROS: [u8; 1 + MAX_ZEROS] = {
+    let mut text = [b'0'; 1 + MAX_ZEROS];
+    text[0] = b'.';
+    text
+};
+
 /// `10^i` for every precision the fast path writes.
 const POW10: [u64; MAX_ZEROS + 1] = {
     let mut table = [1u64; MAX_ZEROS + 1];
@@ -48,20 +55,45 @@ const POW10: [u64; MAX_ZEROS + 1] = {
     table
 };
 
-/// Writes `v` with `prec` decimals, exactly as `write!(w, "{v:.prec$}")` would.
+/// Bytes a number can take: a sign, up to 20 integer digits, the point and up to 16
+/// decimals.
+pub(crate) const SLOT: usize = 1 + 20 + 1 + MAX_ZEROS;
+
+/// Writes `v` with `prec` decimals, exactly as `write!(w, "{v:.prec$}")` would (the
+/// writers assemble rows with [`fixed_into`]; this is its check against the formatter).
+#[cfg(test)]
 pub(crate) fn write_fixed<W: Write>(w: &mut W, v: f64, prec: usize) -> io::Result<()> {
+    let mut slot = [0u8; SLOT];
+    match fixed_into(&mut slot, v, prec) {
+        Some(n) => w.write_all(&slot[..n]),
+        None => write!(w, "{v:.prec$}"),
+    }
+}
+
+/// Writes `v` with `prec` decimals at the start of `slot` and returns the length, exactly
+/// as `write!(w, "{v:.prec$}")` would; `None` (nothing written) for the values left to the
+/// standard formatter (see the module doc).
+#[inline]
+pub(crate) fn fixed_into(slot: &mut [u8; SLOT], v: f64, prec: usize) -> Option<usize> {
     // Whole non-negative values (most samples: bytes, packets, counters, states) need no
     // scaling: `v as u64` is exact when it converts back to `v`.
     let whole = v as u64;
     if v.is_sign_positive() && v < EXACT_INT && whole as f64 == v && prec <= MAX_ZEROS {
-        return write_decimal(w, false, whole, 0, prec);
+        if prec == 0 {
+            return Some(uint_at(slot, 0, whole));
+        }
+        return Some(decimal_into(slot, false, whole, 0, prec));
     }
-    let Some(scaled) = scaled_magnitude(v, prec) else {
-        return write!(w, "{v:.prec$}");
-    };
+    let scaled = scaled_magnitude(v, prec)?;
     let unit = POW10[prec];
     // The standard formatter signs every negative value, -0.0 and those rounding to 0.
-    write_decimal(w, v.is_sign_negative(), scaled / unit, scaled % unit, prec)
+    Some(decimal_into(
+        slot,
+        v.is_sign_negative(),
+        scaled / unit,
+        scaled % unit,
+        prec,
+    ))
 }
 
 /// Writes `n` in decimal, as `write!(w, "{n}")` would.
@@ -79,41 +111,68 @@ pub(crate) fn write_decimal<W: Write>(
     frac: u64,
     prec: usize,
 ) -> io::Result<()> {
+    let mut slot = [0u8; SLOT];
+    let n = decimal_into(&mut slot, negative, int, frac, prec);
+    w.write_all(&slot[..n])
+}
+
+/// As [`write_decimal`], at the start of `slot`; returns the length written.
+#[inline]
+pub(crate) fn decimal_into(
+    slot: &mut [u8; SLOT],
+    negative: bool,
+    int: u64,
+    frac: u64,
+    prec: usize,
+) -> usize {
     debug_assert!(prec <= MAX_ZEROS);
-    // Sign, up to 20 integer digits, the point and up to 16 decimals.
-    let mut buf = [0u8; 1 + 20 + 1 + MAX_ZEROS];
-    let mut at = 21;
-    let mut m = int;
-    // Two digits at a time, then the last one or two.
+    let prec = prec.min(MAX_ZEROS);
+    slot[0] = b'-';
+    let end_int = uint_at(slot, usize::from(negative), int);
+    if prec == 0 {
+        return end_int;
+    }
+    let end = end_int + 1 + prec;
+    if frac == 0 {
+        // A point and zeros (whole rates and times), copied whole.
+        slot[end_int..end_int + 1 + MAX_ZEROS].copy_from_slice(&POINT_ZEROS);
+        return end;
+    }
+    slot[end_int] = b'.';
+    // The decimals zero-padded: two at a time from the last, then an odd first one.
+    let (mut m, mut i) = (frac, end);
+    while i >= end_int + 3 {
+        let pair = (m % 100) as usize * 2;
+        m /= 100;
+        i -= 2;
+        slot[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if i > end_int + 1 {
+        slot[i - 1] = b'0' + (m % 10) as u8;
+    }
+    end
+}
+
+/// Writes the digits of `n` at `slot[at..]` (`at` at most 1) and returns where they end.
+#[inline(always)]
+pub(crate) fn uint_at(slot: &mut [u8; SLOT], at: usize, n: u64) -> usize {
+    let end = at.min(1) + n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let mut i = end;
+    let mut m = n;
+    // Two digits at a time, from the last, then the first one or two.
     while m >= 100 {
         let pair = (m % 100) as usize * 2;
         m /= 100;
-        at -= 2;
-        buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        i -= 2;
+        slot[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     }
     if m >= 10 {
         let pair = m as usize * 2;
-        at -= 2;
-        buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        slot[i - 2..i].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     } else {
-        at -= 1;
-        buf[at] = b'0' + m as u8;
+        slot[i - 1] = b'0' + m as u8;
     }
-    if negative {
-        at -= 1;
-        buf[at] = b'-';
-    }
-    let mut end = 21;
-    if prec > 0 {
-        buf[end] = b'.';
-        end += prec + 1;
-        let mut m = frac;
-        for d in buf[22..end].iter_mut().rev() {
-            *d = b'0' + (m % 10) as u8;
-            m /= 10;
-        }
-    }
-    w.write_all(&buf[at..end])
+    end
 }
 
 /// `|v|·10^prec` rounded to the nearest integer (ties to even), when `v` is finite, below

@@ -12,5 +12,6 @@ pub mod memory;
 pub mod paths;
 pub mod pcap;
 pub mod recorder;
+mod rows;
 pub mod sample;
 pub mod sink;

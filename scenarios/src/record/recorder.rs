@@ -88,11 +88,10 @@ impl<S: Sink> Recorder<S> {
             for s in self.found.subflows.drain(..) {
                 self.sink.subflow(&s)?;
             }
-            for s in self.found.samples.drain(..) {
-                if self.series {
-                    self.sink.sample(&s)?;
-                }
+            if self.series {
+                self.sink.samples(&self.found.samples)?;
             }
+            self.found.samples.clear();
         }
         if !self.series {
             return Ok(());

@@ -48,8 +48,27 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// Every metric, in declaration order (`Metric::ALL[m as usize] == m`).
+    pub const ALL: [Metric; 15] = [
+        Metric::GoodputBps,
+        Metric::ThroughputBps,
+        Metric::CwndBytes,
+        Metric::InflightBytes,
+        Metric::SrttMs,
+        Metric::OooBytes,
+        Metric::QueuePackets,
+        Metric::QueueBytes,
+        Metric::TcpState,
+        Metric::SsthreshBytes,
+        Metric::RttvarMs,
+        Metric::RtoMs,
+        Metric::Retransmissions,
+        Metric::Backoff,
+        Metric::BytesAcked,
+    ];
+
     /// The `metric` column's text.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Metric::GoodputBps => "goodput_bps",
             Metric::ThroughputBps => "throughput_bps",
@@ -178,5 +197,19 @@ pub fn action_text(a: &ActionSpec) -> String {
         ActionSpec::SetBackup(b) => format!("backup {b}"),
         ActionSpec::EndpointDelete => "endpoint delete".into(),
         ActionSpec::EndpointAdd(_) => "endpoint add".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Metric;
+
+    #[test]
+    fn all_metrics_in_declaration_order() {
+        for (i, m) in Metric::ALL.into_iter().enumerate() {
+            assert_eq!(m as usize, i, "{m:?}");
+        }
+        // The last one declared closes the list.
+        assert_eq!(Metric::ALL.len(), Metric::BytesAcked as usize + 1);
     }
 }

@@ -16,6 +16,11 @@ pub trait Sink {
     fn subflow(&mut self, record: &SubflowRecord) -> io::Result<()>;
     /// A time-series sample.
     fn sample(&mut self, sample: &Sample) -> io::Result<()>;
+    /// Time-series samples, in order (as many calls of [`Sink::sample`]; a sink may take
+    /// them at once).
+    fn samples(&mut self, samples: &[Sample]) -> io::Result<()> {
+        samples.iter().try_for_each(|s| self.sample(s))
+    }
     /// An event.
     fn event(&mut self, event: &EventRecord) -> io::Result<()>;
     /// A packet that crossed a captured interface (only when the scenario captures; in the
@@ -39,6 +44,12 @@ impl<A: Sink, B: Sink> Sink for Tee<A, B> {
         self.0.sample(sample)?;
         self.1.sample(sample)
     }
+    fn samples(&mut self, samples: &[Sample]) -> io::Result<()> {
+        for s in samples {
+            self.sample(s)?;
+        }
+        Ok(())
+    }
     fn event(&mut self, event: &EventRecord) -> io::Result<()> {
         self.0.event(event)?;
         self.1.event(event)
@@ -59,6 +70,9 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
     fn sample(&mut self, sample: &Sample) -> io::Result<()> {
         (**self).sample(sample)
+    }
+    fn samples(&mut self, samples: &[Sample]) -> io::Result<()> {
+        (**self).samples(samples)
     }
     fn event(&mut self, event: &EventRecord) -> io::Result<()> {
         (**self).event(event)
