@@ -67,9 +67,30 @@ impl TcpSocket {
     ) -> bool {
         let extra = hook.data_options_len();
         if self.output_idle == Some(extra) {
+            #[cfg(debug_assertions)]
+            self.check_idle(now, hook, extra);
             return false;
         }
         self.poll_output(now, hook, extra, out)
+    }
+
+    /// Debug builds: a poll of a copy finds nothing and changes nothing but the generation,
+    /// as `output_idle` promises.
+    #[cfg(debug_assertions)]
+    fn check_idle<H: SegmentHook>(&self, now: Instant, hook: &mut H, extra: usize) {
+        let mut full = self.clone();
+        full.output_idle = None;
+        let mut out = None;
+        assert!(
+            !full.poll_full(now, hook, extra, &mut out),
+            "an idle socket sent {out:?}"
+        );
+        full.generation = self.generation;
+        assert_eq!(
+            format!("{full:?}"),
+            format!("{self:?}"),
+            "an idle poll changed the socket"
+        );
     }
 
     #[inline(never)]
@@ -86,6 +107,17 @@ impl TcpSocket {
             self.output_idle = Some(extra);
             return false;
         }
+        self.poll_full(now, hook, extra, out)
+    }
+
+    /// The poll itself: what `poll_output` does when `surely_idle` cannot tell.
+    fn poll_full<H: SegmentHook, O: SegmentOut>(
+        &mut self,
+        now: Instant,
+        hook: &mut H,
+        extra: usize,
+        out: &mut O,
+    ) -> bool {
         self.generation = self.generation.wrapping_add(1);
         let sent = match self.state {
             TcpState::Closed | TcpState::Listen => false,
@@ -202,7 +234,9 @@ impl TcpSocket {
             self.pure_ack(self.snd.nxt, now, hook, out);
             return true;
         }
-        if self.poll_data(now, hook, out) {
+        // With no loss probe due and nothing `next_segment` could offer (a data receiver
+        // acknowledging), `poll_data` finds nothing and changes nothing.
+        if (self.tlp_due || self.snd.may_send()) && self.poll_data(now, hook, out) {
             return true;
         }
         if self.probe_pending {
@@ -297,8 +331,8 @@ impl TcpSocket {
             self.counters.segments_retransmitted += 1;
         }
         self.cc.on_sent(now, seg.payload, self.snd.flight());
-        let full = self.snd.cwnd_room(self.cc.window()) < max_payload;
-        self.cwnd_validate(full);
+        let room = self.snd.cwnd_room(self.cc.window());
+        self.cwnd_validate(room < max_payload);
         let mut flags = TcpFlags::ACK;
         if seg.fin {
             flags |= TcpFlags::FIN;
@@ -325,7 +359,35 @@ impl TcpSocket {
             hook.decorate(&info, o);
         };
         self.segment(seg.start, seg.payload, flags, (hook, out), options);
+        // Most often after the last segment the window allows: the next poll would find
+        // nothing; it returns at once.
+        if self.idle_after_send(room, max_payload, |s| {
+            max_payload.min(hook.payload_limit(s)).max(1)
+        }) {
+            self.output_idle = Some(extra);
+        }
         true
+    }
+
+    /// Just after a data segment left, with `room` octets of congestion window left and
+    /// `max_payload` the most payload a segment may carry (`limit(s)` at offset `s`): true
+    /// only when the next poll (same hook, nothing changed in between) would find nothing
+    /// and change nothing. Such a poll takes no pure ACK (`ack_first` and `tlp_due` were
+    /// taken, `ack_now` cleared by the segment), no window probe, no segment from
+    /// [`super::send::SendState::next_segment`]; what it does then is settled already:
+    /// `cwnd_validate(true)` (called when `room < max_payload`, as just now, with the same
+    /// flight and SND.NXT) changes nothing, and the persist timer is not armed.
+    fn idle_after_send(&self, room: u64, max_payload: u64, limit: impl Fn(u64) -> u64) -> bool {
+        let idle = !self.probe_pending
+            && !self.rcv.ack_now
+            && !self.ack_first
+            && !self.tlp_due
+            && (self.rto_at.is_some()
+                || self.persist_at.is_some()
+                || !self.snd.window_blocked(self.smss()))
+            && self.snd.surely_nothing(room, max_payload, &limit);
+        debug_assert!(!idle || self.snd.next_segment(room, &limit).is_none());
+        idle
     }
 
     /// The retransmission timer slot after a segment left. RFC 6298 §5.1: armed if idle;

@@ -311,6 +311,35 @@ impl SendState {
             || (matches!(self.recovery, Recovery::Fast { .. }) && !self.rack_tlp)
     }
 
+    /// True only when [`SendState::next_segment`] with `room` would find nothing; `cap` is
+    /// at least every `max_payload(s)`. Cheaper than asking it: false at once when a
+    /// forced retransmission, lost data or RFC 6675 rule (3) recovery may offer a segment
+    /// (then the answer needs the full search), or when new data fills a whole segment;
+    /// `max_payload` is asked only for a window with room for less than `cap`.
+    pub(crate) fn surely_nothing(
+        &self,
+        room: u64,
+        cap: u64,
+        max_payload: impl FnOnce(u64) -> u64,
+    ) -> bool {
+        if (self.rexmit_una && self.una < self.nxt)
+            || self.board.lost_bytes() > 0
+            || (matches!(self.recovery, Recovery::Fast { .. }) && !self.rack_tlp)
+        {
+            return false;
+        }
+        // Rules (1) and (3) find nothing (`next_lost` with nothing lost): rule (2) decides.
+        if !self.has_unsent() || room == 0 {
+            return true;
+        }
+        let queued = self.app_end.saturating_sub(self.nxt);
+        if queued.min(room).min(self.rwnd_room()) >= cap {
+            // `new_data` would send a full segment (`usable == max_payload`).
+            return false;
+        }
+        self.new_data(room, || max_payload(self.nxt)).is_none()
+    }
+
     /// A tail loss probe (Linux `tcp_send_loss_probe`, RFC 8985 §7.3): one segment of new
     /// data regardless of the congestion window if the peer's window allows, else the last
     /// segment sent again.

@@ -6,7 +6,7 @@ use super::rack::XmitTimer;
 use super::recv::RecvState;
 use super::rtt::RttEstimator;
 use super::send::{Recovery, SendState};
-use super::stats::TcpStats;
+use super::stats::{Counters, TcpStats};
 use super::{AcceptError, ConnectionError, LossDetection, SocketAddr, TcpConfig, TcpState};
 use crate::cc::{Cc, CongestionController, Coupling};
 use crate::wire::{SeqNum, TcpFlags, TcpHeader, TcpOptions};
@@ -90,7 +90,7 @@ pub struct TcpSocket {
     pub(super) ack_first: bool,
     pub(super) time_wait_at: Option<Instant>,
     pub(super) error: Option<ConnectionError>,
-    pub(super) counters: TcpStats,
+    pub(super) counters: Counters,
     /// Events not yet drained by [`TcpSocket::poll_event`].
     pub(super) events: VecDeque<(Instant, TcpEvent)>,
     /// The last [`TcpSocket::poll_transmit_with`] found nothing to send, with a hook adding
@@ -150,7 +150,7 @@ impl TcpSocket {
             ack_first: false,
             time_wait_at: None,
             error: None,
-            counters: TcpStats::default(),
+            counters: Counters::default(),
             events: VecDeque::new(),
             output_idle: None,
             generation: 0,
@@ -353,6 +353,7 @@ impl TcpSocket {
 
     /// A snapshot of the counters and current state.
     pub fn stats(&self) -> TcpStats {
+        let c = &self.counters;
         TcpStats {
             state: self.state,
             cwnd: self.cwnd(),
@@ -367,7 +368,17 @@ impl TcpSocket {
             sacked_bytes: self.snd.board.sacked_bytes(),
             lost_bytes: self.snd.board.lost_bytes(),
             bytes_received: self.rcv.delivered,
-            ..self.counters.clone()
+            payload_bytes_sent: c.payload_bytes_sent,
+            bytes_retransmitted: c.bytes_retransmitted,
+            segments_sent: c.segments_sent,
+            segments_retransmitted: c.segments_retransmitted,
+            bytes_acked: c.bytes_acked,
+            fast_recoveries: c.fast_recoveries,
+            rto_timeouts: c.rto_timeouts,
+            tail_loss_probes: c.tail_loss_probes,
+            app_bytes_written: c.app_bytes_written,
+            established_at: c.established_at,
+            all_acked_at: c.all_acked_at,
         }
     }
 
