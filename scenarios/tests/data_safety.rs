@@ -377,6 +377,36 @@ fn compare_and_batch_follow_the_same_rules() {
     assert_refused(&o, &b, "is a batch directory");
 }
 
+/// A batch removes its runs' staging leftovers (`runs/.<id>.partial-<pid>`, marked as
+/// mpsim's), never a directory that only has such a name.
+#[test]
+fn a_batch_removes_only_its_own_marked_leftovers() {
+    let s = Scratch::new("leftovers");
+    s.write("tiny.ron", TINY);
+    let sweep = s.write(
+        "sweep.ron",
+        "Sweep(scenario: \"tiny.ron\", axes: [Axis(name: \"d\", path: \"links.l.delay\", \
+         values: [\"5ms\"])])",
+    );
+    let b = s.path("b");
+    let o = mpsim(&[&"batch", &sweep, &"--jobs", &"1", &"--out", &b]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let runs = b.join("runs");
+    let marked = runs.join(format!(".d=5ms,seed=1.partial-{}", dead_pid()));
+    std::fs::create_dir(&marked).unwrap();
+    std::fs::copy(runs.join("d=5ms,seed=1").join(MARKER), marked.join(MARKER)).unwrap();
+    let unmarked = runs.join(format!(".d=5ms,seed=1.old-{}", dead_pid()));
+    std::fs::create_dir(&unmarked).unwrap();
+    std::fs::write(unmarked.join("notes.txt"), "mine").unwrap();
+    let o = mpsim(&[&"batch", &sweep, &"--jobs", &"1", &"--out", &b]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!marked.exists(), "the marked leftover stays");
+    assert_eq!(
+        std::fs::read_to_string(unmarked.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}
+
 /// The pid of a process that has exited.
 fn dead_pid() -> u32 {
     let mut gone = Command::new(env!("CARGO_BIN_EXE_mpsim"))

@@ -22,7 +22,7 @@ use super::error::{input_err, out_err, BatchError};
 use super::sweep::{RunSpec, Sweep};
 use super::table::{write_atomic, write_meta, write_summary, Counts};
 use crate::manifest::Manifest;
-use crate::output::{DirKind, Staging};
+use crate::output::{marker_kind, DirKind, Staging};
 use crate::schema::Scenario;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -198,7 +198,9 @@ pub fn plan_runs<'s>(
     .collect()
 }
 
-/// Removes `.<id>.partial-*` and `.<id>.old-*` leftovers of this shard's runs.
+/// Removes `.<id>.partial-*` and `.<id>.old-*` leftovers of this shard's runs: only
+/// directories that carry mpsim's results marker (what [`Staging`] makes), never anything
+/// else that happens to have such a name.
 fn clean_partials(runs_dir: &Path, mine: &[&RunSpec]) -> Result<(), BatchError> {
     let ids: std::collections::BTreeSet<&str> = mine.iter().map(|r| r.id.as_str()).collect();
     let entries = std::fs::read_dir(runs_dir).map_err(|e| input_err(runs_dir, e))?;
@@ -211,8 +213,8 @@ fn clean_partials(runs_dir: &Path, mine: &[&RunSpec]) -> Result<(), BatchError> 
             .rsplit_once(".partial-")
             .or_else(|| rest.rsplit_once(".old-"))
             .map(|(id, _)| id);
-        if id.is_some_and(|id| ids.contains(id)) {
-            let p = e.path();
+        let p = e.path();
+        if id.is_some_and(|id| ids.contains(id)) && marker_kind(&p).is_some() {
             std::fs::remove_dir_all(&p).map_err(|e| out_err(&p, e))?;
         }
     }
