@@ -305,8 +305,13 @@ impl SendState {
     /// data or FIN unsent, no forced retransmission, nothing marked lost, and no RFC 6675
     /// rule (3) recovery (a cheap test for the common poll after the last segment left).
     pub(crate) fn may_send(&self) -> bool {
-        self.has_unsent()
-            || (self.rexmit_una && self.una < self.nxt)
+        self.has_unsent() || self.may_retransmit()
+    }
+
+    /// True when [`SendState::next_segment`] may offer a retransmission: a forced one,
+    /// data marked lost, or RFC 6675 rule (3) recovery.
+    fn may_retransmit(&self) -> bool {
+        (self.rexmit_una && self.una < self.nxt)
             || self.board.lost_bytes() > 0
             || (matches!(self.recovery, Recovery::Fast { .. }) && !self.rack_tlp)
     }
@@ -322,10 +327,7 @@ impl SendState {
         cap: u64,
         max_payload: impl FnOnce(u64) -> u64,
     ) -> bool {
-        if (self.rexmit_una && self.una < self.nxt)
-            || self.board.lost_bytes() > 0
-            || (matches!(self.recovery, Recovery::Fast { .. }) && !self.rack_tlp)
-        {
+        if self.may_retransmit() {
             return false;
         }
         // Rules (1) and (3) find nothing (`next_lost` with nothing lost): rule (2) decides.
