@@ -57,6 +57,7 @@ pub mod event;
 mod graph;
 pub mod host;
 pub mod ids;
+mod in_flight;
 pub mod link;
 pub mod middlebox;
 pub mod packet;

@@ -3,14 +3,15 @@
 //! Events are a closed enum in an [`EventQueue`] ordered by `(time, insertion sequence)`:
 //! the packet at the head of a link reaching the far end, a host wake-up, or a scheduled link
 //! change. A packet sent by a host is routed once, by `(src, dst)`, when it is sent; its slab
-//! slot keeps the route and hop index. Each hop costs one event: the link knows the departure
-//! when it accepts the packet, so the arrival at the next hop is known at once. The link keeps
-//! its packets on the wire in a FIFO (arrivals are FIFO) and only the head's arrival sits in
-//! the event queue; the sequence number of every arrival is reserved when the packet is
-//! accepted, so events pop in exactly the order they would if each packet held its own heap
-//! entry, while the heap holds one entry per busy link instead of one per packet. Routers only
-//! forward; at the end of the route the packet goes to [`Host::on_packet`] of the host owning
-//! `dst`.
+//! slot keeps the route, hop index and size apart from the packet itself (module
+//! `in_flight`): a router's hop reads those few bytes, never the packet. Each hop costs one
+//! event: the link knows the departure when it accepts the packet, so the arrival at the next
+//! hop is known at once. The link keeps its packets on the wire in a FIFO (arrivals are FIFO)
+//! and only the head's arrival sits in the event queue; the sequence number of every arrival
+//! is reserved when the packet is accepted, so events pop in exactly the order they would if
+//! each packet held its own heap entry, while the heap holds one entry per busy link instead
+//! of one per packet. Routers only forward; at the end of the route the packet goes to
+//! [`Host::on_packet`] of the host owning `dst`.
 //!
 //! When a link goes down the packets on it are freed; the head's pending arrival is
 //! recognised as stale (its sequence number no longer heads the wire) and ignored, and each
@@ -28,9 +29,10 @@
 //! harmless extra [`Host::on_timeout`], as the host contract allows).
 
 use crate::bond::BondState;
-use crate::event::{EventQueue, Slab, SlotRef};
+use crate::event::{EventQueue, SlotRef};
 use crate::host::Host;
 use crate::ids::{next_id, HostId, LinkId, RouteId};
+use crate::in_flight::{Hop, InFlight};
 use crate::link::{
     Attach, LinkChange, LinkRate, LinkState, LinkStats, Offer, OnWire, QueueOccupancy,
 };
@@ -46,8 +48,9 @@ use crate::topology::{Network, TopologyError};
 enum Event {
     /// The packet at the head of the link's wire, in the slab slot carried along, reaches the
     /// far end (stale if the event's sequence number no longer heads the wire). The slot
-    /// rides in the event so that the packet's memory is fetched in parallel with the link's
-    /// state instead of after it: in a large network both are usually out of the cache.
+    /// rides in the event so that the packet's forwarding state is fetched in parallel with
+    /// the link's state instead of after it: in a large network both are usually out of the
+    /// cache.
     Arrival(LinkId, SlotRef),
     /// A packet dropped when its link went down would have arrived now: nothing happens.
     Dropped,
@@ -55,15 +58,6 @@ enum Event {
     Wake(HostId),
     /// Apply scheduled link change number `.0`.
     Change(u32),
-}
-
-/// A packet travelling through the network.
-struct InFlight<H> {
-    pkt: Packet<H>,
-    route: RouteId,
-    hop: u32,
-    /// The host its route ends at (`None`: a router that owns the destination address).
-    to: Option<HostId>,
 }
 
 /// The route of a packet a host sent, keyed by its addresses and (with ECMP) ports: a host
@@ -100,7 +94,8 @@ pub struct Simulator<H, N: Host<H>, M: Middlebox<H> = NoMiddlebox> {
     /// Earliest wake-up pushed for each host and not yet fired.
     armed: Vec<Option<Instant>>,
     links: Vec<LinkState>,
-    slab: Slab<InFlight<H>>,
+    /// The packets on links: forwarding state and packet apart ([`crate::in_flight`]).
+    slab: InFlight<H>,
     queue: EventQueue<Event>,
     changes: Vec<(LinkId, Option<LinkChange>)>,
     now: Instant,
@@ -170,7 +165,7 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             hosts,
             net: network,
             links,
-            slab: Slab::new(),
+            slab: InFlight::new(),
             queue: EventQueue::new(),
             changes: Vec::new(),
             now: Instant::ZERO,
@@ -349,14 +344,17 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
         } else {
             self.queue.pop();
         }
-        let Some(f) = self.slab.get_mut(r) else {
+        let Some(f) = self.slab.hop_mut(r) else {
             debug_assert!(false, "a packet on the wire has a slot");
             return;
         };
-        self.links[l.index()].count_delivered(f.pkt.size);
+        self.links[l.index()].count_delivered(f.size);
         if self.hooked[l.index()] {
-            match self.middlebox.on_link_exit(now, l, &mut f.pkt) {
-                Verdict::Forward => {}
+            let Some((f, pkt)) = self.slab.get_mut(r) else {
+                return;
+            };
+            match self.middlebox.on_link_exit(now, l, pkt) {
+                Verdict::Forward => f.size = pkt.size,
                 Verdict::Drop => {
                     self.dropped_by_middlebox += 1;
                     self.slab.free(r);
@@ -365,7 +363,10 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
                 Verdict::Reroute => return self.reroute(l, r),
             }
         }
-        let (next, size) = (f.hop + 1, f.pkt.size);
+        let Some(f) = self.slab.hop_mut(r) else {
+            return;
+        };
+        let (next, size) = (f.hop + 1, f.size);
         if let Some(l) = self.routes.link(f.route, next) {
             f.hop += 1;
             let l = self.hop_link(l, r);
@@ -378,7 +379,7 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
     /// Lends the packet in slot `r`, at the end of its route, to its host (dropped if it
     /// ended at a router), then frees the slot: the packet is not copied out of it.
     fn deliver(&mut self, r: SlotRef) {
-        let Some(f) = self.slab.get(r) else {
+        let Some((f, pkt)) = self.slab.get(r) else {
             return;
         };
         let Some(to) = f.to else {
@@ -387,7 +388,7 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             return;
         };
         let mut tx = std::mem::take(&mut self.tx);
-        self.hosts[to.index()].on_packet(self.now, &f.pkt, &mut tx);
+        self.hosts[to.index()].on_packet(self.now, pkt, &mut tx);
         self.slab.free(r);
         self.after_host_call(to, tx);
     }
@@ -397,12 +398,12 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
     /// destination).
     #[cold]
     fn reroute(&mut self, l: LinkId, r: SlotRef) {
-        let Some(f) = self.slab.get_mut(r) else {
+        let Some((f, pkt)) = self.slab.get_mut(r) else {
             return;
         };
-        let (src, dst) = (f.pkt.src, f.pkt.dst);
+        let (src, dst) = (pkt.src, pkt.dst);
         let ports = if self.net.is_ecmp() {
-            f.pkt.header.flow_ports()
+            pkt.header.flow_ports()
         } else {
             (0, 0)
         };
@@ -432,7 +433,9 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
                 f.route = route;
                 f.hop = 0;
                 f.to = to;
-                let size = f.pkt.size;
+                // The middlebox may have resized the packet it rerouted.
+                f.size = pkt.size;
+                let size = f.size;
                 let first = self.hop_link(first, r);
                 self.offer(first, r, size);
             }
@@ -451,10 +454,7 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             return l;
         };
         match self.slab.get(r) {
-            Some(f) => {
-                let p = &f.pkt;
-                self.bonds[b].pick(self.now, p.src, p.dst, p.header.flow_ports())
-            }
+            Some((_, p)) => self.bonds[b].pick(self.now, p.src, p.dst, p.header.flow_ports()),
             None => l,
         }
     }
@@ -603,12 +603,13 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             }
         };
         if let Offer::Accepted { arrival } = self.links[first.index()].offer(self.now, pkt.size) {
-            let r = self.slab.insert_with(|| InFlight {
-                pkt: pkt.clone(),
+            let hop = Hop {
                 route: last.route,
                 hop: 0,
+                size: pkt.size,
                 to: last.to,
-            });
+            };
+            let r = self.slab.insert(pkt, hop);
             self.put_on_wire(first, r, arrival);
         }
     }
