@@ -78,16 +78,6 @@ struct LastRoute {
     to: Option<HostId>,
 }
 
-/// Moves `f` to the next link of its route and returns that link with the packet's size, or
-/// `None` (`f` unchanged) where the route ends.
-#[inline]
-fn advance(routes: &RouteCache, f: &mut Hop) -> Option<(LinkId, u32)> {
-    let next = f.hop + 1;
-    let l = routes.link(f.route, next)?;
-    f.hop = next;
-    Some((l, f.size))
-}
-
 /// A deterministic discrete-event simulation of a [`Network`] with one `N` per host and
 /// middleboxes `M` on the links the owner attaches ([`Simulator::attach_middlebox`]).
 pub struct Simulator<H, N: Host<H>, M: Middlebox<H> = NoMiddlebox> {
@@ -359,45 +349,52 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             return;
         };
         self.links[l.index()].count_delivered(f.size);
-        if self.hooked[l.index()] {
-            return self.through_middlebox(now, l, r);
-        }
-        let next = advance(&self.routes, f);
-        self.go_on(r, next);
-    }
-
-    /// Offers the packet in slot `r` to `next`, its route's next link (with its size), or
-    /// delivers it where its route ends (`None`).
-    #[inline]
-    fn go_on(&mut self, r: SlotRef, next: Option<(LinkId, u32)>) {
-        match next {
-            Some((l, size)) => {
-                let l = self.hop_link(l, r);
-                self.offer(l, r, size);
-            }
-            None => self.deliver(r),
-        }
-    }
-
-    /// The packet in slot `r` leaves link `l`, where a middlebox is attached: forwarded (as
-    /// the middlebox left it), dropped or rerouted, as the middlebox decides.
-    #[cold]
-    fn through_middlebox(&mut self, now: Instant, l: LinkId, r: SlotRef) {
-        let Some((f, pkt)) = self.slab.get_mut(r) else {
+        if self.hooked[l.index()] && !self.through_middlebox(now, l, r) {
             return;
+        }
+        self.forward(r);
+    }
+
+    /// The packet in slot `r` leaves link `l`, where a middlebox is attached; returns whether
+    /// it goes on along its route (as the middlebox left it), not dropped or rerouted.
+    #[cold]
+    fn through_middlebox(&mut self, now: Instant, l: LinkId, r: SlotRef) -> bool {
+        let Some((f, pkt)) = self.slab.get_mut(r) else {
+            return false;
         };
         match self.middlebox.on_link_exit(now, l, pkt) {
             // The middlebox may have resized the packet.
-            Verdict::Forward => f.size = pkt.size,
+            Verdict::Forward => {
+                f.size = pkt.size;
+                true
+            }
             Verdict::Drop => {
                 self.dropped_by_middlebox += 1;
                 self.slab.free(r);
-                return;
+                false
             }
-            Verdict::Reroute => return self.reroute(l, r),
+            Verdict::Reroute => {
+                self.reroute(l, r);
+                false
+            }
         }
-        let next = advance(&self.routes, f);
-        self.go_on(r, next);
+    }
+
+    /// Offers the packet in slot `r` to the next link of its route, or delivers it where
+    /// its route ends.
+    #[inline]
+    fn forward(&mut self, r: SlotRef) {
+        let Some(f) = self.slab.hop_mut(r) else {
+            return;
+        };
+        let (next, size) = (f.hop + 1, f.size);
+        if let Some(l) = self.routes.link(f.route, next) {
+            f.hop = next;
+            let l = self.hop_link(l, r);
+            self.offer(l, r, size);
+        } else {
+            self.deliver(r);
+        }
     }
 
     /// Lends the packet in slot `r`, at the end of its route, to its host (dropped if it
