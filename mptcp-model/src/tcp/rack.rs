@@ -42,16 +42,6 @@ impl Rack {
         }
     }
 
-    /// The reference for a loss scan at `now`, if the reference moved since the last scan
-    /// (`tcp_rack_mark_lost`); clears the flag.
-    #[cfg(test)]
-    pub(crate) fn take_scan(&mut self, now: Instant, reo_wnd: Duration) -> Option<RackRef> {
-        if !self.take_advanced() {
-            return None;
-        }
-        self.reference(now, reo_wnd)
-    }
-
     /// Whether the reference moved since the last scan (`tcp_rack_mark_lost`); clears the
     /// flag.
     pub(crate) fn take_advanced(&mut self) -> bool {
@@ -176,6 +166,15 @@ mod tests {
         Duration::from_millis(v)
     }
 
+    /// The reference for a loss scan at `now` if it moved since the last scan, as the loss
+    /// detection asks for it (`take_advanced`, then `reference`).
+    fn take_scan(r: &mut Rack, now: Instant, reo_wnd: Duration) -> Option<RackRef> {
+        if !r.take_advanced() {
+            return None;
+        }
+        r.reference(now, reo_wnd)
+    }
+
     #[test]
     fn reference_follows_the_latest_sent_and_skips_ambiguous_retransmissions() {
         let at = Instant::from_millis;
@@ -186,16 +185,16 @@ mod tests {
         };
         r.on_delivered(x(10, 2, false), at(50), None);
         r.on_delivered(x(5, 1, false), at(50), None);
-        let s = r.take_scan(at(50), ms(0)).unwrap();
+        let s = take_scan(&mut r, at(50), ms(0)).unwrap();
         // The reference stays the newest sent; RACK.rtt is the last one processed.
         assert_eq!((s.xmit.order, s.rtt), (2, ms(45)));
-        assert!(r.take_scan(at(50), ms(0)).is_none(), "nothing new");
+        assert!(take_scan(&mut r, at(50), ms(0)).is_none(), "nothing new");
         // A retransmission "delivered" 5 ms after it was sent, with min_rtt 40 ms: the
         // original's delivery; ignored.
         r.on_delivered(x(60, 3, true), at(65), Some(ms(40)));
-        assert!(r.take_scan(at(65), ms(0)).is_none());
+        assert!(take_scan(&mut r, at(65), ms(0)).is_none());
         r.on_delivered(x(60, 3, true), at(101), Some(ms(40)));
-        assert_eq!(r.take_scan(at(101), ms(0)).unwrap().xmit.order, 3);
+        assert_eq!(take_scan(&mut r, at(101), ms(0)).unwrap().xmit.order, 3);
     }
 
     #[test]

@@ -59,16 +59,14 @@ impl OriginalTimes {
     /// segment is among those dropped or the first one kept, so one pass over the front
     /// answers [`Self::stamp_of`] and prunes.
     pub(crate) fn prune_finding(&mut self, una: u64, seq: u64) -> Option<Stamp> {
+        // The segments are disjoint: at most one holds `seq`.
         let mut found = None;
         while let Some(&(s, e, t)) = self.segs.front() {
-            if e > una {
-                if found.is_none() && s <= seq && seq < e {
-                    found = Some(t);
-                }
-                break;
-            }
             if s <= seq && seq < e {
                 found = Some(t);
+            }
+            if e > una {
+                break;
             }
             self.segs.pop_front();
         }

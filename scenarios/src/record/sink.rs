@@ -45,10 +45,8 @@ impl<A: Sink, B: Sink> Sink for Tee<A, B> {
         self.1.sample(sample)
     }
     fn samples(&mut self, samples: &[Sample]) -> io::Result<()> {
-        for s in samples {
-            self.sample(s)?;
-        }
-        Ok(())
+        self.0.samples(samples)?;
+        self.1.samples(samples)
     }
     fn event(&mut self, event: &EventRecord) -> io::Result<()> {
         self.0.event(event)?;
