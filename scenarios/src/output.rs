@@ -293,43 +293,74 @@ fn process_alive(pid: u32) -> bool {
 /// runs that are gone (their process no longer exists and the directory holds the marker);
 /// when `dest` is missing, a dead run's `.old-` directory is put back there first.
 fn sweep_leftovers(parent: &Path, name: &str, dest: &Path) -> Result<(), ScenarioError> {
+    for (old, path) in dead_leftovers(parent, |n| n == name) {
+        put_back_or_remove(old, &path, dest)?;
+    }
+    Ok(())
+}
+
+/// [`sweep_leftovers`] for every results directory in `parent` whose name `wanted` accepts
+/// (a batch's runs of one shard): leftovers of processes still running — another batch
+/// writing the same run, say — are left alone, and the earlier results a dead run had moved
+/// aside go back into place when nothing took their place.
+pub fn sweep_dead_runs(parent: &Path, wanted: impl Fn(&str) -> bool) -> Result<(), ScenarioError> {
+    for (old, path) in dead_leftovers(parent, &wanted) {
+        let Some(name) = leftover_name(&path).map(|(name, _, _)| name.to_owned()) else {
+            continue;
+        };
+        put_back_or_remove(old, &path, &parent.join(name))?;
+    }
+    Ok(())
+}
+
+/// What a leftover's file name `.<name>.partial-<pid>` or `.<name>.old-<pid>` says: the
+/// results directory's name, whether it is an `.old-` one, and the process.
+fn leftover_name(path: &Path) -> Option<(&str, bool, u32)> {
+    let rest = path.file_name()?.to_str()?.strip_prefix('.')?;
+    let (name, old, pid) = if let Some((name, pid)) = rest.rsplit_once(".partial-") {
+        (name, false, pid)
+    } else {
+        let (name, pid) = rest.rsplit_once(".old-")?;
+        (name, true, pid)
+    };
+    Some((name, old, pid.parse().ok()?))
+}
+
+/// The leftovers in `parent` (whether `.old-`, and the path; sorted) of processes that are
+/// gone, for the results names `wanted` accepts: only directories holding the marker.
+fn dead_leftovers(parent: &Path, wanted: impl Fn(&str) -> bool) -> Vec<(bool, PathBuf)> {
     let Ok(entries) = std::fs::read_dir(parent) else {
-        return Ok(());
+        return Vec::new();
     };
     let mut found: Vec<(bool, PathBuf)> = Vec::new();
     for e in entries.flatten() {
-        let file = e.file_name();
-        let Some(file) = file.to_str() else { continue };
-        let Some(rest) = file.strip_prefix('.').and_then(|r| r.strip_prefix(name)) else {
-            continue;
-        };
-        let (old, pid) = if let Some(p) = rest.strip_prefix(".partial-") {
-            (false, p)
-        } else if let Some(p) = rest.strip_prefix(".old-") {
-            (true, p)
-        } else {
-            continue;
-        };
-        let Ok(pid) = pid.parse::<u32>() else {
-            continue;
-        };
         let path = e.path();
-        if pid == std::process::id() || process_alive(pid) || marker_kind(&path).is_none() {
+        let Some((name, old, pid)) = leftover_name(&path) else {
+            continue;
+        };
+        if !wanted(name)
+            || pid == std::process::id()
+            || process_alive(pid)
+            || marker_kind(&path).is_none()
+        {
             continue;
         }
         found.push((old, path));
     }
     found.sort();
-    for (old, path) in found {
-        let missing =
-            matches!(std::fs::symlink_metadata(dest), Err(e) if e.kind() == ErrorKind::NotFound);
-        if old && missing {
-            std::fs::rename(&path, dest).map_err(|e| out_err(dest, e.to_string()))?;
-        } else {
-            std::fs::remove_dir_all(&path).map_err(|e| out_err(&path, e.to_string()))?;
-        }
+    found
+}
+
+/// Puts a dead run's `.old-` directory back at `dest` when `dest` is missing; otherwise
+/// (or for a `.partial-` one) removes it.
+fn put_back_or_remove(old: bool, path: &Path, dest: &Path) -> Result<(), ScenarioError> {
+    let missing =
+        matches!(std::fs::symlink_metadata(dest), Err(e) if e.kind() == ErrorKind::NotFound);
+    if old && missing {
+        std::fs::rename(path, dest).map_err(|e| out_err(dest, e.to_string()))
+    } else {
+        std::fs::remove_dir_all(path).map_err(|e| out_err(path, e.to_string()))
     }
-    Ok(())
 }
 
 fn out_err(path: &Path, msg: String) -> ScenarioError {

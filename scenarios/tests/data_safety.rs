@@ -378,7 +378,8 @@ fn compare_and_batch_follow_the_same_rules() {
 }
 
 /// A batch removes its runs' staging leftovers (`runs/.<id>.partial-<pid>`, marked as
-/// mpsim's), never a directory that only has such a name.
+/// mpsim's) of processes that are gone, never a directory that only has such a name, nor a
+/// running process's; a dead run's earlier result moved aside (`.old-<pid>`) goes back.
 #[test]
 fn a_batch_removes_only_its_own_marked_leftovers() {
     let s = Scratch::new("leftovers");
@@ -404,6 +405,30 @@ fn a_batch_removes_only_its_own_marked_leftovers() {
     assert_eq!(
         std::fs::read_to_string(unmarked.join("notes.txt")).unwrap(),
         "mine"
+    );
+    // Another batch writing the same run (pid 1 is alive): its staging directory is not
+    // this batch's to remove.
+    let running = runs.join(".d=5ms,seed=1.partial-1");
+    std::fs::create_dir(&running).unwrap();
+    std::fs::copy(runs.join("d=5ms,seed=1").join(MARKER), running.join(MARKER)).unwrap();
+    // A batch killed between its two renames: the complete earlier result, moved aside, goes
+    // back into place, and `--resume` keeps it.
+    let run = runs.join("d=5ms,seed=1");
+    let before = tree(&run);
+    let aside = runs.join(format!(".d=5ms,seed=1.old-{}", dead_pid()));
+    std::fs::rename(&run, &aside).unwrap();
+    let o = mpsim(&[&"batch", &sweep, &"--jobs", &"1", &"--resume", &"--out", &b]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!aside.exists());
+    assert_eq!(tree(&run), before);
+    let said = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert!(
+        said.contains("0 ran, 1 skipped"),
+        "the restored run is complete: {said}"
+    );
+    assert!(
+        running.join(MARKER).is_file(),
+        "a live process's staging stays"
     );
 }
 

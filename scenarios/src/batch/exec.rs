@@ -15,14 +15,17 @@
 //! holds `summary.json` and its `scenario.ron` equals the run's expansion now: `--resume`
 //! skips those and re-runs failed, missing and stale ones (a changed base scenario or
 //! `set:` changes the expansion, so stale results are never reused under the same id).
-//! Leftover `.<id>.partial-*` directories of the runs this shard owns are removed first;
-//! other shards' are left alone, so shards may share one directory.
+//! Leftover `.<id>.partial-<pid>` directories of the runs this shard owns are removed first
+//! when their process is gone (an `.old-<pid>` one, a complete result a killed run had moved
+//! aside, goes back into place if nothing took it); other shards' are left alone, so shards
+//! may share one directory, and so are those of processes still running (a second batch on
+//! the same shard does not delete the first one's work in progress).
 
-use super::error::{input_err, out_err, BatchError};
+use super::error::{out_err, BatchError};
 use super::sweep::{RunSpec, Sweep};
 use super::table::{write_atomic, write_meta, write_summary, Counts};
 use crate::manifest::Manifest;
-use crate::output::{marker_kind, DirKind, Staging};
+use crate::output::{sweep_dead_runs, DirKind, Staging};
 use crate::schema::Scenario;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -198,27 +201,14 @@ pub fn plan_runs<'s>(
     .collect()
 }
 
-/// Removes `.<id>.partial-*` and `.<id>.old-*` leftovers of this shard's runs: only
-/// directories that carry mpsim's results marker (what [`Staging`] makes), never anything
-/// else that happens to have such a name.
+/// Removes `.<id>.partial-<pid>` and `.<id>.old-<pid>` leftovers of this shard's runs
+/// whose process is gone, and only directories that carry mpsim's results marker (what
+/// [`Staging`] makes); an `.old-` one (a complete earlier result a killed run had moved
+/// aside) goes back into place when the run's directory is missing. Leftovers of a process
+/// still running (another batch on the same shard) are left alone.
 fn clean_partials(runs_dir: &Path, mine: &[&RunSpec]) -> Result<(), BatchError> {
     let ids: std::collections::BTreeSet<&str> = mine.iter().map(|r| r.id.as_str()).collect();
-    let entries = std::fs::read_dir(runs_dir).map_err(|e| input_err(runs_dir, e))?;
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix('.') else {
-            continue;
-        };
-        let id = rest
-            .rsplit_once(".partial-")
-            .or_else(|| rest.rsplit_once(".old-"))
-            .map(|(id, _)| id);
-        let p = e.path();
-        if id.is_some_and(|id| ids.contains(id)) && marker_kind(&p).is_some() {
-            std::fs::remove_dir_all(&p).map_err(|e| out_err(&p, e))?;
-        }
-    }
-    Ok(())
+    sweep_dead_runs(runs_dir, |id| ids.contains(id)).map_err(|e| out_err(runs_dir, e))
 }
 
 fn is_complete(sweep: &Sweep, run: &RunSpec, dir: &Path) -> bool {
