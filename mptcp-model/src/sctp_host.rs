@@ -13,6 +13,7 @@
 
 use super::{FlowId, HostStack};
 use crate::app::BulkSender;
+use crate::deadlines::{earlier, Deadlines};
 use crate::sctp::{PathStats, SctpAssociation, SctpConfig, SctpEvent, SctpListener, SctpStats};
 use crate::start_queue::StartQueue;
 use crate::tcp::SocketAddr;
@@ -69,6 +70,11 @@ pub(super) struct SctpHost {
     pending: StartQueue<PendingSctp>,
     /// SCTP events not yet drained: (flow, when, event).
     events: VecDeque<(FlowId, Instant, SctpEvent)>,
+    /// Each association's deadline, set after every call into it ([`Deadlines`]' contract):
+    /// the host's next SCTP deadline and the associations due are read without a scan.
+    deadlines: Deadlines,
+    /// Scratch list of the associations due at a wake-up.
+    due: Vec<usize>,
 }
 
 /// An SCTP event of one of the host's associations.
@@ -214,6 +220,7 @@ impl HostStack {
         while let Some((at, e)) = c.assoc.poll_event() {
             self.sctp.events.push_back((c.flow, at, e));
         }
+        self.sctp.deadlines.set(k, c.assoc.poll_timeout());
         let (lp, rp) = (c.assoc.local_port(), c.assoc.remote_port());
         let peers: Vec<Addr> = c.assoc.peer_addrs().skip(c.indexed).collect();
         if !peers.is_empty() {
@@ -288,16 +295,15 @@ impl HostStack {
 
     fn sctp_wake(&mut self, now: Instant, tx: &mut Vec<Packet<WireHeader>>) {
         self.sctp_start_due(now, tx);
-        for k in 0..self.sctp.conns.len() {
-            if self.sctp.conns[k]
-                .assoc
-                .poll_timeout()
-                .is_some_and(|t| t <= now)
-            {
-                self.sctp.conns[k].assoc.handle_timeout(now);
-                self.sctp_service(k, now, tx);
-            }
+        // In index order, as a scan would find them; an association's timers touch no other.
+        let mut due = std::mem::take(&mut self.sctp.due);
+        due.clear();
+        self.sctp.deadlines.due(now, &mut due);
+        for &k in &due {
+            self.sctp.conns[k].assoc.handle_timeout(now);
+            self.sctp_service(k, now, tx);
         }
+        self.sctp.due = due;
     }
 
     /// True when the host carries packets only its `Host<WireHeader>` face can: it has SCTP
@@ -313,14 +319,19 @@ impl HostStack {
             || self.takes_part_in_conversion()
     }
 
+    /// The earliest SCTP deadline: an association's timer or a pending start. O(1): the
+    /// associations' deadlines are kept as they change.
     pub(super) fn sctp_poll_timeout(&self) -> Option<Instant> {
-        let assocs = self
-            .sctp
-            .conns
-            .iter()
-            .filter_map(|c| c.assoc.poll_timeout());
-        let starts = self.sctp.pending.earliest();
-        assocs.chain(starts).min()
+        let next = earlier(self.sctp.deadlines.earliest(), self.sctp.pending.earliest());
+        #[cfg(debug_assertions)]
+        {
+            let scan = (self.sctp.conns.iter())
+                .filter_map(|c| c.assoc.poll_timeout())
+                .chain(self.sctp.pending.earliest())
+                .min();
+            debug_assert_eq!(next, scan, "SCTP deadlines out of date");
+        }
+        next
     }
 
     /// Runs the TCP/MPTCP machinery with the reused buffer, then the converters' relays, and

@@ -91,6 +91,46 @@ fn finite_sctp_transfer_is_delivered_whole_and_shuts_down() {
     assert!(f.completed_at_s.is_some());
 }
 
+/// Twenty SCTP associations (Linux's parameters) between one pair of hosts, started 50 ms
+/// apart, through the failure of the first access link at 5 s: each one's timers (T3-rtx
+/// moving its data to the second path, delayed SACKs, heartbeats) fire from the host's kept
+/// deadlines — an association whose deadline was missed would stall — and every one
+/// delivers its 1 MB whole and shuts down. (Under debug assertions each host call also
+/// checks the kept deadline against a scan of every association.)
+#[test]
+fn many_sctp_associations_each_run_on_their_own_timers() {
+    let flows: Vec<String> = (0..20)
+        .map(|i| {
+            format!(
+                "Flow(name: \"f{i}\", from: \"server\", to: \"client\", \
+                 transport: Sctp(defaults: Linux), app: Bulk(bytes: \"1MB\"), start: \"{}ms\")",
+                50 * i
+            )
+        })
+        .collect();
+    // Access queues of 1000 packets: no handshake is lost to the twenty starts at once
+    // (a lost INIT backs off from Linux's 3 s initial RTO, past the end of the run).
+    let text = two_access(10, "Sctp()", "client", "", "20s")
+        .replace(
+            "flows: [Flow(name: \"f\", from: \"server\", to: \"client\", transport: Sctp())]",
+            &format!("flows: [{}]", flows.join(", ")),
+        )
+        .replace("delay: \"10ms\")", "delay: \"10ms\", queue: Packets(1000))");
+    let out = run_text(&text);
+    assert_eq!(out.summary.flows.len(), 20);
+    for f in &out.summary.flows {
+        assert_eq!(
+            (f.bytes_written, f.bytes_delivered),
+            (1_000_000, 1_000_000),
+            "{}",
+            f.name
+        );
+        assert!(f.completed_at_s.is_some(), "{} completes", f.name);
+    }
+    // Those with data in flight on the failed link recovered it by a T3-rtx timeout.
+    assert!(out.summary.flows.iter().any(|f| f.rto_timeouts > 0));
+}
+
 /// [`two_access`] with both links on the client's one interface `p1`, bonded by `bond`,
 /// and no event.
 fn bonded_access(d2: u32, transport: &str, bond: &str, duration: &str) -> String {
