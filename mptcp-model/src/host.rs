@@ -279,6 +279,12 @@ impl HostStack {
         self.find(flow, true).next().map(|c| c.sock.stats())
     }
 
+    /// The smoothed RTT of the sending side of `flow` (`None`: no such socket; `Some(None)`:
+    /// no sample yet): what [`Self::sender_stats`] reports as `srtt`, without the snapshot.
+    pub fn sender_srtt(&self, flow: FlowId) -> Option<Option<sim_core::Duration>> {
+        self.find(flow, true).next().map(|c| c.sock.srtt())
+    }
+
     /// Statistics of the (first) receiving side of `flow`.
     pub fn receiver_stats(&self, flow: FlowId) -> Option<TcpStats> {
         self.find(flow, false).next().map(|c| c.sock.stats())

@@ -273,3 +273,38 @@ fn compare_windows_are_those_of_established_subflows() {
         / established.len() as f64;
     assert_eq!(sub.mean_cwnd, mean);
 }
+
+/// Without time series the probes read less of each TCP socket (its smoothed RTT, not its
+/// whole statistics): the summary and the subflow records are those of the same run with
+/// time series, and so are the events; only the samples are missing.
+#[test]
+fn a_run_without_time_series_summarizes_the_same() {
+    let text = |series: bool| {
+        format!(
+            r#"Scenario(
+    duration: "6s",
+    hosts: [
+        Host(name: "a", interfaces: [Interface(name: "e", addr: "10.0.0.1")]),
+        Host(name: "b", interfaces: [Interface(name: "e", addr: "10.0.0.2")]),
+    ],
+    links: [Link(name: "l", a: "a", b: "b", rate: "20Mbps", delay: "15ms",
+        queue: Packets(40), loss: Bernoulli("0.2%"))],
+    flows: [
+        Flow(name: "bulk", from: "a", to: "b", transport: Tcp(cc: Reno)),
+        Flow(name: "sized", from: "a", to: "b", transport: Tcp(cc: Cubic), app: Bulk(bytes: "2MB")),
+        Flow(name: "late", from: "b", to: "a", transport: Tcp(cc: Reno), start: "1050ms"),
+    ],
+    output: Output(sample_interval: "100ms", timeseries: {series}, plots: false),
+)"#
+        )
+    };
+    let with = run(&plan_of(&text(true)), |_| {}).expect("runs");
+    let without = run(&plan_of(&text(false)), |_| {}).expect("runs");
+    assert!(!with.record.samples.is_empty() && without.record.samples.is_empty());
+    assert_eq!(with.summary, without.summary);
+    assert_eq!(with.record.subflows, without.record.subflows);
+    assert_eq!(with.record.events, without.record.events);
+    let f = &without.summary.flows;
+    assert!(f.iter().all(|f| f.mean_srtt_ms.is_some()), "{f:?}");
+    assert!(f[1].completed_at_s.is_some() && f[0].rto_timeouts + f[0].fast_recoveries > 0);
+}
