@@ -165,7 +165,7 @@ impl Staging {
         check_inputs_outside(dest, inputs)?;
         let parent = parent_of(dest);
         std::fs::create_dir_all(&parent).map_err(|e| out_err(dest, e.to_string()))?;
-        sweep_leftovers(&parent, &name, dest)?;
+        sweep_dead_runs(&parent, |n| n == name)?;
         let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if marker_kind(&tmp).is_some() {
             std::fs::remove_dir_all(&tmp).map_err(|e| out_err(dest, e.to_string()))?;
@@ -289,25 +289,14 @@ fn process_alive(pid: u32) -> bool {
     Path::new("/proc").join(pid.to_string()).exists()
 }
 
-/// Removes `.<name>.partial-<pid>` and `.<name>.old-<pid>` directories in `parent` left by
-/// runs that are gone (their process no longer exists and the directory holds the marker);
-/// when `dest` is missing, a dead run's `.old-` directory is put back there first.
-fn sweep_leftovers(parent: &Path, name: &str, dest: &Path) -> Result<(), ScenarioError> {
-    for (old, path) in dead_leftovers(parent, |n| n == name) {
-        put_back_or_remove(old, &path, dest)?;
-    }
-    Ok(())
-}
-
-/// [`sweep_leftovers`] for every results directory in `parent` whose name `wanted` accepts
-/// (a batch's runs of one shard): leftovers of processes still running — another batch
-/// writing the same run, say — are left alone, and the earlier results a dead run had moved
-/// aside go back into place when nothing took their place.
+/// Removes the `.<name>.partial-<pid>` and `.<name>.old-<pid>` directories in `parent` of
+/// runs that are gone (their process no longer exists and the directory holds the marker),
+/// for every results name `wanted` accepts (one run's, or a batch's runs of one shard):
+/// leftovers of processes still running — another batch writing the same run, say — are
+/// left alone, and a dead run's `.old-` directory (the earlier results it had moved aside)
+/// goes back to `parent/<name>` when nothing took its place.
 pub fn sweep_dead_runs(parent: &Path, wanted: impl Fn(&str) -> bool) -> Result<(), ScenarioError> {
-    for (old, path) in dead_leftovers(parent, &wanted) {
-        let Some(name) = leftover_name(&path).map(|(name, _, _)| name.to_owned()) else {
-            continue;
-        };
+    for (old, path, name) in dead_leftovers(parent, wanted) {
         put_back_or_remove(old, &path, &parent.join(name))?;
     }
     Ok(())
@@ -326,13 +315,14 @@ fn leftover_name(path: &Path) -> Option<(&str, bool, u32)> {
     Some((name, old, pid.parse().ok()?))
 }
 
-/// The leftovers in `parent` (whether `.old-`, and the path; sorted) of processes that are
-/// gone, for the results names `wanted` accepts: only directories holding the marker.
-fn dead_leftovers(parent: &Path, wanted: impl Fn(&str) -> bool) -> Vec<(bool, PathBuf)> {
+/// The leftovers in `parent` (whether `.old-`, the path, the results name; sorted) of
+/// processes that are gone, for the results names `wanted` accepts: only directories
+/// holding the marker.
+fn dead_leftovers(parent: &Path, wanted: impl Fn(&str) -> bool) -> Vec<(bool, PathBuf, String)> {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return Vec::new();
     };
-    let mut found: Vec<(bool, PathBuf)> = Vec::new();
+    let mut found = Vec::new();
     for e in entries.flatten() {
         let path = e.path();
         let Some((name, old, pid)) = leftover_name(&path) else {
@@ -345,7 +335,8 @@ fn dead_leftovers(parent: &Path, wanted: impl Fn(&str) -> bool) -> Vec<(bool, Pa
         {
             continue;
         }
-        found.push((old, path));
+        let name = name.to_owned();
+        found.push((old, path, name));
     }
     found.sort();
     found

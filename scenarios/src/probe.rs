@@ -105,31 +105,25 @@ impl FlowProbe {
         );
         let mut totals = (0u64, 0u64);
         let sent = match &f.transport {
-            PlanTransport::Tcp(tcp) if !series => {
-                // No time series: the summary reads the SRTT and the path's first sighting
-                // only, not the socket's whole statistics (a cold read of most of it).
-                let Some(srtt) = sim.host(h.sender).sender_srtt(h.id) else {
-                    return self.flow_rows_at(first, dts, (read, 0), totals, found);
-                };
-                let id = SubflowId {
-                    number: 0,
-                    local: tcp.local,
-                    remote: tcp.remote,
-                    recreated_from: None,
-                };
-                paths.key(plan, (i, h.sender), id, t, &mut found.subflows);
-                self.note_srtt(srtt);
-                0
-            }
             PlanTransport::Tcp(tcp) => {
-                let Some(s) = sim.host(h.sender).sender_stats(h.id) else {
-                    return self.flow_rows_at(first, dts, (read, 0), totals, found);
-                };
+                let host = sim.host(h.sender);
                 let id = SubflowId {
                     number: 0,
                     local: tcp.local,
                     remote: tcp.remote,
                     recreated_from: None,
+                };
+                if !series {
+                    // No time series: the summary reads the SRTT and the path's first
+                    // sighting only, not the socket's whole statistics (a cold read).
+                    if let Some(srtt) = host.sender_srtt(h.id) {
+                        paths.key(plan, (i, h.sender), id, t, &mut found.subflows);
+                        self.note_srtt(srtt);
+                    }
+                    return self.flow_rows_at(first, dts, (read, 0), totals, found);
+                }
+                let Some(s) = host.sender_stats(h.id) else {
+                    return self.flow_rows_at(first, dts, (read, 0), totals, found);
                 };
                 let key = paths.key(plan, (i, h.sender), id, t, &mut found.subflows);
                 self.note_srtt(s.srtt);
