@@ -38,6 +38,19 @@ pub(super) struct HostTimers {
     due: Vec<usize>,
 }
 
+impl HostTimers {
+    /// Hints the fields [`HostStack::next_deadline`] reads (see [`HostStack::prefetch`]).
+    #[inline]
+    pub(super) fn prefetch(&self) {
+        use sim_core::prefetch::prefetch_line as line;
+        line(&self.tcp);
+        line(&self.mp);
+        line(&self.apps);
+        line(&self.tcp_start);
+        line(&self.mp_start);
+    }
+}
+
 impl HostStack {
     /// The earliest instant at which the host wants [`sim_core::Host::on_timeout`].
     pub(super) fn next_deadline(&self) -> Option<Instant> {

@@ -319,6 +319,13 @@ impl HostStack {
             || self.takes_part_in_conversion()
     }
 
+    /// Hints the fields [`HostStack::sctp_poll_timeout`] reads.
+    #[inline]
+    pub(super) fn sctp_prefetch(&self) {
+        sim_core::prefetch::prefetch_line(&self.sctp.deadlines);
+        sim_core::prefetch::prefetch_line(&self.sctp.pending);
+    }
+
     /// The earliest SCTP deadline: an association's timer or a pending start. O(1): the
     /// associations' deadlines are kept as they change.
     pub(super) fn sctp_poll_timeout(&self) -> Option<Instant> {
@@ -398,6 +405,10 @@ impl Host<WireHeader> for HostStack {
 
     fn poll_timeout(&self) -> Option<Instant> {
         HostStack::poll_timeout(self)
+    }
+
+    fn prefetch(&self) {
+        HostStack::prefetch(self);
     }
 
     fn on_interface_change(

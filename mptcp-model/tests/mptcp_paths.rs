@@ -341,3 +341,36 @@ fn add_addr_with_a_bad_hmac_is_ignored() {
     assert_eq!(st.subflows.len(), 2, "S1 never learnt");
     assert!(st.subflows.iter().all(|sf| sf.id.remote.addr == s(0)));
 }
+
+#[test]
+fn prefetch_hints_change_nothing() {
+    // The engine hints a host before each call in a large network (`HostStack::prefetch`):
+    // the host then prefetches the connection and subflow the packet reaches. Hinting both
+    // hosts before every step gives the same packets, at the same instants, the same events
+    // and statistics as never hinting.
+    let run = |hint: bool| {
+        let mut net = Net::new(4, 8, 25, MptcpConfig::default(), 600_000, true);
+        net.paths[0].loss = 0.02;
+        net.paths[1].loss = 0.05;
+        for p in &mut net.paths {
+            p.rate = Some(Bandwidth::from_mbps(10));
+        }
+        if hint {
+            net.on_step = Box::new(|cli, srv| {
+                cli.prefetch();
+                srv.prefetch();
+            });
+        }
+        net.run_until(Instant::from_secs(60));
+        assert_eq!(net.server.app_bytes_read(FLOW), 600_000);
+        format!(
+            "{:?} {:?} {:?} {:?} {:?}",
+            net.log,
+            net.client_events,
+            net.server_events,
+            net.stats(true),
+            net.stats(false)
+        )
+    };
+    assert_eq!(run(true), run(false));
+}

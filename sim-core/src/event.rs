@@ -19,15 +19,34 @@ use crate::time::Instant;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+/// A queued event under its key `time << 64 | seq` (one `u128` compare orders two
+/// entries by time, then sequence number).
 struct Entry<E> {
-    time: Instant,
-    seq: u64,
+    key: u128,
     event: E,
+}
+
+impl<E> Entry<E> {
+    #[inline]
+    fn new(time: Instant, seq: u64, event: E) -> Self {
+        Entry {
+            key: (u128::from(time.as_nanos()) << 64) | u128::from(seq),
+            event,
+        }
+    }
+    #[inline]
+    fn time(&self) -> Instant {
+        Instant::from_nanos((self.key >> 64) as u64)
+    }
+    #[inline]
+    fn seq(&self) -> u64 {
+        self.key as u64
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -37,9 +56,10 @@ impl<E> PartialOrd for Entry<E> {
     }
 }
 impl<E> Ord for Entry<E> {
-    /// Reversed, so that `BinaryHeap` (a max-heap) pops the smallest `(time, seq)` first.
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the smallest key first.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -68,7 +88,7 @@ impl<E> EventQueue<E> {
     /// instant.
     pub fn push(&mut self, time: Instant, event: E) {
         let seq = self.reserve();
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(Entry::new(time, seq, event));
     }
 
     /// Takes the next insertion sequence number without pushing anything: an event pushed
@@ -84,12 +104,25 @@ impl<E> EventQueue<E> {
     /// [`EventQueue::reserve`] (each number is to be used at most once).
     pub fn push_reserved(&mut self, time: Instant, seq: u64, event: E) {
         debug_assert!(seq < self.next_seq, "sequence number not reserved");
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(Entry::new(time, seq, event));
     }
 
     /// The earliest event, with its sequence number, left in the queue.
     pub fn peek_with_seq(&self) -> Option<(Instant, u64, &E)> {
-        self.heap.peek().map(|e| (e.time, e.seq, &e.event))
+        self.heap.peek().map(|e| (e.time(), e.seq(), &e.event))
+    }
+
+    /// The event that would pop after the earliest one if nothing were pushed before it (the
+    /// earlier of the heap root's two children): for prefetching its state while the
+    /// earliest runs.
+    #[inline]
+    pub fn peek_second(&self) -> Option<&E> {
+        let h = self.heap.as_slice();
+        match (h.get(1), h.get(2)) {
+            (Some(a), Some(b)) if b.key < a.key => Some(&b.event),
+            (Some(a), _) => Some(&a.event),
+            (None, _) => None,
+        }
     }
 
     /// Replaces the earliest event with `event` at `time` under a sequence number taken with
@@ -99,23 +132,23 @@ impl<E> EventQueue<E> {
     pub fn replace_earliest_reserved(&mut self, time: Instant, seq: u64, event: E) {
         debug_assert!(seq < self.next_seq, "sequence number not reserved");
         if let Some(mut top) = self.heap.peek_mut() {
-            *top = Entry { time, seq, event };
+            *top = Entry::new(time, seq, event);
         }
     }
 
     /// Removes and returns the earliest event (ties: first pushed).
     pub fn pop(&mut self) -> Option<(Instant, E)> {
-        self.heap.pop().map(|e| (e.time, e.event))
+        self.heap.pop().map(|e| (e.time(), e.event))
     }
 
     /// As [`EventQueue::pop`], with the event's sequence number.
     pub fn pop_with_seq(&mut self) -> Option<(Instant, u64, E)> {
-        self.heap.pop().map(|e| (e.time, e.seq, e.event))
+        self.heap.pop().map(|e| (e.time(), e.seq(), e.event))
     }
 
     /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<Instant> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.peek().map(|e| e.time())
     }
 
     /// Number of queued events.
@@ -196,6 +229,14 @@ impl<T> Slab<T> {
         }
     }
 
+    /// Hints that slot `r` is about to be read ([`crate::prefetch`]).
+    #[inline]
+    pub(crate) fn prefetch(&self, r: SlotRef) {
+        if let Some(slot) = self.slots.get(r.index as usize) {
+            crate::prefetch::prefetch(slot);
+        }
+    }
+
     /// The value behind `r`, or `None` if it was removed since `r` was issued.
     pub fn get(&self, r: SlotRef) -> Option<&T> {
         let slot = self.slots.get(r.index as usize)?;
@@ -260,6 +301,61 @@ impl<T> Slab<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn peek_second_names_the_event_that_pops_second() {
+        // Pushes at pseudo-random times (many ties) and pops, checking before every pop
+        // that `peek_second` is what the queue yields right after the earliest.
+        let mut q = EventQueue::new();
+        let mut x = 12345u64;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        let mut checked = 0;
+        for id in 0..5000u64 {
+            q.push(Instant::from_micros(next() % 50), id);
+            if next() % 3 == 0 {
+                let second = q.peek_second().copied();
+                q.pop();
+                assert_eq!(second, q.peek_with_seq().map(|(_, _, &e)| e));
+                checked += 1;
+            }
+        }
+        while !q.is_empty() {
+            let second = q.peek_second().copied();
+            q.pop();
+            assert_eq!(second, q.peek_with_seq().map(|(_, _, &e)| e));
+            checked += 1;
+        }
+        assert_eq!(checked, 5000);
+        assert_eq!(q.peek_second(), None);
+    }
+
+    #[test]
+    fn the_packed_key_orders_by_time_then_sequence_over_the_whole_range() {
+        let mut q = EventQueue::new();
+        let end = Instant::from_nanos(u64::MAX);
+        q.push(end, "end");
+        for _ in 0..1000 {
+            q.reserve();
+        }
+        q.push(Instant::from_nanos(1), "one");
+        q.push(end, "end, later");
+        q.push(Instant::ZERO, "zero");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop_with_seq()).collect();
+        assert_eq!(
+            order,
+            [
+                (Instant::ZERO, 1003, "zero"),
+                (Instant::from_nanos(1), 1001, "one"),
+                (end, 0, "end"),
+                (end, 1002, "end, later"),
+            ]
+        );
+    }
 
     #[test]
     fn same_time_events_pop_in_insertion_order() {

@@ -34,4 +34,12 @@ pub trait Host<H> {
     ) {
         let _ = (now, iface, up, tx);
     }
+
+    /// The next event calls this host (for a packet or a wake-up): it may ask the processor
+    /// to start loading what that call reads first ([`crate::prefetch`]). Called only when
+    /// the engine prefetches (a network whose state exceeds
+    /// [`crate::sim::PREFETCH_ABOVE`]), so a host may take the call as a sign that its state
+    /// is out of the cache. Must not change anything a call computes. Default: nothing.
+    #[inline]
+    fn prefetch(&self) {}
 }

@@ -63,6 +63,18 @@ impl<H: Clone> InFlight<H> {
         self.hops.get_mut(r)
     }
 
+    /// Hints that the forwarding state of `r` (and its packet, with `packet`) is about to be
+    /// read.
+    #[inline]
+    pub(crate) fn prefetch(&self, r: SlotRef, packet: bool) {
+        self.hops.prefetch(r);
+        if packet {
+            if let Some(p) = self.packets.get(r.index as usize) {
+                crate::prefetch::prefetch(p);
+            }
+        }
+    }
+
     /// The forwarding state and the packet of `r`, or `None` if `r` was freed.
     #[inline]
     pub(crate) fn get(&self, r: SlotRef) -> Option<(&Hop, &Packet<H>)> {

@@ -61,6 +61,7 @@ mod in_flight;
 pub mod link;
 pub mod middlebox;
 pub mod packet;
+pub mod prefetch;
 pub mod rng;
 mod route_cache;
 pub mod routing;

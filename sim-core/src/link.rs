@@ -499,6 +499,14 @@ impl LinkState {
         self.wire.len() == 1
     }
 
+    /// Hints the lines an arrival reads ([`LinkState::arrive`] and the delivery count: the
+    /// wire and the counters; [`crate::prefetch`]).
+    #[inline]
+    pub(crate) fn prefetch_arrival(&self) {
+        crate::prefetch::prefetch_line(&self.wire);
+        crate::prefetch::prefetch_line(&*self.stats);
+    }
+
     /// The packet at the head of the wire, whose arrival is the link's next event.
     pub(crate) fn head(&self) -> Option<&OnWire> {
         self.wire.front()

@@ -43,6 +43,14 @@ use crate::route_cache::RouteCache;
 use crate::time::Instant;
 use crate::topology::{Network, TopologyError};
 
+/// Hosts and links taking at least this many bytes make each event prefetch the state of the
+/// next ([`crate::prefetch`]): a quarter of a current core's 1 to 2 MiB second-level cache.
+/// Above it a host's or a link's state is seldom still cached when its next event comes
+/// (1000 TCP host pairs, a k = 8 fat tree: about 0.84 times the CPU time with the hints);
+/// below it the state stays cached and the hints are pure cost (a few per cent on two
+/// hosts). Only speed depends on it, never a result.
+pub const PREFETCH_ABOVE: usize = 256 * 1024;
+
 /// What the event queue holds.
 #[derive(Clone, Copy, Debug)]
 enum Event {
@@ -94,6 +102,11 @@ pub struct Simulator<H, N: Host<H>, M: Middlebox<H> = NoMiddlebox> {
     /// Earliest wake-up pushed for each host and not yet fired.
     armed: Vec<Option<Instant>>,
     links: Vec<LinkState>,
+    /// Per link: the host at its far end, if a host (whose call a packet leaving the link
+    /// usually makes: its state is prefetched with the arrival's).
+    far_host: Vec<Option<HostId>>,
+    /// Whether each event prefetches the next one's state ([`PREFETCH_ABOVE`]).
+    prefetch: bool,
     /// The packets on links: forwarding state and packet apart ([`crate::in_flight`]).
     slab: InFlight<H>,
     queue: EventQueue<Event>,
@@ -148,13 +161,21 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
                 l
             })
             .collect();
+        let far_host = g
+            .links
+            .iter()
+            .map(|cfg| g.node_of(cfg.to).and_then(|n| g.node_host[n.index()]))
+            .collect();
         let bonds = network
             .bonds()
             .iter()
             .cloned()
             .map(BondState::new)
             .collect();
+        let state =
+            hosts.len() * std::mem::size_of::<N>() + links.len() * std::mem::size_of::<LinkState>();
         let mut sim = Simulator {
+            prefetch: state >= PREFETCH_ABOVE,
             bonds,
             middlebox,
             hooked: vec![false; links.len()],
@@ -165,6 +186,7 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             hosts,
             net: network,
             links,
+            far_host,
             slab: InFlight::new(),
             queue: EventQueue::new(),
             changes: Vec::new(),
@@ -244,6 +266,9 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
         debug_assert!(t >= self.now, "time went backwards");
         self.now = t;
         self.events += 1;
+        if self.prefetch {
+            self.prefetch_next();
+        }
         if let Event::Arrival(l, r) = ev {
             // Takes the event off the queue itself.
             self.on_arrival(l, seq, r);
@@ -256,6 +281,40 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             Event::Change(i) => self.on_change(i),
         }
         Some(t)
+    }
+
+    /// Starts loading the state the event after the current one will read (its link, its
+    /// packet's slot, the host it calls), so that it arrives while the current event runs
+    /// ([`crate::prefetch`]). An event pushed in between makes the hint useless, never a
+    /// result different. Not inlined: `step` stays as small as without prefetching.
+    #[inline(never)]
+    fn prefetch_next(&self) {
+        let host = match self.queue.peek_second() {
+            Some(&Event::Arrival(l, r)) => {
+                let far = self.far_host.get(l.index()).copied().flatten();
+                if let Some(link) = self.links.get(l.index()) {
+                    link.prefetch_arrival();
+                }
+                self.slab.prefetch(r, far.is_some());
+                far
+            }
+            Some(&Event::Wake(h)) => Some(h),
+            _ => None,
+        };
+        if let Some(h) = host.and_then(|h| self.hosts.get(h.index())) {
+            h.prefetch();
+        }
+    }
+
+    /// Whether each event prefetches the state of the next ([`PREFETCH_ABOVE`]).
+    pub fn prefetching(&self) -> bool {
+        self.prefetch
+    }
+
+    /// Turns prefetching on or off (by default on for networks above [`PREFETCH_ABOVE`]).
+    /// Results are the same either way: only the speed differs.
+    pub fn set_prefetch(&mut self, on: bool) {
+        self.prefetch = on;
     }
 
     /// The time of the next queued event, if any.

@@ -8,6 +8,8 @@ use std::sync::Arc;
 #[derive(Default)]
 struct TestHost {
     script: VecDeque<(Instant, Packet<u64>)>,
+    /// Calls of `Host::prefetch` (told the next event calls this host).
+    prefetched: std::cell::Cell<u64>,
     received: Vec<(Instant, Packet<u64>)>,
     iface_events: Vec<(Instant, Addr, bool)>,
     echo: bool,
@@ -46,6 +48,9 @@ impl Host<u64> for TestHost {
     }
     fn poll_timeout(&self) -> Option<Instant> {
         self.script.front().map(|(t, _)| *t)
+    }
+    fn prefetch(&self) {
+        self.prefetched.set(self.prefetched.get() + 1);
     }
     fn on_interface_change(
         &mut self,
@@ -558,6 +563,79 @@ fn runs_are_deterministic() {
         )
     };
     assert_eq!(run(), run());
+}
+
+/// `n` host pairs `a{i}` -> `b{i}` over their own 20 Mbit/s link (8-packet queue, 10 %
+/// loss) and a router-free way back; each `a` sends 200 packets 300 us apart, each `b`
+/// echoes them.
+fn pairs(n: u8, seed: u64) -> Simulator<u64, TestHost> {
+    let mut nb = NetworkBuilder::new();
+    let mut hosts = Vec::new();
+    for i in 0..n {
+        let (a, b) = (Addr::new(10, 1, i, 1), Addr::new(10, 2, i, 1));
+        let (ha, hb) = (nb.add_host(&format!("a{i}")), nb.add_host(&format!("b{i}")));
+        let ia = nb.add_interface(ha, a).unwrap();
+        let ib = nb.add_interface(hb, b).unwrap();
+        let mut fwd = lossy(0.1, &format!("ab{i}"));
+        fwd.from = Attach::Iface(ia);
+        fwd.to = Attach::Iface(ib);
+        fwd.rate = LinkRate::Fixed(Bandwidth::from_mbps(20));
+        fwd.queue = QueueLimit::Packets(8);
+        nb.add_link(fwd);
+        let back = link(
+            &format!("ba{i}"),
+            Attach::Iface(ib),
+            Attach::Iface(ia),
+            10,
+            5,
+        );
+        nb.add_link(back);
+        let start = u64::from(i) * 7;
+        let sends = (0..200).map(|k| (us(start + k * 300), pkt(a, b, k)));
+        hosts.push(TestHost::sending(sends));
+        hosts.push(TestHost {
+            echo: true,
+            ..Default::default()
+        });
+    }
+    Simulator::new(nb.build().unwrap(), hosts, seed).unwrap()
+}
+
+#[test]
+fn prefetching_changes_no_result() {
+    // On by default only above the size threshold: two hosts stay below it, 2 x 250 hosts
+    // and 500 links (a link's state alone fills more than a cache line) above it.
+    let (nb, _, _, _) = pair(link(
+        "ab",
+        Attach::Node(NodeId(0)),
+        Attach::Node(NodeId(0)),
+        1,
+        1,
+    ));
+    let small = Simulator::new(
+        nb.build().unwrap(),
+        vec![TestHost::default(), TestHost::default()],
+        1,
+    );
+    assert!(!small.unwrap().prefetching());
+    assert!(pairs(250, 1).prefetching());
+    let run = |on: bool| {
+        let mut sim = pairs(60, 5);
+        sim.set_prefetch(on);
+        sim.run_until(Instant::from_secs(1));
+        let received: Vec<_> = sim.hosts().iter().map(|h| h.received.clone()).collect();
+        let hints: u64 = sim.hosts().iter().map(|h| h.prefetched.get()).sum();
+        let stats: Vec<_> = (0..sim.network().link_count())
+            .map(|l| sim.link_stats(LinkId(l as u32)).clone())
+            .collect();
+        ((received, stats, sim.events_processed()), hints)
+    };
+    let ((on, hints_on), (off, hints_off)) = (run(true), run(false));
+    let delivered: usize = on.0.iter().map(Vec::len).sum();
+    assert!(delivered > 10_000, "{delivered} packets delivered");
+    assert!(hints_on > 10_000, "{hints_on} hints");
+    assert_eq!(hints_off, 0);
+    assert_eq!(on, off);
 }
 
 /// A load-balancer-like middlebox: packets to the virtual address `V` are sent to `B`

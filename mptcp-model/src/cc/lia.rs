@@ -110,7 +110,7 @@ pub fn linux_alpha(own: &SubflowView, others: &[SubflowView]) -> u64 {
 /// With windows below 2^24 bytes and RTTs below 2^20 µs (≈ 1 s) the largest product,
 /// `cwnd_k * rtt_b^2`, stays below 2^64 and so does `cwnd_k * rtt_b << 16`; should any
 /// product or the sum overflow `u64`, the whole computation is redone in `u128`
-/// ([`coupled_threshold_wide`]), so the result is bit-identical either way.
+/// (`coupled_threshold_wide`), so the result is bit-identical either way.
 pub fn coupled_threshold(own: &SubflowView, others: &[SubflowView]) -> Option<u64> {
     let own_rtt = own.srtt?;
     narrow_threshold(own.cwnd, rtt_us64(own_rtt), others)

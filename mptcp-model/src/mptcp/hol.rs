@@ -59,7 +59,7 @@ fn upper(i: usize) -> u64 {
 }
 
 /// The lower bound (inclusive) of the histogram bucket whose exclusive upper bound is
-/// `upper_ns`, as [`HolTracker::histogram`] reports buckets; `None` when `upper_ns` is not
+/// `upper_ns`, as `HolTracker::histogram` reports buckets; `None` when `upper_ns` is not
 /// a bucket bound. Buckets are contiguous: one's lower bound is the previous one's upper.
 pub fn bucket_lower(upper_ns: u64) -> Option<u64> {
     let i = index(upper_ns.checked_sub(1)?);

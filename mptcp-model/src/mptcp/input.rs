@@ -40,6 +40,17 @@ fn is_syn_ack(h: &TcpHeader) -> bool {
 }
 
 impl MptcpConnection {
+    /// Hints the state a segment of subflow `id` reads first: the subflow's socket and
+    /// MPTCP state, and the connection's receive side ([`sim_core::prefetch`]; changes
+    /// nothing).
+    #[inline]
+    pub fn prefetch(&self, id: u32) {
+        if let Some(sf) = self.subflows.get(id as usize) {
+            sim_core::prefetch::prefetch(sf);
+        }
+        sim_core::prefetch::prefetch_line(&self.rcv);
+    }
+
     /// A packet for subflow `id` arrived.
     pub fn handle_packet(&mut self, now: Instant, id: u32, pkt: &Packet<TcpHeader>) {
         self.rcv.now = now;
