@@ -36,9 +36,15 @@ impl Bandwidth {
     /// Time to serialize `bytes` onto a link of this rate: `ceil(bytes * 8 * 10^9 / bps)`
     /// nanoseconds, computed exactly in 128-bit integers and rounded **up** so that a link
     /// never sends faster than its rate. A zero rate gives [`Duration::MAX`].
+    #[inline]
     pub fn transmit_time(self, bytes: u64) -> Duration {
         if self.0 == 0 {
             return Duration::MAX;
+        }
+        // Up to 2.3 GB (every packet) the numerator fits 64 bits: the same quotient by the
+        // processor's 64-bit divide instead of the 128-bit division routine.
+        if let Some(num) = bytes.checked_mul(8_000_000_000) {
+            return Duration::from_nanos(num.div_ceil(self.0));
         }
         let num = u128::from(bytes) * 8 * 1_000_000_000;
         let den = u128::from(self.0);
@@ -78,6 +84,34 @@ impl fmt::Display for Bandwidth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transmit_time_is_the_same_on_both_sides_of_the_64_bit_path() {
+        let exact = |bw: u64, bytes: u64| {
+            let ns = (u128::from(bytes) * 8_000_000_000).div_ceil(u128::from(bw));
+            Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX))
+        };
+        let limit = u64::MAX / 8_000_000_000;
+        let sizes = [
+            0,
+            1,
+            40,
+            1500,
+            9000,
+            65_535,
+            limit - 1,
+            limit,
+            limit + 1,
+            u64::MAX,
+        ];
+        let rates = [1, 3, 1_000, 56_000, 12_345_678, 10_000_000_000, u64::MAX];
+        for &bw in &rates {
+            for &bytes in &sizes {
+                let got = Bandwidth(bw).transmit_time(bytes);
+                assert_eq!(got, exact(bw, bytes), "{bw} bit/s, {bytes} B");
+            }
+        }
+    }
 
     #[test]
     fn transmit_time_is_exact_and_rounds_up() {
