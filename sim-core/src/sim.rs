@@ -22,6 +22,10 @@
 //! for that packet; a member's loss of carrier is told to the hosts only when every member of
 //! its bond has lost it (the bond device's own carrier).
 //!
+//! In a network whose state outgrows the cache ([`PREFETCH_ABOVE`]), each event first
+//! prefetches what the next one will read (its link, packet slot and host: see
+//! [`crate::prefetch`]); a hint changes no result.
+//!
 //! Hosts are called only through the [`Host`] trait; after every call the engine sends the
 //! packets the host pushed (in order, at `now`) and re-arms its wake-up from
 //! [`Host::poll_timeout`]. At most one wake-up per host is kept armed for its current
@@ -46,9 +50,9 @@ use crate::topology::{Network, TopologyError};
 /// Hosts and links taking at least this many bytes make each event prefetch the state of the
 /// next ([`crate::prefetch`]): a quarter of a current core's 1 to 2 MiB second-level cache.
 /// Above it a host's or a link's state is seldom still cached when its next event comes
-/// (1000 TCP host pairs, a k = 8 fat tree: about 0.84 times the CPU time with the hints);
-/// below it the state stays cached and the hints are pure cost (a few per cent on two
-/// hosts). Only speed depends on it, never a result.
+/// (with the hints, 1000 TCP host pairs took 0.90 times the CPU time, a k = 8 fat tree 0.78);
+/// below it the state stays cached and the hints are pure cost (4 to 6 % on two hosts,
+/// forced on). Only speed depends on it, never a result.
 pub const PREFETCH_ABOVE: usize = 256 * 1024;
 
 /// What the event queue holds.
