@@ -1,5 +1,9 @@
 //! `mpsim`: run, validate and plot Multipath TCP simulation scenarios.
 
+// The argument docs are the command's `--help` text, where `<scenario name>` is the usual
+// notation for a placeholder, not HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 use clap::{CommandFactory, Parser, Subcommand};
 use figure_args::FigureArgs;
 use scenarios::batch::overrides;

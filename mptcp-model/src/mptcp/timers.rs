@@ -13,7 +13,7 @@ impl MptcpConnection {
     /// The earliest instant at which [`MptcpConnection::handle_timeout`] must run.
     ///
     /// Each subflow's deadline is kept in a heap and read again only for the subflows that
-    /// changed since the last call (see [`super::subflows`]): O(changed · log n), not a scan
+    /// changed since the last call (see `mptcp::subflows`): O(changed · log n), not a scan
     /// over every subflow.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
         self.refresh_subflow_deadlines();

@@ -6,9 +6,9 @@
 //! - [`exec`]: running a sweep (threads, `--shard`, `--resume`) into a batch directory;
 //! - [`table`]: the batch directory's tables (`summary.csv` and its companions, built by
 //!   `tidy` with the axis columns of [`columns`]);
-//! - [`merge`]: joining shards;
+//! - [`mod@merge`]: joining shards;
 //! - [`overrides`]: `mpsim run --set`, the sweep machinery on one scenario;
-//! - [`report`]: aggregating over seeds with confidence intervals and drawing the result.
+//! - [`mod@report`]: aggregating over seeds with confidence intervals and drawing the result.
 
 pub mod columns;
 pub mod error;

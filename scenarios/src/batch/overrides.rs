@@ -57,7 +57,7 @@ pub fn apply_sets(
 }
 
 /// Reads, parses and validates the scenario at `file` with `sets` applied and `seed` (when
-/// given) as its seed: [`crate::load`] with overrides.
+/// given) as its seed: [`fn@crate::load`] with overrides.
 pub fn load_with_sets(
     file: &Path,
     seed: Option<u64>,

@@ -18,7 +18,7 @@
 //!
 //! The base scenario is parsed with its typed schema and serialized to a generic tree, in
 //! which serde keeps every enum tag; each value is read from RON into the same shape
-//! ([`super::fragment`]), patched in at its path ([`super::path`]) and the tree is
+//! (`batch::fragment`), patched in at its path (`batch::path`) and the tree is
 //! deserialized back into a typed `Scenario`. So any field the schema has, now or later, can
 //! be swept without code here knowing it. Every axis value is type-checked alone against
 //! the base before anything runs; whether a combination makes a valid scenario is each
@@ -74,7 +74,7 @@ pub struct AxisSpec {
     /// Dotted path of the field it sets, e.g. `links.bottleneck.delay`.
     pub path: String,
     /// The values: a list, in RON as a scenario would write them, or a series
-    /// `Range(from, to, step)` / `Geom(from, to, factor)` ([`super::series`]).
+    /// `Range(from, to, step)` / `Geom(from, to, factor)` (`batch::series`).
     pub values: Box<RawValue>,
     /// Column and id name (default: the path's last field name).
     #[serde(default)]

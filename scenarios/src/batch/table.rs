@@ -1,6 +1,6 @@
 //! The batch directory's files around the runs: the state of each run on disk, the tables
 //! built from them in expansion order (never in completion order; their layout is
-//! [`super::tidy`]'s), `batch.json`, and the small CSV and file helpers the batch commands
+//! `batch::tidy`'s), `batch.json`, and the small CSV and file helpers the batch commands
 //! share.
 
 use super::error::{out_err, BatchError};
@@ -56,7 +56,7 @@ pub struct Counts {
 }
 
 /// Rebuilds the batch tables (`summary.csv`, `subflows.csv`, `hol_histogram.csv`,
-/// `links.csv`, ...; see [`super::tidy`]) in `dir` from `meta` and the run directories;
+/// `links.csv`, ...; see `batch::tidy`) in `dir` from `meta` and the run directories;
 /// returns the counts. Each file is written whole.
 pub fn write_summary(dir: &Path, meta: &BatchMeta) -> Result<Counts, BatchError> {
     let mut counts = Counts::default();
