@@ -434,22 +434,19 @@ impl HostStack {
         }
         let h = &pkt.header;
         let key = (pkt.dst, h.dst_port, pkt.src, h.src_port);
-        match self.index.get(&key) {
-            Some(Slot::Tcp(i)) => {
-                if self.prefetched.take() {
-                    // The host was out of the cache, so most likely is the connection: ask
-                    // for all its lines at once, not one by one as the code reaches them.
-                    if let Some(c) = self.conns.get(i) {
-                        sim_core::prefetch::prefetch(c);
-                    }
-                }
-                self.on_tcp_packet(now, Some(i), pkt, tx)
+        let slot = self.index.get(&key);
+        if self.prefetched.take() {
+            // The host was out of the cache, so most likely is the endpoint: ask for all its
+            // lines at once, not one by one as the code reaches them.
+            match slot {
+                Some(Slot::Tcp(i)) => sim_core::prefetch::prefetch(&self.conns[i]),
+                Some(Slot::Mptcp(k, id)) => self.mp_conns[k].conn.prefetch(id),
+                None => {}
             }
+        }
+        match slot {
+            Some(Slot::Tcp(i)) => self.on_tcp_packet(now, Some(i), pkt, tx),
             Some(Slot::Mptcp(k, id)) => {
-                if self.prefetched.take() {
-                    // As for a TCP connection: the connection's state and the subflow's.
-                    self.mp_conns[k].conn.prefetch(id);
-                }
                 self.mp_conns[k].conn.handle_packet(now, id, pkt);
                 self.service_mp(k, now, tx);
             }
