@@ -63,6 +63,12 @@ impl<H: Clone> InFlight<H> {
         self.hops.get_mut(r)
     }
 
+    /// The forwarding state of `r`, or `None` if `r` was freed.
+    #[inline]
+    pub(crate) fn hop(&self, r: SlotRef) -> Option<&Hop> {
+        self.hops.get(r)
+    }
+
     /// Hints that the forwarding state of `r` (and its packet, with `packet`) is about to be
     /// read.
     #[inline]

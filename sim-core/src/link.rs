@@ -445,8 +445,15 @@ impl LinkState {
             self.stats.dropped_down += 1;
             return Offer::Refused;
         }
-        while self.pending.front().is_some_and(|p| p.departure <= now) {
-            self.pending.pop_front();
+        if self.last_departure <= now {
+            // Every accepted packet has left (the last departure is the latest): the queue
+            // is empty, known without reading its entries (on a lightly loaded link, those
+            // are out of the cache).
+            self.pending.clear();
+        } else {
+            while self.pending.front().is_some_and(|p| p.departure <= now) {
+                self.pending.pop_front();
+            }
         }
         let queued_bytes = self
             .pending
@@ -500,11 +507,23 @@ impl LinkState {
     }
 
     /// Hints the lines an arrival reads ([`LinkState::arrive`] and the delivery count: the
-    /// wire and the counters; [`crate::prefetch`]).
+    /// wire, the counters, and the wire's head entry, in a buffer of its own: its address is
+    /// read from the wire's line, a read that waits for that line while the current event
+    /// goes on; [`crate::prefetch`]).
     #[inline]
     pub(crate) fn prefetch_arrival(&self) {
         crate::prefetch::prefetch_line(&self.wire);
         crate::prefetch::prefetch_line(&*self.stats);
+        if let Some(front) = self.wire.front() {
+            crate::prefetch::prefetch_line(front);
+        }
+    }
+
+    /// Hints the lines an offer reads and writes ([`LinkState::offer`], then
+    /// [`LinkState::push_wire`]: the settings, the counters and the wire's end).
+    #[inline]
+    pub(crate) fn prefetch_offer(&self) {
+        crate::prefetch::prefetch_bytes(self, 4 * crate::prefetch::LINE);
     }
 
     /// The packet at the head of the wire, whose arrival is the link's next event.
@@ -725,6 +744,34 @@ mod tests {
         assert_eq!(ok, [true, true, false, true, false]);
         assert_eq!(l.stats.dropped_queue, 2);
         assert_eq!(l.occupancy(us(0)).bytes, 3000);
+    }
+
+    #[test]
+    fn the_queue_empties_at_the_last_departure_exactly() {
+        let c = cfg(
+            LinkRate::Fixed(Bandwidth::from_mbps(10)),
+            QueueLimit::Packets(2),
+        );
+        let mut l = LinkState::new(&c, stream(0, "x"), stream(0, "x/jitter"));
+        // Departures at 1.2 and 2.4 ms.
+        assert_eq!(arrival(l.offer(us(0), 1500)), us(6_200));
+        assert_eq!(arrival(l.offer(us(0), 1500)), us(7_400));
+        // 1 ns before the second leaves: one queued, room for one (it leaves at 3.6 ms).
+        let just_before = Instant::from_nanos(2_399_999);
+        assert_eq!(arrival(l.offer(just_before, 1500)), us(8_600));
+        assert_eq!(l.offer(just_before, 1500), Offer::Refused);
+        // At the last departure exactly the queue is empty: two fit, starting at once.
+        assert_eq!(arrival(l.offer(us(3_600), 1500)), us(9_800));
+        assert_eq!(arrival(l.offer(us(3_600), 1500)), us(11_000));
+        assert_eq!(l.offer(us(3_600), 1500), Offer::Refused);
+        assert_eq!(
+            l.occupancy(us(3_600)),
+            QueueOccupancy {
+                packets: 2,
+                bytes: 3000
+            }
+        );
+        assert_eq!(l.stats.dropped_queue, 2);
     }
 
     #[test]

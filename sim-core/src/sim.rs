@@ -288,8 +288,8 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
     }
 
     /// Starts loading the state the event after the current one will read (its link, its
-    /// packet's slot, the host it calls), so that it arrives while the current event runs
-    /// ([`crate::prefetch`]). An event pushed in between makes the hint useless, never a
+    /// packet's slot, the host it calls or, at a router, the link the packet goes on to), so
+    /// that it arrives while the current event runs ([`crate::prefetch`]). An event pushed in between makes the hint useless, never a
     /// result different. Not inlined: `step` stays as small as without prefetching.
     #[inline(never)]
     fn prefetch_next(&self) {
@@ -300,6 +300,17 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
                     link.prefetch_arrival();
                 }
                 self.slab.prefetch(r, far.is_some());
+                if far.is_none() {
+                    // At a router, the packet goes on to its route's next link (found once its
+                    // hop record, asked for just above, arrives).
+                    let next = self
+                        .slab
+                        .hop(r)
+                        .and_then(|f| self.routes.link(f.route, f.hop + 1));
+                    if let Some(link) = next.and_then(|n| self.links.get(n.index())) {
+                        link.prefetch_offer();
+                    }
+                }
                 far
             }
             Some(&Event::Wake(h)) => Some(h),

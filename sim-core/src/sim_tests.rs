@@ -569,27 +569,31 @@ fn runs_are_deterministic() {
 /// loss) and a router-free way back; each `a` sends 200 packets 300 us apart, each `b`
 /// echoes them.
 fn pairs(n: u8, seed: u64) -> Simulator<u64, TestHost> {
+    pairs_via(n, seed, false)
+}
+
+/// [`pairs`], each pair joined directly or (`routed`) through a router of its own, whose
+/// 10 Mbit/s link on to B queues what A's 20 Mbit/s link brings.
+fn pairs_via(n: u8, seed: u64, routed: bool) -> Simulator<u64, TestHost> {
     let mut nb = NetworkBuilder::new();
     let mut hosts = Vec::new();
     for i in 0..n {
         let (a, b) = (Addr::new(10, 1, i, 1), Addr::new(10, 2, i, 1));
         let (ha, hb) = (nb.add_host(&format!("a{i}")), nb.add_host(&format!("b{i}")));
-        let ia = nb.add_interface(ha, a).unwrap();
-        let ib = nb.add_interface(hb, b).unwrap();
+        let ia = Attach::Iface(nb.add_interface(ha, a).unwrap());
+        let ib = Attach::Iface(nb.add_interface(hb, b).unwrap());
+        let r = routed.then(|| Attach::Node(nb.add_router(&format!("r{i}"))));
         let mut fwd = lossy(0.1, &format!("ab{i}"));
-        fwd.from = Attach::Iface(ia);
-        fwd.to = Attach::Iface(ib);
+        fwd.from = ia;
+        fwd.to = r.unwrap_or(ib);
         fwd.rate = LinkRate::Fixed(Bandwidth::from_mbps(20));
         fwd.queue = QueueLimit::Packets(8);
         nb.add_link(fwd);
-        let back = link(
-            &format!("ba{i}"),
-            Attach::Iface(ib),
-            Attach::Iface(ia),
-            10,
-            5,
-        );
-        nb.add_link(back);
+        if let Some(r) = r {
+            nb.add_link(link(&format!("rb{i}"), r, ib, 10, 1));
+            nb.add_link(link(&format!("br{i}"), ib, r, 10, 2));
+        }
+        nb.add_link(link(&format!("ba{i}"), r.unwrap_or(ib), ia, 10, 5));
         let start = u64::from(i) * 7;
         let sends = (0..200).map(|k| (us(start + k * 300), pkt(a, b, k)));
         hosts.push(TestHost::sending(sends));
@@ -619,8 +623,16 @@ fn prefetching_changes_no_result() {
     );
     assert!(!small.unwrap().prefetching());
     assert!(pairs(250, 1).prefetching());
+    // Directly joined pairs, then pairs through routers (where the engine also hints the
+    // link a packet goes on to, and queues build).
+    for routed in [false, true] {
+        same_with_and_without_prefetching(routed);
+    }
+}
+
+fn same_with_and_without_prefetching(routed: bool) {
     let run = |on: bool| {
-        let mut sim = pairs(60, 5);
+        let mut sim = pairs_via(60, 5, routed);
         sim.set_prefetch(on);
         sim.run_until(Instant::from_secs(1));
         let received: Vec<_> = sim.hosts().iter().map(|h| h.received.clone()).collect();
