@@ -288,8 +288,8 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
     }
 
     /// Starts loading the state the event after the current one will read (its link, its
-    /// packet's slot, the host it calls or, at a router, the link the packet goes on to), so
-    /// that it arrives while the current event runs ([`crate::prefetch`]). An event pushed in between makes the hint useless, never a
+    /// packet's slot, the host it calls), so that it arrives while the current event runs
+    /// ([`crate::prefetch`]). An event pushed in between makes the hint useless, never a
     /// result different. Not inlined: `step` stays as small as without prefetching.
     #[inline(never)]
     fn prefetch_next(&self) {
@@ -300,17 +300,6 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
                     link.prefetch_arrival();
                 }
                 self.slab.prefetch(r, far.is_some());
-                if far.is_none() {
-                    // At a router, the packet goes on to its route's next link (found once its
-                    // hop record, asked for just above, arrives).
-                    let next = self
-                        .slab
-                        .hop(r)
-                        .and_then(|f| self.routes.link(f.route, f.hop + 1));
-                    if let Some(link) = next.and_then(|n| self.links.get(n.index())) {
-                        link.prefetch_offer();
-                    }
-                }
                 far
             }
             Some(&Event::Wake(h)) => Some(h),
@@ -411,6 +400,20 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             return; // stale: dropped when its link went down
         };
         debug_assert_eq!(head, r, "an arrival event carries its packet's slot");
+        if self.prefetch {
+            // At a router, the packet goes on to its route's next link: its lines load while
+            // the queue gives way to this link's next arrival. (Found here, with the hop
+            // record the previous event asked for, not then: reading that record at once
+            // would wait for it.)
+            let next = self
+                .slab
+                .hop(r)
+                .and_then(|f| self.routes.link(f.route, f.hop + 1));
+            if let Some(next) = next.and_then(|n| self.links.get(n.index())) {
+                next.prefetch_offer();
+            }
+        }
+        let link = &mut self.links[l.index()];
         if let Some(next) = link.head() {
             let event = Event::Arrival(l, next.slot);
             self.queue
