@@ -74,9 +74,11 @@ enum Event {
 
 /// The route of a packet a host sent, keyed by its addresses and (with ECMP) ports: a host
 /// sending segment after segment of one flow finds its route here instead of in its address
-/// and interface lists and the route cache. Each host keeps its last two (most recent
-/// first): a host alternating between two paths (an MPTCP client with two subflows, a
-/// server acknowledging both) finds both.
+/// and interface lists and the route cache. Each host keeps [`ROUTE_SETS`] sets of two,
+/// chosen by a hash of the key (most recent first in each): a host alternating between two
+/// paths (an MPTCP client with two subflows, a server acknowledging both) finds both
+/// whatever their hashes, and one with sixteen (a fat-tree host sending on 8 subflows and
+/// acknowledging 8) finds most.
 #[derive(Clone, Copy, Debug)]
 struct LastRoute {
     src: Addr,
@@ -90,6 +92,19 @@ struct LastRoute {
     to: Option<HostId>,
 }
 
+/// Sets of [`LastRoute`]s per host (a power of two).
+const ROUTE_SETS: usize = 8;
+
+/// The set of a [`LastRoute`] key: its addresses and ports folded by exclusive or to their
+/// low bits, so that a host's flows, whose ports are consecutive (the subflows of a
+/// connection, the connections of an application), fall in different sets.
+#[inline]
+fn route_set((src, dst, (sp, dp)): (Addr, Addr, (u16, u16))) -> usize {
+    let x = src.0 ^ dst.0 ^ (u32::from(sp) << 16 | u32::from(dp));
+    let x = x ^ (x >> 16);
+    (x ^ (x >> 8)) as usize & (ROUTE_SETS - 1)
+}
+
 /// A deterministic discrete-event simulation of a [`Network`] with one `N` per host and
 /// middleboxes `M` on the links the owner attaches ([`Simulator::attach_middlebox`]).
 pub struct Simulator<H, N: Host<H>, M: Middlebox<H> = NoMiddlebox> {
@@ -100,8 +115,9 @@ pub struct Simulator<H, N: Host<H>, M: Middlebox<H> = NoMiddlebox> {
     /// Packets a middlebox dropped, or that ended at a router without being rerouted.
     dropped_by_middlebox: u64,
     routes: RouteCache,
-    /// Per host: the routes of the last two packets it sent on different routes.
-    last_route: Vec<[Option<LastRoute>; 2]>,
+    /// Per host and set (a hash of the key): the routes of the last two packets it sent on
+    /// different routes with keys of that set.
+    last_route: Vec<[[Option<LastRoute>; 2]; ROUTE_SETS]>,
     hosts: Vec<N>,
     /// Earliest wake-up pushed for each host and not yet fired.
     armed: Vec<Option<Instant>>,
@@ -186,7 +202,7 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             dropped_by_middlebox: 0,
             routes: RouteCache::new(network.g.iface_addr.len()),
             armed: vec![None; hosts.len()],
-            last_route: vec![[None; 2]; hosts.len()],
+            last_route: vec![[[None; 2]; ROUTE_SETS]; hosts.len()],
             hosts,
             net: network,
             links,
@@ -677,7 +693,8 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             (0, 0)
         };
         let key = (pkt.src, pkt.dst, ports);
-        let cached = &mut self.last_route[from.index()];
+        let set = route_set(key);
+        let cached = &mut self.last_route[from.index()][set];
         let last = match *cached {
             [Some(m), _] if (m.src, m.dst, m.ports) == key => m,
             [first, Some(m)] if (m.src, m.dst, m.ports) == key => {
@@ -689,7 +706,7 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
                     self.unroutable += 1;
                     return;
                 };
-                let cached = &mut self.last_route[from.index()];
+                let cached = &mut self.last_route[from.index()][set];
                 *cached = [Some(m), cached[0]];
                 m
             }
@@ -740,5 +757,26 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
             bond,
             to,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{route_set, ROUTE_SETS};
+    use crate::Addr;
+
+    /// The sixteen keys of a host of the shipped fat tree (8 subflows sent from ports 49152
+    /// to 49159, 8 acknowledged towards those ports of another host) fill every set with
+    /// two: all stay cached.
+    #[test]
+    fn route_sets_spread_a_hosts_flows() {
+        let a = Addr::new(10, 0, 3, 5);
+        let (b, c) = (Addr::new(10, 0, 3, 3), Addr::new(10, 6, 2, 3));
+        let mut used = [0u32; ROUTE_SETS];
+        for i in 0..8 {
+            used[route_set((a, b, (49_152 + i, 5_015)))] += 1;
+            used[route_set((a, c, (5_007, 49_152 + i)))] += 1;
+        }
+        assert_eq!(used, [2; ROUTE_SETS]);
     }
 }
