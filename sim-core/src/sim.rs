@@ -23,8 +23,10 @@
 //! its bond has lost it (the bond device's own carrier).
 //!
 //! In a network whose state outgrows the cache ([`PREFETCH_ABOVE`]), each event first
-//! prefetches what the next one will read (its link, packet slot and host: see
-//! [`crate::prefetch`]); a hint changes no result.
+//! prefetches what the next one will read (its link, the head of the link's wire, its packet
+//! slot and host: see [`crate::prefetch`]), and an arrival at a router prefetches the link
+//! the packet goes on to before the heap gives way to the next arrival; a hint changes no
+//! result.
 //!
 //! Hosts are called only through the [`Host`] trait; after every call the engine sends the
 //! packets the host pushed (in order, at `now`) and re-arms its wake-up from
