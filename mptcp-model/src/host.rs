@@ -207,6 +207,7 @@ impl HostStack {
     pub fn schedule_endpoint(&mut self, at: Instant, addr: Addr, change: EndpointChange) {
         let k = self.endpoint_changes.partition_point(|c| c.0 <= at);
         self.endpoint_changes.insert(k, (at, addr, change));
+        self.rare_changed();
     }
 
     /// At `at`, the application of MPTCP flow `flow` on this host aborts its connection:
@@ -214,6 +215,7 @@ impl HostStack {
     pub fn schedule_abort(&mut self, at: Instant, flow: FlowId) {
         let k = self.aborts.partition_point(|c| c.0 <= at);
         self.aborts.insert(k, (at, flow));
+        self.rare_changed();
     }
 
     /// The host's name.
@@ -524,8 +526,6 @@ impl HostStack {
         line(&self.conns);
         line(&self.mp_conns);
         self.timers.prefetch();
-        line(&self.endpoint_changes);
-        line(&self.aborts);
         self.sctp_prefetch();
         self.prefetched.set(true);
     }

@@ -19,10 +19,21 @@ use sim_core::{Instant, Packet};
 use std::collections::BTreeSet;
 
 /// The deadlines of a host's endpoints.
+///
+/// Laid out for [`HostStack::next_deadline`], read after every call into the host: in a run
+/// with many hosts each call finds the host out of the cache, and every line read is a
+/// memory access. `repr(C, align(64))` keeps the order: the TCP connections' heap and the
+/// rarely changing deadlines (`rare`) fill the first line, the MPTCP connections' and the
+/// applications' heaps the next two; the rest is read only at wake-ups.
 #[derive(Clone, Debug, Default)]
+#[repr(C, align(64))]
 pub(super) struct HostTimers {
     /// Each TCP connection's [`crate::tcp::TcpSocket::poll_timeout`].
     pub(super) tcp: Deadlines,
+    /// The earliest of the pending flow starts (`tcp_start`, `mp_start`), endpoint changes
+    /// and application aborts: kept by [`HostStack::rare_changed`] wherever one of them
+    /// changes, so that reading the host's deadline does not visit them.
+    rare: Option<Instant>,
     /// Each MPTCP connection's [`crate::mptcp::MptcpConnection::poll_timeout`].
     pub(super) mp: Deadlines,
     /// Each paced application's next write.
@@ -46,8 +57,6 @@ impl HostTimers {
         line(&self.tcp);
         line(&self.mp);
         line(&self.apps);
-        line(&self.tcp_start);
-        line(&self.mp_start);
     }
 }
 
@@ -55,18 +64,9 @@ impl HostStack {
     /// The earliest instant at which the host wants [`sim_core::Host::on_timeout`].
     pub(super) fn next_deadline(&self) -> Option<Instant> {
         let t = &self.timers;
-        let changes = self.endpoint_changes.front().map(|c| c.0);
-        let aborts = self.aborts.front().map(|c| c.0);
-        let next = [
-            t.tcp_start,
-            t.mp.earliest(),
-            t.mp_start,
-            changes,
-            aborts,
-            t.apps.earliest(),
-        ]
-        .into_iter()
-        .fold(t.tcp.earliest(), earlier);
+        let next = [t.rare, t.mp.earliest(), t.apps.earliest()]
+            .into_iter()
+            .fold(t.tcp.earliest(), earlier);
         #[cfg(debug_assertions)]
         debug_assert_eq!(next, self.scan_deadline(), "host deadlines out of date");
         next
@@ -116,6 +116,18 @@ impl HostStack {
     pub(super) fn starts_changed(&mut self) {
         self.timers.tcp_start = self.pending.earliest();
         self.timers.mp_start = self.mp_pending.earliest();
+        self.rare_changed();
+    }
+
+    /// Sets the earliest of the rarely changing deadlines again (after a pending start, an
+    /// endpoint change or an abort was added or taken).
+    pub(super) fn rare_changed(&mut self) {
+        let changes = self.endpoint_changes.front().map(|c| c.0);
+        let aborts = self.aborts.front().map(|c| c.0);
+        let t = &mut self.timers;
+        t.rare = [t.mp_start, changes, aborts]
+            .into_iter()
+            .fold(t.tcp_start, earlier);
     }
 
     /// True when connection `k` runs a paced application with something to do at `now`:
@@ -151,6 +163,7 @@ impl HostStack {
             self.aborts.pop_front();
             self.abort_mptcp(now, flow, tx);
         }
+        self.rare_changed();
         if self.timers.mp_start.is_some_and(|t| t <= now) {
             self.start_due_mp(now, tx);
             self.starts_changed();
@@ -198,5 +211,27 @@ impl HostStack {
             }
         }
         self.timers.due = due;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HostTimers;
+    use crate::deadlines::Deadlines;
+    use std::mem::{align_of, offset_of, size_of};
+
+    /// What a TCP host's deadline reads first (its connections' heap, the rare deadlines)
+    /// shares one cache line; the MPTCP heap starts the next.
+    #[test]
+    fn the_deadline_read_starts_with_one_line() {
+        assert_eq!(align_of::<HostTimers>(), 64);
+        let line = |off: usize| off / 64;
+        assert_eq!(line(offset_of!(HostTimers, tcp)), 0);
+        let tcp_end = offset_of!(HostTimers, tcp) + size_of::<Deadlines>() - 1;
+        assert_eq!(line(tcp_end), 0);
+        let rare_end = offset_of!(HostTimers, rare) + size_of::<Option<sim_core::Instant>>() - 1;
+        assert_eq!(line(offset_of!(HostTimers, rare)), 0);
+        assert_eq!(line(rare_end), 0);
+        assert_eq!(line(offset_of!(HostTimers, mp)), 1);
     }
 }
