@@ -526,7 +526,6 @@ impl HostStack {
         line(&self.conns);
         line(&self.mp_conns);
         self.timers.prefetch();
-        self.sctp_prefetch();
         self.prefetched.set(true);
     }
 

@@ -23,8 +23,9 @@ use std::collections::BTreeSet;
 /// Laid out for [`HostStack::next_deadline`], read after every call into the host: in a run
 /// with many hosts each call finds the host out of the cache, and every line read is a
 /// memory access. `repr(C, align(64))` keeps the order: the TCP connections' heap and the
-/// rarely changing deadlines (`rare`) fill the first line, the MPTCP connections' and the
-/// applications' heaps the next two; the rest is read only at wake-ups.
+/// rarely changing deadlines (`rare`) fill the first line, the MPTCP connections' heap and
+/// the SCTP associations' deadline the second, the applications' heap begins the third; the
+/// rest is read only at wake-ups.
 #[derive(Clone, Debug, Default)]
 #[repr(C, align(64))]
 pub(super) struct HostTimers {
@@ -36,6 +37,9 @@ pub(super) struct HostTimers {
     rare: Option<Instant>,
     /// Each MPTCP connection's [`crate::mptcp::MptcpConnection::poll_timeout`].
     pub(super) mp: Deadlines,
+    /// The earliest SCTP deadline (an association's timer or a pending start), kept by
+    /// `HostStack::sctp_changed` wherever one of those changes.
+    pub(super) sctp: Option<Instant>,
     /// Each paced application's next write.
     pub(super) apps: Deadlines,
     /// MPTCP connections whose paced application has bytes due that did not fit the send
@@ -233,5 +237,7 @@ mod tests {
         assert_eq!(line(offset_of!(HostTimers, rare)), 0);
         assert_eq!(line(rare_end), 0);
         assert_eq!(line(offset_of!(HostTimers, mp)), 1);
+        let sctp_end = offset_of!(HostTimers, sctp) + size_of::<Option<sim_core::Instant>>() - 1;
+        assert_eq!(line(sctp_end), 1);
     }
 }

@@ -114,6 +114,7 @@ impl HostStack {
             sources,
         };
         self.sctp.pending.push(start, f);
+        self.sctp_changed();
     }
 
     /// Listens for SCTP associations of `flow` on `port` of every address in `locals`.
@@ -221,6 +222,7 @@ impl HostStack {
             self.sctp.events.push_back((c.flow, at, e));
         }
         self.sctp.deadlines.set(k, c.assoc.poll_timeout());
+        self.timers.sctp = earlier(self.sctp.deadlines.earliest(), self.sctp.pending.earliest());
         let (lp, rp) = (c.assoc.local_port(), c.assoc.remote_port());
         let peers: Vec<Addr> = c.assoc.peer_addrs().skip(c.indexed).collect();
         if !peers.is_empty() {
@@ -232,7 +234,9 @@ impl HostStack {
     }
 
     fn sctp_start_due(&mut self, now: Instant, tx: &mut Vec<Packet<WireHeader>>) {
-        for f in self.sctp.pending.take_due(now) {
+        let due = self.sctp.pending.take_due(now);
+        self.sctp_changed();
+        for f in due {
             let n = self.sctp.conns.len();
             let rng = sim_core::rng::stream(
                 self.seed,
@@ -319,17 +323,16 @@ impl HostStack {
             || self.takes_part_in_conversion()
     }
 
-    /// Hints the fields [`HostStack::sctp_poll_timeout`] reads.
-    #[inline]
-    pub(super) fn sctp_prefetch(&self) {
-        sim_core::prefetch::prefetch_line(&self.sctp.deadlines);
-        sim_core::prefetch::prefetch_line(&self.sctp.pending);
+    /// Sets the earliest SCTP deadline again (after an association's timer or the pending
+    /// starts changed), where the host's deadline reads it (`HostTimers::sctp`).
+    pub(super) fn sctp_changed(&mut self) {
+        self.timers.sctp = earlier(self.sctp.deadlines.earliest(), self.sctp.pending.earliest());
     }
 
     /// The earliest SCTP deadline: an association's timer or a pending start. O(1): the
-    /// associations' deadlines are kept as they change.
+    /// associations' deadlines are kept as they change, and their earliest with the timers.
     pub(super) fn sctp_poll_timeout(&self) -> Option<Instant> {
-        let next = earlier(self.sctp.deadlines.earliest(), self.sctp.pending.earliest());
+        let next = self.timers.sctp;
         #[cfg(debug_assertions)]
         {
             let scan = (self.sctp.conns.iter())
