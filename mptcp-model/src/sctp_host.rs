@@ -222,7 +222,6 @@ impl HostStack {
             self.sctp.events.push_back((c.flow, at, e));
         }
         self.sctp.deadlines.set(k, c.assoc.poll_timeout());
-        self.timers.sctp = earlier(self.sctp.deadlines.earliest(), self.sctp.pending.earliest());
         let (lp, rp) = (c.assoc.local_port(), c.assoc.remote_port());
         let peers: Vec<Addr> = c.assoc.peer_addrs().skip(c.indexed).collect();
         if !peers.is_empty() {
@@ -231,6 +230,7 @@ impl HostStack {
                 self.sctp.index.insert((lp, rp, r), k);
             }
         }
+        self.sctp_changed();
     }
 
     fn sctp_start_due(&mut self, now: Instant, tx: &mut Vec<Packet<WireHeader>>) {
