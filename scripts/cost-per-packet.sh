@@ -10,13 +10,15 @@
 #   scripts/cost-per-packet.sh SCENARIO.ron [mpsim run options ...]
 #   scripts/cost-per-packet.sh scenarios/two-path.ron --set duration=5s
 #
-# Environment: MPSIM, the binary (default target/release/mpsim, built when missing);
+# Environment: MPSIM, the binary (default this checkout's target/release/mpsim, built when
+# missing);
 # LL_BYTES, the simulated last-level cache (default 1048576: one core's share of L2 on many
 # servers; the working set of a run with many connections does not fit it, that of one
 # connection does). KEEP=DIR keeps cachegrind's output and the run's results in DIR.
 # Needs valgrind and python3.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# Paths (the scenario, MPSIM, KEEP) are the caller's; the default binary is this checkout's.
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ $# -lt 1 ]; then
   echo "usage: scripts/cost-per-packet.sh SCENARIO.ron [mpsim run options ...]" >&2
@@ -35,9 +37,9 @@ for tool in valgrind python3; do
   fi
 done
 
-mpsim=${MPSIM:-target/release/mpsim}
+mpsim=${MPSIM:-$root/target/release/mpsim}
 if [ -z "${MPSIM:-}" ] && [ ! -x "$mpsim" ]; then
-  cargo build --release --locked --quiet -p scenarios --bin mpsim
+  cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" -p scenarios --bin mpsim
 fi
 ll=${LL_BYTES:-1048576}
 
