@@ -81,14 +81,18 @@ enum App {
     Relay,
 }
 
+/// A TCP connection and its application. Line-aligned, the socket last (`repr(C)`): the
+/// socket's lines are the same at every index of the vector, and the part of it every visit
+/// reads ends the connection (see `TcpSocket`'s layout).
 #[derive(Clone, Debug)]
+#[repr(C, align(64))]
 struct Conn {
     flow: FlowId,
     /// Connections of the same flow on this host before this one (its path number).
     number: u32,
+    read: u64,
     app: App,
     sock: TcpSocket,
-    read: u64,
 }
 
 #[derive(Clone, Copy, Debug)]

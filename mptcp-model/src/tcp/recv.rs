@@ -13,39 +13,40 @@ const SACK_LIST: usize = 4;
 
 /// Receive-side state.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub(crate) struct RecvState {
+    /// Delayed-ACK deadline.
+    pub(crate) delack_at: Option<Instant>,
+    fin_at: Option<u64>,
     /// RCV.NXT as an offset.
     pub(crate) nxt: u64,
     ooo: RangeSet,
-    /// Starts of the most recently reported SACK blocks, most recent first (RFC 2018 §4).
-    sack_recent: [u64; SACK_LIST],
-    sack_len: usize,
     /// In-order bytes not yet read by the application.
     pub(crate) unread: u64,
-    /// In-order payload bytes delivered in total.
-    pub(crate) delivered: u64,
-    fin_at: Option<u64>,
-    /// The peer's FIN has been received in order.
-    pub(crate) fin_received: bool,
     buf: u64,
-    /// Our window-scale shift (what the peer applies to our window field).
-    pub(crate) wscale: u8,
     /// The highest right edge ever advertised (the window never shrinks, RFC 9293 §3.8.6).
     right_edge: u64,
-    /// The right edge still comes from the (unscaled, at most 64 KiB) SYN window.
-    syn_window: bool,
     pending_bytes: u64,
-    /// Delayed-ACK deadline.
-    pub(crate) delack_at: Option<Instant>,
-    /// An ACK must go out now.
-    pub(crate) ack_now: bool,
     /// RCV.NXT carried by the last ACK sent (RFC 7323 `Last.ACK.sent`).
     pub(crate) last_ack_sent: u64,
     /// RFC 7323 `TS.Recent`.
     pub(crate) ts_recent: u32,
+    /// Our window-scale shift (what the peer applies to our window field).
+    pub(crate) wscale: u8,
+    /// The peer's FIN has been received in order.
+    pub(crate) fin_received: bool,
+    /// The right edge still comes from the (unscaled, at most 64 KiB) SYN window.
+    syn_window: bool,
+    /// An ACK must go out now.
+    pub(crate) ack_now: bool,
     /// Accept data beyond the advertised right edge (an MPTCP subflow: the shared window
     /// is enforced at the data level, RFC 8684 §3.3.5).
     pub(crate) unbounded: bool,
+    /// Starts of the most recently reported SACK blocks, most recent first (RFC 2018 §4).
+    sack_recent: [u64; SACK_LIST],
+    sack_len: usize,
+    /// In-order payload bytes delivered in total.
+    pub(crate) delivered: u64,
 }
 
 /// What a received segment did.

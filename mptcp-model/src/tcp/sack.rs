@@ -25,17 +25,18 @@ pub const DUP_THRESH: u64 = 3;
 
 /// RFC 6675 scoreboard.
 #[derive(Clone, Debug, Default)]
+#[repr(C)]
 pub(crate) struct Scoreboard {
+    originals: OriginalTimes,
+    /// Octets ever marked lost (Linux `tp->lost`, in octets).
+    lost_marked: u64,
+    rexmit: Retransmits,
     sacked: RangeSet,
     lost_end: u64,
     /// Every octet in `[snd_una, cursor)` is SACKed or retransmitted and in flight.
     cursor: u64,
-    rexmit: Retransmits,
-    originals: OriginalTimes,
     /// Un-SACKed octets in `[snd_una, lost_end)`.
     lost_unsacked: u64,
-    /// Octets ever marked lost (Linux `tp->lost`, in octets).
-    lost_marked: u64,
 }
 
 /// What RACK's loss scan found (RFC 8985 §6.2 step 5).

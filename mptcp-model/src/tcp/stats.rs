@@ -62,27 +62,28 @@ pub struct TcpStats {
 /// The counters a socket keeps (the rest of a [`TcpStats`] is read from its state when a
 /// snapshot is taken): a socket carries no copy of its own state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
 pub(crate) struct Counters {
-    /// [`TcpStats::payload_bytes_sent`].
-    pub(crate) payload_bytes_sent: u64,
+    /// [`TcpStats::all_acked_at`].
+    pub(crate) all_acked_at: Option<Instant>,
     /// [`TcpStats::bytes_retransmitted`].
     pub(crate) bytes_retransmitted: u64,
-    /// [`TcpStats::segments_sent`].
-    pub(crate) segments_sent: u64,
     /// [`TcpStats::segments_retransmitted`].
     pub(crate) segments_retransmitted: u64,
-    /// [`TcpStats::bytes_acked`].
-    pub(crate) bytes_acked: u64,
     /// [`TcpStats::fast_recoveries`].
     pub(crate) fast_recoveries: u64,
-    /// [`TcpStats::rto_timeouts`].
-    pub(crate) rto_timeouts: u64,
     /// [`TcpStats::tail_loss_probes`].
     pub(crate) tail_loss_probes: u64,
+    /// [`TcpStats::bytes_acked`].
+    pub(crate) bytes_acked: u64,
+    /// [`TcpStats::payload_bytes_sent`].
+    pub(crate) payload_bytes_sent: u64,
     /// [`TcpStats::app_bytes_written`].
     pub(crate) app_bytes_written: u64,
     /// [`TcpStats::established_at`].
     pub(crate) established_at: Option<Instant>,
-    /// [`TcpStats::all_acked_at`].
-    pub(crate) all_acked_at: Option<Instant>,
+    /// [`TcpStats::segments_sent`].
+    pub(crate) segments_sent: u64,
+    /// [`TcpStats::rto_timeouts`].
+    pub(crate) rto_timeouts: u64,
 }
