@@ -12,6 +12,9 @@ use sim_core::Instant;
 const SACK_LIST: usize = 4;
 
 /// Receive-side state.
+///
+/// In declaration order (`repr(C)`, see `TcpSocket`'s layout): what every visit reads first,
+/// the SACK list (kept only while out-of-order data arrives) at the end.
 #[derive(Clone, Debug)]
 #[repr(C)]
 pub(crate) struct RecvState {

@@ -24,6 +24,9 @@ use sim_core::{Duration, Instant};
 pub const DUP_THRESH: u64 = 3;
 
 /// RFC 6675 scoreboard.
+///
+/// In declaration order (`repr(C)`, see `TcpSocket`'s layout): the first transmissions' times
+/// and the lost total, which only a sender's ACK reads, first; the ends every visit reads last.
 #[derive(Clone, Debug, Default)]
 #[repr(C)]
 pub(crate) struct Scoreboard {

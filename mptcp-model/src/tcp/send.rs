@@ -57,6 +57,10 @@ impl Seg {
 }
 
 /// Send-side state.
+///
+/// In declaration order (`repr(C)`, see `TcpSocket`'s layout): first what only a sender's
+/// ACK processing reads (NewReno, PRR, the Karn-timed segment, the transmission counts),
+/// then the scoreboard, whose own head is sender-only too, then what every visit reads.
 #[derive(Clone, Debug)]
 #[repr(C)]
 pub(crate) struct SendState {

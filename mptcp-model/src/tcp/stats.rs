@@ -61,6 +61,9 @@ pub struct TcpStats {
 
 /// The counters a socket keeps (the rest of a [`TcpStats`] is read from its state when a
 /// snapshot is taken): a socket carries no copy of its own state.
+///
+/// In declaration order (`repr(C)`, see `TcpSocket`'s layout): those read only by a snapshot
+/// first, those a sender's ACK updates next, those every visit reads last.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
 pub(crate) struct Counters {
