@@ -113,16 +113,34 @@ struct Listener {
 }
 
 /// TCP endpoints and applications of one host.
+///
+/// Laid out for a call into the host (`repr(C)`, see the test
+/// `a_segment_reads_the_timers_line_and_one_more`): in a network of many hosts each call
+/// finds the host out of the cache, so the fields every arriving segment reads come first
+/// and share one line after the timers' block — the connections, the hint and capture flags,
+/// the demultiplexer's last answer — and the demultiplexer's table, the MPTCP connections
+/// and the captured interfaces the next. The rest is read at setup, wake-ups and the end.
 #[derive(Debug)]
+#[repr(C)]
 pub struct HostStack {
+    /// The endpoints' deadlines (`host_timers.rs`).
+    timers: HostTimers,
+    conns: Vec<Conn>,
+    /// The engine announced this host's next call ([`HostStack::prefetch`]): the host's
+    /// state was likely out of the cache, and the call prefetches the connection a packet
+    /// reaches too. A hint only: no result depends on it.
+    prefetched: Cell<bool>,
+    /// Some interface is captured (`capture` is not empty).
+    capturing: bool,
+    index: DemuxTable,
+    mp_conns: Vec<MpConn>,
+    /// Interfaces whose packets are captured (empty: capture off).
+    capture: Vec<Addr>,
     name: String,
     seed: u64,
     rng: RngStream,
-    conns: Vec<Conn>,
-    index: DemuxTable,
     listeners: BTreeMap<(Addr, u16), Listener>,
     pending: StartQueue<PendingFlow>,
-    mp_conns: Vec<MpConn>,
     mp_listeners: BTreeMap<(Addr, u16), MpListener>,
     mp_pending: StartQueue<PendingMp>,
     tokens: BTreeMap<u32, usize>,
@@ -136,8 +154,6 @@ pub struct HostStack {
     next_port: u16,
     /// Endpoint events not yet drained.
     events: VecDeque<FlowEvent>,
-    /// Interfaces whose packets are captured (empty: capture off).
-    capture: Vec<Addr>,
     /// Captured packets not yet drained.
     captured: VecDeque<CapturedPacket>,
     /// SCTP associations and listeners.
@@ -146,15 +162,9 @@ pub struct HostStack {
     relay: relay_host::RelayHost,
     /// TCP packets on their way out through `Host<WireHeader>` (memory reused).
     wire_scratch: Vec<Packet<TcpHeader>>,
-    /// The endpoints' deadlines (`host_timers.rs`).
-    timers: HostTimers,
     /// Each flow's connections on this host, so that a flow's statistics are found without
     /// a scan over every connection.
     by_flow: BTreeMap<FlowId, FlowConns>,
-    /// The engine announced this host's next call ([`HostStack::prefetch`]): the host's
-    /// state was likely out of the cache, and the call prefetches the connection a packet
-    /// reaches too. A hint only: no result depends on it.
-    prefetched: Cell<bool>,
 }
 
 /// Indexes of one flow's connections on a host, in creation order.
@@ -195,6 +205,7 @@ impl HostStack {
             timers: HostTimers::default(),
             by_flow: BTreeMap::new(),
             prefetched: Cell::new(false),
+            capturing: false,
         }
     }
 
@@ -435,7 +446,7 @@ impl HostStack {
         tx: &mut Vec<Packet<TcpHeader>>,
     ) {
         let start = tx.len();
-        if !self.capture.is_empty() {
+        if self.capturing {
             self.capture_in(now, pkt);
         }
         let h = &pkt.header;
@@ -462,7 +473,7 @@ impl HostStack {
                 }
             }
         }
-        if !self.capture.is_empty() {
+        if self.capturing {
             self.capture_out(now, &tx[start..]);
         }
     }
@@ -481,7 +492,7 @@ impl Host<TcpHeader> for HostStack {
     fn on_timeout(&mut self, now: Instant, tx: &mut Vec<Packet<TcpHeader>>) {
         let start = tx.len();
         self.wake(now, tx);
-        if !self.capture.is_empty() {
+        if self.capturing {
             self.capture_out(now, &tx[start..]);
         }
     }
@@ -511,22 +522,21 @@ impl Host<TcpHeader> for HostStack {
             self.mp_conns[k].conn.on_interface_change(now, iface, up);
             self.service_mp(k, now, tx);
         }
-        if !self.capture.is_empty() {
+        if self.capturing {
             self.capture_out(now, &tx[start..]);
         }
     }
 }
 
 impl HostStack {
-    /// [`sim_core::Host::prefetch`]: hints the fields every call reads first (the
-    /// demultiplexer, the connections, the deadlines read after each call), and has the
-    /// coming call hint the connection a packet reaches. Field by field, not the whole
-    /// struct: its 1.6 kB are 26 lines, and asking for all of them costs more than it saves.
+    /// [`sim_core::Host::prefetch`]: hints the fields every call reads first (the line of
+    /// the connections and the demultiplexer's last answer, the line of its table and the
+    /// MPTCP connections, the deadlines read after each call), and has the coming call hint
+    /// the connection a packet reaches. Line by line, not the whole struct: its 1.7 kB are
+    /// 27 lines, and asking for all of them costs more than it saves.
     #[inline]
     pub fn prefetch(&self) {
         use sim_core::prefetch::prefetch_line as line;
-        line(&self.capture);
-        line(&self.index);
         line(&self.conns);
         line(&self.mp_conns);
         self.timers.prefetch();
@@ -534,15 +544,37 @@ impl HostStack {
     }
 
     /// The earliest instant the host wants a wake-up (either face of [`Host`]): its TCP and
-    /// MPTCP endpoints' deadline (`host_timers.rs`) or its SCTP associations'.
+    /// MPTCP endpoints' deadline or its SCTP associations' (kept together, `host_timers.rs`).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        crate::deadlines::earlier(self.next_deadline(), self.sctp_poll_timeout())
+        self.next_deadline()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A segment for a TCP connection the demultiplexer found last reads, of the host
+    /// itself, the timers' first line and one more: the connections, the hint and capture
+    /// flags and the last answer share the line after the timers' block.
+    #[test]
+    fn a_segment_reads_the_timers_line_and_one_more() {
+        use core::mem::{offset_of, size_of};
+        let line = |off: usize| off / 64;
+        let hot = line(size_of::<HostTimers>());
+        assert_eq!(offset_of!(HostStack, timers), 0);
+        assert_eq!(size_of::<HostTimers>() % 64, 0);
+        let conns = offset_of!(HostStack, conns);
+        assert_eq!(line(conns), hot);
+        assert_eq!(line(conns + size_of::<Vec<Conn>>() - 1), hot);
+        assert_eq!(line(offset_of!(HostStack, prefetched)), hot);
+        assert_eq!(line(offset_of!(HostStack, capturing)), hot);
+        let last = offset_of!(HostStack, index) + DemuxTable::LAST_OFFSET;
+        assert_eq!(line(last), hot);
+        assert_eq!(line(last + DemuxTable::LAST_SIZE - 1), hot);
+        // The table and the MPTCP connections begin the next line.
+        assert_eq!(line(offset_of!(HostStack, mp_conns)), hot + 1);
+    }
     use crate::event::{Event, SubflowId};
     use crate::tcp::{ConnectionError, TcpEvent};
     use sim_core::Duration;

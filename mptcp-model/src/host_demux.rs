@@ -17,15 +17,25 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 pub(super) type ConnKey = (Addr, u16, Addr, u16);
 
 /// Key → connection map with O(1) lookups and no iteration.
+///
+/// `repr(C)`: the last answer first, where the host keeps it in the line of its other
+/// per-segment fields (see `HostStack`), the table in the next.
 #[derive(Debug, Default)]
+#[repr(C)]
 pub(super) struct DemuxTable {
-    slots: HashMap<PackedKey, Slot, BuildHasherDefault<KeyHasher>>,
     /// The key last found and its slot: a host with one busy connection finds it without
     /// hashing (segments of a flow arrive in runs).
     last: Cell<Option<(PackedKey, Slot)>>,
+    slots: HashMap<PackedKey, Slot, BuildHasherDefault<KeyHasher>>,
 }
 
 impl DemuxTable {
+    /// Where the last answer lies in the table, and its size (for `HostStack`'s layout test).
+    #[cfg(test)]
+    pub(super) const LAST_OFFSET: usize = core::mem::offset_of!(DemuxTable, last);
+    #[cfg(test)]
+    pub(super) const LAST_SIZE: usize = core::mem::size_of::<Cell<Option<(PackedKey, Slot)>>>();
+
     /// What `key` leads to, if anything.
     #[inline]
     pub(super) fn get(&self, key: &ConnKey) -> Option<Slot> {

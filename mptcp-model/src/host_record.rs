@@ -102,6 +102,7 @@ impl HostStack {
     pub fn capture_interface(&mut self, addr: Addr) {
         if !self.capture.contains(&addr) {
             self.capture.push(addr);
+            self.capturing = true;
         }
     }
 

@@ -13,7 +13,7 @@
 
 use super::mptcp_host::Role;
 use super::HostStack;
-use crate::deadlines::{earlier, Deadlines};
+use crate::deadlines::{earlier, Deadlines, InlineDeadlines};
 use crate::wire::TcpHeader;
 use sim_core::{Instant, Packet};
 use std::collections::BTreeSet;
@@ -23,25 +23,30 @@ use std::collections::BTreeSet;
 /// Laid out for [`HostStack::next_deadline`], read after every call into the host: in a run
 /// with many hosts each call finds the host out of the cache, and every line read is a
 /// memory access. `repr(C, align(64))` keeps the order: the TCP connections' heap and the
-/// rarely changing deadlines (`rare`) fill the first line, the MPTCP connections' heap and
-/// the SCTP associations' deadline the second, the applications' heap begins the third; the
-/// rest is read only at wake-ups.
+/// earliest of every other deadline (`others`) fill the first line, all a TCP host's call
+/// reads and writes of them (its connection's heap entry is inline, [`InlineDeadlines`]); the
+/// MPTCP connections' heap and the SCTP associations' deadline the second, the applications'
+/// heap begins the third (an MPTCP host's call sets those two heaps); the rest is read only
+/// at wake-ups.
 #[derive(Clone, Debug, Default)]
 #[repr(C, align(64))]
 pub(super) struct HostTimers {
     /// Each TCP connection's [`crate::tcp::TcpSocket::poll_timeout`].
-    pub(super) tcp: Deadlines,
-    /// The earliest of the pending flow starts (`tcp_start`, `mp_start`), endpoint changes
-    /// and application aborts: kept by [`HostStack::rare_changed`] wherever one of them
-    /// changes, so that reading the host's deadline does not visit them.
-    rare: Option<Instant>,
+    pub(super) tcp: InlineDeadlines,
+    /// The earliest of `rare`, `mp`, `sctp` and `apps`: kept by [`HostTimers::others_changed`]
+    /// wherever one of them changes, so that a TCP host's deadline is read from this line.
+    others: Option<Instant>,
     /// Each MPTCP connection's [`crate::mptcp::MptcpConnection::poll_timeout`].
     pub(super) mp: Deadlines,
     /// The earliest SCTP deadline (an association's timer or a pending start), kept by
     /// `HostStack::sctp_changed` wherever one of those changes.
-    pub(super) sctp: Option<Instant>,
+    sctp: Option<Instant>,
     /// Each paced application's next write.
     pub(super) apps: Deadlines,
+    /// The earliest of the pending flow starts (`tcp_start`, `mp_start`), endpoint changes
+    /// and application aborts: kept by [`HostStack::rare_changed`] wherever one of them
+    /// changes, so that reading the host's deadline does not visit them.
+    rare: Option<Instant>,
     /// MPTCP connections whose paced application has bytes due that did not fit the send
     /// buffer at its last service, or is done and not yet closed: looked at every wake-up.
     pub(super) app_backlog: BTreeSet<usize>,
@@ -54,6 +59,26 @@ pub(super) struct HostTimers {
 }
 
 impl HostTimers {
+    /// Sets `others` again after `rare`, `mp`, `sctp` or `apps` changed.
+    #[inline]
+    fn others_changed(&mut self) {
+        self.others = [self.mp.earliest(), self.sctp, self.apps.earliest()]
+            .into_iter()
+            .fold(self.rare, earlier);
+    }
+
+    /// Sets the earliest SCTP deadline (see `HostStack::sctp_changed`).
+    pub(super) fn set_sctp(&mut self, at: Option<Instant>) {
+        self.sctp = at;
+        self.others_changed();
+    }
+
+    /// The earliest SCTP deadline.
+    #[cfg(debug_assertions)]
+    pub(super) fn sctp(&self) -> Option<Instant> {
+        self.sctp
+    }
+
     /// Hints the fields [`HostStack::next_deadline`] reads (see [`HostStack::prefetch`]).
     #[inline]
     pub(super) fn prefetch(&self) {
@@ -68,11 +93,13 @@ impl HostStack {
     /// The earliest instant at which the host wants [`sim_core::Host::on_timeout`].
     pub(super) fn next_deadline(&self) -> Option<Instant> {
         let t = &self.timers;
-        let next = [t.rare, t.mp.earliest(), t.apps.earliest()]
-            .into_iter()
-            .fold(t.tcp.earliest(), earlier);
+        let next = earlier(t.tcp.earliest(), t.others);
         #[cfg(debug_assertions)]
-        debug_assert_eq!(next, self.scan_deadline(), "host deadlines out of date");
+        debug_assert_eq!(
+            next,
+            earlier(self.scan_deadline(), self.sctp_poll_timeout()),
+            "host deadlines out of date"
+        );
         next
     }
 
@@ -106,9 +133,11 @@ impl HostStack {
     /// call into it at `now`.
     pub(super) fn mp_timer_changed(&mut self, k: usize, now: Instant) {
         let at = self.mp_conns[k].conn.poll_timeout();
-        self.timers.mp.set(k, at);
+        let moved = self.timers.mp.set(k, at);
         let write = self.next_app_write(k);
-        self.timers.apps.set(k, write);
+        if self.timers.apps.set(k, write) || moved {
+            self.timers.others_changed();
+        }
         if self.app_due(k, now) {
             self.timers.app_backlog.insert(k);
         } else {
@@ -132,6 +161,7 @@ impl HostStack {
         t.rare = [t.mp_start, changes, aborts]
             .into_iter()
             .fold(t.tcp_start, earlier);
+        t.others_changed();
     }
 
     /// True when connection `k` runs a paced application with something to do at `now`:
@@ -221,21 +251,22 @@ impl HostStack {
 #[cfg(test)]
 mod tests {
     use super::HostTimers;
-    use crate::deadlines::Deadlines;
+    use crate::deadlines::InlineDeadlines;
     use std::mem::{align_of, offset_of, size_of};
 
-    /// What a TCP host's deadline reads first (its connections' heap, the rare deadlines)
+    /// What a TCP host's deadline reads (its connections' heap, the earliest of the others)
     /// shares one cache line; the MPTCP heap starts the next.
     #[test]
     fn the_deadline_read_starts_with_one_line() {
         assert_eq!(align_of::<HostTimers>(), 64);
         let line = |off: usize| off / 64;
         assert_eq!(line(offset_of!(HostTimers, tcp)), 0);
-        let tcp_end = offset_of!(HostTimers, tcp) + size_of::<Deadlines>() - 1;
+        let tcp_end = offset_of!(HostTimers, tcp) + size_of::<InlineDeadlines>() - 1;
         assert_eq!(line(tcp_end), 0);
-        let rare_end = offset_of!(HostTimers, rare) + size_of::<Option<sim_core::Instant>>() - 1;
-        assert_eq!(line(offset_of!(HostTimers, rare)), 0);
-        assert_eq!(line(rare_end), 0);
+        let others = offset_of!(HostTimers, others);
+        let others_end = others + size_of::<Option<sim_core::Instant>>() - 1;
+        assert_eq!(line(others), 0);
+        assert_eq!(line(others_end), 0);
         assert_eq!(line(offset_of!(HostTimers, mp)), 1);
         let sctp_end = offset_of!(HostTimers, sctp) + size_of::<Option<sim_core::Instant>>() - 1;
         assert_eq!(line(sctp_end), 1);

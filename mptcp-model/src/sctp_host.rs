@@ -326,21 +326,20 @@ impl HostStack {
     /// Sets the earliest SCTP deadline again (after an association's timer or the pending
     /// starts changed), where the host's deadline reads it (`HostTimers::sctp`).
     pub(super) fn sctp_changed(&mut self) {
-        self.timers.sctp = earlier(self.sctp.deadlines.earliest(), self.sctp.pending.earliest());
+        let at = earlier(self.sctp.deadlines.earliest(), self.sctp.pending.earliest());
+        self.timers.set_sctp(at);
     }
 
-    /// The earliest SCTP deadline: an association's timer or a pending start. O(1): the
-    /// associations' deadlines are kept as they change, and their earliest with the timers.
+    /// The earliest SCTP deadline (an association's timer or a pending start) as kept, checked
+    /// against a scan of the associations: what the host's kept deadline must include.
+    #[cfg(debug_assertions)]
     pub(super) fn sctp_poll_timeout(&self) -> Option<Instant> {
-        let next = self.timers.sctp;
-        #[cfg(debug_assertions)]
-        {
-            let scan = (self.sctp.conns.iter())
-                .filter_map(|c| c.assoc.poll_timeout())
-                .chain(self.sctp.pending.earliest())
-                .min();
-            debug_assert_eq!(next, scan, "SCTP deadlines out of date");
-        }
+        let next = self.timers.sctp();
+        let scan = (self.sctp.conns.iter())
+            .filter_map(|c| c.assoc.poll_timeout())
+            .chain(self.sctp.pending.earliest())
+            .min();
+        debug_assert_eq!(next, scan, "SCTP deadlines out of date");
         next
     }
 
