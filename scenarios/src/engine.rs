@@ -131,7 +131,7 @@ impl Sim {
     }
 
     /// See [`Simulator::link_stats`].
-    pub fn link_stats(&self, l: LinkId) -> &LinkStats {
+    pub fn link_stats(&self, l: LinkId) -> LinkStats {
         each!(self, s => s.link_stats(l))
     }
 

@@ -339,32 +339,16 @@ pub(crate) enum Offer {
     },
 }
 
-/// A value that starts a 64-byte cache line.
-#[derive(Default)]
-#[repr(align(64))]
-pub(crate) struct LineAligned<T>(pub(crate) T);
-
-impl<T> std::ops::Deref for LineAligned<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> std::ops::DerefMut for LineAligned<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
-
 /// Runtime state of one link.
 ///
 /// Laid out for the data path: a run with many links visits each one rarely, so every
-/// visit misses the cache and costs one memory access per cache line it touches. The fields
-/// `offer` and `arrive` read come first, in as few 64-byte lines as they fit (`repr(C)`
-/// keeps this order, `align(64)` puts each link at the start of a line); the random streams
-/// (about 300 bytes each), the trace cursor and the watchers, read only for lossy, jittered,
-/// trace-driven or changing links, come last.
+/// visit misses the cache and costs one memory access per cache line it touches. An offer
+/// reads the first two 64-byte lines (the departures and the settings, with the counters
+/// it moves), an arrival the third (the wire, with the delivery counters): `repr(C)` keeps
+/// this order, `align(64)` puts each link at the start of a line, and a test checks it. The
+/// drop counters, the jitter, the random streams (about 300 bytes each), the trace cursor
+/// and the watchers, read only for drops, lossy, jittered, trace-driven or changing links,
+/// come last.
 #[repr(C, align(64))]
 pub(crate) struct LinkState {
     /// Line 0 (`offer`): departures of accepted packets not yet departed, ...
@@ -374,20 +358,27 @@ pub(crate) struct LinkState {
     last_departure: Instant,
     last_arrival: Instant,
     delay: Duration,
-    /// ... line 1 (`offer`): the remaining settings it reads, ...
+    /// ... line 1 (`offer`): the remaining settings it reads and its counters, ...
     rate: LinkRate,
     queue: QueueLimit,
     framing: Framing,
-    jitter: Duration,
+    tx_packets: u64,
+    tx_bytes: u64,
     up: bool,
     /// The loss model draws (not [`LossModel::None`]).
     lossy: bool,
-    /// ... line 2 (`offer` and `arrive`): the counters, ...
-    pub(crate) stats: LineAligned<LinkStats>,
-    /// ... line 3 (`arrive`): packets accepted and not lost, not yet arrived, in arrival order
-    /// (arrival times and sequence numbers both non-decreasing, so the head is the earliest
-    /// event of the link). The rest is cold.
+    /// The jitter is not zero.
+    jittery: bool,
+    /// ... line 2 (`arrive`): packets accepted and not lost, not yet arrived, in arrival
+    /// order (arrival times and sequence numbers both non-decreasing, so the head is the
+    /// earliest event of the link), and the delivery counters. The rest is cold.
     wire: VecDeque<OnWire>,
+    delivered_packets: u64,
+    delivered_bytes: u64,
+    dropped_queue: u64,
+    dropped_loss: u64,
+    dropped_down: u64,
+    jitter: Duration,
     /// The link went down without telling the hosts (so coming up does not either).
     pub(crate) down_silently: bool,
     /// Hosts to notify on down / up: (host, interface address) of `Attach::Iface` ends.
@@ -408,11 +399,18 @@ impl LinkState {
             rate: cfg.rate.clone(),
             queue: cfg.queue,
             framing: cfg.framing,
-            jitter: cfg.jitter,
+            tx_packets: 0,
+            tx_bytes: 0,
             up: true,
             lossy: cfg.loss != LossModel::None,
-            stats: LineAligned(LinkStats::default()),
+            jittery: !cfg.jitter.is_zero(),
             wire: VecDeque::new(),
+            delivered_packets: 0,
+            delivered_bytes: 0,
+            dropped_queue: 0,
+            dropped_loss: 0,
+            dropped_down: 0,
+            jitter: cfg.jitter,
             down_silently: false,
             watchers: Vec::new(),
             loss: LossProcess::new(cfg.loss, rng),
@@ -423,6 +421,19 @@ impl LinkState {
 
     pub(crate) fn is_up(&self) -> bool {
         self.up
+    }
+
+    /// The link's counters.
+    pub(crate) fn stats(&self) -> LinkStats {
+        LinkStats {
+            tx_packets: self.tx_packets,
+            tx_bytes: self.tx_bytes,
+            delivered_packets: self.delivered_packets,
+            delivered_bytes: self.delivered_bytes,
+            dropped_queue: self.dropped_queue,
+            dropped_loss: self.dropped_loss,
+            dropped_down: self.dropped_down,
+        }
     }
 
     /// Queue occupancy at `now` (binary search over pending departures).
@@ -442,7 +453,7 @@ impl LinkState {
     /// Offers a packet of `size` bytes at `now`: drop-tail, schedule, then loss.
     pub(crate) fn offer(&mut self, now: Instant, size: u32) -> Offer {
         if !self.up {
-            self.stats.dropped_down += 1;
+            self.dropped_down += 1;
             return Offer::Refused;
         }
         if self.last_departure <= now {
@@ -464,7 +475,7 @@ impl LinkState {
             QueueLimit::Bytes(b) => queued_bytes + u64::from(size) <= b,
         };
         if !fits {
-            self.stats.dropped_queue += 1;
+            self.dropped_queue += 1;
             return Offer::Refused;
         }
         let start = now.max(self.last_departure);
@@ -474,7 +485,7 @@ impl LinkState {
             LinkRate::Trace(t) => self.cursor.schedule(t, start, wire),
         };
         self.last_departure = departure;
-        let extra = if self.jitter.is_zero() {
+        let extra = if !self.jittery {
             Duration::ZERO
         } else {
             Duration::from_nanos(self.jitter_rng.random_range(0..=self.jitter.as_nanos()))
@@ -486,10 +497,10 @@ impl LinkState {
             cum_before: self.cum_bytes,
         });
         self.cum_bytes += u64::from(size);
-        self.stats.tx_packets += 1;
-        self.stats.tx_bytes += u64::from(size);
+        self.tx_packets += 1;
+        self.tx_bytes += u64::from(size);
         if self.lossy && self.loss.lose() {
-            self.stats.dropped_loss += 1;
+            self.dropped_loss += 1;
             return Offer::Lost;
         }
         Offer::Accepted { arrival }
@@ -507,23 +518,22 @@ impl LinkState {
     }
 
     /// Hints the lines an arrival reads ([`LinkState::arrive`] and the delivery count: the
-    /// wire, the counters, and the wire's head entry, in a buffer of its own: its address is
+    /// wire's line, with the counters, and the wire's head entry, in a buffer of its own: its address is
     /// read from the wire's line, a read that waits for that line while the current event
     /// goes on; [`crate::prefetch`]).
     #[inline]
     pub(crate) fn prefetch_arrival(&self) {
         crate::prefetch::prefetch_line(&self.wire);
-        crate::prefetch::prefetch_line(&*self.stats);
         if let Some(front) = self.wire.front() {
             crate::prefetch::prefetch_line(front);
         }
     }
 
     /// Hints the lines an offer reads and writes ([`LinkState::offer`], then
-    /// [`LinkState::push_wire`]: the settings, the counters and the wire's end).
+    /// [`LinkState::push_wire`]: the departures, the settings and counters, the wire).
     #[inline]
     pub(crate) fn prefetch_offer(&self) {
-        crate::prefetch::prefetch_bytes(self, 4 * crate::prefetch::LINE);
+        crate::prefetch::prefetch_bytes(self, 3 * crate::prefetch::LINE);
     }
 
     /// The packet at the head of the wire, whose arrival is the link's next event.
@@ -542,8 +552,8 @@ impl LinkState {
 
     /// Counts a delivered packet of `size` bytes.
     pub(crate) fn count_delivered(&mut self, size: u32) {
-        self.stats.delivered_packets += 1;
-        self.stats.delivered_bytes += u64::from(size);
+        self.delivered_packets += 1;
+        self.delivered_bytes += u64::from(size);
     }
 
     /// Takes the link down: clears the queue and returns the packets on the wire (counted
@@ -551,7 +561,7 @@ impl LinkState {
     pub(crate) fn go_down(&mut self) -> std::collections::vec_deque::Drain<'_, OnWire> {
         self.up = false;
         self.pending.clear();
-        self.stats.dropped_down += self.wire.len() as u64;
+        self.dropped_down += self.wire.len() as u64;
         self.wire.drain(..)
     }
 
@@ -665,8 +675,8 @@ mod tests {
         assert_eq!(occ(3_200), QueueOccupancy::default());
         // Idle link: a packet at 10 ms starts at once.
         assert_eq!(arrival(l.offer(us(10_000), 1500)), us(16_200));
-        assert_eq!(l.stats.tx_packets, 4);
-        assert_eq!(l.stats.tx_bytes, 5500);
+        assert_eq!(l.stats().tx_packets, 4);
+        assert_eq!(l.stats().tx_bytes, 5500);
     }
 
     #[test]
@@ -688,31 +698,28 @@ mod tests {
         assert!(matches!(l.offer(us(0), 1460), Offer::Accepted { .. }));
         assert_eq!(l.offer(us(0), 1), Offer::Refused);
         assert_eq!(l.occupancy(us(0)).bytes, 3000);
-        assert_eq!(l.stats.tx_bytes, 3000);
+        assert_eq!(l.stats().tx_bytes, 3000);
         assert_eq!(Framing::ETHERNET_FRAME.wire_bytes(1500), 1518);
         assert_eq!(Framing::bytes(8).wire_bytes(20), 28);
         assert_eq!(Framing::NONE.wire_bytes(20), 20);
     }
 
-    /// The data path's fields sit in the cache lines the type's doc names.
+    /// The data path's fields sit in the cache lines the type's doc names: an offer reads
+    /// lines 0 and 1, an arrival line 2.
     #[test]
     fn hot_fields_share_few_cache_lines() {
         use std::mem::{align_of, offset_of, size_of};
         let line = |off: usize| off / 64;
+        let end = |off: usize, size: usize| line(off + size - 1);
         assert_eq!(align_of::<LinkState>(), 64);
         assert_eq!(line(offset_of!(LinkState, pending)), 0);
-        assert_eq!(
-            line(offset_of!(LinkState, delay) + size_of::<Duration>() - 1),
-            0
-        );
+        assert_eq!(end(offset_of!(LinkState, delay), size_of::<Duration>()), 0);
         assert_eq!(line(offset_of!(LinkState, rate)), 1);
-        assert_eq!(line(offset_of!(LinkState, lossy)), 1);
-        assert_eq!(line(offset_of!(LinkState, stats)), 2);
-        let stats_end = offset_of!(LinkState, stats) + size_of::<LinkStats>() - 1;
-        assert_eq!(line(stats_end), 2);
-        assert_eq!(line(offset_of!(LinkState, wire)), 3);
-        let wire_end = offset_of!(LinkState, wire) + size_of::<VecDeque<OnWire>>() - 1;
-        assert_eq!(line(wire_end), 3);
+        assert_eq!(end(offset_of!(LinkState, tx_bytes), size_of::<u64>()), 1);
+        assert_eq!(line(offset_of!(LinkState, jittery)), 1);
+        assert_eq!(line(offset_of!(LinkState, wire)), 2);
+        let delivered = offset_of!(LinkState, delivered_bytes);
+        assert_eq!(end(delivered, size_of::<u64>()), 2);
     }
 
     #[test]
@@ -728,7 +735,7 @@ mod tests {
         // At 1.2 ms the first has left: room for exactly one more.
         assert!(matches!(l.offer(us(1_200), 1500), Offer::Accepted { .. }));
         assert_eq!(l.offer(us(1_200), 1500), Offer::Refused);
-        assert_eq!(l.stats.dropped_queue, 3);
+        assert_eq!(l.stats().dropped_queue, 3);
 
         let c = cfg(
             LinkRate::Fixed(Bandwidth::from_mbps(10)),
@@ -742,7 +749,7 @@ mod tests {
             .collect();
         // 1000 + 1500 = 2500; +600 > 3000 refused; +500 = 3000 fits; +1 refused.
         assert_eq!(ok, [true, true, false, true, false]);
-        assert_eq!(l.stats.dropped_queue, 2);
+        assert_eq!(l.stats().dropped_queue, 2);
         assert_eq!(l.occupancy(us(0)).bytes, 3000);
     }
 
@@ -771,7 +778,7 @@ mod tests {
                 bytes: 3000
             }
         );
-        assert_eq!(l.stats.dropped_queue, 2);
+        assert_eq!(l.stats().dropped_queue, 2);
     }
 
     #[test]

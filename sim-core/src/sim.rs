@@ -366,8 +366,8 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
     }
 
     /// Counters of link `l`.
-    pub fn link_stats(&self, l: LinkId) -> &LinkStats {
-        &self.links[l.index()].stats.0
+    pub fn link_stats(&self, l: LinkId) -> LinkStats {
+        self.links[l.index()].stats()
     }
 
     /// What is queued on link `l` at [`Simulator::now`].
