@@ -125,7 +125,7 @@ impl TcpSocket {
             _ => self.poll_synchronized(now, hook, out),
         };
         if sent {
-            self.counters.segments_sent += 1;
+            self.segments_sent += 1;
         } else {
             self.output_idle = Some(extra);
         }

@@ -21,7 +21,7 @@ pub(super) struct Watch {
     established: bool,
     recovery: Option<RecoveryKind>,
     rto: Duration,
-    rto_timeouts: u64,
+    rto_epoch: u8,
 }
 
 fn phase(r: Recovery) -> Option<RecoveryKind> {
@@ -48,10 +48,10 @@ impl TcpSocket {
     pub(super) fn watch(&self, rto: bool) -> Watch {
         Watch {
             state: self.state,
-            established: self.counters.established_at.is_some(),
+            established: self.ever_established,
             recovery: phase(self.snd.recovery),
             rto: if rto { self.rtt.rto() } else { Duration::ZERO },
-            rto_timeouts: self.counters.rto_timeouts,
+            rto_epoch: self.rto_epoch,
         }
     }
 
@@ -60,7 +60,7 @@ impl TcpSocket {
     pub(super) fn report(&mut self, now: Instant, before: Watch) {
         let unchanged = before.state == self.state
             && before.recovery == phase(self.snd.recovery)
-            && before.rto_timeouts == self.counters.rto_timeouts;
+            && before.rto_epoch == self.rto_epoch;
         if !unchanged {
             self.report_changes(now, before);
         }
@@ -69,7 +69,7 @@ impl TcpSocket {
     #[cold]
     fn report_changes(&mut self, now: Instant, before: Watch) {
         let after = phase(self.snd.recovery);
-        let established = self.counters.established_at.is_some();
+        let established = self.ever_established;
         if !before.established && established {
             self.events.push_back((now, TcpEvent::Established));
         }
@@ -78,7 +78,7 @@ impl TcpSocket {
             self.events
                 .push_back((now, TcpEvent::RecoveryLeft { kind, cwnd }));
         }
-        if self.counters.rto_timeouts > before.rto_timeouts {
+        if self.rto_epoch != before.rto_epoch {
             let e = TcpEvent::RtoFired {
                 rto: before.rto,
                 backoff: self.rtt.backoff_count(),

@@ -82,6 +82,8 @@ pub struct TcpSocket {
     /// this many option octets to data segments, and nothing has changed since: polling
     /// again with the same hook would find nothing and change nothing (see [`Self::touch`]).
     pub(super) output_idle: Option<usize>,
+    /// [`TcpStats::segments_sent`] (not in [`Counters`]: every visit that sends counts it).
+    pub(super) segments_sent: u64,
     /// Events not yet drained by [`TcpSocket::poll_event`].
     pub(super) events: VecDeque<(Instant, TcpEvent)>,
     pub(super) local: SocketAddr,
@@ -113,6 +115,13 @@ pub struct TcpSocket {
     pub(super) xmit_timer: XmitTimer,
     pub(super) state: TcpState,
     pub(super) error: Option<ConnectionError>,
+    /// Changes (wrapping) with every retransmission timeout (`Counters::rto_timeouts`), so
+    /// that the comparison after an entry point (`report.rs`) reads it here, on a line every
+    /// visit reads, not the counter among the counters.
+    pub(super) rto_epoch: u8,
+    /// The socket reached ESTABLISHED once (`Counters::established_at` is set), kept here
+    /// for the same reason.
+    pub(super) ever_established: bool,
     pub(super) rcv: RecvState,
 }
 
@@ -166,6 +175,9 @@ impl TcpSocket {
             counters: Counters::default(),
             events: VecDeque::new(),
             output_idle: None,
+            segments_sent: 0,
+            rto_epoch: 0,
+            ever_established: false,
             generation: 0,
         };
         s.set_mss();
@@ -383,7 +395,7 @@ impl TcpSocket {
             bytes_received: self.rcv.delivered,
             payload_bytes_sent: c.payload_bytes_sent,
             bytes_retransmitted: c.bytes_retransmitted,
-            segments_sent: c.segments_sent,
+            segments_sent: self.segments_sent,
             segments_retransmitted: c.segments_retransmitted,
             bytes_acked: c.bytes_acked,
             fast_recoveries: c.fast_recoveries,
@@ -452,11 +464,10 @@ impl TcpSocket {
     /// [`Self::RETRANSMIT_RATE_MIN_SEGMENTS`] were sent (the initial slow start's overshoot
     /// alone would look like heavy loss).
     pub fn retransmit_permille(&self) -> u64 {
-        let c = &self.counters;
-        if c.segments_sent < Self::RETRANSMIT_RATE_MIN_SEGMENTS {
+        if self.segments_sent < Self::RETRANSMIT_RATE_MIN_SEGMENTS {
             return 0;
         }
-        c.segments_retransmitted * 1000 / c.segments_sent
+        self.counters.segments_retransmitted * 1000 / self.segments_sent
     }
 
     /// Segments sent before [`Self::retransmit_permille`] reports a rate.
@@ -657,6 +668,7 @@ impl TcpSocket {
                 }
                 self.syn_retransmits += 1;
                 self.counters.rto_timeouts += 1;
+                self.rto_epoch = self.rto_epoch.wrapping_add(1);
                 self.rtt.backoff();
                 self.syn_pending = true;
             }
@@ -671,6 +683,7 @@ impl TcpSocket {
     /// for this window (as Linux's `tcp_enter_loss`).
     fn on_data_rto(&mut self, now: Instant) {
         self.counters.rto_timeouts += 1;
+        self.rto_epoch = self.rto_epoch.wrapping_add(1);
         let in_fast = matches!(self.snd.recovery, Recovery::Fast { .. });
         let first = self.rtt.backoff_count() == 0 && !in_fast;
         self.cc.on_rto(now, self.snd.flight_for_ssthresh(), first);
@@ -780,6 +793,7 @@ impl TcpSocket {
             TcpState::Established
         };
         self.counters.established_at = Some(now);
+        self.ever_established = true;
         let smss = self.smss();
         let segs = if self.syn_retransmits > 0 {
             1
@@ -853,15 +867,15 @@ mod layout_tests {
             ("rto_at", offset_of!(TcpSocket, rto_at)),
             ("output_idle", offset_of!(TcpSocket, output_idle)),
             ("generation", offset_of!(TcpSocket, generation)),
+            ("segments_sent", offset_of!(TcpSocket, segments_sent)),
+            ("rto_epoch", offset_of!(TcpSocket, rto_epoch)),
+            ("ever_established", offset_of!(TcpSocket, ever_established)),
             ("rcv.nxt", offset_of!(TcpSocket, rcv.nxt)),
         ] {
             assert!(off > shared, "{name} at {off}, the shared part at {shared}");
         }
-        // The counters every visit reads close the counters, beside the shared part.
-        assert!(
-            offset_of!(TcpSocket, counters.segments_sent)
-                > offset_of!(TcpSocket, counters.payload_bytes_sent)
-        );
+        // The counters are a sender's: what every visit reads of them (segments sent, the
+        // timeouts and the establishment, for the events) is kept beside the shared part.
         assert!(offset_of!(TcpSocket, counters) < shared);
         // No padding to speak of: the order costs no space.
         assert!(std::mem::size_of::<TcpSocket>() <= 1_208);

@@ -63,7 +63,9 @@ pub struct TcpStats {
 /// snapshot is taken): a socket carries no copy of its own state.
 ///
 /// In declaration order (`repr(C)`, see `TcpSocket`'s layout): those read only by a snapshot
-/// first, those a sender's ACK updates next, those every visit reads last.
+/// first, those a sender's ACK updates next, those every visit reads last. The segments sent,
+/// counted by a receiver's ACKs too, are the socket's own (`TcpSocket::segments_sent`), on a
+/// line every visit reads anyway.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
 pub(crate) struct Counters {
@@ -85,8 +87,6 @@ pub(crate) struct Counters {
     pub(crate) app_bytes_written: u64,
     /// [`TcpStats::established_at`].
     pub(crate) established_at: Option<Instant>,
-    /// [`TcpStats::segments_sent`].
-    pub(crate) segments_sent: u64,
     /// [`TcpStats::rto_timeouts`].
     pub(crate) rto_timeouts: u64,
 }
