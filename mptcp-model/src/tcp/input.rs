@@ -86,6 +86,7 @@ impl TcpSocket {
             self.on_ack_idle();
             return;
         }
+        self.snd.idle_settled = u64::MAX;
         let sacked_before = self.snd.board.sacked_bytes();
         let lost_before = self.snd.board.lost_marked();
         let min_rtt = self.rtt.min_rtt();
@@ -136,14 +137,29 @@ impl TcpSocket {
     /// nothing SACKed or retransmitted in the Open state), and the timer slot is cleared.
     fn on_ack_idle(&mut self) {
         let (una, nxt) = (self.snd.una, self.snd.nxt);
-        self.snd.rack.take_advanced();
         let smss = if self.rack_tlp() {
             u64::MAX
         } else {
             self.smss()
         };
-        self.snd.board.update_lost(una, smss);
-        self.snd.board.settle_cursor(una, nxt);
+        if self.snd.idle_settled == nxt {
+            // Settled by the last idle ACK, and nothing sent, acknowledged or timed out
+            // since (each resets the mark): the housekeeping below would change nothing.
+            #[cfg(debug_assertions)]
+            {
+                let (mut board, mut rack) = (self.snd.board.clone(), self.snd.rack);
+                rack.take_advanced();
+                board.update_lost(una, smss);
+                board.settle_cursor(una, nxt);
+                debug_assert_eq!(format!("{board:?}"), format!("{:?}", self.snd.board));
+                debug_assert_eq!(format!("{rack:?}"), format!("{:?}", self.snd.rack));
+            }
+        } else {
+            self.snd.rack.take_advanced();
+            self.snd.board.update_lost(una, smss);
+            self.snd.board.settle_cursor(una, nxt);
+            self.snd.idle_settled = nxt;
+        }
         self.rto_at = None;
     }
 

@@ -88,6 +88,10 @@ pub(crate) struct SendState {
     pub(crate) una: u64,
     /// SND.MAX: everything below has been sent at least once.
     pub(crate) nxt: u64,
+    /// The SND.UNA = SND.MAX at which an idle ACK last settled the scoreboard and RACK
+    /// (`TcpSocket::on_ack_idle`), `u64::MAX` when anything may have changed them since: a
+    /// data receiver's next ACK at the same point reads neither (two lines of the socket).
+    pub(crate) idle_settled: u64,
     /// One past the last application byte written.
     pub(crate) app_end: u64,
     /// Peer's receive window in bytes (SND.WND), and the segment that set it (SND.WL1/2).
@@ -123,6 +127,7 @@ impl SendState {
             iss,
             una: 0,
             nxt: 1,
+            idle_settled: u64::MAX,
             app_end: 1,
             fin_queued: false,
             wnd: 0,
@@ -316,8 +321,10 @@ impl SendState {
     /// True when [`SendState::next_segment`] may offer a retransmission: a forced one,
     /// data marked lost, or RFC 6675 rule (3) recovery.
     fn may_retransmit(&self) -> bool {
-        (self.rexmit_una && self.una < self.nxt)
-            || self.board.lost_bytes() > 0
+        // Nothing outstanding, nothing lost: a data receiver's polls leave the scoreboard's
+        // line unread.
+        debug_assert!(self.una < self.nxt || self.board.lost_bytes() == 0);
+        (self.una < self.nxt && (self.rexmit_una || self.board.lost_bytes() > 0))
             || (matches!(self.recovery, Recovery::Fast { .. }) && !self.rack_tlp)
     }
 
@@ -403,6 +410,7 @@ impl SendState {
 
     /// Records that `seg` was sent at `now`.
     pub(crate) fn on_sent(&mut self, seg: &Seg, now: Instant) {
+        self.idle_settled = u64::MAX;
         let end = seg.end();
         let stamp = Stamp {
             at: now,

@@ -631,6 +631,7 @@ impl TcpSocket {
     }
 
     fn run_timers(&mut self, now: Instant, coupling: &Coupling<'_>) {
+        self.snd.idle_settled = u64::MAX;
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         self.rcv.on_timeout(now);
         if due(self.rto_at) {
