@@ -230,7 +230,7 @@ fn convert_exchange_on_the_wire_and_its_timing() {
 #[test]
 fn bytes_are_conserved_end_to_end_through_the_relay() {
     const TOTAL: u64 = 20_000_000;
-    const BUFFER: u64 = 256 * 1024;
+    const BUFFER: u64 = 4 * 1024;
     let mut net = Net::download(TOTAL, BUFFER);
     let mut max_buffered = 0;
     net.run(ms(60_000), |n| {
@@ -252,7 +252,8 @@ fn bytes_are_conserved_end_to_end_through_the_relay() {
     assert_eq!(net.hosts[0].app_bytes_read(FLOW), TOTAL);
     assert_eq!(st.bytes_up, 0);
     // The relay buffered (the client leg is slower to open its window than the server leg)
-    // up to its limit, never beyond.
+    // up to its limit, never beyond. The limit is small (4 KiB) so that it is reached: the
+    // client leg falls at most about 7 KB behind the server leg in this network.
     assert_eq!(max_buffered, BUFFER);
     // The FINs were passed on: the server's connection closed (the converter closed its
     // side once the server's FIN came and its buffer toward the client was empty).

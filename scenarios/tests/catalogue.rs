@@ -114,7 +114,7 @@ fn remove_multiple() {
         &with(
             &MPC_CLIENT,
             &[
-                ("MPTCPRetrans", 100),
+                ("MPTCPRetrans", 99),
                 ("MPJoinSynAckRx", 2),
                 ("MPJoinSynTx", 2),
                 ("RmAddrTx", 2),
@@ -225,7 +225,7 @@ fn fail_reset() {
         &with(
             &MPC_CLIENT,
             &[
-                ("MPTCPRetrans", 78),
+                ("MPTCPRetrans", 77),
                 ("MPJoinSynAckRx", 2),
                 ("MPJoinSynTx", 2),
                 ("MPFailRx", 1),

@@ -39,8 +39,11 @@ fn interface_down_handover_resumes_within_two_lte_rtts_without_wifi_rto() {
     let lte_rtt_ms = subflow_srtt_ms(&out, "lte", 5.0);
     let bound = (2.0 * lte_rtt_ms + 50.0) / 1000.0;
     assert!(stall <= bound, "stall {stall} s, bound {bound} s");
-    // About one LTE round trip: 2 × 41 ms of propagation plus serialization.
-    assert!((0.082..0.090).contains(&stall), "{stall}");
+    // About one LTE round trip: the reinjected data arrives 2 × 41 ms of propagation plus
+    // serialization after the down; the gap before it begins with the last in-order delivery
+    // of data already on its way (here 9 ms after the down: delivery stops at 5.009 s and
+    // resumes at 5.089 s, at 1 ms sampling), so it may be shorter than the round trip.
+    assert!((0.072..0.090).contains(&stall), "{stall}");
     // The Wi-Fi subflow is closed by the REMOVE_ADDR, never by its retransmission timer.
     let f = &s.flows[0];
     let wifi = &f.subflows[0];
@@ -67,7 +70,7 @@ fn interface_down_handover_resumes_within_two_lte_rtts_without_wifi_rto() {
         named(&[
             ("MPCapableSYNRX", 1),
             ("MPCapableACKRX", 1),
-            ("MPTCPRetrans", 62),
+            ("MPTCPRetrans", 61),
             ("MPJoinSynRx", 2),
             ("MPJoinAckRx", 2),
             ("RmAddr", 1),
@@ -237,7 +240,7 @@ fn a_join_through_a_nat_comes_from_the_public_address_and_is_accepted() {
         ])
     );
     let nat = &out.summary.middleboxes[0];
-    assert_eq!((nat.seen, nat.changed, nat.dropped), (1518, 1518, 0));
+    assert_eq!((nat.seen, nat.changed, nat.dropped), (1519, 1519, 0));
     assert_eq!(out.summary.unroutable_packets, 0);
 }
 

@@ -230,7 +230,7 @@ impl MptcpConnection {
             *v = SchedView {
                 usable: false,
                 backup: false,
-                has_space: s.sock.unsent() == 0 && s.sock.cwnd_room() > 0,
+                has_space: s.sock.has_segment_room(dss_data_len(ack64)),
                 srtt,
                 rttvar: s.sock.rttvar(),
                 srtt_min: s.mp.srtt_min.unwrap_or_default(),
@@ -391,7 +391,7 @@ impl MptcpConnection {
             s.mp.degraded =
                 degraded.is_some_and(|d| d.applies(v.srtt, s.sock.retransmit_permille()));
         }
-        v.has_space = s.sock.unsent() == 0 && s.sock.cwnd_room() > 0;
+        v.has_space = s.sock.has_segment_room(dss_data_len(ack64));
         v.cwnd = s.sock.cwnd();
         v.ssthresh = s.sock.ssthresh();
         v.in_flight = s.sock.bytes_in_flight();
@@ -410,7 +410,7 @@ impl MptcpConnection {
 
     fn has_space(&self, i: usize) -> bool {
         let s = &self.subflows[i].sock;
-        s.unsent() == 0 && s.cwnd_room() > 0
+        s.has_segment_room(dss_data_len(self.rcv.ack64))
     }
 
     /// The redundant scheduler's pick (`mptcp_redundant.c` with the fixes of

@@ -449,6 +449,20 @@ impl TcpSocket {
         self.snd.cwnd_room(self.cc.window())
     }
 
+    /// True when nothing waits unsent and the congestion window has room for a full data
+    /// segment carrying `extra` option octets: for a window counted in bytes, the
+    /// out-of-tree kernel's test that a subflow is not "temp-unavailable" to its scheduler
+    /// (`mptcp_is_temp_unavailable`, `net/mptcp/mptcp_sched.c`: `in_flight < snd_cwnd`, in
+    /// packets, and nothing queued beyond the free slots). Room for a fraction of a segment
+    /// (a window counted in MSS units while data segments also carry a DSS, or grown by a
+    /// partial segment's acknowledgment) is no free slot: the socket would not send a full
+    /// segment into it (RFC 9293 §3.8.6.2.1), so data handed to it would wait there for
+    /// this subflow's next ACK instead of at the connection level for the first subflow
+    /// with a free slot.
+    pub fn has_segment_room(&self, extra: usize) -> bool {
+        self.unsent() == 0 && self.cwnd_room() >= self.data_payload(extra).max(1)
+    }
+
     /// The congestion window in bytes: during SACK-based fast recovery with PRR, the window
     /// PRR allows (Linux's `snd_cwnd` then), else the controller's.
     pub fn cwnd(&self) -> u64 {
