@@ -49,7 +49,9 @@ pub struct SchedView {
     pub usable: bool,
     /// A backup path (RFC 8684 §3.3.8 / MP_JOIN `B`, or MP_PRIO).
     pub backup: bool,
-    /// Congestion-window space: nothing queued unsent and `in_flight < cwnd`.
+    /// Congestion-window space: nothing queued unsent and room in the window for a full data
+    /// segment ([`crate::tcp::TcpSocket::has_segment_room`]: the kernel's `in_flight <
+    /// snd_cwnd` in packets, for a window counted in bytes).
     pub has_space: bool,
     /// Smoothed RTT, once measured.
     pub srtt: Option<Duration>,
