@@ -95,8 +95,9 @@ fn dss_sizes_as_linux_emits_them() {
 fn data_goes_only_to_a_subflow_with_a_free_segment_slot() {
     // The out-of-tree kernel's scheduler skips a subflow whose window has no free packet
     // slot (`mptcp_is_temp_unavailable`, `net/mptcp/mptcp_sched.c`); in bytes, a window whose
-    // room is less than a data segment's payload (1424 octets here, the window counting
-    // 1460-octet MSS units) has none. Data handed to such a subflow would wait there for its
+    // room is less than a data segment's payload (1424 octets here, beside a 24-octet DSS,
+    // while the window counts 1448-octet SMSS units: ten segments in a ten-SMSS window leave
+    // 240 octets) has none. Data handed to such a subflow would wait there for its
     // next ACK, instead of at the connection for the first subflow with a free slot. So at
     // every step of a cwnd-limited transfer on two paths of different delay, everything
     // handed to a subflow (the connection's `data_bytes_sent`) has left it once.
