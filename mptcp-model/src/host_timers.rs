@@ -134,6 +134,16 @@ impl HostStack {
     pub(super) fn mp_timer_changed(&mut self, k: usize, now: Instant) {
         let at = self.mp_conns[k].conn.poll_timeout();
         let moved = self.timers.mp.set(k, at);
+        if !matches!(self.mp_conns[k].role, Role::Paced(_)) {
+            // Only a paced application has write times or a backlog, and a connection's role
+            // is fixed when it is made: nothing of this one is in either.
+            debug_assert!(self.next_app_write(k).is_none() && !self.app_due(k, now));
+            debug_assert!(!self.timers.app_backlog.contains(&k));
+            if moved {
+                self.timers.others_changed();
+            }
+            return;
+        }
         let write = self.next_app_write(k);
         if self.timers.apps.set(k, write) || moved {
             self.timers.others_changed();
