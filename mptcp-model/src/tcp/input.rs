@@ -136,29 +136,26 @@ impl TcpSocket {
     /// of the loss detection only the bookkeeping remains (RACK's scan finds nothing with
     /// nothing SACKed or retransmitted in the Open state), and the timer slot is cleared.
     fn on_ack_idle(&mut self) {
-        let (una, nxt) = (self.snd.una, self.snd.nxt);
-        let smss = if self.rack_tlp() {
-            u64::MAX
-        } else {
-            self.smss()
+        let smss = || {
+            if self.rack_tlp() {
+                u64::MAX
+            } else {
+                self.smss()
+            }
         };
-        if self.snd.idle_settled == nxt {
+        if self.snd.idle_settled == self.snd.nxt {
             // Settled by the last idle ACK, and nothing sent, acknowledged or timed out
-            // since (each resets the mark): the housekeeping below would change nothing.
+            // since (each resets the mark): the housekeeping would change nothing.
             #[cfg(debug_assertions)]
             {
-                let (mut board, mut rack) = (self.snd.board.clone(), self.snd.rack);
-                rack.take_advanced();
-                board.update_lost(una, smss);
-                board.settle_cursor(una, nxt);
-                debug_assert_eq!(format!("{board:?}"), format!("{:?}", self.snd.board));
-                debug_assert_eq!(format!("{rack:?}"), format!("{:?}", self.snd.rack));
+                let mut snd = self.snd.clone();
+                snd.settle_idle(smss());
+                debug_assert_eq!(format!("{:?}", snd.board), format!("{:?}", self.snd.board));
+                debug_assert_eq!(format!("{:?}", snd.rack), format!("{:?}", self.snd.rack));
             }
         } else {
-            self.snd.rack.take_advanced();
-            self.snd.board.update_lost(una, smss);
-            self.snd.board.settle_cursor(una, nxt);
-            self.snd.idle_settled = nxt;
+            let smss = smss();
+            self.snd.settle_idle(smss);
         }
         self.rto_at = None;
     }

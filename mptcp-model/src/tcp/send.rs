@@ -408,6 +408,16 @@ impl SendState {
         self.flight() == 0 && queued > 0 && self.rwnd_room() < queued.min(max_payload)
     }
 
+    /// An idle ACK's housekeeping (nothing outstanding): RACK's advance flag taken, loss
+    /// marks (`smss`: RACK's or the dupack threshold's unit) and the scoreboard's cursor
+    /// settled at SND.UNA; remembers the SND.MAX it ran at (`idle_settled`).
+    pub(crate) fn settle_idle(&mut self, smss: u64) {
+        self.rack.take_advanced();
+        self.board.update_lost(self.una, smss);
+        self.board.settle_cursor(self.una, self.nxt);
+        self.idle_settled = self.nxt;
+    }
+
     /// Records that `seg` was sent at `now`.
     pub(crate) fn on_sent(&mut self, seg: &Seg, now: Instant) {
         self.idle_settled = u64::MAX;

@@ -682,8 +682,7 @@ impl TcpSocket {
                     return;
                 }
                 self.syn_retransmits += 1;
-                self.counters.rto_timeouts += 1;
-                self.rto_epoch = self.rto_epoch.wrapping_add(1);
+                self.count_rto();
                 self.rtt.backoff();
                 self.syn_pending = true;
             }
@@ -692,13 +691,18 @@ impl TcpSocket {
         }
     }
 
+    /// Counts a retransmission timeout, and moves the epoch the event comparison reads.
+    fn count_rto(&mut self) {
+        self.counters.rto_timeouts += 1;
+        self.rto_epoch = self.rto_epoch.wrapping_add(1);
+    }
+
     /// RFC 6298 §5.4–5.6 and RFC 5681 §3.1: the loss window, backoff, and retransmission
     /// of everything not SACKed starting at SND.UNA (RFC 6675 §5.1). `ssthresh` is reduced
     /// only by the first timeout of a series and not when fast recovery already reduced it
     /// for this window (as Linux's `tcp_enter_loss`).
     fn on_data_rto(&mut self, now: Instant) {
-        self.counters.rto_timeouts += 1;
-        self.rto_epoch = self.rto_epoch.wrapping_add(1);
+        self.count_rto();
         let in_fast = matches!(self.snd.recovery, Recovery::Fast { .. });
         let first = self.rtt.backoff_count() == 0 && !in_fast;
         self.cc.on_rto(now, self.snd.flight_for_ssthresh(), first);

@@ -63,9 +63,10 @@ pub struct TcpStats {
 /// snapshot is taken): a socket carries no copy of its own state.
 ///
 /// In declaration order (`repr(C)`, see `TcpSocket`'s layout): those read only by a snapshot
-/// first, those a sender's ACK updates next, those every visit reads last. The segments sent,
-/// counted by a receiver's ACKs too, are the socket's own (`TcpSocket::segments_sent`), on a
-/// line every visit reads anyway.
+/// first, those a sender's ACK updates next. What every visit reads of them is kept on the
+/// socket's own lines instead: the segments sent (`TcpSocket::segments_sent`, counted by a
+/// receiver's ACKs too), and for the event comparison `rto_epoch` and `ever_established`
+/// (set beside `rto_timeouts` and `established_at`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
 pub(crate) struct Counters {
