@@ -59,7 +59,27 @@ impl SeqNum {
 
     /// The `u64` offset from `base` whose wire form is `self`, choosing among all candidates
     /// (which differ by multiples of 2^32) the one closest to `near`; never negative.
+    ///
+    /// Inlined: every segment's sequence and acknowledgment numbers come through here. The
+    /// candidate less than 2^31 from `near` is the only closest one, `near` plus the signed
+    /// 32-bit distance; a tie (exactly 2^31 either way) or a candidate below zero takes the
+    /// comparison of the three candidates, [`Self::to_offset_by_candidates`].
+    #[inline]
     pub fn to_offset(self, base: SeqNum, near: u64) -> u64 {
+        // Truncation is the point: the distance on the 32-bit circle.
+        let delta = self.0.wrapping_sub(base.0).wrapping_sub(near as u32) as i32;
+        if delta != i32::MIN {
+            if let Some(off) = near.checked_add_signed(i64::from(delta)) {
+                return off;
+            }
+        }
+        self.to_offset_by_candidates(base, near)
+    }
+
+    /// [`Self::to_offset`] by comparing the candidates in `near`'s 2^32 block and the two
+    /// beside it: ties go to the one in `near`'s block.
+    #[inline(never)]
+    fn to_offset_by_candidates(self, base: SeqNum, near: u64) -> u64 {
         const SPAN: u64 = 1 << 32;
         let low = u64::from(self.0.wrapping_sub(base.0));
         let cand = (near & !(SPAN - 1)) | low;
@@ -184,5 +204,46 @@ mod tests {
         }
         // Never negative: a number "before" the base near zero maps to the far side.
         assert_eq!(SeqNum(isn.0 - 1).to_offset(isn, 0), (1 << 32) - 1);
+    }
+
+    /// The direct form of `to_offset` gives what comparing the three candidates gives, at
+    /// the ties (exactly 2^31 away on either side), near zero and near `u64::MAX`, and over
+    /// a spread of values.
+    #[test]
+    fn to_offset_equals_the_candidate_comparison() {
+        let half = 1u64 << 31;
+        let mut nears = vec![0, 1, half - 1, half, half + 1, (1 << 32) - 1, 1 << 32];
+        nears.extend([
+            (5 << 32) + 17,
+            (5 << 32) + half,
+            u64::MAX - half,
+            u64::MAX - 1,
+            u64::MAX,
+        ]);
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..2_000 {
+            // splitmix64: a fixed spread of 64-bit values.
+            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            nears.push(z ^ (z >> 31));
+        }
+        for (k, &near) in nears.iter().enumerate() {
+            let base = SeqNum((k as u32).wrapping_mul(0x0123_4567));
+            let n = near as u32;
+            let lows = [0, 1, n, n.wrapping_add(1), n.wrapping_sub(1), n ^ (1 << 31)];
+            let lows = lows
+                .into_iter()
+                .chain([n.wrapping_add(1 << 31).wrapping_add(1)]);
+            for low in lows.chain([u32::MAX, 1 << 31, (1 << 31) - 1]) {
+                let s = base.wrapping_add(low);
+                assert_eq!(
+                    s.to_offset(base, near),
+                    s.to_offset_by_candidates(base, near),
+                    "near {near:#x}, low {low:#x}"
+                );
+            }
+        }
     }
 }
