@@ -75,6 +75,7 @@ pub(super) struct PendingMp {
     role: Role,
 }
 
+#[inline]
 fn drive(c: &mut MpConn, now: Instant) {
     let (role, conn) = (c.role, &mut c.conn);
     match role {

@@ -677,6 +677,7 @@ impl<H: FlowKey + Clone, N: Host<H>, M: Middlebox<H>> Simulator<H, N, M> {
         self.arm(h);
     }
 
+    #[inline]
     fn arm(&mut self, h: HostId) {
         if let Some(t) = self.hosts[h.index()].poll_timeout() {
             let t = t.max(self.now);
