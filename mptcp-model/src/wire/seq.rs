@@ -63,7 +63,7 @@ impl SeqNum {
     /// Inlined: every segment's sequence and acknowledgment numbers come through here. The
     /// candidate less than 2^31 from `near` is the only closest one, `near` plus the signed
     /// 32-bit distance; a tie (exactly 2^31 either way) or a candidate below zero takes the
-    /// comparison of the three candidates, [`Self::to_offset_by_candidates`].
+    /// comparison of the three candidates, `to_offset_by_candidates`.
     #[inline]
     pub fn to_offset(self, base: SeqNum, near: u64) -> u64 {
         // Truncation is the point: the distance on the 32-bit circle.
