@@ -232,11 +232,19 @@ mod tests {
         for (k, &near) in nears.iter().enumerate() {
             let base = SeqNum((k as u32).wrapping_mul(0x0123_4567));
             let n = near as u32;
-            let lows = [0, 1, n, n.wrapping_add(1), n.wrapping_sub(1), n ^ (1 << 31)];
-            let lows = lows
-                .into_iter()
-                .chain([n.wrapping_add(1 << 31).wrapping_add(1)]);
-            for low in lows.chain([u32::MAX, 1 << 31, (1 << 31) - 1]) {
+            let lows = [
+                0,
+                1,
+                (1 << 31) - 1,
+                1 << 31,
+                u32::MAX,
+                n,
+                n.wrapping_add(1),
+                n.wrapping_sub(1),
+                n ^ (1 << 31),
+                n.wrapping_add(1 << 31).wrapping_add(1),
+            ];
+            for low in lows {
                 let s = base.wrapping_add(low);
                 assert_eq!(
                     s.to_offset(base, near),
