@@ -31,7 +31,10 @@ impl MptcpConnection {
     /// [`MptcpConnection::poll_transmit`] until `None` returns, in that order, without the
     /// copies through the connection's own queue.
     pub fn transmit(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) {
-        out.extend(self.outbox.drain(..));
+        if !self.outbox.is_empty() {
+            // Resets and replies queued by input (rare): not a drain per call when empty.
+            out.extend(self.outbox.drain(..));
+        }
         loop {
             let before = out.len();
             let settled = self.produce(now, out);
