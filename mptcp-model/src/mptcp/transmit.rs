@@ -62,12 +62,19 @@ impl MptcpConnection {
             return true;
         }
         let (decided, opp_idle) = self.schedule(now, out);
+        // Both checks are what the calls they guard would find first: no call when idle.
+        let signal_idle = self.signal_idle();
+        let completion_idle = self.completion_idle();
         let quiet = opp_idle
             && matches!(self.cfg.scheduler, super::SchedulerKind::MinRtt)
-            && self.signal_idle()
-            && self.completion_idle();
-        self.signal(now);
-        self.maybe_complete(now);
+            && signal_idle
+            && completion_idle;
+        if !signal_idle {
+            self.signal(now);
+        }
+        if !completion_idle {
+            self.maybe_complete(now);
+        }
         self.poll_changed_subflows(now, out);
         quiet && decided.is_none_or(|d| out.len() == d)
     }
