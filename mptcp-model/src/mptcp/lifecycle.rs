@@ -18,10 +18,18 @@ use sim_core::{Addr, Instant, Packet};
 
 impl MptcpConnection {
     /// The next subflow the owner should open, if any (call until `None`).
+    #[inline]
     pub fn poll_subflow_request(&mut self) -> Option<SubflowRequest> {
+        // Asked after every call into the connection: a listener (which never opens
+        // subflows) and a closed connection answer here, without a call.
         if !self.initiator || self.closed_at.is_some() {
             return None;
         }
+        self.next_subflow_request()
+    }
+
+    /// [`Self::poll_subflow_request`] for an initiator that is not closed.
+    fn next_subflow_request(&mut self) -> Option<SubflowRequest> {
         let remote_index;
         let local_index;
         let initial = self.remote_key.is_none();
