@@ -104,6 +104,7 @@ impl DataRecv {
     }
 
     /// Accounts for the bytes from `old` to the DATA_ACK as delivered; returns how many.
+    #[inline]
     fn delivered_up_to(&mut self, old: u64) -> u64 {
         let n = self.ack - old;
         if n > 0 {
