@@ -126,6 +126,12 @@ impl<H: Store<(Instant, u32)>, P: Store<u32>> Deadlines<H, P> {
 
     /// [`Self::set`] for a deadline that is added, removed or moved.
     fn change(&mut self, id: usize, at: Option<Instant>) {
+        if let (Some(t), Some(&0), 1) = (at, self.pos.get(id), self.heap.len()) {
+            // The only entry moves (a host with one MPTCP connection, after every call into
+            // it): nothing to sift.
+            self.heap[0].0 = t;
+            return;
+        }
         if id >= self.pos.len() {
             if at.is_none() {
                 return;
