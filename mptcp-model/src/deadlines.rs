@@ -9,16 +9,21 @@
 //! a function of the calls made (deterministic). No allocation once the heap has grown to
 //! the number of endpoints.
 //!
-//! [`MinTree`]: the same for the few subflows of a connection, as a tournament tree (each
-//! node the earlier of its two children): a change walks up to the first node it does not
-//! change, O(log n) with a small constant, and costs next to nothing for two subflows.
+//! [`MinTree`]: the same as a tournament tree (each node the earlier of its two children):
+//! a change walks up to the first node it does not change, O(log n) with a small constant,
+//! next to nothing for two items. It keeps a host's TCP connections ([`InlineMinTree`]) and
+//! a connection's subflows; [`Deadlines`] keeps a host's MPTCP connections and paced
+//! applications.
 
 use sim_core::Instant;
 use smallvec::{Array, SmallVec};
 use std::ops::DerefMut;
 
 /// Deadlines of endpoints `0..n`, each optional, the heap and the positions kept in `H` and
-/// `P`: vectors, or (see [`InlineDeadlines`]) vectors keeping their first elements inline.
+/// `P`: vectors, or vectors keeping their first elements inline (`SmallVec`). Kept inline for a
+/// host's TCP connections before [`InlineMinTree`] took them; every access then asks
+/// whether the storage is inline, which cost a two-path run about 3 % of its time when the
+/// MPTCP connections' and applications' heaps were kept that way: those are vectors.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Deadlines<H = Vec<(Instant, u32)>, P = Vec<u32>> {
     /// Heap of `(deadline, endpoint)`, smallest first.
@@ -26,17 +31,6 @@ pub(crate) struct Deadlines<H = Vec<(Instant, u32)>, P = Vec<u32>> {
     /// Position in `heap` of each endpoint's entry (`u32::MAX`: no deadline).
     pos: P,
 }
-
-/// [`Deadlines`] keeping the first heap entry and the first four positions inline, in the
-/// space the two vectors' headers take anyway (48 bytes either way): for a host's TCP
-/// connections. In a network of many hosts with a connection or two each (1000 host pairs, a
-/// large fat tree) a call into a host then reads and moves its connection's deadline without
-/// touching two more cache lines elsewhere in memory. Every access asks whether the storage
-/// is inline: a few instructions, lost in the sift loops (which run on slices) for a host
-/// with many TCP connections (1000 flows on one host pair: no more instructions per packet),
-/// but about 3 % of the time of a two-path run when the MPTCP connections' and applications'
-/// heaps were kept this way too: those are plain vectors.
-pub(crate) type InlineDeadlines = Deadlines<SmallVec<[(Instant, u32); 1]>, SmallVec<[u32; 4]>>;
 
 /// What [`Deadlines`] needs of its storage: a growable slice.
 pub(crate) trait Store<T>: Default + DerefMut<Target = [T]> {
@@ -268,15 +262,28 @@ impl Sift<'_> {
 /// Optional deadlines of items `0..n` in a tournament tree: leaves at `cap..2 * cap`
 /// (`cap` a power of two), node `k` the earlier of nodes `2k` and `2k + 1`, the root at 1.
 /// Deadlines are kept as nanoseconds, `u64::MAX` for none (so comparisons are of plain
-/// integers): a deadline at that very instant, 584 years on, counts as none.
+/// integers): a deadline at that very instant, 584 years on, counts as none. The nodes are
+/// kept in `S`: a vector, or (see [`InlineMinTree`]) one keeping the first nodes inline.
+///
+/// A change writes its leaf and walks up to the first node it does not change: when an
+/// item's deadline moves later (a TCP connection's retransmission timer, re-armed by every
+/// ACK) and it was not the earliest of its subtree, that is the leaf's parent — where a
+/// binary heap sifts the entry down through every level below it.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct MinTree {
-    nodes: Vec<u64>,
+pub(crate) struct MinTree<S = Vec<u64>> {
+    nodes: S,
 }
+
+/// [`MinTree`] keeping up to five nodes inline (two items: a root, two leaves), in the 48
+/// bytes a [`Deadlines`]' two vector headers take: for a host's TCP connections. In a
+/// network of many hosts with a connection or two each (1000 host pairs, a large fat tree)
+/// a call into a host then reads and moves its connection's deadline without touching
+/// another cache line; with many connections the nodes spill to the heap.
+pub(crate) type InlineMinTree = MinTree<SmallVec<[u64; 5]>>;
 
 const NEVER: u64 = u64::MAX;
 
-impl MinTree {
+impl<S: Store<u64>> MinTree<S> {
     /// The earliest deadline, if any.
     #[inline]
     pub(crate) fn earliest(&self) -> Option<Instant> {
@@ -297,18 +304,50 @@ impl MinTree {
             }
             self.grow(id + 1);
         }
-        let mut k = self.nodes.len() / 2 + id;
-        if self.nodes[k] == at {
+        let nodes = &mut *self.nodes;
+        let mut k = nodes.len() / 2 + id;
+        if nodes[k] == at {
             return;
         }
-        self.nodes[k] = at;
+        nodes[k] = at;
         while k > 1 {
             k /= 2;
-            let m = self.nodes[2 * k].min(self.nodes[2 * k + 1]);
-            if self.nodes[k] == m {
+            let m = nodes[2 * k].min(nodes[2 * k + 1]);
+            if nodes[k] == m {
                 return;
             }
-            self.nodes[k] = m;
+            nodes[k] = m;
+        }
+    }
+
+    /// Appends to `out` every item whose deadline is at or before `now`, in ascending item
+    /// order: depth first over the subtrees whose root is due (a later root holds nothing
+    /// due), left before right. O(due items · log n).
+    pub(crate) fn due(&self, now: Instant, out: &mut Vec<usize>) {
+        let now = now.as_nanos();
+        let nodes = &*self.nodes;
+        let cap = nodes.len() / 2;
+        if nodes.get(1).is_none_or(|&t| t == NEVER || t > now) {
+            return;
+        }
+        // Each step pops a node and pushes at most its two children: the stack holds at
+        // most the tree's depth plus one (at most 64 levels for a `usize` index).
+        let mut stack = [0usize; 66];
+        stack[0] = 1;
+        let mut top = 1;
+        while top > 0 {
+            top -= 1;
+            let k = stack[top];
+            if k >= cap {
+                out.push(k - cap);
+                continue;
+            }
+            for c in [2 * k + 1, 2 * k] {
+                if nodes[c] <= now && nodes[c] != NEVER {
+                    stack[top] = c;
+                    top += 1;
+                }
+            }
         }
     }
 
@@ -316,7 +355,8 @@ impl MinTree {
     fn grow(&mut self, n: usize) {
         let old_cap = self.nodes.len() / 2;
         let cap = n.next_power_of_two().max(2);
-        let mut nodes = vec![NEVER; 2 * cap];
+        let mut nodes = S::default();
+        nodes.resize(2 * cap, NEVER);
         nodes[cap..cap + old_cap].copy_from_slice(&self.nodes[old_cap..]);
         for k in (1..cap).rev() {
             nodes[k] = nodes[2 * k].min(nodes[2 * k + 1]);
@@ -369,31 +409,50 @@ mod tests {
         agrees_with_a_table::<SmallVec<[(Instant, u32); 1]>, SmallVec<[u32; 4]>>();
     }
 
-    /// The inline entries cost no space: either kind is the size of two vectors.
+    /// The inline nodes cost no space: a host's TCP tree is the size of the heap it replaced
+    /// (two vector headers), so its timers' first cache line holds what it did.
     #[test]
     fn inline_storage_is_free() {
         let two_vecs = 2 * core::mem::size_of::<Vec<u64>>();
         assert_eq!(core::mem::size_of::<Deadlines>(), two_vecs);
-        assert_eq!(core::mem::size_of::<InlineDeadlines>(), two_vecs);
+        assert_eq!(core::mem::size_of::<InlineMinTree>(), two_vecs);
     }
 
-    /// Random updates against a plain table: the tree's earliest is always the table's.
-    #[test]
-    fn min_tree_agrees_with_a_table() {
-        let mut t = MinTree::default();
+    /// Random updates against a plain table: the tree's earliest and its due items are
+    /// always the table's, in vectors and inline (five nodes inline, the rest spilled).
+    fn min_tree_agrees<S: Store<u64> + core::fmt::Debug>() {
+        let mut t = MinTree::<S>::default();
         assert_eq!(t.earliest(), None);
         let mut table: Vec<Option<Instant>> = vec![None; 70];
         let mut x: u64 = 987654321;
+        let mut due = Vec::new();
         for step in 0..20_000u64 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            // Items appear in growing numbers, as subflows do.
+            // Items appear in growing numbers, as subflows and connections do.
             let id = (x % (1 + (step / 300).min(69))) as usize;
             let at = (x % 5 != 0).then(|| Instant::from_nanos((x >> 8) % 1000));
             t.set(id, at);
             table[id] = at;
             assert_eq!(t.earliest(), table.iter().flatten().min().copied());
+            let now = Instant::from_nanos(step % 1000);
+            due.clear();
+            t.due(now, &mut due);
+            let want: Vec<usize> = (0..table.len())
+                .filter(|&i| table[i].is_some_and(|t| t <= now))
+                .collect();
+            assert_eq!(due, want);
         }
+    }
+
+    #[test]
+    fn min_tree_agrees_with_a_table() {
+        min_tree_agrees::<Vec<u64>>();
+    }
+
+    #[test]
+    fn inline_min_tree_agrees_with_a_table() {
+        min_tree_agrees::<SmallVec<[u64; 5]>>();
     }
 }

@@ -1,8 +1,9 @@
 //! When a [`HostStack`] wants to be woken, and what it runs then.
 //!
 //! Contract: every TCP connection and MPTCP connection has its next deadline in a
-//! [`Deadlines`] heap, set again at the end of each call into it (`service`,
-//! `service_mp`: the only ways an endpoint's deadline can change), and so does each paced
+//! [`crate::deadlines::MinTree`] (TCP) or a [`Deadlines`] heap (MPTCP), set again at the
+//! end of each call into it (`service`, `service_mp`: the only ways an endpoint's deadline
+//! can change), and so does each paced
 //! application's next write. Pending flow starts keep their earliest start. The host's
 //! deadline ([`sim_core::Host::poll_timeout`]) is then the least of a handful of values —
 //! O(1) — however many connections the host carries, and a wake-up looks only at the
@@ -13,7 +14,7 @@
 
 use super::mptcp_host::Role;
 use super::HostStack;
-use crate::deadlines::{earlier, Deadlines, InlineDeadlines};
+use crate::deadlines::{earlier, Deadlines, InlineMinTree};
 use crate::wire::TcpHeader;
 use sim_core::{Instant, Packet};
 use std::collections::BTreeSet;
@@ -22,9 +23,9 @@ use std::collections::BTreeSet;
 ///
 /// Laid out for [`HostStack::next_deadline`], read after every call into the host: in a run
 /// with many hosts each call finds the host out of the cache, and every line read is a
-/// memory access. `repr(C, align(64))` keeps the order: the TCP connections' heap and the
+/// memory access. `repr(C, align(64))` keeps the order: the TCP connections' tree and the
 /// earliest of every other deadline (`others`) fill the first line, all a TCP host's call
-/// reads and writes of them (its connection's heap entry is inline, [`InlineDeadlines`]); the
+/// reads and writes of them (a connection or two are kept inline, [`InlineMinTree`]); the
 /// MPTCP connections' heap and the SCTP associations' deadline the second, the applications'
 /// heap begins the third (an MPTCP host's call sets those two heaps); the rest is read only
 /// at wake-ups.
@@ -32,7 +33,7 @@ use std::collections::BTreeSet;
 #[repr(C, align(64))]
 pub(super) struct HostTimers {
     /// Each TCP connection's [`crate::tcp::TcpSocket::poll_timeout`].
-    pub(super) tcp: InlineDeadlines,
+    pub(super) tcp: InlineMinTree,
     /// The earliest of `rare`, `mp`, `sctp` and `apps`: kept by [`HostTimers::others_changed`]
     /// wherever one of them changes, so that a TCP host's deadline is read from this line.
     others: Option<Instant>,
@@ -261,17 +262,17 @@ impl HostStack {
 #[cfg(test)]
 mod tests {
     use super::HostTimers;
-    use crate::deadlines::InlineDeadlines;
+    use crate::deadlines::InlineMinTree;
     use std::mem::{align_of, offset_of, size_of};
 
-    /// What a TCP host's deadline reads (its connections' heap, the earliest of the others)
+    /// What a TCP host's deadline reads (its connections' tree, the earliest of the others)
     /// shares one cache line; the MPTCP heap starts the next.
     #[test]
     fn the_deadline_read_starts_with_one_line() {
         assert_eq!(align_of::<HostTimers>(), 64);
         let line = |off: usize| off / 64;
         assert_eq!(line(offset_of!(HostTimers, tcp)), 0);
-        let tcp_end = offset_of!(HostTimers, tcp) + size_of::<InlineDeadlines>() - 1;
+        let tcp_end = offset_of!(HostTimers, tcp) + size_of::<InlineMinTree>() - 1;
         assert_eq!(line(tcp_end), 0);
         let others = offset_of!(HostTimers, others);
         let others_end = others + size_of::<Option<sim_core::Instant>>() - 1;

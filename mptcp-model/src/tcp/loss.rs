@@ -107,6 +107,7 @@ impl TcpSocket {
     /// loss state (Linux `TCP_CA_Open`: nothing SACKed, lost or retransmitted), the slot is
     /// armed for a probe; `advancing` (an ACK advanced SND.UNA) caps the timeout at a whole
     /// RTO, else at the time left until the RTO. Returns whether it armed the probe.
+    #[inline]
     pub(super) fn schedule_loss_probe(&mut self, now: Instant, advancing: bool) -> bool {
         if !self.rack_tlp() {
             return false;

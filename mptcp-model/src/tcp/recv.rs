@@ -99,6 +99,7 @@ impl RecvState {
     }
 
     /// Processes the payload `[s, s + len)` and FIN flag of an acceptable segment.
+    #[inline]
     pub(crate) fn on_segment(
         &mut self,
         now: Instant,
@@ -145,6 +146,7 @@ impl RecvState {
         out
     }
 
+    #[inline]
     fn deliver_in_order(&mut self, now: Instant, hi: u64, cfg: &TcpConfig, rcv_mss: u64) -> u64 {
         let old = self.nxt;
         self.nxt = hi;
