@@ -109,7 +109,7 @@ pub fn expand<'a>(r: &Reporter<'_>, sc: &'a Scenario) -> Result<Cow<'a, Scenario
 }
 
 /// Flows a scenario can hold: flow `i` uses client port `40000 + i` (see
-/// [`crate::build::client_port`]).
+/// [`crate::transport::client_port`]).
 const MAX_FLOWS: usize = (u16::MAX - 40_000) as usize + 1;
 
 fn host(name: String, a: [u32; 4]) -> HostSpec {

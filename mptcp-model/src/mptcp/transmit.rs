@@ -491,7 +491,7 @@ impl MptcpConnection {
     /// scheduler has it, the switch is on, and the peer's window blocks new data: the
     /// segment at DATA_UNA, held by a slower subflow `s`, is sent again on the subflow `f`
     /// minRTT picks if `cwnd_s ≤ 4` segments or `4·srtt_f < srtt_s`; at most once per RTT
-    /// of `f`, the slower holder is penalised ([`TcpSocket::penalise`]).
+    /// of `f`, the slower holder is penalised ([`crate::tcp::TcpSocket::penalise`]).
     /// Returns true when it had nothing to do (switched off, not blocked, or done for this
     /// head already): then it changed nothing either.
     fn opportunistic(&mut self, now: Instant, out: &mut Vec<Packet<TcpHeader>>) -> bool {

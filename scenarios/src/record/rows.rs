@@ -13,7 +13,7 @@ use std::io::{self, Write};
 /// Bytes gathered before they are written out.
 const BLOCK: usize = 64 * 1024;
 
-/// Widest fixed-width name piece ([`RowFile::put_name`]).
+/// Widest fixed-width name piece ([`Row::put_name`]).
 pub(crate) const NAME: usize = 16;
 
 /// A text file written a block at a time; the caller assembles each row in [`RowFile::row`].
