@@ -62,7 +62,8 @@ impl MptcpConnection {
             return true;
         }
         let (decided, opp_idle) = self.schedule(now, out);
-        // Both checks are what the calls they guard would find first: no call when idle.
+        // Each idle test is true exactly when the call it guards would do nothing (see
+        // their docs): no call then.
         let signal_idle = self.signal_idle();
         let completion_idle = self.completion_idle();
         let quiet = opp_idle
