@@ -19,38 +19,24 @@ use sim_core::Instant;
 use smallvec::{Array, SmallVec};
 use std::ops::DerefMut;
 
-/// Deadlines of endpoints `0..n`, each optional, the heap and the positions kept in `H` and
-/// `P`: vectors, or vectors keeping their first elements inline (`SmallVec`). Kept inline for a
-/// host's TCP connections before [`InlineMinTree`] took them; every access then asks
-/// whether the storage is inline, which cost a two-path run about 3 % of its time when the
-/// MPTCP connections' and applications' heaps were kept that way: those are vectors.
+/// Deadlines of endpoints `0..n`, each optional. (Its vectors are plain: kept inline, every
+/// access asked whether the storage was inline, which cost a two-path run about 3 % of its
+/// time; a host's TCP connections, where inline storage pays, are in an [`InlineMinTree`].)
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Deadlines<H = Vec<(Instant, u32)>, P = Vec<u32>> {
+pub(crate) struct Deadlines {
     /// Heap of `(deadline, endpoint)`, smallest first.
-    heap: H,
+    heap: Vec<(Instant, u32)>,
     /// Position in `heap` of each endpoint's entry (`u32::MAX`: no deadline).
-    pos: P,
+    pos: Vec<u32>,
 }
 
-/// What [`Deadlines`] needs of its storage: a growable slice.
+/// What [`MinTree`] needs of its storage: a slice it can size.
 pub(crate) trait Store<T>: Default + DerefMut<Target = [T]> {
-    /// Appends `v`.
-    fn push(&mut self, v: T);
-    /// Removes the last element.
-    fn pop(&mut self) -> Option<T>;
     /// Grows or shrinks to `n` elements, new ones `v`.
     fn resize(&mut self, n: usize, v: T);
 }
 
 impl<T: Clone> Store<T> for Vec<T> {
-    #[inline]
-    fn push(&mut self, v: T) {
-        Vec::push(self, v);
-    }
-    #[inline]
-    fn pop(&mut self) -> Option<T> {
-        Vec::pop(self)
-    }
     fn resize(&mut self, n: usize, v: T) {
         Vec::resize(self, n, v);
     }
@@ -60,14 +46,6 @@ impl<A: Array> Store<A::Item> for SmallVec<A>
 where
     A::Item: Clone,
 {
-    #[inline]
-    fn push(&mut self, v: A::Item) {
-        SmallVec::push(self, v);
-    }
-    #[inline]
-    fn pop(&mut self) -> Option<A::Item> {
-        SmallVec::pop(self)
-    }
     fn resize(&mut self, n: usize, v: A::Item) {
         SmallVec::resize(self, n, v);
     }
@@ -85,7 +63,7 @@ pub(crate) fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant>
     }
 }
 
-impl<H: Store<(Instant, u32)>, P: Store<u32>> Deadlines<H, P> {
+impl Deadlines {
     /// The earliest deadline, if any.
     #[inline]
     pub(crate) fn earliest(&self) -> Option<Instant> {
@@ -183,8 +161,7 @@ impl<H: Store<(Instant, u32)>, P: Store<u32>> Deadlines<H, P> {
         out[start..].sort_unstable();
     }
 
-    /// The heap and the positions as plain slices: the sift loops below index them many
-    /// times, and a slice is asked once whether its storage is inline.
+    /// The heap and the positions, borrowed together for the sift loops below.
     #[inline]
     fn parts(&mut self) -> Sift<'_> {
         Sift {
@@ -371,10 +348,11 @@ mod tests {
 
     /// Random updates against a plain table: the earliest deadline, each endpoint's
     /// deadline, whether a set changed anything, and the due sets always agree — for one
-    /// endpoint, two and fifty, in vectors and inline (one entry inline, the rest spilled).
-    fn agrees_with_a_table<H: Store<(Instant, u32)>, P: Store<u32>>() {
+    /// endpoint, two and fifty.
+    #[test]
+    fn deadlines_agree_with_a_table() {
         for n in [1u64, 2, 50] {
-            let mut d = Deadlines::<H, P>::default();
+            let mut d = Deadlines::default();
             let mut table: Vec<Option<Instant>> = vec![None; n as usize];
             let mut x: u64 = 12345;
             let mut due = Vec::new();
@@ -397,16 +375,6 @@ mod tests {
                 assert_eq!(due, want);
             }
         }
-    }
-
-    #[test]
-    fn vector_deadlines_agree_with_a_table() {
-        agrees_with_a_table::<Vec<(Instant, u32)>, Vec<u32>>();
-    }
-
-    #[test]
-    fn inline_deadlines_agree_with_a_table() {
-        agrees_with_a_table::<SmallVec<[(Instant, u32); 1]>, SmallVec<[u32; 4]>>();
     }
 
     /// The inline nodes cost no space: a host's TCP tree is the size of the heap it replaced
