@@ -50,7 +50,10 @@ impl TcpSocket {
             self.snd.board.update_lost(una, u64::MAX);
             return false;
         };
-        let scan = self.snd.board.rack_detect(una, &r);
+        let scan = self
+            .snd
+            .board
+            .rack_detect(una, &r, &mut self.snd.rack_fingers);
         match scan.wait {
             Some(w) => {
                 self.rto_at = Some(now + rack::reo_timeout(w));
@@ -172,7 +175,9 @@ impl TcpSocket {
         let before = self.snd.pipe();
         let reo = self.reo_wnd();
         if let Some(r) = self.snd.rack.reference(now, reo) {
-            self.snd.board.rack_detect(una, &r);
+            self.snd
+                .board
+                .rack_detect(una, &r, &mut self.snd.rack_fingers);
         }
         if self.snd.pipe() != before && !matches!(self.snd.recovery, Recovery::Fast { .. }) {
             self.enter_recovery_on_timer(now, c);

@@ -50,6 +50,20 @@ pub(crate) struct RackScan {
     pub(crate) wait: Option<Duration>,
 }
 
+/// Where [`Scoreboard::rack_detect`]'s three searches last ended (positions in the
+/// deques searched): hints that keep each search near its previous answer, which moves by a
+/// few segments from one ACK to the next (see `xmit::partition_point_from`). Kept by the
+/// caller, in space the scoreboard does not have (`SendState`'s tail padding).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RackFingers {
+    /// The newest overdue first transmission sent before the reference.
+    lost: u16,
+    /// The newest first transmission sent before the reference.
+    waiting: u16,
+    /// The newest logged retransmission sent before the reference.
+    logged: u16,
+}
+
 /// RACK's reference: the most recently sent segment known delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RackRef {
@@ -197,14 +211,21 @@ impl Scoreboard {
     /// RACK's reference and overdue is lost — a prefix of the first transmissions, and the
     /// oldest retransmissions, which leave the in-flight set and become lost again. Returns
     /// how long until the latest segment sent before the reference becomes overdue.
-    pub(crate) fn rack_detect(&mut self, una: u64, r: &RackRef) -> RackScan {
+    pub(crate) fn rack_detect(
+        &mut self,
+        una: u64,
+        r: &RackRef,
+        fingers: &mut RackFingers,
+    ) -> RackScan {
         let mut wait = None;
         // First transmissions: the overdue ones sent before the reference are a prefix.
-        let lost = self
-            .originals
-            .last_where(|&(_, _, t)| r.before(t) && r.expired(t.at));
+        let lost = self.originals.last_where(&mut fingers.lost, |&(_, _, t)| {
+            r.before(t) && r.expired(t.at)
+        });
         self.mark_lost_below(una, lost.map_or(una, |x| x.1));
-        let waiting = self.originals.last_where(|&(_, _, t)| r.before(t));
+        let waiting = self
+            .originals
+            .last_where(&mut fingers.waiting, |&(_, _, t)| r.before(t));
         if let Some((_, e, t)) = waiting.filter(|&(_, _, t)| !r.expired(t.at)) {
             let lo = self.lost_end;
             if e > lo && self.sacked.total_within(lo, e) < e - lo {
@@ -220,7 +241,10 @@ impl Scoreboard {
             self.cursor = self.cursor.min(s.max(una));
             self.rexmit.pop_oldest();
         }
-        if let Some((_, _, t)) = self.rexmit.last_logged(|&(_, _, t)| r.before(t)) {
+        if let Some((_, _, t)) = self
+            .rexmit
+            .last_logged(&mut fingers.logged, |&(_, _, t)| r.before(t))
+        {
             if !r.expired(t.at) {
                 let w = r.wait(t.at);
                 wait = Some(wait.map_or(w, |x: Duration| x.max(w)));
@@ -474,6 +498,7 @@ mod tests {
         b.on_sack(5 * M, 6 * M, |x| seen.push(x));
         assert_eq!(seen.len(), 1);
         assert_eq!(seen[0].stamp, st(5, 5));
+        let mut f = RackFingers::default();
         let r = |at: Stamp, now: u64, rtt: u64, reo: u64| RackRef {
             xmit: at,
             rtt: Duration::from_millis(rtt),
@@ -482,12 +507,12 @@ mod tests {
         };
         // reo_wnd 4 ms: segments sent at 0..=1 ms are overdue at 30 ms (0 + 25 + 4 <= 30),
         // 2..=4 are not yet; the latest of them (4 ms) becomes overdue in 3 ms.
-        let scan = b.rack_detect(0, &r(st(5, 5), 30, 25, 4));
+        let scan = b.rack_detect(0, &r(st(5, 5), 30, 25, 4), &mut f);
         assert_eq!(scan.wait, Some(Duration::from_millis(3)));
         assert!(b.is_lost(150) && !b.is_lost(250));
         assert_eq!(b.lost_bytes(), 2 * M);
         // Without a reordering window everything sent before segment 5 is lost.
-        let scan = b.rack_detect(0, &r(st(5, 5), 30, 25, 0));
+        let scan = b.rack_detect(0, &r(st(5, 5), 30, 25, 0), &mut f);
         assert_eq!(scan.wait, None);
         assert_eq!(b.lost_bytes(), 5 * M);
         assert_eq!(b.pipe(0, 10 * M), 4 * M);
@@ -496,9 +521,9 @@ mod tests {
         b.on_retransmit(0, M, st(31, 10));
         b.on_retransmit(M, 2 * M, st(31, 11));
         assert_eq!(b.next_lost(0, 10 * M), Some((2 * M, 5 * M)));
-        b.rack_detect(0, &r(st(9, 9), 40, 31, 0));
+        b.rack_detect(0, &r(st(9, 9), 40, 31, 0), &mut f);
         assert_eq!(b.retransmitted_in_flight(), 2 * M);
-        b.rack_detect(0, &r(st(31, 12), 60, 29, 0));
+        b.rack_detect(0, &r(st(31, 12), 60, 29, 0), &mut f);
         assert_eq!(b.retransmitted_in_flight(), 0);
         assert_eq!(b.next_lost(0, 10 * M), Some((0, 5 * M)));
     }

@@ -8,7 +8,7 @@
 
 use super::prr::Prr;
 use super::rack::{Rack, TlpEpisode};
-use super::sack::Scoreboard;
+use super::sack::{RackFingers, Scoreboard};
 use super::xmit::Stamp;
 use crate::wire::{SackBlocks, SeqNum};
 use sim_core::{Duration, Instant};
@@ -118,6 +118,9 @@ pub(crate) struct SendState {
     pub(crate) rack_tlp: bool,
     /// Peer's window-scale shift.
     pub(crate) wscale: u8,
+    /// Where RACK's loss scan last found its answers (in what was padding: the socket's
+    /// layout is unchanged).
+    pub(crate) rack_fingers: RackFingers,
 }
 
 impl SendState {
@@ -151,6 +154,7 @@ impl SendState {
             tlp: None,
             last_seg_start: 1,
             tx_count: 0,
+            rack_fingers: RackFingers::default(),
         }
     }
 

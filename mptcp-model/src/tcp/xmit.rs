@@ -98,23 +98,77 @@ impl OriginalTimes {
     }
 
     /// The newest segment satisfying `pred`, where the segments satisfying it come first (a
-    /// time order), as `(start, end, stamp)`.
+    /// time order), as `(start, end, stamp)`. The search starts from `finger`, where the
+    /// previous answer to the same question lay, and leaves this answer there.
     pub(crate) fn last_where(
         &self,
+        finger: &mut u16,
         pred: impl Fn(&(u64, u64, Stamp)) -> bool,
     ) -> Option<(u64, u64, Stamp)> {
-        // RACK's usual answers need no search: none (the oldest segment already fails) or
-        // the newest.
-        let (first, last) = (self.segs.front()?, self.segs.back()?);
-        if !pred(first) {
+        // RACK's usual answer needs no search: none (the oldest segment already fails).
+        if !pred(self.segs.front()?) {
             return None;
         }
-        if pred(last) {
-            return Some(*last);
-        }
-        let n = self.segs.partition_point(|r| pred(r));
+        let n = partition_point_from(&self.segs, finger, pred);
         n.checked_sub(1).map(|i| self.segs[i])
     }
+}
+
+/// How many leading entries of `v` satisfy `pred` (those satisfying it come first, as
+/// `partition_point`), searched from `*finger`, which is left at the answer.
+///
+/// A galloping search (exponential steps away from the finger, then a binary search in the
+/// last step): about `2 log2 d` probes for an answer `d` entries from the finger, all of them
+/// near it. RACK's answers move by a few segments from one ACK to the next, so this reads
+/// one or two lines of the deque where a binary search over the whole window reads
+/// `log2 n`, each of them out of the cache when many connections take turns. The finger is
+/// only a hint: a stale one (the deque's front popped since, or the answer moved far)
+/// lengthens the search, never changes the answer. It saturates at `u16::MAX`.
+pub(crate) fn partition_point_from<T>(
+    v: &VecDeque<T>,
+    finger: &mut u16,
+    pred: impl Fn(&T) -> bool,
+) -> usize {
+    let len = v.len();
+    let h = usize::from(*finger).min(len);
+    // Every entry below `lo` satisfies `pred`, none at or above `hi` does.
+    let (mut lo, mut hi) = (0, len);
+    if h < len && pred(&v[h]) {
+        lo = h + 1;
+        let mut step = 1;
+        while lo + step - 1 < len {
+            let p = lo + step - 1;
+            if pred(&v[p]) {
+                lo = p + 1;
+                step *= 2;
+            } else {
+                hi = p;
+                break;
+            }
+        }
+    } else {
+        hi = h;
+        let mut step = 1;
+        while step <= hi {
+            let p = hi - step;
+            if pred(&v[p]) {
+                lo = p + 1;
+                break;
+            }
+            hi = p;
+            step *= 2;
+        }
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(&v[mid]) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    *finger = u16::try_from(lo).unwrap_or(u16::MAX);
+    lo
 }
 
 /// Retransmitted octets presumed in flight, with the stamp of their latest transmission.
@@ -234,12 +288,14 @@ impl Retransmits {
     }
 
     /// The newest logged retransmission satisfying `pred`, when those satisfying it come
-    /// first in the log (a time order).
+    /// first in the log (a time order); searched from `finger` as
+    /// [`OriginalTimes::last_where`].
     pub(crate) fn last_logged(
         &self,
+        finger: &mut u16,
         pred: impl Fn(&(u64, u64, Stamp)) -> bool,
     ) -> Option<(u64, u64, Stamp)> {
-        let n = self.log.partition_point(|x| pred(x));
+        let n = partition_point_from(&self.log, finger, pred);
         n.checked_sub(1).map(|i| self.log[i])
     }
 
@@ -293,12 +349,59 @@ mod tests {
         assert_eq!(o.stamp_of(150), Some(t(10, 1)));
         assert_eq!(o.stamp_of(201), Some(t(20, 2)));
         assert_eq!(o.stamp_of(301), None);
-        assert_eq!(o.last_where(|r| r.2 < t(20, 0)), Some((101, 201, t(10, 1))));
-        assert_eq!(o.last_where(|r| r.2 < t(30, 0)), Some((201, 301, t(20, 2))));
-        assert_eq!(o.last_where(|r| r.2 < t(10, 0)), None);
+        // The finger left by one search starts the next; a stale one (past the end after
+        // the prune) changes nothing.
+        let mut f = 0;
+        let b = |o: &OriginalTimes, f: &mut u16, x| o.last_where(f, |r| r.2 < x);
+        assert_eq!(b(&o, &mut f, t(20, 0)), Some((101, 201, t(10, 1))));
+        assert_eq!(f, 2);
+        assert_eq!(b(&o, &mut f, t(30, 0)), Some((201, 301, t(20, 2))));
+        assert_eq!(f, 3);
+        assert_eq!(b(&o, &mut f, t(10, 0)), None);
+        assert_eq!(b(&o, &mut f, t(20, 0)), Some((101, 201, t(10, 1))));
         o.prune(201);
         assert_eq!(o.stamp_of(100), None);
-        assert_eq!(o.last_where(|r| r.2 < t(20, 0)), None);
+        f = 9;
+        assert_eq!(b(&o, &mut f, t(30, 0)), Some((201, 301, t(20, 2))));
+        assert_eq!(f, 1);
+        assert_eq!(b(&o, &mut f, t(20, 0)), None);
+    }
+
+    /// The galloping search gives `partition_point`'s answer from every finger, on deques
+    /// of every length up to 40 and every answer, wrapped around their buffer or not, and
+    /// leaves the finger at it.
+    #[test]
+    fn galloping_search_agrees_with_partition_point() {
+        for len in 0..=40usize {
+            for wrap in [0, 7] {
+                let mut v = VecDeque::with_capacity(64);
+                for i in 0..wrap {
+                    v.push_back(i);
+                }
+                for i in 0..len {
+                    v.push_back(i);
+                }
+                for _ in 0..wrap {
+                    v.pop_front();
+                }
+                for answer in 0..=len {
+                    for hint in 0..=len + 3 {
+                        let mut f = u16::try_from(hint).unwrap();
+                        let n = partition_point_from(&v, &mut f, |&x| x < answer);
+                        assert_eq!(n, v.partition_point(|&x| x < answer));
+                        assert_eq!(n, answer, "len {len} hint {hint}");
+                        assert_eq!(usize::from(f), answer);
+                    }
+                }
+            }
+        }
+        // The finger saturates beyond `u16::MAX`.
+        let v: VecDeque<u32> = (0..70_000).collect();
+        let mut f = 0;
+        assert_eq!(partition_point_from(&v, &mut f, |&x| x < 69_999), 69_999);
+        assert_eq!(f, u16::MAX);
+        assert_eq!(partition_point_from(&v, &mut f, |&x| x < 69_000), 69_000);
+        assert_eq!(f, u16::MAX);
     }
 
     #[test]
