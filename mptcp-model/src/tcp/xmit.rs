@@ -85,15 +85,16 @@ impl OriginalTimes {
     }
 
     fn stamp_of_beyond_front(&self, seq: u64) -> Option<Stamp> {
-        // Nearly always one of the oldest few segments (those an ACK or the RTO concerns):
-        // looked for from the front (in the deque's first slice) before searching.
-        let (head, _) = self.segs.as_slices();
-        for r in head.iter().take(4) {
-            if r.1 > seq {
-                return (r.0 <= seq).then_some(r.2);
-            }
-        }
-        let i = self.segs.partition_point(|r| r.1 <= seq);
+        // First transmissions are consecutive and nearly all as long as the oldest (full
+        // segments): `seq` is then in the segment whose index its distance from the front
+        // gives, and the search starting there reads that entry and the one below it (a
+        // SACK concerns a segment about a window from either end, where a binary search
+        // over the whole window reads log2 n lines out of the cache). A wrong guess (a
+        // short segment below `seq`) only lengthens the search.
+        let &(start, end, _) = self.segs.front()?;
+        let guess = seq.saturating_sub(start) / (end - start).max(1);
+        let mut finger = u16::try_from(guess).unwrap_or(u16::MAX);
+        let i = partition_point_from(&self.segs, &mut finger, |r| r.1 <= seq);
         self.segs.get(i).filter(|r| r.0 <= seq).map(|r| r.2)
     }
 
@@ -365,6 +366,35 @@ mod tests {
         assert_eq!(b(&o, &mut f, t(30, 0)), Some((201, 301, t(20, 2))));
         assert_eq!(f, 1);
         assert_eq!(b(&o, &mut f, t(20, 0)), None);
+    }
+
+    /// `stamp_of` guesses a segment's index from its distance to the front: right for
+    /// full segments, and still exact past short ones (the guess then too high) or longer
+    /// ones (too low).
+    #[test]
+    fn stamp_of_past_segments_of_other_lengths() {
+        let mut o = OriginalTimes::default();
+        let mut s = 0;
+        for (k, len) in [100, 100, 10, 10, 100, 100, 250, 100, 100, 100]
+            .into_iter()
+            .enumerate()
+        {
+            let k = k as u64;
+            o.push(s, s + len, t(k, k));
+            s += len;
+        }
+        let mut s = 0;
+        for (k, len) in [100, 100, 10, 10, 100, 100, 250, 100, 100, 100]
+            .into_iter()
+            .enumerate()
+        {
+            let k = k as u64;
+            for x in [s, s + len / 2, s + len - 1] {
+                assert_eq!(o.stamp_of(x), Some(t(k, k)), "octet {x}");
+            }
+            s += len;
+        }
+        assert_eq!(o.stamp_of(s), None);
     }
 
     /// The galloping search gives `partition_point`'s answer from every finger, on deques
