@@ -59,6 +59,23 @@ impl RangeSet {
         containing_in(&self.ranges, x, |r| (r.0, r.1))
     }
 
+    /// The index of the first range ending after `x` (the number of ranges if none): a
+    /// position for [`Self::get`] walks. No search when it is the first range or none.
+    #[inline]
+    pub(crate) fn first_ending_after(&self, x: u64) -> usize {
+        match (self.ranges.front(), self.ranges.back()) {
+            (Some(f), _) if f.1 > x => 0,
+            (_, Some(b)) if b.1 <= x => self.ranges.len(),
+            _ => self.ranges.partition_point(|r| r.1 <= x),
+        }
+    }
+
+    /// The range at index `i` (lowest first).
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> Option<(u64, u64)> {
+        self.ranges.get(i).copied()
+    }
+
     /// The first range starting after `x`.
     pub(crate) fn next_after(&self, x: u64) -> Option<(u64, u64)> {
         // In order arrivals ask below the first range or past the last: no search.

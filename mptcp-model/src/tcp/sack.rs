@@ -289,19 +289,31 @@ impl Scoreboard {
     /// the end of its hole (the next SACKed or retransmitted range, or `snd_max`).
     fn next_hole(&self, una: u64, snd_max: u64) -> Option<(u64, u64)> {
         let mut s = self.cursor.max(una);
+        // One walk over both sets from the first range of each ending after `s` (found
+        // once; the walk's positions then also give the hole's end): a range there starting
+        // at or below `s` covers it.
+        let (sacked, rexmit) = (&self.sacked, &self.rexmit);
+        let (mut i, mut j) = (sacked.first_ending_after(s), rexmit.first_ending_after(s));
         loop {
-            if let Some((_, e)) = self.sacked.containing(s) {
-                s = e;
-            } else if let Some((_, e)) = self.rexmit.containing(s) {
-                s = e;
-            } else {
-                break;
+            let covering = match (sacked.get(i), rexmit.get(j)) {
+                (Some((a, b)), _) if a <= s => b,
+                (_, Some((a, b))) if a <= s => b,
+                _ => break,
+            };
+            s = covering;
+            while sacked.get(i).is_some_and(|r| r.1 <= s) {
+                i += 1;
+            }
+            while rexmit.get(j).is_some_and(|r| r.1 <= s) {
+                j += 1;
             }
         }
         if s >= snd_max {
             return None;
         }
-        Some((s, self.hole_end(s, snd_max)))
+        // The first range of each set starting after `s` is the one the walk stopped at.
+        let end = |r: Option<(u64, u64)>| r.map_or(snd_max, |r| r.0);
+        Some((s, end(sacked.get(i)).min(end(rexmit.get(j))).min(snd_max)))
     }
 
     /// Moves the cursor over SACKed and retransmitted octets (keeps `NextSeg` O(1)).
@@ -464,6 +476,45 @@ mod tests {
         b.update_lost(150, M);
         assert_eq!(b.sacked_bytes(), 250);
         assert_eq!(b.pipe(150, 800), 350);
+    }
+
+    /// `next_hole`'s one walk finds what stepping over the covering ranges one look-up at a
+    /// time finds, for SACKed and retransmitted ranges overlapping, adjacent or apart.
+    #[test]
+    fn next_hole_agrees_with_range_by_range_lookups() {
+        let stepwise = |b: &Scoreboard, una: u64, snd_max: u64| {
+            let mut s = b.cursor.max(una);
+            while let Some((_, e)) = b.sacked.containing(s).or_else(|| b.rexmit.containing(s)) {
+                s = e;
+            }
+            (s < snd_max).then(|| (s, b.hole_end(s, snd_max)))
+        };
+        let mut x: u64 = 7;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for _ in 0..300 {
+            let mut b = Scoreboard::new(0);
+            for _ in 0..next(8) {
+                let l = next(40) * 10;
+                sack(&mut b, l, l + 10 * (1 + next(4)));
+            }
+            for k in 0..next(8) {
+                let l = next(40) * 10;
+                b.on_retransmit(l, l + 10 * (1 + next(3)), Stamp { order: k, ..t0() });
+            }
+            b.cursor = next(40) * 10;
+            for una in [0, 5, 100, 200] {
+                for snd_max in [150, 300, 450] {
+                    if una < snd_max {
+                        assert_eq!(b.next_hole(una, snd_max), stepwise(&b, una, snd_max));
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -195,10 +195,28 @@ impl Retransmits {
             return;
         }
         self.remove(s, e, |_| {});
-        let i = self.set.partition_point(|r| r.1 <= s);
+        let i = self.first_ending_after(s);
         self.set.insert(i, (s, e, stamp));
         self.total += e - s;
         self.log.push_back((s, e, stamp));
+    }
+
+    /// The index of the first entry ending after `s` (`set.len()` if none). Retransmissions
+    /// go out in sequence order and leave from the bottom (acknowledged) or as SACKed,
+    /// so the answer is nearly always the first entry or past the last: no search then.
+    #[inline]
+    pub(crate) fn first_ending_after(&self, s: u64) -> usize {
+        match (self.set.front(), self.set.back()) {
+            (Some(f), _) if f.1 > s => 0,
+            (_, Some(b)) if b.1 <= s => self.set.len(),
+            _ => self.set.partition_point(|r| r.1 <= s),
+        }
+    }
+
+    /// The range at index `i` of the set (lowest first).
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> Option<(u64, u64)> {
+        self.set.get(i).map(|r| (r.0, r.1))
     }
 
     /// Removes `[s, e)`; `gone` sees the stamp of each removed part.
@@ -211,7 +229,7 @@ impl Retransmits {
     }
 
     fn remove_from_set(&mut self, s: u64, e: u64, mut gone: impl FnMut(Stamp)) {
-        let mut i = self.set.partition_point(|r| r.1 <= s);
+        let mut i = self.first_ending_after(s);
         while let Some(&(a, b, t)) = self.set.get(i) {
             if a >= e {
                 break;
@@ -302,7 +320,7 @@ impl Retransmits {
 
     /// Some octet of `[s, e)` is still in flight as the retransmission stamped `t`.
     fn live(&self, s: u64, e: u64, t: Stamp) -> bool {
-        let i = self.set.partition_point(|r| r.1 <= s);
+        let i = self.first_ending_after(s);
         self.set
             .range(i..)
             .take_while(|r| r.0 < e)
@@ -314,7 +332,7 @@ impl Retransmits {
     pub(crate) fn remove_sent_at(&mut self, s: u64, e: u64, t: Stamp) -> u64 {
         let mut removed = 0;
         loop {
-            let i = self.set.partition_point(|r| r.1 <= s);
+            let i = self.first_ending_after(s);
             let hit = self
                 .set
                 .range(i..)
