@@ -59,6 +59,15 @@ impl RangeSet {
         containing_in(&self.ranges, x, |r| (r.0, r.1))
     }
 
+    /// The range containing `x`, if any, looked for from the top down: for questions about
+    /// the highest few ranges (a receiver's SACK blocks: the most recently changed ranges,
+    /// which new arrivals above older holes put near the top).
+    pub(crate) fn containing_near_top(&self, x: u64) -> Option<(u64, u64)> {
+        let mut finger = u16::try_from(self.ranges.len()).unwrap_or(u16::MAX);
+        let i = partition_point_from(&self.ranges, &mut finger, |r| r.1 <= x);
+        self.ranges.get(i).copied().filter(|r| r.0 <= x)
+    }
+
     /// The index of the first range ending after `x` (the number of ranges if none): a
     /// position for [`Self::get`] walks. No search when it is the first range or none.
     #[inline]
@@ -108,7 +117,11 @@ impl RangeSet {
             }
             Some(_) => {}
         }
-        let i = self.ranges.partition_point(|r| r.1 < s);
+        // Below the top, a block is nearly always one of the highest few: the blocks a
+        // receiver repeats (RFC 2018 §4: the most recently reported ones after the newest),
+        // which it keeps near the top. Looked for from there.
+        let mut finger = u16::try_from(self.ranges.len()).unwrap_or(u16::MAX);
+        let i = partition_point_from(&self.ranges, &mut finger, |r| r.1 < s);
         let mut j = i;
         let (mut lo, mut hi) = (s, e);
         let mut cur = s;
@@ -221,6 +234,64 @@ pub(crate) fn containing_in<T: Copy>(
     entries.get(i).copied().filter(|e| span(e).0 <= x)
 }
 
+/// How many leading entries of `v` satisfy `pred` (those satisfying it come first, as
+/// `partition_point`), searched from `*finger`, which is left at the answer.
+///
+/// A galloping search (exponential steps away from the finger, then a binary search in the
+/// last step): about `2 log2 d` probes for an answer `d` entries from the finger, all of them
+/// near it. When the answer is near a known place (where the previous one was, as RACK's
+/// from one ACK to the next; near the top), this reads one or two lines of the deque where
+/// a binary search over all of it reads `log2 n`, each of them out of the cache when many
+/// connections take turns. The finger is
+/// only a hint: a stale one (the deque's front popped since, or the answer moved far)
+/// lengthens the search, never changes the answer. It saturates at `u16::MAX`.
+pub(crate) fn partition_point_from<T>(
+    v: &VecDeque<T>,
+    finger: &mut u16,
+    pred: impl Fn(&T) -> bool,
+) -> usize {
+    let len = v.len();
+    let h = usize::from(*finger).min(len);
+    // Every entry below `lo` satisfies `pred`, none at or above `hi` does.
+    let (mut lo, mut hi) = (0, len);
+    if h < len && pred(&v[h]) {
+        lo = h + 1;
+        let mut step = 1;
+        while lo + step - 1 < len {
+            let p = lo + step - 1;
+            if pred(&v[p]) {
+                lo = p + 1;
+                step *= 2;
+            } else {
+                hi = p;
+                break;
+            }
+        }
+    } else {
+        hi = h;
+        let mut step = 1;
+        while step <= hi {
+            let p = hi - step;
+            if pred(&v[p]) {
+                lo = p + 1;
+                break;
+            }
+            hi = p;
+            step *= 2;
+        }
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(&v[mid]) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    *finger = u16::try_from(lo).unwrap_or(u16::MAX);
+    lo
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,7 +315,7 @@ mod tests {
     }
 
     /// Inserts at the top (extending, adjacent, overlapping, contained, above) and below
-    /// it agree with a plain bitmap.
+    /// it agree with a plain bitmap, and so do both look-ups.
     #[test]
     fn insert_agrees_with_a_bitmap() {
         let mut r = RangeSet::new();
@@ -277,6 +348,7 @@ mod tests {
             for k in 0..200u64 {
                 let run = runs.iter().copied().find(|&(a, b)| (a..b).contains(&k));
                 assert_eq!(r.containing(k), run, "{k} in {runs:?}");
+                assert_eq!(r.containing_near_top(k), run, "{k} in {runs:?}");
             }
             assert_eq!(r.total(), bits.iter().filter(|&&b| b).count() as u64);
             if x % 97 == 0 {
@@ -309,5 +381,42 @@ mod tests {
         assert_eq!(r.total(), 15);
         assert_eq!(r.len(), 2);
         assert_eq!((r.first(), r.last()), (Some((35, 40)), Some((50, 60))));
+    }
+
+    /// The galloping search gives `partition_point`'s answer from every finger, on deques
+    /// of every length up to 40 and every answer, wrapped around their buffer or not, and
+    /// leaves the finger at it.
+    #[test]
+    fn galloping_search_agrees_with_partition_point() {
+        for len in 0..=40usize {
+            for wrap in [0, 7] {
+                let mut v = VecDeque::with_capacity(64);
+                for i in 0..wrap {
+                    v.push_back(i);
+                }
+                for i in 0..len {
+                    v.push_back(i);
+                }
+                for _ in 0..wrap {
+                    v.pop_front();
+                }
+                for answer in 0..=len {
+                    for hint in 0..=len + 3 {
+                        let mut f = u16::try_from(hint).unwrap();
+                        let n = partition_point_from(&v, &mut f, |&x| x < answer);
+                        assert_eq!(n, v.partition_point(|&x| x < answer));
+                        assert_eq!(n, answer, "len {len} hint {hint}");
+                        assert_eq!(usize::from(f), answer);
+                    }
+                }
+            }
+        }
+        // The finger saturates beyond `u16::MAX`.
+        let v: VecDeque<u32> = (0..70_000).collect();
+        let mut f = 0;
+        assert_eq!(partition_point_from(&v, &mut f, |&x| x < 69_999), 69_999);
+        assert_eq!(f, u16::MAX);
+        assert_eq!(partition_point_from(&v, &mut f, |&x| x < 69_000), 69_000);
+        assert_eq!(f, u16::MAX);
     }
 }

@@ -201,7 +201,7 @@ impl RecvState {
             if n >= max {
                 break;
             }
-            if let Some(r) = self.ooo.containing(start) {
+            if let Some(r) = self.ooo.containing_near_top(start) {
                 if !emitted[..n].contains(&r) {
                     emitted[n] = r;
                     n += 1;

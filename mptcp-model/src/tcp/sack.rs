@@ -52,7 +52,7 @@ pub(crate) struct RackScan {
 
 /// Where [`Scoreboard::rack_detect`]'s three searches last ended (positions in the
 /// deques searched): hints that keep each search near its previous answer, which moves by a
-/// few segments from one ACK to the next (see `xmit::partition_point_from`). Kept by the
+/// few segments from one ACK to the next (see `ranges::partition_point_from`). Kept by the
 /// caller, in space the scoreboard does not have (`SendState`'s tail padding).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct RackFingers {

@@ -14,6 +14,7 @@
 //! of older data). Costs are O(log n) plus the entries touched; nothing rescans from
 //! SND.UNA.
 
+use super::ranges::partition_point_from;
 use sim_core::Instant;
 use std::collections::VecDeque;
 
@@ -113,63 +114,6 @@ impl OriginalTimes {
         let n = partition_point_from(&self.segs, finger, pred);
         n.checked_sub(1).map(|i| self.segs[i])
     }
-}
-
-/// How many leading entries of `v` satisfy `pred` (those satisfying it come first, as
-/// `partition_point`), searched from `*finger`, which is left at the answer.
-///
-/// A galloping search (exponential steps away from the finger, then a binary search in the
-/// last step): about `2 log2 d` probes for an answer `d` entries from the finger, all of them
-/// near it. RACK's answers move by a few segments from one ACK to the next, so this reads
-/// one or two lines of the deque where a binary search over the whole window reads
-/// `log2 n`, each of them out of the cache when many connections take turns. The finger is
-/// only a hint: a stale one (the deque's front popped since, or the answer moved far)
-/// lengthens the search, never changes the answer. It saturates at `u16::MAX`.
-pub(crate) fn partition_point_from<T>(
-    v: &VecDeque<T>,
-    finger: &mut u16,
-    pred: impl Fn(&T) -> bool,
-) -> usize {
-    let len = v.len();
-    let h = usize::from(*finger).min(len);
-    // Every entry below `lo` satisfies `pred`, none at or above `hi` does.
-    let (mut lo, mut hi) = (0, len);
-    if h < len && pred(&v[h]) {
-        lo = h + 1;
-        let mut step = 1;
-        while lo + step - 1 < len {
-            let p = lo + step - 1;
-            if pred(&v[p]) {
-                lo = p + 1;
-                step *= 2;
-            } else {
-                hi = p;
-                break;
-            }
-        }
-    } else {
-        hi = h;
-        let mut step = 1;
-        while step <= hi {
-            let p = hi - step;
-            if pred(&v[p]) {
-                lo = p + 1;
-                break;
-            }
-            hi = p;
-            step *= 2;
-        }
-    }
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if pred(&v[mid]) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    *finger = u16::try_from(lo).unwrap_or(u16::MAX);
-    lo
 }
 
 /// Retransmitted octets presumed in flight, with the stamp of their latest transmission.
@@ -413,43 +357,6 @@ mod tests {
             s += len;
         }
         assert_eq!(o.stamp_of(s), None);
-    }
-
-    /// The galloping search gives `partition_point`'s answer from every finger, on deques
-    /// of every length up to 40 and every answer, wrapped around their buffer or not, and
-    /// leaves the finger at it.
-    #[test]
-    fn galloping_search_agrees_with_partition_point() {
-        for len in 0..=40usize {
-            for wrap in [0, 7] {
-                let mut v = VecDeque::with_capacity(64);
-                for i in 0..wrap {
-                    v.push_back(i);
-                }
-                for i in 0..len {
-                    v.push_back(i);
-                }
-                for _ in 0..wrap {
-                    v.pop_front();
-                }
-                for answer in 0..=len {
-                    for hint in 0..=len + 3 {
-                        let mut f = u16::try_from(hint).unwrap();
-                        let n = partition_point_from(&v, &mut f, |&x| x < answer);
-                        assert_eq!(n, v.partition_point(|&x| x < answer));
-                        assert_eq!(n, answer, "len {len} hint {hint}");
-                        assert_eq!(usize::from(f), answer);
-                    }
-                }
-            }
-        }
-        // The finger saturates beyond `u16::MAX`.
-        let v: VecDeque<u32> = (0..70_000).collect();
-        let mut f = 0;
-        assert_eq!(partition_point_from(&v, &mut f, |&x| x < 69_999), 69_999);
-        assert_eq!(f, u16::MAX);
-        assert_eq!(partition_point_from(&v, &mut f, |&x| x < 69_000), 69_000);
-        assert_eq!(f, u16::MAX);
     }
 
     #[test]
