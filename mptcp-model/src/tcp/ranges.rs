@@ -72,11 +72,7 @@ impl RangeSet {
     /// position for [`Self::get`] walks. No search when it is the first range or none.
     #[inline]
     pub(crate) fn first_ending_after(&self, x: u64) -> usize {
-        match (self.ranges.front(), self.ranges.back()) {
-            (Some(f), _) if f.1 > x => 0,
-            (_, Some(b)) if b.1 <= x => self.ranges.len(),
-            _ => self.ranges.partition_point(|r| r.1 <= x),
-        }
+        first_ending_after_in(&self.ranges, x, |r| r.1)
     }
 
     /// The range at index `i` (lowest first).
@@ -232,6 +228,22 @@ pub(crate) fn containing_in<T: Copy>(
     }
     let i = entries.partition_point(|e| span(e).1 <= x);
     entries.get(i).copied().filter(|e| span(e).0 <= x)
+}
+
+/// The index of the first entry of `entries` (sorted, disjoint spans whose ends `end` gives)
+/// ending after `x`, `entries.len()` if none: the first entry or none are answered without a
+/// search.
+#[inline]
+pub(crate) fn first_ending_after_in<T>(
+    entries: &VecDeque<T>,
+    x: u64,
+    end: impl Fn(&T) -> u64,
+) -> usize {
+    match (entries.front(), entries.back()) {
+        (Some(f), _) if end(f) > x => 0,
+        (_, Some(b)) if end(b) <= x => entries.len(),
+        _ => entries.partition_point(|e| end(e) <= x),
+    }
 }
 
 /// How many leading entries of `v` satisfy `pred` (those satisfying it come first, as

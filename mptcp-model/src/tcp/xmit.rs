@@ -14,7 +14,7 @@
 //! of older data). Costs are O(log n) plus the entries touched; nothing rescans from
 //! SND.UNA.
 
-use super::ranges::partition_point_from;
+use super::ranges::{first_ending_after_in, partition_point_from};
 use sim_core::Instant;
 use std::collections::VecDeque;
 
@@ -150,11 +150,7 @@ impl Retransmits {
     /// so the answer is nearly always the first entry or past the last: no search then.
     #[inline]
     pub(crate) fn first_ending_after(&self, s: u64) -> usize {
-        match (self.set.front(), self.set.back()) {
-            (Some(f), _) if f.1 > s => 0,
-            (_, Some(b)) if b.1 <= s => self.set.len(),
-            _ => self.set.partition_point(|r| r.1 <= s),
-        }
+        first_ending_after_in(&self.set, s, |r| r.1)
     }
 
     /// The range at index `i` of the set (lowest first).
