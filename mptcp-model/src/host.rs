@@ -335,15 +335,21 @@ impl HostStack {
     /// Bytes the receiving application(s) of `flow` read (TCP, MPTCP at the connection
     /// level, or SCTP).
     pub fn app_bytes_read(&self, flow: FlowId) -> u64 {
-        let tcp: u64 = self.find(flow, false).map(|c| c.read).sum();
-        tcp + self
-            .mp_find(flow)
+        // One look-up of the flow for both kinds of connection (asked at every sample).
+        let Some(f) = self.by_flow.get(&flow) else {
+            return self.sctp_read(flow);
+        };
+        let tcp: u64 = (f.tcp.iter().map(|&i| &self.conns[i]))
+            .filter(|c| !matches!(c.app, App::Sender(_)))
+            .map(|c| c.read)
+            .sum();
+        let mp: u64 = (f.mp.iter().map(|&k| &self.mp_conns[k]))
             .map(|c| {
                 let read = c.conn.app_bytes_read();
                 read - self.convert_answer_in(flow, read)
             })
-            .sum::<u64>()
-            + self.sctp_read(flow)
+            .sum();
+        tcp + mp + self.sctp_read(flow)
     }
 
     /// Runs the app of connection `i` and sends what its socket has to send.

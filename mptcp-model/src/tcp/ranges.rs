@@ -63,7 +63,12 @@ impl RangeSet {
     /// the highest few ranges (a receiver's SACK blocks: the most recently changed ranges,
     /// which new arrivals above older holes put near the top).
     pub(crate) fn containing_near_top(&self, x: u64) -> Option<(u64, u64)> {
-        let mut finger = u16::try_from(self.ranges.len()).unwrap_or(u16::MAX);
+        // The highest range (the newest block, nearly always) without a search.
+        let &(lo, hi) = self.ranges.back()?;
+        if x >= lo {
+            return (x < hi).then_some((lo, hi));
+        }
+        let mut finger = u16::try_from(self.ranges.len() - 1).unwrap_or(u16::MAX);
         let i = partition_point_from(&self.ranges, &mut finger, |r| r.1 <= x);
         self.ranges.get(i).copied().filter(|r| r.0 <= x)
     }
