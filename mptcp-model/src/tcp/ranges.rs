@@ -259,9 +259,9 @@ pub(crate) fn first_ending_after_in<T>(
 /// near it. When the answer is near a known place (where the previous one was, as RACK's
 /// from one ACK to the next; near the top), this reads one or two lines of the deque where
 /// a binary search over all of it reads `log2 n`, each of them out of the cache when many
-/// connections take turns. The finger is
-/// only a hint: a stale one (the deque's front popped since, or the answer moved far)
-/// lengthens the search, never changes the answer. It saturates at `u16::MAX`.
+/// connections take turns. The finger is only a hint: a stale one (the deque's front
+/// popped since, or the answer moved far) lengthens the search, never changes the answer.
+/// It saturates at `u16::MAX`.
 pub(crate) fn partition_point_from<T>(
     v: &VecDeque<T>,
     finger: &mut u16,

@@ -90,8 +90,8 @@ impl OriginalTimes {
         // segments): `seq` is then in the segment whose index its distance from the front
         // gives, and the search starting there reads that entry and the one below it (a
         // SACK concerns a segment about a window from either end, where a binary search
-        // over the whole window reads log2 n lines out of the cache). A wrong guess (a
-        // short segment below `seq`) only lengthens the search.
+        // over the whole window reads log2 n lines out of the cache). A wrong guess
+        // (shorter or longer segments below `seq`) only lengthens the search.
         let &(start, end, _) = self.segs.front()?;
         let guess = seq.saturating_sub(start) / (end - start).max(1);
         let mut finger = u16::try_from(guess).unwrap_or(u16::MAX);
