@@ -15,6 +15,7 @@ use std::process::ExitCode;
 mod batch_cmd;
 mod compare_cmd;
 mod figure_args;
+mod huge_pages;
 
 /// mpsim — a deterministic discrete-event simulator of Multipath TCP.
 #[derive(Parser)]
@@ -154,6 +155,13 @@ enum Cmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(
+        cli.cmd,
+        Cmd::Run { .. } | Cmd::Batch { .. } | Cmd::Compare { .. }
+    ) {
+        // Before anything is allocated for the run (see the module).
+        huge_pages::use_huge_pages();
+    }
     scenarios::manifest::set_command(
         std::env::args_os()
             .skip(1)

@@ -112,6 +112,39 @@ fn run_twice_gives_byte_identical_results_and_plot_redraws_them() {
     let _ = std::fs::remove_dir_all(&b);
 }
 
+/// A simulating command starts itself again with glibc's malloc on transparent huge pages
+/// (`scenarios/src/huge_pages.rs`) unless `GLIBC_TUNABLES` already chooses: the results are
+/// the same bytes either way.
+#[test]
+fn huge_pages_change_no_result() {
+    let (on, off) = (scratch("huge-on"), scratch("huge-off"));
+    for (dir, tunables) in [(&on, None), (&off, Some("glibc.malloc.hugetlb=0"))] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mpsim"));
+        cmd.args([
+            "run",
+            &shipped("two-path.ron"),
+            "--set",
+            "duration=2s",
+            "--no-plots",
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        match tunables {
+            Some(t) => cmd.env("GLIBC_TUNABLES", t),
+            None => cmd.env_remove("GLIBC_TUNABLES"),
+        };
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(files(&on), files(&off));
+    let _ = std::fs::remove_dir_all(&on);
+    let _ = std::fs::remove_dir_all(&off);
+}
+
 #[test]
 fn a_run_that_cannot_write_leaves_nothing_behind() {
     let base = scratch("blocked");
