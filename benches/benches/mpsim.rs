@@ -4,7 +4,7 @@
 // criterion_group! generates undocumented public functions.
 #![allow(missing_docs)]
 
-use criterion::{criterion_group, criterion_main};
+use criterion::criterion_group;
 
 mod cc;
 mod engine;
@@ -20,4 +20,13 @@ criterion_group!(
     cc::benches,
     sched::benches
 );
-criterion_main!(all);
+/// The groups, as `criterion_main!` runs them, on the heap `mpsim` runs on: glibc's malloc
+/// on transparent huge pages (`scenarios::huge_pages`), which the scale benches' large
+/// networks depend on as `mpsim run` does.
+fn main() {
+    scenarios::huge_pages::use_huge_pages();
+    all();
+    criterion::Criterion::default()
+        .configure_from_args()
+        .final_summary();
+}

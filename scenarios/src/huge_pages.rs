@@ -1,4 +1,5 @@
-//! Transparent huge pages for the heap of a simulating command (`run`, `batch`, `compare`).
+//! Transparent huge pages for the heap of a simulating process: `mpsim run`, `batch` and
+//! `compare`, and the criterion benches, which measure whole runs as `mpsim` makes them.
 //!
 //! A large network's state (a thousand host pairs: 2,000 hosts, their sockets, queues and
 //! packets in flight, about 75 MiB) is spread over many small allocations, and each event
@@ -43,10 +44,12 @@ fn tunables_with_huge_pages(current: Option<&std::ffi::OsStr>) -> Option<String>
     })
 }
 
-/// Starts this command again with glibc's malloc on transparent huge pages, unless it
+/// Starts this process again with glibc's malloc on transparent huge pages, unless it
 /// already is (or the user set the tunable); returns only when it does not start again.
+/// Call it first thing in `main`, before threads or files are opened: the new start keeps
+/// the arguments, environment, open standard streams and process id, nothing else.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub(crate) fn use_huge_pages() {
+pub fn use_huge_pages() {
     use std::os::unix::process::CommandExt;
     let Some(tunables) = tunables_with_huge_pages(std::env::var_os("GLIBC_TUNABLES").as_deref())
     else {
@@ -61,10 +64,10 @@ pub(crate) fn use_huge_pages() {
     let _ = again.args(args).env("GLIBC_TUNABLES", tunables).exec();
 }
 
-/// Starts this command again with glibc's malloc on transparent huge pages: a no-op where
+/// Starts this process again with glibc's malloc on transparent huge pages: a no-op where
 /// the C library is not glibc on Linux.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub(crate) fn use_huge_pages() {}
+pub fn use_huge_pages() {}
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,7 @@ pub mod error;
 mod flows;
 pub mod fuzz;
 pub mod generate;
+pub mod huge_pages;
 pub mod load;
 pub mod manifest;
 pub mod metrics;

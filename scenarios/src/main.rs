@@ -15,7 +15,6 @@ use std::process::ExitCode;
 mod batch_cmd;
 mod compare_cmd;
 mod figure_args;
-mod huge_pages;
 
 /// mpsim — a deterministic discrete-event simulator of Multipath TCP.
 #[derive(Parser)]
@@ -160,7 +159,7 @@ fn main() -> ExitCode {
         Cmd::Run { .. } | Cmd::Batch { .. } | Cmd::Compare { .. }
     ) {
         // Before anything is allocated for the run (see the module).
-        huge_pages::use_huge_pages();
+        scenarios::huge_pages::use_huge_pages();
     }
     scenarios::manifest::set_command(
         std::env::args_os()
