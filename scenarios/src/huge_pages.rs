@@ -17,16 +17,24 @@
 //! standard streams and process id (`execve`), with the tunable added to `GLIBC_TUNABLES`.
 //! A user who sets `glibc.malloc.hugetlb` there themselves (`=0` turns huge pages off) is
 //! left alone, and so is the second start; where the new start cannot be made, the command
-//! runs on without huge pages. Elsewhere (another C library or system) this is a no-op:
-//! older glibc ignores the unknown tunable.
+//! runs on without huge pages. So is a process started with `LD_PRELOAD`: something
+//! interposes on it (valgrind's tools, whose `/proc/self/exe` is not a program to start, or
+//! another malloc, for which glibc's tunable means nothing). Elsewhere (another C library or
+//! system) this is a no-op: older glibc ignores the unknown tunable.
 
 /// The glibc tunable that makes malloc ask the kernel for transparent huge pages.
 const TUNABLE: &str = "glibc.malloc.hugetlb";
 
 /// The `GLIBC_TUNABLES` value that adds `glibc.malloc.hugetlb=1` to `current`, or `None`
 /// when `current` already sets that tunable (this process is the second start, or the user
-/// chose) or is not Unicode.
-fn tunables_with_huge_pages(current: Option<&std::ffi::OsStr>) -> Option<String> {
+/// chose) or is not Unicode, or when libraries are preloaded (`preload`, `LD_PRELOAD`).
+fn tunables_with_huge_pages(
+    current: Option<&std::ffi::OsStr>,
+    preload: Option<&std::ffi::OsStr>,
+) -> Option<String> {
+    if preload.is_some_and(|p| !p.is_empty()) {
+        return None;
+    }
     let Some(current) = current else {
         return Some(format!("{TUNABLE}=1"));
     };
@@ -51,8 +59,10 @@ fn tunables_with_huge_pages(current: Option<&std::ffi::OsStr>) -> Option<String>
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn use_huge_pages() {
     use std::os::unix::process::CommandExt;
-    let Some(tunables) = tunables_with_huge_pages(std::env::var_os("GLIBC_TUNABLES").as_deref())
-    else {
+    let Some(tunables) = tunables_with_huge_pages(
+        std::env::var_os("GLIBC_TUNABLES").as_deref(),
+        std::env::var_os("LD_PRELOAD").as_deref(),
+    ) else {
         return;
     };
     let mut args = std::env::args_os();
@@ -77,15 +87,15 @@ mod tests {
     #[test]
     fn the_tunable_is_added_once_and_a_users_choice_kept() {
         assert_eq!(
-            tunables_with_huge_pages(None).as_deref(),
+            tunables_with_huge_pages(None, None).as_deref(),
             Some("glibc.malloc.hugetlb=1")
         );
         assert_eq!(
-            tunables_with_huge_pages(Some(OsStr::new(""))).as_deref(),
+            tunables_with_huge_pages(Some(OsStr::new("")), None).as_deref(),
             Some("glibc.malloc.hugetlb=1")
         );
         assert_eq!(
-            tunables_with_huge_pages(Some(OsStr::new("glibc.malloc.arena_max=2"))).as_deref(),
+            tunables_with_huge_pages(Some(OsStr::new("glibc.malloc.arena_max=2")), None).as_deref(),
             Some("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1")
         );
         // The second start, and a user's own setting (0: off), are left as they are.
@@ -94,11 +104,18 @@ mod tests {
             "glibc.malloc.hugetlb=0",
             "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=2",
         ] {
-            assert_eq!(tunables_with_huge_pages(Some(OsStr::new(set))), None);
+            assert_eq!(tunables_with_huge_pages(Some(OsStr::new(set)), None), None);
         }
+        // Under valgrind (or any preloaded library) the process is left as it is.
+        let vg = OsStr::new("/usr/libexec/valgrind/vgpreload_core-amd64-linux.so");
+        assert_eq!(tunables_with_huge_pages(None, Some(vg)), None);
+        assert_eq!(
+            tunables_with_huge_pages(None, Some(OsStr::new(""))).as_deref(),
+            Some("glibc.malloc.hugetlb=1")
+        );
         // A longer name that only starts like it is another tunable.
         assert_eq!(
-            tunables_with_huge_pages(Some(OsStr::new("glibc.malloc.hugetlbx=1"))).as_deref(),
+            tunables_with_huge_pages(Some(OsStr::new("glibc.malloc.hugetlbx=1")), None).as_deref(),
             Some("glibc.malloc.hugetlbx=1:glibc.malloc.hugetlb=1")
         );
     }
