@@ -83,6 +83,11 @@ pub(crate) struct Adjacency {
     iface_out: Rows,
     node_in: Rows,
     iface_in: Rows,
+    /// Each node's position among the routers (`u32::MAX` for a host): a search's costs are
+    /// kept for the routers alone.
+    rank: Vec<u32>,
+    /// The routers' node ids, by rank.
+    routers: Vec<u32>,
 }
 
 impl Adjacency {
@@ -102,7 +107,16 @@ impl Adjacency {
             Attach::Node(_) => None,
         };
         let (n_nodes, n_if) = (g.node_names.len(), g.iface_addr.len());
+        let routers: Vec<u32> = (0..next_id(n_nodes))
+            .filter(|&n| g.is_router(NodeId(n)))
+            .collect();
+        let mut rank = vec![u32::MAX; n_nodes];
+        for (k, &n) in routers.iter().enumerate() {
+            rank[n as usize] = next_id(k);
+        }
         Adjacency {
+            rank,
+            routers,
             node_out: Rows::build(n_nodes, ids().filter_map(|(l, c)| Some((node(c.from)?, l)))),
             iface_out: Rows::build(n_if, ids().filter_map(|(l, c)| Some((iface(c.from)?, l)))),
             node_in: Rows::build(n_nodes, ids().filter_map(|(l, c)| Some((node(c.to)?, l)))),
@@ -116,6 +130,14 @@ impl Adjacency {
             + self.iface_out.heap_bytes()
             + self.node_in.heap_bytes()
             + self.iface_in.heap_bytes()
+            + (self.rank.capacity() + self.routers.capacity()) * 4
+    }
+
+    /// Router `n`'s position among the routers (the index of its cost in a search's costs).
+    fn rank(&self, n: NodeId) -> usize {
+        let k = self.rank[n.index()];
+        debug_assert!(k != u32::MAX, "only routers have costs");
+        k as usize
     }
 }
 
@@ -153,12 +175,92 @@ impl EcmpKeys {
     }
 }
 
-/// Reusable buffers of the route search.
+/// How many searches' costs [`Scratch`] keeps besides the current one: as many as fit
+/// [`MEMO_BYTES`], and at least [`MEMO_MIN`].
+const MEMO_BYTES: usize = 16 << 20;
+/// The fewest searches' costs [`Scratch`] keeps besides the current one.
+const MEMO_MIN: usize = 4;
+
+/// Reusable buffers of the route search, and the costs of recent searches.
+///
+/// A search's costs depend only on its seeds: the routers with a link into the destination
+/// and those links' delays (the relaxation then runs over router-to-router links alone, the
+/// same for every destination). Destinations behind the same routers share them (the hosts
+/// of a fat tree's edge switch, k / 2 of them), and the flows to one destination ask for
+/// routes one after the other (an MPTCP connection's subflows, each a route of its own with
+/// ECMP): a search whose seeds equal a kept search's takes its costs instead of running
+/// Dijkstra again (a k = 32 fat tree, 8,192 hosts with 8 subflows each, asks for 131,072
+/// routes). Only speed depends on what is kept: the costs are the same either way.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     dist: Vec<Cost>,
     heap: BinaryHeap<Reverse<(Cost, u32)>>,
     cands: Vec<LinkId>,
+    /// The seeds of the search whose costs `dist` holds; empty before the first search.
+    seeds: Seeds,
+    /// The seeds of the search being started.
+    next_seeds: Seeds,
+    /// Earlier searches' seeds and costs, least recently used first.
+    memo: Vec<(Seeds, Vec<Cost>)>,
+    /// Bytes of costs kept besides the current ones (0: [`MEMO_BYTES`]).
+    memo_bytes: usize,
+    /// Searches whose costs were taken from an earlier one.
+    #[cfg(test)]
+    recalled: u64,
+}
+
+/// A search's seeds: `(router node, cost of its link into the destination)`, sorted by
+/// router, one per router (its cheapest link).
+type Seeds = Vec<(u32, Cost)>;
+
+impl Scratch {
+    /// Makes the costs of the search seeded with `sc.next_seeds` current if they are kept
+    /// (true), else keeps the current ones among the recent and returns false. `routers`:
+    /// the length of a search's costs.
+    fn recall(&mut self, routers: usize) -> bool {
+        if !self.seeds.is_empty() && self.seeds == self.next_seeds {
+            #[cfg(test)]
+            {
+                self.recalled += 1;
+            }
+            return true;
+        }
+        let hit = self.memo.iter().position(|(s, _)| *s == self.next_seeds);
+        let bytes = if self.memo_bytes == 0 {
+            MEMO_BYTES
+        } else {
+            self.memo_bytes
+        };
+        let keep = (bytes / (routers.max(1) * core::mem::size_of::<Cost>())).max(MEMO_MIN);
+        let current = (
+            core::mem::take(&mut self.seeds),
+            core::mem::take(&mut self.dist),
+        );
+        if let Some(i) = hit {
+            let (seeds, dist) = self.memo.remove(i);
+            (self.seeds, self.dist) = (seeds, dist);
+            if !current.0.is_empty() {
+                self.memo.push(current);
+            }
+            #[cfg(test)]
+            {
+                self.recalled += 1;
+            }
+            return true;
+        }
+        if !current.0.is_empty() {
+            if self.memo.len() >= keep {
+                // The least recently used entry's buffers are reused for the new search.
+                let (mut seeds, mut dist) = self.memo.remove(0);
+                seeds.clear();
+                dist.clear();
+                (self.seeds, self.dist) = (seeds, dist);
+            }
+            self.memo.push(current);
+        }
+        self.seeds.clone_from(&self.next_seeds);
+        false
+    }
 }
 
 /// Where a link leads on the way to destination `d`.
@@ -226,39 +328,58 @@ impl<'a> Search<'a> {
     fn via(&self, l: LinkId, dist: &[Cost]) -> Cost {
         let rest = match self.next(l) {
             Next::Dest => (0, 0),
-            Next::Router(n) if dist[n.index()] != UNREACHABLE => dist[n.index()],
+            Next::Router(n) if dist[self.adj.rank(n)] != UNREACHABLE => dist[self.adj.rank(n)],
             _ => return UNREACHABLE,
         };
         add(rest, self.delay(l))
     }
 
-    /// Dijkstra towards `d`: the least cost from every router to `d` (in `sc.dist`).
+    /// Dijkstra towards `d`: the least cost from every router to `d` (in `sc.dist`, by the
+    /// router's rank).
+    ///
+    /// The costs of a search with the same seeds as a recent one are taken from it
+    /// ([`Scratch`]).
     pub(crate) fn costs(&self, sc: &mut Scratch) {
-        let n = self.g.node_names.len();
-        sc.dist.clear();
-        sc.dist.resize(n, UNREACHABLE);
-        sc.heap.clear();
+        let n = self.adj.routers.len();
         let iface_in = self.d.map_or(&[][..], |d| self.adj.iface_in.row(d.index()));
         let last_hops = iface_in.iter();
         let last_hops = last_hops.chain(self.adj.node_in.row(self.dst_node.index()));
+        sc.next_seeds.clear();
         for &l in last_hops {
             if let Some(r) = self.router_leaving_by(l) {
-                let c = add((0, 0), self.delay(l));
-                if c < sc.dist[r.index()] {
-                    sc.dist[r.index()] = c;
-                    sc.heap.push(Reverse((c, r.0)));
-                }
+                sc.next_seeds.push((r.0, add((0, 0), self.delay(l))));
             }
         }
+        // One seed per router, its cheapest link.
+        sc.next_seeds.sort_unstable();
+        sc.next_seeds.dedup_by_key(|s| s.0);
+        if sc.next_seeds.is_empty() {
+            // Nothing leads to the destination: every router is unreachable.
+            sc.seeds.clear();
+            sc.dist.clear();
+            sc.dist.resize(n, UNREACHABLE);
+            return;
+        }
+        if sc.recall(n) {
+            debug_assert_eq!(sc.dist.len(), n);
+            return;
+        }
+        sc.dist.clear();
+        sc.dist.resize(n, UNREACHABLE);
+        sc.heap.clear();
+        for &(r, c) in &sc.next_seeds {
+            sc.dist[self.adj.rank(NodeId(r))] = c;
+            sc.heap.push(Reverse((c, r)));
+        }
         while let Some(Reverse((c, r))) = sc.heap.pop() {
-            if c > sc.dist[r as usize] {
+            if c > sc.dist[self.adj.rank(NodeId(r))] {
                 continue;
             }
             for &l in self.adj.node_in.row(r as usize) {
                 if let Some(p) = self.router_leaving_by(l) {
                     let cand = add(c, self.delay(l));
-                    if cand < sc.dist[p.index()] {
-                        sc.dist[p.index()] = cand;
+                    if cand < sc.dist[self.adj.rank(p)] {
+                        sc.dist[self.adj.rank(p)] = cand;
                         sc.heap.push(Reverse((cand, p.0)));
                     }
                 }
@@ -298,7 +419,7 @@ impl<'a> Search<'a> {
         sc: &mut Scratch,
         out: &mut Vec<LinkId>,
     ) -> bool {
-        if r == self.dst_node || sc.dist[r.index()] == UNREACHABLE {
+        if r == self.dst_node || sc.dist[self.adj.rank(r)] == UNREACHABLE {
             return false;
         }
         match self.pick_at(r, ecmp, sc) {
@@ -337,7 +458,7 @@ impl<'a> Search<'a> {
         ecmp: Option<(&EcmpKeys, FlowTuple)>,
         sc: &mut Scratch,
     ) -> Option<LinkId> {
-        let want = sc.dist[n.index()];
+        let want = sc.dist[self.adj.rank(n)];
         sc.cands.clear();
         for &x in self.adj.node_out.row(n.index()) {
             if self.via(x, &sc.dist) == want {
@@ -368,32 +489,33 @@ impl<'a> Search<'a> {
         if best == UNREACHABLE {
             return 0;
         }
-        // Paths from each router to d along optimal links, memoised in increasing cost order.
-        let mut memo: Vec<Option<u64>> = vec![None; self.g.node_names.len()];
-        let mut order: Vec<u32> = (0..next_id(memo.len()))
-            .filter(|&r| sc.dist[r as usize] != UNREACHABLE)
+        // Paths from each router to d along optimal links, memoised in increasing cost order
+        // (by rank).
+        let mut memo: Vec<Option<u64>> = vec![None; self.adj.routers.len()];
+        let mut order: Vec<usize> = (0..memo.len())
+            .filter(|&k| sc.dist[k] != UNREACHABLE)
             .collect();
-        order.sort_by_key(|&r| sc.dist[r as usize]);
-        for r in order {
-            let want = sc.dist[r as usize];
+        order.sort_by_key(|&k| sc.dist[k]);
+        for k in order {
+            let want = sc.dist[k];
             let mut n = 0u64;
-            for &x in self.adj.node_out.row(r as usize) {
+            for &x in self.adj.node_out.row(self.adj.routers[k] as usize) {
                 if self.via(x, &sc.dist) == want {
                     n = n.saturating_add(match self.next(x) {
                         Next::Dest => 1,
-                        Next::Router(m) => memo[m.index()].unwrap_or(0),
+                        Next::Router(m) => memo[self.adj.rank(m)].unwrap_or(0),
                         Next::Unusable => 0,
                     });
                 }
             }
-            memo[r as usize] = Some(n);
+            memo[k] = Some(n);
         }
         firsts
             .iter()
             .filter(|&&l| self.via(l, &sc.dist) == best)
             .map(|&l| match self.next(l) {
                 Next::Dest => 1,
-                Next::Router(m) => memo[m.index()].unwrap_or(0),
+                Next::Router(m) => memo[self.adj.rank(m)].unwrap_or(0),
                 Next::Unusable => 0,
             })
             .fold(0u64, u64::saturating_add)
@@ -727,6 +849,14 @@ mod tests {
     /// A random topology: 2-4 hosts with 1-2 interfaces, 0-6 routers, 4-24 links between
     /// random ends (nodes or interfaces) with delays of 1-3 ms, so ties are frequent.
     fn random_network(x: &mut u64) -> (crate::topology::Network, Vec<Addr>) {
+        random_network_with(x, None)
+    }
+
+    /// [`random_network`], with ECMP under `ecmp`'s seed if given.
+    fn random_network_with(
+        x: &mut u64,
+        ecmp: Option<u64>,
+    ) -> (crate::topology::Network, Vec<Addr>) {
         let mut next = |n: u64| {
             *x = x
                 .wrapping_mul(6_364_136_223_846_793_005)
@@ -734,6 +864,9 @@ mod tests {
             (*x >> 33) % n
         };
         let mut nb = NetworkBuilder::new();
+        if let Some(seed) = ecmp {
+            nb.ecmp(seed);
+        }
         let mut ends = Vec::new();
         let mut addrs = Vec::new();
         for h in 0..2 + next(3) {
@@ -754,6 +887,43 @@ mod tests {
             nb.add_link(cfg(&format!("l{i}"), from, to, 1 + next(3)));
         }
         (nb.build().unwrap(), addrs)
+    }
+
+    /// One scratch kept over every pair of 400 random networks (half of them with ECMP, three
+    /// flows per pair), in a scrambled order and twice over, with room for only [`super::MEMO_MIN`] earlier searches (so costs are
+    /// recalled, kept, evicted and computed again): every route, ECMP's included, is the one
+    /// a fresh search finds.
+    #[test]
+    fn kept_costs_give_the_routes_a_fresh_search_gives() {
+        use super::Scratch;
+        let mut x = 11u64;
+        let mut recalled = 0;
+        for i in 0..400 {
+            let (net, addrs) = random_network_with(&mut x, (i % 2 == 0).then_some(i));
+            let mut sc = Scratch {
+                memo_bytes: 1,
+                ..Scratch::default()
+            };
+            let mut pairs: Vec<(Addr, Addr)> = addrs
+                .iter()
+                .flat_map(|&a| addrs.iter().map(move |&b| (a, b)))
+                .collect();
+            for k in (1..pairs.len()).rev() {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                pairs.swap(k, (x >> 33) as usize % (k + 1));
+            }
+            for &(a, b) in pairs.iter().chain(pairs.iter().rev()) {
+                let (s, d) = (net.iface_id(a).unwrap(), net.iface_id(b).unwrap());
+                for ports in [(0, 0), (49_152, 80), (49_153, 80)] {
+                    let mut out = Vec::new();
+                    let found = net.find_route(s, d, ports, &mut sc, &mut out);
+                    let fresh = net.flow_route(a, b, ports);
+                    assert_eq!(found.then_some(out), fresh, "{a} -> {b} {ports:?}");
+                }
+            }
+            recalled += sc.recalled;
+        }
+        assert!(recalled > 10_000, "costs were recalled {recalled} times");
     }
 
     #[test]
