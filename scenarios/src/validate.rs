@@ -20,6 +20,7 @@ use crate::schema::{ActionSpec, CaptureInterfaces, DirectionName, LossSpec, Queu
 use sim_core::{
     Bandwidth, Duration, Instant, LinkChange, LinkRate, LossModel, MahimahiTrace, QueueLimit,
 };
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -126,13 +127,15 @@ fn resolve_links(
     base: &Path,
 ) -> Result<Vec<PlanLink>, ScenarioError> {
     let mut out: Vec<PlanLink> = Vec::new();
+    // The names so far (a fat tree has tens of thousands of links: no scan per link).
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
     for (i, l) in sc.links.iter().enumerate() {
         let f = |s: &str| format!("links[{i}].{s}");
         check_name(r, "links", &f("name"), &l.name)?;
-        if out.iter().any(|o| o.name == l.name) {
-            let n = out.iter().filter(|o| o.name == l.name).count();
+        if !seen.insert(&l.name) {
+            // The first repeat: the name's second occurrence in the file.
             let msg = format!("duplicate link name `{}`", l.name);
-            return Err(r.at_nth("links", "name", &l.name, n, f("name"), msg));
+            return Err(r.at_nth("links", "name", &l.name, 1, f("name"), msg));
         }
         let a = names
             .end(&l.a)
@@ -283,6 +286,7 @@ fn resolve_routes(
     links: &[PlanLink],
 ) -> Result<Vec<PlanRoute>, ScenarioError> {
     let mut out = Vec::new();
+    let by_name = link_indexes(links);
     for (i, rt) in sc.routes.iter().enumerate() {
         let f = |s: &str| format!("routes[{i}].{s}");
         let src = names
@@ -294,7 +298,7 @@ fn resolve_routes(
         let mut at = End::Iface(src.iface);
         let mut hops = Vec::new();
         for (k, name) in rt.via.iter().enumerate() {
-            let Some(li) = links.iter().position(|l| &l.name == name) else {
+            let Some(&li) = by_name.get(name.as_str()) else {
                 return Err(r.at(
                     "routes",
                     format!("routes[{i}].via[{k}]"),
@@ -364,6 +368,15 @@ fn same_node(e: End, at: End) -> bool {
     e == at
 }
 
+/// The links' positions by name (names are distinct once [`resolve_links`] accepted them).
+fn link_indexes(links: &[PlanLink]) -> BTreeMap<&str, usize> {
+    links
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.name.as_str(), i))
+        .collect()
+}
+
 fn resolve_events(
     r: &Reporter<'_>,
     sc: &Scenario,
@@ -371,9 +384,10 @@ fn resolve_events(
     duration: Duration,
 ) -> Result<Vec<PlanEvent>, ScenarioError> {
     let mut out = Vec::new();
+    let by_name = link_indexes(links);
     for (i, ev) in sc.events.iter().enumerate() {
         let f = |s: &str| format!("events[{i}].{s}");
-        let Some(li) = links.iter().position(|l| l.name == ev.link) else {
+        let Some(&li) = by_name.get(ev.link.as_str()) else {
             return Err(r.at(
                 "events",
                 f("link"),

@@ -10,7 +10,7 @@
 
 use super::sample::{SubflowKey, SubflowRecord};
 use crate::build::Handles;
-use crate::plan::{FlowIndex, IfaceIndex, Plan, PlanFlow};
+use crate::plan::{FlowIndex, HostIndex, IfaceIndex, Plan, PlanFlow};
 use mptcp_model::event::SubflowId;
 use sim_core::{Addr, HostId, Instant};
 use std::collections::BTreeMap;
@@ -143,12 +143,15 @@ impl Paths {
     }
 }
 
-/// The interface name of `addr` on the hosts of `plan`.
-fn iface_name(plan: &Plan, addr: Addr) -> String {
-    plan.hosts
-        .iter()
-        .flat_map(|h| h.ifaces.iter())
-        .find(|i| i.addr == addr)
+/// The interface name of `addr` on the hosts of `plan`, looked for first on host `near`
+/// (the host it is expected on: addresses are unique, so the answer is the same, and a fat
+/// tree's thousands of subflows no longer scan every host's interfaces each).
+fn iface_name(plan: &Plan, near: HostIndex, addr: Addr) -> String {
+    fn on(h: &crate::plan::PlanHost, addr: Addr) -> Option<&crate::plan::PlanIface> {
+        h.ifaces.iter().find(|i| i.addr == addr)
+    }
+    on(plan.host(near), addr)
+        .or_else(|| plan.hosts.iter().find_map(|h| on(h, addr)))
         .map_or_else(|| addr.to_string(), |i| i.name.clone())
 }
 
@@ -159,16 +162,16 @@ pub fn subflow_label(plan: &Plan, f: &PlanFlow, local: Addr, remote: Addr) -> St
     let (opener, listener) = match &f.transport {
         crate::plan::PlanTransport::Mptcp(m) => (m.opener, m.listener),
         crate::plan::PlanTransport::Sctp(s) => (s.opener, s.listener),
-        crate::plan::PlanTransport::Tcp(_) => return iface_name(plan, local),
+        crate::plan::PlanTransport::Tcp(_) => return iface_name(plan, f.src.host(), local),
     };
     let (open, listen) = if opener == f.src {
         (local, remote)
     } else {
         (remote, local)
     };
-    let mut label = iface_name(plan, open);
+    let mut label = iface_name(plan, opener.host(), open);
     if plan.host(listener.host()).ifaces.len() > 1 {
-        label = format!("{label}-{}", iface_name(plan, listen));
+        label = format!("{label}-{}", iface_name(plan, listener.host(), listen));
     }
     label
 }
