@@ -7,7 +7,11 @@
 //! queue, which the receive buffer bounds); samples go into a fixed log-linear histogram
 //! (16 sub-buckets per power of two of nanoseconds: percentiles within 1/16 = 6.25 %,
 //! reported at the bucket's midpoint), so memory is constant whatever the run length.
-//! The mean is exact.
+//! The mean is exact. The histogram's counts grow to the largest bucket used, on the first
+//! sample that needs it: a connection that receives no data (the sending end of a bulk
+//! transfer) holds none, one whose delays stay under a second holds under half of the
+//! 976 buckets (a k = 32 fat tree's 16,384 connections: 64 MiB fewer than with every
+//! histogram whole from the start).
 
 use sim_core::{Duration, Instant};
 use std::collections::VecDeque;
@@ -33,6 +37,7 @@ pub struct HolSummary {
 /// A log-linear histogram of durations (nanoseconds).
 #[derive(Clone, Debug)]
 pub(crate) struct LogHistogram {
+    /// Counts of the buckets up to the largest used (the rest are zero).
     counts: Vec<u64>,
     n: u64,
     sum: u128,
@@ -80,7 +85,7 @@ fn value(i: usize) -> u64 {
 impl LogHistogram {
     pub(crate) fn new() -> Self {
         LogHistogram {
-            counts: vec![0; BUCKETS],
+            counts: Vec::new(),
             n: 0,
             sum: 0,
             max: 0,
@@ -89,10 +94,21 @@ impl LogHistogram {
 
     pub(crate) fn record(&mut self, d: Duration) {
         let v = d.as_nanos();
-        self.counts[index(v)] += 1;
+        let i = index(v);
+        if i >= self.counts.len() {
+            self.grow(i);
+        }
+        self.counts[i] += 1;
         self.n += 1;
         self.sum += u128::from(v);
         self.max = self.max.max(v);
+    }
+
+    /// Makes room for bucket `i` (out of line: a connection's histogram grows a few times).
+    #[cold]
+    fn grow(&mut self, i: usize) {
+        debug_assert!(i < BUCKETS);
+        self.counts.resize(i + 1, 0);
     }
 
     /// The `q`-quantile (0 < q ≤ 1), in the bucket's midpoint, at most the maximum.
@@ -187,6 +203,22 @@ impl HolTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts are held only up to the largest bucket used.
+    #[test]
+    fn the_histogram_grows_to_its_largest_bucket() {
+        let mut h = LogHistogram::new();
+        assert_eq!(h.counts.capacity(), 0);
+        h.record(Duration::from_micros(1));
+        assert_eq!(h.counts.len(), index(1_000) + 1);
+        h.record(Duration::ZERO);
+        assert_eq!(h.counts.len(), index(1_000) + 1);
+        h.record(Duration::from_secs(3600));
+        assert_eq!(h.counts.len(), index(3_600_000_000_000) + 1);
+        assert!(h.counts.len() <= BUCKETS);
+        assert_eq!(h.buckets().len(), 3);
+        assert_eq!(h.quantile(0.5), Duration::from_nanos(value(index(1_000))));
+    }
 
     #[test]
     fn histogram_buckets_and_quantiles() {
