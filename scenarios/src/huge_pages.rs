@@ -5,9 +5,10 @@
 //! packets in flight, about 75 MiB) is spread over many small allocations, and each event
 //! touches a few of them far apart: with 4 KiB pages the processor's TLB covers a few
 //! megabytes of it and misses on nearly every event. Backed by 2 MiB pages the same state
-//! takes a few dozen TLB entries (the 1000-host-pair run: about 9 % less CPU, the k = 8 fat
-//! tree 7 %; a two-path run, whose state fits the TLB either way, is unchanged). Results
-//! never depend on it: pages change where memory sits, not what the program computes.
+//! takes a few dozen TLB entries (the 1000-host-pair run: 0.88 to 1.02 of the CPU in five
+//! sets of paired runs on a shared machine, median 0.93; the k = 8 fat tree 0.93; a two-path
+//! run, whose state fits the TLB either way, is unchanged). Results never depend on it:
+//! pages change where memory sits, not what the program computes.
 //!
 //! Linux backs memory with huge pages where the program asks for them (`madvise`, the
 //! kernel's default `transparent_hugepage=madvise` mode); glibc's malloc asks for its whole
