@@ -10,8 +10,8 @@
 //! The mean is exact. The histogram's counts grow to the largest bucket used, on the first
 //! sample that needs it: a connection that receives no data (the sending end of a bulk
 //! transfer) holds none, one whose delays stay under a second holds under half of the
-//! 976 buckets (a k = 32 fat tree's 16,384 connections: 64 MiB fewer than with every
-//! histogram whole from the start).
+//! 976 buckets (a k = 32 fat tree's 16,384 connections: peak RSS 567,088 -> 444,740 KiB
+//! against every histogram whole from the start).
 
 use sim_core::{Duration, Instant};
 use std::collections::VecDeque;
