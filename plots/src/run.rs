@@ -30,6 +30,7 @@
 //! values alias against a periodic application (25 frames/s sampled every 100 ms alternate
 //! between 2 and 3 frames).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -95,26 +96,25 @@ pub(crate) struct RunData {
 pub(crate) type Failures = BTreeMap<(String, String), Vec<(f64, f64)>>;
 
 impl RunData {
-    fn push(&mut self, key: Key, point: (f64, f64)) {
-        if let Some(v) = self.points.get_mut(&key) {
-            v.push(point);
-        } else {
-            match key.kind {
-                Kind::Flow => {
-                    let id = (key.name.clone(), key.subflow.clone());
-                    if !self.flow_slots.contains(&id) {
-                        self.flow_slots.push(id);
-                    }
-                }
-                Kind::Link => {
-                    if !self.link_slots.contains(&key.name) {
-                        self.link_slots.push(key.name.clone());
-                    }
+    /// Adds the series `key` with its `points` (a key not seen before: its flow, subflow
+    /// or link takes the next palette slot if it has none yet).
+    fn push_series(&mut self, key: Key, points: Vec<(f64, f64)>) {
+        debug_assert!(!self.points.contains_key(&key), "series added twice");
+        match key.kind {
+            Kind::Flow => {
+                let id = (key.name.clone(), key.subflow.clone());
+                if !self.flow_slots.contains(&id) {
+                    self.flow_slots.push(id);
                 }
             }
-            self.order.push(key.clone());
-            self.points.insert(key, vec![point]);
+            Kind::Link => {
+                if !self.link_slots.contains(&key.name) {
+                    self.link_slots.push(key.name.clone());
+                }
+            }
         }
+        self.order.push(key.clone());
+        self.points.insert(key, points);
     }
 
     /// The palette slot of the flow, subflow or link of `key`.
@@ -285,7 +285,8 @@ fn read_optional(path: &Path) -> Result<Option<String>, PlotError> {
     }
 }
 
-/// Parses a `timeseries.csv` text read from `path`.
+/// Parses a `timeseries.csv` text read from `path`. Rows are grouped into series by
+/// their names as borrowed from the text; a series' key is made once, at its first row.
 pub(crate) fn parse_timeseries(path: &Path, text: &str) -> Result<RunData, PlotError> {
     let table = Table::parse(path, text)?;
     let mut data = RunData::default();
@@ -296,26 +297,57 @@ pub(crate) fn parse_timeseries(path: &Path, text: &str) -> Result<RunData, PlotE
         ["time_s", "kind", "name", "subflow", "metric", "value"].map(|c| table.column(c));
     let (time, kind, name, subflow, metric, value) =
         (time?, kind?, name?, subflow?, metric?, value?);
-    for rec in &table.records {
+    // Series in order of first appearance, and their index by (kind, name, subflow, metric).
+    let mut series: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut keys: Vec<Key> = Vec::new();
+    let mut index: BTreeMap<(Kind, &str, &str, &str), usize> = BTreeMap::new();
+    table.for_each(|rec| {
         let t = table.number(rec, time)?;
         let v = table.number(rec, value)?;
         let kind = match rec.fields[kind].trim() {
             "flow" => Kind::Flow,
             "link" => Kind::Link,
-            _ => continue,
+            _ => return Ok(()),
         };
-        let m = rec.fields[metric].trim();
-        if !METRICS.contains(&m) {
-            continue;
+        let Some(&m) = METRICS.iter().find(|&&m| m == rec.fields[metric].trim()) else {
+            return Ok(());
+        };
+        let (n, sf) = (rec.fields[name].trim(), rec.fields[subflow].trim());
+        // Borrowed from the text while the field is (an escaped, owned field: found by
+        // value, its key made again).
+        let found = match (&rec.fields[name], &rec.fields[subflow]) {
+            (Cow::Borrowed(n), Cow::Borrowed(sf)) => {
+                let k = (kind, n.trim(), sf.trim(), m);
+                index.get(&k).copied().ok_or(Some(k))
+            }
+            _ => (keys.iter())
+                .position(|k| {
+                    k.kind == kind
+                        && k.name == n
+                        && k.subflow.as_deref().unwrap_or("") == sf
+                        && k.metric == m
+                })
+                .ok_or(None),
+        };
+        match found {
+            Ok(i) => series[i].push((t, v)),
+            Err(borrowed) => {
+                if let Some(k) = borrowed {
+                    index.insert(k, series.len());
+                }
+                keys.push(Key {
+                    kind,
+                    name: n.to_owned(),
+                    subflow: (!sf.is_empty()).then(|| sf.to_owned()),
+                    metric: m.to_owned(),
+                });
+                series.push(vec![(t, v)]);
+            }
         }
-        let sf = rec.fields[subflow].trim();
-        let key = Key {
-            kind,
-            name: rec.fields[name].trim().to_owned(),
-            subflow: (!sf.is_empty()).then(|| sf.to_owned()),
-            metric: m.to_owned(),
-        };
-        data.push(key, (t, v));
+        Ok(())
+    })?;
+    for (key, points) in keys.into_iter().zip(series) {
+        data.push_series(key, points);
     }
     data.find_step();
     Ok(data)
@@ -335,9 +367,9 @@ pub(crate) fn parse_events(path: &Path, text: &str) -> Result<Vec<Marker>, PlotE
         Err(_) => (Some(table.column("event")?), table.column("detail")?),
     };
     let mut out = Vec::new();
-    for rec in &table.records {
+    table.for_each(|rec| {
         if event.is_some_and(|e| rec.fields[e].trim() != "link") {
-            continue;
+            return Ok(());
         }
         out.push(Marker {
             x: table.number(rec, time)?,
@@ -347,7 +379,8 @@ pub(crate) fn parse_events(path: &Path, text: &str) -> Result<Vec<Marker>, PlotE
                 rec.fields[detail].trim()
             ),
         });
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -367,7 +400,7 @@ pub(crate) fn parse_failures(path: &Path, text: &str) -> Result<Failures, PlotEr
     };
     let time = table.column("time_s")?;
     let mut since: BTreeMap<(String, String), f64> = BTreeMap::new();
-    for rec in &table.records {
+    table.for_each(|rec| {
         let id = || {
             (
                 rec.fields[flow].trim().to_owned(),
@@ -387,7 +420,8 @@ pub(crate) fn parse_failures(path: &Path, text: &str) -> Result<Failures, PlotEr
             }
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     for (id, from) in since {
         out.entry(id).or_default().push((from, f64::INFINITY));
     }
@@ -408,15 +442,16 @@ pub(crate) fn parse_subflows(
     }
     let [flow, subflow, label] = ["flow", "subflow", "label"].map(|c| table.column(c));
     let (flow, subflow, label) = (flow?, subflow?, label?);
-    Ok((table.records.iter())
-        .map(|r| {
-            let key = (
-                r.fields[flow].trim().to_owned(),
-                r.fields[subflow].trim().to_owned(),
-            );
-            (key, r.fields[label].trim().to_owned())
-        })
-        .collect())
+    let mut out = BTreeMap::new();
+    table.for_each(|r| {
+        let key = (
+            r.fields[flow].trim().to_owned(),
+            r.fields[subflow].trim().to_owned(),
+        );
+        out.insert(key, r.fields[label].trim().to_owned());
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// `points` with a NaN point inserted wherever two consecutive samples are more than 1.5

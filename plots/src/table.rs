@@ -5,68 +5,57 @@
 //! `\r\n` line ends, and skips blank lines. Columns are found by header name, so extra
 //! columns and any column order are accepted.
 
-use std::path::{Path, PathBuf};
+use std::borrow::Cow;
+use std::path::Path;
 
 use crate::PlotError;
 
-/// One data record: the 1-based line it starts on and its fields.
+/// One data record: the 1-based line it starts on and its fields, borrowed from the file's
+/// text (a quoted field with `""` escapes is the one copy).
 #[derive(Debug)]
-pub(crate) struct Record {
+pub(crate) struct Record<'r, 'a> {
     /// 1-based line number of the record's first character.
     pub(crate) line: usize,
-    /// The unquoted field values.
-    pub(crate) fields: Vec<String>,
+    /// The unquoted field values, as many as the header's.
+    pub(crate) fields: &'r [Cow<'a, str>],
 }
 
-/// A parsed CSV file: header and records, every record with the header's field count.
+/// A CSV file's header, and its records read on demand ([`Table::for_each`]): the records
+/// are never all held, so reading a long run's `timeseries.csv` takes memory for what the
+/// caller keeps of it, not for every field of every row.
 #[derive(Debug)]
-pub(crate) struct Table {
-    path: PathBuf,
+pub(crate) struct Table<'a> {
+    path: &'a Path,
     /// Header names, in file order.
     header: Vec<String>,
-    /// Data records, in file order.
-    pub(crate) records: Vec<Record>,
+    /// The text after the header line.
+    body: &'a str,
+    /// The 1-based line `body` starts on.
+    body_line: usize,
 }
 
-impl Table {
-    /// Parses `text`, read from `path` (used in error messages). An empty text gives a table
-    /// with no header and no records.
-    pub(crate) fn parse(path: &Path, text: &str) -> Result<Table, PlotError> {
-        let err = |line, message: String| PlotError::Csv {
-            path: path.to_path_buf(),
-            line,
-            message,
+impl<'a> Table<'a> {
+    /// Reads the header of `text`, read from `path` (used in error messages). An empty text
+    /// (or one of blank lines only) gives a table with no header and no records.
+    pub(crate) fn parse(path: &'a Path, text: &'a str) -> Result<Table<'a>, PlotError> {
+        let mut scan = Scanner {
+            text,
+            pos: 0,
+            line: 1,
         };
-        let mut records = split_records(text).map_err(|(line, m)| err(line, m))?;
-        if records.is_empty() {
-            return Ok(Table {
-                path: path.to_path_buf(),
-                header: Vec::new(),
-                records,
-            });
-        }
-        let header_rec = records.remove(0);
-        let header: Vec<String> = header_rec
-            .fields
-            .into_iter()
-            .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
-            .collect();
-        for r in &records {
-            if r.fields.len() != header.len() {
-                return Err(err(
-                    r.line,
-                    format!(
-                        "expected {} fields as in the header, found {}",
-                        header.len(),
-                        r.fields.len()
-                    ),
-                ));
-            }
-        }
+        let mut fields = Vec::new();
+        let header = match scan.next_record(&mut fields) {
+            Err((line, message)) => return Err(csv_error(path, line, message)),
+            Ok(None) => Vec::new(),
+            Ok(Some(_)) => (fields.iter())
+                .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
+                .collect(),
+        };
         Ok(Table {
-            path: path.to_path_buf(),
+            path,
             header,
-            records,
+            body: &text[scan.pos..],
+            body_line: scan.line,
         })
     }
 
@@ -75,108 +64,200 @@ impl Table {
         self.header.is_empty()
     }
 
+    /// Calls `each` with every data record, in file order, until it returns an error; a
+    /// record with other than the header's field count, or text that is not CSV, is an
+    /// error naming its line.
+    pub(crate) fn for_each(
+        &self,
+        mut each: impl FnMut(&Record<'_, 'a>) -> Result<(), PlotError>,
+    ) -> Result<(), PlotError> {
+        let mut scan = Scanner {
+            text: self.body,
+            pos: 0,
+            line: self.body_line,
+        };
+        let mut fields = Vec::with_capacity(self.header.len());
+        loop {
+            let line = match scan.next_record(&mut fields) {
+                Err((line, message)) => return Err(csv_error(self.path, line, message)),
+                Ok(None) => return Ok(()),
+                Ok(Some(line)) => line,
+            };
+            if fields.len() != self.header.len() {
+                let message = format!(
+                    "expected {} fields as in the header, found {}",
+                    self.header.len(),
+                    fields.len()
+                );
+                return Err(csv_error(self.path, line, message));
+            }
+            each(&Record {
+                line,
+                fields: &fields,
+            })?;
+        }
+    }
+
     /// Index of the column named `name`, or an error naming line 1 and the missing column.
     pub(crate) fn column(&self, name: &str) -> Result<usize, PlotError> {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| PlotError::Csv {
-                path: self.path.clone(),
-                line: 1,
-                message: format!(
-                    "missing column `{name}` (header is `{}`)",
-                    self.header.join(",")
-                ),
-            })
+        self.header.iter().position(|h| h == name).ok_or_else(|| {
+            let message = format!(
+                "missing column `{name}` (header is `{}`)",
+                self.header.join(",")
+            );
+            csv_error(self.path, 1, message)
+        })
     }
 
     /// Parses field `col` of `rec` as a float (`NaN` and `inf` are accepted), or an error
     /// naming the line, column and text.
-    pub(crate) fn number(&self, rec: &Record, col: usize) -> Result<f64, PlotError> {
+    pub(crate) fn number(&self, rec: &Record<'_, '_>, col: usize) -> Result<f64, PlotError> {
         let text = rec.fields[col].trim();
-        text.parse::<f64>().map_err(|_| PlotError::Csv {
-            path: self.path.clone(),
-            line: rec.line,
-            message: format!("column `{}`: `{text}` is not a number", self.header[col]),
+        text.parse::<f64>().map_err(|_| {
+            let message = format!("column `{}`: `{text}` is not a number", self.header[col]);
+            csv_error(self.path, rec.line, message)
         })
     }
 }
 
-/// Splits `text` into records; errors carry the line number.
-fn split_records(text: &str) -> Result<Vec<Record>, (usize, String)> {
-    let mut records = Vec::new();
-    let mut chars = text.chars().peekable();
-    let mut line = 1;
-    while chars.peek().is_some() {
-        let start = line;
-        let mut fields = Vec::new();
-        let mut field = String::new();
-        let mut quoted_field = false;
-        loop {
-            match chars.next() {
-                None => break,
-                Some('"') if field.is_empty() && !quoted_field => {
-                    quoted_field = true;
-                    loop {
-                        match chars.next() {
-                            None => return Err((start, "unterminated quoted field".to_owned())),
-                            Some('"') if chars.peek() == Some(&'"') => {
-                                chars.next();
-                                field.push('"');
-                            }
-                            Some('"') => break,
-                            Some(c) => {
-                                if c == '\n' {
-                                    line += 1;
-                                }
-                                field.push(c);
-                            }
-                        }
+fn csv_error(path: &Path, line: usize, message: String) -> PlotError {
+    PlotError::Csv {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+/// Splits CSV text into records, one at a time. It looks at bytes: the delimiters (`,`,
+/// `"`, CR, LF) are ASCII, and no byte of a multi-byte UTF-8 character is, so every field
+/// boundary is a character boundary.
+struct Scanner<'a> {
+    text: &'a str,
+    /// Byte offset of the next record.
+    pos: usize,
+    /// 1-based line of `pos`.
+    line: usize,
+}
+
+impl<'a> Scanner<'a> {
+    /// Reads the next record that is not a blank line into `fields` (cleared first) and
+    /// returns the line it starts on; `None` at the end of the text. Errors carry the line.
+    fn next_record(
+        &mut self,
+        fields: &mut Vec<Cow<'a, str>>,
+    ) -> Result<Option<usize>, (usize, String)> {
+        let bytes = self.text.as_bytes();
+        while self.pos < bytes.len() {
+            let start = self.line;
+            fields.clear();
+            // Whether the record's last field was quoted (a quoted empty field is not blank).
+            let quoted_last = loop {
+                let (field, quoted) = self.field(start)?;
+                fields.push(field);
+                match bytes.get(self.pos) {
+                    None => break quoted,
+                    Some(b',') => self.pos += 1,
+                    Some(b'\n') => {
+                        self.pos += 1;
+                        self.line += 1;
+                        break quoted;
+                    }
+                    Some(b'\r') if bytes.get(self.pos + 1) == Some(&b'\n') => {
+                        self.pos += 2;
+                        self.line += 1;
+                        break quoted;
+                    }
+                    Some(_) => {
+                        // Only after a quoted field: an unquoted one runs to a delimiter.
+                        let c = self.text[self.pos..].chars().next().unwrap_or('?');
+                        return Err((self.line, format!("unexpected `{c}` after a quoted field")));
                     }
                 }
-                Some(',') => {
-                    fields.push(std::mem::take(&mut field));
-                    quoted_field = false;
-                }
-                Some('\r') if chars.peek() == Some(&'\n') => {}
-                Some('\n') => {
-                    line += 1;
-                    break;
-                }
-                Some(c) if quoted_field => {
-                    return Err((line, format!("unexpected `{c}` after a quoted field")));
-                }
-                Some(c) => field.push(c),
+            };
+            let blank = fields.len() == 1 && fields[0].trim().is_empty() && !quoted_last;
+            if !blank {
+                return Ok(Some(start));
             }
         }
-        fields.push(field);
-        let blank = fields.len() == 1 && fields[0].trim().is_empty() && !quoted_field;
-        if !blank {
-            records.push(Record {
-                line: start,
-                fields,
-            });
+        Ok(None)
+    }
+
+    /// Reads one field at `pos`, up to (not including) the delimiter after it; returns it
+    /// and whether it was quoted. A quote opens a quoted field only as its first character;
+    /// a CR not followed by LF is part of an unquoted field.
+    /// `record` is the line the record starts on, which an unterminated quote names.
+    fn field(&mut self, record: usize) -> Result<(Cow<'a, str>, bool), (usize, String)> {
+        let bytes = self.text.as_bytes();
+        let from = self.pos;
+        if bytes.get(from) != Some(&b'"') {
+            let mut end = from;
+            while let Some(&b) = bytes.get(end) {
+                if b == b',' || b == b'\n' || (b == b'\r' && bytes.get(end + 1) == Some(&b'\n')) {
+                    break;
+                }
+                end += 1;
+            }
+            self.pos = end;
+            return Ok((Cow::Borrowed(&self.text[from..end]), false));
+        }
+        let mut owned: Option<String> = None;
+        let mut run = from + 1;
+        let mut i = run;
+        loop {
+            match bytes.get(i) {
+                None => return Err((record, "unterminated quoted field".to_owned())),
+                Some(b'"') if bytes.get(i + 1) == Some(&b'"') => {
+                    // An escaped quote: the text so far and one quote.
+                    let s = owned.get_or_insert_with(String::new);
+                    s.push_str(&self.text[run..=i]);
+                    i += 2;
+                    run = i;
+                }
+                Some(b'"') => {
+                    let field = match owned {
+                        None => Cow::Borrowed(&self.text[run..i]),
+                        Some(mut s) => {
+                            s.push_str(&self.text[run..i]);
+                            Cow::Owned(s)
+                        }
+                    };
+                    self.pos = i + 1;
+                    return Ok((field, true));
+                }
+                Some(b) => {
+                    if *b == b'\n' {
+                        self.line += 1;
+                    }
+                    i += 1;
+                }
+            }
         }
     }
-    Ok(records)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Table, PlotError> {
-        Table::parse(Path::new("t.csv"), text)
+    const PATH: &str = "t.csv";
+
+    /// Records as (line, fields).
+    type Rows = Vec<(usize, Vec<String>)>;
+
+    /// Every record of `text`, or the first error.
+    fn rows(text: &str) -> Result<Rows, PlotError> {
+        let t = Table::parse(Path::new(PATH), text)?;
+        let mut out = Vec::new();
+        t.for_each(|r| {
+            out.push((r.line, r.fields.iter().map(|f| f.to_string()).collect()));
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     #[test]
     fn quoted_fields_crlf_and_blank_lines() {
-        let t = parse("a,b\r\n1,\"x,\"\"y\"\"\"\r\n\r\n\"multi\nline\",2\n3,4").unwrap();
-        let rows: Vec<_> = t
-            .records
-            .iter()
-            .map(|r| (r.line, r.fields.clone()))
-            .collect();
+        let rows = rows("a,b\r\n1,\"x,\"\"y\"\"\"\r\n\r\n\"multi\nline\",2\n3,4").unwrap();
         assert_eq!(
             rows,
             vec![
@@ -188,36 +269,174 @@ mod tests {
     }
 
     #[test]
+    fn fields_are_borrowed_unless_escaped() {
+        let text = "a,b,c\nx,\"y\",\"z\"\"\"\n";
+        let t = Table::parse(Path::new(PATH), text).unwrap();
+        t.for_each(|r| {
+            let kinds: Vec<bool> = (r.fields.iter())
+                .map(|f| matches!(f, Cow::Borrowed(_)))
+                .collect();
+            assert_eq!(kinds, [true, true, false]);
+            assert_eq!(r.fields[2], "z\"");
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
     fn empty_text_is_empty_table() {
-        assert!(parse("").unwrap().is_empty());
-        assert!(parse("\n\n").unwrap().is_empty());
+        assert!(Table::parse(Path::new(PATH), "").unwrap().is_empty());
+        assert!(Table::parse(Path::new(PATH), "\n\n").unwrap().is_empty());
+        assert_eq!(rows("a\n").unwrap(), []);
     }
 
     #[test]
     fn field_count_mismatch_names_line() {
-        let e = parse("a,b\n1,2\n3\n").unwrap_err();
+        let e = rows("a,b\n1,2\n3\n").unwrap_err();
         assert!(matches!(e, PlotError::Csv { line: 3, .. }), "{e}");
         assert!(e.to_string().starts_with("t.csv:3:"), "{e}");
     }
 
     #[test]
     fn unterminated_quote_is_an_error() {
-        let e = parse("a\n\"abc\n").unwrap_err();
+        let e = rows("a\n\"abc\n").unwrap_err();
         assert!(matches!(e, PlotError::Csv { line: 2, .. }), "{e}");
+        // Named by the line its record starts on.
+        let e = rows("a,b\n1,\"x\ny\n").unwrap_err();
+        assert!(matches!(e, PlotError::Csv { line: 2, .. }), "{e}");
+        let e = rows("a\n\"x\"y\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv:2: unexpected `y` after a quoted field"
+        );
     }
 
     #[test]
     fn numbers_and_columns() {
-        let t = parse("x,y\n1.5,NaN\nzz,1\n").unwrap();
+        let t = Table::parse(Path::new(PATH), "x,y\n1.5,NaN\nzz,1\n").unwrap();
         assert_eq!(t.column("y").unwrap(), 1);
         assert!(t
             .column("z")
             .unwrap_err()
             .to_string()
             .contains("missing column `z`"));
-        assert_eq!(t.number(&t.records[0], 0).unwrap(), 1.5);
-        assert!(t.number(&t.records[0], 1).unwrap().is_nan());
-        let e = t.number(&t.records[1], 0).unwrap_err();
+        let mut seen = 0;
+        let e = t
+            .for_each(|r| {
+                if seen == 0 {
+                    assert_eq!(t.number(r, 0).unwrap(), 1.5);
+                    assert!(t.number(r, 1).unwrap().is_nan());
+                }
+                seen += 1;
+                t.number(r, 0).map(|_| ())
+            })
+            .unwrap_err();
+        assert_eq!(seen, 2);
         assert_eq!(e.to_string(), "t.csv:3: column `x`: `zz` is not a number");
+    }
+
+    /// The character-at-a-time reader this one replaced (records and fields as owned
+    /// strings, the same rules): the reference for the byte scanner.
+    fn reference(text: &str) -> Result<Rows, (usize, String)> {
+        let mut records = Vec::new();
+        let mut chars = text.chars().peekable();
+        let mut line = 1;
+        while chars.peek().is_some() {
+            let start = line;
+            let mut fields = Vec::new();
+            let mut field = String::new();
+            let mut quoted_field = false;
+            loop {
+                match chars.next() {
+                    None => break,
+                    Some('"') if field.is_empty() && !quoted_field => {
+                        quoted_field = true;
+                        loop {
+                            match chars.next() {
+                                None => return Err((start, "unterminated".to_owned())),
+                                Some('"') if chars.peek() == Some(&'"') => {
+                                    chars.next();
+                                    field.push('"');
+                                }
+                                Some('"') => break,
+                                Some(c) => {
+                                    if c == '\n' {
+                                        line += 1;
+                                    }
+                                    field.push(c);
+                                }
+                            }
+                        }
+                    }
+                    Some(',') => {
+                        fields.push(std::mem::take(&mut field));
+                        quoted_field = false;
+                    }
+                    Some('\r') if chars.peek() == Some(&'\n') => {}
+                    Some('\n') => {
+                        line += 1;
+                        break;
+                    }
+                    Some(_) if quoted_field => return Err((line, "unexpected".to_owned())),
+                    Some(c) => field.push(c),
+                }
+            }
+            fields.push(field);
+            if !(fields.len() == 1 && fields[0].trim().is_empty() && !quoted_field) {
+                records.push((start, fields));
+            }
+        }
+        Ok(records)
+    }
+
+    /// Random texts over the characters that matter (delimiters, quotes, CR, a space, a
+    /// multi-byte character): the scanner gives the reference's records, or an error on
+    /// the reference's line.
+    #[test]
+    fn scanner_matches_the_reference() {
+        const ALPHABET: [&str; 8] = [",", "\"", "\n", "\r", "a", " ", "é", "\"\""];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut compared = (0, 0);
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 24) as usize;
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(ALPHABET[(state % 8) as usize]);
+            }
+            let mut scan = Scanner {
+                text: &text,
+                pos: 0,
+                line: 1,
+            };
+            let mut fields = Vec::new();
+            let mut got = Vec::new();
+            let got = loop {
+                match scan.next_record(&mut fields) {
+                    Ok(Some(line)) => {
+                        got.push((line, fields.iter().map(|f| f.to_string()).collect()))
+                    }
+                    Ok(None) => break Ok(got),
+                    Err((line, _)) => break Err(line),
+                }
+            };
+            match (reference(&text), got) {
+                (Ok(want), Ok(got)) => {
+                    assert_eq!(got, want, "{text:?}");
+                    compared.0 += 1;
+                }
+                (Err((want, _)), Err(got)) => {
+                    assert_eq!(got, want, "{text:?}");
+                    compared.1 += 1;
+                }
+                (want, got) => panic!("{text:?}: {want:?} vs {got:?}"),
+            }
+        }
+        assert!(compared.0 > 2_000 && compared.1 > 2_000, "{compared:?}");
     }
 }
