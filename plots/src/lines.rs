@@ -115,16 +115,25 @@ fn overlaps(a: &Trace, b: &Trace, y_span: f64) -> bool {
         return false;
     }
     let tol = OVERLAP_TOLERANCE * y_span;
-    let on = b
-        .all_points()
-        .filter(|&&(x, y)| {
-            a.pieces
-                .iter()
-                .filter_map(|p| value_at(p, x))
-                .any(|ya| (ya - y).abs() <= tol)
-        })
-        .count();
-    on as f64 >= OVERLAP_SHARE * b.points as f64
+    // Counted until the answer is known: enough points on `a`, or too few left to reach it.
+    let need = OVERLAP_SHARE * b.points as f64;
+    let (mut on, mut left) = (0usize, b.points);
+    for &(x, y) in b.all_points() {
+        left -= 1;
+        if (a.pieces.iter())
+            .filter_map(|p| value_at(p, x))
+            .any(|ya| (ya - y).abs() <= tol)
+        {
+            on += 1;
+            if on as f64 >= need {
+                return true;
+            }
+        }
+        if ((on + left) as f64) < need {
+            return false;
+        }
+    }
+    on as f64 >= need
 }
 
 /// Decides markers and outlines for `traces` drawn in order on a y axis spanning `y_span`.
@@ -143,7 +152,10 @@ pub(crate) fn emphasis(traces: &[Trace], y_span: f64) -> Emphasis {
     let mut outline = vec![false; n];
     for j in 1..n {
         for i in 0..j {
-            if traces[j].points > SPARSE && overlaps(&traces[i], &traces[j], y_span) {
+            // A pair whose overlap would change nothing (the earlier trace outlined, both
+            // with markers) is not tested: with many series most pairs are such.
+            let settled = outline[i] && markers[i] != Markers::No && markers[j] != Markers::No;
+            if !settled && traces[j].points > SPARSE && overlaps(&traces[i], &traces[j], y_span) {
                 outline[i] = true;
                 for k in [i, j] {
                     if markers[k] == Markers::No {
@@ -340,6 +352,83 @@ mod tests {
 
     fn trace(points: Vec<(f64, f64)>, slot: usize) -> Trace {
         Trace::new(&points, (Scale::Linear, Scale::Linear), look(slot))
+    }
+
+    /// The definitions, computed in full: every point of `b` tested, every pair tested.
+    fn emphasis_in_full(traces: &[Trace], y_span: f64) -> Emphasis {
+        let tol = OVERLAP_TOLERANCE * y_span;
+        let overlaps = |a: &Trace, b: &Trace| {
+            let on = (b.all_points())
+                .filter(|&&(x, y)| {
+                    (a.pieces.iter())
+                        .filter_map(|p| value_at(p, x))
+                        .any(|ya| (ya - y).abs() <= tol)
+                })
+                .count();
+            b.points > 0 && on as f64 >= OVERLAP_SHARE * b.points as f64
+        };
+        let n = traces.len();
+        let mut markers: Vec<Markers> = (traces.iter())
+            .map(|t| {
+                if t.points <= SPARSE {
+                    Markers::Every
+                } else {
+                    Markers::No
+                }
+            })
+            .collect();
+        let mut outline = vec![false; n];
+        for j in 1..n {
+            for i in 0..j {
+                if traces[j].points > SPARSE && overlaps(&traces[i], &traces[j]) {
+                    outline[i] = true;
+                    for k in [i, j] {
+                        if markers[k] == Markers::No {
+                            markers[k] = Markers::Spaced;
+                        }
+                    }
+                }
+            }
+        }
+        Emphasis { markers, outline }
+    }
+
+    /// Random sets of traces (step-like values from a few levels, so that some coincide,
+    /// gaps, sparse and dense ones): the pairs skipped and the counts cut short decide as
+    /// the full definitions do.
+    #[test]
+    fn emphasis_matches_the_full_definition() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        };
+        let mut outlined = 0;
+        for _ in 0..300 {
+            let n = 1 + next(12) as usize;
+            let traces: Vec<Trace> = (0..n)
+                .map(|slot| {
+                    let len = [10, 45, 80][next(3) as usize];
+                    let points = (0..len)
+                        .map(|k| {
+                            let y = match next(10) {
+                                0 => f64::NAN,
+                                v => (v % 3) as f64 + next(2) as f64 * 0.001,
+                            };
+                            (k as f64, y)
+                        })
+                        .collect();
+                    trace(points, slot)
+                })
+                .collect();
+            let (got, want) = (emphasis(&traces, 2.0), emphasis_in_full(&traces, 2.0));
+            assert_eq!(got.markers, want.markers);
+            assert_eq!(got.outline, want.outline);
+            outlined += want.outline.iter().filter(|&&o| o).count();
+        }
+        assert!(outlined > 100, "{outlined}");
     }
 
     #[test]
