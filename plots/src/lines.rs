@@ -96,34 +96,71 @@ fn value_at(piece: &[(f64, f64)], x: f64) -> Option<f64> {
     if x < first.0 || x > last.0 {
         return None;
     }
-    let i = piece.partition_point(|p| p.0 < x);
+    Some(value_at_index(piece, x, piece.partition_point(|p| p.0 < x)))
+}
+
+/// [`value_at`] found by walking forward from `*from`, which must not be past the first
+/// point at or after `x`; leaves it at that point, where a later, not smaller `x` may start.
+/// Over points in x order: one walk along the piece in all, not a search per point.
+fn value_from(piece: &[(f64, f64)], x: f64, from: &mut usize) -> Option<f64> {
+    let (first, last) = (piece.first()?, piece.last()?);
+    if x < first.0 || x > last.0 {
+        return None;
+    }
+    while piece.get(*from).is_some_and(|p| p.0 < x) {
+        *from += 1;
+    }
+    Some(value_at_index(piece, x, *from))
+}
+
+/// The value at `x` inside `piece`, `i` the first point at or after `x`.
+fn value_at_index(piece: &[(f64, f64)], x: f64, i: usize) -> f64 {
     let (x1, y1) = piece[i.min(piece.len() - 1)];
     if i == 0 || x1 == x {
-        return Some(y1);
+        return y1;
     }
     let (x0, y0) = piece[i - 1];
-    Some(if x1 > x0 {
+    if x1 > x0 {
         y0 + (y1 - y0) * (x - x0) / (x1 - x0)
     } else {
         y1
+    }
+}
+
+/// True if the points of `t`, its pieces one after another, are in x order (a time series'
+/// are; then [`overlaps`] walks where it would search).
+fn in_x_order(t: &Trace) -> bool {
+    let mut prev = f64::NEG_INFINITY;
+    t.all_points().all(|p| {
+        let ok = prev <= p.0;
+        prev = p.0;
+        ok
     })
 }
 
-/// True if at least [`OVERLAP_SHARE`] of `b`'s points lie on `a`.
-fn overlaps(a: &Trace, b: &Trace, y_span: f64) -> bool {
+/// True if at least [`OVERLAP_SHARE`] of `b`'s points lie on `a`. `ordered`: both traces
+/// are [`in_x_order`]; `from` is scratch space.
+fn overlaps(a: &Trace, b: &Trace, y_span: f64, ordered: bool, from: &mut Vec<usize>) -> bool {
     if b.points == 0 {
         return false;
     }
     let tol = OVERLAP_TOLERANCE * y_span;
+    from.clear();
+    from.resize(a.pieces.len(), 0);
     // Counted until the answer is known: enough points on `a`, or too few left to reach it.
     let need = OVERLAP_SHARE * b.points as f64;
     let (mut on, mut left) = (0usize, b.points);
     for &(x, y) in b.all_points() {
         left -= 1;
-        if (a.pieces.iter())
-            .filter_map(|p| value_at(p, x))
-            .any(|ya| (ya - y).abs() <= tol)
-        {
+        let near = |(p, f): (&Vec<(f64, f64)>, &mut usize)| {
+            let ya = if ordered {
+                value_from(p, x, f)
+            } else {
+                value_at(p, x)
+            };
+            ya.is_some_and(|ya| (ya - y).abs() <= tol)
+        };
+        if a.pieces.iter().zip(from.iter_mut()).any(near) {
             on += 1;
             if on as f64 >= need {
                 return true;
@@ -150,12 +187,18 @@ pub(crate) fn emphasis(traces: &[Trace], y_span: f64) -> Emphasis {
         })
         .collect();
     let mut outline = vec![false; n];
+    let ordered: Vec<bool> = traces.iter().map(in_x_order).collect();
+    let mut from = Vec::new();
     for j in 1..n {
         for i in 0..j {
             // A pair whose overlap would change nothing (the earlier trace outlined, both
             // with markers) is not tested: with many series most pairs are such.
             let settled = outline[i] && markers[i] != Markers::No && markers[j] != Markers::No;
-            if !settled && traces[j].points > SPARSE && overlaps(&traces[i], &traces[j], y_span) {
+            let ordered = ordered[i] && ordered[j];
+            if !settled
+                && traces[j].points > SPARSE
+                && overlaps(&traces[i], &traces[j], y_span, ordered, &mut from)
+            {
                 outline[i] = true;
                 for k in [i, j] {
                     if markers[k] == Markers::No {
@@ -394,8 +437,8 @@ mod tests {
     }
 
     /// Random sets of traces (step-like values from a few levels, so that some coincide,
-    /// gaps, sparse and dense ones): the pairs skipped and the counts cut short decide as
-    /// the full definitions do.
+    /// gaps, sparse and dense ones, some out of x order): the pairs skipped, the counts cut
+    /// short and the walks along ordered traces decide as the full definitions do.
     #[test]
     fn emphasis_matches_the_full_definition() {
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
@@ -411,13 +454,16 @@ mod tests {
             let traces: Vec<Trace> = (0..n)
                 .map(|slot| {
                     let len = [10, 45, 80][next(3) as usize];
+                    // One in four out of x order (a permutation of the times).
+                    let shuffled = next(4) == 0;
                     let points = (0..len)
                         .map(|k| {
+                            let x = if shuffled { (k * 37) % len } else { k };
                             let y = match next(10) {
                                 0 => f64::NAN,
                                 v => (v % 3) as f64 + next(2) as f64 * 0.001,
                             };
-                            (k as f64, y)
+                            (x as f64, y)
                         })
                         .collect();
                     trace(points, slot)
