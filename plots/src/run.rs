@@ -30,8 +30,8 @@
 //! values alias against a periodic application (25 frames/s sampled every 100 ms alternate
 //! between 2 and 3 frames).
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::table::Table;
@@ -273,10 +273,10 @@ impl RunData {
     }
 }
 
-/// Reads a file that may be absent.
-fn read_optional(path: &Path) -> Result<Option<String>, PlotError> {
-    match std::fs::read_to_string(path) {
-        Ok(s) => Ok(Some(s)),
+/// Opens a file that may be absent.
+fn open_optional(path: &Path) -> Result<Option<std::fs::File>, PlotError> {
+    match std::fs::File::open(path) {
+        Ok(f) => Ok(Some(f)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(PlotError::Io {
             path: path.to_path_buf(),
@@ -285,10 +285,11 @@ fn read_optional(path: &Path) -> Result<Option<String>, PlotError> {
     }
 }
 
-/// Parses a `timeseries.csv` text read from `path`. Rows are grouped into series by
-/// their names as borrowed from the text; a series' key is made once, at its first row.
-pub(crate) fn parse_timeseries(path: &Path, text: &str) -> Result<RunData, PlotError> {
-    let table = Table::parse(path, text)?;
+/// Parses a `timeseries.csv` read from `input` (from `path`). The rows are read a block at a
+/// time and kept only as the points of their series; a series' key is made once, at its
+/// first row, and found again by its names.
+pub(crate) fn parse_timeseries(path: &Path, input: impl Read) -> Result<RunData, PlotError> {
+    let (table, records) = Table::read(path, input)?;
     let mut data = RunData::default();
     if table.is_empty() {
         return Ok(data);
@@ -297,11 +298,13 @@ pub(crate) fn parse_timeseries(path: &Path, text: &str) -> Result<RunData, PlotE
         ["time_s", "kind", "name", "subflow", "metric", "value"].map(|c| table.column(c));
     let (time, kind, name, subflow, metric, value) =
         (time?, kind?, name?, subflow?, metric?, value?);
-    // Series in order of first appearance, and their index by (kind, name, subflow, metric).
-    let mut series: Vec<Vec<(f64, f64)>> = Vec::new();
+    // Series in order of first appearance, and their index by kind, name, subflow and
+    // metric joined into one string (built in `joined`, not allocated per row).
     let mut keys: Vec<Key> = Vec::new();
-    let mut index: BTreeMap<(Kind, &str, &str, &str), usize> = BTreeMap::new();
-    table.for_each(|rec| {
+    let mut series: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut joined = String::new();
+    records.for_each(|rec| {
         let t = table.number(rec, time)?;
         let v = table.number(rec, value)?;
         let kind = match rec.fields[kind].trim() {
@@ -313,36 +316,22 @@ pub(crate) fn parse_timeseries(path: &Path, text: &str) -> Result<RunData, PlotE
             return Ok(());
         };
         let (n, sf) = (rec.fields[name].trim(), rec.fields[subflow].trim());
-        // Borrowed from the text while the field is (an escaped, owned field: found by
-        // value, its key made again).
-        let found = match (&rec.fields[name], &rec.fields[subflow]) {
-            (Cow::Borrowed(n), Cow::Borrowed(sf)) => {
-                let k = (kind, n.trim(), sf.trim(), m);
-                index.get(&k).copied().ok_or(Some(k))
-            }
-            _ => (keys.iter())
-                .position(|k| {
-                    k.kind == kind
-                        && k.name == n
-                        && k.subflow.as_deref().unwrap_or("") == sf
-                        && k.metric == m
-                })
-                .ok_or(None),
-        };
-        match found {
-            Ok(i) => series[i].push((t, v)),
-            Err(borrowed) => {
-                if let Some(k) = borrowed {
-                    index.insert(k, series.len());
-                }
-                keys.push(Key {
-                    kind,
-                    name: n.to_owned(),
-                    subflow: (!sf.is_empty()).then(|| sf.to_owned()),
-                    metric: m.to_owned(),
-                });
-                series.push(vec![(t, v)]);
-            }
+        joined.clear();
+        for part in [if kind == Kind::Flow { "f" } else { "l" }, n, sf, m] {
+            joined.push_str(part);
+            joined.push('\0');
+        }
+        if let Some(&i) = index.get(joined.as_str()) {
+            series[i].push((t, v));
+        } else {
+            index.insert(joined.clone(), series.len());
+            keys.push(Key {
+                kind,
+                name: n.to_owned(),
+                subflow: (!sf.is_empty()).then(|| sf.to_owned()),
+                metric: m.to_owned(),
+            });
+            series.push(vec![(t, v)]);
         }
         Ok(())
     })?;
@@ -355,8 +344,8 @@ pub(crate) fn parse_timeseries(path: &Path, text: &str) -> Result<RunData, PlotE
 
 /// Parses an `events.csv` text read from `path` into markers (its link events), in file
 /// order.
-pub(crate) fn parse_events(path: &Path, text: &str) -> Result<Vec<Marker>, PlotError> {
-    let table = Table::parse(path, text)?;
+pub(crate) fn parse_events(path: &Path, input: impl Read) -> Result<Vec<Marker>, PlotError> {
+    let (table, records) = Table::read(path, input)?;
     if table.is_empty() {
         return Ok(Vec::new());
     }
@@ -367,7 +356,7 @@ pub(crate) fn parse_events(path: &Path, text: &str) -> Result<Vec<Marker>, PlotE
         Err(_) => (Some(table.column("event")?), table.column("detail")?),
     };
     let mut out = Vec::new();
-    table.for_each(|rec| {
+    records.for_each(|rec| {
         if event.is_some_and(|e| rec.fields[e].trim() != "link") {
             return Ok(());
         }
@@ -388,8 +377,8 @@ pub(crate) fn parse_events(path: &Path, text: &str) -> Result<Vec<Marker>, PlotE
 /// `subflow_failed` row (at either end; the first while not yet failed) to the next
 /// `subflow_recovered` row of the same flow and subflow. An older file without `event`
 /// and `subflow` columns has none.
-pub(crate) fn parse_failures(path: &Path, text: &str) -> Result<Failures, PlotError> {
-    let table = Table::parse(path, text)?;
+pub(crate) fn parse_failures(path: &Path, input: impl Read) -> Result<Failures, PlotError> {
+    let (table, records) = Table::read(path, input)?;
     let mut out = Failures::new();
     let (Ok(event), Ok(flow), Ok(subflow)) = (
         table.column("event"),
@@ -400,7 +389,7 @@ pub(crate) fn parse_failures(path: &Path, text: &str) -> Result<Failures, PlotEr
     };
     let time = table.column("time_s")?;
     let mut since: BTreeMap<(String, String), f64> = BTreeMap::new();
-    table.for_each(|rec| {
+    records.for_each(|rec| {
         let id = || {
             (
                 rec.fields[flow].trim().to_owned(),
@@ -434,16 +423,16 @@ pub(crate) fn parse_failures(path: &Path, text: &str) -> Result<Failures, PlotEr
 /// Reads the labels of `subflows.csv` text: (flow, number) -> label.
 pub(crate) fn parse_subflows(
     path: &Path,
-    text: &str,
+    input: impl Read,
 ) -> Result<BTreeMap<(String, String), String>, PlotError> {
-    let table = Table::parse(path, text)?;
+    let (table, records) = Table::read(path, input)?;
     if table.is_empty() {
         return Ok(BTreeMap::new());
     }
     let [flow, subflow, label] = ["flow", "subflow", "label"].map(|c| table.column(c));
     let (flow, subflow, label) = (flow?, subflow?, label?);
     let mut out = BTreeMap::new();
-    table.for_each(|r| {
+    records.for_each(|r| {
         let key = (
             r.fields[flow].trim().to_owned(),
             r.fields[subflow].trim().to_owned(),
@@ -533,19 +522,24 @@ pub fn draw_run(
     run: &RunOptions,
 ) -> Result<Vec<PathBuf>, PlotError> {
     let ts_path = dir.join("timeseries.csv");
-    let text = read_optional(&ts_path)?.ok_or(PlotError::MissingInput {
+    let file = open_optional(&ts_path)?.ok_or(PlotError::MissingInput {
         path: ts_path.clone(),
     })?;
-    let mut data = parse_timeseries(&ts_path, &text)?;
+    let mut data = parse_timeseries(&ts_path, file)?;
     let sf_path = dir.join("subflows.csv");
-    if let Some(text) = read_optional(&sf_path)? {
-        data.subflow_labels = parse_subflows(&sf_path, &text)?;
+    if let Some(file) = open_optional(&sf_path)? {
+        data.subflow_labels = parse_subflows(&sf_path, file)?;
     }
     let ev_path = dir.join("events.csv");
-    let markers = match read_optional(&ev_path)? {
-        Some(text) => {
-            data.failed = parse_failures(&ev_path, &text)?;
-            parse_events(&ev_path, &text)?
+    let markers = match open_optional(&ev_path)? {
+        Some(file) => {
+            data.failed = parse_failures(&ev_path, file)?;
+            // Read a second time for the markers (an `events.csv` can be large too).
+            let again = std::fs::File::open(&ev_path).map_err(|source| PlotError::Io {
+                path: ev_path.clone(),
+                source,
+            })?;
+            parse_events(&ev_path, again)?
         }
         None => Vec::new(),
     };
@@ -720,13 +714,16 @@ mod tests {
 
     #[test]
     fn failures_run_from_the_first_failure_to_the_recovery() {
-        let f = parse_failures(Path::new("events.csv"), EVENTS).unwrap();
+        let f = parse_failures(Path::new("events.csv"), EVENTS.as_bytes()).unwrap();
         let span = |sf: &str| f[&("f".to_owned(), sf.to_owned())].clone();
         assert_eq!(span("0"), [(10.0, f64::INFINITY)]);
         assert_eq!(span("1"), [(12.0, 13.5)]);
         assert_eq!(f.len(), 2);
         // The older form has no subflow events.
-        let old = parse_failures(Path::new("e.csv"), "time_s,target,action\n1,l,down\n");
+        let old = parse_failures(
+            Path::new("e.csv"),
+            "time_s,target,action\n1,l,down\n".as_bytes(),
+        );
         assert!(old.unwrap().is_empty());
     }
 
@@ -745,7 +742,7 @@ mod tests {
                 ts += &format!("{t},flow,f,0,{m},{v}\n");
             }
         }
-        parse_timeseries(Path::new("ts.csv"), &ts).unwrap()
+        parse_timeseries(Path::new("ts.csv"), ts.as_bytes()).unwrap()
     }
 
     fn values(data: &RunData, metric: &str) -> Vec<(f64, Option<f64>)> {

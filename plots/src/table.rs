@@ -6,12 +6,17 @@
 //! columns and any column order are accepted.
 
 use std::borrow::Cow;
+use std::io::Read;
 use std::path::Path;
 
 use crate::PlotError;
 
-/// One data record: the 1-based line it starts on and its fields, borrowed from the file's
-/// text (a quoted field with `""` escapes is the one copy).
+/// Bytes read from the input at a time. The reader holds one block and the part of a record
+/// that runs past it, so a long run's `timeseries.csv` is never in memory whole.
+const BLOCK: usize = 1 << 20;
+
+/// One data record: the 1-based line it starts on and its fields, borrowed from the block
+/// of input being read (a quoted field with `""` escapes is the one copy).
 #[derive(Debug)]
 pub(crate) struct Record<'r, 'a> {
     /// 1-based line number of the record's first character.
@@ -20,82 +25,61 @@ pub(crate) struct Record<'r, 'a> {
     pub(crate) fields: &'r [Cow<'a, str>],
 }
 
-/// A CSV file's header, and its records read on demand ([`Table::for_each`]): the records
-/// are never all held, so reading a long run's `timeseries.csv` takes memory for what the
-/// caller keeps of it, not for every field of every row.
+/// A CSV file's path and header: columns by name, numbers with errors that name the line.
 #[derive(Debug)]
 pub(crate) struct Table<'a> {
     path: &'a Path,
     /// Header names, in file order.
     header: Vec<String>,
-    /// The text after the header line.
-    body: &'a str,
-    /// The 1-based line `body` starts on.
-    body_line: usize,
+}
+
+/// The records of a CSV file after its header, read block by block from `R`
+/// ([`Records::for_each`]).
+pub(crate) struct Records<'a, R> {
+    path: &'a Path,
+    reader: R,
+    /// Input read and not yet split into records: `buf[start..]`.
+    buf: Vec<u8>,
+    start: usize,
+    /// The reader has nothing more.
+    eof: bool,
+    /// 1-based line of `buf[start]`.
+    line: usize,
+    /// Fields per record (the header's).
+    width: usize,
 }
 
 impl<'a> Table<'a> {
-    /// Reads the header of `text`, read from `path` (used in error messages). An empty text
-    /// (or one of blank lines only) gives a table with no header and no records.
-    pub(crate) fn parse(path: &'a Path, text: &'a str) -> Result<Table<'a>, PlotError> {
-        let mut scan = Scanner {
-            text,
-            pos: 0,
-            line: 1,
-        };
-        let mut fields = Vec::new();
-        let header = match scan.next_record(&mut fields) {
-            Err((line, message)) => return Err(csv_error(path, line, message)),
-            Ok(None) => Vec::new(),
-            Ok(Some(_)) => (fields.iter())
-                .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
-                .collect(),
-        };
-        Ok(Table {
+    /// Reads the header of the CSV text in `input`, read from `path` (used in error
+    /// messages); the records follow in the second value. An empty input (or one of blank
+    /// lines only) gives a table with no header and no records.
+    pub(crate) fn read<R: Read>(
+        path: &'a Path,
+        input: R,
+    ) -> Result<(Table<'a>, Records<'a, R>), PlotError> {
+        let mut records = Records {
             path,
-            header,
-            body: &text[scan.pos..],
-            body_line: scan.line,
-        })
+            reader: input,
+            buf: Vec::new(),
+            start: 0,
+            eof: false,
+            line: 1,
+            width: 0,
+        };
+        let mut header = Vec::new();
+        records.scan(|_, fields| {
+            header = (fields.iter())
+                .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
+                .collect();
+            Ok(false)
+        })?;
+        records.width = header.len();
+        Ok((Table { path, header }, records))
     }
 
     /// True if the file had no header line at all.
     pub(crate) fn is_empty(&self) -> bool {
         self.header.is_empty()
-    }
-
-    /// Calls `each` with every data record, in file order, until it returns an error; a
-    /// record with other than the header's field count, or text that is not CSV, is an
-    /// error naming its line.
-    pub(crate) fn for_each(
-        &self,
-        mut each: impl FnMut(&Record<'_, 'a>) -> Result<(), PlotError>,
-    ) -> Result<(), PlotError> {
-        let mut scan = Scanner {
-            text: self.body,
-            pos: 0,
-            line: self.body_line,
-        };
-        let mut fields = Vec::with_capacity(self.header.len());
-        loop {
-            let line = match scan.next_record(&mut fields) {
-                Err((line, message)) => return Err(csv_error(self.path, line, message)),
-                Ok(None) => return Ok(()),
-                Ok(Some(line)) => line,
-            };
-            if fields.len() != self.header.len() {
-                let message = format!(
-                    "expected {} fields as in the header, found {}",
-                    self.header.len(),
-                    fields.len()
-                );
-                return Err(csv_error(self.path, line, message));
-            }
-            each(&Record {
-                line,
-                fields: &fields,
-            })?;
-        }
     }
 
     /// Index of the column named `name`, or an error naming line 1 and the missing column.
@@ -120,6 +104,117 @@ impl<'a> Table<'a> {
     }
 }
 
+impl<R: Read> Records<'_, R> {
+    /// Calls `each` with every data record, in file order, until it returns an error; a
+    /// record with other than the header's field count, text that is not CSV or not UTF-8,
+    /// or a failed read is an error.
+    pub(crate) fn for_each(
+        mut self,
+        mut each: impl FnMut(&Record<'_, '_>) -> Result<(), PlotError>,
+    ) -> Result<(), PlotError> {
+        let (path, width) = (self.path, self.width);
+        self.scan(|line, fields| {
+            if fields.len() != width {
+                let message = format!(
+                    "expected {width} fields as in the header, found {}",
+                    fields.len()
+                );
+                return Err(csv_error(path, line, message));
+            }
+            each(&Record { line, fields })?;
+            Ok(true)
+        })
+    }
+
+    /// Calls `each` with the line and fields of every record not yet read, until it returns
+    /// false or an error. Splits the input at line ends; a quoted field that runs past the
+    /// last line end read so far (a newline inside quotes) is read again with more input.
+    fn scan(
+        &mut self,
+        mut each: impl FnMut(usize, &[Cow<'_, str>]) -> Result<bool, PlotError>,
+    ) -> Result<(), PlotError> {
+        let mut want_more = false;
+        loop {
+            let pending = &self.buf[self.start..];
+            let end = if self.eof {
+                Some(self.buf.len())
+            } else if want_more {
+                None
+            } else {
+                (pending.iter().rposition(|&b| b == b'\n')).map(|i| self.start + i + 1)
+            };
+            let Some(end) = end else {
+                self.fill()?;
+                want_more = false;
+                continue;
+            };
+            let text = std::str::from_utf8(&self.buf[self.start..end]).map_err(|e| {
+                let source = std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+                PlotError::Io {
+                    path: self.path.to_path_buf(),
+                    source,
+                }
+            })?;
+            let mut scan = Scanner {
+                text,
+                pos: 0,
+                line: self.line,
+                open_quote: false,
+            };
+            // Borrows this block: made again for the next.
+            let mut fields = Vec::new();
+            let mut stop = false;
+            loop {
+                let (pos, line) = (scan.pos, scan.line);
+                match scan.next_record(&mut fields) {
+                    Ok(Some(at)) => {
+                        if !each(at, &fields)? {
+                            stop = true;
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(_) if !self.eof && scan.open_quote => {
+                        // The record goes on past this block: again, with more input.
+                        (scan.pos, scan.line) = (pos, line);
+                        want_more = true;
+                        break;
+                    }
+                    Err((line, message)) => return Err(csv_error(self.path, line, message)),
+                }
+            }
+            self.start += scan.pos;
+            self.line = scan.line;
+            if stop || (self.eof && self.start == self.buf.len()) {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reads the next block after what is left unread (moved to the front first).
+    fn fill(&mut self) -> Result<(), PlotError> {
+        self.buf.drain(..self.start);
+        self.start = 0;
+        let have = self.buf.len();
+        self.buf.resize(have + BLOCK, 0);
+        let n = loop {
+            match self.reader.read(&mut self.buf[have..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(source) => {
+                    return Err(PlotError::Io {
+                        path: self.path.to_path_buf(),
+                        source,
+                    })
+                }
+            }
+        };
+        self.buf.truncate(have + n);
+        self.eof = n == 0;
+        Ok(())
+    }
+}
+
 fn csv_error(path: &Path, line: usize, message: String) -> PlotError {
     PlotError::Csv {
         path: path.to_path_buf(),
@@ -137,6 +232,8 @@ struct Scanner<'a> {
     pos: usize,
     /// 1-based line of `pos`.
     line: usize,
+    /// The last error was a quoted field still open at the end of the text.
+    open_quote: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -205,7 +302,10 @@ impl<'a> Scanner<'a> {
         let mut i = run;
         loop {
             match bytes.get(i) {
-                None => return Err((record, "unterminated quoted field".to_owned())),
+                None => {
+                    self.open_quote = true;
+                    return Err((record, "unterminated quoted field".to_owned()));
+                }
                 Some(b'"') if bytes.get(i + 1) == Some(&b'"') => {
                     // An escaped quote: the text so far and one quote.
                     let s = owned.get_or_insert_with(String::new);
@@ -246,9 +346,9 @@ mod tests {
 
     /// Every record of `text`, or the first error.
     fn rows(text: &str) -> Result<Rows, PlotError> {
-        let t = Table::parse(Path::new(PATH), text)?;
+        let (_, records) = Table::read(Path::new(PATH), text.as_bytes())?;
         let mut out = Vec::new();
-        t.for_each(|r| {
+        records.for_each(|r| {
             out.push((r.line, r.fields.iter().map(|f| f.to_string()).collect()));
             Ok(())
         })?;
@@ -271,22 +371,25 @@ mod tests {
     #[test]
     fn fields_are_borrowed_unless_escaped() {
         let text = "a,b,c\nx,\"y\",\"z\"\"\"\n";
-        let t = Table::parse(Path::new(PATH), text).unwrap();
-        t.for_each(|r| {
-            let kinds: Vec<bool> = (r.fields.iter())
-                .map(|f| matches!(f, Cow::Borrowed(_)))
-                .collect();
-            assert_eq!(kinds, [true, true, false]);
-            assert_eq!(r.fields[2], "z\"");
-            Ok(())
-        })
-        .unwrap();
+        let (_, records) = Table::read(Path::new(PATH), text.as_bytes()).unwrap();
+        records
+            .for_each(|r| {
+                let kinds: Vec<bool> = (r.fields.iter())
+                    .map(|f| matches!(f, Cow::Borrowed(_)))
+                    .collect();
+                assert_eq!(kinds, [true, true, false]);
+                assert_eq!(r.fields[2], "z\"");
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]
     fn empty_text_is_empty_table() {
-        assert!(Table::parse(Path::new(PATH), "").unwrap().is_empty());
-        assert!(Table::parse(Path::new(PATH), "\n\n").unwrap().is_empty());
+        for text in ["", "\n\n"] {
+            let (t, _) = Table::read(Path::new(PATH), text.as_bytes()).unwrap();
+            assert!(t.is_empty());
+        }
         assert_eq!(rows("a\n").unwrap(), []);
     }
 
@@ -313,7 +416,7 @@ mod tests {
 
     #[test]
     fn numbers_and_columns() {
-        let t = Table::parse(Path::new(PATH), "x,y\n1.5,NaN\nzz,1\n").unwrap();
+        let (t, records) = Table::read(Path::new(PATH), "x,y\n1.5,NaN\nzz,1\n".as_bytes()).unwrap();
         assert_eq!(t.column("y").unwrap(), 1);
         assert!(t
             .column("z")
@@ -321,7 +424,7 @@ mod tests {
             .to_string()
             .contains("missing column `z`"));
         let mut seen = 0;
-        let e = t
+        let e = records
             .for_each(|r| {
                 if seen == 0 {
                     assert_eq!(t.number(r, 0).unwrap(), 1.5);
@@ -413,6 +516,7 @@ mod tests {
                 text: &text,
                 pos: 0,
                 line: 1,
+                open_quote: false,
             };
             let mut fields = Vec::new();
             let mut got = Vec::new();
@@ -438,5 +542,62 @@ mod tests {
             }
         }
         assert!(compared.0 > 2_000 && compared.1 > 2_000, "{compared:?}");
+    }
+
+    /// A reader that hands out a few bytes per read.
+    struct Trickle<'t> {
+        bytes: &'t [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(self.bytes.len()).min(out.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    /// Input that arrives a few bytes at a time, records and quoted newlines cut anywhere:
+    /// the same header, records and errors as the whole text in one piece.
+    #[test]
+    fn input_in_pieces_reads_as_whole() {
+        const ALPHABET: [&str; 8] = [",", "\"", "\n", "\r\n", "a", "é", "\"\"", "1"];
+        let mut state = 0x1234_5678_9abc_def1_u64;
+        let mut next = move |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        };
+        let read_all = |input: &mut dyn Read| -> Result<(Vec<String>, Rows), String> {
+            let (t, records) = Table::read(Path::new(PATH), input).map_err(|e| e.to_string())?;
+            let mut out = Vec::new();
+            records
+                .for_each(|r| {
+                    out.push((r.line, r.fields.iter().map(|f| f.to_string()).collect()));
+                    Ok(())
+                })
+                .map_err(|e| e.to_string())?;
+            Ok((t.header.clone(), out))
+        };
+        let mut compared = (0, 0);
+        for _ in 0..5_000 {
+            let text: String = (0..next(40)).map(|_| ALPHABET[next(8) as usize]).collect();
+            let whole = read_all(&mut text.as_bytes());
+            let step = 1 + next(5) as usize;
+            let pieces = read_all(&mut Trickle {
+                bytes: text.as_bytes(),
+                step,
+            });
+            assert_eq!(pieces, whole, "{text:?} by {step}");
+            if whole.is_ok() {
+                compared.0 += 1;
+            } else {
+                compared.1 += 1;
+            }
+        }
+        assert!(compared.0 > 500 && compared.1 > 500, "{compared:?}");
     }
 }

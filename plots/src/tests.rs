@@ -559,12 +559,12 @@ fn draw_run_reports_missing_and_bad_input() {
 
 #[test]
 fn parsers_keep_order_and_ignore_unknown_metrics() {
-    let data = crate::run::parse_timeseries(Path::new("ts.csv"), TIMESERIES).unwrap();
+    let data = crate::run::parse_timeseries(Path::new("ts.csv"), TIMESERIES.as_bytes()).unwrap();
     let dbg = format!("{data:?}");
     assert!(!dbg.contains("weird_metric") && !dbg.contains("queue_bytes"));
     let ev = crate::run::parse_events(
         Path::new("ev.csv"),
-        "time_s,target,action\r\n10.000000,wifi,down\r\n",
+        "time_s,target,action\r\n10.000000,wifi,down\r\n".as_bytes(),
     )
     .unwrap();
     assert_eq!(
@@ -574,7 +574,7 @@ fn parsers_keep_order_and_ignore_unknown_metrics() {
             label: "wifi down".into()
         }]
     );
-    assert!(crate::run::parse_events(Path::new("ev.csv"), "")
+    assert!(crate::run::parse_events(Path::new("ev.csv"), "".as_bytes())
         .unwrap()
         .is_empty());
 }
