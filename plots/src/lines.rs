@@ -173,11 +173,9 @@ fn overlaps(a: &Trace, b: &Trace, y_span: f64, ordered: bool, from: &mut Vec<usi
     on as f64 >= need
 }
 
-/// Decides markers and outlines for `traces` drawn in order on a y axis spanning `y_span`.
-pub(crate) fn emphasis(traces: &[Trace], y_span: f64) -> Emphasis {
-    let n = traces.len();
-    let mut markers: Vec<Markers> = traces
-        .iter()
+/// Markers before overlaps are looked at: at every point of a sparse trace, none on a dense.
+fn sparse_markers(traces: &[Trace]) -> Vec<Markers> {
+    (traces.iter())
         .map(|t| {
             if t.points <= SPARSE {
                 Markers::Every
@@ -185,7 +183,13 @@ pub(crate) fn emphasis(traces: &[Trace], y_span: f64) -> Emphasis {
                 Markers::No
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Decides markers and outlines for `traces` drawn in order on a y axis spanning `y_span`.
+pub(crate) fn emphasis(traces: &[Trace], y_span: f64) -> Emphasis {
+    let n = traces.len();
+    let mut markers = sparse_markers(traces);
     let mut outline = vec![false; n];
     let ordered: Vec<bool> = traces.iter().map(in_x_order).collect();
     let mut from = Vec::new();
@@ -392,6 +396,8 @@ pub(crate) fn x_axis(traces: &[Trace], also: &[f64], scale: Scale) -> Axis {
 mod tests {
     use super::*;
     use crate::style::look;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     fn trace(points: Vec<(f64, f64)>, slot: usize) -> Trace {
         Trace::new(&points, (Scale::Linear, Scale::Linear), look(slot))
@@ -411,15 +417,7 @@ mod tests {
             b.points > 0 && on as f64 >= OVERLAP_SHARE * b.points as f64
         };
         let n = traces.len();
-        let mut markers: Vec<Markers> = (traces.iter())
-            .map(|t| {
-                if t.points <= SPARSE {
-                    Markers::Every
-                } else {
-                    Markers::No
-                }
-            })
-            .collect();
+        let mut markers = sparse_markers(traces);
         let mut outline = vec![false; n];
         for j in 1..n {
             for i in 0..j {
@@ -441,13 +439,8 @@ mod tests {
     /// short and the walks along ordered traces decide as the full definitions do.
     #[test]
     fn emphasis_matches_the_full_definition() {
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move |m: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % m
-        };
+        let mut rng = ChaCha8Rng::seed_from_u64(15);
+        let mut next = move |m: u64| rng.random_range(0..m);
         let mut outlined = 0;
         for _ in 0..300 {
             let n = 1 + next(12) as usize;

@@ -338,8 +338,18 @@ impl<'a> Scanner<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     const PATH: &str = "t.csv";
+
+    /// Up to `max` pieces of `alphabet`, drawn from `rng`.
+    fn random_text(rng: &mut ChaCha8Rng, alphabet: &[&str], max: usize) -> String {
+        let len = rng.random_range(0..max);
+        (0..len)
+            .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+            .collect()
+    }
 
     /// Records as (line, fields).
     type Rows = Vec<(usize, Vec<String>)>;
@@ -498,20 +508,10 @@ mod tests {
     #[test]
     fn scanner_matches_the_reference() {
         const ALPHABET: [&str; 8] = [",", "\"", "\n", "\r", "a", " ", "é", "\"\""];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut rng = ChaCha8Rng::seed_from_u64(13);
         let mut compared = (0, 0);
         for _ in 0..20_000 {
-            let mut text = String::new();
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let len = (state % 24) as usize;
-            for _ in 0..len {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                text.push_str(ALPHABET[(state % 8) as usize]);
-            }
+            let text = random_text(&mut rng, &ALPHABET, 24);
             let mut scan = Scanner {
                 text: &text,
                 pos: 0,
@@ -564,13 +564,7 @@ mod tests {
     #[test]
     fn input_in_pieces_reads_as_whole() {
         const ALPHABET: [&str; 8] = [",", "\"", "\n", "\r\n", "a", "é", "\"\"", "1"];
-        let mut state = 0x1234_5678_9abc_def1_u64;
-        let mut next = move |m: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % m
-        };
+        let mut rng = ChaCha8Rng::seed_from_u64(14);
         let read_all = |input: &mut dyn Read| -> Result<(Vec<String>, Rows), String> {
             let (t, records) = Table::read(Path::new(PATH), input).map_err(|e| e.to_string())?;
             let mut out = Vec::new();
@@ -584,9 +578,9 @@ mod tests {
         };
         let mut compared = (0, 0);
         for _ in 0..5_000 {
-            let text: String = (0..next(40)).map(|_| ALPHABET[next(8) as usize]).collect();
+            let text = random_text(&mut rng, &ALPHABET, 40);
             let whole = read_all(&mut text.as_bytes());
-            let step = 1 + next(5) as usize;
+            let step = rng.random_range(1..6);
             let pieces = read_all(&mut Trickle {
                 bytes: text.as_bytes(),
                 step,
