@@ -148,12 +148,22 @@ impl<R: Read> Records<'_, R> {
                 want_more = false;
                 continue;
             };
-            let text = std::str::from_utf8(&self.buf[self.start..end]).map_err(|e| {
-                let source = std::io::Error::new(std::io::ErrorKind::InvalidData, e);
-                PlotError::Io {
-                    path: self.path.to_path_buf(),
-                    source,
-                }
+            let block = &self.buf[self.start..end];
+            let text = std::str::from_utf8(block).map_err(|e| {
+                // Named by line and byte: the text before it is valid.
+                let before = &block[..e.valid_up_to()];
+                let newlines = before.iter().filter(|&&b| b == b'\n').count();
+                let column = before.len()
+                    - before
+                        .iter()
+                        .rposition(|&b| b == b'\n')
+                        .map_or(0, |i| i + 1);
+                let message = format!(
+                    "byte {} of the line is not UTF-8 text (0x{:02x})",
+                    column + 1,
+                    block[e.valid_up_to()]
+                );
+                csv_error(self.path, self.line + newlines, message)
             })?;
             let mut scan = Scanner {
                 text,
@@ -422,6 +432,24 @@ mod tests {
             e.to_string(),
             "t.csv:2: unexpected `y` after a quoted field"
         );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_named_by_line_and_byte() {
+        let mut text = b"a,b\n1,2\nx".to_vec();
+        text.extend([0xff, b',', b'3', b'\n']);
+        // Found as the block holding it is read (here the header's), by whichever step.
+        let read = |input: &mut dyn Read| {
+            Table::read(Path::new(PATH), input)
+                .and_then(|(_, records)| records.for_each(|_| Ok(())))
+                .unwrap_err()
+                .to_string()
+        };
+        let want = "t.csv:3: byte 2 of the line is not UTF-8 text (0xff)";
+        assert_eq!(read(&mut &text[..]), want);
+        // In pieces, the same.
+        let step = 2;
+        assert_eq!(read(&mut Trickle { bytes: &text, step }), want);
     }
 
     #[test]
