@@ -31,6 +31,7 @@
 //! between 2 and 3 frames).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -299,7 +300,8 @@ pub(crate) fn parse_timeseries(path: &Path, input: impl Read) -> Result<RunData,
     let (time, kind, name, subflow, metric, value) =
         (time?, kind?, name?, subflow?, metric?, value?);
     // Series in order of first appearance, and their index by kind, name, subflow and
-    // metric joined into one string (built in `joined`, not allocated per row).
+    // metric joined into one string, each part after its length (no two keys join alike,
+    // whatever their names hold), built in `joined`, not allocated per row.
     let mut keys: Vec<Key> = Vec::new();
     let mut series: Vec<Vec<(f64, f64)>> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
@@ -318,8 +320,8 @@ pub(crate) fn parse_timeseries(path: &Path, input: impl Read) -> Result<RunData,
         let (n, sf) = (rec.fields[name].trim(), rec.fields[subflow].trim());
         joined.clear();
         for part in [if kind == Kind::Flow { "f" } else { "l" }, n, sf, m] {
-            joined.push_str(part);
-            joined.push('\0');
+            // Writing to a `String` cannot fail.
+            let _ = write!(joined, "{}:{part}", part.len());
         }
         if let Some(&i) = index.get(joined.as_str()) {
             series[i].push((t, v));
@@ -743,6 +745,31 @@ mod tests {
             }
         }
         parse_timeseries(Path::new("ts.csv"), ts.as_bytes()).unwrap()
+    }
+
+    /// Series are told apart by their names, whatever the names hold: a name with a NUL
+    /// or a colon in it does not run into the next column.
+    #[test]
+    fn series_keys_do_not_run_together() {
+        let ts = "time_s,kind,name,subflow,metric,value\n\
+                  1,flow,a\u{0}b,,cwnd_bytes,1\n\
+                  1,flow,a,b\u{0},cwnd_bytes,2\n\
+                  1,flow,1:a,,cwnd_bytes,3\n\
+                  1,flow,1:a,1:,cwnd_bytes,4\n\
+                  2,flow,a\u{0}b,,cwnd_bytes,5\n";
+        let data = parse_timeseries(Path::new("ts.csv"), ts.as_bytes()).unwrap();
+        let keys: Vec<_> = (data.keys(Kind::Flow, "cwnd_bytes"))
+            .map(|k| (k.name.as_str(), k.subflow.as_deref(), data.points[k].len()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("a\u{0}b", None, 2),
+                ("a", Some("b\u{0}"), 1),
+                ("1:a", None, 1),
+                ("1:a", Some("1:"), 1)
+            ]
+        );
     }
 
     fn values(data: &RunData, metric: &str) -> Vec<(f64, Option<f64>)> {
