@@ -47,6 +47,8 @@ pub(crate) struct Records<'a, R> {
     line: usize,
     /// Fields per record (the header's).
     width: usize,
+    /// Bytes to read at a time ([`BLOCK`]; less in tests).
+    block: usize,
 }
 
 impl<'a> Table<'a> {
@@ -57,6 +59,15 @@ impl<'a> Table<'a> {
         path: &'a Path,
         input: R,
     ) -> Result<(Table<'a>, Records<'a, R>), PlotError> {
+        Self::read_by(path, input, BLOCK)
+    }
+
+    /// [`Table::read`] reading `block` bytes at a time.
+    fn read_by<R: Read>(
+        path: &'a Path,
+        input: R,
+        block: usize,
+    ) -> Result<(Table<'a>, Records<'a, R>), PlotError> {
         let mut records = Records {
             path,
             reader: input,
@@ -65,6 +76,7 @@ impl<'a> Table<'a> {
             eof: false,
             line: 1,
             width: 0,
+            block,
         };
         let mut header = Vec::new();
         records.scan(|_, fields| {
@@ -201,15 +213,23 @@ impl<R: Read> Records<'_, R> {
         }
     }
 
-    /// Reads the next block after what is left unread (moved to the front first).
+    /// Reads the next block after what is left unread (moved to the front first): at
+    /// least a block, and at least as much as is left (a record longer than a block takes
+    /// reads that double, not one more block at a time), unless the input ends first.
     fn fill(&mut self) -> Result<(), PlotError> {
         self.buf.drain(..self.start);
         self.start = 0;
         let have = self.buf.len();
-        self.buf.resize(have + BLOCK, 0);
-        let n = loop {
-            match self.reader.read(&mut self.buf[have..]) {
-                Ok(n) => break n,
+        let want = self.block.max(have);
+        self.buf.resize(have + want, 0);
+        let mut got = 0;
+        while got < want {
+            match self.reader.read(&mut self.buf[have + got..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => got += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(source) => {
                     return Err(PlotError::Io {
@@ -218,9 +238,8 @@ impl<R: Read> Records<'_, R> {
                     })
                 }
             }
-        };
-        self.buf.truncate(have + n);
-        self.eof = n == 0;
+        }
+        self.buf.truncate(have + got);
         Ok(())
     }
 }
@@ -439,17 +458,17 @@ mod tests {
         let mut text = b"a,b\n1,2\nx".to_vec();
         text.extend([0xff, b',', b'3', b'\n']);
         // Found as the block holding it is read (here the header's), by whichever step.
-        let read = |input: &mut dyn Read| {
-            Table::read(Path::new(PATH), input)
+        let read = |input: &mut dyn Read, block| {
+            Table::read_by(Path::new(PATH), input, block)
                 .and_then(|(_, records)| records.for_each(|_| Ok(())))
                 .unwrap_err()
                 .to_string()
         };
         let want = "t.csv:3: byte 2 of the line is not UTF-8 text (0xff)";
-        assert_eq!(read(&mut &text[..]), want);
+        assert_eq!(read(&mut &text[..], BLOCK), want);
         // In pieces, the same.
         let step = 2;
-        assert_eq!(read(&mut Trickle { bytes: &text, step }), want);
+        assert_eq!(read(&mut Trickle { bytes: &text, step }, step), want);
     }
 
     #[test]
@@ -587,14 +606,16 @@ mod tests {
         }
     }
 
-    /// Input that arrives a few bytes at a time, records and quoted newlines cut anywhere:
-    /// the same header, records and errors as the whole text in one piece.
+    /// Input read a few bytes at a time, in blocks of a few bytes (records longer than a
+    /// block, quoted newlines cut anywhere): the same header, records and errors as the
+    /// whole text in one block.
     #[test]
     fn input_in_pieces_reads_as_whole() {
         const ALPHABET: [&str; 8] = [",", "\"", "\n", "\r\n", "a", "é", "\"\"", "1"];
         let mut rng = ChaCha8Rng::seed_from_u64(14);
-        let read_all = |input: &mut dyn Read| -> Result<(Vec<String>, Rows), String> {
-            let (t, records) = Table::read(Path::new(PATH), input).map_err(|e| e.to_string())?;
+        let read_all = |input: &mut dyn Read, block| -> Result<(Vec<String>, Rows), String> {
+            let (t, records) =
+                Table::read_by(Path::new(PATH), input, block).map_err(|e| e.to_string())?;
             let mut out = Vec::new();
             records
                 .for_each(|r| {
@@ -607,12 +628,13 @@ mod tests {
         let mut compared = (0, 0);
         for _ in 0..5_000 {
             let text = random_text(&mut rng, &ALPHABET, 40);
-            let whole = read_all(&mut text.as_bytes());
+            let whole = read_all(&mut text.as_bytes(), BLOCK);
             let step = rng.random_range(1..6);
-            let pieces = read_all(&mut Trickle {
+            let input = &mut Trickle {
                 bytes: text.as_bytes(),
                 step,
-            });
+            };
+            let pieces = read_all(input, step);
             assert_eq!(pieces, whole, "{text:?} by {step}");
             if whole.is_ok() {
                 compared.0 += 1;
