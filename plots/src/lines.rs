@@ -198,10 +198,10 @@ pub(crate) fn emphasis(traces: &[Trace], y_span: f64) -> Emphasis {
             // A pair whose overlap would change nothing (the earlier trace outlined, both
             // with markers) is not tested: with many series most pairs are such.
             let settled = outline[i] && markers[i] != Markers::No && markers[j] != Markers::No;
-            let ordered = ordered[i] && ordered[j];
+            let walk = ordered[i] && ordered[j];
             if !settled
                 && traces[j].points > SPARSE
-                && overlaps(&traces[i], &traces[j], y_span, ordered, &mut from)
+                && overlaps(&traces[i], &traces[j], y_span, walk, &mut from)
             {
                 outline[i] = true;
                 for k in [i, j] {
