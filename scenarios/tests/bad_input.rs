@@ -1,6 +1,9 @@
 //! Every kind of bad scenario input gives a clear message naming the file and the place,
 //! and exit code 2 — never a panic.
 
+mod common;
+
+use common::Case;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -22,12 +25,8 @@ const GOOD: &str = r#"Scenario(
 )
 "#;
 
-fn write_case(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mpsim-bad-input-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(format!("{name}.ron"));
-    std::fs::write(&p, text).unwrap();
-    p
+fn write_case(name: &str, text: &str) -> Case {
+    common::write_case("bad-input", name, text)
 }
 
 /// Runs `mpsim validate` on `text` with `from` replaced by `to`; returns (exit code, stderr).
@@ -42,7 +41,7 @@ fn validate(name: &str, from: &str, to: &str) -> (i32, String, PathBuf) {
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),
-        p,
+        p.to_path_buf(),
     )
 }
 
@@ -165,7 +164,7 @@ fn validate_with(name: &str, edits: &[(&str, &str)]) -> (i32, String, PathBuf) {
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),
-        p,
+        p.to_path_buf(),
     )
 }
 

@@ -2,6 +2,8 @@
 //! and abort events, middleboxes, attackers): a clear message naming the file, the place and
 //! the field, exit code 2.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -27,10 +29,7 @@ const GOOD: &str = r#"Scenario(
 /// file).
 fn validate(name: &str, from: &str, to: &str) -> (i32, String, PathBuf) {
     assert!(GOOD.contains(from), "fixture lacks {from}");
-    let dir = std::env::temp_dir().join(format!("mpsim-failure-input-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(format!("{name}.ron"));
-    std::fs::write(&p, GOOD.replacen(from, to, 1)).unwrap();
+    let p = common::write_case("failure-input", name, &GOOD.replacen(from, to, 1));
     let out = Command::new(env!("CARGO_BIN_EXE_mpsim"))
         .arg("validate")
         .arg(&p)
@@ -39,7 +38,7 @@ fn validate(name: &str, from: &str, to: &str) -> (i32, String, PathBuf) {
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),
-        p,
+        p.to_path_buf(),
     )
 }
 
@@ -80,10 +79,7 @@ fn validate_boxes(name: &str, boxes: &str, via: &str) -> (i32, String) {
             "    events: [\n",
             &format!("    middleboxes: [{boxes}],\n    events: [\n"),
         );
-    let dir = std::env::temp_dir().join(format!("mpsim-failure-input-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(format!("{name}.ron"));
-    std::fs::write(&p, text).unwrap();
+    let p = common::write_case("failure-input", name, &text);
     let out = Command::new(env!("CARGO_BIN_EXE_mpsim"))
         .arg("validate")
         .arg(&p)

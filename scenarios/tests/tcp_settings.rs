@@ -2,7 +2,8 @@
 //! ssthresh, Reno's growth): accepted with their values, rejected with the field path and
 //! exit code 2 where they cannot apply.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
 
 fn scenario(transport: &str) -> String {
@@ -22,11 +23,7 @@ fn scenario(transport: &str) -> String {
 
 /// `mpsim validate` on a scenario whose flow has `transport`: (exit code, stderr).
 fn validate(name: &str, transport: &str) -> (i32, String) {
-    let dir: PathBuf =
-        std::env::temp_dir().join(format!("mpsim-tcp-settings-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(format!("{name}.ron"));
-    std::fs::write(&p, scenario(transport)).unwrap();
+    let p = common::write_case("tcp-settings", name, &scenario(transport));
     let out = Command::new(env!("CARGO_BIN_EXE_mpsim"))
         .arg("validate")
         .arg(&p)
