@@ -285,6 +285,7 @@ pub(crate) fn check_event_action(
 mod tests {
     use super::*;
     use crate::plan::{HostIndex, RouterIndex};
+    use rand::Rng;
 
     /// The search `Reach` replaced: from `from`, over every link at every router reached.
     fn searched(links: &[(End, End)], routers: usize, from: IfaceIndex, to: IfaceIndex) -> bool {
@@ -314,13 +315,8 @@ mod tests {
     /// answers as the search does for every pair of interfaces.
     #[test]
     fn reach_answers_as_the_search_over_the_links() {
-        let mut x = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rng = sim_core::stream(1, "checks/reach");
+        let mut next = |n: u64| rng.random_range(0..n);
         let iface = |k: u64| IfaceIndex {
             host: HostIndex((k / 2) as u32),
             nth: (k % 2) as u32,
